@@ -1,0 +1,46 @@
+public import Configuration
+public import Hummingbird
+public import Logging
+public import WLDomain
+import WLHTTP
+import WLServices
+import WLStore
+
+/// The composition root: the only place that knows every concrete type.
+public enum WLCommApp {
+    /// Builds the whole service from configuration: database (migrated; seeded when asked), services, router and
+    /// the HTTP server, with the database as a service that outlives the server on shutdown.
+    /// - Parameters:
+    ///   - reader: The configuration (``AppSettings`` documents the keys).
+    ///   - time: Where "now" comes from; tests pass a fixed one.
+    public static func buildApplication(
+        reader: ConfigReader, time: any TimeSource = SystemTimeSource(), logger: Logger? = nil
+    ) async throws -> some ApplicationProtocol {
+        let settings = AppSettings(reader: reader)
+        let logger = {
+            var logger = logger ?? Logger(label: "wlcomm")
+            logger.logLevel = settings.logLevel
+            return logger
+        }()
+        let database = try await settings.store.open(logger: logger)
+        let store = SQLStore(database: database)
+        let accounts = AccountService(store: store, time: time)
+        let router = APIRouter.build(APIDependencies(store: store, accounts: accounts))
+        var app = Application(
+            router: router,
+            server: .http1(configuration: .init(idleTimeout: .seconds(60))),
+            configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "wlcomm"),
+            services: [database],
+            logger: logger)
+        let seed = settings.seedSandbox
+        app.beforeServerStarts {
+            let applied = try await store.migrate()
+            if !applied.isEmpty { logger.info("database migrated", metadata: ["versions": "\(applied)"]) }
+            if seed {
+                let firm = try await SandboxSeeder(store: store, time: time).seed()
+                logger.info("sandbox firm ready", metadata: ["firm_id": "\(firm.id)", "slug": "\(firm.slug)"])
+            }
+        }
+        return app
+    }
+}

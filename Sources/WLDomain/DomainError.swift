@@ -1,0 +1,29 @@
+/// An error the domain or a service raises on purpose: a stable code plus a message for people.
+///
+/// The HTTP edge maps ``Code`` to a status in one place; nothing below it knows about HTTP.
+public struct DomainError: Error, Hashable, Sendable {
+    /// What went wrong, as a machine-readable code.
+    public enum Code: String, Sendable, Hashable {
+        case unauthenticated
+        case accountSuspended
+        case subscriptionExpired
+        case validation
+        case notFound
+        case duplicate
+        case conflict
+        case insufficientCredits
+        case payloadTooLarge
+        case rateLimited
+    }
+
+    public var code: Code
+    public var message: String
+    /// Field name to messages, for validation errors.
+    public var fields: [String: [String]]
+
+    public init(_ code: Code, _ message: String, fields: [String: [String]] = [:]) {
+        self.code = code
+        self.message = message
+        self.fields = fields
+    }
+}

@@ -1,0 +1,35 @@
+public import Hummingbird
+public import WLServices
+public import WLStore
+
+/// What the HTTP edge needs from the services below it.
+public struct APIDependencies: Sendable {
+    public var store: any Store
+    public var accounts: AccountService
+
+    public init(store: any Store, accounts: AccountService) {
+        self.store = store
+        self.accounts = accounts
+    }
+}
+
+/// Builds the router: middleware, every controller's routes, and 405 answers for known paths.
+public enum APIRouter {
+    /// The contract's base path.
+    public static let basePath = "/api/v1/communication"
+
+    /// The router with every route of the service.
+    public static func build(_ dependencies: APIDependencies) -> Router<AppRequestContext> {
+        let router = Router(context: AppRequestContext.self)
+        router.add(middleware: RequestIDMiddleware())
+        router.add(middleware: ErrorMiddleware())
+        router.add(middleware: BodyLimitMiddleware())
+        let routes = RouteTable(router: router)
+        HealthController(store: dependencies.store).addRoutes(to: routes.registrar(prefix: ""))
+        OpenAPIController().addRoutes(to: routes.registrar(router.group(RouterPath(basePath)), prefix: basePath))
+        let api = router.group(RouterPath(basePath)).add(middleware: APIKeyMiddleware(accounts: dependencies.accounts))
+        CreditsController(accounts: dependencies.accounts).addRoutes(to: routes.registrar(api, prefix: basePath))
+        routes.addMethodNotAllowed()
+        return router
+    }
+}

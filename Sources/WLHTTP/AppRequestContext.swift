@@ -1,0 +1,28 @@
+public import Hummingbird
+import WLDomain
+public import WLStore
+
+/// The per-request context: Hummingbird's core storage, the request id, and the caller once authenticated.
+public struct AppRequestContext: RequestContext {
+    /// The largest request body the API reads, in bytes (1 MiB); larger bodies get 413.
+    public static let maximumBodySize = 1_048_576
+
+    public var coreContext: CoreRequestContextStorage
+    /// The id echoed in `X-Request-Id` and attached to every log line of this request.
+    public var requestID: String = ""
+    /// The key and firm, set by ``APIKeyMiddleware``.
+    public var authentication: Authentication?
+
+    public init(source: ApplicationRequestContextSource) {
+        self.coreContext = .init(source: source)
+    }
+
+    public var maxUploadSize: Int { Self.maximumBodySize }
+
+    /// The authenticated firm's id.
+    /// - Throws: `.unauthenticated` when the route was reached without ``APIKeyMiddleware``.
+    func firmID() throws -> Int64 {
+        guard let authentication else { throw DomainError(.unauthenticated, "Missing or invalid API key.") }
+        return authentication.firm.id
+    }
+}

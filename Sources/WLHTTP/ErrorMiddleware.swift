@@ -1,0 +1,28 @@
+public import Hummingbird
+import Logging
+
+/// Turns every error thrown below it into the one JSON error envelope, through ``ErrorMapping``.
+/// Server errors are logged with the request id; client errors at debug level.
+public struct ErrorMiddleware: RouterMiddleware {
+    public typealias Context = AppRequestContext
+
+    public init() {}
+
+    public func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws
+        -> Response
+    {
+        do {
+            return try await next(request, context)
+        } catch {
+            let (status, envelope, headers) = ErrorMapping.envelope(for: error)
+            if status.code >= 500 {
+                context.logger.error("request failed", metadata: ["error": "\(String(reflecting: error))"])
+            } else {
+                context.logger.debug("request refused", metadata: ["status": "\(status.code)", "code": "\(envelope.code)"])
+            }
+            return try Response.json(envelope, status: status, headers: headers)
+        }
+    }
+}

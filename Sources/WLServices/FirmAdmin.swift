@@ -1,0 +1,94 @@
+import Foundation
+public import WLDomain
+public import WLStore
+
+/// Platform administration behind the CLI: firms, keys, webhooks, contacts.
+public struct FirmAdmin: Sendable {
+    let store: any Store
+    let time: any TimeSource
+
+    public init(store: any Store, time: any TimeSource) {
+        self.store = store
+        self.time = time
+    }
+
+    /// The firm named by an id (`12`) or a slug (`sandbox`).
+    /// - Throws: `.notFound`.
+    public func firm(_ idOrSlug: String) async throws -> Firm {
+        let found: Firm?
+        if let id = Int64(idOrSlug) {
+            found = try await store.firm(id: id)
+        } else {
+            found = try await store.firm(slug: idOrSlug)
+        }
+        guard let found else { throw DomainError(.notFound, "No firm \(idOrSlug).") }
+        return found
+    }
+
+    /// Creates a firm.
+    public func createFirm(_ new: NewFirm) async throws -> Firm {
+        try await store.createFirm(new, now: time.now)
+    }
+
+    /// Every firm.
+    public func firms() async throws -> [Firm] { try await store.firms() }
+
+    /// Changes a firm.
+    public func update(_ idOrSlug: String, _ update: FirmUpdate) async throws -> Firm {
+        try await store.updateFirm(id: firm(idOrSlug).id, update)
+    }
+
+    /// A new key and its record; the key's secret is shown to the caller once and never stored.
+    public func createKey(firm idOrSlug: String, label: String) async throws -> (key: APIKey, record: APIKeyRecord) {
+        let firm = try await firm(idOrSlug)
+        let key = APIKey.generate(mode: firm.mode)
+        let record = try await store.createAPIKey(
+            firmID: firm.id, hash: key.hash, displayPrefix: key.displayPrefix, label: label, now: time.now)
+        return (key, record)
+    }
+
+    /// The firm's keys, without secrets.
+    public func keys(firm idOrSlug: String) async throws -> [APIKeyRecord] {
+        try await store.apiKeys(firmID: firm(idOrSlug).id)
+    }
+
+    /// Revokes one of the firm's keys.
+    public func revokeKey(firm idOrSlug: String, keyID: Int64) async throws -> APIKeyRecord {
+        try await store.revokeAPIKey(firmID: firm(idOrSlug).id, keyID: keyID, now: time.now)
+    }
+
+    /// Sets the firm's webhook URL (http or https) and optional secret.
+    /// - Throws: `.validation` for a URL that is not absolute http(s).
+    public func setWebhook(firm idOrSlug: String, url: String, secret: String?) async throws {
+        guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme?.lowercased() ?? ""),
+            parsed.host?.isEmpty == false
+        else { throw DomainError(.validation, "The webhook URL must be an absolute http or https URL.", fields: ["url": ["invalid"]]) }
+        try await store.setWebhook(firmID: firm(idOrSlug).id, WebhookSettings(url: url, secret: secret))
+    }
+
+    /// Imports contacts from CSV text in batches of `batchSize` rows, one transaction each, reporting progress.
+    /// - Returns: What was written and the rows refused, by line number.
+    public func importContacts(
+        firm idOrSlug: String, csv: String, batchSize: Int = 500, progress: @Sendable (Int, Int) -> Void = { _, _ in }
+    ) async throws -> (summary: ContactImportSummary, errors: [ContactCSV.RowError]) {
+        let firm = try await firm(idOrSlug)
+        let parsed = try ContactCSV.parse(csv)
+        var summary = ContactImportSummary(inserted: 0, updated: 0)
+        var done = 0
+        let contacts = parsed.contacts.map(\.contact)
+        while done < contacts.count {
+            let batch = Array(contacts[done..<min(done + batchSize, contacts.count)])
+            let result = try await store.importContacts(firmID: firm.id, batch, now: time.now)
+            summary.inserted += result.inserted
+            summary.updated += result.updated
+            done += batch.count
+            progress(done, contacts.count)
+        }
+        return (summary, parsed.errors)
+    }
+
+    /// Adds (or with a negative amount, removes) credits as an admin adjustment.
+    public func adjustCredits(firm idOrSlug: String, amount: Credits, reason: String) async throws -> LedgerEntry {
+        try await store.applyCredits(firmID: firm(idOrSlug).id, amount: amount, kind: .adjustment, reference: reason, now: time.now)
+    }
+}

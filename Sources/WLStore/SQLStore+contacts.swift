@@ -1,0 +1,51 @@
+public import Foundation
+public import WLDomain
+
+extension SQLStore {
+    static let contactColumns = "kind, first_name, last_name, phone, email, account_balance_cents"
+
+    public func importContacts(firmID: Int64, _ contacts: [Contact], now: Date) async throws -> ContactImportSummary {
+        try await write { connection in
+            var summary = ContactImportSummary(inserted: 0, updated: 0)
+            for contact in contacts {
+                let values: [SQLValue] = [
+                    .int(firmID), .text(contact.kind.rawValue), .text(contact.firstName), .text(contact.lastName),
+                    .text(contact.phone?.e164Digits), .text(contact.email), .int(contact.accountBalance?.cents), .time(now),
+                ]
+                let match = contact.phone != nil ? "phone = $5" : "phone IS NULL AND email = $6"
+                let updated = try await connection.query(
+                    """
+                    UPDATE contacts SET first_name = $3, last_name = $4, phone = $5, email = $6,
+                        account_balance_cents = $7, updated_at = $8
+                    WHERE id = (SELECT id FROM contacts WHERE firm_id = $1 AND kind = $2 AND \(match) ORDER BY id LIMIT 1)
+                    RETURNING id
+                    """, values)
+                if updated.isEmpty {
+                    try await connection.query(
+                        """
+                        INSERT INTO contacts (firm_id, kind, first_name, last_name, phone, email, account_balance_cents,
+                            created_at, updated_at)
+                        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)
+                        """, values)
+                    summary.inserted += 1
+                } else {
+                    summary.updated += 1
+                }
+            }
+            return summary
+        }
+    }
+
+    public func contacts(firmID: Int64) async throws -> [Contact] {
+        try await database.read { connection in
+            try await connection.query(
+                "SELECT \(Self.contactColumns) FROM contacts WHERE firm_id = $1 ORDER BY id", [.int(firmID)]
+            ).map { row in
+                Contact(
+                    kind: try row.value("kind", as: ContactKind.self), firstName: try row.text("first_name"),
+                    lastName: try row.text("last_name"), phone: try row.optionalText("phone").flatMap(PhoneNumber.init),
+                    email: try row.optionalText("email"), accountBalance: try row.optionalInt("account_balance_cents").map(KES.init(cents:)))
+            }
+        }
+    }
+}

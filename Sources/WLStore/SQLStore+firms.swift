@@ -1,0 +1,96 @@
+public import Foundation
+public import WLDomain
+
+extension SQLStore {
+    static let firmColumns =
+        "id, slug, name, status, subscription_expires_at, sms_credits, sms_rate_cents, timezone, mode, created_at"
+
+    public func createFirm(_ firm: NewFirm, now: Date) async throws -> Firm {
+        try await write(duplicate: "A firm with the slug \(firm.slug) already exists.") { connection in
+            let rows = try await connection.query(
+                """
+                INSERT INTO firms (slug, name, status, subscription_expires_at, sms_credits, sms_rate_cents, timezone, mode, created_at)
+                VALUES ($1, $2, $3, $4, 0, $5, $6, $7, $8) RETURNING \(Self.firmColumns)
+                """,
+                [
+                    .text(firm.slug), .text(firm.name), .text(FirmStatus.active.rawValue), .time(firm.subscriptionExpiresAt),
+                    .int(firm.smsRate.cents), .text(firm.timezone), .text(firm.mode.rawValue), .time(now),
+                ])
+            return try Self.firm(from: rows[0])
+        }
+    }
+
+    public func firm(id: Int64) async throws -> Firm? {
+        try await database.read { connection in
+            try await connection.query("SELECT \(Self.firmColumns) FROM firms WHERE id = $1", [.int(id)]).first.map(Self.firm)
+        }
+    }
+
+    public func firm(slug: String) async throws -> Firm? {
+        try await database.read { connection in
+            try await connection.query("SELECT \(Self.firmColumns) FROM firms WHERE slug = $1", [.text(slug)]).first
+                .map(Self.firm)
+        }
+    }
+
+    public func firms() async throws -> [Firm] {
+        try await database.read { connection in
+            try await connection.query("SELECT \(Self.firmColumns) FROM firms ORDER BY id").map(Self.firm)
+        }
+    }
+
+    public func updateFirm(id: Int64, _ update: FirmUpdate) async throws -> Firm {
+        try await write { connection in
+            var assignments: [String] = []
+            var binds: [SQLValue] = [.int(id)]
+            func set(_ column: String, _ value: SQLValue) {
+                binds.append(value)
+                assignments.append("\(column) = $\(binds.count)")
+            }
+            if let status = update.status { set("status", .text(status.rawValue)) }
+            if let rate = update.smsRate { set("sms_rate_cents", .int(rate.cents)) }
+            if let expiry = update.subscriptionExpiresAt { set("subscription_expires_at", .time(expiry)) }
+            if let name = update.name { set("name", .text(name)) }
+            let sql =
+                assignments.isEmpty
+                ? "SELECT \(Self.firmColumns) FROM firms WHERE id = $1"
+                : "UPDATE firms SET \(assignments.joined(separator: ", ")) WHERE id = $1 RETURNING \(Self.firmColumns)"
+            guard let row = try await connection.query(sql, binds).first else {
+                throw DomainError(.notFound, "No firm with id \(id).")
+            }
+            return try Self.firm(from: row)
+        }
+    }
+
+    public func setWebhook(firmID: Int64, _ settings: WebhookSettings?) async throws {
+        try await write { connection in
+            let rows = try await connection.query(
+                "UPDATE firms SET webhook_url = $2, webhook_secret = $3 WHERE id = $1 RETURNING id",
+                [.int(firmID), .text(settings?.url), .text(settings?.secret)])
+            guard !rows.isEmpty else { throw DomainError(.notFound, "No firm with id \(firmID).") }
+        }
+    }
+
+    public func webhook(firmID: Int64) async throws -> WebhookSettings? {
+        try await database.read { connection in
+            guard
+                let row = try await connection.query(
+                    "SELECT webhook_url, webhook_secret FROM firms WHERE id = $1", [.int(firmID)]
+                ).first,
+                let url = try row.optionalText("webhook_url")
+            else { return nil }
+            return WebhookSettings(url: url, secret: try row.optionalText("webhook_secret"))
+        }
+    }
+
+    /// Reads a firm from a row with ``firmColumns``.
+    static func firm(from row: SQLRow) throws -> Firm {
+        Firm(
+            id: try row.int("id"), slug: try row.text("slug"), name: try row.text("name"),
+            status: try row.value("status", as: FirmStatus.self),
+            subscriptionExpiresAt: try row.optionalTime("subscription_expires_at"),
+            smsCredits: Credits(units: try row.int("sms_credits")), smsRate: KES(cents: try row.int("sms_rate_cents")),
+            timezone: try row.text("timezone"), mode: try row.value("mode", as: FirmMode.self),
+            createdAt: try row.time("created_at"))
+    }
+}

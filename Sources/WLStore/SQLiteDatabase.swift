@@ -1,0 +1,131 @@
+import Foundation
+public import Logging
+import NIOCore
+import NIOPosix
+import SQLiteNIO
+import ServiceLifecycle
+
+/// The embedded default engine: one SQLite file in WAL mode, ONE writer connection behind a FIFO lock for every
+/// transaction (opened with `BEGIN IMMEDIATE`), and a few reader connections for plain reads.
+public final class SQLiteDatabase: SQLDatabase {
+    public var dialect: SQLDialect { .sqlite }
+
+    private let writer: ConnectionPool<SQLiteConnection>
+    private let readers: ConnectionPool<SQLiteConnection>
+    private let readerCount: Int
+
+    private init(writer: SQLiteConnection, readers: [SQLiteConnection]) {
+        self.writer = ConnectionPool([writer])
+        self.readers = ConnectionPool(readers)
+        self.readerCount = readers.count
+    }
+
+    /// Opens (and creates, with its folder) the database file at `path`.
+    /// - Parameters:
+    ///   - path: The file, e.g. `./data/wlcomm.sqlite`.
+    ///   - readers: How many reader connections to keep beside the one writer.
+    public static func open(path: String, readers: Int = 4, logger: Logger) async throws -> SQLiteDatabase {
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let writer = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+        for pragma in ["PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=5000"] {
+            _ = try await writer.query(pragma)
+        }
+        var readerConnections: [SQLiteConnection] = []
+        for _ in 0..<max(1, readers) {
+            let reader = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+            _ = try await reader.query("PRAGMA busy_timeout=5000")
+            _ = try await reader.query("PRAGMA query_only=1")
+            readerConnections.append(reader)
+        }
+        return SQLiteDatabase(writer: writer, readers: readerConnections)
+    }
+
+    public func read<T: Sendable>(_ body: @Sendable (any SQLConnection) async throws -> T) async throws -> T {
+        try await readers.with { try await body(SQLiteSQLConnection(connection: $0)) }
+    }
+
+    public func transaction<T: Sendable>(_ body: @Sendable (any SQLConnection) async throws -> T) async throws -> T {
+        try await writer.with { raw in
+            let connection = SQLiteSQLConnection(connection: raw)
+            try await connection.query("BEGIN IMMEDIATE")
+            do {
+                let result = try await body(connection)
+                try await connection.query("COMMIT")
+                return result
+            } catch {
+                _ = try? await connection.query("ROLLBACK")
+                throw error
+            }
+        }
+    }
+
+    /// Waits for graceful shutdown, then closes the connections. On plain cancellation it leaves them open for the
+    /// process to drop: closing from a cancelled task trips a debug assertion in sqlite-nio.
+    public func run() async throws {
+        do {
+            try await gracefulShutdown()
+        } catch {
+            return
+        }
+        try await close()
+    }
+
+    public func close() async throws {
+        for connection in await writer.drain(count: 1) + readers.drain(count: readerCount) {
+            try await connection.close()
+        }
+    }
+}
+
+/// One SQLite connection seen through ``SQLConnection``: `$n` placeholders become `?n`, values map both ways,
+/// and constraint errors become ``StoreError``.
+struct SQLiteSQLConnection: SQLConnection {
+    let connection: SQLiteConnection
+
+    func query(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow] {
+        let data: [SQLiteData] = binds.map {
+            switch $0 {
+            case .int(let value): .integer(Int(value))
+            case .text(let value): .text(value)
+            case .null: .null
+            }
+        }
+        let rows: [SQLiteRow]
+        do {
+            rows = try await connection.query(Self.placeholders(sql), data)
+        } catch let error as SQLiteError {
+            switch error.reason {
+            case .constraintUniqueFailed, .constraintPrimaryKeyFailed: throw StoreError.uniqueViolation(error.message)
+            default: throw error
+            }
+        }
+        return try rows.map { row in
+            var values: [String: SQLValue] = [:]
+            for column in row.columns {
+                switch column.data {
+                case .integer(let value): values[column.name] = .int(Int64(value))
+                case .text(let value): values[column.name] = .text(value)
+                case .null: values[column.name] = .null
+                case .float, .blob: throw StoreError.corrupt("column \(column.name) holds a non-integer, non-text value")
+                }
+            }
+            return SQLRow(values: values)
+        }
+    }
+
+    /// Rewrites PostgreSQL-style `$1` placeholders to SQLite's numbered `?1`.
+    static func placeholders(_ sql: String) -> String {
+        var result = ""
+        var previous: Character = " "
+        for character in sql {
+            if previous == "$" && character.isNumber {
+                result.removeLast()
+                result.append("?")
+            }
+            result.append(character)
+            previous = character
+        }
+        return result
+    }
+}

@@ -1,0 +1,106 @@
+public import Foundation
+public import WLDomain
+
+/// Changes to a firm; `nil` fields stay as they are.
+public struct FirmUpdate: Sendable {
+    public var status: FirmStatus?
+    public var smsRate: KES?
+    /// `.some(nil)` clears the expiry.
+    public var subscriptionExpiresAt: Date??
+    public var name: String?
+
+    public init(status: FirmStatus? = nil, smsRate: KES? = nil, subscriptionExpiresAt: Date?? = nil, name: String? = nil) {
+        self.status = status
+        self.smsRate = smsRate
+        self.subscriptionExpiresAt = subscriptionExpiresAt
+        self.name = name
+    }
+}
+
+/// Where and how a firm's delivery webhooks are sent.
+public struct WebhookSettings: Hashable, Sendable {
+    public var url: String
+    /// The HMAC secret; never logged.
+    public var secret: String?
+
+    public init(url: String, secret: String?) {
+        self.url = url
+        self.secret = secret
+    }
+}
+
+/// A key that matched, with its firm as it is now.
+public struct Authentication: Sendable {
+    public var key: APIKeyRecord
+    public var firm: Firm
+}
+
+/// What a contacts import did.
+public struct ContactImportSummary: Hashable, Sendable {
+    public var inserted: Int
+    public var updated: Int
+
+    public init(inserted: Int, updated: Int) {
+        self.inserted = inserted
+        self.updated = updated
+    }
+}
+
+/// The persistence port. ``SQLStore`` implements it over SQLite and PostgreSQL; one conformance suite tests both.
+///
+/// Every method that takes a `firmID` reads or writes only that firm's rows: tenancy is enforced here, not
+/// left to callers. Errors the caller can act on are ``DomainError``s (`.notFound`, `.duplicate`,
+/// `.insufficientCredits`).
+public protocol Store: Sendable {
+    /// Succeeds when the database answers.
+    func ping() async throws
+
+    /// Creates a firm with no credits.
+    /// - Throws: `.duplicate` when the slug is taken.
+    func createFirm(_ firm: NewFirm, now: Date) async throws -> Firm
+    /// The firm with this id, or `nil`.
+    func firm(id: Int64) async throws -> Firm?
+    /// The firm with this slug, or `nil`.
+    func firm(slug: String) async throws -> Firm?
+    /// Every firm, by id.
+    func firms() async throws -> [Firm]
+    /// Applies `update` and returns the firm after it.
+    /// - Throws: `.notFound` for an unknown firm.
+    func updateFirm(id: Int64, _ update: FirmUpdate) async throws -> Firm
+
+    /// Sets (or with `nil`, clears) the firm's webhook.
+    func setWebhook(firmID: Int64, _ settings: WebhookSettings?) async throws
+    /// The firm's webhook, if one is set.
+    func webhook(firmID: Int64) async throws -> WebhookSettings?
+
+    /// Records a new key by its hash.
+    /// - Throws: `.duplicate` when the hash is already known.
+    func createAPIKey(
+        firmID: Int64, hash: String, displayPrefix: String, label: String, now: Date
+    ) async throws
+        -> APIKeyRecord
+    /// The firm's keys, newest first.
+    func apiKeys(firmID: Int64) async throws -> [APIKeyRecord]
+    /// Revokes one of the firm's keys (again is a no-op).
+    /// - Throws: `.notFound` when the firm has no such key.
+    func revokeAPIKey(firmID: Int64, keyID: Int64, now: Date) async throws -> APIKeyRecord
+    /// The unrevoked key with this hash and its firm, or `nil`. Records `now` as the key's last use,
+    /// at most once a minute per key.
+    func authenticate(keyHash: String, now: Date) async throws -> Authentication?
+
+    /// Moves credits and writes the ledger row in one transaction; the balance never goes below zero.
+    /// - Throws: `.insufficientCredits` when a debit would take the balance below zero; `.notFound` for an unknown firm.
+    func applyCredits(
+        firmID: Int64, amount: Credits, kind: LedgerKind, reference: String, now: Date
+    ) async throws
+        -> LedgerEntry
+    /// The firm's ledger, newest first, `limit` rows after the entry id `startingAfter`.
+    func ledger(firmID: Int64, limit: Int, startingAfter: Int64?) async throws -> [LedgerEntry]
+    /// The sum of the firm's ledger (equal to its balance, always).
+    func ledgerSum(firmID: Int64) async throws -> Credits
+
+    /// Inserts or updates contacts in one transaction, matched on kind and phone (or email when there is no phone).
+    func importContacts(firmID: Int64, _ contacts: [Contact], now: Date) async throws -> ContactImportSummary
+    /// The firm's contacts.
+    func contacts(firmID: Int64) async throws -> [Contact]
+}

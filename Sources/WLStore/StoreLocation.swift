@@ -1,0 +1,36 @@
+public import Logging
+
+/// Where the store lives: the embedded SQLite file (the default) or a PostgreSQL URL.
+public enum StoreLocation: Sendable, Equatable {
+    /// The default file.
+    public static let defaultSQLitePath = "./data/wlcomm.sqlite"
+
+    case sqlite(path: String)
+    case postgres(url: String)
+
+    /// `postgres://…` and `postgresql://…` choose PostgreSQL; `sqlite:PATH` or a plain path choose SQLite;
+    /// `nil` or empty is the default SQLite file.
+    public init(databaseURL: String?) {
+        guard let url = databaseURL, !url.isEmpty else {
+            self = .sqlite(path: Self.defaultSQLitePath)
+            return
+        }
+        if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") {
+            self = .postgres(url: url)
+        } else if url.hasPrefix("sqlite://") {
+            self = .sqlite(path: String(url.dropFirst("sqlite://".count)))
+        } else if url.hasPrefix("sqlite:") {
+            self = .sqlite(path: String(url.dropFirst("sqlite:".count)))
+        } else {
+            self = .sqlite(path: url)
+        }
+    }
+
+    /// Opens the engine (not yet migrated). A PostgreSQL database must be run as a service before use.
+    public func open(logger: Logger) async throws -> any SQLDatabase {
+        switch self {
+        case .sqlite(let path): try await SQLiteDatabase.open(path: path, logger: logger)
+        case .postgres(let url): try PostgresDatabase(url: url, logger: logger)
+        }
+    }
+}

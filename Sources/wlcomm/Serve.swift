@@ -1,0 +1,59 @@
+import ArgumentParser
+import Configuration
+import Hummingbird
+import Logging
+import WLApp
+import WLDomain
+import WLServices
+
+/// `wlcomm serve`: the API and its workers in one process.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the API server (migrates the database first).")
+
+    @Option(help: "Address to listen on. Env: WLCOMM_HOST. Default 127.0.0.1.")
+    var host: String?
+
+    @Option(help: "Port to listen on. Env: WLCOMM_PORT. Default 8080.")
+    var port: Int?
+
+    @Flag(help: "Create the sandbox firm and key if missing. Env: WLCOMM_SEED_SANDBOX=true.")
+    var seedSandbox = false
+
+    @OptionGroup var options: GlobalOptions
+
+    func run() async throws {
+        var flags: [AbsoluteConfigKey: ConfigValue] = [:]
+        if let host { flags["host"] = ConfigValue(.string(host), isSecret: false) }
+        if let port { flags["port"] = ConfigValue(.int(port), isSecret: false) }
+        if seedSandbox { flags["seed.sandbox"] = ConfigValue(.bool(true), isSecret: false) }
+        let app = try await WLCommApp.buildApplication(reader: try await options.reader(extra: flags))
+        try await app.runService()
+    }
+}
+
+/// `wlcomm migrate`: apply pending migrations and exit.
+struct Migrate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Apply pending database migrations.")
+
+    @OptionGroup var options: GlobalOptions
+
+    func run() async throws {
+        try await options.withAdmin { _, _ in }
+        print("database is up to date")
+    }
+}
+
+/// `wlcomm seed-sandbox`: the contract's sandbox firm and key (replaces `php artisan db:seed`).
+struct SeedSandbox: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "seed-sandbox", abstract: "Create the sandbox firm, key and contacts (idempotent).")
+
+    @OptionGroup var options: GlobalOptions
+
+    func run() async throws {
+        let firm = try await options.withAdmin { _, store in
+            try await SandboxSeeder(store: store, time: SystemTimeSource()).seed()
+        }
+        try options.output(firm) { "sandbox firm \($0.slug) (id \($0.id)) ready; API key wl_test_communication_sms_sandbox" }
+    }
+}

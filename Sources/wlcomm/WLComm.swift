@@ -1,0 +1,14 @@
+import ArgumentParser
+
+/// `wlcomm`: the World Ledgers Communication API server and its administration commands.
+@main
+struct WLComm: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "wlcomm",
+        abstract: "World Ledgers Communication API: SMS, bulk email, SMS credits and delivery webhooks.",
+        subcommands: [
+            Serve.self, Migrate.self, SeedSandbox.self, FirmCommand.self, KeyCommand.self, WebhookCommand.self,
+            ContactsCommand.self,
+        ]
+    )
+}
