@@ -51,7 +51,7 @@ extension SQLStore {
     public func ledgerSum(firmID: Int64) async throws -> Credits {
         try await database.read { connection in
             let rows = try await connection.query(
-                "SELECT COALESCE(SUM(amount), 0) AS total FROM credit_ledger WHERE firm_id = $1", [.int(firmID)])
+                "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) AS total FROM credit_ledger WHERE firm_id = $1", [.int(firmID)])
             return Credits(units: try rows[0].int("total"))
         }
     }

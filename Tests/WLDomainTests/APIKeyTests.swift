@@ -1,0 +1,51 @@
+import Testing
+import WLDomain
+
+@Suite struct APIKeyTests {
+    @Test func liveKeysAreWlCommWith40Base62Characters() {
+        let key = APIKey.generate(mode: .live)
+        #expect(key.secret.hasPrefix("wl_comm_"))
+        let random = key.secret.dropFirst("wl_comm_".count)
+        #expect(random.count == 40)
+        #expect(random.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) })
+        #expect(!key.isTest)
+    }
+
+    @Test func sandboxFirmsGetTestKeys() {
+        #expect(APIKey.generate(mode: .sandbox).secret.hasPrefix("wl_test_"))
+    }
+
+    @Test func generatedKeysDiffer() {
+        let keys = Set((0..<1000).map { _ in APIKey.generate(mode: .live).secret })
+        #expect(keys.count == 1000)
+    }
+
+    @Test func hashIsLowerHexSHA256() {
+        #expect(APIKey("wl_test_communication_sms_sandbox")?.hash == "9ed841008af2832d5678b50ad51bc02e161d5e415b1dd462ef729280cee1008f")
+    }
+
+    @Test func descriptionNeverShowsTheSecret() {
+        let key = APIKey.generate(mode: .live)
+        #expect(!"\(key)".contains(key.secret))
+        #expect(key.displayPrefix.count == 12)
+        #expect(key.secret.hasPrefix(key.displayPrefix))
+    }
+
+    @Test(arguments: ["", "wl_comm_", "sk_live_abc", "wl_comm_abc def", "wl_comm_é", String(repeating: "a", count: 200)])
+    func malformedKeysAreRefused(secret: String) {
+        #expect(APIKey(secret) == nil)
+    }
+
+    @Test func xAPIKeyWinsOverBearer() {
+        let key = APIKey.fromHeaders(apiKey: "wl_comm_first", authorization: "Bearer wl_comm_second")
+        #expect(key?.secret == "wl_comm_first")
+    }
+
+    @Test(arguments: [
+        ("Bearer wl_comm_abc", "wl_comm_abc"), ("bearer wl_comm_abc", "wl_comm_abc"), ("Basic wl_comm_abc", nil),
+        ("Bearer", nil), ("wl_comm_abc", nil),
+    ] as [(String, String?)])
+    func bearerHeaderIsParsed(header: String, expected: String?) {
+        #expect(APIKey.fromHeaders(apiKey: nil, authorization: header)?.secret == expected)
+    }
+}

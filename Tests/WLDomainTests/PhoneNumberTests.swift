@@ -1,0 +1,43 @@
+import PropertyBased
+import Testing
+import WLDomain
+
+@Suite struct PhoneNumberTests {
+    @Test(arguments: [
+        "254712345678", "0712345678", "712345678", "+254712345678", "+254 712 345 678", "0712-345-678",
+    ])
+    func everyAcceptedFormNormalisesTo254(raw: String) {
+        #expect(PhoneNumber(raw)?.e164Digits == "254712345678")
+    }
+
+    @Test(arguments: ["0110123456", "0100123456", "254115123456", "+254102000000", "110123456"])
+    func the01RangeIsAccepted(raw: String) {
+        #expect(PhoneNumber(raw) != nil)
+    }
+
+    @Test(arguments: [
+        "", "12345", "0812345678", "0103123456", "0116123456", "+255712345678", "25471234567", "2547123456789",
+        "07123456789", "abc", "+", "07l2345678", "٠٧١٢٣٤٥٦٧٨",
+    ])
+    func othersAreRefused(raw: String) {
+        #expect(PhoneNumber(raw) == nil)
+    }
+
+    @Test func anySubscriberNumberNormalisesTheSameInEveryForm() async {
+        await propertyCheck(input: Gen.int(in: 700_000_000...799_999_999)) { subscriber in
+            let digits = String(subscriber)
+            let forms = ["254" + digits, "0" + digits, digits, "+254" + digits, "+254 " + digits.prefix(3) + " " + digits.dropFirst(3)]
+            let normalised = Set(forms.compactMap { PhoneNumber($0)?.e164Digits })
+            #expect(normalised == ["254" + digits])
+            #expect(PhoneNumber(digits)?.plusForm == "+254" + digits)
+        }
+    }
+
+    @Test func normalisationIsIdempotent() async {
+        await propertyCheck(input: Gen.int(in: 100_000_000...799_999_999)) { subscriber in
+            if let number = PhoneNumber(String(subscriber)) {
+                #expect(PhoneNumber(number.e164Digits) == number)
+            }
+        }
+    }
+}

@@ -1,0 +1,60 @@
+import Foundation
+import Testing
+import WLDomain
+import WLStore
+
+extension ConformanceCheck {
+    static let keys: [ConformanceCheck] = [
+        ConformanceCheck("a key authenticates to its own firm and records its use") { store in
+            let firm = try await store.createFirm(try newFirm("acme"), now: checkTime)
+            let key = APIKey.generate(mode: .live)
+            let record = try await store.createAPIKey(firmID: firm.id, hash: key.hash, displayPrefix: key.displayPrefix, label: "ci", now: checkTime)
+            #expect(record.lastUsedAt == nil)
+            let found = try #require(try await store.authenticate(keyHash: key.hash, now: checkTime.addingTimeInterval(5)))
+            #expect(found.firm.id == firm.id)
+            #expect(found.key.id == record.id)
+            #expect(try await store.apiKeys(firmID: firm.id).first?.lastUsedAt == checkTime.addingTimeInterval(5))
+        },
+        ConformanceCheck("last use is written at most once a minute") { store in
+            let firm = try await store.createFirm(try newFirm("acme"), now: checkTime)
+            let key = APIKey.generate(mode: .live)
+            _ = try await store.createAPIKey(firmID: firm.id, hash: key.hash, displayPrefix: key.displayPrefix, label: "", now: checkTime)
+            _ = try await store.authenticate(keyHash: key.hash, now: checkTime)
+            _ = try await store.authenticate(keyHash: key.hash, now: checkTime.addingTimeInterval(30))
+            #expect(try await store.apiKeys(firmID: firm.id).first?.lastUsedAt == checkTime)
+            _ = try await store.authenticate(keyHash: key.hash, now: checkTime.addingTimeInterval(61))
+            #expect(try await store.apiKeys(firmID: firm.id).first?.lastUsedAt == checkTime.addingTimeInterval(61))
+        },
+        ConformanceCheck("an unknown hash finds nothing") { store in
+            let found = try await store.authenticate(keyHash: APIKey.generate(mode: .live).hash, now: checkTime)
+            #expect(found == nil)
+        },
+        ConformanceCheck("a revoked key no longer authenticates and revoking again changes nothing") { store in
+            let firm = try await store.createFirm(try newFirm("acme"), now: checkTime)
+            let key = APIKey.generate(mode: .live)
+            let record = try await store.createAPIKey(firmID: firm.id, hash: key.hash, displayPrefix: key.displayPrefix, label: "", now: checkTime)
+            let revoked = try await store.revokeAPIKey(firmID: firm.id, keyID: record.id, now: checkTime)
+            #expect(revoked.revokedAt == checkTime)
+            #expect(try await store.authenticate(keyHash: key.hash, now: checkTime) == nil)
+            let again = try await store.revokeAPIKey(firmID: firm.id, keyID: record.id, now: checkTime.addingTimeInterval(100))
+            #expect(again.revokedAt == checkTime)
+        },
+        ConformanceCheck("one firm can neither list nor revoke another firm's keys") { store in
+            let a = try await store.createFirm(try newFirm("firm-a"), now: checkTime)
+            let b = try await store.createFirm(try newFirm("firm-b"), now: checkTime)
+            let key = APIKey.generate(mode: .live)
+            let record = try await store.createAPIKey(firmID: a.id, hash: key.hash, displayPrefix: key.displayPrefix, label: "", now: checkTime)
+            #expect(try await store.apiKeys(firmID: b.id).isEmpty)
+            await #expect(throws: DomainError.self) { try await store.revokeAPIKey(firmID: b.id, keyID: record.id, now: checkTime) }
+            #expect(try await store.authenticate(keyHash: key.hash, now: checkTime)?.firm.id == a.id)
+        },
+        ConformanceCheck("a key hash is unique") { store in
+            let firm = try await store.createFirm(try newFirm("acme"), now: checkTime)
+            let key = APIKey.generate(mode: .live)
+            _ = try await store.createAPIKey(firmID: firm.id, hash: key.hash, displayPrefix: key.displayPrefix, label: "", now: checkTime)
+            await #expect(throws: DomainError.self) {
+                try await store.createAPIKey(firmID: firm.id, hash: key.hash, displayPrefix: key.displayPrefix, label: "", now: checkTime)
+            }
+        },
+    ]
+}
