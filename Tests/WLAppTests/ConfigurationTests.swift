@@ -1,0 +1,57 @@
+import Configuration
+import Foundation
+import Testing
+import WLApp
+import WLStore
+
+@Suite struct ConfigurationTests {
+    func withConfigFile(_ json: String, _ body: (String) async throws -> Void) async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("wlcomm-\(UUID().uuidString).json").path
+        try json.write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try await body(path)
+    }
+
+    @Test func flagsBeatEnvironmentBeatsFileBeatsDefaults() async throws {
+        try await withConfigFile(#"{"port": 7000, "host": "0.0.0.0", "database": {"url": "file.sqlite"}, "log": {"level": "debug"}}"#) { file in
+            let reader = try await ConfigReader.wlcomm(
+                flags: ["port": 9000], environment: ["WLCOMM_PORT": "8000", "WLCOMM_DATABASE_URL": "postgres://u:p@db:5432/wl"], configFile: file)
+            let settings = AppSettings(reader: reader)
+            #expect(settings.port == 9000)
+            #expect(settings.store == .postgres(url: "postgres://u:p@db:5432/wl"))
+            #expect(settings.host == "0.0.0.0")
+            #expect(settings.logLevel == .debug)
+            #expect(settings.seedSandbox == false)
+        }
+    }
+
+    @Test func defaultsApplyWhenNothingIsSet() async throws {
+        let settings = AppSettings(reader: try await ConfigReader.wlcomm(flags: [:], environment: [:], configFile: nil))
+        #expect(settings.host == "127.0.0.1")
+        #expect(settings.port == 8080)
+        #expect(settings.store == .sqlite(path: "./data/wlcomm.sqlite"))
+        #expect(settings.logLevel == .info)
+    }
+
+    @Test func environmentSeedsTheSandbox() async throws {
+        let settings = AppSettings(reader: try await ConfigReader.wlcomm(flags: [:], environment: ["WLCOMM_SEED_SANDBOX": "true"], configFile: nil))
+        #expect(settings.seedSandbox)
+    }
+
+    @Test func aNamedConfigFileMustExist() async throws {
+        await #expect(throws: (any Error).self) {
+            _ = try await ConfigReader.wlcomm(flags: [:], environment: [:], configFile: "/nonexistent/wlcomm.json")
+        }
+    }
+
+    @Test(arguments: [
+        ("postgres://a@b/c", StoreLocation.postgres(url: "postgres://a@b/c")),
+        ("postgresql://a@b/c", .postgres(url: "postgresql://a@b/c")),
+        ("sqlite:/tmp/x.db", .sqlite(path: "/tmp/x.db")),
+        ("/tmp/y.sqlite", .sqlite(path: "/tmp/y.sqlite")),
+        ("", .sqlite(path: "./data/wlcomm.sqlite")),
+    ])
+    func databaseURLsChooseTheEngine(url: String, location: StoreLocation) {
+        #expect(StoreLocation(databaseURL: url) == location)
+    }
+}

@@ -1,0 +1,76 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+@Suite struct HTTPEdgeTests {
+    @Test func aSaneRequestIdIsEchoed() async throws {
+        try await TestApp().test { client in
+            try await client.execute(uri: "/healthz", method: .get, headers: [.init("X-Request-Id")!: "abc-123.x_y:z"]) { response in
+                #expect(response.headers[.init("X-Request-Id")!] == "abc-123.x_y:z")
+            }
+        }
+    }
+
+    @Test(arguments: ["has space", String(repeating: "a", count: 129), "new\u{7F}line", "ünïcode"])
+    func anInsaneRequestIdIsReplaced(id: String) async throws {
+        try await TestApp().test { client in
+            try await client.execute(uri: "/healthz", method: .get, headers: [.init("X-Request-Id")!: id]) { response in
+                let echoed = try #require(response.headers[.init("X-Request-Id")!])
+                #expect(echoed != id)
+                #expect(echoed.hasPrefix("req_"))
+            }
+        }
+    }
+
+    @Test func unknownRoutesGet404InTheEnvelope() async throws {
+        try await TestApp().test { client in
+            try await client.execute(uri: "\(base)/nothing-here", method: .get, headers: [.init("X-API-Key")!: sandboxKey]) { response in
+                #expect(response.status == .notFound)
+                #expect(response.errorCode == "not_found")
+            }
+        }
+    }
+
+    @Test func aKnownPathWithAnotherMethodGets405WithAllow() async throws {
+        try await TestApp().test { client in
+            try await client.execute(uri: "\(base)/sms-credits/balance", method: .delete) { response in
+                #expect(response.status == .methodNotAllowed)
+                #expect(response.headers[.allow] == "GET")
+                #expect(response.errorCode == "method_not_allowed")
+            }
+        }
+    }
+
+    @Test func aBodyOverOneMebibyteGets413() async throws {
+        try await TestApp().test { client in
+            let body = ByteBuffer(repeating: UInt8(ascii: "a"), count: 1_048_577)
+            try await client.execute(
+                uri: "\(base)/sms-credits/balance", method: .post, headers: [.init("X-API-Key")!: sandboxKey, .contentLength: "1048577"], body: body
+            ) { response in
+                #expect(response.status == .contentTooLarge)
+                #expect(response.errorCode == "payload_too_large")
+            }
+        }
+    }
+
+    @Test func healthAndReadinessAnswer() async throws {
+        try await TestApp().test { client in
+            try await client.execute(uri: "/healthz", method: .get) { #expect($0.status == .ok) }
+            try await client.execute(uri: "/readyz", method: .get) { response in
+                #expect(response.status == .ok)
+                #expect(response.field("status") == "ok")
+            }
+        }
+    }
+
+    @Test func theOpenAPIDocumentIsServedWithoutAKey() async throws {
+        try await TestApp().test { client in
+            try await client.execute(uri: "\(base)/openapi.yaml", method: .get) { response in
+                #expect(response.status == .ok)
+                #expect(String(buffer: response.body).hasPrefix("openapi: 3.1"))
+            }
+        }
+    }
+}
