@@ -13,7 +13,7 @@ public struct APIDependencies: Sendable {
     }
 }
 
-/// Builds the router: middleware, every controller's routes, and 405 answers for known paths.
+/// Builds the router: middleware (request id, error envelope, body limit, 405) and every controller's routes.
 public enum APIRouter {
     /// The contract's base path.
     public static let basePath = "/api/v1/communication"
@@ -21,15 +21,15 @@ public enum APIRouter {
     /// The router with every route of the service.
     public static func build(_ dependencies: APIDependencies) -> Router<AppRequestContext> {
         let router = Router(context: AppRequestContext.self)
+        let routes = RouteTable()
         router.add(middleware: RequestIDMiddleware())
         router.add(middleware: ErrorMiddleware())
         router.add(middleware: BodyLimitMiddleware())
-        let routes = RouteTable(router: router)
-        HealthController(store: dependencies.store).addRoutes(to: routes.registrar(prefix: ""))
+        router.add(middleware: MethodNotAllowedMiddleware(routes: routes))
+        HealthController(store: dependencies.store).addRoutes(to: routes.registrar(router, prefix: ""))
         OpenAPIController().addRoutes(to: routes.registrar(router.group(RouterPath(basePath)), prefix: basePath))
         let api = router.group(RouterPath(basePath)).add(middleware: APIKeyMiddleware(accounts: dependencies.accounts))
         CreditsController(accounts: dependencies.accounts).addRoutes(to: routes.registrar(api, prefix: basePath))
-        routes.addMethodNotAllowed()
         return router
     }
 }

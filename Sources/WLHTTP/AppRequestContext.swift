@@ -1,3 +1,4 @@
+public import Foundation
 public import Hummingbird
 import WLDomain
 public import WLStore
@@ -18,6 +19,9 @@ public struct AppRequestContext: RequestContext {
     }
 
     public var maxUploadSize: Int { Self.maximumBodySize }
+
+    /// Sorted keys: the same value always encodes to the same bytes.
+    public var responseEncoder: JSONEncoder { .api }
 
     /// The authenticated firm's id.
     /// - Throws: `.unauthenticated` when the route was reached without ``APIKeyMiddleware``.

@@ -1,34 +1,37 @@
 public import Hummingbird
+import Synchronization
 
-/// Records every route as it is added, so that a known path called with another method answers 405 with `Allow`
-/// (Hummingbird alone answers 404).
-public final class RouteTable {
-    private let router: Router<AppRequestContext>
-    private var methods: [String: Set<HTTPRequest.Method>] = [:]
+/// Every route of the API, recorded as it is added, so that a known path called with a method it does not serve
+/// answers 405 with `Allow` (Hummingbird alone answers 404), whatever the method: TRACE, QUERY or any other.
+public final class RouteTable: Sendable {
+    private let routes = Mutex<[(segments: [Substring], methods: Set<HTTPRequest.Method>)]>([])
 
-    init(router: Router<AppRequestContext>) {
-        self.router = router
-    }
+    init() {}
 
-    /// A registrar that adds routes to `target` (the router itself when `nil`) and records them under `prefix`.
-    func registrar(_ target: (any RouterMethods<AppRequestContext>)? = nil, prefix: String) -> RouteRegistrar {
-        RouteRegistrar(table: self, target: target ?? router, prefix: prefix)
+    /// A registrar that adds routes to `target` and records them under `prefix`.
+    func registrar(_ target: any RouterMethods<AppRequestContext>, prefix: String) -> RouteRegistrar {
+        RouteRegistrar(table: self, target: target, prefix: prefix)
     }
 
     func record(_ method: HTTPRequest.Method, _ path: String) {
-        methods[path, default: []].insert(method)
+        let segments = path.split(separator: "/")
+        routes.withLock { routes in
+            if let index = routes.firstIndex(where: { $0.segments == segments }) {
+                routes[index].methods.insert(method)
+            } else {
+                routes.append((segments, [method]))
+            }
+        }
     }
 
-    /// Adds a 405 route for each common method a recorded path does not serve.
-    func addMethodNotAllowed() {
-        for (path, allowed) in methods {
-            let allow = allowed.map(\.rawValue).sorted().joined(separator: ", ")
-            for method in [HTTPRequest.Method.get, .post, .put, .patch, .delete] where !allowed.contains(method) {
-                router.on(RouterPath(path), method: method) { _, _ -> Response in
-                    throw HTTPError(
-                        .methodNotAllowed, headers: [.allow: allow], message: "This path does not accept \(method.rawValue). Allowed: \(allow).")
-                }
-            }
+    /// The methods a concrete request path is served with (empty for an unknown path). `:name` segments match any.
+    func methods(forPath path: String) -> Set<HTTPRequest.Method> {
+        let segments = path.split(separator: "/")
+        return routes.withLock { routes in
+            routes.filter { route in
+                route.segments.count == segments.count
+                    && zip(route.segments, segments).allSatisfy { pattern, segment in pattern.hasPrefix(":") || pattern == segment }
+            }.reduce(into: []) { $0.formUnion($1.methods) }
         }
     }
 }

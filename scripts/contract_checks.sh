@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Starts `wlcomm serve --seed-sandbox` on a free port (SQLite in a temporary folder, or the PostgreSQL URL given
+# as $1 in a fresh database), then checks the contract as a client would: curl for the documented statuses, the
+# Postman collection, and schemathesis against the served OpenAPI document. Stops the server at the end.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+database_url=${1:-}
+work=$(mktemp -d /tmp/wlcomm-contract.XXXXXX)
+wlcomm=$(swift build --show-bin-path)/wlcomm
+if [ -n "$database_url" ]; then
+  # A fresh database in the throwaway cluster, so the sandbox seed starts clean.
+  db="contract_$(date +%s%N)"
+  psql "$database_url" -qc "CREATE DATABASE $db" >/dev/null
+  database_url="${database_url%/*}/$db"
+else
+  database_url="$work/wlcomm.sqlite"
+fi
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+base="http://127.0.0.1:$port/api/v1/communication"
+key=wl_test_communication_sms_sandbox
+
+WLCOMM_DATABASE_URL="$database_url" "$wlcomm" serve --seed-sandbox --port "$port" >"$work/server.log" 2>&1 &
+server=$!
+cleanup() { kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+for _ in $(seq 1 100); do
+  curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break
+  sleep 0.1
+done
+
+failures=0
+expect() { # expect NAME STATUS CURL-ARGS…
+  local name=$1 want=$2
+  shift 2
+  local got
+  got=$(curl -s -o /dev/null -w '%{http_code}' "$@")
+  if [ "$got" = "$want" ]; then echo "PASS $name: $got"; else echo "FAIL $name: expected $want, got $got"; failures=$((failures + 1)); fi
+}
+expect "balance with the sandbox key" 200 -H "X-API-Key: $key" "$base/sms-credits/balance"
+expect "balance with Bearer" 200 -H "Authorization: Bearer $key" "$base/sms-credits/balance"
+expect "balance without a key" 401 "$base/sms-credits/balance"
+WLCOMM_DATABASE_URL="$database_url" "$wlcomm" firm suspend --firm sandbox >/dev/null
+expect "balance of a suspended firm" 403 -H "X-API-Key: $key" "$base/sms-credits/balance"
+WLCOMM_DATABASE_URL="$database_url" "$wlcomm" firm activate --firm sandbox >/dev/null
+expect "balance after re-activation" 200 -H "X-API-Key: $key" "$base/sms-credits/balance"
+body=$(curl -s -H "X-API-Key: $key" "$base/sms-credits/balance")
+if [ "$body" = '{"data":{"currency":"KES","sms_credits":1000,"sms_rate":1.8},"status":"success"}' ]; then
+  echo "PASS balance body is the contract's shape: $body"
+else
+  echo "FAIL balance body: $body"; failures=$((failures + 1))
+fi
+
+python3 scripts/postman_check.py postman/World-Ledgers-Communication-API.postman_collection.json "$base" "$key" || failures=$((failures + 1))
+
+if [ ! -x .venv/bin/schemathesis ]; then
+  python3 -m venv .venv
+  .venv/bin/pip install -q --disable-pip-version-check schemathesis==4.32.5
+fi
+.venv/bin/schemathesis run "$base/openapi.yaml" --url "$base" -H "X-API-Key: $key" --checks all \
+  --max-examples 100 --seed 1 --no-color || failures=$((failures + 1))
+
+if [ "$failures" -gt 0 ]; then
+  echo "contract checks: $failures failed; server log:"; cat "$work/server.log"
+  exit 1
+fi
+echo "contract checks: all passed"

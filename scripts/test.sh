@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Runs every test of the project:
+#   1. builds the package and its tests once;
+#   2. starts a throwaway PostgreSQL cluster (scripts/postgres.sh) for the conformance suite;
+#   3. HTTP contract checks against the real `wlcomm serve`, on SQLite and on PostgreSQL
+#      (scripts/contract_checks.sh: curl smoke of the contract, the Postman collection, schemathesis);
+#   4. the Swift test suites (unit, property, store conformance on both engines, HTTP).
+# Python tools go into .venv (created here). Set WLCOMM_SKIP_CONTRACT=1 to run the Swift suites only.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+source scripts/postgres.sh
+trap stop_test_postgres EXIT
+start_test_postgres
+
+echo "== build"
+swift build --build-tests
+
+if [ "${WLCOMM_SKIP_CONTRACT:-0}" != 1 ]; then
+  echo "== contract checks (SQLite)"
+  scripts/contract_checks.sh ""
+  if [ -n "${WLCOMM_TEST_POSTGRES_URL:-}" ]; then
+    echo "== contract checks (PostgreSQL)"
+    scripts/contract_checks.sh "$WLCOMM_TEST_POSTGRES_URL"
+  fi
+fi
+
+echo "== swift test"
+swift test --skip-build --no-parallel 2>&1 | tee .build/swift-test.log
