@@ -11,7 +11,7 @@ wlcomm=$(swift build --show-bin-path)/wlcomm
 if [ -n "$database_url" ]; then
   # A fresh database in the throwaway cluster, so the sandbox seed starts clean.
   db="contract_$(date +%s%N)"
-  psql "$database_url" -qc "CREATE DATABASE $db" >/dev/null
+  "${WLCOMM_TEST_PG_BINDIR:-/usr/bin}/psql" "$database_url" -qc "CREATE DATABASE $db" >/dev/null
   database_url="${database_url%/*}/$db"
 else
   database_url="$work/wlcomm.sqlite"

@@ -39,6 +39,7 @@ start_test_postgres() {
   "${run[@]}" "$bindir/pg_ctl" -D "$PG_TEST_DIR/data" -l "$PG_TEST_DIR/server.log" -w start \
     -o "-p $PG_TEST_PORT -k $PG_TEST_DIR -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c max_connections=200" >/dev/null
   export WLCOMM_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$PG_TEST_PORT/postgres"
+  export WLCOMM_TEST_PG_BINDIR="$bindir"
   echo "postgres: throwaway cluster on port $PG_TEST_PORT ($("$bindir/postgres" --version))" >&2
 }
 

@@ -11,7 +11,9 @@ public struct MethodNotAllowedMiddleware: RouterMiddleware {
         self.routes = routes
     }
 
-    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+    public func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws
         -> Response
     {
         do {

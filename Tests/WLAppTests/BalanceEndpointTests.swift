@@ -26,7 +26,8 @@ import WLStore
 
     @Test func bearerAuthorizationWorksLikeXAPIKey() async throws {
         try await TestApp().test { client in
-            try await client.execute(uri: "\(base)/sms-credits/balance", method: .get, headers: [.authorization: "Bearer \(sandboxKey)"]) { response in
+            try await client.execute(uri: "\(base)/sms-credits/balance", method: .get, headers: [.authorization: "Bearer \(sandboxKey)"]) {
+                response in
                 #expect(response.status == .ok)
             }
         }

@@ -41,10 +41,11 @@ import WLDomain
         #expect(key?.secret == "wl_comm_first")
     }
 
-    @Test(arguments: [
-        ("Bearer wl_comm_abc", "wl_comm_abc"), ("bearer wl_comm_abc", "wl_comm_abc"), ("Basic wl_comm_abc", nil),
-        ("Bearer", nil), ("wl_comm_abc", nil),
-    ] as [(String, String?)])
+    @Test(
+        arguments: [
+            ("Bearer wl_comm_abc", "wl_comm_abc"), ("bearer wl_comm_abc", "wl_comm_abc"), ("Basic wl_comm_abc", nil),
+            ("Bearer", nil), ("wl_comm_abc", nil),
+        ] as [(String, String?)])
     func bearerHeaderIsParsed(header: String, expected: String?) {
         #expect(APIKey.fromHeaders(apiKey: nil, authorization: header)?.secret == expected)
     }

@@ -24,7 +24,8 @@ import WLDomain
     }
 
     @Test func badRowsAreReportedByLineAndKeptOutWhole() throws {
-        let csv = "first_name,phone,account_balance,kind\r\nA,0712345678,10,client\r\nB,123,10,client\r\n,0712345679,,\r\nC,0712345670,ten,\r\nD,0712345671,,boss\r\nE,0712345672\r\n"
+        let csv =
+            "first_name,phone,account_balance,kind\r\nA,0712345678,10,client\r\nB,123,10,client\r\n,0712345679,,\r\nC,0712345670,ten,\r\nD,0712345671,,boss\r\nE,0712345672\r\n"
         let result = try ContactCSV.parse(csv)
         #expect(result.contacts.map(\.line) == [2])
         #expect(result.errors.map(\.line) == [3, 4, 5, 6, 7])

@@ -10,7 +10,8 @@ extension ConformanceCheck {
             let purchase = try await store.applyCredits(
                 firmID: firm.id, amount: Credits(units: 2_777_778), kind: .purchase, reference: "payment-1", now: checkTime)
             #expect(purchase.balanceAfter == Credits(units: 2_777_778))
-            let debit = try await store.applyCredits(firmID: firm.id, amount: Credits(whole: -2), kind: .debit, reference: "message-1", now: checkTime)
+            let debit = try await store.applyCredits(
+                firmID: firm.id, amount: Credits(whole: -2), kind: .debit, reference: "message-1", now: checkTime)
             #expect(debit.balanceAfter == Credits(units: 2_757_778))
             #expect(try await store.firm(id: firm.id)?.smsCredits == Credits(units: 2_757_778))
             #expect(try await store.ledgerSum(firmID: firm.id) == Credits(units: 2_757_778))
@@ -47,7 +48,8 @@ extension ConformanceCheck {
             let a = try await store.createFirm(try newFirm("firm-a"), now: checkTime)
             let b = try await store.createFirm(try newFirm("firm-b"), now: checkTime)
             for index in 1...5 {
-                _ = try await store.applyCredits(firmID: a.id, amount: Credits(whole: Int64(index)), kind: .adjustment, reference: "a\(index)", now: checkTime)
+                _ = try await store.applyCredits(
+                    firmID: a.id, amount: Credits(whole: Int64(index)), kind: .adjustment, reference: "a\(index)", now: checkTime)
                 _ = try await store.applyCredits(firmID: b.id, amount: Credits(whole: 100), kind: .adjustment, reference: "b\(index)", now: checkTime)
             }
             let first = try await store.ledger(firmID: a.id, limit: 2, startingAfter: nil)

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+
 @testable import WLStore
 
 /// The engines the conformance suite runs on, and a fresh, migrated store on each for every check.
