@@ -1,6 +1,7 @@
 public import Configuration
 public import Hummingbird
 public import Logging
+public import Prometheus
 public import WLDomain
 import WLHTTP
 import WLServices
@@ -13,8 +14,10 @@ public enum WLCommApp {
     /// - Parameters:
     ///   - reader: The configuration (``AppSettings`` documents the keys).
     ///   - time: Where "now" comes from; tests pass a fixed one.
+    ///   - metrics: The registry the process bootstrapped swift-metrics with; serves `GET /metrics` when given.
     public static func buildApplication(
-        reader: ConfigReader, time: any TimeSource = SystemTimeSource(), logger: Logger? = nil
+        reader: ConfigReader, time: any TimeSource = SystemTimeSource(), logger: Logger? = nil,
+        metrics: PrometheusCollectorRegistry? = nil
     ) async throws -> some ApplicationProtocol {
         let settings = AppSettings(reader: reader)
         let logger = {
@@ -25,7 +28,9 @@ public enum WLCommApp {
         let database = try await settings.store.open(logger: logger)
         let store = SQLStore(database: database)
         let accounts = AccountService(store: store, time: time)
-        let router = APIRouter.build(APIDependencies(store: store, accounts: accounts))
+        var exposition: (@Sendable () -> String)? = nil
+        if let metrics { exposition = { metrics.emitToString() } }
+        let router = APIRouter.build(APIDependencies(store: store, accounts: accounts, metrics: exposition))
         var app = Application(
             router: router,
             server: .http1(configuration: .init(idleTimeout: .seconds(60))),

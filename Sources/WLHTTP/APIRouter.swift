@@ -6,10 +6,13 @@ public import WLStore
 public struct APIDependencies: Sendable {
     public var store: any Store
     public var accounts: AccountService
+    /// Renders the Prometheus exposition text for `GET /metrics`; no such route when `nil`.
+    public var metrics: (@Sendable () -> String)?
 
-    public init(store: any Store, accounts: AccountService) {
+    public init(store: any Store, accounts: AccountService, metrics: (@Sendable () -> String)? = nil) {
         self.store = store
         self.accounts = accounts
+        self.metrics = metrics
     }
 }
 
@@ -23,10 +26,12 @@ public enum APIRouter {
         let router = Router(context: AppRequestContext.self)
         let routes = RouteTable()
         router.add(middleware: RequestIDMiddleware())
+        router.add(middleware: AccessLogMiddleware())
+        if dependencies.metrics != nil { router.add(middleware: MetricsMiddleware()) }
         router.add(middleware: ErrorMiddleware())
         router.add(middleware: BodyLimitMiddleware())
         router.add(middleware: MethodNotAllowedMiddleware(routes: routes))
-        HealthController(store: dependencies.store).addRoutes(to: routes.registrar(router, prefix: ""))
+        HealthController(store: dependencies.store, metrics: dependencies.metrics).addRoutes(to: routes.registrar(router, prefix: ""))
         OpenAPIController().addRoutes(to: routes.registrar(router.group(RouterPath(basePath)), prefix: basePath))
         let api = router.group(RouterPath(basePath)).add(middleware: APIKeyMiddleware(accounts: dependencies.accounts))
         CreditsController(accounts: dependencies.accounts).addRoutes(to: routes.registrar(api, prefix: basePath))

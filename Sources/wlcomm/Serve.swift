@@ -2,6 +2,8 @@ import ArgumentParser
 import Configuration
 import Hummingbird
 import Logging
+import Metrics
+import Prometheus
 import WLApp
 import WLDomain
 import WLServices
@@ -26,7 +28,9 @@ struct Serve: AsyncParsableCommand {
         if let host { flags["host"] = ConfigValue(.string(host), isSecret: false) }
         if let port { flags["port"] = ConfigValue(.int(port), isSecret: false) }
         if seedSandbox { flags["seed.sandbox"] = ConfigValue(.bool(true), isSecret: false) }
-        let app = try await WLCommApp.buildApplication(reader: try await options.reader(extra: flags))
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        let app = try await WLCommApp.buildApplication(reader: try await options.reader(extra: flags), metrics: registry)
         try await app.runService()
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Prometheus
 import Testing
 
 @Suite struct HTTPEdgeTests {
@@ -33,9 +34,10 @@ import Testing
         }
     }
 
-    @Test func aKnownPathWithAnotherMethodGets405WithAllow() async throws {
+    @Test(arguments: [HTTPRequest.Method.delete, .post, .trace, .options, HTTPRequest.Method("QUERY")!])
+    func aKnownPathWithAnotherMethodGets405WithAllow(method: HTTPRequest.Method) async throws {
         try await TestApp().test { client in
-            try await client.execute(uri: "\(base)/sms-credits/balance", method: .delete) { response in
+            try await client.execute(uri: "\(base)/sms-credits/balance", method: method) { response in
                 #expect(response.status == .methodNotAllowed)
                 #expect(response.headers[.allow] == "GET")
                 #expect(response.errorCode == "method_not_allowed")
@@ -61,6 +63,18 @@ import Testing
             try await client.execute(uri: "/readyz", method: .get) { response in
                 #expect(response.status == .ok)
                 #expect(response.field("status") == "ok")
+            }
+        }
+    }
+
+    @Test func metricsAreServedInPrometheusTextWhenEnabled() async throws {
+        let registry = PrometheusCollectorRegistry()
+        registry.makeCounter(descriptor: .init(namespace: "wlcomm", metricName: "test", unitName: "total", helpText: "A test counter.")).increment(
+            by: Int64(3))
+        try await TestApp().test(metrics: registry) { client in
+            try await client.execute(uri: "/metrics", method: .get) { response in
+                #expect(response.status == .ok)
+                #expect(String(buffer: response.body).contains("wlcomm_test_total 3"))
             }
         }
     }

@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Logging
+import Prometheus
 import Synchronization
 import Testing
 import WLApp
@@ -37,12 +38,12 @@ struct TestApp {
     }
 
     /// Builds the app (seeding the sandbox firm) and runs `test` with a router-level client.
-    func test(_ test: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+    func test(metrics: PrometheusCollectorRegistry? = nil, _ test: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
         let reader = ConfigReader(
             provider: InMemoryProvider(values: [
                 "database.url": .init(.string(databasePath), isSecret: true), "seed.sandbox": true, "log.level": "warning",
             ]))
-        let app = try await WLCommApp.buildApplication(reader: reader, time: time)
+        let app = try await WLCommApp.buildApplication(reader: reader, time: time, metrics: metrics)
         try await app.test(.router, test)
         try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: databasePath).deletingLastPathComponent().path)
     }
