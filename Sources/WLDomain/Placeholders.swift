@@ -1,0 +1,96 @@
+/// The values placeholders are filled with for one recipient.
+public struct PlaceholderValues: Hashable, Sendable {
+    public var firstName: String
+    public var lastName: String
+    public var accountBalance: KES?
+
+    public init(firstName: String, lastName: String, accountBalance: KES?) {
+        self.firstName = firstName
+        self.lastName = lastName
+        self.accountBalance = accountBalance
+    }
+
+    /// The values of a matching contact.
+    public init(_ contact: Contact) {
+        self.init(firstName: contact.firstName, lastName: contact.lastName, accountBalance: contact.accountBalance)
+    }
+}
+
+/// Message placeholders: `{first_name}`, `{last_name}`, `{name}`, `{account_balance}`.
+///
+/// The rule, the same for SMS and email:
+/// - With a matching contact, each is replaced by the contact's value (`{name}` is first and last name;
+///   `{account_balance}` reads `KES 1,234.00`; a contact without a balance gives `KES 0.00`).
+/// - With no matching contact, `{first_name}` and `{name}` become `Customer`, `{last_name}` becomes empty and
+///   `{account_balance}` becomes `KES 0.00`, so a greeting still reads naturally and no raw braces are sent.
+/// - Any other `{word}` (letters, digits, underscores) is an unknown placeholder: the request is refused (422), so a
+///   typo such as `{frist_name}` never reaches a phone. Other braces are ordinary text.
+public enum Placeholders {
+    /// The placeholders known.
+    public static let known = ["first_name", "last_name", "name", "account_balance"]
+
+    /// The unknown `{word}` placeholders in `template`, in order of first appearance.
+    public static func unknown(in template: String) -> [String] {
+        var result: [String] = []
+        for token in tokens(in: template) where !known.contains(token) && !result.contains(token) {
+            result.append(token)
+        }
+        return result
+    }
+
+    /// Whether `template` has any known placeholder (if not, every recipient gets the same text).
+    public static func isPersonalised(_ template: String) -> Bool {
+        tokens(in: template).contains { known.contains($0) }
+    }
+
+    /// `template` with every known placeholder replaced for one recipient (`nil`: no matching contact).
+    /// - Parameter escape: Applied to each value (HTML escaping for HTML email bodies).
+    public static func render(_ template: String, with values: PlaceholderValues?, escape: (String) -> String = { $0 }) -> String {
+        var output = ""
+        var rest = Substring(template)
+        while let open = rest.firstIndex(of: "{") {
+            output += rest[..<open]
+            let afterOpen = rest.index(after: open)
+            if let close = rest[afterOpen...].firstIndex(of: "}"), let value = value(of: String(rest[afterOpen..<close]), values) {
+                output += escape(value)
+                rest = rest[rest.index(after: close)...]
+            } else {
+                output.append("{")
+                rest = rest[afterOpen...]
+            }
+        }
+        return output + rest
+    }
+
+    private static func value(of name: String, _ values: PlaceholderValues?) -> String? {
+        switch name {
+        case "first_name": values.map(\.firstName) ?? "Customer"
+        case "last_name": values.map(\.lastName) ?? ""
+        case "name":
+            values.map { [$0.firstName, $0.lastName].filter { !$0.isEmpty }.joined(separator: " ") } ?? "Customer"
+        case "account_balance": (values?.accountBalance ?? KES(cents: 0)).display
+        default: nil
+        }
+    }
+
+    /// The names inside `{…}` made of letters, digits and underscores.
+    static func tokens(in template: String) -> [String] {
+        var result: [String] = []
+        var current: String?
+        for character in template {
+            if character == "{" {
+                current = ""
+            } else if character == "}" {
+                if let name = current, !name.isEmpty { result.append(name) }
+                current = nil
+            } else if current != nil {
+                if character.isASCII && (character.isLetter || character.isNumber || character == "_") {
+                    current?.append(character)
+                } else {
+                    current = nil
+                }
+            }
+        }
+        return result
+    }
+}
