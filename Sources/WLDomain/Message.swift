@@ -1,0 +1,140 @@
+public import Foundation
+
+/// Where a message is in the dispatch pipeline (finer than its public status).
+public enum DispatchStage: String, Codable, Sendable {
+    /// Waiting for its time; nothing charged.
+    case queued
+    /// Charged and being handed to the provider (or waiting to retry).
+    case charged
+    /// Accepted by the provider; waiting for its delivery report.
+    case submitted
+    /// Final.
+    case done
+}
+
+/// A message as stored: one recipient of a blast.
+public struct Message: Hashable, Codable, Sendable {
+    public var id: Int64
+    public var firmID: Int64
+    public var blastID: String
+    public var channel: Channel
+    public var reference: String?
+    public var recipient: String
+    /// The final text (placeholders filled).
+    public var body: String
+    public var segments: Int
+    public var encoding: String
+    /// What the message costs (charged when dispatched).
+    public var credits: Credits
+    public var status: MessageStatus
+    /// The provider's or our words on the last change, e.g. `Success`, `Insufficient SMS credits`.
+    public var response: String
+    public var network: String?
+    public var stage: DispatchStage
+    public var attempts: Int
+    public var dueAt: Date
+    public var providerMessageID: String?
+    public var createdAt: Date
+    public var sentAt: Date?
+    public var deliveredAt: Date?
+
+    public init(
+        id: Int64, firmID: Int64, blastID: String, channel: Channel, reference: String?, recipient: String, body: String,
+        segments: Int, encoding: String, credits: Credits, status: MessageStatus, response: String, network: String?,
+        stage: DispatchStage, attempts: Int, dueAt: Date, providerMessageID: String?, createdAt: Date, sentAt: Date?,
+        deliveredAt: Date?
+    ) {
+        self.id = id
+        self.firmID = firmID
+        self.blastID = blastID
+        self.channel = channel
+        self.reference = reference
+        self.recipient = recipient
+        self.body = body
+        self.segments = segments
+        self.encoding = encoding
+        self.credits = credits
+        self.status = status
+        self.response = response
+        self.network = network
+        self.stage = stage
+        self.attempts = attempts
+        self.dueAt = dueAt
+        self.providerMessageID = providerMessageID
+        self.createdAt = createdAt
+        self.sentAt = sentAt
+        self.deliveredAt = deliveredAt
+    }
+}
+
+/// A message to create: one recipient with its final text and cost.
+public struct NewMessage: Hashable, Sendable {
+    public var recipient: String
+    public var body: String
+    public var segments: Int
+    public var encoding: String
+    public var credits: Credits
+
+    public init(recipient: String, body: String, segments: Int, encoding: String, credits: Credits) {
+        self.recipient = recipient
+        self.body = body
+        self.segments = segments
+        self.encoding = encoding
+        self.credits = credits
+    }
+}
+
+/// A send request as stored: one template to many recipients.
+public struct NewBlast: Hashable, Sendable {
+    public var id: String
+    public var firmID: Int64
+    public var channel: Channel
+    public var reference: String?
+    public var template: String
+    public var subject: String?
+    public var sendAt: Date
+
+    public init(id: String, firmID: Int64, channel: Channel, reference: String?, template: String, subject: String?, sendAt: Date) {
+        self.id = id
+        self.firmID = firmID
+        self.channel = channel
+        self.reference = reference
+        self.template = template
+        self.subject = subject
+        self.sendAt = sendAt
+    }
+
+    /// A new blast id: the channel's prefix and 20 random base32 characters (`SMS-7K2…`).
+    public static func makeID(for channel: Channel) -> String {
+        let alphabet = Array("ABCDEFGHJKMNPQRSTVWXYZ0123456789")
+        var generator = SystemRandomNumberGenerator()
+        return channel.blastPrefix + "-" + String((0..<20).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &generator)] })
+    }
+}
+
+/// One status change of a message, in order: the transactional outbox the webhooks deliver from.
+public struct MessageEvent: Hashable, Codable, Sendable {
+    public var id: Int64
+    public var firmID: Int64
+    public var messageID: Int64
+    /// 1, 2, 3… per message.
+    public var sequence: Int
+    /// e.g. `communication.sms.delivered`.
+    public var event: String
+    public var status: MessageStatus
+    public var response: String
+    public var occurredAt: Date
+
+    public init(
+        id: Int64, firmID: Int64, messageID: Int64, sequence: Int, event: String, status: MessageStatus, response: String, occurredAt: Date
+    ) {
+        self.id = id
+        self.firmID = firmID
+        self.messageID = messageID
+        self.sequence = sequence
+        self.event = event
+        self.status = status
+        self.response = response
+        self.occurredAt = occurredAt
+    }
+}

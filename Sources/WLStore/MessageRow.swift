@@ -1,0 +1,77 @@
+import Foundation
+import WLDomain
+
+/// A message row with the queue's bookkeeping that the domain's ``Message`` does not show.
+struct MessageRow: Sendable {
+    var message: Message
+    /// Credits actually debited (for refunds).
+    var charged: Credits
+    var leaseUntil: Date?
+    var leaseOwner: String?
+    /// The last event's sequence number.
+    var eventSequence: Int
+
+    static let columns = """
+        id, firm_id, blast_id, channel, reference, recipient, body, segments, encoding, credits, charged, status, response, \
+        network, stage, attempts, due_at, lease_until, lease_owner, provider_message_id, event_sequence, created_at, sent_at, delivered_at
+        """
+
+    init(row: SQLRow) throws {
+        message = Message(
+            id: try row.int("id"), firmID: try row.int("firm_id"), blastID: try row.text("blast_id"),
+            channel: try row.value("channel", as: Channel.self), reference: try row.optionalText("reference"),
+            recipient: try row.text("recipient"), body: try row.text("body"), segments: Int(try row.int("segments")),
+            encoding: try row.text("encoding"), credits: Credits(units: try row.int("credits")),
+            status: try row.value("status", as: MessageStatus.self), response: try row.text("response"),
+            network: try row.optionalText("network"), stage: try row.value("stage", as: DispatchStage.self),
+            attempts: Int(try row.int("attempts")), dueAt: try row.time("due_at"),
+            providerMessageID: try row.optionalText("provider_message_id"), createdAt: try row.time("created_at"),
+            sentAt: try row.optionalTime("sent_at"), deliveredAt: try row.optionalTime("delivered_at"))
+        charged = Credits(units: try row.int("charged"))
+        leaseUntil = try row.optionalTime("lease_until")
+        leaseOwner = try row.optionalText("lease_owner")
+        eventSequence = Int(try row.int("event_sequence"))
+    }
+
+    /// Writes every mutable column back.
+    func save(on connection: any SQLConnection, now: Date) async throws {
+        try await connection.query(
+            """
+            UPDATE messages SET charged = $2, status = $3, response = $4, network = $5, stage = $6, attempts = $7, due_at = $8,
+                lease_until = $9, lease_owner = $10, provider_message_id = $11, event_sequence = $12, sent_at = $13,
+                delivered_at = $14, updated_at = $15
+            WHERE id = $1
+            """,
+            [
+                .int(message.id), .int(charged.units), .text(message.status.rawValue), .text(message.response), .text(message.network),
+                .text(message.stage.rawValue), .int(Int64(message.attempts)), .time(message.dueAt), .time(leaseUntil),
+                .text(leaseOwner), .text(message.providerMessageID), .int(Int64(eventSequence)), .time(message.sentAt),
+                .time(message.deliveredAt), .time(now),
+            ])
+    }
+
+    /// Moves to `status` with an event row, if statuses allow the move; returns whether it moved.
+    @discardableResult
+    mutating func move(to status: MessageStatus, response: String, on connection: any SQLConnection, now: Date) async throws -> Bool {
+        guard message.status.canMove(to: status), let event = status.eventName(for: message.channel) else { return false }
+        message.status = status
+        message.response = response
+        eventSequence += 1
+        if status.isFinal {
+            message.stage = .done
+            leaseUntil = nil
+            leaseOwner = nil
+        }
+        if status == .delivered { message.deliveredAt = now }
+        try await connection.query(
+            """
+            INSERT INTO message_events (firm_id, message_id, sequence, event, status, response, occurred_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7)
+            """,
+            [
+                .int(message.firmID), .int(message.id), .int(Int64(eventSequence)), .text(event), .text(status.rawValue),
+                .text(response), .time(now),
+            ])
+        return true
+    }
+}

@@ -1,0 +1,96 @@
+public import Foundation
+public import WLDomain
+
+/// Which messages a list returns; `nil` fields do not filter.
+public struct MessageFilter: Sendable, Hashable {
+    public var channel: Channel
+    public var blastID: String?
+    public var status: MessageStatus?
+    public var reference: String?
+    public var recipient: String?
+    public var createdFrom: Date?
+    public var createdTo: Date?
+
+    public init(
+        channel: Channel, blastID: String? = nil, status: MessageStatus? = nil, reference: String? = nil, recipient: String? = nil,
+        createdFrom: Date? = nil, createdTo: Date? = nil
+    ) {
+        self.channel = channel
+        self.blastID = blastID
+        self.status = status
+        self.reference = reference
+        self.recipient = recipient
+        self.createdFrom = createdFrom
+        self.createdTo = createdTo
+    }
+}
+
+/// What cancelling a blast did.
+public struct BlastCancellation: Hashable, Sendable, Codable {
+    /// Messages cancelled now.
+    public var cancelled: Int
+    /// Messages cancelled before.
+    public var alreadyCancelled: Int
+    /// Messages whose sending had begun.
+    public var notCancellable: Int
+
+    public init(cancelled: Int, alreadyCancelled: Int, notCancellable: Int) {
+        self.cancelled = cancelled
+        self.alreadyCancelled = alreadyCancelled
+        self.notCancellable = notCancellable
+    }
+}
+
+/// What the dispatcher learned about a claimed message; ``MessageStore/record(_:messageID:leaseOwner:now:)`` applies
+/// it in one transaction with its ledger row and its event.
+public enum DispatchOutcome: Sendable, Hashable {
+    /// Take the message's credits and mark it processing; fails it with "Insufficient SMS credits" (charging
+    /// nothing) when the balance cannot pay.
+    case charge
+    /// The provider accepted it under this id.
+    case submitted(providerMessageID: String)
+    /// A delivery report: processing, delivered or failed, with the provider's words and the network.
+    case report(MessageStatus, response: String, network: String?)
+    /// A transient failure: try again at `at`.
+    case retry(at: Date, response: String)
+    /// A permanent failure; `refund` returns the credits charged (a ledger row).
+    case fail(response: String, refund: Bool)
+}
+
+/// The text a cancelled message carries as its response.
+public let cancelledResponse = "Cancelled"
+/// The response of a message its firm could not pay for.
+public let insufficientCreditsResponse = "Insufficient SMS credits"
+
+/// Blasts, messages, their events, and the dispatch queue that the messages themselves form.
+public protocol MessageStore: Sendable {
+    /// Writes a blast and all its messages (status pending) in one transaction.
+    /// - Returns: The messages, in the order given.
+    func createBlast(_ blast: NewBlast, messages: [NewMessage], now: Date) async throws -> [Message]
+    /// One of the firm's messages, or `nil` (also for another firm's id).
+    func message(firmID: Int64, id: Int64) async throws -> Message?
+    /// The firm's messages matching `filter`, newest first, `limit` after the id `startingAfter`.
+    func messages(firmID: Int64, filter: MessageFilter, limit: Int, startingAfter: Int64?) async throws -> [Message]
+    /// The message's events, in sequence order.
+    func events(firmID: Int64, messageID: Int64) async throws -> [MessageEvent]
+
+    /// Cancels a message that is still pending and not yet taken for sending (again: no change).
+    /// - Throws: `.notFound`; `.conflict` once sending has begun.
+    func cancelMessage(firmID: Int64, id: Int64, now: Date) async throws -> Message
+    /// Cancels every message of the blast that is still pending.
+    /// - Throws: `.notFound` for an unknown blast; `.conflict` when every message had begun sending.
+    func cancelBlast(firmID: Int64, blastID: String, channel: Channel, now: Date) async throws -> BlastCancellation
+
+    /// Leases up to `limit` due messages (queued or charged, due, and not leased by a live worker) to `owner` until
+    /// `now + lease`. On PostgreSQL concurrent claimers skip each other's rows (`FOR UPDATE SKIP LOCKED`).
+    func claimDue(channel: Channel, limit: Int, owner: String, lease: TimeInterval, now: Date) async throws -> [Message]
+    /// Applies `outcome` to a leased message (its lease must still be `leaseOwner`'s) and returns it after.
+    /// Moves that statuses do not allow (backwards, or out of a final status) change nothing.
+    func record(_ outcome: DispatchOutcome, messageID: Int64, leaseOwner: String, now: Date) async throws -> Message
+    /// Applies a provider's delivery report to the message it sent under `providerMessageID`; `nil` when unknown.
+    /// Duplicate and out-of-order reports change nothing.
+    func recordReport(
+        providerMessageID: String, status: MessageStatus, response: String, network: String?, now: Date
+    ) async throws
+        -> Message?
+}

@@ -1,0 +1,100 @@
+public import Foundation
+public import WLDomain
+
+extension SQLStore {
+    public func claimDue(channel: Channel, limit: Int, owner: String, lease: TimeInterval, now: Date) async throws -> [Message] {
+        let skipLocked = database.dialect == .postgres ? " FOR UPDATE SKIP LOCKED" : ""
+        return try await write { connection in
+            try await connection.query(
+                """
+                UPDATE messages SET lease_owner = $1, lease_until = $2, updated_at = $3
+                WHERE id IN (
+                    SELECT id FROM messages
+                    WHERE stage IN ('queued', 'charged') AND channel = $4 AND due_at <= $3 AND (lease_until IS NULL OR lease_until <= $3)
+                    ORDER BY due_at, id LIMIT $5\(skipLocked)
+                )
+                RETURNING \(MessageRow.columns)
+                """,
+                [.text(owner), .time(now.addingTimeInterval(lease)), .time(now), .text(channel.rawValue), .int(Int64(limit))]
+            ).map { try MessageRow(row: $0).message }.sorted { ($0.dueAt, $0.id) < ($1.dueAt, $1.id) }
+        }
+    }
+
+    public func record(_ outcome: DispatchOutcome, messageID: Int64, leaseOwner: String, now: Date) async throws -> Message {
+        let lock = lockClause
+        return try await write { connection in
+            guard
+                let found = try await connection.query("SELECT \(MessageRow.columns) FROM messages WHERE id = $1\(lock)", [.int(messageID)]).first
+            else { throw DomainError(.notFound, "No message \(messageID).") }
+            var row = try MessageRow(row: found)
+            guard row.leaseOwner == leaseOwner else {
+                throw DomainError(.conflict, "Message \(messageID) is no longer leased to \(leaseOwner).")
+            }
+            try await Self.apply(outcome, to: &row, on: connection, now: now)
+            try await row.save(on: connection, now: now)
+            return row.message
+        }
+    }
+
+    public func recordReport(
+        providerMessageID: String, status: MessageStatus, response: String, network: String?, now: Date
+    ) async throws
+        -> Message?
+    {
+        let lock = lockClause
+        return try await write { connection in
+            guard
+                let found = try await connection.query(
+                    "SELECT \(MessageRow.columns) FROM messages WHERE provider_message_id = $1\(lock)", [.text(providerMessageID)]
+                ).first
+            else { return nil }
+            var row = try MessageRow(row: found)
+            try await Self.apply(.report(status, response: response, network: network), to: &row, on: connection, now: now)
+            try await row.save(on: connection, now: now)
+            return row.message
+        }
+    }
+
+    /// The state machine of dispatch, inside the caller's transaction: ledger rows and events commit with the change.
+    static func apply(_ outcome: DispatchOutcome, to row: inout MessageRow, on connection: any SQLConnection, now: Date) async throws {
+        let id = row.message.id
+        switch outcome {
+        case .charge:
+            guard row.message.stage == .queued, row.message.status == .pending else { return }
+            do {
+                _ = try await applyCredits(
+                    on: connection, firmID: row.message.firmID, amount: -row.message.credits, kind: .debit, reference: "message \(id)", now: now)
+                row.charged = row.message.credits
+                row.message.stage = .charged
+                try await row.move(to: .processing, response: "Sending", on: connection, now: now)
+            } catch let error as DomainError where error.code == .insufficientCredits {
+                try await row.move(to: .failed, response: insufficientCreditsResponse, on: connection, now: now)
+            }
+        case .submitted(let providerMessageID):
+            guard row.message.stage == .charged else { return }
+            row.message.stage = .submitted
+            row.message.providerMessageID = providerMessageID
+            row.message.sentAt = now
+            row.message.attempts += 1
+            row.leaseUntil = nil
+            row.leaseOwner = nil
+        case .report(let status, let response, let network):
+            if let network { row.message.network = network }
+            try await row.move(to: status, response: response, on: connection, now: now)
+        case .retry(let at, let response):
+            guard !row.message.status.isFinal else { return }
+            row.message.attempts += 1
+            row.message.dueAt = at
+            row.message.response = response
+            row.leaseUntil = nil
+            row.leaseOwner = nil
+        case .fail(let response, let refund):
+            guard try await row.move(to: .failed, response: response, on: connection, now: now) else { return }
+            if refund && row.charged > .zero {
+                _ = try await applyCredits(
+                    on: connection, firmID: row.message.firmID, amount: row.charged, kind: .refund, reference: "message \(id)", now: now)
+                row.charged = .zero
+            }
+        }
+    }
+}

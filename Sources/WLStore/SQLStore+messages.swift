@@ -1,0 +1,166 @@
+public import Foundation
+public import WLDomain
+
+extension SQLStore {
+    /// Rows per multi-row INSERT: 5 binds each stays well under both engines' bind limits.
+    static let insertBatch = 500
+
+    public func createBlast(_ blast: NewBlast, messages: [NewMessage], now: Date) async throws -> [Message] {
+        try await write(duplicate: "That blast id already exists.") { connection in
+            try await connection.query(
+                """
+                INSERT INTO blasts (id, firm_id, channel, reference, template, subject, send_at, created_at)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                """,
+                [
+                    .text(blast.id), .int(blast.firmID), .text(blast.channel.rawValue), .text(blast.reference), .text(blast.template),
+                    .text(blast.subject), .time(blast.sendAt), .time(now),
+                ])
+            var ids: [String: Int64] = [:]
+            var start = 0
+            while start < messages.count {
+                let chunk = messages[start..<min(start + Self.insertBatch, messages.count)]
+                var binds: [SQLValue] = [
+                    .int(blast.firmID), .text(blast.id), .text(blast.channel.rawValue), .text(blast.reference), .time(blast.sendAt), .time(now),
+                ]
+                var rows: [String] = []
+                for message in chunk {
+                    let base = binds.count
+                    binds += [
+                        .text(message.recipient), .text(message.body), .int(Int64(message.segments)), .text(message.encoding),
+                        .int(message.credits.units),
+                    ]
+                    rows.append(
+                        "($1, $2, $3, $4, $\(base + 1), $\(base + 2), $\(base + 3), $\(base + 4), $\(base + 5), 'pending', 'Queued', 'queued', $5, $6, $6)"
+                    )
+                }
+                let inserted = try await connection.query(
+                    """
+                    INSERT INTO messages (firm_id, blast_id, channel, reference, recipient, body, segments, encoding, credits,
+                        status, response, stage, due_at, created_at, updated_at)
+                    VALUES \(rows.joined(separator: ", ")) RETURNING id, recipient
+                    """, binds)
+                for row in inserted { ids[try row.text("recipient")] = try row.int("id") }
+                start += chunk.count
+            }
+            return try messages.map { new in
+                guard let id = ids[new.recipient] else { throw StoreError.corrupt("no id returned for a message") }
+                return Message(
+                    id: id, firmID: blast.firmID, blastID: blast.id, channel: blast.channel, reference: blast.reference,
+                    recipient: new.recipient, body: new.body, segments: new.segments, encoding: new.encoding, credits: new.credits,
+                    status: .pending, response: "Queued", network: nil, stage: .queued, attempts: 0, dueAt: blast.sendAt,
+                    providerMessageID: nil, createdAt: now, sentAt: nil, deliveredAt: nil)
+            }
+        }
+    }
+
+    public func message(firmID: Int64, id: Int64) async throws -> Message? {
+        try await database.read { connection in
+            try await connection.query(
+                "SELECT \(MessageRow.columns) FROM messages WHERE id = $1 AND firm_id = $2", [.int(id), .int(firmID)]
+            ).first.map { try MessageRow(row: $0).message }
+        }
+    }
+
+    public func messages(firmID: Int64, filter: MessageFilter, limit: Int, startingAfter: Int64?) async throws -> [Message] {
+        try await database.read { connection in
+            var conditions = ["firm_id = $1", "channel = $2"]
+            var binds: [SQLValue] = [.int(firmID), .text(filter.channel.rawValue)]
+            func add(_ condition: String, _ value: SQLValue) {
+                binds.append(value)
+                conditions.append(condition.replacingOccurrences(of: "?", with: "$\(binds.count)"))
+            }
+            if let value = filter.blastID { add("blast_id = ?", .text(value)) }
+            if let value = filter.status { add("status = ?", .text(value.rawValue)) }
+            if let value = filter.reference { add("reference = ?", .text(value)) }
+            if let value = filter.recipient { add("recipient = ?", .text(value)) }
+            if let value = filter.createdFrom { add("created_at >= ?", .time(value)) }
+            if let value = filter.createdTo { add("created_at < ?", .time(value)) }
+            if let value = startingAfter { add("id < ?", .int(value)) }
+            binds.append(.int(Int64(limit)))
+            return try await connection.query(
+                "SELECT \(MessageRow.columns) FROM messages WHERE \(conditions.joined(separator: " AND ")) ORDER BY id DESC LIMIT $\(binds.count)",
+                binds
+            ).map { try MessageRow(row: $0).message }
+        }
+    }
+
+    public func events(firmID: Int64, messageID: Int64) async throws -> [MessageEvent] {
+        try await database.read { connection in
+            try await connection.query(
+                """
+                SELECT id, firm_id, message_id, sequence, event, status, response, occurred_at FROM message_events
+                WHERE firm_id = $1 AND message_id = $2 ORDER BY sequence
+                """, [.int(firmID), .int(messageID)]
+            ).map { row in
+                MessageEvent(
+                    id: try row.int("id"), firmID: try row.int("firm_id"), messageID: try row.int("message_id"),
+                    sequence: Int(try row.int("sequence")), event: try row.text("event"), status: try row.value("status", as: MessageStatus.self),
+                    response: try row.text("response"), occurredAt: try row.time("occurred_at"))
+            }
+        }
+    }
+
+    public func cancelMessage(firmID: Int64, id: Int64, now: Date) async throws -> Message {
+        let lock = lockClause
+        return try await write { connection in
+            guard
+                let found = try await connection.query(
+                    "SELECT \(MessageRow.columns) FROM messages WHERE id = $1 AND firm_id = $2\(lock)", [.int(id), .int(firmID)]
+                ).first
+            else { throw DomainError(.notFound, "No message \(id).") }
+            var row = try MessageRow(row: found)
+            return try await Self.cancel(&row, on: connection, now: now)
+        }
+    }
+
+    public func cancelBlast(firmID: Int64, blastID: String, channel: Channel, now: Date) async throws -> BlastCancellation {
+        let lock = lockClause
+        return try await write { connection in
+            let rows = try await connection.query(
+                "SELECT \(MessageRow.columns) FROM messages WHERE blast_id = $1 AND firm_id = $2 AND channel = $3 ORDER BY id\(lock)",
+                [.text(blastID), .int(firmID), .text(channel.rawValue)])
+            guard !rows.isEmpty else { throw DomainError(.notFound, "No blast \(blastID).") }
+            var result = BlastCancellation(cancelled: 0, alreadyCancelled: 0, notCancellable: 0)
+            for found in rows {
+                var row = try MessageRow(row: found)
+                if Self.isCancelled(row.message) {
+                    result.alreadyCancelled += 1
+                } else if Self.isCancellable(row, now: now) {
+                    _ = try await Self.cancel(&row, on: connection, now: now)
+                    result.cancelled += 1
+                } else {
+                    result.notCancellable += 1
+                }
+            }
+            if result.cancelled == 0 && result.alreadyCancelled == 0 {
+                throw DomainError(.conflict, "Every message of this blast has begun sending; none can be cancelled.")
+            }
+            return result
+        }
+    }
+
+    /// `FOR UPDATE` on PostgreSQL; nothing on SQLite, whose single writer already serialises transactions.
+    var lockClause: String { database.dialect == .postgres ? " FOR UPDATE" : "" }
+
+    static func isCancelled(_ message: Message) -> Bool { message.status == .failed && message.response == cancelledResponse }
+
+    /// Pending, still queued, and not leased by a live dispatcher at `now`.
+    static func isCancellable(_ row: MessageRow, now: Date) -> Bool {
+        row.message.status == .pending && row.message.stage == .queued && (row.leaseUntil.map { $0 <= now } ?? true)
+    }
+
+    /// Cancels one locked message row, or returns it unchanged when it was cancelled already.
+    static func cancel(_ row: inout MessageRow, on connection: any SQLConnection, now: Date) async throws -> Message {
+        if isCancelled(row.message) { return row.message }
+        guard isCancellable(row, now: now) else {
+            throw DomainError(
+                .conflict, "Message \(row.message.id) has begun sending (status \(row.message.status.rawValue)); it can no longer be cancelled.")
+        }
+        try await row.move(to: .failed, response: cancelledResponse, on: connection, now: now)
+        row.leaseUntil = nil
+        row.leaseOwner = nil
+        try await row.save(on: connection, now: now)
+        return row.message
+    }
+}

@@ -1,0 +1,199 @@
+import Foundation
+import Testing
+import WLDomain
+import WLStore
+
+/// A firm with `credits` whole credits.
+func firmWithCredits(_ store: SQLStore, _ slug: String = "acme", credits: Int64) async throws -> Firm {
+    let firm = try await store.createFirm(try newFirm(slug), now: checkTime)
+    if credits > 0 {
+        _ = try await store.applyCredits(firmID: firm.id, amount: Credits(whole: credits), kind: .adjustment, reference: "seed", now: checkTime)
+    }
+    return firm
+}
+
+/// A blast of one-segment SMS to `recipients` numbered from 254700100000.
+func smsBlast(_ store: SQLStore, firm: Firm, count: Int, reference: String? = "ref-1", sendAt: Date = checkTime) async throws -> [Message] {
+    let messages = (0..<count).map { index in
+        NewMessage(
+            recipient: "2547001\(String(format: "%05d", index))", body: "Hello \(index)", segments: 1, encoding: "GSM-7", credits: Credits(whole: 1))
+    }
+    let blast = NewBlast(
+        id: NewBlast.makeID(for: .sms), firmID: firm.id, channel: .sms, reference: reference, template: "Hello", subject: nil, sendAt: sendAt)
+    return try await store.createBlast(blast, messages: messages, now: checkTime)
+}
+
+extension ConformanceCheck {
+    static let messages: [ConformanceCheck] = [
+        ConformanceCheck("a blast writes every message pending, in order, visible only to its firm") { store in
+            let firm = try await firmWithCredits(store, credits: 0)
+            let other = try await firmWithCredits(store, "other", credits: 0)
+            let created = try await smsBlast(store, firm: firm, count: 1_201)
+            #expect(created.count == 1_201)
+            #expect(Set(created.map(\.id)).count == 1_201)
+            #expect(created.allSatisfy { $0.status == .pending && $0.stage == .queued })
+            let stored = try #require(try await store.message(firmID: firm.id, id: created[600].id))
+            #expect(stored == created[600])
+            #expect(try await store.message(firmID: other.id, id: created[600].id) == nil)
+        },
+        ConformanceCheck("lists filter, page newest first, and keep firms apart") { store in
+            let firm = try await firmWithCredits(store, credits: 0)
+            let first = try await smsBlast(store, firm: firm, count: 3, reference: "a")
+            let second = try await smsBlast(store, firm: firm, count: 2, reference: "b")
+            let page = try await store.messages(firmID: firm.id, filter: MessageFilter(channel: .sms), limit: 3, startingAfter: nil)
+            #expect(page.map(\.id) == [second[1].id, second[0].id, first[2].id])
+            let rest = try await store.messages(firmID: firm.id, filter: MessageFilter(channel: .sms), limit: 10, startingAfter: page.last?.id)
+            #expect(rest.map(\.id) == [first[1].id, first[0].id])
+            #expect(
+                try await store.messages(firmID: firm.id, filter: MessageFilter(channel: .sms, reference: "a"), limit: 10, startingAfter: nil).count
+                    == 3)
+            #expect(
+                try await store.messages(
+                    firmID: firm.id, filter: MessageFilter(channel: .sms, blastID: second[0].blastID), limit: 10, startingAfter: nil
+                ).count == 2)
+            #expect(
+                try await store.messages(
+                    firmID: firm.id, filter: MessageFilter(channel: .sms, recipient: first[1].recipient), limit: 10, startingAfter: nil
+                ).map(\.id) == [second[1].id, first[1].id])
+            #expect(
+                try await store.messages(firmID: firm.id, filter: MessageFilter(channel: .sms, status: .delivered), limit: 10, startingAfter: nil)
+                    .isEmpty)
+            #expect(try await store.messages(firmID: firm.id, filter: MessageFilter(channel: .email), limit: 10, startingAfter: nil).isEmpty)
+            let other = try await firmWithCredits(store, "other", credits: 0)
+            #expect(try await store.messages(firmID: other.id, filter: MessageFilter(channel: .sms), limit: 10, startingAfter: nil).isEmpty)
+        },
+        ConformanceCheck("charge, submit and a delivery report move a message forward with one event each") { store in
+            let firm = try await firmWithCredits(store, credits: 5)
+            let message = try #require(try await smsBlast(store, firm: firm, count: 1).first)
+            let claimed = try await store.claimDue(channel: .sms, limit: 10, owner: "w1", lease: 30, now: checkTime)
+            #expect(claimed.map(\.id) == [message.id])
+            let charged = try await store.record(.charge, messageID: message.id, leaseOwner: "w1", now: checkTime)
+            #expect(charged.status == .processing)
+            #expect(try await store.firm(id: firm.id)?.smsCredits == Credits(whole: 4))
+            let submitted = try await store.record(.submitted(providerMessageID: "P-1"), messageID: message.id, leaseOwner: "w1", now: checkTime)
+            #expect(submitted.stage == .submitted)
+            #expect(submitted.sentAt == checkTime)
+            let delivered = try #require(
+                try await store.recordReport(providerMessageID: "P-1", status: .delivered, response: "Success", network: "Safaricom", now: checkTime))
+            #expect(delivered.status == .delivered)
+            #expect(delivered.network == "Safaricom")
+            #expect(delivered.deliveredAt == checkTime)
+            let events = try await store.events(firmID: firm.id, messageID: message.id)
+            #expect(events.map(\.event) == ["communication.sms.processing", "communication.sms.delivered"])
+            #expect(events.map(\.sequence) == [1, 2])
+            #expect(
+                try await store.recordReport(providerMessageID: "unknown", status: .delivered, response: "x", network: nil, now: checkTime) == nil)
+        },
+        ConformanceCheck("duplicate and out-of-order reports change nothing") { store in
+            let firm = try await firmWithCredits(store, credits: 5)
+            let message = try #require(try await smsBlast(store, firm: firm, count: 1).first)
+            _ = try await store.claimDue(channel: .sms, limit: 1, owner: "w", lease: 30, now: checkTime)
+            _ = try await store.record(.charge, messageID: message.id, leaseOwner: "w", now: checkTime)
+            _ = try await store.record(.submitted(providerMessageID: "P-9"), messageID: message.id, leaseOwner: "w", now: checkTime)
+            _ = try await store.recordReport(providerMessageID: "P-9", status: .delivered, response: "Success", network: nil, now: checkTime)
+            _ = try await store.recordReport(providerMessageID: "P-9", status: .delivered, response: "Success", network: nil, now: checkTime)
+            let late = try await store.recordReport(providerMessageID: "P-9", status: .processing, response: "Buffered", network: nil, now: checkTime)
+            #expect(late?.status == .delivered)
+            #expect(late?.response == "Success")
+            #expect(try await store.events(firmID: firm.id, messageID: message.id).count == 2)
+        },
+        ConformanceCheck("a message its firm cannot pay for fails and costs nothing") { store in
+            let firm = try await firmWithCredits(store, credits: 0)
+            let message = try #require(try await smsBlast(store, firm: firm, count: 1).first)
+            _ = try await store.claimDue(channel: .sms, limit: 1, owner: "w", lease: 30, now: checkTime)
+            let failed = try await store.record(.charge, messageID: message.id, leaseOwner: "w", now: checkTime)
+            #expect(failed.status == .failed)
+            #expect(failed.response == "Insufficient SMS credits")
+            #expect(try await store.ledger(firmID: firm.id, limit: 10, startingAfter: nil).isEmpty)
+            #expect(try await store.events(firmID: firm.id, messageID: message.id).map(\.event) == ["communication.sms.failed"])
+        },
+        ConformanceCheck("a refused message is refunded with a ledger row") { store in
+            let firm = try await firmWithCredits(store, credits: 3)
+            let message = try #require(try await smsBlast(store, firm: firm, count: 1).first)
+            _ = try await store.claimDue(channel: .sms, limit: 1, owner: "w", lease: 30, now: checkTime)
+            _ = try await store.record(.charge, messageID: message.id, leaseOwner: "w", now: checkTime)
+            let failed = try await store.record(
+                .fail(response: "InvalidPhoneNumber", refund: true), messageID: message.id, leaseOwner: "w", now: checkTime)
+            #expect(failed.status == .failed)
+            #expect(try await store.firm(id: firm.id)?.smsCredits == Credits(whole: 3))
+            #expect(try await store.ledger(firmID: firm.id, limit: 10, startingAfter: nil).map(\.kind) == [.refund, .debit, .adjustment])
+            #expect(try await store.ledgerSum(firmID: firm.id) == Credits(whole: 3))
+        },
+        ConformanceCheck("a lease hides a message until it expires, then another worker rescues it") { store in
+            let firm = try await firmWithCredits(store, credits: 5)
+            let message = try #require(try await smsBlast(store, firm: firm, count: 1).first)
+            #expect(try await store.claimDue(channel: .sms, limit: 5, owner: "crashed", lease: 30, now: checkTime).count == 1)
+            _ = try await store.record(.charge, messageID: message.id, leaseOwner: "crashed", now: checkTime)
+            #expect(try await store.claimDue(channel: .sms, limit: 5, owner: "w2", lease: 30, now: checkTime.addingTimeInterval(29)).isEmpty)
+            let rescued = try await store.claimDue(channel: .sms, limit: 5, owner: "w2", lease: 30, now: checkTime.addingTimeInterval(31))
+            #expect(rescued.map(\.id) == [message.id])
+            #expect(rescued.first?.stage == .charged)
+            await #expect(throws: DomainError.self) {
+                try await store.record(.submitted(providerMessageID: "late"), messageID: message.id, leaseOwner: "crashed", now: checkTime)
+            }
+            let again = try await store.record(.charge, messageID: message.id, leaseOwner: "w2", now: checkTime.addingTimeInterval(31))
+            #expect(again.status == .processing)
+            #expect(try await store.firm(id: firm.id)?.smsCredits == Credits(whole: 4))
+        },
+        ConformanceCheck("messages not yet due are not claimed, and a retry waits for its time") { store in
+            let firm = try await firmWithCredits(store, credits: 5)
+            let later = try await smsBlast(store, firm: firm, count: 1, sendAt: checkTime.addingTimeInterval(600))
+            #expect(try await store.claimDue(channel: .sms, limit: 5, owner: "w", lease: 30, now: checkTime).isEmpty)
+            #expect(
+                try await store.claimDue(channel: .sms, limit: 5, owner: "w", lease: 30, now: checkTime.addingTimeInterval(600)).map(\.id) == [
+                    later[0].id
+                ])
+            let now = checkTime.addingTimeInterval(600)
+            _ = try await store.record(.charge, messageID: later[0].id, leaseOwner: "w", now: now)
+            let waiting = try await store.record(
+                .retry(at: now.addingTimeInterval(5), response: "Provider busy"), messageID: later[0].id, leaseOwner: "w", now: now)
+            #expect(waiting.attempts == 1)
+            #expect(try await store.claimDue(channel: .sms, limit: 5, owner: "w", lease: 30, now: now.addingTimeInterval(4)).isEmpty)
+            #expect(try await store.claimDue(channel: .sms, limit: 5, owner: "w", lease: 30, now: now.addingTimeInterval(5)).count == 1)
+        },
+        ConformanceCheck("concurrent claimers never get the same message") { store in
+            let firm = try await firmWithCredits(store, credits: 0)
+            _ = try await smsBlast(store, firm: firm, count: 300)
+            let claims = try await withThrowingTaskGroup(of: [Int64].self) { group in
+                for worker in 0..<6 {
+                    group.addTask { try await store.claimDue(channel: .sms, limit: 40, owner: "w\(worker)", lease: 30, now: checkTime).map(\.id) }
+                }
+                return try await group.reduce(into: [Int64]()) { $0 += $1 }
+            }
+            #expect(claims.count == 240)
+            #expect(Set(claims).count == 240)
+        },
+        ConformanceCheck("concurrent charges pay for exactly what the balance covers") { store in
+            let firm = try await firmWithCredits(store, credits: 50)
+            let messages = try await smsBlast(store, firm: firm, count: 200)
+            _ = try await store.claimDue(channel: .sms, limit: 200, owner: "w", lease: 30, now: checkTime)
+            let statuses = try await withThrowingTaskGroup(of: MessageStatus.self) { group in
+                for message in messages {
+                    group.addTask { try await store.record(.charge, messageID: message.id, leaseOwner: "w", now: checkTime).status }
+                }
+                return try await group.reduce(into: [MessageStatus]()) { $0.append($1) }
+            }
+            #expect(statuses.filter { $0 == .processing }.count == 50)
+            #expect(statuses.filter { $0 == .failed }.count == 150)
+            #expect(try await store.firm(id: firm.id)?.smsCredits == .zero)
+            #expect(try await store.ledgerSum(firmID: firm.id) == .zero)
+        },
+        ConformanceCheck("cancelling is idempotent before sending and refused after") { store in
+            let firm = try await firmWithCredits(store, credits: 5)
+            let messages = try await smsBlast(store, firm: firm, count: 3)
+            let cancelled = try await store.cancelMessage(firmID: firm.id, id: messages[0].id, now: checkTime)
+            #expect(cancelled.status == .failed)
+            #expect(cancelled.response == "Cancelled")
+            #expect(try await store.cancelMessage(firmID: firm.id, id: messages[0].id, now: checkTime) == cancelled)
+            _ = try await store.claimDue(channel: .sms, limit: 1, owner: "w", lease: 30, now: checkTime)
+            await #expect(throws: DomainError.self) { try await store.cancelMessage(firmID: firm.id, id: messages[1].id, now: checkTime) }
+            let blast = try await store.cancelBlast(firmID: firm.id, blastID: messages[0].blastID, channel: .sms, now: checkTime)
+            #expect(blast == BlastCancellation(cancelled: 1, alreadyCancelled: 1, notCancellable: 1))
+            let other = try await firmWithCredits(store, "other", credits: 0)
+            await #expect(throws: DomainError.self) { try await store.cancelMessage(firmID: other.id, id: messages[2].id, now: checkTime) }
+            await #expect(throws: DomainError.self) {
+                try await store.cancelBlast(firmID: other.id, blastID: messages[0].blastID, channel: .sms, now: checkTime)
+            }
+        },
+    ]
+}
