@@ -52,6 +52,17 @@ let package = Package(
                 "WLDomain",
                 "WLStore",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "WLProviders",
+            dependencies: [
+                "WLDomain",
+                "WLServices",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -74,6 +85,7 @@ let package = Package(
                 "WLDomain",
                 "WLStore",
                 "WLServices",
+                "WLProviders",
                 "WLHTTP",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Configuration", package: "swift-configuration"),

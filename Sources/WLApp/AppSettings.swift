@@ -1,5 +1,6 @@
 public import Configuration
 public import Logging
+public import WLServices
 public import WLStore
 
 /// Every setting of the service, read once from configuration.
@@ -11,12 +12,17 @@ public import WLStore
 /// | `database.url` | `WLCOMM_DATABASE_URL` | string, secret | `./data/wlcomm.sqlite` (SQLite) |
 /// | `seed.sandbox` | `WLCOMM_SEED_SANDBOX` | bool | `false` |
 /// | `log.level` | `WLCOMM_LOG_LEVEL` | trace…critical | `info` |
+/// | `dispatch.batchSize` | `WLCOMM_DISPATCH_BATCH_SIZE` | int | `200` |
+/// | `dispatch.pollMilliseconds` | `WLCOMM_DISPATCH_POLL_MILLISECONDS` | int | `500` |
+/// | `dispatch.leaseSeconds` | `WLCOMM_DISPATCH_LEASE_SECONDS` | int | `60` |
+/// | `dispatch.maxAttempts` | `WLCOMM_DISPATCH_MAX_ATTEMPTS` | int | `6` |
 public struct AppSettings: Sendable {
     public var host: String
     public var port: Int
     public var store: StoreLocation
     public var seedSandbox: Bool
     public var logLevel: Logger.Level
+    public var dispatcher: DispatcherSettings
 
     /// Reads the settings from `reader` (see the table above for keys and defaults).
     public init(reader: ConfigReader) {
@@ -26,5 +32,11 @@ public struct AppSettings: Sendable {
         self.store = StoreLocation(databaseURL: reader.string(forKey: "database.url", isSecret: true))
         self.seedSandbox = reader.bool(forKey: "seed.sandbox", default: false)
         self.logLevel = reader.string(forKey: "log.level").flatMap(Logger.Level.init(rawValue:)) ?? .info
+        var dispatcher = DispatcherSettings()
+        dispatcher.batchSize = reader.int(forKey: "dispatch.batchSize", default: dispatcher.batchSize)
+        dispatcher.pollInterval = .milliseconds(reader.int(forKey: "dispatch.pollMilliseconds", default: 500))
+        dispatcher.lease = Double(reader.int(forKey: "dispatch.leaseSeconds", default: Int(dispatcher.lease)))
+        dispatcher.maxAttempts = reader.int(forKey: "dispatch.maxAttempts", default: dispatcher.maxAttempts)
+        self.dispatcher = dispatcher
     }
 }

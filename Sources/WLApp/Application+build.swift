@@ -4,6 +4,7 @@ public import Logging
 public import Prometheus
 public import WLDomain
 import WLHTTP
+import WLProviders
 import WLServices
 import WLStore
 
@@ -28,14 +29,19 @@ public enum WLCommApp {
         let database = try await settings.store.open(logger: logger)
         let store = SQLStore(database: database)
         let accounts = AccountService(store: store, time: time)
+        let signal = WorkSignal()
+        let sms = SMSService(store: store, time: time, signal: signal)
+        let dispatcher = SMSDispatcher(
+            store: store, time: time, live: UnconfiguredSMSProvider(), sandbox: SandboxSMSProvider(), signal: signal,
+            settings: settings.dispatcher, logger: logger)
         var exposition: (@Sendable () -> String)? = nil
         if let metrics { exposition = { metrics.emitToString() } }
-        let router = APIRouter.build(APIDependencies(store: store, accounts: accounts, metrics: exposition))
+        let router = APIRouter.build(APIDependencies(store: store, accounts: accounts, sms: sms, metrics: exposition))
         var app = Application(
             router: router,
             server: .http1(configuration: .init(idleTimeout: .seconds(60))),
             configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "wlcomm"),
-            services: [database],
+            services: [database, dispatcher],
             logger: logger)
         let seed = settings.seedSandbox
         app.beforeServerStarts {

@@ -6,12 +6,14 @@ public import WLStore
 public struct APIDependencies: Sendable {
     public var store: any Store
     public var accounts: AccountService
+    public var sms: SMSService
     /// Renders the Prometheus exposition text for `GET /metrics`; no such route when `nil`.
     public var metrics: (@Sendable () -> String)?
 
-    public init(store: any Store, accounts: AccountService, metrics: (@Sendable () -> String)? = nil) {
+    public init(store: any Store, accounts: AccountService, sms: SMSService, metrics: (@Sendable () -> String)? = nil) {
         self.store = store
         self.accounts = accounts
+        self.sms = sms
         self.metrics = metrics
     }
 }
@@ -34,7 +36,9 @@ public enum APIRouter {
         HealthController(store: dependencies.store, metrics: dependencies.metrics).addRoutes(to: routes.registrar(router, prefix: ""))
         OpenAPIController().addRoutes(to: routes.registrar(router.group(RouterPath(basePath)), prefix: basePath))
         let api = router.group(RouterPath(basePath)).add(middleware: APIKeyMiddleware(accounts: dependencies.accounts))
-        CreditsController(accounts: dependencies.accounts).addRoutes(to: routes.registrar(api, prefix: basePath))
+        let apiRoutes = routes.registrar(api, prefix: basePath)
+        CreditsController(accounts: dependencies.accounts).addRoutes(to: apiRoutes)
+        SMSController(sms: dependencies.sms).addRoutes(to: apiRoutes)
         return router
     }
 }

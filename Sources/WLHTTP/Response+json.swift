@@ -26,3 +26,13 @@ extension HTTPField.Name {
     /// `X-API-Key`.
     static let apiKey = Self("X-API-Key")!
 }
+
+extension Request {
+    /// Reads the body (up to the context's limit) and decodes it as JSON. Decoding errors propagate as they are,
+    /// so ``ErrorMapping`` can name the field (Hummingbird's own decode turns them into a bare 400).
+    func decodeJSON<T: Decodable>(as type: T.Type, context: AppRequestContext) async throws -> T {
+        var body = self
+        let buffer = try await body.collectBody(upTo: context.maxUploadSize)
+        return try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView))
+    }
+}

@@ -36,16 +36,40 @@ extension SQLStore {
         }
     }
 
+    public func contactsByPhone(firmID: Int64, phones: [String]) async throws -> [String: Contact] {
+        try await database.read { connection in
+            var result: [String: Contact] = [:]
+            var start = 0
+            while start < phones.count {
+                let chunk = Array(phones[start..<min(start + Self.insertBatch, phones.count)])
+                let placeholders = chunk.indices.map { "$\($0 + 2)" }.joined(separator: ", ")
+                let rows = try await connection.query(
+                    """
+                    SELECT \(Self.contactColumns) FROM contacts WHERE firm_id = $1 AND phone IN (\(placeholders))
+                    ORDER BY CASE kind WHEN 'client' THEN 0 ELSE 1 END, id
+                    """, [.int(firmID)] + chunk.map(SQLValue.text))
+                for row in rows {
+                    let contact = try Self.contact(from: row)
+                    if let phone = contact.phone?.e164Digits, result[phone] == nil { result[phone] = contact }
+                }
+                start += chunk.count
+            }
+            return result
+        }
+    }
+
     public func contacts(firmID: Int64) async throws -> [Contact] {
         try await database.read { connection in
             try await connection.query(
                 "SELECT \(Self.contactColumns) FROM contacts WHERE firm_id = $1 ORDER BY id", [.int(firmID)]
-            ).map { row in
-                Contact(
-                    kind: try row.value("kind", as: ContactKind.self), firstName: try row.text("first_name"),
-                    lastName: try row.text("last_name"), phone: try row.optionalText("phone").flatMap(PhoneNumber.init),
-                    email: try row.optionalText("email"), accountBalance: try row.optionalInt("account_balance_cents").map(KES.init(cents:)))
-            }
+            ).map(Self.contact)
         }
+    }
+
+    static func contact(from row: SQLRow) throws -> Contact {
+        Contact(
+            kind: try row.value("kind", as: ContactKind.self), firstName: try row.text("first_name"), lastName: try row.text("last_name"),
+            phone: try row.optionalText("phone").flatMap(PhoneNumber.init), email: try row.optionalText("email"),
+            accountBalance: try row.optionalInt("account_balance_cents").map(KES.init(cents:)))
     }
 }

@@ -103,4 +103,7 @@ public protocol Store: MessageStore {
     func importContacts(firmID: Int64, _ contacts: [Contact], now: Date) async throws -> ContactImportSummary
     /// The firm's contacts.
     func contacts(firmID: Int64) async throws -> [Contact]
+    /// The contact for each phone number (normalised digits) that has one: a client before an address-book entry,
+    /// the earliest first within a kind.
+    func contactsByPhone(firmID: Int64, phones: [String]) async throws -> [String: Contact]
 }

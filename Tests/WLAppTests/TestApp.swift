@@ -19,21 +19,62 @@ final class ManualTime: TimeSource {
     func set(_ date: Date) { current.withLock { $0 = date } }
 }
 
-/// One app on its own SQLite file, built by the same composition root that ships.
+/// The engines an app test can run on: SQLite always, PostgreSQL when `WLCOMM_TEST_POSTGRES_URL` is set.
+enum TestEngine: String, Sendable, CaseIterable {
+    case sqlite
+    case postgres
+
+    static let postgresURL = ProcessInfo.processInfo.environment["WLCOMM_TEST_POSTGRES_URL"].flatMap { $0.isEmpty ? nil : $0 }
+
+    /// The engines available here; PostgreSQL tests are reported skipped without it.
+    static var available: [TestEngine] { postgresURL == nil ? [.sqlite] : [.sqlite, .postgres] }
+}
+
+/// One app on its own database (a new SQLite file, or a new PostgreSQL database), built by the same composition
+/// root that ships.
 struct TestApp {
-    let databasePath: String
+    let location: StoreLocation
     let time: ManualTime
+    let folder: URL
 
     init(time: ManualTime = ManualTime()) {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("wlcomm-app-\(UUID().uuidString)")
-        self.databasePath = folder.appendingPathComponent("wlcomm.sqlite").path
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("wlcomm-app-\(UUID().uuidString)")
+        location = .sqlite(path: folder.appendingPathComponent("wlcomm.sqlite").path)
         self.time = time
+    }
+
+    /// An app on `engine`; for PostgreSQL a fresh database is created in the test cluster.
+    init(engine: TestEngine, time: ManualTime = ManualTime()) async throws {
+        self.init(time: time)
+        guard engine == .postgres, let url = TestEngine.postgresURL else { return }
+        let name = "app_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+        let admin = try PostgresDatabase(url: url, maximumConnections: 1, logger: Logger(label: "test"))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await admin.run() }
+            _ = try await admin.read { try await $0.query("CREATE DATABASE \(name)", []) }
+            group.cancelAll()
+        }
+        let base = url.split(separator: "/").dropLast().joined(separator: "/")
+        self = TestApp(location: .postgres(url: "\(base)/\(name)"), time: time, folder: folder)
+    }
+
+    private init(location: StoreLocation, time: ManualTime, folder: URL) {
+        self.location = location
+        self.time = time
+        self.folder = folder
     }
 
     /// Runs `body` against the store the app will use (before or during a test).
     func admin<T: Sendable>(_ body: @Sendable (FirmAdmin, SQLStore) async throws -> T) async throws -> T {
-        try await StoreSession.with(.sqlite(path: databasePath), logger: Logger(label: "test")) { store in
+        try await StoreSession.with(location, logger: Logger(label: "test")) { store in
             try await body(FirmAdmin(store: store, time: time), store)
+        }
+    }
+
+    var databaseURL: String {
+        switch location {
+        case .sqlite(let path): path
+        case .postgres(let url): url
         }
     }
 
@@ -41,11 +82,12 @@ struct TestApp {
     func test(metrics: PrometheusCollectorRegistry? = nil, _ test: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
         let reader = ConfigReader(
             provider: InMemoryProvider(values: [
-                "database.url": .init(.string(databasePath), isSecret: true), "seed.sandbox": true, "log.level": "warning",
+                "database.url": .init(.string(databaseURL), isSecret: true), "seed.sandbox": true, "log.level": "warning",
+                "dispatch.pollMilliseconds": 20,
             ]))
         let app = try await WLCommApp.buildApplication(reader: reader, time: time, metrics: metrics)
         try await app.test(.router, test)
-        try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: databasePath).deletingLastPathComponent().path)
+        try? FileManager.default.removeItem(at: folder)
     }
 }
 

@@ -1,3 +1,4 @@
+import Foundation
 import PropertyBased
 import Testing
 import WLDomain
@@ -39,5 +40,24 @@ import WLDomain
                 #expect(PhoneNumber(number.e164Digits) == number)
             }
         }
+    }
+}
+
+@Suite struct MobileNetworkTests {
+    @Test(arguments: [
+        ("0712345678", MobileNetwork.safaricom), ("0110123456", .safaricom), ("0733123456", .airtel), ("0755123456", .airtel),
+        ("0100123456", .airtel), ("0771123456", .telkom), ("0764123456", .equitel), ("0757123456", .safaricom),
+    ])
+    func prefixesMapToTheirNetwork(number: String, network: MobileNetwork) throws {
+        #expect(MobileNetwork(prefixOf: try #require(PhoneNumber(number))) == network)
+    }
+
+    @Test func networkCodesMap() {
+        #expect(MobileNetwork(networkCode: "63903") == .airtel)
+        #expect(MobileNetwork(networkCode: "99999") == nil)
+    }
+
+    @Test func firmTimeShowsTheOffset() {
+        #expect(FirmTime.format(Date(timeIntervalSince1970: 1_781_100_300), timezone: "Africa/Nairobi") == "2026-06-10T17:05:00+03:00")
     }
 }

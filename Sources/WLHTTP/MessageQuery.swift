@@ -1,0 +1,60 @@
+import Foundation
+import WLDomain
+import WLStore
+
+/// Reads the list filters and cursor of `GET /sms` (and `GET /email`) from the query string.
+struct MessageQuery {
+    /// The largest page.
+    static let maximumLimit = 100
+    /// The page size when `limit` is not given.
+    static let defaultLimit = 20
+
+    var filter: MessageFilter
+    var limit: Int
+    var startingAfter: Int64?
+
+    /// - Throws: `.validation` naming each bad parameter.
+    init(_ query: [String: String], channel: Channel) throws {
+        var errors: [String: [String]] = [:]
+        func text(_ name: String) -> String? { query[name].flatMap { $0.isEmpty ? nil : $0 } }
+        filter = MessageFilter(channel: channel, blastID: text("blast_id"), reference: text("reference"))
+        limit = Self.defaultLimit
+        if let raw = text("limit") {
+            if let value = Int(raw), (1...Self.maximumLimit).contains(value) {
+                limit = value
+            } else {
+                errors["limit"] = ["A whole number from 1 to \(Self.maximumLimit)."]
+            }
+        }
+        if let raw = text("starting_after") {
+            if let value = Int64(raw) { startingAfter = value } else { errors["starting_after"] = ["A message id."] }
+        }
+        if let raw = text("status") {
+            if let status = MessageStatus(rawValue: raw) ?? Int(raw).flatMap(MessageStatus.init(code:)) {
+                filter.status = status
+            } else {
+                errors["status"] = ["One of pending, processing, delivered, failed (or 0, 3, 1, 2)."]
+            }
+        }
+        if let raw = text("recipient") {
+            if channel == .sms {
+                if let number = PhoneNumber(raw) {
+                    filter.recipient = number.e164Digits
+                } else {
+                    errors["recipient"] = ["Not a Kenyan mobile number."]
+                }
+            } else {
+                filter.recipient = raw.lowercased()
+            }
+        }
+        for (name, keyPath) in [("created_from", \MessageFilter.createdFrom), ("created_to", \MessageFilter.createdTo)] {
+            guard let raw = text(name) else { continue }
+            if let date = ISO8601DateFormatter().date(from: raw) {
+                filter[keyPath: keyPath] = date
+            } else {
+                errors[name] = ["An ISO 8601 time with an offset."]
+            }
+        }
+        if !errors.isEmpty { throw DomainError(.validation, "The query is not valid.", fields: errors) }
+    }
+}

@@ -1,0 +1,177 @@
+import Foundation
+import WLDomain
+import WLServices
+import WLStore
+
+/// A message as `GET /sms/{id}` shows it: the contract's fields, then our additions. Absent values are `null`.
+struct MessageView: Encodable, Sendable {
+    var message: Message
+    var timezone: String
+
+    enum CodingKeys: String, CodingKey {
+        case type, event, reference, recipient, status, response, segments, encoding, credits, network
+        case messageID = "message_id"
+        case blastID = "blast_id"
+        case statusCode = "status_code"
+        case createdAt = "created_at"
+        case sentAt = "sent_at"
+        case deliveredAt = "delivered_at"
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        let channel = message.channel
+        try container.encode(channel.rawValue, forKey: .type)
+        try container.encode(message.status.eventName(for: channel) ?? "communication.\(channel.rawValue).pending", forKey: .event)
+        try container.encode(message.id, forKey: .messageID)
+        try container.encode(message.blastID, forKey: .blastID)
+        try container.encode(message.reference, forKey: .reference)
+        try container.encode(message.recipient, forKey: .recipient)
+        try container.encode(message.status.rawValue, forKey: .status)
+        try container.encode(message.status.code, forKey: .statusCode)
+        try container.encode(message.response, forKey: .response)
+        try container.encode(message.segments, forKey: .segments)
+        try container.encode(message.encoding, forKey: .encoding)
+        try container.encode(message.credits, forKey: .credits)
+        try container.encode(message.network, forKey: .network)
+        try container.encode(FirmTime.format(message.createdAt, timezone: timezone), forKey: .createdAt)
+        try container.encode(message.sentAt.map { FirmTime.format($0, timezone: timezone) }, forKey: .sentAt)
+        try container.encode(message.deliveredAt.map { FirmTime.format($0, timezone: timezone) }, forKey: .deliveredAt)
+    }
+}
+
+/// A refused recipient and why.
+struct SkippedView: Encodable, Sendable {
+    var recipient: String
+    var reason: String
+
+    init(_ skipped: SkippedRecipient) {
+        recipient = skipped.recipient
+        reason = skipped.reason.rawValue
+    }
+}
+
+/// The 202 body of `POST /sms`.
+struct ScheduledView: Encodable, Sendable {
+    struct Item: Encodable, Sendable {
+        var messageID: Int64
+        var recipient: String
+
+        enum CodingKeys: String, CodingKey {
+            case messageID = "message_id"
+            case recipient
+        }
+    }
+
+    var blastID: String
+    var scheduled: Int
+    var skipped: [SkippedView]
+    var reference: String?
+    var messages: [Item]
+
+    init(_ result: SMSScheduled) {
+        blastID = result.blastID
+        scheduled = result.scheduled
+        skipped = result.skipped.map(SkippedView.init)
+        reference = result.reference
+        messages = result.messages.map { Item(messageID: $0.id, recipient: $0.recipient) }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case blastID = "blast_id"
+        case scheduled, skipped, reference, messages
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(blastID, forKey: .blastID)
+        try container.encode(scheduled, forKey: .scheduled)
+        try container.encode(skipped, forKey: .skipped)
+        try container.encode(reference, forKey: .reference)
+        try container.encode(messages, forKey: .messages)
+    }
+}
+
+/// The body of `POST /sms/quote`.
+struct QuoteView: Encodable, Sendable {
+    struct Line: Encodable, Sendable {
+        var recipient: String
+        var segments: Int
+        var encoding: String
+        var credits: Credits
+        var nonGSMCharacters: [String]
+
+        enum CodingKeys: String, CodingKey {
+            case recipient, segments, encoding, credits
+            case nonGSMCharacters = "non_gsm_characters"
+        }
+    }
+
+    var recipients: [Line]
+    var skipped: [SkippedView]
+    var totalSegments: Int
+    var totalCredits: Credits
+    var balance: Credits
+    var sufficientBalance: Bool
+
+    init(_ quote: SMSQuote) {
+        recipients = quote.lines.map {
+            Line(
+                recipient: $0.recipient, segments: $0.text.segments, encoding: $0.text.encoding.rawValue, credits: $0.text.credits,
+                nonGSMCharacters: $0.text.nonGSMCharacters.map(String.init))
+        }
+        skipped = quote.skipped.map(SkippedView.init)
+        totalSegments = quote.totalSegments
+        totalCredits = quote.totalCredits
+        balance = quote.balance
+        sufficientBalance = quote.balance >= quote.totalCredits
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case recipients, skipped, balance
+        case totalSegments = "total_segments"
+        case totalCredits = "total_credits"
+        case sufficientBalance = "sufficient_balance"
+    }
+}
+
+/// A page of messages.
+struct MessageListView: Encodable, Sendable {
+    var messages: [MessageView]
+    var hasMore: Bool
+    var nextStartingAfter: Int64?
+
+    enum CodingKeys: String, CodingKey {
+        case messages
+        case hasMore = "has_more"
+        case nextStartingAfter = "next_starting_after"
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(messages, forKey: .messages)
+        try container.encode(hasMore, forKey: .hasMore)
+        try container.encode(nextStartingAfter, forKey: .nextStartingAfter)
+    }
+}
+
+/// What cancelling a blast did.
+struct BlastCancellationView: Encodable, Sendable {
+    var blastID: String
+    var result: BlastCancellation
+
+    enum CodingKeys: String, CodingKey {
+        case blastID = "blast_id"
+        case cancelled
+        case alreadyCancelled = "already_cancelled"
+        case notCancellable = "not_cancellable"
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(blastID, forKey: .blastID)
+        try container.encode(result.cancelled, forKey: .cancelled)
+        try container.encode(result.alreadyCancelled, forKey: .alreadyCancelled)
+        try container.encode(result.notCancellable, forKey: .notCancellable)
+    }
+}

@@ -1,0 +1,89 @@
+import Foundation
+import Hummingbird
+import WLDomain
+public import WLServices
+import WLStore
+
+/// `POST /sms`, `POST /sms/quote`, `GET /sms`, `GET /sms/{message_id}` and the cancel endpoints.
+public struct SMSController: Sendable {
+    let sms: SMSService
+
+    public init(sms: SMSService) {
+        self.sms = sms
+    }
+
+    /// Adds the routes to `group` (behind the API-key middleware).
+    public func addRoutes(to group: RouteRegistrar) {
+        group.post("sms", use: send)
+        group.post("sms/quote", use: quote)
+        group.get("sms", use: list)
+        group.get("sms/:message_id", use: show)
+        group.post("sms/:message_id/cancel", use: cancel)
+        group.post("sms/blasts/:blast_id/cancel", use: cancelBlast)
+    }
+
+    @Sendable func send(_ request: Request, context: AppRequestContext) async throws -> EditedResponse<SuccessEnvelope<ScheduledView>> {
+        let body = try await request.decodeJSON(as: SMSRequest.self, context: context)
+        let result = try await sms.send(body, firm: try context.firm())
+        return EditedResponse(status: .accepted, response: SuccessEnvelope(message: "SMS scheduled successfully.", data: ScheduledView(result)))
+    }
+
+    @Sendable func quote(_ request: Request, context: AppRequestContext) async throws -> SuccessEnvelope<QuoteView> {
+        let body = try await request.decodeJSON(as: SMSRequest.self, context: context)
+        return SuccessEnvelope(data: QuoteView(try await sms.quote(body, firm: try context.firm())))
+    }
+
+    @Sendable func show(_ request: Request, context: AppRequestContext) async throws -> SuccessEnvelope<MessageView> {
+        let firm = try context.firm()
+        let message = try await sms.message(id: try context.messageID(), firmID: firm.id)
+        return SuccessEnvelope(data: MessageView(message: message, timezone: firm.timezone))
+    }
+
+    @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> SuccessEnvelope<MessageListView> {
+        let firm = try context.firm()
+        let query = try MessageQuery(request.queryDictionary, channel: .sms)
+        let page = try await sms.list(firmID: firm.id, filter: query.filter, limit: query.limit + 1, startingAfter: query.startingAfter)
+        let shown = page.prefix(query.limit)
+        return SuccessEnvelope(
+            data: MessageListView(
+                messages: shown.map { MessageView(message: $0, timezone: firm.timezone) }, hasMore: page.count > query.limit,
+                nextStartingAfter: page.count > query.limit ? shown.last?.id : nil))
+    }
+
+    @Sendable func cancel(_ request: Request, context: AppRequestContext) async throws -> SuccessEnvelope<MessageView> {
+        let firm = try context.firm()
+        let message = try await sms.cancel(id: try context.messageID(), firmID: firm.id)
+        return SuccessEnvelope(data: MessageView(message: message, timezone: firm.timezone))
+    }
+
+    @Sendable func cancelBlast(_ request: Request, context: AppRequestContext) async throws -> SuccessEnvelope<BlastCancellationView> {
+        let firm = try context.firm()
+        let blastID = try context.parameters.require("blast_id")
+        return SuccessEnvelope(data: BlastCancellationView(blastID: blastID, result: try await sms.cancelBlast(blastID, firmID: firm.id)))
+    }
+}
+
+extension Request {
+    /// The query string's parameters; the first wins when a name repeats.
+    var queryDictionary: [String: String] {
+        var result: [String: String] = [:]
+        for (name, value) in uri.queryParameters where result[String(name)] == nil { result[String(name)] = String(value) }
+        return result
+    }
+}
+
+extension AppRequestContext {
+    /// The authenticated firm.
+    func firm() throws -> Firm {
+        guard let authentication else { throw DomainError(.unauthenticated, "Missing or invalid API key.") }
+        return authentication.firm
+    }
+
+    /// The `message_id` path parameter; an id that is not a number is simply not found.
+    func messageID() throws -> Int64 {
+        guard let raw = parameters.get("message_id"), let id = Int64(raw) else {
+            throw DomainError(.notFound, "No message with that id.")
+        }
+        return id
+    }
+}

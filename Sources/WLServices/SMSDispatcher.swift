@@ -1,0 +1,160 @@
+public import Foundation
+public import Logging
+public import ServiceLifecycle
+public import WLDomain
+public import WLStore
+
+/// How the dispatcher paces itself.
+public struct DispatcherSettings: Sendable {
+    /// Messages claimed per round.
+    public var batchSize = 200
+    /// How long a claim holds; a crashed worker's messages are taken back after it.
+    public var lease: TimeInterval = 60
+    /// The wait between rounds when there is nothing to do (a new blast wakes it sooner).
+    public var pollInterval: Duration = .milliseconds(500)
+    /// Provider attempts before a message fails for good (and is refunded).
+    public var maxAttempts = 6
+    /// The first retry waits this long; each later one twice as long, up to `maximumBackoff`, ±20 % jitter.
+    public var baseBackoff: TimeInterval = 5
+    public var maximumBackoff: TimeInterval = 600
+
+    public init() {}
+
+    /// The wait before retry number `attempt` (1-based), with jitter from `random` in 0...1.
+    func backoff(attempt: Int, random: Double) -> TimeInterval {
+        let exponential = baseBackoff * pow(2, Double(max(0, attempt - 1)))
+        return min(maximumBackoff, exponential) * (0.8 + 0.4 * random)
+    }
+}
+
+/// The sandbox number whose messages fail for insufficient credits, whatever the balance.
+public let sandboxInsufficientCreditsNumber = "254700000088"
+
+/// Claims due SMS in batches under a lease, charges each (a message that cannot be paid for fails, costing
+/// nothing), hands them to the provider grouped by identical text, and records what happened. Every step is one
+/// store transaction that writes the status change, its ledger row and its event together.
+///
+/// Sandbox firms' messages go to the sandbox provider (nothing leaves the process); live firms' to the live one.
+public final class SMSDispatcher: Service {
+    let store: any Store
+    let time: any TimeSource
+    let live: any SMSProvider
+    let sandbox: any SMSProvider
+    let signal: WorkSignal
+    let settings: DispatcherSettings
+    let owner: String
+    let logger: Logger
+
+    public init(
+        store: any Store, time: any TimeSource, live: any SMSProvider, sandbox: any SMSProvider, signal: WorkSignal,
+        settings: DispatcherSettings = DispatcherSettings(), logger: Logger
+    ) {
+        self.store = store
+        self.time = time
+        self.live = live
+        self.sandbox = sandbox
+        self.signal = signal
+        self.settings = settings
+        self.owner = "sms-" + UUID().uuidString.prefix(8).lowercased()
+        self.logger = logger
+    }
+
+    /// Dispatches until graceful shutdown; the round in flight finishes first, so nothing is left half-done
+    /// (and anything a crash leaves is taken back when its lease expires).
+    public func run() async throws {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            let handled: Int
+            do {
+                handled = try await runOnce()
+            } catch {
+                logger.error("dispatch round failed", metadata: ["error": "\(error)"])
+                handled = 0
+            }
+            if handled == 0 {
+                await signal.wait(upTo: settings.pollInterval)
+            }
+        }
+    }
+
+    /// One round: claim, charge, send, record.
+    /// - Returns: How many messages were claimed.
+    @discardableResult
+    public func runOnce() async throws -> Int {
+        let claimed = try await store.claimDue(
+            channel: .sms, limit: settings.batchSize, owner: owner, lease: settings.lease, now: time.now)
+        guard !claimed.isEmpty else { return 0 }
+        var firms: [Int64: Firm] = [:]
+        var groups: [GroupKey: [Message]] = [:]
+        var order: [GroupKey] = []
+        for message in claimed {
+            if firms[message.firmID] == nil { firms[message.firmID] = try await store.firm(id: message.firmID) }
+            let isSandbox = firms[message.firmID]?.mode == .sandbox
+            guard let ready = await charge(message, sandbox: isSandbox) else { continue }
+            let key = GroupKey(sandbox: isSandbox, text: ready.body)
+            if groups[key] == nil { order.append(key) }
+            groups[key, default: []].append(ready)
+        }
+        for key in order {
+            let messages = groups[key] ?? []
+            let provider = key.sandbox ? sandbox : live
+            let outcomes = await provider.send(
+                key.text, to: messages.map { OutgoingSMS(messageID: $0.id, recipient: $0.recipient) })
+            for message in messages {
+                await apply(outcomes[message.id] ?? .transient(reason: "No answer from the provider", retryAfter: nil), to: message)
+            }
+        }
+        return claimed.count
+    }
+
+    struct GroupKey: Hashable {
+        var sandbox: Bool
+        var text: String
+    }
+
+    /// Charges a queued message; returns it when it should be sent now, `nil` when it ended (unpaid) or was lost.
+    private func charge(_ message: Message, sandbox: Bool) async -> Message? {
+        do {
+            if message.stage == .charged { return message }
+            if sandbox && message.recipient == sandboxInsufficientCreditsNumber {
+                _ = try await store.record(
+                    .fail(response: insufficientCreditsResponse, refund: false), messageID: message.id, leaseOwner: owner, now: time.now)
+                return nil
+            }
+            let charged = try await store.record(.charge, messageID: message.id, leaseOwner: owner, now: time.now)
+            return charged.stage == .charged ? charged : nil
+        } catch {
+            logger.warning("could not charge message", metadata: ["message_id": "\(message.id)", "error": "\(error)"])
+            return nil
+        }
+    }
+
+    /// Records the provider's answer for one message.
+    private func apply(_ outcome: SendOutcome, to message: Message) async {
+        let now = time.now
+        do {
+            switch outcome {
+            case .accepted(let providerMessageID, let report):
+                _ = try await store.record(.submitted(providerMessageID: providerMessageID), messageID: message.id, leaseOwner: owner, now: now)
+                if let report {
+                    _ = try await store.recordReport(
+                        providerMessageID: providerMessageID, status: report.status, response: report.response, network: report.network, now: now)
+                }
+            case .rejected(let reason):
+                _ = try await store.record(.fail(response: reason, refund: true), messageID: message.id, leaseOwner: owner, now: now)
+            case .transient(let reason, let retryAfter):
+                let attempt = message.attempts + 1
+                if attempt >= settings.maxAttempts {
+                    _ = try await store.record(
+                        .fail(response: "Gave up after \(attempt) attempts: \(reason)", refund: true), messageID: message.id,
+                        leaseOwner: owner, now: now)
+                } else {
+                    let wait = max(settings.backoff(attempt: attempt, random: Double.random(in: 0...1)), retryAfter ?? 0)
+                    _ = try await store.record(
+                        .retry(at: now.addingTimeInterval(wait), response: reason), messageID: message.id, leaseOwner: owner, now: now)
+                }
+            }
+        } catch {
+            logger.warning("could not record a send outcome", metadata: ["message_id": "\(message.id)", "error": "\(error)"])
+        }
+    }
+}

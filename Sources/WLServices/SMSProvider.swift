@@ -1,0 +1,43 @@
+public import WLDomain
+
+/// One message handed to a provider.
+public struct OutgoingSMS: Sendable, Hashable {
+    public var messageID: Int64
+    /// Normalised `254…` digits.
+    public var recipient: String
+
+    public init(messageID: Int64, recipient: String) {
+        self.messageID = messageID
+        self.recipient = recipient
+    }
+}
+
+/// A delivery report: where a message stands at the network.
+public struct DeliveryReport: Sendable, Hashable {
+    public var status: MessageStatus
+    public var response: String
+    public var network: String?
+
+    public init(status: MessageStatus, response: String, network: String?) {
+        self.status = status
+        self.response = response
+        self.network = network
+    }
+}
+
+/// What a provider said about one message at send time.
+public enum SendOutcome: Sendable, Hashable {
+    /// Accepted under the provider's id; `report` when the provider already knows the outcome (the sandbox).
+    case accepted(providerMessageID: String, report: DeliveryReport?)
+    /// Refused for good (bad number, blacklisted…): the message fails and its credits are refunded.
+    case rejected(reason: String)
+    /// Not sent this time (timeout, 5xx, 429): retried with backoff, `retryAfter` seconds at the least.
+    case transient(reason: String, retryAfter: Double?)
+}
+
+/// The SMS provider port. Adapters: `SandboxSMSProvider` (nothing leaves the process) and `AfricasTalkingProvider`.
+public protocol SMSProvider: Sendable {
+    /// Sends one text to several recipients in one call, and says what happened to each, by message id.
+    /// A message missing from the answer is treated as a transient failure.
+    func send(_ text: String, to recipients: [OutgoingSMS]) async -> [Int64: SendOutcome]
+}

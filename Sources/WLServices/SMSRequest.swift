@@ -1,0 +1,67 @@
+import Foundation
+import WLDomain
+
+/// The body of `POST /sms` and `POST /sms/quote`, as the contract names its fields.
+public struct SMSRequest: Decodable, Sendable {
+    /// The longest message, in characters, before placeholders are filled.
+    public static let maximumLength = 1_000
+    /// The longest `reference`.
+    public static let maximumReferenceLength = 255
+
+    public var message: String?
+    public var recipients: [String]?
+    public var sendAt: String?
+    public var reference: String?
+
+    public init(message: String?, recipients: [String]?, sendAt: String? = nil, reference: String? = nil) {
+        self.message = message
+        self.recipients = recipients
+        self.sendAt = sendAt
+        self.reference = reference
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case message
+        case recipients
+        case sendAt = "send_at"
+        case reference
+    }
+
+    /// The checked request: every field's problems at once.
+    struct Valid {
+        var template: String
+        var recipients: SMSRecipients
+        var reference: String?
+    }
+
+    /// Checks every field and returns the usable parts.
+    /// - Throws: `.validation` naming each bad field; 422 at the edge.
+    func validated() throws -> Valid {
+        var errors: [String: [String]] = [:]
+        let template = message ?? ""
+        if template.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            errors["message"] = ["This field is required."]
+        } else if template.count > Self.maximumLength {
+            errors["message"] = ["At most \(Self.maximumLength) characters; this one has \(template.count)."]
+        } else {
+            let unknown = Placeholders.unknown(in: template)
+            if !unknown.isEmpty {
+                errors["message"] = [
+                    "Unknown placeholder\(unknown.count > 1 ? "s" : "") \(unknown.map { "{\($0)}" }.joined(separator: ", ")); "
+                        + "use \(Placeholders.known.map { "{\($0)}" }.joined(separator: ", "))."
+                ]
+            }
+        }
+        if let reference, reference.count > Self.maximumReferenceLength {
+            errors["reference"] = ["At most \(Self.maximumReferenceLength) characters."]
+        }
+        var list: SMSRecipients?
+        do {
+            list = try SMSRecipients(recipients ?? [])
+        } catch let error as DomainError {
+            errors.merge(error.fields) { $0 + $1 }
+        }
+        guard errors.isEmpty, let list else { throw DomainError(.validation, "The request is not valid.", fields: errors) }
+        return Valid(template: template, recipients: list, reference: reference)
+    }
+}

@@ -1,0 +1,120 @@
+import Foundation
+public import WLDomain
+public import WLStore
+
+/// What `POST /sms` answers.
+public struct SMSScheduled: Sendable {
+    public var blastID: String
+    public var scheduled: Int
+    public var skipped: [SkippedRecipient]
+    public var reference: String?
+    public var messages: [Message]
+}
+
+/// One recipient's price in a quote.
+public struct QuoteLine: Sendable {
+    public var recipient: String
+    public var text: SMSText
+}
+
+/// What `POST /sms/quote` answers: what a send would cost, sending nothing.
+public struct SMSQuote: Sendable {
+    public var lines: [QuoteLine]
+    public var skipped: [SkippedRecipient]
+    public var totalSegments: Int
+    public var totalCredits: Credits
+    public var balance: Credits
+}
+
+/// Schedules, prices, reads and cancels SMS for one firm at a time.
+public struct SMSService: Sendable {
+    let store: any Store
+    let time: any TimeSource
+    let signal: WorkSignal?
+
+    /// - Parameter signal: Woken after a blast is written, so the dispatcher starts at once.
+    public init(store: any Store, time: any TimeSource, signal: WorkSignal? = nil) {
+        self.store = store
+        self.time = time
+        self.signal = signal
+    }
+
+    /// Validates, personalises and prices every recipient, and writes the blast and its messages (status pending)
+    /// in one transaction. Nothing is charged yet: the dispatcher charges each message when it sends it.
+    /// - Throws: `.validation` (422) for bad fields or when no recipient is valid.
+    public func send(_ request: SMSRequest, firm: Firm) async throws -> SMSScheduled {
+        let now = time.now
+        let valid = try request.validated()
+        let sendAt = try SendTime.parse(request.sendAt, timezone: firm.timezone, now: now)
+        guard !valid.recipients.valid.isEmpty else { throw noValidRecipient(valid.recipients.skipped) }
+        let messages = try await render(valid, firm: firm).map { line in
+            NewMessage(
+                recipient: line.recipient, body: line.body, segments: line.text.segments, encoding: line.text.encoding.rawValue,
+                credits: line.text.credits)
+        }
+        let blast = NewBlast(
+            id: NewBlast.makeID(for: .sms), firmID: firm.id, channel: .sms, reference: valid.reference, template: valid.template, subject: nil,
+            sendAt: sendAt)
+        let created = try await store.createBlast(blast, messages: messages, now: now)
+        signal?.signal()
+        return SMSScheduled(
+            blastID: blast.id, scheduled: created.count, skipped: valid.recipients.skipped, reference: valid.reference, messages: created)
+    }
+
+    /// What `request` would cost, per recipient and in total, against the firm's balance. Writes nothing.
+    public func quote(_ request: SMSRequest, firm: Firm) async throws -> SMSQuote {
+        let valid = try request.validated()
+        _ = try SendTime.parse(request.sendAt, timezone: firm.timezone, now: time.now)
+        guard !valid.recipients.valid.isEmpty else { throw noValidRecipient(valid.recipients.skipped) }
+        let lines = try await render(valid, firm: firm).map { QuoteLine(recipient: $0.recipient, text: $0.text) }
+        let balance = try await store.firm(id: firm.id)?.smsCredits ?? firm.smsCredits
+        return SMSQuote(
+            lines: lines, skipped: valid.recipients.skipped, totalSegments: lines.reduce(0) { $0 + $1.text.segments },
+            totalCredits: lines.reduce(Credits.zero) { $0 + $1.text.credits }, balance: balance)
+    }
+
+    /// One of the firm's SMS.
+    /// - Throws: `.notFound`, also for another firm's id or an email's id.
+    public func message(id: Int64, firmID: Int64) async throws -> Message {
+        guard let message = try await store.message(firmID: firmID, id: id), message.channel == .sms else {
+            throw DomainError(.notFound, "No SMS with id \(id).")
+        }
+        return message
+    }
+
+    /// The firm's SMS matching `filter`, newest first.
+    public func list(firmID: Int64, filter: MessageFilter, limit: Int, startingAfter: Int64?) async throws -> [Message] {
+        try await store.messages(firmID: firmID, filter: filter, limit: limit, startingAfter: startingAfter)
+    }
+
+    /// Cancels one pending SMS (again: no change). `.conflict` once sending has begun.
+    public func cancel(id: Int64, firmID: Int64) async throws -> Message {
+        _ = try await message(id: id, firmID: firmID)
+        return try await store.cancelMessage(firmID: firmID, id: id, now: time.now)
+    }
+
+    /// Cancels every pending SMS of a blast.
+    public func cancelBlast(_ blastID: String, firmID: Int64) async throws -> BlastCancellation {
+        try await store.cancelBlast(firmID: firmID, blastID: blastID, channel: .sms, now: time.now)
+    }
+
+    private func noValidRecipient(_ skipped: [SkippedRecipient]) -> DomainError {
+        DomainError(
+            .validation, "No valid recipients.",
+            fields: ["recipients": skipped.map { "\($0.recipient): \($0.reason.rawValue)" }])
+    }
+
+    /// Each valid recipient's final text: placeholders filled from the firm's clients, then its address book.
+    private func render(_ valid: SMSRequest.Valid, firm: Firm) async throws -> [(recipient: String, body: String, text: SMSText)] {
+        let numbers = valid.recipients.valid.map(\.e164Digits)
+        guard Placeholders.isPersonalised(valid.template) else {
+            let text = SMSText(valid.template)
+            return numbers.map { ($0, valid.template, text) }
+        }
+        let contacts = try await store.contactsByPhone(firmID: firm.id, phones: numbers)
+        return numbers.map { number in
+            let body = Placeholders.render(valid.template, with: contacts[number].map(PlaceholderValues.init))
+            return (number, body, SMSText(body))
+        }
+    }
+}
