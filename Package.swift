@@ -137,6 +137,7 @@ let package = Package(
                 "WLDomain",
                 "WLStore",
                 "WLServices",
+                "WLProviders",
                 "WLHTTP",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -30,9 +30,10 @@ public enum WLCommApp {
         let store = SQLStore(database: database)
         let accounts = AccountService(store: store, time: time)
         let signal = WorkSignal()
+        let ready = ReadinessGate()
         let sms = SMSService(store: store, time: time, signal: signal)
         let dispatcher = SMSDispatcher(
-            store: store, time: time, live: UnconfiguredSMSProvider(), sandbox: SandboxSMSProvider(), signal: signal,
+            store: store, time: time, live: UnconfiguredSMSProvider(), sandbox: SandboxSMSProvider(), signal: signal, ready: ready,
             settings: settings.dispatcher, logger: logger)
         var exposition: (@Sendable () -> String)? = nil
         if let metrics { exposition = { metrics.emitToString() } }
@@ -51,6 +52,7 @@ public enum WLCommApp {
                 let firm = try await SandboxSeeder(store: store, time: time).seed()
                 logger.info("sandbox firm ready", metadata: ["firm_id": "\(firm.id)", "slug": "\(firm.slug)"])
             }
+            ready.open()
         }
         return app
     }

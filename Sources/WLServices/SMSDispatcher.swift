@@ -41,14 +41,16 @@ public final class SMSDispatcher: Service {
     let live: any SMSProvider
     let sandbox: any SMSProvider
     let signal: WorkSignal
+    let ready: ReadinessGate?
     let settings: DispatcherSettings
     let owner: String
     let logger: Logger
 
     public init(
         store: any Store, time: any TimeSource, live: any SMSProvider, sandbox: any SMSProvider, signal: WorkSignal,
-        settings: DispatcherSettings = DispatcherSettings(), logger: Logger
+        ready: ReadinessGate? = nil, settings: DispatcherSettings = DispatcherSettings(), logger: Logger
     ) {
+        self.ready = ready
         self.store = store
         self.time = time
         self.live = live
@@ -59,9 +61,10 @@ public final class SMSDispatcher: Service {
         self.logger = logger
     }
 
-    /// Dispatches until graceful shutdown; the round in flight finishes first, so nothing is left half-done
+    /// Waits for `ready` (migrations), then dispatches until graceful shutdown; the round in flight finishes first, so nothing is left half-done
     /// (and anything a crash leaves is taken back when its lease expires).
     public func run() async throws {
+        await ready?.wait()
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             let handled: Int
             do {

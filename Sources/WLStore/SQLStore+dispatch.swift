@@ -4,6 +4,14 @@ public import WLDomain
 extension SQLStore {
     public func claimDue(channel: Channel, limit: Int, owner: String, lease: TimeInterval, now: Date) async throws -> [Message] {
         let skipLocked = database.dialect == .postgres ? " FOR UPDATE SKIP LOCKED" : ""
+        let due = """
+            stage IN ('queued', 'charged') AND channel = $2 AND due_at <= $1 AND (lease_until IS NULL OR lease_until <= $1)
+            """
+        // A plain read first: an idle dispatcher polls without taking SQLite's single writer.
+        let anyDue = try await database.read { connection in
+            try await connection.query("SELECT id FROM messages WHERE \(due) LIMIT 1", [.time(now), .text(channel.rawValue)])
+        }
+        guard !anyDue.isEmpty else { return [] }
         return try await write { connection in
             try await connection.query(
                 """

@@ -13,11 +13,13 @@ public final class SQLiteDatabase: SQLDatabase {
     private let writer: ConnectionPool<SQLiteConnection>
     private let readers: ConnectionPool<SQLiteConnection>
     private let readerCount: Int
+    private let threads: [NIOThreadPool]
 
-    private init(writer: SQLiteConnection, readers: [SQLiteConnection]) {
+    private init(writer: SQLiteConnection, readers: [SQLiteConnection], threads: [NIOThreadPool]) {
         self.writer = ConnectionPool([writer])
         self.readers = ConnectionPool(readers)
         self.readerCount = readers.count
+        self.threads = threads
     }
 
     /// Opens (and creates, with its folder) the database file at `path`.
@@ -27,18 +29,25 @@ public final class SQLiteDatabase: SQLDatabase {
     public static func open(path: String, readers: Int = 4, logger: Logger) async throws -> SQLiteDatabase {
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let writer = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+        // Own threads, not sqlite-nio's shared pool: a connection waiting on SQLite's lock blocks its thread, and
+        // must never block the thread of the connection that holds the lock (another store in this process).
+        let writerThreads = NIOThreadPool(numberOfThreads: 1)
+        let readerThreads = NIOThreadPool(numberOfThreads: max(1, readers))
+        writerThreads.start()
+        readerThreads.start()
+        let eventLoop = MultiThreadedEventLoopGroup.singleton.any()
+        let writer = try await SQLiteConnection.open(storage: .file(path: path), threadPool: writerThreads, logger: logger, on: eventLoop)
         for pragma in ["PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=5000"] {
             _ = try await writer.query(pragma)
         }
         var readerConnections: [SQLiteConnection] = []
         for _ in 0..<max(1, readers) {
-            let reader = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+            let reader = try await SQLiteConnection.open(storage: .file(path: path), threadPool: readerThreads, logger: logger, on: eventLoop)
             _ = try await reader.query("PRAGMA busy_timeout=5000")
             _ = try await reader.query("PRAGMA query_only=1")
             readerConnections.append(reader)
         }
-        return SQLiteDatabase(writer: writer, readers: readerConnections)
+        return SQLiteDatabase(writer: writer, readers: readerConnections, threads: [writerThreads, readerThreads])
     }
 
     public func read<T: Sendable>(_ body: @Sendable (any SQLConnection) async throws -> T) async throws -> T {
@@ -60,20 +69,19 @@ public final class SQLiteDatabase: SQLDatabase {
         }
     }
 
-    /// Waits for graceful shutdown, then closes the connections. On plain cancellation it leaves them open for the
-    /// process to drop: closing from a cancelled task trips a debug assertion in sqlite-nio.
+    /// Waits for graceful shutdown (or cancellation), then closes the connections from a fresh, uncancelled task:
+    /// sqlite-nio cannot close a connection from a cancelled task, and must not drop one unclosed.
     public func run() async throws {
-        do {
-            try await gracefulShutdown()
-        } catch {
-            return
-        }
-        try await close()
+        try? await gracefulShutdown()
+        try await Task { try await self.close() }.value
     }
 
     public func close() async throws {
         for connection in await writer.drain(count: 1) + readers.drain(count: readerCount) {
             try await connection.close()
+        }
+        for pool in threads {
+            try await pool.shutdownGracefully()
         }
     }
 }

@@ -25,9 +25,6 @@ enum TestEngine: String, Sendable, CaseIterable {
     case postgres
 
     static let postgresURL = ProcessInfo.processInfo.environment["WLCOMM_TEST_POSTGRES_URL"].flatMap { $0.isEmpty ? nil : $0 }
-
-    /// The engines available here; PostgreSQL tests are reported skipped without it.
-    static var available: [TestEngine] { postgresURL == nil ? [.sqlite] : [.sqlite, .postgres] }
 }
 
 /// One app on its own database (a new SQLite file, or a new PostgreSQL database), built by the same composition
@@ -54,7 +51,7 @@ struct TestApp {
             _ = try await admin.read { try await $0.query("CREATE DATABASE \(name)", []) }
             group.cancelAll()
         }
-        let base = url.split(separator: "/").dropLast().joined(separator: "/")
+        let base = url[..<(url.lastIndex(of: "/") ?? url.endIndex)]
         self = TestApp(location: .postgres(url: "\(base)/\(name)"), time: time, folder: folder)
     }
 
