@@ -57,7 +57,10 @@ if [ ! -x .venv/bin/schemathesis ]; then
   python3 -m venv .venv
   .venv/bin/pip install -q --disable-pip-version-check schemathesis==4.32.5
 fi
+# positive_data_acceptance is left out: a schema-valid body can still be refused by the contract's own rules
+# (422 "no valid recipients" for a well-formed string that is not a Kenyan number, an unknown {placeholder}).
 .venv/bin/schemathesis run "$base/openapi.yaml" --url "$base" -H "X-API-Key: $key" --checks all \
+  --exclude-checks positive_data_acceptance \
   --max-examples 100 --seed 1 --no-color || failures=$((failures + 1))
 
 if [ "$failures" -gt 0 ]; then

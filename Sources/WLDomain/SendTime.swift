@@ -38,7 +38,8 @@ public enum SendTime {
         return date
     }
 
-    private static func iso8601(_ text: String) -> Date? {
+    /// An ISO 8601 instant with an offset or `Z`, with or without fractional seconds.
+    public static func iso8601(_ text: String) -> Date? {
         let formatter = ISO8601DateFormatter()
         if let date = formatter.date(from: text) { return date }
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]

@@ -16,8 +16,11 @@ struct MessageQuery {
     /// - Throws: `.validation` naming each bad parameter.
     init(_ query: [String: String], channel: Channel) throws {
         var errors: [String: [String]] = [:]
-        func text(_ name: String) -> String? { query[name].flatMap { $0.isEmpty ? nil : $0 } }
-        filter = MessageFilter(channel: channel, blastID: text("blast_id"), reference: text("reference"))
+        // A parameter given empty is an error for typed ones, and no filter for plain text ones.
+        func text(_ name: String) -> String? { query[name] }
+        filter = MessageFilter(
+            channel: channel, blastID: text("blast_id").flatMap { $0.isEmpty ? nil : $0 },
+            reference: text("reference").flatMap { $0.isEmpty ? nil : $0 })
         limit = Self.defaultLimit
         if let raw = text("limit") {
             if let value = Int(raw), (1...Self.maximumLimit).contains(value) {
@@ -49,7 +52,7 @@ struct MessageQuery {
         }
         for (name, keyPath) in [("created_from", \MessageFilter.createdFrom), ("created_to", \MessageFilter.createdTo)] {
             guard let raw = text(name) else { continue }
-            if let date = ISO8601DateFormatter().date(from: raw) {
+            if let date = SendTime.iso8601(raw) {
                 filter[keyPath: keyPath] = date
             } else {
                 errors[name] = ["An ISO 8601 time with an offset."]

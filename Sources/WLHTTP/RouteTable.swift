@@ -24,14 +24,20 @@ public final class RouteTable: Sendable {
         }
     }
 
-    /// The methods a concrete request path is served with (empty for an unknown path). `:name` segments match any.
+    /// The methods a concrete request path is served with (empty for an unknown path). `:name` segments match any,
+    /// but as in the router a literal segment wins: `sms/quote` is not also `sms/:message_id`.
     func methods(forPath path: String) -> Set<HTTPRequest.Method> {
         let segments = path.split(separator: "/")
         return routes.withLock { routes in
-            routes.filter { route in
+            let matching = routes.filter { route in
                 route.segments.count == segments.count
                     && zip(route.segments, segments).allSatisfy { pattern, segment in pattern.hasPrefix(":") || pattern == segment }
-            }.reduce(into: []) { $0.formUnion($1.methods) }
+            }
+            let literals = { (route: (segments: [Substring], methods: Set<HTTPRequest.Method>)) in
+                route.segments.filter { !$0.hasPrefix(":") }.count
+            }
+            let best = matching.map(literals).max() ?? 0
+            return matching.filter { literals($0) == best }.reduce(into: []) { $0.formUnion($1.methods) }
         }
     }
 }

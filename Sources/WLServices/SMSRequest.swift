@@ -20,11 +20,21 @@ public struct SMSRequest: Decodable, Sendable {
         self.reference = reference
     }
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case message
         case recipients
         case sendAt = "send_at"
         case reference
+    }
+
+    /// Decodes the known fields and refuses any other: a misspelt `sendAt` must not silently send now.
+    public init(from decoder: any Decoder) throws {
+        try UnknownFields.refuse(in: decoder, known: CodingKeys.allCases.map(\.rawValue))
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        message = try container.decodeIfPresent(String.self, forKey: .message)
+        recipients = try container.decodeIfPresent([String].self, forKey: .recipients)
+        sendAt = try container.decodeIfPresent(String.self, forKey: .sendAt)
+        reference = try container.decodeIfPresent(String.self, forKey: .reference)
     }
 
     /// The checked request: every field's problems at once.

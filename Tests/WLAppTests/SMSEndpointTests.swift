@@ -66,6 +66,7 @@ import WLStore
         ),
         ("bad send_at", #"{"message": "Hi", "recipients": ["254712345678"], "send_at": "tomorrow"}"#, "send_at"),
         ("not JSON", "message=Hi", "body"),
+        ("unknown field", #"{"message": "Hi", "recipients": ["254712345678"], "sendAt": "2026-06-10 14:00:00"}"#, "sendAt"),
     ]
 
     @Test(arguments: invalidBodies.map(\.0))
