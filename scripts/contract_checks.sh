@@ -5,17 +5,21 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-database_url=${1:-}
+cluster_url=${1:-}
 work=$(mktemp -d /tmp/wlcomm-contract.XXXXXX)
 wlcomm=$(swift build --show-bin-path)/wlcomm
-if [ -n "$database_url" ]; then
-  # A fresh database in the throwaway cluster, so the sandbox seed starts clean.
-  db="contract_$(date +%s%N)"
-  "${WLCOMM_TEST_PG_BINDIR:-/usr/bin}/psql" "$database_url" -qc "CREATE DATABASE $db" >/dev/null
-  database_url="${database_url%/*}/$db"
-else
-  database_url="$work/wlcomm.sqlite"
-fi
+psql="${WLCOMM_TEST_PG_BINDIR:-/usr/bin}/psql"
+# A fresh database (a new one in the throwaway cluster, or a new SQLite file), so the sandbox seed starts clean.
+fresh_database() {
+  if [ -n "$cluster_url" ]; then
+    local db="contract_$1_$(date +%s%N)"
+    "$psql" "$cluster_url" -qc "CREATE DATABASE $db" >/dev/null
+    echo "${cluster_url%/*}/$db"
+  else
+    echo "$work/$1.sqlite"
+  fi
+}
+database_url=$(fresh_database api)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 base="http://127.0.0.1:$port/api/v1/communication"
 key=wl_test_communication_sms_sandbox
@@ -62,6 +66,9 @@ fi
 .venv/bin/schemathesis run "$base/openapi.yaml" --url "$base" -H "X-API-Key: $key" --checks all \
   --exclude-checks positive_data_acceptance \
   --max-examples 100 --seed 1 --no-color || failures=$((failures + 1))
+
+echo "-- kill -9 while dispatching, then restart"
+python3 scripts/crash_check.py "$wlcomm" "$(fresh_database crash)" "$psql" || failures=$((failures + 1))
 
 if [ "$failures" -gt 0 ]; then
   echo "contract checks: $failures failed; server log:"; cat "$work/server.log"

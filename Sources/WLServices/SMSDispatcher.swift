@@ -137,11 +137,8 @@ public final class SMSDispatcher: Service {
         do {
             switch outcome {
             case .accepted(let providerMessageID, let report):
-                _ = try await store.record(.submitted(providerMessageID: providerMessageID), messageID: message.id, leaseOwner: owner, now: now)
-                if let report {
-                    _ = try await store.recordReport(
-                        providerMessageID: providerMessageID, status: report.status, response: report.response, network: report.network, now: now)
-                }
+                _ = try await store.record(
+                    .submitted(providerMessageID: providerMessageID, report: report), messageID: message.id, leaseOwner: owner, now: now)
             case .rejected(let reason):
                 _ = try await store.record(.fail(response: reason, refund: true), messageID: message.id, leaseOwner: owner, now: now)
             case .transient(let reason, let retryAfter):

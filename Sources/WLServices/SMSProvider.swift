@@ -12,19 +12,6 @@ public struct OutgoingSMS: Sendable, Hashable {
     }
 }
 
-/// A delivery report: where a message stands at the network.
-public struct DeliveryReport: Sendable, Hashable {
-    public var status: MessageStatus
-    public var response: String
-    public var network: String?
-
-    public init(status: MessageStatus, response: String, network: String?) {
-        self.status = status
-        self.response = response
-        self.network = network
-    }
-}
-
 /// What a provider said about one message at send time.
 public enum SendOutcome: Sendable, Hashable {
     /// Accepted under the provider's id; `report` when the provider already knows the outcome (the sandbox).

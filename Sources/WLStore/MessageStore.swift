@@ -47,8 +47,9 @@ public enum DispatchOutcome: Sendable, Hashable {
     /// Take the message's credits and mark it processing; fails it with "Insufficient SMS credits" (charging
     /// nothing) when the balance cannot pay.
     case charge
-    /// The provider accepted it under this id.
-    case submitted(providerMessageID: String)
+    /// The provider accepted it under this id; `report` when it already knows the outcome (the sandbox), applied
+    /// in the same transaction so a crash cannot leave an accepted message without its outcome.
+    case submitted(providerMessageID: String, report: DeliveryReport?)
     /// A delivery report: processing, delivered or failed, with the provider's words and the network.
     case report(MessageStatus, response: String, network: String?)
     /// A transient failure: try again at `at`.

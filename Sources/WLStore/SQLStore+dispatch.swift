@@ -78,7 +78,7 @@ extension SQLStore {
             } catch let error as DomainError where error.code == .insufficientCredits {
                 try await row.move(to: .failed, response: insufficientCreditsResponse, on: connection, now: now)
             }
-        case .submitted(let providerMessageID):
+        case .submitted(let providerMessageID, let report):
             guard row.message.stage == .charged else { return }
             row.message.stage = .submitted
             row.message.providerMessageID = providerMessageID
@@ -86,6 +86,9 @@ extension SQLStore {
             row.message.attempts += 1
             row.leaseUntil = nil
             row.leaseOwner = nil
+            if let report {
+                try await apply(.report(report.status, response: report.response, network: report.network), to: &row, on: connection, now: now)
+            }
         case .report(let status, let response, let network):
             if let network { row.message.network = network }
             try await row.move(to: status, response: response, on: connection, now: now)

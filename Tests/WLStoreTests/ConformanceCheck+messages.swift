@@ -70,7 +70,8 @@ extension ConformanceCheck {
             let charged = try await store.record(.charge, messageID: message.id, leaseOwner: "w1", now: checkTime)
             #expect(charged.status == .processing)
             #expect(try await store.firm(id: firm.id)?.smsCredits == Credits(whole: 4))
-            let submitted = try await store.record(.submitted(providerMessageID: "P-1"), messageID: message.id, leaseOwner: "w1", now: checkTime)
+            let submitted = try await store.record(
+                .submitted(providerMessageID: "P-1", report: nil), messageID: message.id, leaseOwner: "w1", now: checkTime)
             #expect(submitted.stage == .submitted)
             #expect(submitted.sentAt == checkTime)
             let delivered = try #require(
@@ -89,7 +90,7 @@ extension ConformanceCheck {
             let message = try #require(try await smsBlast(store, firm: firm, count: 1).first)
             _ = try await store.claimDue(channel: .sms, limit: 1, owner: "w", lease: 30, now: checkTime)
             _ = try await store.record(.charge, messageID: message.id, leaseOwner: "w", now: checkTime)
-            _ = try await store.record(.submitted(providerMessageID: "P-9"), messageID: message.id, leaseOwner: "w", now: checkTime)
+            _ = try await store.record(.submitted(providerMessageID: "P-9", report: nil), messageID: message.id, leaseOwner: "w", now: checkTime)
             _ = try await store.recordReport(providerMessageID: "P-9", status: .delivered, response: "Success", network: nil, now: checkTime)
             _ = try await store.recordReport(providerMessageID: "P-9", status: .delivered, response: "Success", network: nil, now: checkTime)
             let late = try await store.recordReport(providerMessageID: "P-9", status: .processing, response: "Buffered", network: nil, now: checkTime)
@@ -129,7 +130,8 @@ extension ConformanceCheck {
             #expect(rescued.map(\.id) == [message.id])
             #expect(rescued.first?.stage == .charged)
             await #expect(throws: DomainError.self) {
-                try await store.record(.submitted(providerMessageID: "late"), messageID: message.id, leaseOwner: "crashed", now: checkTime)
+                try await store.record(
+                    .submitted(providerMessageID: "late", report: nil), messageID: message.id, leaseOwner: "crashed", now: checkTime)
             }
             let again = try await store.record(.charge, messageID: message.id, leaseOwner: "w2", now: checkTime.addingTimeInterval(31))
             #expect(again.status == .processing)
