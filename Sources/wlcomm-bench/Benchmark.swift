@@ -1,0 +1,161 @@
+import ArgumentParser
+import AsyncHTTPClient
+import Configuration
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import WLApp
+import WLDomain
+import WLServices
+import WLStore
+
+/// `wlcomm-bench`: prints how fast the service accepts and dispatches SMS, on SQLite or PostgreSQL.
+///
+/// It starts the real server (the same composition root as `wlcomm serve`) on a free local port with a fresh
+/// database, gives the sandbox firm plenty of credits, and measures over real HTTP:
+/// 1. accepted requests per second for `POST /sms` with one recipient (`--requests` at `--concurrency`);
+/// 2. milliseconds to accept one 10,000-recipient blast (median of `--blasts`);
+/// 3. messages per second through the dispatcher and the sandbox provider, for the last blast.
+@main
+struct Benchmark: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "wlcomm-bench", abstract: "Measure SMS accept and dispatch speed.")
+
+    @Option(help: "postgres://… (a database this run may fill), or empty for a new SQLite file.") var databaseURL: String?
+    @Option(help: "Single-recipient POST /sms requests.") var requests = 2_000
+    @Option(help: "Requests in flight at once.") var concurrency = 32
+    @Option(help: "Recipients per blast.") var blastSize = 10_000
+    @Option(help: "Blasts to time (the median is printed).") var blasts = 3
+
+    func run() async throws {
+        var logger = Logger(label: "bench")
+        logger.logLevel = .error
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("wlcomm-bench-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let url = databaseURL ?? folder.appendingPathComponent("bench.sqlite").path
+        let location = StoreLocation(databaseURL: url)
+        let port = try freePort()
+        let reader = ConfigReader(
+            provider: InMemoryProvider(values: [
+                "database.url": .init(.string(url), isSecret: true), "port": .init(.int(port), isSecret: false), "seed.sandbox": true,
+                "log.level": "critical", "dispatch.pollMilliseconds": 20,
+            ]))
+        let app = try await WLCommApp.buildApplication(reader: reader, logger: logger)
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(connectionPool: .init(idleTimeout: .seconds(30))))
+        let base = "http://127.0.0.1:\(port)/api/v1/communication"
+        defer { _ = client.shutdown() }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await app.run() }
+            defer { group.cancelAll() }
+            try await waitUntilReady(client, "http://127.0.0.1:\(port)/readyz")
+            try await StoreSession.with(location, logger: logger) { store in
+                _ = try await FirmAdmin(store: store, time: SystemTimeSource()).adjustCredits(
+                    firm: "sandbox", amount: Credits(whole: 10_000_000), reason: "benchmark")
+            }
+            print("engine: \(location.engineName), \(ProcessInfo.processInfo.activeProcessorCount) cores")
+            try await acceptSingles(client, base)
+            try await waitForDispatch(location, logger: logger)
+            try await acceptBlasts(client, base, location: location, logger: logger)
+        }
+    }
+
+    private func acceptSingles(_ client: HTTPClient, _ base: String) async throws {
+        let start = ContinuousClock.now
+        let latencies = try await withThrowingTaskGroup(of: [Double].self) { group in
+            for worker in 0..<concurrency {
+                group.addTask {
+                    var latencies: [Double] = []
+                    for index in stride(from: worker, to: requests, by: concurrency) {
+                        let number = "2547\(String(format: "%08d", 20_000_000 + index))"
+                        let began = ContinuousClock.now
+                        try await post(client, base + "/sms", #"{"message":"Benchmark","recipients":["\#(number)"]}"#)
+                        latencies.append(milliseconds(ContinuousClock.now - began))
+                    }
+                    return latencies
+                }
+            }
+            return try await group.reduce(into: [Double]()) { $0 += $1 }.sorted()
+        }
+        let seconds = milliseconds(ContinuousClock.now - start) / 1000
+        print(
+            String(
+                format: "POST /sms, 1 recipient: %d requests at concurrency %d: %.0f accepted/s (p50 %.1f ms, p99 %.1f ms)", requests,
+                concurrency, Double(requests) / seconds, latencies[latencies.count / 2], latencies[latencies.count * 99 / 100]))
+    }
+
+    private func acceptBlasts(_ client: HTTPClient, _ base: String, location: StoreLocation, logger: Logger) async throws {
+        let numbers = (0..<blastSize).map { "\"2547\(String(format: "%08d", 30_000_000 + $0))\"" }.joined(separator: ",")
+        let body = #"{"message":"Benchmark blast","recipients":[\#(numbers)]}"#
+        var timings: [Double] = []
+        var dispatchRate = 0.0
+        for _ in 0..<blasts {
+            let began = ContinuousClock.now
+            try await post(client, base + "/sms", body)
+            timings.append(milliseconds(ContinuousClock.now - began))
+            let dispatchStart = ContinuousClock.now
+            try await waitForDispatch(location, logger: logger)
+            dispatchRate = Double(blastSize) / (milliseconds(ContinuousClock.now - dispatchStart) / 1000)
+        }
+        timings.sort()
+        print(String(format: "POST /sms, %d recipients: %.0f ms to accept (median of %d)", blastSize, timings[timings.count / 2], blasts))
+        print(String(format: "dispatch through the sandbox provider: %.0f messages/s (last blast of %d)", dispatchRate, blastSize))
+    }
+
+    /// Waits until no SMS is pending or processing.
+    private func waitForDispatch(_ location: StoreLocation, logger: Logger) async throws {
+        try await StoreSession.with(location, logger: logger) { store in
+            while true {
+                var open = 0
+                for status in [MessageStatus.pending, .processing] {
+                    open += try await store.messages(firmID: 1, filter: MessageFilter(channel: .sms, status: status), limit: 1, startingAfter: nil).count
+                }
+                if open == 0 { return }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+        }
+    }
+
+    private func post(_ client: HTTPClient, _ url: String, _ body: String) async throws {
+        var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        request.headers.add(name: "X-API-Key", value: SandboxSeeder.sandboxKey.secret)
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.body = .bytes(ByteBuffer(string: body))
+        let response = try await client.execute(request, timeout: .seconds(60))
+        _ = try await response.body.collect(upTo: 1 << 24)
+        guard response.status == .accepted else { throw BenchmarkError("POST /sms answered \(response.status.code)") }
+    }
+
+    private func waitUntilReady(_ client: HTTPClient, _ url: String) async throws {
+        for _ in 0..<600 {
+            if let response = try? await client.execute(HTTPClientRequest(url: url), timeout: .seconds(1)), response.status == .ok { return }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw BenchmarkError("the server did not become ready")
+    }
+}
+
+struct BenchmarkError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Milliseconds in a duration.
+func milliseconds(_ duration: Duration) -> Double {
+    Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
+}
+
+/// A TCP port on 127.0.0.1 that is free right now.
+func freePort() throws -> Int {
+    let channel = try ServerBootstrapPortFinder.bind()
+    return channel
+}
+
+extension StoreLocation {
+    var engineName: String {
+        switch self {
+        case .sqlite: "SQLite"
+        case .postgres: "PostgreSQL"
+        }
+    }
+}
