@@ -70,6 +70,14 @@ fi
 echo "-- kill -9 while dispatching, then restart"
 python3 scripts/crash_check.py "$wlcomm" "$(fresh_database crash)" "$psql" || failures=$((failures + 1))
 
+shared_fakes=../shared/fakes
+if [ -f "$shared_fakes/africastalking_fake.py" ]; then
+  echo "-- live SMS through ../shared/fakes/africastalking_fake.py"
+  python3 scripts/at_fake_check.py "$wlcomm" "$(fresh_database at)" "$shared_fakes/africastalking_fake.py" "$psql" || failures=$((failures + 1))
+else
+  echo "-- ../shared/fakes not found: the Africa's Talking fake check is skipped"
+fi
+
 if [ "$failures" -gt 0 ]; then
   echo "contract checks: $failures failed; server log:"; cat "$work/server.log"
   exit 1

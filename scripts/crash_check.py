@@ -12,65 +12,21 @@ visibly begun, restarts it, waits for every message to settle, and then checks i
 Usage: crash_check.py WLCOMM DATABASE_URL [PSQL]
 Prints PASS/FAIL lines and exits 1 on any failure.
 """
-import json
-import os
 import signal
-import socket
-import sqlite3
-import subprocess
 import sys
 import time
-import urllib.request
 
-KEY = "wl_test_communication_sms_sandbox"
+from wltest import Checks, api, free_port, query, start_server
+
 COUNT = 3000
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def start(wlcomm, url, port, log):
-    env = dict(os.environ, WLCOMM_DATABASE_URL=url, WLCOMM_DISPATCH_BATCH_SIZE="25",
-               WLCOMM_DISPATCH_LEASE_SECONDS="2", WLCOMM_LOG_LEVEL="warning")
-    process = subprocess.Popen([wlcomm, "serve", "--seed-sandbox", "--port", str(port)], env=env,
-                               stdout=log, stderr=subprocess.STDOUT)
-    for _ in range(300):
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=1)
-            return process
-        except Exception:
-            time.sleep(0.05)
-    raise SystemExit("server did not start")
-
-
-def api(port, method, path, body=None):
-    request = urllib.request.Request(
-        f"http://127.0.0.1:{port}/api/v1/communication{path}", method=method,
-        headers={"X-API-Key": KEY, "Content-Type": "application/json"},
-        data=json.dumps(body).encode() if body is not None else None)
-    with urllib.request.urlopen(request, timeout=60) as response:
-        return json.load(response)
-
-
-def query(url, psql, sql):
-    if url.startswith("postgres"):
-        out = subprocess.run([psql, url, "-At", "-F", "\t", "-c", sql], check=True, capture_output=True, text=True).stdout
-        return [tuple(line.split("\t")) for line in out.splitlines() if line]
-    with sqlite3.connect(url) as db:
-        return [tuple(str(v) for v in row) for row in db.execute(sql)]
+ENV = {"WLCOMM_DISPATCH_BATCH_SIZE": "25", "WLCOMM_DISPATCH_LEASE_SECONDS": "2"}
 
 
 def main():
     wlcomm, url = sys.argv[1:3]
     psql = sys.argv[3] if len(sys.argv) > 3 else "psql"
     port = free_port()
-    log = open(os.devnull, "w")
-    server = start(wlcomm, url, port, log)
+    server = start_server(wlcomm, url, port, ENV)
     numbers = [f"2547{10_000_000 + i:08d}" for i in range(COUNT)]
     api(port, "POST", "/sms", {"message": "Crash test", "recipients": numbers})
     for _ in range(2000):
@@ -83,7 +39,7 @@ def main():
     leased = int(query(url, psql, "SELECT COUNT(*) FROM messages WHERE lease_owner IS NOT NULL AND stage <> 'done'")[0][0])
     print(f"killed with {unsettled} of {COUNT} messages unsettled ({leased} leased to the dead process)")
 
-    server = start(wlcomm, url, port, log)
+    server = start_server(wlcomm, url, port, ENV)
     deadline = time.time() + 120
     while time.time() < deadline:
         if int(query(url, psql, "SELECT COUNT(*) FROM messages WHERE stage <> 'done'")[0][0]) == 0:
@@ -92,14 +48,8 @@ def main():
     server.send_signal(signal.SIGTERM)
     server.wait()
 
-    failures = 0
-    passes = 0
-
-    def check(name, ok, detail=""):
-        nonlocal failures, passes
-        print(("PASS " if ok else "FAIL ") + name + (f": {detail}" if detail else ""))
-        failures += 0 if ok else 1
-        passes += 1 if ok else 0
+    checks = Checks("crash check")
+    check = checks.check
 
     check("dispatching was under way at the kill", 0 < unsettled < COUNT, f"{unsettled} unsettled")
     statuses = dict(query(url, psql, "SELECT status, COUNT(*) FROM messages GROUP BY status"))
@@ -114,8 +64,7 @@ def main():
     check("every delivered message was charged", unpaid == [("0",)], str(unpaid))
     balance = query(url, psql, "SELECT f.sms_credits, (SELECT SUM(amount) FROM credit_ledger l WHERE l.firm_id = f.id) FROM firms f WHERE slug = 'sandbox'")
     check("the balance is 0 and equals the ledger", balance == [("0", "0")], str(balance))
-    print(f"crash check: {passes} passed, {failures} failed")
-    sys.exit(1 if failures else 0)
+    checks.close()
 
 
 if __name__ == "__main__":

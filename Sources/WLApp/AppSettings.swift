@@ -1,5 +1,6 @@
 public import Configuration
 public import Logging
+public import WLProviders
 public import WLServices
 public import WLStore
 
@@ -16,6 +17,8 @@ public import WLStore
 /// | `dispatch.pollMilliseconds` | `WLCOMM_DISPATCH_POLL_MILLISECONDS` | int | `500` |
 /// | `dispatch.leaseSeconds` | `WLCOMM_DISPATCH_LEASE_SECONDS` | int | `60` |
 /// | `dispatch.maxAttempts` | `WLCOMM_DISPATCH_MAX_ATTEMPTS` | int | `6` |
+/// | `dispatch.baseBackoffSeconds` | `WLCOMM_DISPATCH_BASE_BACKOFF_SECONDS` | int | `5` |
+/// | `africastalking.*` | `WLCOMM_AFRICASTALKING_*` | see ``AfricasTalkingSettings`` | off |
 public struct AppSettings: Sendable {
     public var host: String
     public var port: Int
@@ -23,6 +26,10 @@ public struct AppSettings: Sendable {
     public var seedSandbox: Bool
     public var logLevel: Logger.Level
     public var dispatcher: DispatcherSettings
+    /// Live SMS through Africa's Talking; `nil` when not configured (live messages are then refused and refunded).
+    public var africasTalking: AfricasTalkingSettings?
+    /// The secret in the delivery-report URL; `nil`: no report endpoint.
+    public var africasTalkingCallbackToken: String?
 
     /// Reads the settings from `reader` (see the table above for keys and defaults).
     public init(reader: ConfigReader) {
@@ -37,6 +44,9 @@ public struct AppSettings: Sendable {
         dispatcher.pollInterval = .milliseconds(reader.int(forKey: "dispatch.pollMilliseconds", default: 500))
         dispatcher.lease = Double(reader.int(forKey: "dispatch.leaseSeconds", default: Int(dispatcher.lease)))
         dispatcher.maxAttempts = reader.int(forKey: "dispatch.maxAttempts", default: dispatcher.maxAttempts)
+        dispatcher.baseBackoff = Double(reader.int(forKey: "dispatch.baseBackoffSeconds", default: Int(dispatcher.baseBackoff)))
         self.dispatcher = dispatcher
+        self.africasTalking = AfricasTalkingSettings(reader: reader)
+        self.africasTalkingCallbackToken = reader.string(forKey: "africastalking.callbackToken", isSecret: true).flatMap { $0.isEmpty ? nil : $0 }
     }
 }

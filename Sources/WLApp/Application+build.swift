@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 public import Configuration
 public import Hummingbird
 public import Logging
@@ -32,12 +33,17 @@ public enum WLCommApp {
         let signal = WorkSignal()
         let ready = ReadinessGate()
         let sms = SMSService(store: store, time: time, signal: signal)
+        let live: any SMSProvider =
+            settings.africasTalking.map { AfricasTalkingProvider(settings: $0, client: .shared, logger: logger) } ?? UnconfiguredSMSProvider()
+        let callbacks = settings.africasTalkingCallbackToken.map {
+            ProviderCallbackController(reports: DeliveryReports(store: store, time: time, logger: logger), africasTalkingToken: $0)
+        }
         let dispatcher = SMSDispatcher(
-            store: store, time: time, live: UnconfiguredSMSProvider(), sandbox: SandboxSMSProvider(), signal: signal, ready: ready,
+            store: store, time: time, live: live, sandbox: SandboxSMSProvider(), signal: signal, ready: ready,
             settings: settings.dispatcher, logger: logger)
         var exposition: (@Sendable () -> String)? = nil
         if let metrics { exposition = { metrics.emitToString() } }
-        let router = APIRouter.build(APIDependencies(store: store, accounts: accounts, sms: sms, metrics: exposition))
+        let router = APIRouter.build(APIDependencies(store: store, accounts: accounts, sms: sms, callbacks: callbacks, metrics: exposition))
         var app = Application(
             router: router,
             server: .http1(configuration: .init(idleTimeout: .seconds(60))),

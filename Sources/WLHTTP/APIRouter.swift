@@ -7,13 +7,19 @@ public struct APIDependencies: Sendable {
     public var store: any Store
     public var accounts: AccountService
     public var sms: SMSService
+    /// The provider callback endpoints, when their tokens are configured.
+    public var callbacks: ProviderCallbackController?
     /// Renders the Prometheus exposition text for `GET /metrics`; no such route when `nil`.
     public var metrics: (@Sendable () -> String)?
 
-    public init(store: any Store, accounts: AccountService, sms: SMSService, metrics: (@Sendable () -> String)? = nil) {
+    public init(
+        store: any Store, accounts: AccountService, sms: SMSService, callbacks: ProviderCallbackController? = nil,
+        metrics: (@Sendable () -> String)? = nil
+    ) {
         self.store = store
         self.accounts = accounts
         self.sms = sms
+        self.callbacks = callbacks
         self.metrics = metrics
     }
 }
@@ -34,6 +40,7 @@ public enum APIRouter {
         router.add(middleware: BodyLimitMiddleware())
         router.add(middleware: MethodNotAllowedMiddleware(routes: routes))
         HealthController(store: dependencies.store, metrics: dependencies.metrics).addRoutes(to: routes.registrar(router, prefix: ""))
+        dependencies.callbacks?.addRoutes(to: routes.registrar(router, prefix: ""))
         OpenAPIController().addRoutes(to: routes.registrar(router.group(RouterPath(basePath)), prefix: basePath))
         let api = router.group(RouterPath(basePath)).add(middleware: APIKeyMiddleware(accounts: dependencies.accounts))
         let apiRoutes = routes.registrar(api, prefix: basePath)

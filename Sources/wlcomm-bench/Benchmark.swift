@@ -107,7 +107,8 @@ struct Benchmark: AsyncParsableCommand {
             while true {
                 var open = 0
                 for status in [MessageStatus.pending, .processing] {
-                    open += try await store.messages(firmID: 1, filter: MessageFilter(channel: .sms, status: status), limit: 1, startingAfter: nil).count
+                    open += try await store.messages(firmID: 1, filter: MessageFilter(channel: .sms, status: status), limit: 1, startingAfter: nil)
+                        .count
                 }
                 if open == 0 { return }
                 try await Task.sleep(for: .milliseconds(20))

@@ -26,6 +26,8 @@ final class ScriptedProvider: SMSProvider {
 }
 
 @Suite struct DispatcherTests {
+    init() {}
+
     static let start = Date(timeIntervalSince1970: 1_800_000_000)
 
     /// A live firm with `credits`, an SMS service and a dispatcher over `provider`, on a fresh SQLite store.

@@ -1,0 +1,46 @@
+import Foundation
+public import Logging
+public import WLDomain
+public import WLStore
+
+/// Applies providers' delivery reports to messages. Duplicate and out-of-order reports change nothing (statuses
+/// only move forward); a report for an id we do not know is acknowledged and ignored.
+public struct DeliveryReports: Sendable {
+    let store: any Store
+    let time: any TimeSource
+    let logger: Logger
+
+    public init(store: any Store, time: any TimeSource, logger: Logger) {
+        self.store = store
+        self.time = time
+        self.logger = logger
+    }
+
+    /// An Africa's Talking report (form fields `id`, `status`, `phoneNumber`, `networkCode`, `failureReason`):
+    /// Sent, Submitted and Buffered are processing; Success is delivered; Failed, Rejected, Expired and
+    /// AbsentSubscriber are failed, with the failure reason as the response.
+    /// - Returns: The message after the report, or `nil` when the report was unusable or the id unknown.
+    @discardableResult
+    public func africasTalking(_ form: [String: String]) async throws -> Message? {
+        guard let id = form["id"], !id.isEmpty, let raw = form["status"], let report = Self.africasTalkingReport(form, status: raw) else {
+            logger.warning("unusable Africa's Talking report", metadata: ["status": "\(form["status"] ?? "")"])
+            return nil
+        }
+        let message = try await store.recordReport(
+            providerMessageID: id, status: report.status, response: report.response, network: report.network, now: time.now)
+        if message == nil { logger.info("report for an unknown message", metadata: ["provider_message_id": "\(id)"]) }
+        return message
+    }
+
+    static func africasTalkingReport(_ form: [String: String], status raw: String) -> DeliveryReport? {
+        let network = form["networkCode"].flatMap(MobileNetwork.init(networkCode:))?.rawValue
+        switch raw {
+        case "Sent", "Submitted", "Buffered": return DeliveryReport(status: .processing, response: raw, network: network)
+        case "Success": return DeliveryReport(status: .delivered, response: "Success", network: network)
+        case "Failed", "Rejected", "Expired", "AbsentSubscriber":
+            let reason = form["failureReason"].flatMap { $0.isEmpty ? nil : $0 }
+            return DeliveryReport(status: .failed, response: reason.map { "\(raw): \($0)" } ?? raw, network: network)
+        default: return nil
+        }
+    }
+}
