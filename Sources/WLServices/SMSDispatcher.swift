@@ -79,31 +79,40 @@ public final class SMSDispatcher: Service {
         }
     }
 
-    /// One round: claim, charge, send, record.
+    /// One round: claim, charge (one transaction for the batch), send (one call per identical text), record (one
+    /// transaction per call).
     /// - Returns: How many messages were claimed.
     @discardableResult
     public func runOnce() async throws -> Int {
         let claimed = try await store.claimDue(
             channel: .sms, limit: settings.batchSize, owner: owner, lease: settings.lease, now: time.now)
         guard !claimed.isEmpty else { return 0 }
-        var firms: [Int64: Firm] = [:]
+        var sandboxFirms: Set<Int64> = []
+        for firmID in Set(claimed.map(\.firmID)) where try await store.firm(id: firmID)?.mode == .sandbox {
+            sandboxFirms.insert(firmID)
+        }
         var groups: [GroupKey: [Message]] = [:]
         var order: [GroupKey] = []
-        for message in claimed {
-            if firms[message.firmID] == nil { firms[message.firmID] = try await store.firm(id: message.firmID) }
-            let isSandbox = firms[message.firmID]?.mode == .sandbox
-            guard let ready = await charge(message, sandbox: isSandbox) else { continue }
-            let key = GroupKey(sandbox: isSandbox, text: ready.body)
+        for ready in try await charge(claimed, sandboxFirms: sandboxFirms) {
+            let key = GroupKey(sandbox: sandboxFirms.contains(ready.firmID), text: ready.body)
             if groups[key] == nil { order.append(key) }
             groups[key, default: []].append(ready)
         }
         for key in order {
             let messages = groups[key] ?? []
             let provider = key.sandbox ? sandbox : live
-            let outcomes = await provider.send(
-                key.text, to: messages.map { OutgoingSMS(messageID: $0.id, recipient: $0.recipient) })
-            for message in messages {
-                await apply(outcomes[message.id] ?? .transient(reason: "No answer from the provider", retryAfter: nil), to: message)
+            let outcomes = await provider.send(key.text, to: messages.map { OutgoingSMS(messageID: $0.id, recipient: $0.recipient) })
+            let now = time.now
+            let records = messages.map { message in
+                (
+                    message.id,
+                    outcome(outcomes[message.id] ?? .transient(reason: "No answer from the provider", retryAfter: nil), for: message, now: now)
+                )
+            }
+            do {
+                _ = try await store.record(records, leaseOwner: owner, now: now)
+            } catch {
+                logger.warning("could not record send outcomes", metadata: ["count": "\(records.count)", "error": "\(error)"])
             }
         }
         return claimed.count
@@ -114,47 +123,33 @@ public final class SMSDispatcher: Service {
         var text: String
     }
 
-    /// Charges a queued message; returns it when it should be sent now, `nil` when it ended (unpaid) or was lost.
-    private func charge(_ message: Message, sandbox: Bool) async -> Message? {
-        do {
-            if message.stage == .charged { return message }
-            if sandbox && message.recipient == sandboxInsufficientCreditsNumber {
-                _ = try await store.record(
-                    .fail(response: insufficientCreditsResponse, refund: false), messageID: message.id, leaseOwner: owner, now: time.now)
-                return nil
+    /// Charges the queued messages of a claim in one transaction (a message its firm cannot pay for fails there,
+    /// costing nothing) and returns those to send now, including charged ones taken back from a crashed worker.
+    private func charge(_ claimed: [Message], sandboxFirms: Set<Int64>) async throws -> [Message] {
+        let queued = claimed.filter { $0.stage == .queued }.map { message -> (messageID: Int64, outcome: DispatchOutcome) in
+            if sandboxFirms.contains(message.firmID) && message.recipient == sandboxInsufficientCreditsNumber {
+                return (message.id, .fail(response: insufficientCreditsResponse, refund: false))
             }
-            let charged = try await store.record(.charge, messageID: message.id, leaseOwner: owner, now: time.now)
-            return charged.stage == .charged ? charged : nil
-        } catch {
-            logger.warning("could not charge message", metadata: ["message_id": "\(message.id)", "error": "\(error)"])
-            return nil
+            return (message.id, .charge)
         }
+        let charged = try await store.record(queued, leaseOwner: owner, now: time.now).filter { $0.stage == .charged }
+        return claimed.filter { $0.stage == .charged } + charged
     }
 
-    /// Records the provider's answer for one message.
-    private func apply(_ outcome: SendOutcome, to message: Message) async {
-        let now = time.now
-        do {
-            switch outcome {
-            case .accepted(let providerMessageID, let report):
-                _ = try await store.record(
-                    .submitted(providerMessageID: providerMessageID, report: report), messageID: message.id, leaseOwner: owner, now: now)
-            case .rejected(let reason):
-                _ = try await store.record(.fail(response: reason, refund: true), messageID: message.id, leaseOwner: owner, now: now)
-            case .transient(let reason, let retryAfter):
-                let attempt = message.attempts + 1
-                if attempt >= settings.maxAttempts {
-                    _ = try await store.record(
-                        .fail(response: "Gave up after \(attempt) attempts: \(reason)", refund: true), messageID: message.id,
-                        leaseOwner: owner, now: now)
-                } else {
-                    let wait = max(settings.backoff(attempt: attempt, random: Double.random(in: 0...1)), retryAfter ?? 0)
-                    _ = try await store.record(
-                        .retry(at: now.addingTimeInterval(wait), response: reason), messageID: message.id, leaseOwner: owner, now: now)
-                }
+    /// What to record for the provider's answer about one message.
+    private func outcome(_ answer: SendOutcome, for message: Message, now: Date) -> DispatchOutcome {
+        switch answer {
+        case .accepted(let providerMessageID, let report):
+            return .submitted(providerMessageID: providerMessageID, report: report)
+        case .rejected(let reason):
+            return .fail(response: reason, refund: true)
+        case .transient(let reason, let retryAfter):
+            let attempt = message.attempts + 1
+            if attempt >= settings.maxAttempts {
+                return .fail(response: "Gave up after \(attempt) attempts: \(reason)", refund: true)
             }
-        } catch {
-            logger.warning("could not record a send outcome", metadata: ["message_id": "\(message.id)", "error": "\(error)"])
+            let wait = max(settings.backoff(attempt: attempt, random: Double.random(in: 0...1)), retryAfter ?? 0)
+            return .retry(at: now.addingTimeInterval(wait), response: reason)
         }
     }
 }

@@ -88,6 +88,10 @@ public protocol MessageStore: Sendable {
     /// Applies `outcome` to a leased message (its lease must still be `leaseOwner`'s) and returns it after.
     /// Moves that statuses do not allow (backwards, or out of a final status) change nothing.
     func record(_ outcome: DispatchOutcome, messageID: Int64, leaseOwner: String, now: Date) async throws -> Message
+    /// Applies many outcomes in ONE transaction, in order (a batch of charges for one firm is paid in order until
+    /// the balance runs out). Messages no longer leased to `leaseOwner` are skipped.
+    /// - Returns: The messages changed, in the order given.
+    func record(_ outcomes: [(messageID: Int64, outcome: DispatchOutcome)], leaseOwner: String, now: Date) async throws -> [Message]
     /// Applies a provider's delivery report to the message it sent under `providerMessageID`; `nil` when unknown.
     /// Duplicate and out-of-order reports change nothing.
     func recordReport(

@@ -44,6 +44,40 @@ extension SQLStore {
         }
     }
 
+    public func record(
+        _ outcomes: [(messageID: Int64, outcome: DispatchOutcome)], leaseOwner: String, now: Date
+    ) async throws
+        -> [Message]
+    {
+        guard !outcomes.isEmpty else { return [] }
+        let lock = lockClause
+        return try await write { connection in
+            var rows: [Int64: MessageRow] = [:]
+            let ids = outcomes.map(\.messageID)
+            var start = 0
+            while start < ids.count {
+                let chunk = Array(ids[start..<min(start + Self.insertBatch, ids.count)])
+                let placeholders = chunk.indices.map { "$\($0 + 1)" }.joined(separator: ", ")
+                for found in try await connection.query(
+                    "SELECT \(MessageRow.columns) FROM messages WHERE id IN (\(placeholders)) ORDER BY id\(lock)", chunk.map(SQLValue.int))
+                {
+                    let row = try MessageRow(row: found)
+                    rows[row.message.id] = row
+                }
+                start += chunk.count
+            }
+            var changed: [Message] = []
+            for (id, outcome) in outcomes {
+                guard var row = rows[id], row.leaseOwner == leaseOwner else { continue }
+                try await Self.apply(outcome, to: &row, on: connection, now: now)
+                try await row.save(on: connection, now: now)
+                rows[id] = row
+                changed.append(row.message)
+            }
+            return changed
+        }
+    }
+
     public func recordReport(
         providerMessageID: String, status: MessageStatus, response: String, network: String?, now: Date
     ) async throws

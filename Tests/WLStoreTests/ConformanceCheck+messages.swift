@@ -180,6 +180,18 @@ extension ConformanceCheck {
             #expect(try await store.firm(id: firm.id)?.smsCredits == .zero)
             #expect(try await store.ledgerSum(firmID: firm.id) == .zero)
         },
+        ConformanceCheck("a batch of charges pays in order until the balance runs out, skipping lost leases") { store in
+            let firm = try await firmWithCredits(store, credits: 3)
+            let messages = try await smsBlast(store, firm: firm, count: 6)
+            _ = try await store.claimDue(channel: .sms, limit: 5, owner: "w", lease: 30, now: checkTime)
+            let changed = try await store.record(messages.map { ($0.id, DispatchOutcome.charge) }, leaseOwner: "w", now: checkTime)
+            #expect(changed.map(\.id) == messages.prefix(5).map(\.id))
+            #expect(changed.map(\.status) == [.processing, .processing, .processing, .failed, .failed])
+            #expect(try await store.message(firmID: firm.id, id: messages[5].id)?.status == .pending)
+            #expect(try await store.firm(id: firm.id)?.smsCredits == .zero)
+            #expect(try await store.ledgerSum(firmID: firm.id) == .zero)
+            #expect(try await store.record([], leaseOwner: "w", now: checkTime).isEmpty)
+        },
         ConformanceCheck("cancelling is idempotent before sending and refused after") { store in
             let firm = try await firmWithCredits(store, credits: 5)
             let messages = try await smsBlast(store, firm: firm, count: 3)
