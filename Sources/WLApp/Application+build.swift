@@ -41,6 +41,8 @@ public enum WLCommApp {
         let dispatcher = SMSDispatcher(
             store: store, time: time, live: live, sandbox: SandboxSMSProvider(), signal: signal, ready: ready,
             settings: settings.dispatcher, logger: logger)
+        let webhookTransport = HTTPWebhookTransport()
+        let deliverer = WebhookDeliverer(store: store, time: time, transport: webhookTransport, ready: ready, logger: logger)
         var exposition: (@Sendable () -> String)? = nil
         if let metrics { exposition = { metrics.emitToString() } }
         let router = APIRouter.build(APIDependencies(store: store, accounts: accounts, sms: sms, callbacks: callbacks, metrics: exposition))
@@ -48,7 +50,7 @@ public enum WLCommApp {
             router: router,
             server: .http1(configuration: .init(idleTimeout: .seconds(60))),
             configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "wlcomm"),
-            services: [database, dispatcher],
+            services: [database, webhookTransport, dispatcher, deliverer],
             logger: logger)
         let seed = settings.seedSandbox
         app.beforeServerStarts {

@@ -63,15 +63,23 @@ struct MessageRow: Sendable {
             leaseOwner = nil
         }
         if status == .delivered { message.deliveredAt = now }
-        try await connection.query(
+        let inserted = try await connection.query(
             """
             INSERT INTO message_events (firm_id, message_id, sequence, event, status, response, occurred_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7)
+            VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id
             """,
             [
                 .int(message.firmID), .int(message.id), .int(Int64(eventSequence)), .text(event), .text(status.rawValue),
                 .text(response), .time(now),
             ])
+        // The outbox: a delivery for the firm's webhook, if it has a working one, in the same transaction.
+        try await connection.query(
+            """
+            INSERT INTO webhook_deliveries (firm_id, event_id, message_id, sequence, status, next_attempt_at, created_at)
+            SELECT id, $2, $3, $4, 'pending', $5, $5 FROM firms
+            WHERE id = $1 AND webhook_url IS NOT NULL AND webhook_disabled_at IS NULL
+            """,
+            [.int(message.firmID), .int(try inserted[0].int("id")), .int(message.id), .int(Int64(eventSequence)), .time(now)])
         return true
     }
 }

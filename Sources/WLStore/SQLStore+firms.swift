@@ -65,7 +65,7 @@ extension SQLStore {
     public func setWebhook(firmID: Int64, _ settings: WebhookSettings?) async throws {
         try await write { connection in
             let rows = try await connection.query(
-                "UPDATE firms SET webhook_url = $2, webhook_secret = $3 WHERE id = $1 RETURNING id",
+                "UPDATE firms SET webhook_url = $2, webhook_secret = $3, webhook_disabled_at = NULL, webhook_disabled_reason = NULL WHERE id = $1 RETURNING id",
                 [.int(firmID), .text(settings?.url), .text(settings?.secret)])
             guard !rows.isEmpty else { throw DomainError(.notFound, "No firm with id \(firmID).") }
         }
@@ -75,11 +75,13 @@ extension SQLStore {
         try await database.read { connection in
             guard
                 let row = try await connection.query(
-                    "SELECT webhook_url, webhook_secret FROM firms WHERE id = $1", [.int(firmID)]
+                    "SELECT webhook_url, webhook_secret, webhook_disabled_at, webhook_disabled_reason FROM firms WHERE id = $1", [.int(firmID)]
                 ).first,
                 let url = try row.optionalText("webhook_url")
             else { return nil }
-            return WebhookSettings(url: url, secret: try row.optionalText("webhook_secret"))
+            return WebhookSettings(
+                url: url, secret: try row.optionalText("webhook_secret"), disabledAt: try row.optionalTime("webhook_disabled_at"),
+                disabledReason: try row.optionalText("webhook_disabled_reason"))
         }
     }
 

@@ -92,12 +92,7 @@ extension SQLStore {
                 SELECT id, firm_id, message_id, sequence, event, status, response, occurred_at FROM message_events
                 WHERE firm_id = $1 AND message_id = $2 ORDER BY sequence
                 """, [.int(firmID), .int(messageID)]
-            ).map { row in
-                MessageEvent(
-                    id: try row.int("id"), firmID: try row.int("firm_id"), messageID: try row.int("message_id"),
-                    sequence: Int(try row.int("sequence")), event: try row.text("event"), status: try row.value("status", as: MessageStatus.self),
-                    response: try row.text("response"), occurredAt: try row.time("occurred_at"))
-            }
+            ).map(Self.event)
         }
     }
 

@@ -22,10 +22,16 @@ public struct WebhookSettings: Hashable, Sendable {
     public var url: String
     /// The HMAC secret; never logged.
     public var secret: String?
+    /// When deliveries stopped because the endpoint answered 410 Gone (or kept failing); setting the webhook again
+    /// clears it.
+    public var disabledAt: Date?
+    public var disabledReason: String?
 
-    public init(url: String, secret: String?) {
+    public init(url: String, secret: String?, disabledAt: Date? = nil, disabledReason: String? = nil) {
         self.url = url
         self.secret = secret
+        self.disabledAt = disabledAt
+        self.disabledReason = disabledReason
     }
 }
 
@@ -51,7 +57,7 @@ public struct ContactImportSummary: Hashable, Sendable {
 /// Every method that takes a `firmID` reads or writes only that firm's rows: tenancy is enforced here, not
 /// left to callers. Errors the caller can act on are ``DomainError``s (`.notFound`, `.duplicate`,
 /// `.insufficientCredits`).
-public protocol Store: MessageStore {
+public protocol Store: MessageStore, WebhookStore {
     /// Succeeds when the database answers.
     func ping() async throws
 
@@ -68,7 +74,7 @@ public protocol Store: MessageStore {
     /// - Throws: `.notFound` for an unknown firm.
     func updateFirm(id: Int64, _ update: FirmUpdate) async throws -> Firm
 
-    /// Sets (or with `nil`, clears) the firm's webhook.
+    /// Sets (or with `nil`, clears) the firm's webhook; setting it re-enables an endpoint that was disabled.
     func setWebhook(firmID: Int64, _ settings: WebhookSettings?) async throws
     /// The firm's webhook, if one is set.
     func webhook(firmID: Int64) async throws -> WebhookSettings?

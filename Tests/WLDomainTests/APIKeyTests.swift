@@ -50,3 +50,25 @@ import WLDomain
         #expect(APIKey.fromHeaders(apiKey: nil, authorization: header)?.secret == expected)
     }
 }
+
+@Suite struct WebhookSignatureTests {
+    let body = Array(#"{"a":1}"#.utf8)
+
+    @Test func theContractSignatureIsHexHMACOfTheBody() {
+        #expect(WebhookSignature.contract(body: body, secret: "secret") == "sha256=aa9e2e3575f5d7098b6caccd790888c36d5fdb63342a73bada2d6a51747a8494")
+    }
+
+    @Test func theStandardSignatureCoversIdTimestampAndBody() {
+        #expect(
+            WebhookSignature.standard(id: "msg_1", timestamp: 1_700_000_000, body: body, secret: "secret")
+                == "v1,Q5nZ7DiOGwijBBqvBVAK6c0zDr2JLkXI7TaV4f+Q2vY=")
+        #expect(WebhookSignature.standardSecret("secret") == "whsec_c2VjcmV0")
+    }
+
+    @Test func theScheduleGrowsAndEnds() {
+        #expect(WebhookSchedule.maximumAttempts == 8)
+        #expect(WebhookSchedule.delay(after: 1, random: 0.5) == 5)
+        #expect((270...330).contains(WebhookSchedule.delay(after: 2, random: 1) ?? 0))
+        #expect(WebhookSchedule.delay(after: 8, random: 0.5) == nil)
+    }
+}

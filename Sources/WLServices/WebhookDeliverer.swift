@@ -1,0 +1,125 @@
+import Foundation
+public import Logging
+public import ServiceLifecycle
+public import WLDomain
+public import WLStore
+
+/// Delivers the webhook outbox: claims due deliveries under a lease, signs and POSTs each, and records every
+/// attempt. 2xx succeeds; anything else (timeouts, redirects, 4xx, 5xx) is retried on ``WebhookSchedule``, then
+/// failed; 410 Gone fails the delivery and disables the endpoint at once. Deliveries run concurrently, at most
+/// `perEndpoint` at a time for one firm, so a slow endpoint does not hold up another firm's.
+public final class WebhookDeliverer: Service {
+    let store: any Store
+    let time: any TimeSource
+    let transport: any WebhookTransport
+    let ready: ReadinessGate?
+    let logger: Logger
+    let owner = "webhooks-" + UUID().uuidString.prefix(8).lowercased()
+    /// Deliveries claimed per round.
+    let batchSize: Int
+    /// Deliveries in flight at once for one firm.
+    let perEndpoint: Int
+    let pollInterval: Duration
+
+    public init(
+        store: any Store, time: any TimeSource, transport: any WebhookTransport, ready: ReadinessGate? = nil, batchSize: Int = 100,
+        perEndpoint: Int = 4, pollInterval: Duration = .milliseconds(500), logger: Logger
+    ) {
+        self.store = store
+        self.time = time
+        self.transport = transport
+        self.ready = ready
+        self.batchSize = batchSize
+        self.perEndpoint = perEndpoint
+        self.pollInterval = pollInterval
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        await ready?.wait()
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            let handled: Int
+            do {
+                handled = try await runOnce()
+            } catch {
+                logger.error("webhook round failed", metadata: ["error": "\(error)"])
+                handled = 0
+            }
+            if handled == 0 { try? await Task.sleep(for: pollInterval) }
+        }
+    }
+
+    /// One round: claim, deliver (firms in parallel, `perEndpoint` at a time within a firm), record.
+    /// - Returns: How many deliveries were claimed.
+    @discardableResult
+    public func runOnce() async throws -> Int {
+        // The lease covers the worst case of a firm's share of the batch at the transport's timeout.
+        let claimed = try await store.claimWebhookDeliveries(limit: batchSize, owner: owner, lease: 600, now: time.now)
+        let byFirm = Dictionary(grouping: claimed, by: \.firmID)
+        await withTaskGroup(of: Void.self) { group in
+            for deliveries in byFirm.values {
+                group.addTask {
+                    var index = 0
+                    while index < deliveries.count {
+                        let slice = deliveries[index..<min(index + self.perEndpoint, deliveries.count)]
+                        await withTaskGroup(of: Void.self) { inner in
+                            for delivery in slice { inner.addTask { await self.deliver(delivery) } }
+                        }
+                        index += slice.count
+                    }
+                }
+            }
+        }
+        return claimed.count
+    }
+
+    /// Signs, POSTs and records one delivery.
+    private func deliver(_ delivery: WebhookDelivery) async {
+        let attempt = delivery.attempts + 1
+        let started = ContinuousClock.now
+        var statusCode: Int?
+        var failure: String?
+        do {
+            let body = try WebhookPayload(delivery).bytes()
+            let headers = Self.headers(for: delivery, body: body, attempt: attempt, timestamp: Int64(time.now.timeIntervalSince1970))
+            statusCode = try await transport.post(url: delivery.url, headers: headers, body: body)
+        } catch {
+            failure = "\(error)"
+        }
+        let elapsed = ContinuousClock.now - started
+        let latency = Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
+        let outcome: WebhookAttemptOutcome
+        if let statusCode, (200..<300).contains(statusCode) {
+            outcome = .succeeded
+        } else if statusCode == 410 {
+            outcome = .disableEndpoint(reason: "The endpoint answered 410 Gone")
+        } else if let delay = WebhookSchedule.delay(after: attempt, random: Double.random(in: 0...1)) {
+            outcome = .retry(at: time.now.addingTimeInterval(delay))
+        } else {
+            outcome = .failed
+        }
+        if let statusCode, !(200..<300).contains(statusCode), failure == nil { failure = "HTTP \(statusCode)" }
+        do {
+            try await store.recordWebhookAttempt(
+                deliveryID: delivery.id, leaseOwner: owner, statusCode: statusCode, error: failure, latencyMilliseconds: latency, outcome: outcome,
+                now: time.now)
+        } catch {
+            logger.warning("could not record a webhook attempt", metadata: ["delivery_id": "\(delivery.id)", "error": "\(error)"])
+        }
+    }
+
+    /// The contract's headers, the Standard Webhooks headers, and ours.
+    static func headers(for delivery: WebhookDelivery, body: [UInt8], attempt: Int, timestamp: Int64) -> [(String, String)] {
+        let id = "evt_\(delivery.event.id)"
+        var headers = [
+            ("Content-Type", "application/json"), ("User-Agent", "WorldLedgers-Webhooks/1"), ("X-WL-Event", delivery.event.event),
+            ("X-WL-Event-Id", id), ("X-WL-Timestamp", String(timestamp)), ("X-WL-Attempt", String(attempt)), ("webhook-id", id),
+            ("webhook-timestamp", String(timestamp)),
+        ]
+        if let secret = delivery.secret, !secret.isEmpty {
+            headers.append(("X-WL-Signature", WebhookSignature.contract(body: body, secret: secret)))
+            headers.append(("webhook-signature", WebhookSignature.standard(id: id, timestamp: timestamp, body: body, secret: secret)))
+        }
+        return headers
+    }
+}

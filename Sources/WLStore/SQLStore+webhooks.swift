@@ -1,0 +1,116 @@
+public import Foundation
+import WLDomain
+
+extension SQLStore {
+    public func claimWebhookDeliveries(limit: Int, owner: String, lease: TimeInterval, now: Date) async throws -> [WebhookDelivery] {
+        let skipLocked = database.dialect == .postgres ? " FOR UPDATE OF d SKIP LOCKED" : ""
+        let due = """
+            d.status = 'pending' AND d.next_attempt_at <= $1 AND (d.lease_until IS NULL OR d.lease_until <= $1)
+            AND NOT EXISTS (
+                SELECT 1 FROM webhook_deliveries e WHERE e.message_id = d.message_id AND e.status = 'pending' AND e.sequence < d.sequence)
+            AND d.firm_id IN (SELECT id FROM firms WHERE webhook_url IS NOT NULL AND webhook_disabled_at IS NULL)
+            """
+        let anyDue = try await database.read { connection in
+            try await connection.query("SELECT d.id FROM webhook_deliveries d WHERE \(due) LIMIT 1", [.time(now)])
+        }
+        guard !anyDue.isEmpty else { return [] }
+        return try await write { connection in
+            let claimed = try await connection.query(
+                """
+                UPDATE webhook_deliveries SET lease_owner = $2, lease_until = $3
+                WHERE id IN (SELECT d.id FROM webhook_deliveries d WHERE \(due) ORDER BY d.next_attempt_at, d.id LIMIT $4\(skipLocked))
+                RETURNING id, firm_id, event_id, message_id, attempts
+                """, [.time(now), .text(owner), .time(now.addingTimeInterval(lease)), .int(Int64(limit))])
+            guard !claimed.isEmpty else { return [] }
+            let events = try await Self.byID(
+                connection, "SELECT id, firm_id, message_id, sequence, event, status, response, occurred_at FROM message_events",
+                ids: try claimed.map { try $0.int("event_id") }, Self.event)
+            let messages = try await Self.byID(
+                connection, "SELECT \(MessageRow.columns) FROM messages", ids: try claimed.map { try $0.int("message_id") }
+            ) { try MessageRow(row: $0).message }
+            let firms = try await Self.byID(
+                connection, "SELECT id, webhook_url, webhook_secret, timezone FROM firms", ids: try claimed.map { try $0.int("firm_id") }
+            ) { $0 }
+            return try claimed.compactMap { row in
+                guard let event = events[try row.int("event_id")], let message = messages[try row.int("message_id")],
+                    let firm = firms[try row.int("firm_id")], let url = try firm.optionalText("webhook_url")
+                else { return nil }
+                return WebhookDelivery(
+                    id: try row.int("id"), firmID: try row.int("firm_id"), attempts: Int(try row.int("attempts")), url: url,
+                    secret: try firm.optionalText("webhook_secret"), timezone: try firm.text("timezone"), event: event, message: message)
+            }.sorted { $0.id < $1.id }
+        }
+    }
+
+    public func recordWebhookAttempt(
+        deliveryID: Int64, leaseOwner: String, statusCode: Int?, error: String?, latencyMilliseconds: Int, outcome: WebhookAttemptOutcome,
+        now: Date
+    ) async throws {
+        try await write { connection in
+            guard
+                let delivery = try await connection.query(
+                    "SELECT firm_id, attempts, lease_owner FROM webhook_deliveries WHERE id = $1", [.int(deliveryID)]
+                ).first, try delivery.optionalText("lease_owner") == leaseOwner
+            else { throw DomainError(.conflict, "Webhook delivery \(deliveryID) is no longer leased to \(leaseOwner).") }
+            let attempt = try delivery.int("attempts") + 1
+            let firmID = try delivery.int("firm_id")
+            try await connection.query(
+                """
+                INSERT INTO webhook_attempts (delivery_id, firm_id, attempt, started_at, status_code, latency_ms, error)
+                VALUES ($1, $2, $3, $4, $5, $6, $7)
+                """,
+                [
+                    .int(deliveryID), .int(firmID), .int(attempt), .time(now.addingTimeInterval(-Double(latencyMilliseconds) / 1000)),
+                    .int(statusCode.map(Int64.init)), .int(Int64(latencyMilliseconds)), .text(error),
+                ])
+            let status: String
+            var next = now
+            switch outcome {
+            case .succeeded: status = "succeeded"
+            case .retry(let at):
+                status = "pending"
+                next = at
+            case .failed: status = "failed"
+            case .disableEndpoint(let reason):
+                status = "failed"
+                try await connection.query(
+                    "UPDATE firms SET webhook_disabled_at = $2, webhook_disabled_reason = $3 WHERE id = $1",
+                    [.int(firmID), .time(now), .text(reason)])
+            }
+            try await connection.query(
+                """
+                UPDATE webhook_deliveries SET status = $2, attempts = $3, next_attempt_at = $4, lease_owner = NULL, lease_until = NULL,
+                    last_status_code = $5, last_error = $6, completed_at = $7
+                WHERE id = $1
+                """,
+                [
+                    .int(deliveryID), .text(status), .int(attempt), .time(next), .int(statusCode.map(Int64.init)), .text(error),
+                    .time(status == "pending" ? nil : now),
+                ])
+        }
+    }
+
+    /// Rows of `select` whose `id` is in `ids`, keyed by id.
+    static func byID<T>(_ connection: any SQLConnection, _ select: String, ids: [Int64], _ transform: (SQLRow) throws -> T) async throws -> [Int64: T]
+    {
+        let unique = Array(Set(ids))
+        var result: [Int64: T] = [:]
+        var start = 0
+        while start < unique.count {
+            let chunk = Array(unique[start..<min(start + insertBatch, unique.count)])
+            let placeholders = chunk.indices.map { "$\($0 + 1)" }.joined(separator: ", ")
+            for row in try await connection.query("\(select) WHERE id IN (\(placeholders))", chunk.map(SQLValue.int)) {
+                result[try row.int("id")] = try transform(row)
+            }
+            start += chunk.count
+        }
+        return result
+    }
+
+    static func event(from row: SQLRow) throws -> MessageEvent {
+        MessageEvent(
+            id: try row.int("id"), firmID: try row.int("firm_id"), messageID: try row.int("message_id"), sequence: Int(try row.int("sequence")),
+            event: try row.text("event"), status: try row.value("status", as: MessageStatus.self), response: try row.text("response"),
+            occurredAt: try row.time("occurred_at"))
+    }
+}

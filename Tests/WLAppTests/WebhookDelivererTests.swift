@@ -1,0 +1,125 @@
+import Foundation
+import Logging
+import Synchronization
+import Testing
+import WLDomain
+import WLProviders
+import WLServices
+import WLStore
+
+/// A webhook receiver in memory: records every POST and answers from a script.
+final class RecordingTransport: WebhookTransport {
+    struct Post: Sendable {
+        var url: String
+        var headers: [String: String]
+        var body: [UInt8]
+        var json: [String: Any] { (try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any]) ?? [:] }
+    }
+
+    let posts = Mutex<[Post]>([])
+    let answer: @Sendable (_ index: Int) -> Int
+
+    init(answer: @escaping @Sendable (_ index: Int) -> Int = { _ in 200 }) {
+        self.answer = answer
+    }
+
+    func post(url: String, headers: [(String, String)], body: [UInt8]) async throws -> Int {
+        let index = posts.withLock { posts in
+            posts.append(Post(url: url, headers: Dictionary(headers, uniquingKeysWith: { first, _ in first }), body: body))
+            return posts.count - 1
+        }
+        return answer(index)
+    }
+}
+
+@Suite struct WebhookDelivererTests {
+    /// A sandbox firm with a signed webhook, its blast to the three sandbox numbers dispatched, and a deliverer.
+    func withDispatchedBlast(
+        transport: RecordingTransport, secret: String? = "whsecret",
+        _ body: @Sendable (SQLStore, WebhookDeliverer, ManualTime, [Int64]) async throws -> Void
+    ) async throws {
+        let app = TestApp(time: ManualTime(Date(timeIntervalSince1970: 1_781_100_300)))
+        try await app.admin { admin, store in
+            let firm = try await SandboxSeeder(store: store, time: app.time).seed()
+            try await admin.setWebhook(firm: "sandbox", url: "https://hooks.example.com/wl", secret: secret)
+            let sms = SMSService(store: store, time: app.time)
+            let sent = try await sms.send(
+                SMSRequest(message: "Hi {first_name}", recipients: ["254712345678", "254700000099", "254700000088"], reference: "r-1"), firm: firm)
+            let dispatcher = SMSDispatcher(
+                store: store, time: app.time, live: UnconfiguredSMSProvider(), sandbox: SandboxSMSProvider(), signal: WorkSignal(),
+                logger: Logger(label: "test"))
+            try await dispatcher.runOnce()
+            let deliverer = WebhookDeliverer(store: store, time: app.time, transport: transport, logger: Logger(label: "test"))
+            try await body(store, deliverer, app.time, sent.messages.map(\.id))
+        }
+    }
+
+    @Test func eventsAreSignedAsTheContractSaysAndArriveInOrderPerMessage() async throws {
+        let transport = RecordingTransport()
+        try await withDispatchedBlast(transport: transport) { _, deliverer, _, ids in
+            #expect(try await deliverer.runOnce() == 3)  // the first event of each message only
+            #expect(try await deliverer.runOnce() == 2)  // then the second (088 failed at once: one event)
+            #expect(try await deliverer.runOnce() == 0)
+            let posts = transport.posts.withLock { $0 }
+            #expect(posts.count == 5)
+            for post in posts {
+                #expect(post.url == "https://hooks.example.com/wl")
+                #expect(post.headers["Content-Type"] == "application/json")
+                #expect(post.headers["X-WL-Event"] == post.json["event"] as? String)
+                #expect(post.headers["X-WL-Signature"] == WebhookSignature.contract(body: post.body, secret: "whsecret"))
+                let id = try #require(post.headers["webhook-id"])
+                let timestamp = try #require(post.headers["webhook-timestamp"].flatMap { Int64($0) })
+                #expect(
+                    post.headers["webhook-signature"] == WebhookSignature.standard(id: id, timestamp: timestamp, body: post.body, secret: "whsecret"))
+                #expect(post.headers["X-WL-Attempt"] == "1")
+                #expect(post.json["firm_id"] as? Int == 1)
+                #expect(post.json["reference"] as? String == "r-1")
+                #expect(post.json["timestamp"] as? String == "2026-06-10T17:05:00+03:00")
+            }
+            let byMessage = Dictionary(grouping: posts, by: { $0.json["message_id"] as? Int64 ?? Int64($0.json["message_id"] as? Int ?? 0) })
+            #expect(byMessage[ids[0]]?.map { $0.json["event"] as? String } == ["communication.sms.processing", "communication.sms.delivered"])
+            #expect(byMessage[ids[0]]?.map { $0.json["sequence"] as? Int } == [1, 2])
+            #expect(byMessage[ids[1]]?.last?.json["status"] as? String == "failed")
+            #expect(byMessage[ids[1]]?.last?.json["status_code"] as? Int == 2)
+            #expect(byMessage[ids[2]]?.map { $0.json["response"] as? String } == ["Insufficient SMS credits"])
+        }
+    }
+
+    @Test func withoutASecretNothingIsSigned() async throws {
+        let transport = RecordingTransport()
+        try await withDispatchedBlast(transport: transport, secret: nil) { _, deliverer, _, _ in
+            try await deliverer.runOnce()
+            let post = try #require(transport.posts.withLock { $0.first })
+            #expect(post.headers["X-WL-Signature"] == nil)
+            #expect(post.headers["webhook-signature"] == nil)
+            #expect(post.headers["X-WL-Event"] != nil)
+        }
+    }
+
+    @Test func failuresAreRetriedOnTheScheduleAndLaterEventsWait() async throws {
+        let transport = RecordingTransport { index in index < 3 ? 500 : 200 }
+        try await withDispatchedBlast(transport: transport) { _, deliverer, time, _ in
+            let start = time.now
+            let failed = try await deliverer.runOnce()
+            #expect(failed == 3)  // all three fail
+            #expect(try await deliverer.runOnce() == 0)  // nothing due: retries wait, later events wait behind them
+            time.set(start.addingTimeInterval(4))
+            #expect(try await deliverer.runOnce() == 0)
+            time.set(start.addingTimeInterval(6))
+            #expect(try await deliverer.runOnce() == 3)  // second attempts succeed
+            #expect(transport.posts.withLock { $0.suffix(3).allSatisfy { $0.headers["X-WL-Attempt"] == "2" } })
+            #expect(try await deliverer.runOnce() == 2)
+        }
+    }
+
+    @Test func goneDisablesTheEndpointAtOnce() async throws {
+        let transport = RecordingTransport { _ in 410 }
+        try await withDispatchedBlast(transport: transport) { store, deliverer, time, _ in
+            #expect(try await deliverer.runOnce() == 3)
+            time.set(time.now.addingTimeInterval(3_600))
+            #expect(try await deliverer.runOnce() == 0)
+            let webhook = try await store.webhook(firmID: 1)
+            #expect(webhook?.disabledReason == "The endpoint answered 410 Gone")
+        }
+    }
+}

@@ -1,0 +1,61 @@
+import Foundation
+import Testing
+import WLDomain
+import WLStore
+
+extension ConformanceCheck {
+    static let webhooks: [ConformanceCheck] = [
+        ConformanceCheck("events of a firm with a webhook are queued for delivery, one message's in sequence order") { store in
+            let firm = try await firmWithCredits(store, credits: 5)
+            let other = try await firmWithCredits(store, "other", credits: 5)
+            try await store.setWebhook(firmID: firm.id, WebhookSettings(url: "https://a.example/hook", secret: "s"))
+            for owner in [firm, other] {
+                let message = try #require(try await smsBlast(store, firm: owner, count: 1).first)
+                _ = try await store.claimDue(channel: .sms, limit: 10, owner: "w", lease: 30, now: checkTime)
+                _ = try await store.record(.charge, messageID: message.id, leaseOwner: "w", now: checkTime)
+                _ = try await store.record(
+                    .submitted(providerMessageID: "P\(message.id)", report: DeliveryReport(status: .delivered, response: "Success", network: nil)),
+                    messageID: message.id, leaseOwner: "w", now: checkTime)
+            }
+            let first = try await store.claimWebhookDeliveries(limit: 10, owner: "d", lease: 60, now: checkTime)
+            #expect(first.map(\.event.event) == ["communication.sms.processing"])
+            #expect(first.first?.firmID == firm.id)
+            #expect(first.first?.secret == "s")
+            #expect(try await store.claimWebhookDeliveries(limit: 10, owner: "d2", lease: 60, now: checkTime).isEmpty)
+            let delivery = try #require(first.first)
+            try await store.recordWebhookAttempt(
+                deliveryID: delivery.id, leaseOwner: "d", statusCode: 200, error: nil, latencyMilliseconds: 12, outcome: .succeeded, now: checkTime)
+            let second = try await store.claimWebhookDeliveries(limit: 10, owner: "d", lease: 60, now: checkTime)
+            #expect(second.map(\.event.event) == ["communication.sms.delivered"])
+            #expect(second.map(\.event.sequence) == [2])
+        },
+        ConformanceCheck("a retry waits for its time and 410 disables the endpoint until it is set again") { store in
+            let firm = try await firmWithCredits(store, credits: 5)
+            try await store.setWebhook(firmID: firm.id, WebhookSettings(url: "https://a.example/hook", secret: nil))
+            let messages = try await smsBlast(store, firm: firm, count: 2)
+            _ = try await store.cancelMessage(firmID: firm.id, id: messages[0].id, now: checkTime)
+            _ = try await store.cancelMessage(firmID: firm.id, id: messages[1].id, now: checkTime)
+            let claimed = try await store.claimWebhookDeliveries(limit: 10, owner: "d", lease: 60, now: checkTime)
+            #expect(claimed.count == 2)
+            try await store.recordWebhookAttempt(
+                deliveryID: claimed[0].id, leaseOwner: "d", statusCode: 500, error: "HTTP 500", latencyMilliseconds: 3,
+                outcome: .retry(at: checkTime.addingTimeInterval(5)), now: checkTime)
+            #expect(try await store.claimWebhookDeliveries(limit: 10, owner: "d", lease: 60, now: checkTime.addingTimeInterval(4)).isEmpty)
+            #expect(
+                try await store.claimWebhookDeliveries(limit: 10, owner: "d", lease: 60, now: checkTime.addingTimeInterval(10)).map(\.id) == [
+                    claimed[0].id
+                ])
+            try await store.recordWebhookAttempt(
+                deliveryID: claimed[1].id, leaseOwner: "d", statusCode: 410, error: "HTTP 410", latencyMilliseconds: 3,
+                outcome: .disableEndpoint(reason: "Gone"), now: checkTime)
+            #expect(try await store.webhook(firmID: firm.id)?.disabledReason == "Gone")
+            await #expect(throws: DomainError.self) {
+                try await store.recordWebhookAttempt(
+                    deliveryID: claimed[1].id, leaseOwner: "d", statusCode: 200, error: nil, latencyMilliseconds: 1, outcome: .succeeded,
+                    now: checkTime)
+            }
+            try await store.setWebhook(firmID: firm.id, WebhookSettings(url: "https://b.example/hook", secret: nil))
+            #expect(try await store.webhook(firmID: firm.id)?.disabledAt == nil)
+        },
+    ]
+}
