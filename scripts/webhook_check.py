@@ -15,6 +15,7 @@ import hashlib
 import hmac
 import http.server
 import json
+import os
 import sys
 import threading
 import time
@@ -40,6 +41,7 @@ class Receiver(http.server.BaseHTTPRequestHandler):
 
 def main():
     wlcomm, url = sys.argv[1:3]
+    os.environ["WLCOMM_WEBHOOKS_ALLOW_PRIVATE"] = "true"  # the receiver is on loopback
     receiver = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
     threading.Thread(target=receiver.serve_forever, daemon=True).start()
     port = free_port()

@@ -18,6 +18,7 @@ public import WLStore
 /// | `dispatch.leaseSeconds` | `WLCOMM_DISPATCH_LEASE_SECONDS` | int | `60` |
 /// | `dispatch.maxAttempts` | `WLCOMM_DISPATCH_MAX_ATTEMPTS` | int | `6` |
 /// | `dispatch.baseBackoffSeconds` | `WLCOMM_DISPATCH_BASE_BACKOFF_SECONDS` | int | `5` |
+/// | `webhooks.allowPrivate` | `WLCOMM_WEBHOOKS_ALLOW_PRIVATE` | bool | `false` (SSRF guard on) |
 /// | `africastalking.*` | `WLCOMM_AFRICASTALKING_*` | see ``AfricasTalkingSettings`` | off |
 public struct AppSettings: Sendable {
     public var host: String
@@ -28,6 +29,8 @@ public struct AppSettings: Sendable {
     public var dispatcher: DispatcherSettings
     /// Live SMS through Africa's Talking; `nil` when not configured (live messages are then refused and refunded).
     public var africasTalking: AfricasTalkingSettings?
+    /// Turns the webhook SSRF guard off (development and tests only).
+    public var webhooksAllowPrivate: Bool
     /// The secret in the delivery-report URL; `nil`: no report endpoint.
     public var africasTalkingCallbackToken: String?
 
@@ -47,6 +50,7 @@ public struct AppSettings: Sendable {
         dispatcher.baseBackoff = Double(reader.int(forKey: "dispatch.baseBackoffSeconds", default: Int(dispatcher.baseBackoff)))
         self.dispatcher = dispatcher
         self.africasTalking = AfricasTalkingSettings(reader: reader)
+        self.webhooksAllowPrivate = reader.bool(forKey: "webhooks.allowPrivate", default: false)
         self.africasTalkingCallbackToken = reader.string(forKey: "africastalking.callbackToken", isSecret: true).flatMap { $0.isEmpty ? nil : $0 }
     }
 }

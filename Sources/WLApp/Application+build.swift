@@ -41,7 +41,7 @@ public enum WLCommApp {
         let dispatcher = SMSDispatcher(
             store: store, time: time, live: live, sandbox: SandboxSMSProvider(), signal: signal, ready: ready,
             settings: settings.dispatcher, logger: logger)
-        let webhookTransport = HTTPWebhookTransport()
+        let webhookTransport = HTTPWebhookTransport(allowPrivate: settings.webhooksAllowPrivate)
         let deliverer = WebhookDeliverer(store: store, time: time, transport: webhookTransport, ready: ready, logger: logger)
         var exposition: (@Sendable () -> String)? = nil
         if let metrics { exposition = { metrics.emitToString() } }

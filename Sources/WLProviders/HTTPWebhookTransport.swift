@@ -1,35 +1,77 @@
 import AsyncHTTPClient
+import Foundation
 import NIOCore
+import NIOPosix
 public import ServiceLifecycle
 public import WLServices
 
 /// Webhook POSTs over AsyncHTTPClient: connections pooled and reused, redirects never followed (a 3xx is a failed
-/// attempt), 15 s to answer. It is a `Service` so its client shuts down with the process.
+/// attempt), 15 s to answer. With the SSRF guard on (the default) every POST first resolves the host, refuses it if
+/// any address is loopback, private, link-local, CGNAT, multicast or IPv4-mapped, and then connects to exactly the
+/// address it checked (TLS still verifies the host name), so a DNS answer that changes in between cannot sneak in.
+/// It is a `Service` so its clients shut down with the process.
 public final class HTTPWebhookTransport: WebhookTransport, Service {
-    let client: HTTPClient
-    let timeout: TimeAmount
+    let allowPrivate: Bool
+    let timeoutSeconds: Int64
+    let clients: PinnedClients
 
-    public init(timeoutSeconds: Int64 = 15) {
-        var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow)
-        configuration.timeout = .init(connect: .seconds(5), read: .seconds(timeoutSeconds))
-        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 8)
-        self.client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
-        self.timeout = .seconds(timeoutSeconds)
+    /// - Parameter allowPrivate: Turns the SSRF guard off (development and tests only).
+    public init(allowPrivate: Bool = false, timeoutSeconds: Int64 = 15) {
+        self.allowPrivate = allowPrivate
+        self.timeoutSeconds = timeoutSeconds
+        self.clients = PinnedClients(timeoutSeconds: timeoutSeconds)
     }
 
     public func post(url: String, headers: [(String, String)], body: [UInt8]) async throws -> Int {
+        guard let host = URL(string: url)?.host, !host.isEmpty else { throw WebhookAddressError(reason: "no host in \(url)") }
+        var pin: String?
+        if !allowPrivate {
+            let addresses = try await NIOThreadPool.singleton.runIfActive { try AddressGuard.checkedAddresses(of: host) }
+            pin = addresses.first
+        }
+        let client = await clients.client(host: host, address: pin)
         var request = HTTPClientRequest(url: url)
         request.method = .POST
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         request.body = .bytes(ByteBuffer(bytes: body))
-        let response = try await client.execute(request, timeout: timeout)
+        let response = try await client.execute(request, timeout: .seconds(timeoutSeconds))
         _ = try await response.body.collect(upTo: 64 * 1024)
         return Int(response.status.code)
     }
 
-    /// Waits for graceful shutdown, then closes the client's connections.
+    /// Waits for graceful shutdown, then closes every client's connections.
     public func run() async throws {
         try? await gracefulShutdown()
-        try await client.shutdown()
+        await clients.shutdown()
+    }
+}
+
+/// One HTTP client per (host, pinned address): a client's `dnsOverride` sends the host's connections to the checked
+/// address. A host whose address changes gets a new client; the old one is closed.
+actor PinnedClients {
+    private let timeoutSeconds: Int64
+    private var clients: [String: (address: String?, client: HTTPClient)] = [:]
+
+    init(timeoutSeconds: Int64) {
+        self.timeoutSeconds = timeoutSeconds
+    }
+
+    func client(host: String, address: String?) -> HTTPClient {
+        if let existing = clients[host], existing.address == address { return existing.client }
+        var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow)
+        configuration.timeout = .init(connect: .seconds(5), read: .seconds(timeoutSeconds))
+        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 8)
+        if let address { configuration.dnsOverride = [host: address] }
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        if let old = clients[host]?.client {
+            Task { try? await old.shutdown() }
+        }
+        clients[host] = (address, client)
+        return client
+    }
+
+    func shutdown() async {
+        for (_, entry) in clients { try? await entry.client.shutdown() }
+        clients = [:]
     }
 }

@@ -6,10 +6,13 @@ public import WLStore
 public struct FirmAdmin: Sendable {
     let store: any Store
     let time: any TimeSource
+    /// Lets webhooks point at loopback and private addresses (development and tests only).
+    let allowPrivateWebhooks: Bool
 
-    public init(store: any Store, time: any TimeSource) {
+    public init(store: any Store, time: any TimeSource, allowPrivateWebhooks: Bool = false) {
         self.store = store
         self.time = time
+        self.allowPrivateWebhooks = allowPrivateWebhooks
     }
 
     /// The firm named by an id (`12`) or a slug (`sandbox`).
@@ -63,6 +66,11 @@ public struct FirmAdmin: Sendable {
         guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme?.lowercased() ?? ""),
             parsed.host?.isEmpty == false
         else { throw DomainError(.validation, "The webhook URL must be an absolute http or https URL.", fields: ["url": ["invalid"]]) }
+        do {
+            if !allowPrivateWebhooks { _ = try AddressGuard.checkedAddresses(of: parsed.host ?? "") }
+        } catch let error as WebhookAddressError {
+            throw DomainError(.validation, "The webhook URL is refused: \(error.reason).", fields: ["url": [error.reason]])
+        }
         try await store.setWebhook(firmID: firm(idOrSlug).id, WebhookSettings(url: url, secret: secret))
     }
 

@@ -26,12 +26,14 @@ struct GlobalOptions: ParsableArguments {
     }
 
     /// Runs `body` with the migrated store and an admin service over it.
-    func withAdmin<T: Sendable>(_ body: @Sendable (FirmAdmin, SQLStore) async throws -> T) async throws -> T {
-        let settings = AppSettings(reader: try await reader())
+    func withAdmin<T: Sendable>(
+        extra: [AbsoluteConfigKey: ConfigValue] = [:], _ body: @Sendable (FirmAdmin, SQLStore) async throws -> T
+    ) async throws -> T {
+        let settings = AppSettings(reader: try await reader(extra: extra))
         var logger = Logger(label: "wlcomm")
         logger.logLevel = .warning
         return try await StoreSession.with(settings.store, logger: logger) { store in
-            try await body(FirmAdmin(store: store, time: SystemTimeSource()), store)
+            try await body(FirmAdmin(store: store, time: SystemTimeSource(), allowPrivateWebhooks: settings.webhooksAllowPrivate), store)
         }
     }
 

@@ -21,6 +21,9 @@ struct Serve: AsyncParsableCommand {
     @Flag(help: "Create the sandbox firm and key if missing. Env: WLCOMM_SEED_SANDBOX=true.")
     var seedSandbox = false
 
+    @Flag(help: "Let webhooks reach loopback and private addresses (development only). Env: WLCOMM_WEBHOOKS_ALLOW_PRIVATE=true.")
+    var webhooksAllowPrivate = false
+
     @OptionGroup var options: GlobalOptions
 
     func run() async throws {
@@ -28,6 +31,7 @@ struct Serve: AsyncParsableCommand {
         if let host { flags["host"] = ConfigValue(.string(host), isSecret: false) }
         if let port { flags["port"] = ConfigValue(.int(port), isSecret: false) }
         if seedSandbox { flags["seed.sandbox"] = ConfigValue(.bool(true), isSecret: false) }
+        if webhooksAllowPrivate { flags["webhooks.allowPrivate"] = ConfigValue(.bool(true), isSecret: false) }
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let app = try await WLCommApp.buildApplication(reader: try await options.reader(extra: flags), metrics: registry)

@@ -64,7 +64,7 @@ struct TestApp {
     /// Runs `body` against the store the app will use (before or during a test).
     func admin<T: Sendable>(_ body: @Sendable (FirmAdmin, SQLStore) async throws -> T) async throws -> T {
         try await StoreSession.with(location, logger: Logger(label: "test")) { store in
-            try await body(FirmAdmin(store: store, time: time), store)
+            try await body(FirmAdmin(store: store, time: time, allowPrivateWebhooks: true), store)
         }
     }
 
