@@ -106,6 +106,7 @@ let package = Package(
                 "WLDomain",
                 "WLStore",
                 "WLServices",
+                "WLProviders",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

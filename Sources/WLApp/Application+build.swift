@@ -45,7 +45,10 @@ public enum WLCommApp {
         let deliverer = WebhookDeliverer(store: store, time: time, transport: webhookTransport, ready: ready, logger: logger)
         var exposition: (@Sendable () -> String)? = nil
         if let metrics { exposition = { metrics.emitToString() } }
-        let router = APIRouter.build(APIDependencies(store: store, accounts: accounts, sms: sms, callbacks: callbacks, metrics: exposition))
+        let router = APIRouter.build(
+            APIDependencies(
+                store: store, accounts: accounts, sms: sms, webhooks: WebhookService(store: store, time: time, transport: webhookTransport),
+                callbacks: callbacks, metrics: exposition))
         var app = Application(
             router: router,
             server: .http1(configuration: .init(idleTimeout: .seconds(60))),

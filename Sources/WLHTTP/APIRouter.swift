@@ -7,18 +7,20 @@ public struct APIDependencies: Sendable {
     public var store: any Store
     public var accounts: AccountService
     public var sms: SMSService
+    public var webhooks: WebhookService
     /// The provider callback endpoints, when their tokens are configured.
     public var callbacks: ProviderCallbackController?
     /// Renders the Prometheus exposition text for `GET /metrics`; no such route when `nil`.
     public var metrics: (@Sendable () -> String)?
 
     public init(
-        store: any Store, accounts: AccountService, sms: SMSService, callbacks: ProviderCallbackController? = nil,
+        store: any Store, accounts: AccountService, sms: SMSService, webhooks: WebhookService, callbacks: ProviderCallbackController? = nil,
         metrics: (@Sendable () -> String)? = nil
     ) {
         self.store = store
         self.accounts = accounts
         self.sms = sms
+        self.webhooks = webhooks
         self.callbacks = callbacks
         self.metrics = metrics
     }
@@ -46,6 +48,7 @@ public enum APIRouter {
         let apiRoutes = routes.registrar(api, prefix: basePath)
         CreditsController(accounts: dependencies.accounts).addRoutes(to: apiRoutes)
         SMSController(sms: dependencies.sms).addRoutes(to: apiRoutes)
+        WebhooksController(webhooks: dependencies.webhooks).addRoutes(to: apiRoutes)
         return router
     }
 }

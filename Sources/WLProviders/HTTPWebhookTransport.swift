@@ -42,6 +42,11 @@ public final class HTTPWebhookTransport: WebhookTransport, Service {
     /// Waits for graceful shutdown, then closes every client's connections.
     public func run() async throws {
         try? await gracefulShutdown()
+        await shutdown()
+    }
+
+    /// Closes every client's connections (for one-shot use outside a service group).
+    public func shutdown() async {
         await clients.shutdown()
     }
 }

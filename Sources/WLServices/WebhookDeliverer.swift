@@ -81,7 +81,9 @@ public final class WebhookDeliverer: Service {
         var failure: String?
         do {
             let body = try WebhookPayload(delivery).bytes()
-            let headers = Self.headers(for: delivery, body: body, attempt: attempt, timestamp: Int64(time.now.timeIntervalSince1970))
+            let headers = WebhookHeaders.make(
+                eventID: "evt_\(delivery.event.id)", event: delivery.event.event, body: body, secret: delivery.secret, attempt: attempt,
+                timestamp: Int64(time.now.timeIntervalSince1970))
             statusCode = try await transport.post(url: delivery.url, headers: headers, body: body)
         } catch {
             failure = "\(error)"
@@ -106,20 +108,5 @@ public final class WebhookDeliverer: Service {
         } catch {
             logger.warning("could not record a webhook attempt", metadata: ["delivery_id": "\(delivery.id)", "error": "\(error)"])
         }
-    }
-
-    /// The contract's headers, the Standard Webhooks headers, and ours.
-    static func headers(for delivery: WebhookDelivery, body: [UInt8], attempt: Int, timestamp: Int64) -> [(String, String)] {
-        let id = "evt_\(delivery.event.id)"
-        var headers = [
-            ("Content-Type", "application/json"), ("User-Agent", "WorldLedgers-Webhooks/1"), ("X-WL-Event", delivery.event.event),
-            ("X-WL-Event-Id", id), ("X-WL-Timestamp", String(timestamp)), ("X-WL-Attempt", String(attempt)), ("webhook-id", id),
-            ("webhook-timestamp", String(timestamp)),
-        ]
-        if let secret = delivery.secret, !secret.isEmpty {
-            headers.append(("X-WL-Signature", WebhookSignature.contract(body: body, secret: secret)))
-            headers.append(("webhook-signature", WebhookSignature.standard(id: id, timestamp: timestamp, body: body, secret: secret)))
-        }
-        return headers
     }
 }

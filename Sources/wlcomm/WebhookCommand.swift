@@ -1,11 +1,17 @@
 import ArgumentParser
 import Configuration
+import Foundation
+import WLApp
+import WLDomain
+import WLProviders
 import WLServices
+import WLStore
 
 /// `wlcomm webhook …`: where a firm's delivery webhooks go.
 struct WebhookCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "webhook", abstract: "Configure a firm's delivery webhook.", subcommands: [Set.self])
+        commandName: "webhook", abstract: "Configure a firm's delivery webhook and read its delivery log.",
+        subcommands: [Set.self, Show.self, Deliveries.self, Redeliver.self, Test.self])
 
     struct Result: Encodable {
         var firm: String
@@ -31,5 +37,141 @@ struct WebhookCommand: AsyncParsableCommand {
                 }
             }
         }
+    }
+
+    /// What `webhook show` prints.
+    struct Status: Encodable {
+        var firm: String
+        var url: String?
+        var signed: Bool
+        var disabledAt: Date?
+        var disabledReason: String?
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show the webhook URL and whether it is disabled (never the secret).")
+        @Option(help: "Firm id or slug.") var firm: String
+        @OptionGroup var options: GlobalOptions
+
+        func run() async throws {
+            try await reportingErrors {
+                let status = try await options.withAdmin { admin, store in
+                    let settings = try await store.webhook(firmID: admin.firm(firm).id)
+                    return Status(
+                        firm: firm, url: settings?.url, signed: settings?.secret != nil, disabledAt: settings?.disabledAt,
+                        disabledReason: settings?.disabledReason)
+                }
+                try options.output(status) { status in
+                    guard let url = status.url else { return "no webhook for \(status.firm)" }
+                    let state =
+                        status.disabledAt.map { "DISABLED since \(ISO8601DateFormatter().string(from: $0)): \(status.disabledReason ?? "")" }
+                        ?? "enabled"
+                    return "\(url)\t\(status.signed ? "signed" : "unsigned")\t\(state)"
+                }
+            }
+        }
+    }
+
+    /// One delivery as `webhook deliveries --json` prints it.
+    struct Delivery: Encodable {
+        var id: Int64
+        var eventId: Int64
+        var messageId: Int64
+        var event: String
+        var status: String
+        var attempts: Int
+        var lastStatusCode: Int?
+        var lastError: String?
+    }
+
+    struct Deliveries: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List a firm's webhook deliveries, newest first.")
+        @Option(help: "Firm id or slug.") var firm: String
+        @Option(help: "pending, succeeded or failed.") var status: String?
+        @Option(help: "Only this message's deliveries.") var messageId: Int64?
+        @Option(help: "How many.") var limit = 20
+        @OptionGroup var options: GlobalOptions
+
+        func run() async throws {
+            try await reportingErrors {
+                var filter = WebhookDeliveryFilter(messageID: messageId)
+                if let status {
+                    guard let parsed = WebhookDeliveryStatus(rawValue: status) else {
+                        throw ValidationError("--status is pending, succeeded or failed")
+                    }
+                    filter.status = parsed
+                }
+                let chosen = filter
+                let records = try await options.withAdmin { admin, store in
+                    try await store.webhookDeliveries(firmID: admin.firm(firm).id, filter: chosen, limit: limit, startingAfter: nil)
+                }
+                let rows = records.map {
+                    Delivery(
+                        id: $0.id, eventId: $0.eventID, messageId: $0.messageID, event: $0.event, status: $0.status.rawValue,
+                        attempts: $0.attempts.count, lastStatusCode: $0.attempts.last?.statusCode, lastError: $0.attempts.last?.error)
+                }
+                try options.output(rows) { rows in
+                    rows.map {
+                        "\($0.id)\tmessage \($0.messageId)\t\($0.event)\t\($0.status)\t\($0.attempts) attempts\t\($0.lastStatusCode.map(String.init) ?? $0.lastError ?? "")"
+                    }
+                    .joined(separator: "\n")
+                }
+            }
+        }
+    }
+
+    struct Redeliver: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Queue a finished delivery again, due now.")
+        @Option(help: "Firm id or slug.") var firm: String
+        @Option(help: "The delivery id (see webhook deliveries).") var id: Int64
+        @OptionGroup var options: GlobalOptions
+
+        func run() async throws {
+            try await reportingErrors {
+                let record = try await options.withAdmin { admin, store in
+                    try await store.redeliverWebhook(firmID: admin.firm(firm).id, deliveryID: id, now: Date())
+                }
+                try options.output(["id": record.id]) { _ in "delivery \(record.id) queued again; the running server sends it" }
+            }
+        }
+    }
+
+    struct Test: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Send a signed communication.test event to the firm's webhook now.")
+        @Option(help: "Firm id or slug.") var firm: String
+        @OptionGroup var options: GlobalOptions
+
+        func run() async throws {
+            try await reportingErrors {
+                let result = try await options.withAdmin { admin, store in
+                    let settings = AppSettings(reader: try await options.reader())
+                    let transport = HTTPWebhookTransport(allowPrivate: settings.webhooksAllowPrivate)
+                    do {
+                        let result = try await WebhookService(store: store, time: SystemTimeSource(), transport: transport).sendTest(
+                            firm: admin.firm(firm))
+                        await transport.shutdown()
+                        return result
+                    } catch {
+                        await transport.shutdown()
+                        throw error
+                    }
+                }
+                let summary = TestSummary(
+                    url: result.url, succeeded: result.succeeded, statusCode: result.statusCode, latencyMs: result.latencyMilliseconds,
+                    error: result.error)
+                try options.output(summary) {
+                    "\($0.url): \($0.succeeded ? "OK" : "FAILED") \($0.statusCode.map { "HTTP \($0)" } ?? $0.error ?? "") in \($0.latencyMs) ms"
+                }
+                if !result.succeeded { throw ExitCode.failure }
+            }
+        }
+    }
+
+    struct TestSummary: Encodable {
+        var url: String
+        var succeeded: Bool
+        var statusCode: Int?
+        var latencyMs: Int
+        var error: String?
     }
 }

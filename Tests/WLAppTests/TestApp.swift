@@ -33,8 +33,11 @@ struct TestApp {
     let location: StoreLocation
     let time: ManualTime
     let folder: URL
+    /// Turns the webhook SSRF guard off, for receivers on loopback.
+    var webhooksAllowPrivate = false
 
-    init(time: ManualTime = ManualTime()) {
+    init(time: ManualTime = ManualTime(), webhooksAllowPrivate: Bool = false) {
+        self.webhooksAllowPrivate = webhooksAllowPrivate
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("wlcomm-app-\(UUID().uuidString)")
         location = .sqlite(path: folder.appendingPathComponent("wlcomm.sqlite").path)
         self.time = time
@@ -80,7 +83,7 @@ struct TestApp {
         let reader = ConfigReader(
             provider: InMemoryProvider(values: [
                 "database.url": .init(.string(databaseURL), isSecret: true), "seed.sandbox": true, "log.level": "warning",
-                "dispatch.pollMilliseconds": 20,
+                "dispatch.pollMilliseconds": 20, "webhooks.allowPrivate": .init(.bool(webhooksAllowPrivate), isSecret: false),
             ]))
         let app = try await WLCommApp.buildApplication(reader: reader, time: time, metrics: metrics)
         try await app.test(.router, test)

@@ -1,0 +1,167 @@
+import Foundation
+import Hummingbird
+import WLDomain
+public import WLServices
+import WLStore
+
+/// `GET /webhooks/deliveries`, `POST /webhooks/deliveries/{id}/redeliver` and `POST /webhooks/test`.
+public struct WebhooksController: Sendable {
+    let webhooks: WebhookService
+
+    public init(webhooks: WebhookService) {
+        self.webhooks = webhooks
+    }
+
+    public func addRoutes(to group: RouteRegistrar) {
+        group.get("webhooks/deliveries", use: list)
+        group.post("webhooks/deliveries/:delivery_id/redeliver", use: redeliver)
+        group.post("webhooks/test", use: test)
+    }
+
+    @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> SuccessEnvelope<DeliveryListView> {
+        let firm = try context.firm()
+        let query = request.queryDictionary
+        var errors: [String: [String]] = [:]
+        func id(_ name: String) -> Int64? {
+            guard let raw = query[name] else { return nil }
+            guard let value = Int64(raw) else {
+                errors[name] = ["A whole number."]
+                return nil
+            }
+            return value
+        }
+        var filter = WebhookDeliveryFilter(eventID: id("event_id"), messageID: id("message_id"))
+        if let raw = query["status"] {
+            if let status = WebhookDeliveryStatus(rawValue: raw) {
+                filter.status = status
+            } else {
+                errors["status"] = ["One of pending, succeeded, failed."]
+            }
+        }
+        let startingAfter = id("starting_after")
+        var limit = MessageQuery.defaultLimit
+        if let raw = query["limit"] {
+            if let value = Int(raw), (1...MessageQuery.maximumLimit).contains(value) {
+                limit = value
+            } else {
+                errors["limit"] = ["A whole number from 1 to 100."]
+            }
+        }
+        if !errors.isEmpty { throw DomainError(.validation, "The query is not valid.", fields: errors) }
+        let page = try await webhooks.deliveries(firmID: firm.id, filter: filter, limit: limit + 1, startingAfter: startingAfter)
+        let shown = Array(page.prefix(limit))
+        return SuccessEnvelope(
+            data: DeliveryListView(
+                deliveries: shown.map { DeliveryView(record: $0, timezone: firm.timezone) }, hasMore: page.count > limit,
+                nextStartingAfter: page.count > limit ? shown.last?.id : nil))
+    }
+
+    @Sendable func redeliver(_ request: Request, context: AppRequestContext) async throws -> SuccessEnvelope<DeliveryView> {
+        let firm = try context.firm()
+        guard let id = context.parameters.get("delivery_id").flatMap(Int64.init) else { throw DomainError(.notFound, "No such delivery.") }
+        return SuccessEnvelope(data: DeliveryView(record: try await webhooks.redeliver(firmID: firm.id, deliveryID: id), timezone: firm.timezone))
+    }
+
+    @Sendable func test(_ request: Request, context: AppRequestContext) async throws -> SuccessEnvelope<TestView> {
+        SuccessEnvelope(data: TestView(result: try await webhooks.sendTest(firm: try context.firm())))
+    }
+}
+
+/// A delivery in the log.
+struct DeliveryView: Encodable, Sendable {
+    var record: WebhookDeliveryRecord
+    var timezone: String
+
+    struct AttemptView: Encodable, Sendable {
+        var attempt: Int
+        var at: String
+        var statusCode: Int?
+        var latencyMS: Int
+        var error: String?
+
+        enum CodingKeys: String, CodingKey {
+            case attempt, at, error
+            case statusCode = "status_code"
+            case latencyMS = "latency_ms"
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(attempt, forKey: .attempt)
+            try container.encode(at, forKey: .at)
+            try container.encode(statusCode, forKey: .statusCode)
+            try container.encode(latencyMS, forKey: .latencyMS)
+            try container.encode(error, forKey: .error)
+        }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, event, sequence, status, attempts
+        case eventID = "event_id"
+        case messageID = "message_id"
+        case nextAttemptAt = "next_attempt_at"
+        case createdAt = "created_at"
+        case completedAt = "completed_at"
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(record.id, forKey: .id)
+        try container.encode(record.eventID, forKey: .eventID)
+        try container.encode(record.messageID, forKey: .messageID)
+        try container.encode(record.event, forKey: .event)
+        try container.encode(record.sequence, forKey: .sequence)
+        try container.encode(record.status.rawValue, forKey: .status)
+        try container.encode(record.nextAttemptAt.map { FirmTime.format($0, timezone: timezone) }, forKey: .nextAttemptAt)
+        try container.encode(FirmTime.format(record.createdAt, timezone: timezone), forKey: .createdAt)
+        try container.encode(record.completedAt.map { FirmTime.format($0, timezone: timezone) }, forKey: .completedAt)
+        try container.encode(
+            record.attempts.map {
+                AttemptView(
+                    attempt: $0.attempt, at: FirmTime.format($0.startedAt, timezone: timezone), statusCode: $0.statusCode,
+                    latencyMS: $0.latencyMilliseconds, error: $0.error)
+            }, forKey: .attempts)
+    }
+}
+
+/// A page of the delivery log.
+struct DeliveryListView: Encodable, Sendable {
+    var deliveries: [DeliveryView]
+    var hasMore: Bool
+    var nextStartingAfter: Int64?
+
+    enum CodingKeys: String, CodingKey {
+        case deliveries
+        case hasMore = "has_more"
+        case nextStartingAfter = "next_starting_after"
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(deliveries, forKey: .deliveries)
+        try container.encode(hasMore, forKey: .hasMore)
+        try container.encode(nextStartingAfter, forKey: .nextStartingAfter)
+    }
+}
+
+/// What a test webhook did.
+struct TestView: Encodable, Sendable {
+    var result: WebhookTestResult
+
+    enum CodingKeys: String, CodingKey {
+        case url, succeeded, error
+        case eventID = "event_id"
+        case statusCode = "status_code"
+        case latencyMS = "latency_ms"
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(result.url, forKey: .url)
+        try container.encode(result.eventID, forKey: .eventID)
+        try container.encode(result.succeeded, forKey: .succeeded)
+        try container.encode(result.statusCode, forKey: .statusCode)
+        try container.encode(result.latencyMilliseconds, forKey: .latencyMS)
+        try container.encode(result.error, forKey: .error)
+    }
+}

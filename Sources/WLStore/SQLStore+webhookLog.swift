@@ -1,0 +1,90 @@
+public import Foundation
+import WLDomain
+
+extension SQLStore {
+    public func webhookDeliveries(
+        firmID: Int64, filter: WebhookDeliveryFilter, limit: Int, startingAfter: Int64?
+    ) async throws
+        -> [WebhookDeliveryRecord]
+    {
+        try await database.read { connection in
+            var conditions = ["d.firm_id = $1"]
+            var binds: [SQLValue] = [.int(firmID)]
+            func add(_ condition: String, _ value: SQLValue) {
+                binds.append(value)
+                conditions.append(condition.replacingOccurrences(of: "?", with: "$\(binds.count)"))
+            }
+            if let value = filter.eventID { add("d.event_id = ?", .int(value)) }
+            if let value = filter.messageID { add("d.message_id = ?", .int(value)) }
+            if let value = filter.status { add("d.status = ?", .text(value.rawValue)) }
+            if let value = startingAfter { add("d.id < ?", .int(value)) }
+            binds.append(.int(Int64(limit)))
+            let rows = try await connection.query(
+                """
+                SELECT d.id, d.event_id, d.message_id, d.sequence, d.status, d.next_attempt_at, d.created_at, d.completed_at, e.event
+                FROM webhook_deliveries d JOIN message_events e ON e.id = d.event_id
+                WHERE \(conditions.joined(separator: " AND ")) ORDER BY d.id DESC LIMIT $\(binds.count)
+                """, binds)
+            return try await Self.deliveryRecords(rows, on: connection)
+        }
+    }
+
+    public func redeliverWebhook(firmID: Int64, deliveryID: Int64, now: Date) async throws -> WebhookDeliveryRecord {
+        try await write { connection in
+            guard
+                let row = try await connection.query(
+                    """
+                    SELECT d.status, f.webhook_url, f.webhook_disabled_at FROM webhook_deliveries d JOIN firms f ON f.id = d.firm_id
+                    WHERE d.id = $1 AND d.firm_id = $2
+                    """, [.int(deliveryID), .int(firmID)]
+                ).first
+            else { throw DomainError(.notFound, "No webhook delivery \(deliveryID).") }
+            guard try row.text("status") != WebhookDeliveryStatus.pending.rawValue else {
+                throw DomainError(.conflict, "Delivery \(deliveryID) is still pending; it will be attempted on its schedule.")
+            }
+            guard try row.optionalText("webhook_url") != nil, try row.optionalInt("webhook_disabled_at") == nil else {
+                throw DomainError(.conflict, "The webhook endpoint is unset or disabled; set it again first.")
+            }
+            try await connection.query(
+                """
+                UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = $2, completed_at = NULL, lease_owner = NULL,
+                    lease_until = NULL
+                WHERE id = $1
+                """, [.int(deliveryID), .time(now)])
+            let rows = try await connection.query(
+                """
+                SELECT d.id, d.event_id, d.message_id, d.sequence, d.status, d.next_attempt_at, d.created_at, d.completed_at, e.event
+                FROM webhook_deliveries d JOIN message_events e ON e.id = d.event_id WHERE d.id = $1
+                """, [.int(deliveryID)])
+            return try await Self.deliveryRecords(rows, on: connection)[0]
+        }
+    }
+
+    /// Delivery records with their attempts, in the order of `rows`.
+    static func deliveryRecords(_ rows: [SQLRow], on connection: any SQLConnection) async throws -> [WebhookDeliveryRecord] {
+        guard !rows.isEmpty else { return [] }
+        let ids = try rows.map { try $0.int("id") }
+        let placeholders = ids.indices.map { "$\($0 + 1)" }.joined(separator: ", ")
+        var attempts: [Int64: [WebhookAttempt]] = [:]
+        for row in try await connection.query(
+            """
+            SELECT delivery_id, attempt, started_at, status_code, latency_ms, error FROM webhook_attempts
+            WHERE delivery_id IN (\(placeholders)) ORDER BY delivery_id, attempt
+            """, ids.map(SQLValue.int))
+        {
+            attempts[try row.int("delivery_id"), default: []].append(
+                WebhookAttempt(
+                    attempt: Int(try row.int("attempt")), startedAt: try row.time("started_at"),
+                    statusCode: try row.optionalInt("status_code").map(Int.init), latencyMilliseconds: Int(try row.int("latency_ms")),
+                    error: try row.optionalText("error")))
+        }
+        return try rows.map { row in
+            let status = try row.value("status", as: WebhookDeliveryStatus.self)
+            return WebhookDeliveryRecord(
+                id: try row.int("id"), eventID: try row.int("event_id"), messageID: try row.int("message_id"), event: try row.text("event"),
+                sequence: Int(try row.int("sequence")), status: status,
+                nextAttemptAt: status == .pending ? try row.time("next_attempt_at") : nil, createdAt: try row.time("created_at"),
+                completedAt: try row.optionalTime("completed_at"), attempts: attempts[try row.int("id")] ?? [])
+        }
+    }
+}

@@ -1,0 +1,58 @@
+public import Foundation
+import WLDomain
+
+/// One attempt at a webhook delivery, as the delivery log shows it.
+public struct WebhookAttempt: Hashable, Sendable {
+    public var attempt: Int
+    public var startedAt: Date
+    /// The receiver's status code, or `nil` when no answer came (timeout, connection error).
+    public var statusCode: Int?
+    public var latencyMilliseconds: Int
+    public var error: String?
+}
+
+/// Where a webhook delivery stands.
+public enum WebhookDeliveryStatus: String, Codable, Sendable, CaseIterable {
+    case pending
+    case succeeded
+    case failed
+}
+
+/// A webhook delivery with its attempts, for the delivery log.
+public struct WebhookDeliveryRecord: Hashable, Sendable {
+    public var id: Int64
+    public var eventID: Int64
+    public var messageID: Int64
+    public var event: String
+    public var sequence: Int
+    public var status: WebhookDeliveryStatus
+    public var nextAttemptAt: Date?
+    public var createdAt: Date
+    public var completedAt: Date?
+    public var attempts: [WebhookAttempt]
+}
+
+/// Which deliveries the log returns; `nil` fields do not filter.
+public struct WebhookDeliveryFilter: Hashable, Sendable {
+    public var eventID: Int64?
+    public var messageID: Int64?
+    public var status: WebhookDeliveryStatus?
+
+    public init(eventID: Int64? = nil, messageID: Int64? = nil, status: WebhookDeliveryStatus? = nil) {
+        self.eventID = eventID
+        self.messageID = messageID
+        self.status = status
+    }
+}
+
+/// The delivery log.
+public protocol WebhookLogStore: Sendable {
+    /// The firm's deliveries matching `filter`, newest first, with every attempt.
+    func webhookDeliveries(
+        firmID: Int64, filter: WebhookDeliveryFilter, limit: Int, startingAfter: Int64?
+    ) async throws
+        -> [WebhookDeliveryRecord]
+    /// Puts one of the firm's deliveries back in the queue, due now (one more attempt after its earlier ones).
+    /// - Throws: `.notFound`; `.conflict` while it is pending or when the firm's endpoint is disabled or unset.
+    func redeliverWebhook(firmID: Int64, deliveryID: Int64, now: Date) async throws -> WebhookDeliveryRecord
+}
