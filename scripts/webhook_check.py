@@ -89,6 +89,24 @@ def main():
             ids["254700000088"]: [(1, "communication.sms.failed")],
         }
         checks.check("each message's events arrive in sequence order", events == expected, str(events))
+        # Rotation: a new secret, the old one still valid for 24 hours; stock verifiers accept either.
+        cli(wlcomm, url, "webhook", "set", "--firm", "sandbox", "--url",
+            f"http://127.0.0.1:{receiver.server_address[1]}/hooks", "--secret", SECRET + "-rotated")
+        before = len(received)
+        api(port, "POST", "/sms", {"message": "After rotation", "recipients": ["254712345678"]})
+        deadline = time.time() + 20
+        while time.time() < deadline and len(received) < before + 2:
+            time.sleep(0.1)
+        headers, body = received[-1]
+        for name, secret in [("the new secret", SECRET + "-rotated"), ("the old secret", SECRET)]:
+            try:
+                Webhook("whsec_" + base64.b64encode(secret.encode()).decode()).verify(body, headers)
+                checks.check(f"during rotation standardwebhooks accepts {name}", True)
+            except WebhookVerificationError as error:
+                checks.check(f"during rotation standardwebhooks accepts {name}", False, str(error))
+        newest = "sha256=" + hmac.new((SECRET + "-rotated").encode(), body, hashlib.sha256).hexdigest()
+        checks.check("during rotation X-WL-Signature is one value, made with the new secret",
+                     hmac.compare_digest(newest, headers.get("x-wl-signature", "")))
         sample = json.loads(received[0][1])
         checks.check("the payload has the contract's fields", {"type", "event", "message_id", "blast_id", "reference", "recipient",
                      "status", "status_code", "response", "firm_id", "timestamp"} <= set(sample), str(sorted(sample)))

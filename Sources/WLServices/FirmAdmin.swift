@@ -71,7 +71,7 @@ public struct FirmAdmin: Sendable {
         } catch let error as WebhookAddressError {
             throw DomainError(.validation, "The webhook URL is refused: \(error.reason).", fields: ["url": [error.reason]])
         }
-        try await store.setWebhook(firmID: firm(idOrSlug).id, WebhookSettings(url: url, secret: secret))
+        try await store.setWebhook(firmID: firm(idOrSlug).id, WebhookSettings(url: url, secret: secret), now: time.now)
     }
 
     /// Imports contacts from CSV text in batches of `batchSize` rows, one transaction each, reporting progress.

@@ -4,7 +4,11 @@ import WLDomain
 /// set), Standard Webhooks' (`webhook-id`, `webhook-timestamp`, `webhook-signature`), and ours (`X-WL-Event-Id`,
 /// `X-WL-Timestamp`, `X-WL-Attempt`).
 enum WebhookHeaders {
-    static func make(eventID: String, event: String, body: [UInt8], secret: String?, attempt: Int, timestamp: Int64) -> [(String, String)] {
+    /// - Parameter previousSecret: A replaced secret still valid: `webhook-signature` then carries both signatures
+    ///   (space-separated, as Standard Webhooks allows); `X-WL-Signature` stays one value, made with the newest.
+    static func make(
+        eventID: String, event: String, body: [UInt8], secret: String?, previousSecret: String? = nil, attempt: Int, timestamp: Int64
+    ) -> [(String, String)] {
         var headers = [
             ("Content-Type", "application/json"), ("User-Agent", "WorldLedgers-Webhooks/1"), ("X-WL-Event", event), ("X-WL-Event-Id", eventID),
             ("X-WL-Timestamp", String(timestamp)), ("X-WL-Attempt", String(attempt)), ("webhook-id", eventID),
@@ -12,7 +16,10 @@ enum WebhookHeaders {
         ]
         if let secret, !secret.isEmpty {
             headers.append(("X-WL-Signature", WebhookSignature.contract(body: body, secret: secret)))
-            headers.append(("webhook-signature", WebhookSignature.standard(id: eventID, timestamp: timestamp, body: body, secret: secret)))
+            let signatures = ([secret] + (previousSecret.map { [$0] } ?? [])).map {
+                WebhookSignature.standard(id: eventID, timestamp: timestamp, body: body, secret: $0)
+            }
+            headers.append(("webhook-signature", signatures.joined(separator: " ")))
         }
         return headers
     }

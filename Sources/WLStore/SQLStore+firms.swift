@@ -62,12 +62,30 @@ extension SQLStore {
         }
     }
 
-    public func setWebhook(firmID: Int64, _ settings: WebhookSettings?) async throws {
+    public func setWebhook(firmID: Int64, _ settings: WebhookSettings?, now: Date) async throws {
         try await write { connection in
-            let rows = try await connection.query(
-                "UPDATE firms SET webhook_url = $2, webhook_secret = $3, webhook_disabled_at = NULL, webhook_disabled_reason = NULL WHERE id = $1 RETURNING id",
-                [.int(firmID), .text(settings?.url), .text(settings?.secret)])
-            guard !rows.isEmpty else { throw DomainError(.notFound, "No firm with id \(firmID).") }
+            guard
+                let current = try await connection.query(
+                    "SELECT webhook_secret, webhook_previous_secret, webhook_previous_secret_until FROM firms WHERE id = $1\(self.lockClause)",
+                    [.int(firmID)]
+                ).first
+            else { throw DomainError(.notFound, "No firm with id \(firmID).") }
+            var previous = try current.optionalText("webhook_previous_secret")
+            var until = try current.optionalTime("webhook_previous_secret_until")
+            if let old = try current.optionalText("webhook_secret"), let new = settings?.secret, old != new {
+                previous = old
+                until = now.addingTimeInterval(webhookSecretGrace)
+            }
+            try await connection.query(
+                """
+                UPDATE firms SET webhook_url = $2, webhook_secret = $3, webhook_disabled_at = NULL, webhook_disabled_reason = NULL,
+                    webhook_previous_secret = $4, webhook_previous_secret_until = $5, webhook_failing_since = NULL
+                WHERE id = $1
+                """,
+                [
+                    .int(firmID), .text(settings?.url), .text(settings?.secret), .text(settings == nil ? nil : previous),
+                    .time(settings == nil ? nil : until),
+                ])
         }
     }
 

@@ -1,6 +1,9 @@
 public import Foundation
 import WLDomain
 
+/// How long an endpoint may keep failing before it is disabled: 5 days.
+public let webhookFailingLimit: TimeInterval = 5 * 86_400
+
 extension SQLStore {
     public func claimWebhookDeliveries(limit: Int, owner: String, lease: TimeInterval, now: Date) async throws -> [WebhookDelivery] {
         let skipLocked = database.dialect == .postgres ? " FOR UPDATE OF d SKIP LOCKED" : ""
@@ -29,7 +32,8 @@ extension SQLStore {
                 connection, "SELECT \(MessageRow.columns) FROM messages", ids: try claimed.map { try $0.int("message_id") }
             ) { try MessageRow(row: $0).message }
             let firms = try await Self.byID(
-                connection, "SELECT id, webhook_url, webhook_secret, timezone FROM firms", ids: try claimed.map { try $0.int("firm_id") }
+                connection, "SELECT id, webhook_url, webhook_secret, webhook_previous_secret, webhook_previous_secret_until, timezone FROM firms",
+                ids: try claimed.map { try $0.int("firm_id") }
             ) { $0 }
             return try claimed.compactMap { row in
                 guard let event = events[try row.int("event_id")], let message = messages[try row.int("message_id")],
@@ -37,7 +41,10 @@ extension SQLStore {
                 else { return nil }
                 return WebhookDelivery(
                     id: try row.int("id"), firmID: try row.int("firm_id"), attempts: Int(try row.int("attempts")), url: url,
-                    secret: try firm.optionalText("webhook_secret"), timezone: try firm.text("timezone"), event: event, message: message)
+                    secret: try firm.optionalText("webhook_secret"),
+                    previousSecret: try firm.optionalTime("webhook_previous_secret_until").map { $0 > now } == true
+                        ? try firm.optionalText("webhook_previous_secret") : nil,
+                    timezone: try firm.text("timezone"), event: event, message: message)
             }.sorted { $0.id < $1.id }
         }
     }
@@ -63,6 +70,18 @@ extension SQLStore {
                     .int(deliveryID), .int(firmID), .int(attempt), .time(now.addingTimeInterval(-Double(latencyMilliseconds) / 1000)),
                     .int(statusCode.map(Int64.init)), .int(Int64(latencyMilliseconds)), .text(error),
                 ])
+            // An endpoint failing for five days is disabled; a success clears the mark.
+            var outcome = outcome
+            if outcome == .succeeded {
+                try await connection.query("UPDATE firms SET webhook_failing_since = NULL WHERE id = $1", [.int(firmID)])
+            } else {
+                try await connection.query(
+                    "UPDATE firms SET webhook_failing_since = COALESCE(webhook_failing_since, $2) WHERE id = $1", [.int(firmID), .time(now)])
+                let since = try await connection.query("SELECT webhook_failing_since FROM firms WHERE id = $1", [.int(firmID)])
+                if let start = try since.first?.optionalTime("webhook_failing_since"), now.timeIntervalSince(start) >= webhookFailingLimit {
+                    if case .disableEndpoint = outcome {} else { outcome = .disableEndpoint(reason: "Failing for 5 days") }
+                }
+            }
             let status: String
             var next = now
             switch outcome {

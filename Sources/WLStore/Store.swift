@@ -17,6 +17,9 @@ public struct FirmUpdate: Sendable {
     }
 }
 
+/// How long a replaced webhook secret stays valid: 24 hours.
+public let webhookSecretGrace: TimeInterval = 86_400
+
 /// Where and how a firm's delivery webhooks are sent.
 public struct WebhookSettings: Hashable, Sendable {
     public var url: String
@@ -74,8 +77,9 @@ public protocol Store: MessageStore, WebhookStore, WebhookLogStore {
     /// - Throws: `.notFound` for an unknown firm.
     func updateFirm(id: Int64, _ update: FirmUpdate) async throws -> Firm
 
-    /// Sets (or with `nil`, clears) the firm's webhook; setting it re-enables an endpoint that was disabled.
-    func setWebhook(firmID: Int64, _ settings: WebhookSettings?) async throws
+    /// Sets (or with `nil`, clears) the firm's webhook; setting it re-enables an endpoint that was disabled. A new
+    /// secret replacing another keeps the old one valid for ``webhookSecretGrace`` (signatures carry both).
+    func setWebhook(firmID: Int64, _ settings: WebhookSettings?, now: Date) async throws
     /// The firm's webhook, if one is set.
     func webhook(firmID: Int64) async throws -> WebhookSettings?
 

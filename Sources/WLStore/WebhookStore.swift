@@ -10,6 +10,8 @@ public struct WebhookDelivery: Sendable {
     public var url: String
     /// The signing secret; unsigned deliveries when `nil`.
     public var secret: String?
+    /// A replaced secret still within its grace period: `webhook-signature` carries a signature for it too.
+    public var previousSecret: String?
     /// The firm's timezone, for the payload's `timestamp`.
     public var timezone: String
     public var event: MessageEvent

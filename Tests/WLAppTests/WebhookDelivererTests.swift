@@ -122,4 +122,22 @@ final class RecordingTransport: WebhookTransport {
             #expect(webhook?.disabledReason == "The endpoint answered 410 Gone")
         }
     }
+
+    @Test func duringRotationTheStandardSignatureCoversBothSecrets() async throws {
+        let transport = RecordingTransport()
+        try await withDispatchedBlast(transport: transport, secret: "first") { store, deliverer, time, _ in
+            try await store.setWebhook(firmID: 1, WebhookSettings(url: "https://hooks.example.com/wl", secret: "second"), now: time.now)
+            try await deliverer.runOnce()
+            let post = try #require(transport.posts.withLock { $0.first })
+            let id = try #require(post.headers["webhook-id"])
+            let timestamp = try #require(post.headers["webhook-timestamp"].flatMap { Int64($0) })
+            let signatures = try #require(post.headers["webhook-signature"]).split(separator: " ").map(String.init)
+            #expect(
+                signatures == [
+                    WebhookSignature.standard(id: id, timestamp: timestamp, body: post.body, secret: "second"),
+                    WebhookSignature.standard(id: id, timestamp: timestamp, body: post.body, secret: "first"),
+                ])
+            #expect(post.headers["X-WL-Signature"] == WebhookSignature.contract(body: post.body, secret: "second"))
+        }
+    }
 }

@@ -50,10 +50,10 @@ extension ConformanceCheck {
         ConformanceCheck("webhook settings are per firm") { store in
             let a = try await store.createFirm(try newFirm("firm-a"), now: checkTime)
             let b = try await store.createFirm(try newFirm("firm-b"), now: checkTime)
-            try await store.setWebhook(firmID: a.id, WebhookSettings(url: "https://a.example/hook", secret: "s3cret"))
+            try await store.setWebhook(firmID: a.id, WebhookSettings(url: "https://a.example/hook", secret: "s3cret"), now: checkTime)
             #expect(try await store.webhook(firmID: a.id) == WebhookSettings(url: "https://a.example/hook", secret: "s3cret"))
             #expect(try await store.webhook(firmID: b.id) == nil)
-            try await store.setWebhook(firmID: a.id, nil)
+            try await store.setWebhook(firmID: a.id, nil, now: checkTime)
             #expect(try await store.webhook(firmID: a.id) == nil)
         },
     ]

@@ -8,7 +8,7 @@ extension ConformanceCheck {
         ConformanceCheck("events of a firm with a webhook are queued for delivery, one message's in sequence order") { store in
             let firm = try await firmWithCredits(store, credits: 5)
             let other = try await firmWithCredits(store, "other", credits: 5)
-            try await store.setWebhook(firmID: firm.id, WebhookSettings(url: "https://a.example/hook", secret: "s"))
+            try await store.setWebhook(firmID: firm.id, WebhookSettings(url: "https://a.example/hook", secret: "s"), now: checkTime)
             for owner in [firm, other] {
                 let message = try #require(try await smsBlast(store, firm: owner, count: 1).first)
                 _ = try await store.claimDue(channel: .sms, limit: 10, owner: "w", lease: 30, now: checkTime)
@@ -31,7 +31,7 @@ extension ConformanceCheck {
         },
         ConformanceCheck("a retry waits for its time and 410 disables the endpoint until it is set again") { store in
             let firm = try await firmWithCredits(store, credits: 5)
-            try await store.setWebhook(firmID: firm.id, WebhookSettings(url: "https://a.example/hook", secret: nil))
+            try await store.setWebhook(firmID: firm.id, WebhookSettings(url: "https://a.example/hook", secret: nil), now: checkTime)
             let messages = try await smsBlast(store, firm: firm, count: 2)
             _ = try await store.cancelMessage(firmID: firm.id, id: messages[0].id, now: checkTime)
             _ = try await store.cancelMessage(firmID: firm.id, id: messages[1].id, now: checkTime)
@@ -54,8 +54,42 @@ extension ConformanceCheck {
                     deliveryID: claimed[1].id, leaseOwner: "d", statusCode: 200, error: nil, latencyMilliseconds: 1, outcome: .succeeded,
                     now: checkTime)
             }
-            try await store.setWebhook(firmID: firm.id, WebhookSettings(url: "https://b.example/hook", secret: nil))
+            try await store.setWebhook(firmID: firm.id, WebhookSettings(url: "https://b.example/hook", secret: nil), now: checkTime)
             #expect(try await store.webhook(firmID: firm.id)?.disabledAt == nil)
+        },
+        ConformanceCheck("a new secret keeps the old one valid for 24 hours") { store in
+            let firm = try await firmWithCredits(store, credits: 5)
+            try await store.setWebhook(firmID: firm.id, WebhookSettings(url: "https://a.example/hook", secret: "old"), now: checkTime)
+            try await store.setWebhook(firmID: firm.id, WebhookSettings(url: "https://a.example/hook", secret: "new"), now: checkTime)
+            try await store.setWebhook(firmID: firm.id, WebhookSettings(url: "https://a.example/hook", secret: "new"), now: checkTime)
+            let messages = try await smsBlast(store, firm: firm, count: 2)
+            _ = try await store.cancelMessage(firmID: firm.id, id: messages[0].id, now: checkTime)
+            let soon = try #require(try await store.claimWebhookDeliveries(limit: 10, owner: "d", lease: 60, now: checkTime).first)
+            #expect(soon.secret == "new")
+            #expect(soon.previousSecret == "old")
+            _ = try await store.cancelMessage(firmID: firm.id, id: messages[1].id, now: checkTime)
+            let later = try await store.claimWebhookDeliveries(limit: 10, owner: "d", lease: 60, now: checkTime.addingTimeInterval(86_401))
+            #expect(later.count == 2)  // the first one's lease ran out too
+            #expect(later.allSatisfy { $0.previousSecret == nil })
+        },
+        ConformanceCheck("an endpoint failing for five days is disabled; a success in between resets the clock") { store in
+            let firm = try await firmWithCredits(store, credits: 5)
+            try await store.setWebhook(firmID: firm.id, WebhookSettings(url: "https://a.example/hook", secret: nil), now: checkTime)
+            let messages = try await smsBlast(store, firm: firm, count: 4)
+            for message in messages { _ = try await store.cancelMessage(firmID: firm.id, id: message.id, now: checkTime) }
+            func attempt(_ days: Double, _ outcome: WebhookAttemptOutcome) async throws {
+                let now = checkTime.addingTimeInterval(days * 86_400)
+                let claimed = try await store.claimWebhookDeliveries(limit: 1, owner: "d", lease: 60, now: now)
+                guard let delivery = claimed.first else { throw StoreError.corrupt("no delivery to attempt") }
+                try await store.recordWebhookAttempt(
+                    deliveryID: delivery.id, leaseOwner: "d", statusCode: 500, error: "HTTP 500", latencyMilliseconds: 1, outcome: outcome, now: now)
+            }
+            try await attempt(0, .failed)
+            try await attempt(4, .succeeded)
+            try await attempt(4.5, .failed)
+            #expect(try await store.webhook(firmID: firm.id)?.disabledAt == nil)
+            try await attempt(9.5, .failed)
+            #expect(try await store.webhook(firmID: firm.id)?.disabledReason == "Failing for 5 days")
         },
     ]
 }
