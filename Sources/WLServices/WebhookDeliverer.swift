@@ -1,13 +1,13 @@
 import Foundation
 public import Logging
 public import ServiceLifecycle
+import Synchronization
 public import WLDomain
 public import WLStore
 
 /// Delivers the webhook outbox: claims due deliveries under a lease, signs and POSTs each, and records every
 /// attempt. 2xx succeeds; anything else (timeouts, redirects, 4xx, 5xx) is retried on ``WebhookSchedule``, then
-/// failed; 410 Gone fails the delivery and disables the endpoint at once. Deliveries run concurrently, at most
-/// `perEndpoint` at a time for one firm, so a slow endpoint does not hold up another firm's.
+/// failed; 410 Gone fails the delivery and disables the endpoint at once.
 public final class WebhookDeliverer: Service {
     let store: any Store
     let time: any TimeSource
@@ -20,6 +20,8 @@ public final class WebhookDeliverer: Service {
     /// Deliveries in flight at once for one firm.
     let perEndpoint: Int
     let pollInterval: Duration
+    /// Firms whose lane is running; they are not claimed for until it ends.
+    let busy = Mutex<Set<Int64>>([])
 
     public init(
         store: any Store, time: any TimeSource, transport: any WebhookTransport, ready: ReadinessGate? = nil, batchSize: Int = 100,
@@ -35,42 +37,56 @@ public final class WebhookDeliverer: Service {
         self.logger = logger
     }
 
+    /// Delivers continuously until graceful shutdown: each firm gets a lane of its own (at most `perEndpoint`
+    /// deliveries in flight), and a new claim never waits for a busy lane, so a slow or dead endpoint delays only its
+    /// own firm. On shutdown nothing new is claimed and the lanes finish what they hold.
     public func run() async throws {
         await ready?.wait()
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            let handled: Int
-            do {
-                handled = try await runOnce()
-            } catch {
-                logger.error("webhook round failed", metadata: ["error": "\(error)"])
-                handled = 0
+        await withDiscardingTaskGroup { group in
+            while !Task.isShuttingDownGracefully && !Task.isCancelled {
+                let claimed: [WebhookDelivery]
+                do {
+                    claimed = try await store.claimWebhookDeliveries(
+                        limit: batchSize, owner: owner, lease: 600, now: time.now, excludingFirms: self.busy.withLock { $0 })
+                } catch {
+                    logger.error("webhook claim failed", metadata: ["error": "\(error)"])
+                    claimed = []
+                }
+                for (firm, deliveries) in Dictionary(grouping: claimed, by: \.firmID) {
+                    self.busy.withLock { _ = $0.insert(firm) }
+                    group.addTask {
+                        await self.lane(deliveries)
+                        self.busy.withLock { _ = $0.remove(firm) }
+                    }
+                }
+                if claimed.isEmpty { try? await Task.sleep(for: pollInterval) }
             }
-            if handled == 0 { try? await Task.sleep(for: pollInterval) }
         }
     }
 
-    /// One round: claim, deliver (firms in parallel, `perEndpoint` at a time within a firm), record.
+    /// One round for tests and tools: claim, deliver everything claimed (firms in parallel), record.
     /// - Returns: How many deliveries were claimed.
     @discardableResult
     public func runOnce() async throws -> Int {
-        // The lease covers the worst case of a firm's share of the batch at the transport's timeout.
         let claimed = try await store.claimWebhookDeliveries(limit: batchSize, owner: owner, lease: 600, now: time.now)
-        let byFirm = Dictionary(grouping: claimed, by: \.firmID)
         await withTaskGroup(of: Void.self) { group in
-            for deliveries in byFirm.values {
-                group.addTask {
-                    var index = 0
-                    while index < deliveries.count {
-                        let slice = deliveries[index..<min(index + self.perEndpoint, deliveries.count)]
-                        await withTaskGroup(of: Void.self) { inner in
-                            for delivery in slice { inner.addTask { await self.deliver(delivery) } }
-                        }
-                        index += slice.count
-                    }
-                }
+            for deliveries in Dictionary(grouping: claimed, by: \.firmID).values {
+                group.addTask { await self.lane(deliveries) }
             }
         }
         return claimed.count
+    }
+
+    /// One firm's deliveries, `perEndpoint` at a time.
+    private func lane(_ deliveries: [WebhookDelivery]) async {
+        var index = 0
+        while index < deliveries.count {
+            let slice = deliveries[index..<min(index + perEndpoint, deliveries.count)]
+            await withTaskGroup(of: Void.self) { group in
+                for delivery in slice { group.addTask { await self.deliver(delivery) } }
+            }
+            index += slice.count
+        }
     }
 
     /// Signs, POSTs and records one delivery.

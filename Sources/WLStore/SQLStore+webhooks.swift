@@ -5,13 +5,19 @@ import WLDomain
 public let webhookFailingLimit: TimeInterval = 5 * 86_400
 
 extension SQLStore {
-    public func claimWebhookDeliveries(limit: Int, owner: String, lease: TimeInterval, now: Date) async throws -> [WebhookDelivery] {
+    public func claimWebhookDeliveries(
+        limit: Int, owner: String, lease: TimeInterval, now: Date, excludingFirms: Set<Int64>
+    ) async throws
+        -> [WebhookDelivery]
+    {
         let skipLocked = database.dialect == .postgres ? " FOR UPDATE OF d SKIP LOCKED" : ""
+        // Excluded firm ids are integers we hold, written as literals so both queries keep their bind positions.
+        let excluded = excludingFirms.isEmpty ? "" : " AND d.firm_id NOT IN (\(excludingFirms.sorted().map(String.init).joined(separator: ", ")))"
         let due = """
             d.status = 'pending' AND d.next_attempt_at <= $1 AND (d.lease_until IS NULL OR d.lease_until <= $1)
             AND NOT EXISTS (
                 SELECT 1 FROM webhook_deliveries e WHERE e.message_id = d.message_id AND e.status = 'pending' AND e.sequence < d.sequence)
-            AND d.firm_id IN (SELECT id FROM firms WHERE webhook_url IS NOT NULL AND webhook_disabled_at IS NULL)
+            AND d.firm_id IN (SELECT id FROM firms WHERE webhook_url IS NOT NULL AND webhook_disabled_at IS NULL)\(excluded)
             """
         let anyDue = try await database.read { connection in
             try await connection.query("SELECT d.id FROM webhook_deliveries d WHERE \(due) LIMIT 1", [.time(now)])

@@ -30,11 +30,23 @@ public enum WebhookAttemptOutcome: Sendable, Hashable {
     case disableEndpoint(reason: String)
 }
 
+extension WebhookStore {
+    public func claimWebhookDeliveries(limit: Int, owner: String, lease: TimeInterval, now: Date) async throws -> [WebhookDelivery] {
+        try await claimWebhookDeliveries(limit: limit, owner: owner, lease: lease, now: now, excludingFirms: [])
+    }
+}
+
 /// The webhook outbox: deliveries are written with their events (see ``MessageStore``) and taken from here.
 public protocol WebhookStore: Sendable {
+    /// ``claimWebhookDeliveries(limit:owner:lease:now:excludingFirms:)`` for every firm.
+    func claimWebhookDeliveries(limit: Int, owner: String, lease: TimeInterval, now: Date) async throws -> [WebhookDelivery]
     /// Leases up to `limit` due deliveries. A delivery is due only when no earlier event of the same message is
     /// still pending, so one message's events reach the receiver in sequence order.
-    func claimWebhookDeliveries(limit: Int, owner: String, lease: TimeInterval, now: Date) async throws -> [WebhookDelivery]
+    /// Firms in `excludingFirms` (those a deliverer is busy with) are skipped.
+    func claimWebhookDeliveries(
+        limit: Int, owner: String, lease: TimeInterval, now: Date, excludingFirms: Set<Int64>
+    ) async throws
+        -> [WebhookDelivery]
     /// Records one attempt (status code or error, latency) and its outcome, in one transaction.
     func recordWebhookAttempt(
         deliveryID: Int64, leaseOwner: String, statusCode: Int?, error: String?, latencyMilliseconds: Int, outcome: WebhookAttemptOutcome,

@@ -140,4 +140,57 @@ final class RecordingTransport: WebhookTransport {
             #expect(post.headers["X-WL-Signature"] == WebhookSignature.contract(body: post.body, secret: "second"))
         }
     }
+
+    @Test func aStuckEndpointDoesNotHoldUpAnotherFirm() async throws {
+        let gate = ReadinessGate()
+        let transport = GatedTransport(blockedHost: "stuck.example.com", gate: gate)
+        let app = TestApp(time: ManualTime())
+        try await app.admin { admin, store in
+            for slug in ["stuck", "quick"] {
+                _ = try await admin.createFirm(try NewFirm(slug: slug, name: slug, smsRate: KES(cents: 100), mode: .sandbox))
+                _ = try await admin.adjustCredits(firm: slug, amount: Credits(whole: 10), reason: "test")
+                try await admin.setWebhook(firm: slug, url: "https://\(slug).example.com/hook", secret: nil)
+                let firm = try await admin.firm(slug)
+                _ = try await SMSService(store: store, time: app.time).send(
+                    SMSRequest(message: "Hi", recipients: ["0712345678", "0722000111"]), firm: firm)
+            }
+            try await SMSDispatcher(
+                store: store, time: app.time, live: UnconfiguredSMSProvider(), sandbox: SandboxSMSProvider(), signal: WorkSignal(),
+                logger: Logger(label: "test")
+            ).runOnce()
+            let deliverer = WebhookDeliverer(
+                store: store, time: app.time, transport: transport, pollInterval: .milliseconds(5), logger: Logger(label: "test"))
+            let running = Task { try await deliverer.run() }
+            // The quick firm gets all four of its events (two per message, in order) while the stuck one hangs.
+            for _ in 0..<1_000 where transport.delivered(to: "quick.example.com") < 4 {
+                try await Task.sleep(for: .milliseconds(5))
+            }
+            #expect(transport.delivered(to: "quick.example.com") == 4)
+            #expect(transport.delivered(to: "stuck.example.com") == 0)
+            gate.open()
+            running.cancel()
+            _ = try? await running.value
+        }
+    }
+}
+
+/// Answers 200 at once, except for one host, whose requests wait until the gate opens.
+final class GatedTransport: WebhookTransport {
+    let blockedHost: String
+    let gate: ReadinessGate
+    private let counts = Mutex<[String: Int]>([:])
+
+    init(blockedHost: String, gate: ReadinessGate) {
+        self.blockedHost = blockedHost
+        self.gate = gate
+    }
+
+    func post(url: String, headers: [(String, String)], body: [UInt8]) async throws -> Int {
+        let host = URL(string: url)?.host ?? ""
+        if host == blockedHost { await gate.wait() }
+        counts.withLock { $0[host, default: 0] += 1 }
+        return 200
+    }
+
+    func delivered(to host: String) -> Int { counts.withLock { $0[host] ?? 0 } }
 }
