@@ -22,10 +22,12 @@ public final class WebhookDeliverer: Service {
     let pollInterval: Duration
     /// Firms whose lane is running; they are not claimed for until it ends.
     let busy = Mutex<Set<Int64>>([])
+    /// Wakes the claiming loop when a lane ends.
+    let laneEnded = WorkSignal()
 
     public init(
         store: any Store, time: any TimeSource, transport: any WebhookTransport, ready: ReadinessGate? = nil, batchSize: Int = 100,
-        perEndpoint: Int = 4, pollInterval: Duration = .milliseconds(500), logger: Logger
+        perEndpoint: Int = 8, pollInterval: Duration = .milliseconds(500), logger: Logger
     ) {
         self.store = store
         self.time = time
@@ -57,9 +59,10 @@ public final class WebhookDeliverer: Service {
                     group.addTask {
                         await self.lane(deliveries)
                         self.busy.withLock { _ = $0.remove(firm) }
+                        self.laneEnded.signal()
                     }
                 }
-                if claimed.isEmpty { try? await Task.sleep(for: pollInterval) }
+                if claimed.isEmpty { await laneEnded.wait(upTo: pollInterval) }
             }
         }
     }

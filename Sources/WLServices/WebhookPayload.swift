@@ -4,7 +4,7 @@ public import WLStore
 
 /// The body of a webhook: the contract's fields (type, event, message_id, blast_id, reference, recipient, status,
 /// status_code, response, firm_id, timestamp in the firm's timezone) plus `event_id`, `sequence` and `occurred_at`
-/// (UTC). Keys are sorted, so the signed bytes are stable.
+/// (UTC, with milliseconds). Keys are sorted, so the signed bytes are stable.
 public struct WebhookPayload: Encodable, Sendable {
     let delivery: WebhookDelivery
 
@@ -39,7 +39,7 @@ public struct WebhookPayload: Encodable, Sendable {
         try container.encode(FirmTime.format(event.occurredAt, timezone: delivery.timezone), forKey: .timestamp)
         try container.encode(event.id, forKey: .eventID)
         try container.encode(event.sequence, forKey: .sequence)
-        try container.encode(FirmTime.format(event.occurredAt, timezone: "UTC"), forKey: .occurredAt)
+        try container.encode(FirmTime.preciseUTC(event.occurredAt), forKey: .occurredAt)
     }
 
     /// The exact bytes sent and signed.

@@ -16,7 +16,9 @@ import WLStore
 /// database, gives the sandbox firm plenty of credits, and measures over real HTTP:
 /// 1. accepted requests per second for `POST /sms` with one recipient (`--requests` at `--concurrency`);
 /// 2. milliseconds to accept one 10,000-recipient blast (median of `--blasts`);
-/// 3. messages per second through the dispatcher and the sandbox provider, for the last blast.
+/// 3. messages per second through the dispatcher and the sandbox provider, for the last blast;
+/// 4. webhook events per second delivered to a local receiver, and the time from each status change to its receipt
+///    (p50, p99).
 @main
 struct Benchmark: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "wlcomm-bench", abstract: "Measure SMS accept and dispatch speed.")
@@ -26,6 +28,7 @@ struct Benchmark: AsyncParsableCommand {
     @Option(help: "Requests in flight at once.") var concurrency = 32
     @Option(help: "Recipients per blast.") var blastSize = 10_000
     @Option(help: "Blasts to time (the median is printed).") var blasts = 3
+    @Option(help: "Recipients of the webhook phase (two events each).") var webhookRecipients = 2_000
 
     func run() async throws {
         var logger = Logger(label: "bench")
@@ -38,7 +41,7 @@ struct Benchmark: AsyncParsableCommand {
         let reader = ConfigReader(
             provider: InMemoryProvider(values: [
                 "database.url": .init(.string(url), isSecret: true), "port": .init(.int(port), isSecret: false), "seed.sandbox": true,
-                "log.level": "critical", "dispatch.pollMilliseconds": 20,
+                "log.level": "critical", "dispatch.pollMilliseconds": 20, "webhooks.allowPrivate": true,
             ]))
         let app = try await WLCommApp.buildApplication(reader: reader, logger: logger)
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(connectionPool: .init(idleTimeout: .seconds(30))))
@@ -56,6 +59,7 @@ struct Benchmark: AsyncParsableCommand {
             try await acceptSingles(client, base)
             try await waitForDispatch(location, logger: logger)
             try await acceptBlasts(client, base, location: location, logger: logger)
+            try await webhooks(client, base, location: location, logger: logger)
         }
     }
 
@@ -99,6 +103,35 @@ struct Benchmark: AsyncParsableCommand {
         timings.sort()
         print(String(format: "POST /sms, %d recipients: %.0f ms to accept (median of %d)", blastSize, timings[timings.count / 2], blasts))
         print(String(format: "dispatch through the sandbox provider: %.0f messages/s (last blast of %d)", dispatchRate, blastSize))
+    }
+
+    private func webhooks(_ client: HTTPClient, _ base: String, location: StoreLocation, logger: Logger) async throws {
+        let receiver = WebhookReceiver()
+        let receiverPort = try freePort()
+        let receiverApp = Application(router: receiver.router(), configuration: .init(address: .hostname("127.0.0.1", port: receiverPort)))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await receiverApp.run() }
+            defer { group.cancelAll() }
+            try await Task.sleep(for: .milliseconds(200))
+            try await StoreSession.with(location, logger: logger) { store in
+                try await FirmAdmin(store: store, time: SystemTimeSource(), allowPrivateWebhooks: true).setWebhook(
+                    firm: "sandbox", url: "http://127.0.0.1:\(receiverPort)/hooks", secret: "benchmark-secret")
+            }
+            let numbers = (0..<webhookRecipients).map { "\"2547\(String(format: "%08d", 40_000_000 + $0))\"" }.joined(separator: ",")
+            try await post(client, base + "/sms", #"{"message":"Benchmark webhooks","recipients":[\#(numbers)]}"#)
+            let expected = webhookRecipients * 2
+            for _ in 0..<60_000 where receiver.count < expected { try await Task.sleep(for: .milliseconds(10)) }
+            let latencies = receiver.latencies.withLock { $0 }.sorted()
+            let (first, last) = receiver.firstAndLast.withLock { $0 }
+            guard latencies.count >= expected, let first, let last else {
+                throw BenchmarkError("only \(latencies.count) of \(expected) webhooks arrived")
+            }
+            print(
+                String(
+                    format: "webhooks: %d events delivered at %.0f events/s; status change to receipt p50 %.0f ms, p99 %.0f ms", expected,
+                    Double(expected) / max(last.timeIntervalSince(first), 0.001), latencies[latencies.count / 2],
+                    latencies[latencies.count * 99 / 100]))
+        }
     }
 
     /// Waits until no SMS is pending or processing.

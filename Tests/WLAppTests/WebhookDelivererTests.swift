@@ -141,6 +141,34 @@ final class RecordingTransport: WebhookTransport {
         }
     }
 
+    @Test func aSlowReceiverStillGetsEachMessagesEventsInOrder() async throws {
+        let transport = SlowTransport()
+        let app = TestApp(time: ManualTime())
+        try await app.admin { admin, store in
+            let firm = try await SandboxSeeder(store: store, time: app.time).seed()
+            try await admin.setWebhook(firm: "sandbox", url: "https://hooks.example.com/wl", secret: nil)
+            let numbers = (0..<40).map { "07\(String(format: "%08d", 22_000_000 + $0))" }
+            _ = try await SMSService(store: store, time: app.time).send(SMSRequest(message: "Hi", recipients: numbers), firm: firm)
+            try await SMSDispatcher(
+                store: store, time: app.time, live: UnconfiguredSMSProvider(), sandbox: SandboxSMSProvider(), signal: WorkSignal(),
+                logger: Logger(label: "test")
+            ).runOnce()
+            let deliverer = WebhookDeliverer(
+                store: store, time: app.time, transport: transport, pollInterval: .milliseconds(5), logger: Logger(label: "test"))
+            let running = Task { try await deliverer.run() }
+            for _ in 0..<2_000 where transport.arrivals.withLock({ $0.count }) < 80 {
+                try await Task.sleep(for: .milliseconds(5))
+            }
+            running.cancel()
+            _ = try? await running.value
+            let arrivals = transport.arrivals.withLock { $0 }
+            #expect(arrivals.count == 80)
+            for (_, events) in Dictionary(grouping: arrivals, by: \.message) {
+                #expect(events.map(\.sequence) == [1, 2])
+            }
+        }
+    }
+
     @Test func aStuckEndpointDoesNotHoldUpAnotherFirm() async throws {
         let gate = ReadinessGate()
         let transport = GatedTransport(blockedHost: "stuck.example.com", gate: gate)
@@ -171,6 +199,18 @@ final class RecordingTransport: WebhookTransport {
             running.cancel()
             _ = try? await running.value
         }
+    }
+}
+
+/// Answers 200 after a random pause, recording the order events arrive in.
+final class SlowTransport: WebhookTransport {
+    let arrivals = Mutex<[(message: Int, sequence: Int)]>([])
+
+    func post(url: String, headers: [(String, String)], body: [UInt8]) async throws -> Int {
+        try await Task.sleep(for: .milliseconds(Int.random(in: 0...15)))
+        let json = (try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any]) ?? [:]
+        arrivals.withLock { $0.append((json["message_id"] as? Int ?? 0, json["sequence"] as? Int ?? 0)) }
+        return 200
     }
 }
 

@@ -64,4 +64,19 @@ import WLDomain
             }
         }
     }
+
+    @Test func aRedirectIsAFailureAndIsNotFollowed() async throws {
+        let receiver = LocalReceiver()
+        receiver.status.withLock { $0 = 302 }
+        try await receiver.run { url in
+            let app = TestApp(webhooksAllowPrivate: true)
+            try await app.test { client in
+                try await app.admin { admin, _ in try await admin.setWebhook(firm: "sandbox", url: url, secret: nil) }
+                let result = try await client.api(.post, "/webhooks/test")
+                #expect(result.json.data["succeeded"] as? Bool == false)
+                #expect(result.json.data["status_code"] as? Int == 302)
+                #expect(receiver.received.withLock { $0.count } == 1)
+            }
+        }
+    }
 }
