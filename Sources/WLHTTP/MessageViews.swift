@@ -135,26 +135,6 @@ struct QuoteView: Encodable, Sendable {
     }
 }
 
-/// A page of messages.
-struct MessageListView: Encodable, Sendable {
-    var messages: [MessageView]
-    var hasMore: Bool
-    var nextStartingAfter: Int64?
-
-    enum CodingKeys: String, CodingKey {
-        case messages
-        case hasMore = "has_more"
-        case nextStartingAfter = "next_starting_after"
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(messages, forKey: .messages)
-        try container.encode(hasMore, forKey: .hasMore)
-        try container.encode(nextStartingAfter, forKey: .nextStartingAfter)
-    }
-}
-
 /// What cancelling a blast did.
 struct BlastCancellationView: Encodable, Sendable {
     var blastID: String

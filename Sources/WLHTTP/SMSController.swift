@@ -39,15 +39,14 @@ public struct SMSController: Sendable {
         return SuccessEnvelope(data: MessageView(message: message, timezone: firm.timezone))
     }
 
-    @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> SuccessEnvelope<MessageListView> {
+    @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> SuccessEnvelope<PageView<MessageView>> {
         let firm = try context.firm()
         let query = try MessageQuery(request.queryDictionary, channel: .sms)
         let page = try await sms.list(firmID: firm.id, filter: query.filter, limit: query.limit + 1, startingAfter: query.startingAfter)
-        let shown = page.prefix(query.limit)
         return SuccessEnvelope(
-            data: MessageListView(
-                messages: shown.map { MessageView(message: $0, timezone: firm.timezone) }, hasMore: page.count > query.limit,
-                nextStartingAfter: page.count > query.limit ? shown.last?.id : nil))
+            data: PageView(
+                key: "messages", fetched: page.map { MessageView(message: $0, timezone: firm.timezone) }, limit: query.limit,
+                cursor: \.message.id))
     }
 
     @Sendable func cancel(_ request: Request, context: AppRequestContext) async throws -> SuccessEnvelope<MessageView> {

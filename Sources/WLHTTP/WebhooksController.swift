@@ -18,7 +18,7 @@ public struct WebhooksController: Sendable {
         group.post("webhooks/test", use: test)
     }
 
-    @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> SuccessEnvelope<DeliveryListView> {
+    @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> SuccessEnvelope<PageView<DeliveryView>> {
         let firm = try context.firm()
         let query = request.queryDictionary
         var errors: [String: [String]] = [:]
@@ -49,11 +49,9 @@ public struct WebhooksController: Sendable {
         }
         if !errors.isEmpty { throw DomainError(.validation, "The query is not valid.", fields: errors) }
         let page = try await webhooks.deliveries(firmID: firm.id, filter: filter, limit: limit + 1, startingAfter: startingAfter)
-        let shown = Array(page.prefix(limit))
         return SuccessEnvelope(
-            data: DeliveryListView(
-                deliveries: shown.map { DeliveryView(record: $0, timezone: firm.timezone) }, hasMore: page.count > limit,
-                nextStartingAfter: page.count > limit ? shown.last?.id : nil))
+            data: PageView(
+                key: "deliveries", fetched: page.map { DeliveryView(record: $0, timezone: firm.timezone) }, limit: limit, cursor: \.record.id))
     }
 
     @Sendable func redeliver(_ request: Request, context: AppRequestContext) async throws -> SuccessEnvelope<DeliveryView> {
@@ -121,26 +119,6 @@ struct DeliveryView: Encodable, Sendable {
                     attempt: $0.attempt, at: FirmTime.format($0.startedAt, timezone: timezone), statusCode: $0.statusCode,
                     latencyMS: $0.latencyMilliseconds, error: $0.error)
             }, forKey: .attempts)
-    }
-}
-
-/// A page of the delivery log.
-struct DeliveryListView: Encodable, Sendable {
-    var deliveries: [DeliveryView]
-    var hasMore: Bool
-    var nextStartingAfter: Int64?
-
-    enum CodingKeys: String, CodingKey {
-        case deliveries
-        case hasMore = "has_more"
-        case nextStartingAfter = "next_starting_after"
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(deliveries, forKey: .deliveries)
-        try container.encode(hasMore, forKey: .hasMore)
-        try container.encode(nextStartingAfter, forKey: .nextStartingAfter)
     }
 }
 
