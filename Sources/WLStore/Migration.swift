@@ -25,6 +25,16 @@ enum Migrator {
     @discardableResult
     static func migrate(_ database: any SQLDatabase, migrations: [Migration] = Migration.all) async throws -> [Int] {
         let dialect = database.dialect
+        // Up to date already (the usual case for every process after the first): a read, so a CLI command next to a
+        // busy server never queues for SQLite's writer just to learn that nothing is to be done.
+        if let recorded = try? await database.read({ try await $0.query("SELECT version, name FROM schema_migrations ORDER BY version") }),
+            recorded.count == migrations.count,
+            try zip(recorded, migrations).allSatisfy({ row, migration in
+                try row.int("version") == Int64(migration.version) && row.text("name") == migration.name
+            })
+        {
+            return []
+        }
         return try await database.transaction { connection in
             if dialect == .postgres {
                 try await connection.query("SELECT pg_advisory_xact_lock($1)", [.int(advisoryLockKey)])

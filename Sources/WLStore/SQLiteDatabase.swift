@@ -37,7 +37,8 @@ public final class SQLiteDatabase: SQLDatabase {
         readerThreads.start()
         let eventLoop = MultiThreadedEventLoopGroup.singleton.any()
         let writer = try await SQLiteConnection.open(storage: .file(path: path), threadPool: writerThreads, logger: logger, on: eventLoop)
-        for pragma in ["PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=5000"] {
+        // A second process (the CLI next to a running server) waits up to 30 s for the writer lock.
+        for pragma in ["PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=30000"] {
             _ = try await writer.query(pragma)
         }
         var readerConnections: [SQLiteConnection] = []
