@@ -3,33 +3,25 @@ import WLDomain
 import WLServices
 import WLStore
 
-/// A message as `GET /sms/{id}` shows it: the contract's fields, then our additions. Absent values are `null`.
+/// A message as `GET /sms/{id}` shows it: the contract's fields (``MessageFields``), then our additions. Absent
+/// values are `null`.
 struct MessageView: Encodable, Sendable {
     var message: Message
     var timezone: String
 
     enum CodingKeys: String, CodingKey {
-        case type, event, reference, recipient, status, response, segments, encoding, credits, network
-        case messageID = "message_id"
-        case blastID = "blast_id"
-        case statusCode = "status_code"
+        case segments, encoding, credits, network
         case createdAt = "created_at"
         case sentAt = "sent_at"
         case deliveredAt = "delivered_at"
     }
 
     func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
         let channel = message.channel
-        try container.encode(channel.rawValue, forKey: .type)
-        try container.encode(message.status.eventName(for: channel) ?? "communication.\(channel.rawValue).pending", forKey: .event)
-        try container.encode(message.id, forKey: .messageID)
-        try container.encode(message.blastID, forKey: .blastID)
-        try container.encode(message.reference, forKey: .reference)
-        try container.encode(message.recipient, forKey: .recipient)
-        try container.encode(message.status.rawValue, forKey: .status)
-        try container.encode(message.status.code, forKey: .statusCode)
-        try container.encode(message.response, forKey: .response)
+        try MessageFields.encode(
+            message, event: message.status.eventName(for: channel) ?? "communication.\(channel.rawValue).pending", status: message.status,
+            response: message.response, to: encoder)
+        var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(message.segments, forKey: .segments)
         try container.encode(message.encoding, forKey: .encoding)
         try container.encode(message.credits, forKey: .credits)

@@ -13,28 +13,16 @@ public struct WebhookPayload: Encodable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case type, event, reference, recipient, status, response, timestamp, sequence
-        case messageID = "message_id"
-        case blastID = "blast_id"
-        case statusCode = "status_code"
+        case timestamp, sequence
         case firmID = "firm_id"
         case eventID = "event_id"
         case occurredAt = "occurred_at"
     }
 
     public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
         let event = delivery.event
-        let message = delivery.message
-        try container.encode(message.channel.rawValue, forKey: .type)
-        try container.encode(event.event, forKey: .event)
-        try container.encode(message.id, forKey: .messageID)
-        try container.encode(message.blastID, forKey: .blastID)
-        try container.encode(message.reference, forKey: .reference)
-        try container.encode(message.recipient, forKey: .recipient)
-        try container.encode(event.status.rawValue, forKey: .status)
-        try container.encode(event.status.code, forKey: .statusCode)
-        try container.encode(event.response, forKey: .response)
+        try MessageFields.encode(delivery.message, event: event.event, status: event.status, response: event.response, to: encoder)
+        var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(delivery.firmID, forKey: .firmID)
         try container.encode(FirmTime.format(event.occurredAt, timezone: delivery.timezone), forKey: .timestamp)
         try container.encode(event.id, forKey: .eventID)
