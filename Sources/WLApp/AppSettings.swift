@@ -20,6 +20,8 @@ public import WLStore
 /// | `dispatch.baseBackoffSeconds` | `WLCOMM_DISPATCH_BASE_BACKOFF_SECONDS` | int | `5` |
 /// | `webhooks.allowPrivate` | `WLCOMM_WEBHOOKS_ALLOW_PRIVATE` | bool | `false` (SSRF guard on) |
 /// | `africastalking.*` | `WLCOMM_AFRICASTALKING_*` | see ``AfricasTalkingSettings`` | off |
+/// | `daraja.*` | `WLCOMM_DARAJA_*` | see ``DarajaSettings`` | off |
+/// | `payments.reconcileAfterSeconds` | `WLCOMM_PAYMENTS_RECONCILE_AFTER_SECONDS` | int | `60` |
 public struct AppSettings: Sendable {
     public var host: String
     public var port: Int
@@ -29,6 +31,10 @@ public struct AppSettings: Sendable {
     public var dispatcher: DispatcherSettings
     /// Live SMS through Africa's Talking; `nil` when not configured (live messages are then refused and refunded).
     public var africasTalking: AfricasTalkingSettings?
+    /// Live M-Pesa purchases through Daraja; `nil` when not configured (live purchases are then refused).
+    public var daraja: DarajaSettings?
+    /// How long after an STK push a pending payment is first queried.
+    public var reconcileAfter: Double
     /// Turns the webhook SSRF guard off (development and tests only).
     public var webhooksAllowPrivate: Bool
     /// The secret in the delivery-report URL; `nil`: no report endpoint.
@@ -50,6 +56,8 @@ public struct AppSettings: Sendable {
         dispatcher.baseBackoff = Double(reader.int(forKey: "dispatch.baseBackoffSeconds", default: Int(dispatcher.baseBackoff)))
         self.dispatcher = dispatcher
         self.africasTalking = AfricasTalkingSettings(reader: reader)
+        self.daraja = DarajaSettings(reader: reader)
+        self.reconcileAfter = Double(reader.int(forKey: "payments.reconcileAfterSeconds", default: 60))
         self.webhooksAllowPrivate = reader.bool(forKey: "webhooks.allowPrivate", default: false)
         self.africasTalkingCallbackToken = reader.string(forKey: "africastalking.callbackToken", isSecret: true).flatMap { $0.isEmpty ? nil : $0 }
     }

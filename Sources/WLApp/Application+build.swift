@@ -41,6 +41,12 @@ public enum WLCommApp {
         let dispatcher = SMSDispatcher(
             store: store, time: time, live: live, sandbox: SandboxSMSProvider(), signal: signal, ready: ready,
             settings: settings.dispatcher, logger: logger)
+        let paymentSignal = WorkSignal()
+        let payments = PaymentService(
+            store: store, time: time,
+            live: settings.daraja.map { DarajaGateway(settings: $0, client: .shared, time: time, logger: logger) } ?? UnconfiguredPaymentGateway(),
+            reconcileAfter: settings.reconcileAfter, signal: paymentSignal, logger: logger)
+        let reconciler = PaymentReconciler(payments: payments, signal: paymentSignal, ready: ready, logger: logger)
         let webhookTransport = HTTPWebhookTransport(allowPrivate: settings.webhooksAllowPrivate)
         let deliverer = WebhookDeliverer(store: store, time: time, transport: webhookTransport, ready: ready, logger: logger)
         var exposition: (@Sendable () -> String)? = nil
@@ -48,12 +54,12 @@ public enum WLCommApp {
         let router = APIRouter.build(
             APIDependencies(
                 store: store, accounts: accounts, sms: sms, webhooks: WebhookService(store: store, time: time, transport: webhookTransport),
-                callbacks: callbacks, metrics: exposition))
+                payments: payments, callbacks: callbacks, metrics: exposition))
         var app = Application(
             router: router,
             server: .http1(configuration: .init(idleTimeout: .seconds(60))),
             configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "wlcomm"),
-            services: [database, webhookTransport, dispatcher, deliverer],
+            services: [database, webhookTransport, dispatcher, deliverer, reconciler],
             logger: logger)
         let seed = settings.seedSandbox
         app.beforeServerStarts {

@@ -13,7 +13,7 @@ extension ConfigReader {
         flags: [AbsoluteConfigKey: ConfigValue], environment: [String: String], configFile: String?
     ) async throws -> ConfigReader {
         let secrets = SecretsSpecifier<String, String>.dynamic { key, _ in
-            key.hasSuffix("_URL") || key.hasSuffix("_SECRET") || key.hasSuffix("_PASSWORD") || key.hasSuffix("_KEY")
+            key.hasSuffix("_URL") || key.hasSuffix("_SECRET") || key.hasSuffix("_PASSWORD") || key.hasSuffix("_KEY") || key.hasSuffix("_PASSKEY")
         }
         let environmentProvider = EnvironmentVariablesProvider(environmentVariables: environment, secretsSpecifier: secrets)
             .prefixKeys(with: "wlcomm")

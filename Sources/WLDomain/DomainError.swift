@@ -14,6 +14,8 @@ public struct DomainError: Error, Hashable, Sendable {
         case insufficientCredits
         case payloadTooLarge
         case rateLimited
+        /// M-Pesa refused or could not take a payment request.
+        case paymentProviderUnavailable
     }
 
     public var code: Code

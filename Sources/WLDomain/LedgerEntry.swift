@@ -21,13 +21,19 @@ public struct LedgerEntry: Hashable, Codable, Sendable {
     public var amount: Credits
     /// The firm's balance right after this entry.
     public var balanceAfter: Credits
-    /// What caused it: a payment id, a message id, an admin's reason.
+    /// What caused it, in words: `message 12`, `payment 7`, an admin's reason.
     public var reference: String
+    /// The payment that bought these credits (purchases).
+    public var paymentID: Int64?
+    /// The message charged or refunded (debits and refunds).
+    public var messageID: Int64?
+    /// The M-Pesa receipt of a purchase, when M-Pesa gave one.
+    public var receipt: String?
     public var createdAt: Date
 
     public init(
         id: Int64, firmID: Int64, kind: LedgerKind, amount: Credits, balanceAfter: Credits, reference: String,
-        createdAt: Date
+        paymentID: Int64? = nil, messageID: Int64? = nil, receipt: String? = nil, createdAt: Date
     ) {
         self.id = id
         self.firmID = firmID
@@ -35,6 +41,9 @@ public struct LedgerEntry: Hashable, Codable, Sendable {
         self.amount = amount
         self.balanceAfter = balanceAfter
         self.reference = reference
+        self.paymentID = paymentID
+        self.messageID = messageID
+        self.receipt = receipt
         self.createdAt = createdAt
     }
 }

@@ -39,6 +39,7 @@ public enum ErrorMapping {
         case .duplicate, .conflict: .conflict
         case .payloadTooLarge: .contentTooLarge
         case .rateLimited: .tooManyRequests
+        case .paymentProviderUnavailable: .badGateway
         }
     }
 
@@ -55,6 +56,7 @@ public enum ErrorMapping {
         case .insufficientCredits: "insufficient_credits"
         case .payloadTooLarge: "payload_too_large"
         case .rateLimited: "rate_limited"
+        case .paymentProviderUnavailable: "mpesa_unavailable"
         }
     }
 

@@ -4,11 +4,6 @@ import WLStore
 
 /// Reads the list filters and cursor of `GET /sms` (and `GET /email`) from the query string.
 struct MessageQuery {
-    /// The largest page.
-    static let maximumLimit = 100
-    /// The page size when `limit` is not given.
-    static let defaultLimit = 20
-
     var filter: MessageFilter
     var limit: Int
     var startingAfter: Int64?
@@ -21,17 +16,9 @@ struct MessageQuery {
         filter = MessageFilter(
             channel: channel, blastID: text("blast_id").flatMap { $0.isEmpty ? nil : $0 },
             reference: text("reference").flatMap { $0.isEmpty ? nil : $0 })
-        limit = Self.defaultLimit
-        if let raw = text("limit") {
-            if let value = Int(raw), (1...Self.maximumLimit).contains(value) {
-                limit = value
-            } else {
-                errors["limit"] = ["A whole number from 1 to \(Self.maximumLimit)."]
-            }
-        }
-        if let raw = text("starting_after") {
-            if let value = Int64(raw) { startingAfter = value } else { errors["starting_after"] = ["A message id."] }
-        }
+        let page = PageQuery(query, errors: &errors)
+        limit = page.limit
+        startingAfter = page.startingAfter
         if let raw = text("status") {
             if let status = MessageStatus(rawValue: raw) ?? Int(raw).flatMap(MessageStatus.init(code:)) {
                 filter.status = status

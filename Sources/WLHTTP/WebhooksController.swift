@@ -30,7 +30,7 @@ public struct WebhooksController: Sendable {
             }
             return value
         }
-        var filter = WebhookDeliveryFilter(eventID: id("event_id"), messageID: id("message_id"))
+        var filter = WebhookDeliveryFilter(eventID: id("event_id"), messageID: id("message_id"), paymentID: id("payment_id"))
         if let raw = query["status"] {
             if let status = WebhookDeliveryStatus(rawValue: raw) {
                 filter.status = status
@@ -38,20 +38,13 @@ public struct WebhooksController: Sendable {
                 errors["status"] = ["One of pending, succeeded, failed."]
             }
         }
-        let startingAfter = id("starting_after")
-        var limit = MessageQuery.defaultLimit
-        if let raw = query["limit"] {
-            if let value = Int(raw), (1...MessageQuery.maximumLimit).contains(value) {
-                limit = value
-            } else {
-                errors["limit"] = ["A whole number from 1 to 100."]
-            }
-        }
+        let page = PageQuery(query, errors: &errors)
         if !errors.isEmpty { throw DomainError(.validation, "The query is not valid.", fields: errors) }
-        let page = try await webhooks.deliveries(firmID: firm.id, filter: filter, limit: limit + 1, startingAfter: startingAfter)
+        let deliveries = try await webhooks.deliveries(firmID: firm.id, filter: filter, limit: page.limit + 1, startingAfter: page.startingAfter)
         return SuccessEnvelope(
             data: PageView(
-                key: "deliveries", fetched: page.map { DeliveryView(record: $0, timezone: firm.timezone) }, limit: limit, cursor: \.record.id))
+                key: "deliveries", fetched: deliveries.map { DeliveryView(record: $0, timezone: firm.timezone) }, limit: page.limit,
+                cursor: \.record.id))
     }
 
     @Sendable func redeliver(_ request: Request, context: AppRequestContext) async throws -> SuccessEnvelope<DeliveryView> {
@@ -100,6 +93,7 @@ struct DeliveryView: Encodable, Sendable {
         case nextAttemptAt = "next_attempt_at"
         case createdAt = "created_at"
         case completedAt = "completed_at"
+        case paymentID = "payment_id"
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -107,6 +101,7 @@ struct DeliveryView: Encodable, Sendable {
         try container.encode(record.id, forKey: .id)
         try container.encode(record.eventID, forKey: .eventID)
         try container.encode(record.messageID, forKey: .messageID)
+        try container.encode(record.paymentID, forKey: .paymentID)
         try container.encode(record.event, forKey: .event)
         try container.encode(record.sequence, forKey: .sequence)
         try container.encode(record.status.rawValue, forKey: .status)

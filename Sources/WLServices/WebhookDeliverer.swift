@@ -101,7 +101,7 @@ public final class WebhookDeliverer: Service {
         do {
             let body = try WebhookPayload(delivery).bytes()
             let headers = WebhookHeaders.make(
-                eventID: "evt_\(delivery.event.id)", event: delivery.event.event, body: body, secret: delivery.secret,
+                eventID: delivery.subject.eventKey, event: delivery.subject.eventName, body: body, secret: delivery.secret,
                 previousSecret: delivery.previousSecret, attempt: attempt,
                 timestamp: Int64(time.now.timeIntervalSince1970))
             statusCode = try await transport.post(url: delivery.url, headers: headers, body: body)

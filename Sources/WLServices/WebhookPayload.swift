@@ -2,9 +2,10 @@ import Foundation
 import WLDomain
 public import WLStore
 
-/// The body of a webhook: the contract's fields (type, event, message_id, blast_id, reference, recipient, status,
-/// status_code, response, firm_id, timestamp in the firm's timezone) plus `event_id`, `sequence` and `occurred_at`
-/// (UTC, with milliseconds). Keys are sorted, so the signed bytes are stable.
+/// The body of a webhook. For a message event: the contract's fields (type, event, message_id, blast_id, reference,
+/// recipient, status, status_code, response, firm_id, timestamp in the firm's timezone); for a payment event: the
+/// payment's fields (see docs/payments.md). Both add `event_id`, `sequence` and `occurred_at` (UTC, with
+/// milliseconds). Keys are sorted, so the signed bytes are stable.
 public struct WebhookPayload: Encodable, Sendable {
     let delivery: WebhookDelivery
 
@@ -20,14 +21,23 @@ public struct WebhookPayload: Encodable, Sendable {
     }
 
     public func encode(to encoder: any Encoder) throws {
-        let event = delivery.event
-        try MessageFields.encode(delivery.message, event: event.event, status: event.status, response: event.response, to: encoder)
+        let id: Int64
+        let sequence: Int
+        let occurredAt: Date
+        switch delivery.subject {
+        case .message(let event, let message):
+            try MessageFields.encode(message, event: event.event, status: event.status, response: event.response, to: encoder)
+            (id, sequence, occurredAt) = (event.id, event.sequence, event.occurredAt)
+        case .payment(let event, let payment):
+            try PaymentFields.encode(payment, event: event.event, status: event.status, to: encoder)
+            (id, sequence, occurredAt) = (event.id, event.sequence, event.occurredAt)
+        }
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(delivery.firmID, forKey: .firmID)
-        try container.encode(FirmTime.format(event.occurredAt, timezone: delivery.timezone), forKey: .timestamp)
-        try container.encode(event.id, forKey: .eventID)
-        try container.encode(event.sequence, forKey: .sequence)
-        try container.encode(FirmTime.preciseUTC(event.occurredAt), forKey: .occurredAt)
+        try container.encode(FirmTime.format(occurredAt, timezone: delivery.timezone), forKey: .timestamp)
+        try container.encode(id, forKey: .eventID)
+        try container.encode(sequence, forKey: .sequence)
+        try container.encode(FirmTime.preciseUTC(occurredAt), forKey: .occurredAt)
     }
 
     /// The exact bytes sent and signed.

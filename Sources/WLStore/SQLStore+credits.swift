@@ -2,7 +2,7 @@ public import Foundation
 public import WLDomain
 
 extension SQLStore {
-    static let ledgerColumns = "id, firm_id, kind, amount, balance_after, reference, created_at"
+    static let ledgerColumns = "id, firm_id, kind, amount, balance_after, reference, payment_id, message_id, receipt, created_at"
 
     public func applyCredits(
         firmID: Int64, amount: Credits, kind: LedgerKind, reference: String, now: Date
@@ -17,7 +17,8 @@ extension SQLStore {
 
     /// Moves credits inside a transaction the caller already holds, so a debit can commit with what caused it.
     static func applyCredits(
-        on connection: any SQLConnection, firmID: Int64, amount: Credits, kind: LedgerKind, reference: String, now: Date
+        on connection: any SQLConnection, firmID: Int64, amount: Credits, kind: LedgerKind, reference: String, paymentID: Int64? = nil,
+        messageID: Int64? = nil, receipt: String? = nil, now: Date
     ) async throws -> LedgerEntry {
         let updated = try await connection.query(
             "UPDATE firms SET sms_credits = sms_credits + $2 WHERE id = $1 AND sms_credits + $2 >= 0 RETURNING sms_credits",
@@ -29,10 +30,13 @@ extension SQLStore {
         }
         let rows = try await connection.query(
             """
-            INSERT INTO credit_ledger (firm_id, kind, amount, balance_after, reference, created_at)
-            VALUES ($1, $2, $3, $4, $5, $6) RETURNING \(ledgerColumns)
+            INSERT INTO credit_ledger (firm_id, kind, amount, balance_after, reference, payment_id, message_id, receipt, created_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING \(ledgerColumns)
             """,
-            [.int(firmID), .text(kind.rawValue), .int(amount.units), .int(balance), .text(reference), .time(now)])
+            [
+                .int(firmID), .text(kind.rawValue), .int(amount.units), .int(balance), .text(reference), .int(paymentID), .int(messageID),
+                .text(receipt), .time(now),
+            ])
         return try entry(from: rows[0])
     }
 
@@ -60,6 +64,7 @@ extension SQLStore {
         LedgerEntry(
             id: try row.int("id"), firmID: try row.int("firm_id"), kind: try row.value("kind", as: LedgerKind.self),
             amount: Credits(units: try row.int("amount")), balanceAfter: Credits(units: try row.int("balance_after")),
-            reference: try row.text("reference"), createdAt: try row.time("created_at"))
+            reference: try row.text("reference"), paymentID: try row.optionalInt("payment_id"), messageID: try row.optionalInt("message_id"),
+            receipt: try row.optionalText("receipt"), createdAt: try row.time("created_at"))
     }
 }

@@ -16,13 +16,13 @@ extension SQLStore {
             }
             if let value = filter.eventID { add("d.event_id = ?", .int(value)) }
             if let value = filter.messageID { add("d.message_id = ?", .int(value)) }
+            if let value = filter.paymentID { add("d.payment_id = ?", .int(value)) }
             if let value = filter.status { add("d.status = ?", .text(value.rawValue)) }
             if let value = startingAfter { add("d.id < ?", .int(value)) }
             binds.append(.int(Int64(limit)))
             let rows = try await connection.query(
                 """
-                SELECT d.id, d.event_id, d.message_id, d.sequence, d.status, d.next_attempt_at, d.created_at, d.completed_at, e.event
-                FROM webhook_deliveries d JOIN message_events e ON e.id = d.event_id
+                SELECT \(Self.deliveryColumns) FROM \(Self.deliveryJoin)
                 WHERE \(conditions.joined(separator: " AND ")) ORDER BY d.id DESC LIMIT $\(binds.count)
                 """, binds)
             return try await Self.deliveryRecords(rows, on: connection)
@@ -53,12 +53,20 @@ extension SQLStore {
                 """, [.int(deliveryID), .time(now)])
             let rows = try await connection.query(
                 """
-                SELECT d.id, d.event_id, d.message_id, d.sequence, d.status, d.next_attempt_at, d.created_at, d.completed_at, e.event
-                FROM webhook_deliveries d JOIN message_events e ON e.id = d.event_id WHERE d.id = $1
+                SELECT \(Self.deliveryColumns) FROM \(Self.deliveryJoin) WHERE d.id = $1
                 """, [.int(deliveryID)])
             return try await Self.deliveryRecords(rows, on: connection)[0]
         }
     }
+
+    /// A delivery with its event's id and name, whichever kind of event it carries.
+    static let deliveryColumns = """
+        d.id, COALESCE(d.event_id, d.payment_event_id) AS event_id, d.message_id, d.payment_id, d.sequence, d.status, d.next_attempt_at, \
+        d.created_at, d.completed_at, COALESCE(e.event, p.event) AS event
+        """
+    static let deliveryJoin = """
+        webhook_deliveries d LEFT JOIN message_events e ON e.id = d.event_id LEFT JOIN payment_events p ON p.id = d.payment_event_id
+        """
 
     /// Delivery records with their attempts, in the order of `rows`.
     static func deliveryRecords(_ rows: [SQLRow], on connection: any SQLConnection) async throws -> [WebhookDeliveryRecord] {
@@ -81,7 +89,8 @@ extension SQLStore {
         return try rows.map { row in
             let status = try row.value("status", as: WebhookDeliveryStatus.self)
             return WebhookDeliveryRecord(
-                id: try row.int("id"), eventID: try row.int("event_id"), messageID: try row.int("message_id"), event: try row.text("event"),
+                id: try row.int("id"), eventID: try row.int("event_id"), messageID: try row.optionalInt("message_id"),
+                paymentID: try row.optionalInt("payment_id"), event: try row.text("event"),
                 sequence: Int(try row.int("sequence")), status: status,
                 nextAttemptAt: status == .pending ? try row.time("next_attempt_at") : nil, createdAt: try row.time("created_at"),
                 completedAt: try row.optionalTime("completed_at"), attempts: attempts[try row.int("id")] ?? [])

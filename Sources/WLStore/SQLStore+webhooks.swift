@@ -17,6 +17,8 @@ extension SQLStore {
             d.status = 'pending' AND d.next_attempt_at <= $1 AND (d.lease_until IS NULL OR d.lease_until <= $1)
             AND NOT EXISTS (
                 SELECT 1 FROM webhook_deliveries e WHERE e.message_id = d.message_id AND e.status = 'pending' AND e.sequence < d.sequence)
+            AND NOT EXISTS (
+                SELECT 1 FROM webhook_deliveries e WHERE e.payment_id = d.payment_id AND e.status = 'pending' AND e.sequence < d.sequence)
             AND d.firm_id IN (SELECT id FROM firms WHERE webhook_url IS NOT NULL AND webhook_disabled_at IS NULL)\(excluded)
             """
         let anyDue = try await database.read { connection in
@@ -28,29 +30,45 @@ extension SQLStore {
                 """
                 UPDATE webhook_deliveries SET lease_owner = $2, lease_until = $3
                 WHERE id IN (SELECT d.id FROM webhook_deliveries d WHERE \(due) ORDER BY d.next_attempt_at, d.id LIMIT $4\(skipLocked))
-                RETURNING id, firm_id, event_id, message_id, attempts
+                RETURNING id, firm_id, event_id, message_id, payment_event_id, payment_id, attempts
                 """, [.time(now), .text(owner), .time(now.addingTimeInterval(lease)), .int(Int64(limit))])
             guard !claimed.isEmpty else { return [] }
             let events = try await Self.byID(
                 connection, "SELECT id, firm_id, message_id, sequence, event, status, response, occurred_at FROM message_events",
-                ids: try claimed.map { try $0.int("event_id") }, Self.event)
+                ids: try claimed.compactMap { try $0.optionalInt("event_id") }, Self.event)
             let messages = try await Self.byID(
-                connection, "SELECT \(MessageRow.columns) FROM messages", ids: try claimed.map { try $0.int("message_id") }
+                connection, "SELECT \(MessageRow.columns) FROM messages", ids: try claimed.compactMap { try $0.optionalInt("message_id") }
             ) { try MessageRow(row: $0).message }
+            let paymentEvents = try await Self.byID(
+                connection, "SELECT \(Self.paymentEventColumns) FROM payment_events",
+                ids: try claimed.compactMap { try $0.optionalInt("payment_event_id") }, Self.paymentEvent)
+            let payments = try await Self.byID(
+                connection, "SELECT \(Self.paymentColumns) FROM payments", ids: try claimed.compactMap { try $0.optionalInt("payment_id") },
+                Self.payment)
             let firms = try await Self.byID(
                 connection, "SELECT id, webhook_url, webhook_secret, webhook_previous_secret, webhook_previous_secret_until, timezone FROM firms",
                 ids: try claimed.map { try $0.int("firm_id") }
             ) { $0 }
             return try claimed.compactMap { row in
-                guard let event = events[try row.int("event_id")], let message = messages[try row.int("message_id")],
-                    let firm = firms[try row.int("firm_id")], let url = try firm.optionalText("webhook_url")
-                else { return nil }
+                let subject: WebhookSubject
+                if let event = try row.optionalInt("event_id").flatMap({ events[$0] }),
+                    let message = try row.optionalInt("message_id").flatMap({ messages[$0] })
+                {
+                    subject = .message(event, message)
+                } else if let event = try row.optionalInt("payment_event_id").flatMap({ paymentEvents[$0] }),
+                    let payment = try row.optionalInt("payment_id").flatMap({ payments[$0] })
+                {
+                    subject = .payment(event, payment)
+                } else {
+                    return nil
+                }
+                guard let firm = firms[try row.int("firm_id")], let url = try firm.optionalText("webhook_url") else { return nil }
                 return WebhookDelivery(
                     id: try row.int("id"), firmID: try row.int("firm_id"), attempts: Int(try row.int("attempts")), url: url,
                     secret: try firm.optionalText("webhook_secret"),
                     previousSecret: try firm.optionalTime("webhook_previous_secret_until").map { $0 > now } == true
                         ? try firm.optionalText("webhook_previous_secret") : nil,
-                    timezone: try firm.text("timezone"), event: event, message: message)
+                    timezone: try firm.text("timezone"), subject: subject)
             }.sorted { $0.id < $1.id }
         }
     }

@@ -21,8 +21,12 @@ public enum WebhookDeliveryStatus: String, Codable, Sendable, CaseIterable {
 /// A webhook delivery with its attempts, for the delivery log.
 public struct WebhookDeliveryRecord: Hashable, Sendable {
     public var id: Int64
+    /// The message event's id, or the payment event's.
     public var eventID: Int64
-    public var messageID: Int64
+    /// The message it is about; `nil` for a payment event.
+    public var messageID: Int64?
+    /// The payment it is about; `nil` for a message event.
+    public var paymentID: Int64?
     public var event: String
     public var sequence: Int
     public var status: WebhookDeliveryStatus
@@ -34,13 +38,16 @@ public struct WebhookDeliveryRecord: Hashable, Sendable {
 
 /// Which deliveries the log returns; `nil` fields do not filter.
 public struct WebhookDeliveryFilter: Hashable, Sendable {
+    /// A message event's id.
     public var eventID: Int64?
     public var messageID: Int64?
+    public var paymentID: Int64?
     public var status: WebhookDeliveryStatus?
 
-    public init(eventID: Int64? = nil, messageID: Int64? = nil, status: WebhookDeliveryStatus? = nil) {
+    public init(eventID: Int64? = nil, messageID: Int64? = nil, paymentID: Int64? = nil, status: WebhookDeliveryStatus? = nil) {
         self.eventID = eventID
         self.messageID = messageID
+        self.paymentID = paymentID
         self.status = status
     }
 }

@@ -14,8 +14,38 @@ public struct WebhookDelivery: Sendable {
     public var previousSecret: String?
     /// The firm's timezone, for the payload's `timestamp`.
     public var timezone: String
-    public var event: MessageEvent
-    public var message: Message
+    /// What happened, and to what.
+    public var subject: WebhookSubject
+}
+
+/// The event a webhook delivery carries, with the message or payment it is about (as it is now).
+public enum WebhookSubject: Sendable {
+    case message(MessageEvent, Message)
+    case payment(PaymentEvent, Payment)
+
+    /// The event's name, `communication.sms.delivered`.
+    public var eventName: String {
+        switch self {
+        case .message(let event, _): event.event
+        case .payment(let event, _): event.event
+        }
+    }
+
+    /// The event's place among its message's (or payment's) events, from 1.
+    public var sequence: Int {
+        switch self {
+        case .message(let event, _): event.sequence
+        case .payment(let event, _): event.sequence
+        }
+    }
+
+    /// An id unique across both kinds of event: `evt_12` for a message event, `evt_pay_3` for a payment event.
+    public var eventKey: String {
+        switch self {
+        case .message(let event, _): "evt_\(event.id)"
+        case .payment(let event, _): "evt_pay_\(event.id)"
+        }
+    }
 }
 
 /// What one delivery attempt decided.
@@ -40,8 +70,8 @@ extension WebhookStore {
 public protocol WebhookStore: Sendable {
     /// ``claimWebhookDeliveries(limit:owner:lease:now:excludingFirms:)`` for every firm.
     func claimWebhookDeliveries(limit: Int, owner: String, lease: TimeInterval, now: Date) async throws -> [WebhookDelivery]
-    /// Leases up to `limit` due deliveries. A delivery is due only when no earlier event of the same message is
-    /// still pending, so one message's events reach the receiver in sequence order.
+    /// Leases up to `limit` due deliveries. A delivery is due only when no earlier event of the same message (or
+    /// payment) is still pending, so one message's events reach the receiver in sequence order.
     /// Firms in `excludingFirms` (those a deliverer is busy with) are skipped.
     func claimWebhookDeliveries(
         limit: Int, owner: String, lease: TimeInterval, now: Date, excludingFirms: Set<Int64>

@@ -76,7 +76,8 @@ struct WebhookCommand: AsyncParsableCommand {
     struct Delivery: Encodable {
         var id: Int64
         var eventId: Int64
-        var messageId: Int64
+        var messageId: Int64?
+        var paymentId: Int64?
         var event: String
         var status: String
         var attempts: Int
@@ -107,12 +108,12 @@ struct WebhookCommand: AsyncParsableCommand {
                 }
                 let rows = records.map {
                     Delivery(
-                        id: $0.id, eventId: $0.eventID, messageId: $0.messageID, event: $0.event, status: $0.status.rawValue,
+                        id: $0.id, eventId: $0.eventID, messageId: $0.messageID, paymentId: $0.paymentID, event: $0.event, status: $0.status.rawValue,
                         attempts: $0.attempts.count, lastStatusCode: $0.attempts.last?.statusCode, lastError: $0.attempts.last?.error)
                 }
                 try options.output(rows) { rows in
                     rows.map {
-                        "\($0.id)\tmessage \($0.messageId)\t\($0.event)\t\($0.status)\t\($0.attempts) attempts\t\($0.lastStatusCode.map(String.init) ?? $0.lastError ?? "")"
+                        "\($0.id)\t\($0.messageId.map { "message \($0)" } ?? $0.paymentId.map { "payment \($0)" } ?? "")\t\($0.event)\t\($0.status)\t\($0.attempts) attempts\t\($0.lastStatusCode.map(String.init) ?? $0.lastError ?? "")"
                     }
                     .joined(separator: "\n")
                 }

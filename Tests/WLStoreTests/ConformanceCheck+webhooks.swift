@@ -18,7 +18,7 @@ extension ConformanceCheck {
                     messageID: message.id, leaseOwner: "w", now: checkTime)
             }
             let first = try await store.claimWebhookDeliveries(limit: 10, owner: "d", lease: 60, now: checkTime)
-            #expect(first.map(\.event.event) == ["communication.sms.processing"])
+            #expect(first.map(\.subject.eventName) == ["communication.sms.processing"])
             #expect(first.first?.firmID == firm.id)
             #expect(first.first?.secret == "s")
             #expect(try await store.claimWebhookDeliveries(limit: 10, owner: "d2", lease: 60, now: checkTime).isEmpty)
@@ -26,8 +26,8 @@ extension ConformanceCheck {
             try await store.recordWebhookAttempt(
                 deliveryID: delivery.id, leaseOwner: "d", statusCode: 200, error: nil, latencyMilliseconds: 12, outcome: .succeeded, now: checkTime)
             let second = try await store.claimWebhookDeliveries(limit: 10, owner: "d", lease: 60, now: checkTime)
-            #expect(second.map(\.event.event) == ["communication.sms.delivered"])
-            #expect(second.map(\.event.sequence) == [2])
+            #expect(second.map(\.subject.eventName) == ["communication.sms.delivered"])
+            #expect(second.map(\.subject.sequence) == [2])
         },
         ConformanceCheck("a retry waits for its time and 410 disables the endpoint until it is set again") { store in
             let firm = try await firmWithCredits(store, credits: 5)

@@ -1,0 +1,117 @@
+public import AsyncHTTPClient
+public import Foundation
+public import Logging
+import NIOCore
+public import WLDomain
+public import WLServices
+
+/// M-Pesa Express through Safaricom Daraja: an OAuth token (cached), the STK push and the STK status query, with
+/// JSON bodies, Password = base64(shortcode + passkey + timestamp) and one Nairobi-time timestamp for both fields.
+///
+/// A push is sent at most once per payment: only a 5xx answer carrying Daraja's error envelope (nothing was created)
+/// or a connection that never opened is tried again; a timeout after the request went out is ``PushError/unconfirmed(_:)``.
+public struct DarajaGateway: PaymentGateway {
+    let settings: DarajaSettings
+    let client: HTTPClient
+    let time: any TimeSource
+    let tokens: DarajaTokenCache
+    let logger: Logger
+
+    public init(settings: DarajaSettings, client: HTTPClient, time: any TimeSource, logger: Logger) {
+        self.settings = settings
+        self.client = client
+        self.time = time
+        self.tokens = DarajaTokenCache(settings: settings, client: client, time: time)
+        self.logger = logger
+    }
+
+    public func requestPush(_ request: PushRequest) async throws -> PushAccepted {
+        var attempt = 0
+        while true {
+            let stamp = DarajaPassword.timestamp(time.now)
+            let body: [String: String] = [
+                "BusinessShortCode": settings.shortcode, "Password": DarajaPassword.make(settings.shortcode, settings.passkey, stamp),
+                "Timestamp": stamp, "TransactionType": settings.transactionType, "Amount": String(request.amount.cents / 100),
+                "PartyA": request.phone, "PartyB": settings.partyB, "PhoneNumber": request.phone,
+                "CallBackURL": settings.callbackBaseURL + request.callbackPath, "AccountReference": "WL\(request.paymentID)",
+                "TransactionDesc": "SMS credits",
+            ]
+            let answer: DarajaAnswer
+            do {
+                answer = try await post("/mpesa/stkpush/v1/processrequest", body)
+            } catch let error as DarajaCallError {
+                switch error {
+                case .notConnected(let reason) where attempt < settings.retryDelays.count:
+                    try await Task.sleep(for: settings.retryDelays[attempt])
+                    attempt += 1
+                    logger.info("Daraja unreachable; trying the push again", metadata: ["reason": "\(reason)"])
+                    continue
+                case .notConnected(let reason): throw PushError.refused("Daraja unreachable: \(reason)")
+                case .noAnswer(let reason): throw PushError.unconfirmed(reason)
+                }
+            }
+            if answer.status == 200, answer.text("ResponseCode") == "0", let checkout = answer.text("CheckoutRequestID") {
+                return PushAccepted(checkoutRequestID: checkout, merchantRequestID: answer.text("MerchantRequestID"))
+            }
+            let reason = answer.describe()
+            // 500.001.1001 covers wrong credentials, an unknown merchant and a subscriber already in a transaction:
+            // none of them gets better by asking again at once.
+            if answer.status >= 500, answer.text("errorCode") != "500.001.1001", attempt < settings.retryDelays.count {
+                logger.info("Daraja busy; trying the push again", metadata: ["reason": "\(reason)"])
+                try await Task.sleep(for: settings.retryDelays[attempt])
+                attempt += 1
+                continue
+            }
+            throw PushError.refused(reason)
+        }
+    }
+
+    public func queryPush(_ payment: Payment) async throws -> PushStatus {
+        guard let checkout = payment.checkoutRequestID else { throw PushError.refused("no checkout request id") }
+        let stamp = DarajaPassword.timestamp(time.now)
+        let answer = try await post(
+            "/mpesa/stkpushquery/v1/query",
+            [
+                "BusinessShortCode": settings.shortcode, "Password": DarajaPassword.make(settings.shortcode, settings.passkey, stamp),
+                "Timestamp": stamp, "CheckoutRequestID": checkout,
+            ])
+        if answer.status == 200, let code = answer.text("ResultCode").flatMap({ Int($0) }) {
+            return .completed(
+                code == 0 ? .paid(receipt: nil, amount: nil, paidAt: nil) : .declined(resultCode: code, description: answer.text("ResultDesc") ?? ""))
+        }
+        // Daraja answers "still processing" as an HTTP 500 error, sharing its code with real failures.
+        if answer.text("errorCode") == "500.001.1001", answer.text("errorMessage")?.lowercased().contains("being processed") == true {
+            return .pending
+        }
+        throw PushError.refused(answer.describe())
+    }
+
+    /// POSTs `body` as JSON with a bearer token; a rejected token is replaced and the call made once more.
+    private func post(_ path: String, _ body: [String: String]) async throws -> DarajaAnswer {
+        var answer = try await DarajaAnswer.fetch(
+            client: client, url: settings.baseURL + path, body: body, token: try await tokens.token(), timeout: settings.timeout)
+        if answer.isTokenRejected {
+            await tokens.invalidate()
+            answer = try await DarajaAnswer.fetch(
+                client: client, url: settings.baseURL + path, body: body, token: try await tokens.token(), timeout: settings.timeout)
+        }
+        return answer
+    }
+}
+
+/// The STK Password and its timestamp.
+public enum DarajaPassword {
+    /// `date` as `YYYYMMDDHHmmss` in Nairobi time.
+    public static func timestamp(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "Africa/Nairobi")
+        formatter.dateFormat = "yyyyMMddHHmmss"
+        return formatter.string(from: date)
+    }
+
+    /// base64(shortcode + passkey + timestamp).
+    public static func make(_ shortcode: String, _ passkey: String, _ timestamp: String) -> String {
+        Data((shortcode + passkey + timestamp).utf8).base64EncodedString()
+    }
+}

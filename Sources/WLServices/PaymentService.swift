@@ -1,0 +1,129 @@
+public import Foundation
+public import Logging
+public import WLDomain
+public import WLStore
+
+/// A payment and the firm's balance now, as `GET /sms-credits/purchase/{id}` shows them.
+public struct PaymentView: Sendable {
+    public var payment: Payment
+    public var firmCredits: Credits
+    public var timezone: String
+}
+
+/// Buying SMS credits with M-Pesa: starts STK pushes, takes M-Pesa's callbacks, and settles payments exactly once.
+public struct PaymentService: Sendable {
+    /// How long after the push the first status query is made (and between queries while M-Pesa is processing).
+    public var reconcileAfter: TimeInterval
+    /// When the sandbox's simulated callback arrives after the purchase.
+    public static let sandboxCallbackDelay: TimeInterval = 0.5
+    /// A payment still pending this long after its push is failed as expired.
+    public static let expiry: TimeInterval = 86_400
+
+    let store: any Store
+    let time: any TimeSource
+    let live: any PaymentGateway
+    let sandbox: any PaymentGateway
+    let signal: WorkSignal?
+    let logger: Logger
+
+    public init(
+        store: any Store, time: any TimeSource, live: any PaymentGateway, sandbox: any PaymentGateway = SandboxPaymentGateway(),
+        reconcileAfter: TimeInterval = 60, signal: WorkSignal? = nil, logger: Logger
+    ) {
+        self.store = store
+        self.time = time
+        self.live = live
+        self.sandbox = sandbox
+        self.reconcileAfter = reconcileAfter
+        self.signal = signal
+        self.logger = logger
+    }
+
+    /// The gateway for a firm or payment of `mode`.
+    func gateway(for mode: FirmMode) -> any PaymentGateway { mode == .sandbox ? sandbox : live }
+
+    /// Records the purchase and starts its STK push.
+    /// - Throws: `.validation`; `.paymentProviderUnavailable` when M-Pesa refused the push (the payment is then failed).
+    public func purchase(_ request: PurchaseRequest, firm: Firm) async throws -> PaymentView {
+        let valid = try request.validated()
+        let now = time.now
+        let token = CallbackToken()
+        var sandboxCallbackAt: Date?
+        if firm.mode == .sandbox {
+            let preview = SandboxPayer.behaviour(phone: valid.phone.e164Digits, amount: valid.amount, receipt: "", at: now)
+            if preview.callbacks > 0 { sandboxCallbackAt = now.addingTimeInterval(Self.sandboxCallbackDelay) }
+        }
+        var payment = try await store.createPayment(
+            NewPayment(
+                firmID: firm.id, phone: valid.phone, amount: valid.amount, smsRate: firm.smsRate, mode: firm.mode, callbackTokenHash: token.hash,
+                reconcileAt: now.addingTimeInterval(reconcileAfter), sandboxCallbackAt: sandboxCallbackAt),
+            now: now)
+        let push = PushRequest(
+            paymentID: payment.id, phone: payment.phone, amount: payment.amount, callbackPath: "/callbacks/mpesa/stk/\(payment.id)/\(token.value)")
+        do {
+            let accepted = try await gateway(for: firm.mode).requestPush(push)
+            try await store.recordCheckout(
+                paymentID: payment.id, checkoutRequestID: accepted.checkoutRequestID, merchantRequestID: accepted.merchantRequestID, now: time.now)
+            payment.checkoutRequestID = accepted.checkoutRequestID
+            payment.merchantRequestID = accepted.merchantRequestID
+        } catch PushError.refused(let reason) {
+            logger.warning("STK push refused", metadata: ["payment_id": "\(payment.id)", "reason": "\(reason)"])
+            _ = try await store.settlePayment(id: payment.id, outcome: .pushFailed(reason: reason), now: time.now)
+            throw DomainError(
+                .paymentProviderUnavailable, "M-Pesa could not start the payment (\(reason)); payment \(payment.id) is marked failed. Try again.")
+        } catch PushError.unconfirmed(let reason) {
+            // The prompt may be on the phone: the payment stays pending; reconciliation fails it later, as nothing can be asked.
+            logger.warning("STK push unconfirmed", metadata: ["payment_id": "\(payment.id)", "reason": "\(reason)"])
+        }
+        signal?.signal()
+        return PaymentView(payment: payment, firmCredits: try await balance(firmID: firm.id), timezone: firm.timezone)
+    }
+
+    /// One of the firm's payments.
+    /// - Throws: `.notFound` for an unknown id or another firm's.
+    public func payment(id: Int64, firm: Firm) async throws -> PaymentView {
+        guard let payment = try await store.payment(firmID: firm.id, id: id) else { throw DomainError(.notFound, "No payment \(id).") }
+        return PaymentView(payment: payment, firmCredits: try await balance(firmID: firm.id), timezone: firm.timezone)
+    }
+
+    /// Takes Daraja's callback for a payment, once its token matches.
+    /// - Throws: `.notFound` for an unknown payment or a wrong token (the same answer for both); `.validation` for a
+    ///   body that is not an STK callback.
+    public func callback(paymentID: Int64, token: String, body: Data) async throws {
+        guard let found = try await store.paymentForCallback(id: paymentID),
+            ConstantTime.equal(CallbackToken.hash(token), found.callbackTokenHash)
+        else { throw DomainError(.notFound, "Not Found") }
+        let callback: MpesaCallback
+        do {
+            callback = try JSONDecoder().decode(MpesaCallback.self, from: body)
+        } catch {
+            logger.warning("unreadable M-Pesa callback", metadata: ["payment_id": "\(paymentID)"])
+            throw DomainError(.validation, "Not an STK callback.")
+        }
+        if let expected = found.payment.checkoutRequestID, expected != callback.checkoutRequestID {
+            logger.warning("M-Pesa callback for another checkout request", metadata: ["payment_id": "\(paymentID)"])
+            return
+        }
+        try await settle(found.payment, callback.outcome)
+    }
+
+    /// Applies an outcome once; logs what it did.
+    func settle(_ payment: Payment, _ outcome: PaymentOutcome) async throws {
+        let after = try await store.settlePayment(id: payment.id, outcome: outcome, now: time.now)
+        if after.status != payment.status {
+            logger.info(
+                "payment settled",
+                metadata: ["payment_id": "\(after.id)", "status": "\(after.status.rawValue)", "failure": "\(after.failure?.rawValue ?? "-")"])
+        }
+    }
+
+    /// The firm's credit ledger, newest first.
+    public func transactions(firmID: Int64, limit: Int, startingAfter: Int64?) async throws -> [LedgerEntry] {
+        try await store.ledger(firmID: firmID, limit: limit, startingAfter: startingAfter)
+    }
+
+    private func balance(firmID: Int64) async throws -> Credits {
+        guard let firm = try await store.firm(id: firmID) else { throw DomainError(.notFound, "Firm not found.") }
+        return firm.smsCredits
+    }
+}

@@ -1,0 +1,204 @@
+public import Foundation
+public import WLDomain
+
+extension SQLStore {
+    static let paymentColumns = """
+        id, firm_id, phone, amount, sms_rate, estimated_credits, status, failure_code, result_code, result_description, \
+        checkout_request_id, merchant_request_id, receipt, paid_amount, paid_at, credits_applied, mode, event_sequence, created_at, updated_at
+        """
+
+    public func createPayment(_ payment: NewPayment, now: Date) async throws -> Payment {
+        try await write { connection in
+            let rows = try await connection.query(
+                """
+                INSERT INTO payments (firm_id, phone, amount, sms_rate, estimated_credits, status, mode, callback_token_hash, reconcile_at,
+                    sandbox_callback_at, created_at, updated_at)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING \(Self.paymentColumns)
+                """,
+                [
+                    .int(payment.firmID), .text(payment.phone.e164Digits), .int(payment.amount.cents), .int(payment.smsRate.cents),
+                    .int(payment.estimatedCredits.units), .text(PaymentStatus.pending.rawValue), .text(payment.mode.rawValue),
+                    .text(payment.callbackTokenHash), .time(payment.reconcileAt), .time(payment.sandboxCallbackAt), .time(now),
+                ])
+            return try Self.payment(from: rows[0])
+        }
+    }
+
+    public func recordCheckout(paymentID: Int64, checkoutRequestID: String, merchantRequestID: String?, now: Date) async throws {
+        try await write(duplicate: "Checkout request \(checkoutRequestID) belongs to another payment.") { connection in
+            try await connection.query(
+                "UPDATE payments SET checkout_request_id = $2, merchant_request_id = $3, updated_at = $4 WHERE id = $1",
+                [.int(paymentID), .text(checkoutRequestID), .text(merchantRequestID), .time(now)])
+        }
+    }
+
+    public func payment(firmID: Int64, id: Int64) async throws -> Payment? {
+        try await database.read { connection in
+            try await connection.query("SELECT \(Self.paymentColumns) FROM payments WHERE id = $1 AND firm_id = $2", [.int(id), .int(firmID)])
+                .first.map(Self.payment)
+        }
+    }
+
+    public func paymentForCallback(id: Int64) async throws -> (payment: Payment, callbackTokenHash: String)? {
+        try await database.read { connection in
+            guard
+                let row = try await connection.query(
+                    "SELECT \(Self.paymentColumns), callback_token_hash FROM payments WHERE id = $1", [.int(id)]
+                ).first
+            else { return nil }
+            return (try Self.payment(from: row), try row.text("callback_token_hash"))
+        }
+    }
+
+    public func settlePayment(id: Int64, outcome: PaymentOutcome, now: Date) async throws -> Payment {
+        try await write { connection in
+            let lock = database.dialect == .postgres ? " FOR UPDATE" : ""
+            guard let row = try await connection.query("SELECT \(Self.paymentColumns) FROM payments WHERE id = $1\(lock)", [.int(id)]).first
+            else { throw DomainError(.notFound, "No payment \(id).") }
+            var payment = try Self.payment(from: row)
+            var receiptTaken = false
+            if case .paid(let receipt?, _, _) = outcome {
+                receiptTaken = try await !connection.query(
+                    "SELECT id FROM payments WHERE receipt = $1 AND id <> $2", [.text(receipt), .int(id)]
+                ).isEmpty
+            }
+            guard
+                let settlement = PaymentSettlement.decide(
+                    status: payment.status, hasReceipt: payment.receipt != nil, requested: payment.amount, outcome: outcome,
+                    receiptTaken: receiptTaken)
+            else { return payment }
+            switch settlement {
+            case .receive(let receipt, let amount, let paidAt):
+                _ = try await Self.applyCredits(
+                    on: connection, firmID: payment.firmID, amount: payment.estimatedCredits, kind: .purchase,
+                    reference: "payment \(payment.id)", paymentID: payment.id, receipt: receipt, now: now)
+                payment.status = .received
+                payment.failure = nil
+                payment.resultCode = 0
+                payment.receipt = receipt
+                payment.paidAmount = amount ?? payment.amount
+                payment.paidAt = paidAt ?? now
+                payment.creditsApplied = payment.estimatedCredits
+            case .fail(let failure, let code, let description):
+                payment.status = .failed
+                payment.failure = failure
+                payment.resultCode = code
+                payment.resultDescription = description
+            case .hold(let failure, let receipt, let amount, let paidAt):
+                payment.status = .held
+                payment.failure = failure
+                payment.resultCode = 0
+                payment.paidAmount = amount
+                payment.paidAt = paidAt ?? now
+                if failure == .duplicateReceipt {
+                    payment.resultDescription = "Receipt \(receipt ?? "") already credited another payment"
+                } else {
+                    payment.receipt = receipt
+                    payment.resultDescription = "Paid \(amount.map(\.description) ?? "?") KES for a request of \(payment.amount) KES"
+                }
+            case .attachReceipt(let receipt, let paidAt):
+                payment.receipt = receipt
+                payment.paidAt = paidAt ?? payment.paidAt
+                try await connection.query(
+                    "UPDATE credit_ledger SET receipt = $2 WHERE payment_id = $1 AND kind = 'purchase'", [.int(payment.id), .text(receipt)])
+            }
+            payment.updatedAt = now
+            try await Self.save(payment, on: connection)
+            if case .attachReceipt = settlement { return payment }
+            try await Self.recordEvent(for: &payment, on: connection, now: now)
+            return payment
+        }
+    }
+
+    public func claimPaymentsToReconcile(limit: Int, now: Date, nextCheck: Date) async throws -> [Payment] {
+        try await claimPayments(
+            where: "status = 'Pending' AND reconcile_at <= $1", set: "reconcile_at = $3", limit: limit, now: now, extra: .time(nextCheck))
+    }
+
+    public func claimSandboxCallbacks(limit: Int, now: Date) async throws -> [Payment] {
+        try await claimPayments(
+            where: "sandbox_callback_at IS NOT NULL AND sandbox_callback_at <= $1", set: "sandbox_callback_at = NULL", limit: limit,
+            now: now, extra: nil)
+    }
+
+    public func paymentEvents(paymentID: Int64) async throws -> [PaymentEvent] {
+        try await database.read { connection in
+            try await connection.query(
+                "SELECT \(Self.paymentEventColumns) FROM payment_events WHERE payment_id = $1 ORDER BY sequence", [.int(paymentID)]
+            ).map(Self.paymentEvent)
+        }
+    }
+
+    /// Takes due payments: one read to see whether any are due (the usual answer is no), then one update that moves
+    /// them out of the due set and returns them.
+    private func claimPayments(where due: String, set: String, limit: Int, now: Date, extra: SQLValue?) async throws -> [Payment] {
+        let anyDue = try await database.read { connection in
+            try await connection.query("SELECT id FROM payments WHERE \(due) LIMIT 1", [.time(now)])
+        }
+        guard !anyDue.isEmpty else { return [] }
+        let skipLocked = database.dialect == .postgres ? " FOR UPDATE SKIP LOCKED" : ""
+        return try await write { connection in
+            try await connection.query(
+                """
+                UPDATE payments SET \(set)
+                WHERE id IN (SELECT id FROM payments WHERE \(due) ORDER BY id LIMIT $2\(skipLocked))
+                RETURNING \(Self.paymentColumns)
+                """, [.time(now), .int(Int64(limit))] + (extra.map { [$0] } ?? [])
+            ).map(Self.payment).sorted { $0.id < $1.id }
+        }
+    }
+
+    private static func save(_ payment: Payment, on connection: any SQLConnection) async throws {
+        try await connection.query(
+            """
+            UPDATE payments SET status = $2, failure_code = $3, result_code = $4, result_description = $5, receipt = $6, paid_amount = $7,
+                paid_at = $8, credits_applied = $9, updated_at = $10, sandbox_callback_at = CASE WHEN $2 = 'Pending' THEN sandbox_callback_at END
+            WHERE id = $1
+            """,
+            [
+                .int(payment.id), .text(payment.status.rawValue), .text(payment.failure?.rawValue), .int(payment.resultCode.map(Int64.init)),
+                .text(payment.resultDescription), .text(payment.receipt), .int(payment.paidAmount?.cents), .time(payment.paidAt),
+                .int(payment.creditsApplied.units), .time(payment.updatedAt),
+            ])
+    }
+
+    /// Writes the payment's event for its new status and, for a firm with a working webhook, its delivery (the outbox).
+    private static func recordEvent(for payment: inout Payment, on connection: any SQLConnection, now: Date) async throws {
+        guard let name = payment.status.eventName else { return }
+        let sequence = try await connection.query(
+            "UPDATE payments SET event_sequence = event_sequence + 1 WHERE id = $1 RETURNING event_sequence", [.int(payment.id)])[0].int(
+                "event_sequence")
+        let inserted = try await connection.query(
+            """
+            INSERT INTO payment_events (firm_id, payment_id, sequence, event, status, occurred_at)
+            VALUES ($1, $2, $3, $4, $5, $6) RETURNING id
+            """, [.int(payment.firmID), .int(payment.id), .int(sequence), .text(name), .text(payment.status.rawValue), .time(now)])
+        try await connection.query(
+            """
+            INSERT INTO webhook_deliveries (firm_id, payment_event_id, payment_id, sequence, status, next_attempt_at, created_at)
+            SELECT id, $2, $3, $4, 'pending', $5, $5 FROM firms
+            WHERE id = $1 AND webhook_url IS NOT NULL AND webhook_disabled_at IS NULL
+            """, [.int(payment.firmID), .int(try inserted[0].int("id")), .int(payment.id), .int(sequence), .time(now)])
+    }
+
+    static let paymentEventColumns = "id, firm_id, payment_id, sequence, event, status, occurred_at"
+
+    static func paymentEvent(from row: SQLRow) throws -> PaymentEvent {
+        PaymentEvent(
+            id: try row.int("id"), firmID: try row.int("firm_id"), paymentID: try row.int("payment_id"), sequence: Int(try row.int("sequence")),
+            event: try row.text("event"), status: try row.value("status", as: PaymentStatus.self), occurredAt: try row.time("occurred_at"))
+    }
+
+    static func payment(from row: SQLRow) throws -> Payment {
+        Payment(
+            id: try row.int("id"), firmID: try row.int("firm_id"), phone: try row.text("phone"), amount: KES(cents: try row.int("amount")),
+            smsRate: KES(cents: try row.int("sms_rate")), estimatedCredits: Credits(units: try row.int("estimated_credits")),
+            status: try row.value("status", as: PaymentStatus.self),
+            failure: try row.optionalText("failure_code").flatMap(PaymentFailure.init(rawValue:)),
+            resultCode: try row.optionalInt("result_code").map(Int.init), resultDescription: try row.optionalText("result_description"),
+            checkoutRequestID: try row.optionalText("checkout_request_id"), merchantRequestID: try row.optionalText("merchant_request_id"),
+            receipt: try row.optionalText("receipt"), paidAmount: try row.optionalInt("paid_amount").map(KES.init(cents:)),
+            paidAt: try row.optionalTime("paid_at"), creditsApplied: Credits(units: try row.int("credits_applied")),
+            mode: try row.value("mode", as: FirmMode.self), createdAt: try row.time("created_at"), updatedAt: try row.time("updated_at"))
+    }
+}
