@@ -80,6 +80,12 @@ if [ -f "$shared_fakes/africastalking_fake.py" ]; then
 else
   echo "-- ../shared/fakes not found: the Africa's Talking fake check is skipped"
 fi
+if [ -f "$shared_fakes/daraja_fake.py" ]; then
+  echo "-- M-Pesa purchases through ../shared/fakes/daraja_fake.py"
+  python3 scripts/daraja_fake_check.py "$wlcomm" "$(fresh_database daraja)" "$shared_fakes/daraja_fake.py" "$psql" || failures=$((failures + 1))
+else
+  echo "-- ../shared/fakes not found: the Daraja fake check is skipped"
+fi
 
 if [ "$failures" -gt 0 ]; then
   echo "contract checks: $failures failed; server log:"; cat "$work/server.log"

@@ -30,7 +30,9 @@ struct DarajaAnswer {
         return "Daraja answered HTTP \(status)"
     }
 
-    static func fetch(client: HTTPClient, url: String, body: [String: String], token: String, timeout: TimeInterval) async throws
+    static func fetch(
+        client: HTTPClient, url: String, body: [String: String], token: String, timeout: TimeInterval
+    ) async throws
         -> DarajaAnswer
     {
         var request = HTTPClientRequest(url: url)

@@ -9,6 +9,13 @@ public struct PushRequest: Sendable {
     public var amount: KES
     /// The callback's path on this service (`/callbacks/mpesa/stk/7/<token>`); the gateway puts its public base in front.
     public var callbackPath: String
+
+    public init(paymentID: Int64, phone: String, amount: KES, callbackPath: String) {
+        self.paymentID = paymentID
+        self.phone = phone
+        self.amount = amount
+        self.callbackPath = callbackPath
+    }
 }
 
 /// Daraja's acceptance of an STK push: the request is out, nothing is paid yet.

@@ -105,7 +105,8 @@ extension SQLStore {
             guard row.message.stage == .queued, row.message.status == .pending else { return }
             do {
                 _ = try await applyCredits(
-                    on: connection, firmID: row.message.firmID, amount: -row.message.credits, kind: .debit, reference: "message \(id)", messageID: id, now: now)
+                    on: connection, firmID: row.message.firmID, amount: -row.message.credits, kind: .debit, reference: "message \(id)", messageID: id,
+                    now: now)
                 row.charged = row.message.credits
                 row.message.stage = .charged
                 try await row.move(to: .processing, response: "Sending", on: connection, now: now)
@@ -137,7 +138,8 @@ extension SQLStore {
             guard try await row.move(to: .failed, response: response, on: connection, now: now) else { return }
             if refund && row.charged > .zero {
                 _ = try await applyCredits(
-                    on: connection, firmID: row.message.firmID, amount: row.charged, kind: .refund, reference: "message \(id)", messageID: id, now: now)
+                    on: connection, firmID: row.message.firmID, amount: row.charged, kind: .refund, reference: "message \(id)", messageID: id,
+                    now: now)
                 row.charged = .zero
             }
         }

@@ -1,0 +1,158 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import Synchronization
+import Testing
+import WLDomain
+import WLProviders
+import WLServices
+
+/// A clock the test moves by hand.
+final class SettableTime: TimeSource {
+    let current = Mutex(Date(timeIntervalSince1970: 1_780_000_000))
+    var now: Date { current.withLock { $0 } }
+    func advance(_ seconds: TimeInterval) { current.withLock { $0 = $0.addingTimeInterval(seconds) } }
+}
+
+@Suite struct DarajaGatewayTests {
+    let time = SettableTime()
+
+    func gateway(_ base: String, timeout: Double = 5) -> DarajaGateway {
+        var settings = DarajaSettings(
+            baseURL: base, shortcode: FakeDaraja.shortcode, passkey: FakeDaraja.passkey, consumerKey: "key", consumerSecret: "secret",
+            callbackBaseURL: "https://wl.example/", timeout: timeout)
+        settings.retryDelays = [.milliseconds(10), .milliseconds(10)]
+        return DarajaGateway(settings: settings, client: .shared, time: time, logger: Logger(label: "test"))
+    }
+
+    let push = PushRequest(paymentID: 7, phone: "254708374149", amount: KES(shillings: 500), callbackPath: "/callbacks/mpesa/stk/7/abc")
+
+    var payment: Payment {
+        Payment(
+            id: 7, firmID: 1, phone: "254708374149", amount: KES(shillings: 500), smsRate: KES(cents: 180), estimatedCredits: .zero,
+            status: .pending, checkoutRequestID: "ws_CO_1", mode: .live, createdAt: time.now, updatedAt: time.now)
+    }
+
+    @Test func aPushSendsDarajasFieldsWithOneTimestampAndReusesTheToken() async throws {
+        let fake = FakeDaraja()
+        try await fake.run { base in
+            let gateway = gateway(base)
+            let accepted = try await gateway.requestPush(push)
+            #expect(accepted == PushAccepted(checkoutRequestID: "ws_CO_1", merchantRequestID: "m-1"))
+            _ = try await gateway.requestPush(push)
+            #expect(fake.tokenRequests.withLock { $0 } == 1)
+            let body = try #require(fake.pushes().first?.body)
+            #expect(body["Timestamp"] == DarajaPassword.timestamp(time.now))
+            #expect(body["Timestamp"]?.count == 14)
+            // 1,780,000,000 s is 2026-05-28 20:26:40 UTC: 23:26:40 in Nairobi.
+            #expect(body["Timestamp"] == "20260528232640")
+            #expect(body["Amount"] == "500")
+            #expect(body["PartyA"] == "254708374149")
+            #expect(body["PhoneNumber"] == "254708374149")
+            #expect(body["PartyB"] == FakeDaraja.shortcode)
+            #expect(body["CallBackURL"] == "https://wl.example/callbacks/mpesa/stk/7/abc")
+            #expect(body["AccountReference"] == "WL7")
+            #expect(body["TransactionType"] == "CustomerPayBillOnline")
+        }
+    }
+
+    @Test func theTokenIsRenewedFiveMinutesBeforeItExpiresAndWhenDarajaRejectsIt() async throws {
+        let fake = FakeDaraja()
+        try await fake.run { base in
+            let gateway = gateway(base)
+            _ = try await gateway.requestPush(push)
+            time.advance(3599 - 300 - 1)
+            _ = try await gateway.requestPush(push)
+            #expect(fake.tokenRequests.withLock { $0 } == 1)
+            time.advance(2)
+            _ = try await gateway.requestPush(push)
+            #expect(fake.tokenRequests.withLock { $0 } == 2)
+            fake.validTokens.withLock { $0.removeAll() }
+            _ = try await gateway.requestPush(push)
+            #expect(fake.tokenRequests.withLock { $0 } == 3)
+            #expect(fake.pushes().map(\.status) == [200, 200, 200, 404, 200])
+        }
+    }
+
+    @Test func aBusyDarajaIsAskedAgainAndOnlyOnePushIsAccepted() async throws {
+        let fake = FakeDaraja()
+        fake.script(
+            "processrequest",
+            [
+                (503, #"{"requestId":"r","errorCode":"500.003.02","errorMessage":"System is busy. Please try again in few minutes"}"#),
+                (500, #"{"requestId":"r","errorCode":"500.003.1001","errorMessage":"Internal Server Error"}"#),
+            ])
+        try await fake.run { base in
+            let accepted = try await gateway(base).requestPush(push)
+            #expect(fake.pushes().map(\.status) == [503, 500, 200])
+            #expect(accepted.checkoutRequestID.hasPrefix("ws_CO_"))
+        }
+    }
+
+    @Test func aBusyDarajaIsGivenUpOnAfterThreeTries() async throws {
+        let fake = FakeDaraja()
+        let busy = (503, #"{"requestId":"r","errorCode":"500.003.02","errorMessage":"System is busy"}"#)
+        fake.script("processrequest", [busy, busy, busy, busy])
+        try await fake.run { base in
+            await #expect(throws: PushError.refused("Daraja 500.003.02: System is busy")) { try await gateway(base).requestPush(push) }
+            #expect(fake.pushes().count == 3)
+        }
+    }
+
+    @Test func wrongCredentialsAndABusySubscriberAreNotRetried() async throws {
+        let fake = FakeDaraja()
+        fake.script(
+            "processrequest",
+            [
+                (
+                    500,
+                    #"{"requestId":"r","errorCode":"500.001.1001","errorMessage":"Unable to lock subscriber, a transaction is already in process for the current subscriber"}"#
+                )
+            ])
+        try await fake.run { base in
+            await #expect(throws: PushError.self) { try await gateway(base).requestPush(push) }
+            #expect(fake.pushes().count == 1)
+        }
+    }
+
+    @Test func aPushWhoseAnswerNeverComesIsUnconfirmedAndNeverSentAgain() async throws {
+        let fake = FakeDaraja()
+        fake.pushDelay.withLock { $0 = 3 }
+        try await fake.run { base in
+            do {
+                _ = try await gateway(base, timeout: 0.5).requestPush(push)
+                Issue.record("expected the push to time out")
+            } catch let error as PushError {
+                guard case .unconfirmed = error else {
+                    Issue.record("expected unconfirmed, got \(error)")
+                    return
+                }
+            }
+            #expect(fake.pushes().count == 1)
+        }
+    }
+
+    @Test func theQueryReadsBeingProcessedAsPendingAndAStringResultCode() async throws {
+        let fake = FakeDaraja()
+        fake.script(
+            "query",
+            [
+                (500, #"{"requestId":"ws_CO_1","errorCode":"500.001.1001","errorMessage":"The transaction is being processed"}"#),
+                (
+                    200,
+                    #"{"ResponseCode":"0","ResponseDescription":"The service request has been accepted successsfully","CheckoutRequestID":"ws_CO_1","ResultCode":"1032","ResultDesc":"Request cancelled by user"}"#
+                ),
+                (500, #"{"requestId":"ws_CO_1","errorCode":"500.001.1001","errorMessage":"[MerchantValidate] - Wrong credentials"}"#),
+            ])
+        try await fake.run { base in
+            let gateway = gateway(base)
+            #expect(try await gateway.queryPush(payment) == .pending)
+            #expect(try await gateway.queryPush(payment) == .completed(.declined(resultCode: 1032, description: "Request cancelled by user")))
+            await #expect(throws: PushError.self) { try await gateway.queryPush(payment) }
+            #expect(try await gateway.queryPush(payment) == .completed(.paid(receipt: nil, amount: nil, paidAt: nil)))
+            let query = try #require(fake.calls.withLock { $0.last?.body })
+            #expect(query["CheckoutRequestID"] == "ws_CO_1")
+            #expect(query["BusinessShortCode"] == FakeDaraja.shortcode)
+        }
+    }
+}

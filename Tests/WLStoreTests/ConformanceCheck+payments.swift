@@ -1,0 +1,143 @@
+import Foundation
+import Testing
+import WLDomain
+import WLStore
+
+/// A pending payment of `shillings` from the firm at its rate.
+func newPayment(
+    _ store: SQLStore, firm: Firm, shillings: Int64 = 500, phone: String = "254712345678", sandboxCallback: Bool = false
+)
+    async throws -> Payment
+{
+    try await store.createPayment(
+        NewPayment(
+            firmID: firm.id, phone: try #require(PhoneNumber(phone)), amount: KES(shillings: shillings), smsRate: firm.smsRate, mode: firm.mode,
+            callbackTokenHash: CallbackToken.hash("token-\(phone)"), reconcileAt: checkTime.addingTimeInterval(60),
+            sandboxCallbackAt: sandboxCallback ? checkTime.addingTimeInterval(0.5) : nil),
+        now: checkTime)
+}
+
+extension ConformanceCheck {
+    static let payments: [ConformanceCheck] = [
+        ConformanceCheck("a paid payment credits amount ÷ rate once, with its receipt, however often M-Pesa repeats it") { store in
+            let firm = try await firmWithCredits(store, credits: 0)
+            let payment = try await newPayment(store, firm: firm)
+            #expect(payment.status == .pending)
+            #expect(payment.estimatedCredits == Credits("277.7778"))
+            try await store.recordCheckout(paymentID: payment.id, checkoutRequestID: "ws_CO_1", merchantRequestID: "m-1", now: checkTime)
+            let paid = PaymentOutcome.paid(receipt: "TKU4X7Q2LM", amount: KES(shillings: 500), paidAt: checkTime)
+            for _ in 0..<3 {
+                let settled = try await store.settlePayment(id: payment.id, outcome: paid, now: checkTime)
+                #expect(settled.status == .received)
+                #expect(settled.creditsApplied == Credits("277.7778"))
+                #expect(settled.receipt == "TKU4X7Q2LM")
+                #expect(settled.checkoutRequestID == "ws_CO_1")
+            }
+            #expect(try await store.firm(id: firm.id)?.smsCredits == Credits("277.7778"))
+            let ledger = try await store.ledger(firmID: firm.id, limit: 10, startingAfter: nil)
+            #expect(ledger.count == 1)
+            #expect(ledger.first?.kind == .purchase)
+            #expect(ledger.first?.paymentID == payment.id)
+            #expect(ledger.first?.receipt == "TKU4X7Q2LM")
+            #expect(try await store.paymentEvents(paymentID: payment.id).map(\.event) == ["communication.payment.received"])
+        },
+        ConformanceCheck("a received payment is never downgraded; a failed one is upgraded when M-Pesa reports the money taken") { store in
+            let firm = try await firmWithCredits(store, credits: 0)
+            let first = try await newPayment(store, firm: firm)
+            _ = try await store.settlePayment(id: first.id, outcome: .paid(receipt: "R1", amount: KES(shillings: 500), paidAt: nil), now: checkTime)
+            let after = try await store.settlePayment(id: first.id, outcome: .declined(resultCode: 1032, description: "cancelled"), now: checkTime)
+            #expect(after.status == .received)
+            let second = try await newPayment(store, firm: firm)
+            let failed = try await store.settlePayment(id: second.id, outcome: .declined(resultCode: 1037, description: "DS timeout"), now: checkTime)
+            #expect(failed.status == .failed)
+            #expect(failed.failure == .phoneUnreachable)
+            let upgraded = try await store.settlePayment(
+                id: second.id, outcome: .paid(receipt: "R2", amount: KES(shillings: 500), paidAt: nil), now: checkTime)
+            #expect(upgraded.status == .received)
+            #expect(try await store.firm(id: firm.id)?.smsCredits == Credits("555.5556"))
+            #expect(
+                try await store.paymentEvents(paymentID: second.id).map(\.event) == [
+                    "communication.payment.failed", "communication.payment.received",
+                ])
+        },
+        ConformanceCheck("a wrong amount or a reused receipt is held with no credit") { store in
+            let firm = try await firmWithCredits(store, credits: 0)
+            let first = try await newPayment(store, firm: firm)
+            let held = try await store.settlePayment(
+                id: first.id, outcome: .paid(receipt: "R1", amount: KES(shillings: 250), paidAt: nil), now: checkTime)
+            #expect(held.status == .held)
+            #expect(held.failure == .amountMismatch)
+            #expect(held.paidAmount == KES(shillings: 250))
+            let second = try await newPayment(store, firm: firm)
+            let reused = try await store.settlePayment(
+                id: second.id, outcome: .paid(receipt: "R1", amount: KES(shillings: 500), paidAt: nil), now: checkTime)
+            #expect(reused.status == .held)
+            #expect(reused.failure == .duplicateReceipt)
+            #expect(try await store.firm(id: firm.id)?.smsCredits == .zero)
+            #expect(try await store.ledger(firmID: firm.id, limit: 10, startingAfter: nil).isEmpty)
+            let again = try await store.settlePayment(
+                id: first.id, outcome: .paid(receipt: "R1", amount: KES(shillings: 500), paidAt: nil), now: checkTime)
+            #expect(again.status == .held)
+        },
+        ConformanceCheck("a query's success without a receipt credits; the late callback's receipt is recorded without crediting again") { store in
+            let firm = try await firmWithCredits(store, credits: 0)
+            let payment = try await newPayment(store, firm: firm)
+            _ = try await store.settlePayment(id: payment.id, outcome: .paid(receipt: nil, amount: nil, paidAt: nil), now: checkTime)
+            let late = try await store.settlePayment(
+                id: payment.id, outcome: .paid(receipt: "LATE1", amount: KES(shillings: 500), paidAt: checkTime), now: checkTime)
+            #expect(late.receipt == "LATE1")
+            #expect(try await store.firm(id: firm.id)?.smsCredits == Credits("277.7778"))
+            let ledger = try await store.ledger(firmID: firm.id, limit: 10, startingAfter: nil)
+            #expect(ledger.map(\.receipt) == ["LATE1"])
+            #expect(try await store.paymentEvents(paymentID: payment.id).count == 1)
+        },
+        ConformanceCheck("payments are per firm, and a checkout id belongs to one payment") { store in
+            let firm = try await firmWithCredits(store, credits: 0)
+            let other = try await firmWithCredits(store, "other", credits: 0)
+            let payment = try await newPayment(store, firm: firm)
+            #expect(try await store.payment(firmID: other.id, id: payment.id) == nil)
+            #expect(try await store.payment(firmID: firm.id, id: payment.id)?.id == payment.id)
+            #expect(try await store.paymentForCallback(id: payment.id)?.callbackTokenHash == CallbackToken.hash("token-254712345678"))
+            try await store.recordCheckout(paymentID: payment.id, checkoutRequestID: "ws_CO_X", merchantRequestID: nil, now: checkTime)
+            let second = try await newPayment(store, firm: other)
+            await #expect(throws: DomainError.self) {
+                try await store.recordCheckout(paymentID: second.id, checkoutRequestID: "ws_CO_X", merchantRequestID: nil, now: checkTime)
+            }
+        },
+        ConformanceCheck("pending payments are claimed for reconciliation when due, once per interval; sandbox callbacks once") { store in
+            let firm = try await firmWithCredits(store, credits: 0)
+            let payment = try await newPayment(store, firm: firm, sandboxCallback: true)
+            #expect(try await store.claimPaymentsToReconcile(limit: 10, now: checkTime.addingTimeInterval(59), nextCheck: checkTime).isEmpty)
+            let due = checkTime.addingTimeInterval(60)
+            let claimed = try await store.claimPaymentsToReconcile(limit: 10, now: due, nextCheck: due.addingTimeInterval(60))
+            #expect(claimed.map(\.id) == [payment.id])
+            #expect(try await store.claimPaymentsToReconcile(limit: 10, now: due, nextCheck: due.addingTimeInterval(60)).isEmpty)
+            #expect(try await store.claimSandboxCallbacks(limit: 10, now: checkTime).isEmpty)
+            #expect(try await store.claimSandboxCallbacks(limit: 10, now: checkTime.addingTimeInterval(1)).map(\.id) == [payment.id])
+            #expect(try await store.claimSandboxCallbacks(limit: 10, now: checkTime.addingTimeInterval(2)).isEmpty)
+            _ = try await store.settlePayment(id: payment.id, outcome: .declined(resultCode: 1032, description: "x"), now: due)
+            let later = due.addingTimeInterval(600)
+            #expect(try await store.claimPaymentsToReconcile(limit: 10, now: later, nextCheck: later).isEmpty)
+        },
+        ConformanceCheck("a payment event is queued for the firm's webhook and claimed with its payment") { store in
+            let firm = try await firmWithCredits(store, credits: 0)
+            try await store.setWebhook(firmID: firm.id, WebhookSettings(url: "https://a.example/hook", secret: "s"), now: checkTime)
+            let payment = try await newPayment(store, firm: firm)
+            _ = try await store.settlePayment(id: payment.id, outcome: .declined(resultCode: 1, description: "insufficient"), now: checkTime)
+            let claimed = try await store.claimWebhookDeliveries(limit: 10, owner: "d", lease: 60, now: checkTime)
+            #expect(claimed.count == 1)
+            guard case .payment(let event, let claimedPayment) = try #require(claimed.first).subject else {
+                Issue.record("expected a payment event")
+                return
+            }
+            #expect(event.event == "communication.payment.failed")
+            #expect(claimedPayment.failure == .insufficientMpesaBalance)
+            #expect(claimed.first?.subject.eventKey == "evt_pay_\(event.id)")
+            let log = try await store.webhookDeliveries(
+                firmID: firm.id, filter: WebhookDeliveryFilter(paymentID: payment.id), limit: 10, startingAfter: nil)
+            #expect(log.map(\.event) == ["communication.payment.failed"])
+            #expect(log.first?.messageID == nil)
+            #expect(log.first?.paymentID == payment.id)
+        },
+    ]
+}
