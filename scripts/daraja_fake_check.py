@@ -27,6 +27,7 @@ import urllib.request
 from decimal import Decimal
 
 from wltest import SANDBOX_KEY, Checks, api, cli, free_port, query, start_server
+import wltest
 
 SHORTCODE = "174379"
 PASSKEY = "bfb279f9aa9bdbcf158e97dd71a467cd2e0c893059b10f78e6b72ada1ed2c919"
@@ -75,19 +76,7 @@ def fake(fake_url, path, method="GET"):
 
 def call(port, method, path, body=None, key=SANDBOX_KEY):
     """(HTTP status, parsed JSON with exact decimals, or the text when it is not JSON) of an API call."""
-    request = urllib.request.Request(
-        f"http://127.0.0.1:{port}/api/v1/communication{path}", method=method,
-        headers={"X-API-Key": key, "Content-Type": "application/json"},
-        data=json.dumps(body).encode() if body is not None else None)
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:
-            status, text = response.status, response.read()
-    except urllib.error.HTTPError as error:
-        status, text = error.code, error.read()
-    try:
-        return status, json.loads(text, parse_float=Decimal)
-    except ValueError:
-        return status, text
+    return wltest.call(port, method, path, body, key, parse_float=Decimal)
 
 
 def parsed(text):

@@ -35,17 +35,26 @@ def start_server(wlcomm, database_url, port, env=None):
     raise SystemExit("server did not start")
 
 
-def api(port, method, path, body=None, key=SANDBOX_KEY):
-    """Calls the API and returns the parsed JSON (error envelopes too)."""
+def call(port, method, path, body=None, key=SANDBOX_KEY, parse_float=float):
+    """(HTTP status, parsed JSON, or the text when it is not JSON) of an API call; error envelopes too."""
     request = urllib.request.Request(
         f"http://127.0.0.1:{port}/api/v1/communication{path}", method=method,
         headers={"X-API-Key": key, "Content-Type": "application/json"},
         data=json.dumps(body).encode() if body is not None else None)
     try:
         with urllib.request.urlopen(request, timeout=60) as response:
-            return json.load(response)
+            status, text = response.status, response.read()
     except urllib.error.HTTPError as error:
-        return json.load(error)
+        status, text = error.code, error.read()
+    try:
+        return status, json.loads(text, parse_float=parse_float)
+    except ValueError:
+        return status, text
+
+
+def api(port, method, path, body=None, key=SANDBOX_KEY):
+    """Calls the API and returns the parsed JSON (error envelopes too)."""
+    return call(port, method, path, body, key)[1]
 
 
 def cli(wlcomm, database_url, *args):
