@@ -1,5 +1,6 @@
 public import Configuration
 public import Logging
+public import WLDomain
 public import WLProviders
 public import WLServices
 public import WLStore
@@ -22,6 +23,9 @@ public import WLStore
 /// | `africastalking.*` | `WLCOMM_AFRICASTALKING_*` | see ``AfricasTalkingSettings`` | off |
 /// | `daraja.*` | `WLCOMM_DARAJA_*` | see ``DarajaSettings`` | off |
 /// | `payments.reconcileAfterSeconds` | `WLCOMM_PAYMENTS_RECONCILE_AFTER_SECONDS` | int | `60` |
+/// | `smtp.*` | `WLCOMM_SMTP_*` | see ``SMTPSettings``; `smtp.defaultFrom` an address | off |
+/// | `tracking.baseURL` | `WLCOMM_TRACKING_BASE_URL` | string | `http://{host}:{port}` |
+/// | `tracking.secret` | `WLCOMM_TRACKING_SECRET` | string, secret | generated once, kept in the database |
 public struct AppSettings: Sendable {
     public var host: String
     public var port: Int
@@ -35,6 +39,14 @@ public struct AppSettings: Sendable {
     public var daraja: DarajaSettings?
     /// How long after an STK push a pending payment is first queried.
     public var reconcileAfter: Double
+    /// Live email through an SMTP relay; `nil` when not configured (live emails then fail).
+    public var smtp: SMTPSettings?
+    /// The From address of firms that set none.
+    public var smtpDefaultFrom: EmailAddress?
+    /// The public base URL of tracking links.
+    public var trackingBaseURL: String
+    /// The tracking secret, when configured.
+    public var trackingSecret: String?
     /// Turns the webhook SSRF guard off (development and tests only).
     public var webhooksAllowPrivate: Bool
     /// The secret in the delivery-report URL; `nil`: no report endpoint.
@@ -58,6 +70,10 @@ public struct AppSettings: Sendable {
         self.africasTalking = AfricasTalkingSettings(reader: reader)
         self.daraja = DarajaSettings(reader: reader)
         self.reconcileAfter = Double(reader.int(forKey: "payments.reconcileAfterSeconds", default: 60))
+        self.smtp = SMTPSettings(reader: reader)
+        self.smtpDefaultFrom = reader.string(forKey: "smtp.defaultFrom").flatMap(EmailAddress.init)
+        self.trackingBaseURL = reader.string(forKey: "tracking.baseURL").flatMap { $0.isEmpty ? nil : $0 } ?? "http://\(host):\(port)"
+        self.trackingSecret = reader.string(forKey: "tracking.secret", isSecret: true).flatMap { $0.isEmpty ? nil : $0 }
         self.webhooksAllowPrivate = reader.bool(forKey: "webhooks.allowPrivate", default: false)
         self.africasTalkingCallbackToken = reader.string(forKey: "africastalking.callbackToken", isSecret: true).flatMap { $0.isEmpty ? nil : $0 }
     }

@@ -47,6 +47,14 @@ public enum WLCommApp {
             live: settings.daraja.map { DarajaGateway(settings: $0, client: .shared, time: time, logger: logger) } ?? UnconfiguredPaymentGateway(),
             reconcileAfter: settings.reconcileAfter, signal: paymentSignal, logger: logger)
         let reconciler = PaymentReconciler(payments: payments, signal: paymentSignal, ready: ready, logger: logger)
+        let emailSignal = WorkSignal()
+        let email = EmailService(store: store, time: time, signal: emailSignal)
+        let keyring = TrackingKeyring(secret: settings.trackingSecret)
+        let smtp = try settings.smtp.map { try SMTPTransport(settings: $0, logger: logger) }
+        let emailDispatcher = EmailDispatcher(
+            store: store, time: time, live: smtp ?? UnconfiguredEmailTransport(), sandbox: SandboxEmailTransport(),
+            tracking: TrackingSettings(baseURL: settings.trackingBaseURL, keyring: keyring), defaultFrom: settings.smtpDefaultFrom,
+            signal: emailSignal, ready: ready, settings: settings.dispatcher, concurrency: settings.smtp?.poolSize ?? 4, logger: logger)
         let webhookTransport = HTTPWebhookTransport(allowPrivate: settings.webhooksAllowPrivate)
         let deliverer = WebhookDeliverer(store: store, time: time, transport: webhookTransport, ready: ready, logger: logger)
         var exposition: (@Sendable () -> String)? = nil
@@ -54,12 +62,12 @@ public enum WLCommApp {
         let router = APIRouter.build(
             APIDependencies(
                 store: store, accounts: accounts, sms: sms, webhooks: WebhookService(store: store, time: time, transport: webhookTransport),
-                payments: payments, callbacks: callbacks, metrics: exposition))
+                payments: payments, email: email, tracking: keyring, callbacks: callbacks, metrics: exposition))
         var app = Application(
             router: router,
             server: .http1(configuration: .init(idleTimeout: .seconds(60))),
             configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "wlcomm"),
-            services: [database, webhookTransport, dispatcher, deliverer, reconciler],
+            services: [database, webhookTransport, dispatcher, deliverer, reconciler, emailDispatcher] + (smtp.map { [$0] } ?? []),
             logger: logger)
         let seed = settings.seedSandbox
         app.beforeServerStarts {
@@ -68,6 +76,9 @@ public enum WLCommApp {
             if seed {
                 let firm = try await SandboxSeeder(store: store, time: time).seed()
                 logger.info("sandbox firm ready", metadata: ["firm_id": "\(firm.id)", "slug": "\(firm.slug)"])
+            }
+            if keyring.signer == nil {
+                keyring.set(secret: try await store.serviceSecret("tracking", candidate: CallbackToken().value, now: time.now))
             }
             ready.open()
         }

@@ -2,8 +2,13 @@
 public enum ConstantTime {
     /// Whether `a` and `b` are equal, looking at every byte of `a` whatever the result.
     public static func equal(_ a: String, _ b: String) -> Bool {
-        let left = Array(a.utf8)
-        let right = Array(b.utf8)
+        equal(Array(a.utf8), Array(b.utf8))
+    }
+
+    /// Whether two byte strings are equal, looking at every byte of `left` whatever the result.
+    public static func equal<Left: Collection<UInt8>, Right: Collection<UInt8>>(_ left: Left, _ right: Right) -> Bool {
+        let left = Array(left)
+        let right = Array(right)
         var difference = UInt8(truncatingIfNeeded: left.count ^ right.count)
         for index in left.indices {
             difference |= left[index] ^ (index < right.count ? right[index] : 0)

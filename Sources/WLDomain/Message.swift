@@ -37,6 +37,10 @@ public struct Message: Hashable, Codable, Sendable {
     public var createdAt: Date
     public var sentAt: Date?
     public var deliveredAt: Date?
+    /// Email only: the subject (placeholders filled).
+    public var subject: String?
+    /// Email only: how often the open pixel and the tracked links were fetched, and when first.
+    public var engagement: Engagement = Engagement()
 
     public init(
         id: Int64, firmID: Int64, blastID: String, channel: Channel, reference: String?, recipient: String, body: String,
@@ -67,6 +71,21 @@ public struct Message: Hashable, Codable, Sendable {
     }
 }
 
+/// An email's opens and clicks, as the tracking endpoints count them.
+public struct Engagement: Hashable, Codable, Sendable {
+    public var opens = 0
+    public var clicks = 0
+    public var openedAt: Date?
+    public var clickedAt: Date?
+
+    public init(opens: Int = 0, clicks: Int = 0, openedAt: Date? = nil, clickedAt: Date? = nil) {
+        self.opens = opens
+        self.clicks = clicks
+        self.openedAt = openedAt
+        self.clickedAt = clickedAt
+    }
+}
+
 /// A message to create: one recipient with its final text and cost.
 public struct NewMessage: Hashable, Sendable {
     public var recipient: String
@@ -74,13 +93,16 @@ public struct NewMessage: Hashable, Sendable {
     public var segments: Int
     public var encoding: String
     public var credits: Credits
+    /// Email only: the subject.
+    public var subject: String?
 
-    public init(recipient: String, body: String, segments: Int, encoding: String, credits: Credits) {
+    public init(recipient: String, body: String, segments: Int, encoding: String, credits: Credits, subject: String? = nil) {
         self.recipient = recipient
         self.body = body
         self.segments = segments
         self.encoding = encoding
         self.credits = credits
+        self.subject = subject
     }
 }
 

@@ -9,20 +9,25 @@ public struct APIDependencies: Sendable {
     public var sms: SMSService
     public var webhooks: WebhookService
     public var payments: PaymentService
+    public var email: EmailService
+    /// Signs and checks email tracking links.
+    public var tracking: TrackingKeyring
     /// The provider callback endpoints, when their tokens are configured.
     public var callbacks: ProviderCallbackController?
     /// Renders the Prometheus exposition text for `GET /metrics`; no such route when `nil`.
     public var metrics: (@Sendable () -> String)?
 
     public init(
-        store: any Store, accounts: AccountService, sms: SMSService, webhooks: WebhookService, payments: PaymentService,
-        callbacks: ProviderCallbackController? = nil, metrics: (@Sendable () -> String)? = nil
+        store: any Store, accounts: AccountService, sms: SMSService, webhooks: WebhookService, payments: PaymentService, email: EmailService,
+        tracking: TrackingKeyring, callbacks: ProviderCallbackController? = nil, metrics: (@Sendable () -> String)? = nil
     ) {
         self.store = store
         self.accounts = accounts
         self.sms = sms
         self.webhooks = webhooks
         self.payments = payments
+        self.email = email
+        self.tracking = tracking
         self.callbacks = callbacks
         self.metrics = metrics
     }
@@ -41,16 +46,18 @@ public enum APIRouter {
         router.add(middleware: AccessLogMiddleware())
         if dependencies.metrics != nil { router.add(middleware: MetricsMiddleware()) }
         router.add(middleware: ErrorMiddleware())
-        router.add(middleware: BodyLimitMiddleware())
+        router.add(middleware: RequestLimitsMiddleware())
         router.add(middleware: MethodNotAllowedMiddleware(routes: routes))
         HealthController(store: dependencies.store, metrics: dependencies.metrics).addRoutes(to: routes.registrar(router, prefix: ""))
         dependencies.callbacks?.addRoutes(to: routes.registrar(router, prefix: ""))
         MpesaCallbackController(payments: dependencies.payments).addRoutes(to: routes.registrar(router, prefix: ""))
+        TrackingController(email: dependencies.email, keyring: dependencies.tracking).addRoutes(to: routes.registrar(router, prefix: ""))
         OpenAPIController().addRoutes(to: routes.registrar(router.group(RouterPath(basePath)), prefix: basePath))
         let api = router.group(RouterPath(basePath)).add(middleware: APIKeyMiddleware(accounts: dependencies.accounts))
         let apiRoutes = routes.registrar(api, prefix: basePath)
         CreditsController(accounts: dependencies.accounts, payments: dependencies.payments).addRoutes(to: apiRoutes)
         SMSController(sms: dependencies.sms).addRoutes(to: apiRoutes)
+        EmailController(email: dependencies.email).addRoutes(to: apiRoutes)
         WebhooksController(webhooks: dependencies.webhooks).addRoutes(to: apiRoutes)
         return router
     }

@@ -3,14 +3,17 @@ import WLDomain
 import WLServices
 import WLStore
 
-/// A message as `GET /sms/{id}` shows it: the contract's fields (``MessageFields``), then our additions. Absent
-/// values are `null`.
+/// A message as `GET /sms/{id}` and `GET /email/{id}` show it: the contract's fields (``MessageFields``), then our
+/// additions (segments, encoding, credits and network for SMS; subject and engagement for email). Absent values are
+/// `null`.
 struct MessageView: Encodable, Sendable {
     var message: Message
     var timezone: String
 
     enum CodingKeys: String, CodingKey {
-        case segments, encoding, credits, network
+        case segments, encoding, credits, network, subject, opens, clicks
+        case openedAt = "opened_at"
+        case clickedAt = "clicked_at"
         case createdAt = "created_at"
         case sentAt = "sent_at"
         case deliveredAt = "delivered_at"
@@ -22,10 +25,20 @@ struct MessageView: Encodable, Sendable {
             message, event: message.status.eventName(for: channel) ?? "communication.\(channel.rawValue).pending", status: message.status,
             response: message.response, to: encoder)
         var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(message.segments, forKey: .segments)
-        try container.encode(message.encoding, forKey: .encoding)
-        try container.encode(message.credits, forKey: .credits)
-        try container.encode(message.network, forKey: .network)
+        switch channel {
+        case .sms:
+            try container.encode(message.segments, forKey: .segments)
+            try container.encode(message.encoding, forKey: .encoding)
+            try container.encode(message.credits, forKey: .credits)
+            try container.encode(message.network, forKey: .network)
+        case .email:
+            let engagement = message.engagement
+            try container.encode(message.subject, forKey: .subject)
+            try container.encode(engagement.opens, forKey: .opens)
+            try container.encode(engagement.clicks, forKey: .clicks)
+            try container.encode(engagement.openedAt.map { FirmTime.format($0, timezone: timezone) }, forKey: .openedAt)
+            try container.encode(engagement.clickedAt.map { FirmTime.format($0, timezone: timezone) }, forKey: .clickedAt)
+        }
         try container.encode(FirmTime.format(message.createdAt, timezone: timezone), forKey: .createdAt)
         try container.encode(message.sentAt.map { FirmTime.format($0, timezone: timezone) }, forKey: .sentAt)
         try container.encode(message.deliveredAt.map { FirmTime.format($0, timezone: timezone) }, forKey: .deliveredAt)
@@ -61,7 +74,7 @@ struct ScheduledView: Encodable, Sendable {
     var reference: String?
     var messages: [Item]
 
-    init(_ result: SMSScheduled) {
+    init(_ result: BlastScheduled) {
         blastID = result.blastID
         scheduled = result.scheduled
         skipped = result.skipped.map(SkippedView.init)

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import WLDomain
 
 extension Response {
     /// A JSON response of `value` with `status`.
@@ -33,6 +34,11 @@ extension Request {
     func decodeJSON<T: Decodable>(as type: T.Type, context: AppRequestContext) async throws -> T {
         var body = self
         let buffer = try await body.collectBody(upTo: context.maxUploadSize)
-        return try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView))
+        let data = Data(buffer.readableBytesView)
+        // NUL is no character anyone means to send, and PostgreSQL cannot store it in text.
+        if data.contains(0) || data.range(of: Data(#"\u0000"#.utf8)) != nil {
+            throw DomainError(.validation, "Text may not contain NUL characters (\\u0000).")
+        }
+        return try JSONDecoder().decode(T.self, from: data)
     }
 }

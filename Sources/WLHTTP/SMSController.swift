@@ -4,7 +4,8 @@ import WLDomain
 public import WLServices
 import WLStore
 
-/// `POST /sms`, `POST /sms/quote`, `GET /sms`, `GET /sms/{message_id}` and the cancel endpoints.
+/// `POST /sms` and `POST /sms/quote`, plus ``MessageRoutes`` for `GET /sms`, `GET /sms/{message_id}` and the cancel
+/// endpoints.
 public struct SMSController: Sendable {
     let sms: SMSService
 
@@ -16,10 +17,7 @@ public struct SMSController: Sendable {
     public func addRoutes(to group: RouteRegistrar) {
         group.post("sms", use: send)
         group.post("sms/quote", use: quote)
-        group.get("sms", use: list)
-        group.get("sms/:message_id", use: show)
-        group.post("sms/:message_id/cancel", use: cancel)
-        group.post("sms/blasts/:blast_id/cancel", use: cancelBlast)
+        MessageRoutes(service: sms).addRoutes(to: group)
     }
 
     @Sendable func send(_ request: Request, context: AppRequestContext) async throws -> EditedResponse<SuccessEnvelope<ScheduledView>> {
@@ -31,34 +29,6 @@ public struct SMSController: Sendable {
     @Sendable func quote(_ request: Request, context: AppRequestContext) async throws -> SuccessEnvelope<QuoteView> {
         let body = try await request.decodeJSON(as: SMSRequest.self, context: context)
         return SuccessEnvelope(data: QuoteView(try await sms.quote(body, firm: try context.firm())))
-    }
-
-    @Sendable func show(_ request: Request, context: AppRequestContext) async throws -> SuccessEnvelope<MessageView> {
-        let firm = try context.firm()
-        let message = try await sms.message(id: try context.messageID(), firmID: firm.id)
-        return SuccessEnvelope(data: MessageView(message: message, timezone: firm.timezone))
-    }
-
-    @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> SuccessEnvelope<PageView<MessageView>> {
-        let firm = try context.firm()
-        let query = try MessageQuery(request.queryDictionary, channel: .sms)
-        let page = try await sms.list(firmID: firm.id, filter: query.filter, limit: query.limit + 1, startingAfter: query.startingAfter)
-        return SuccessEnvelope(
-            data: PageView(
-                key: "messages", fetched: page.map { MessageView(message: $0, timezone: firm.timezone) }, limit: query.limit,
-                cursor: \.message.id))
-    }
-
-    @Sendable func cancel(_ request: Request, context: AppRequestContext) async throws -> SuccessEnvelope<MessageView> {
-        let firm = try context.firm()
-        let message = try await sms.cancel(id: try context.messageID(), firmID: firm.id)
-        return SuccessEnvelope(data: MessageView(message: message, timezone: firm.timezone))
-    }
-
-    @Sendable func cancelBlast(_ request: Request, context: AppRequestContext) async throws -> SuccessEnvelope<BlastCancellationView> {
-        let firm = try context.firm()
-        let blastID = try context.parameters.require("blast_id")
-        return SuccessEnvelope(data: BlastCancellationView(blastID: blastID, result: try await sms.cancelBlast(blastID, firmID: firm.id)))
     }
 }
 

@@ -25,6 +25,15 @@ public struct DispatcherSettings: Sendable {
         let exponential = baseBackoff * pow(2, Double(max(0, attempt - 1)))
         return min(maximumBackoff, exponential) * (0.8 + 0.4 * random)
     }
+
+    /// After a transient failure of a message already tried `attempts` times: a retry after the backoff (at least
+    /// `retryAfter` seconds), or, with the attempts used up, failure (refunded).
+    func retryOrGiveUp(attempts: Int, reason: String, retryAfter: Double?, now: Date) -> DispatchOutcome {
+        let attempt = attempts + 1
+        if attempt >= maxAttempts { return .fail(response: "Gave up after \(attempt) attempts: \(reason)", refund: true) }
+        let wait = max(backoff(attempt: attempt, random: Double.random(in: 0...1)), retryAfter ?? 0)
+        return .retry(at: now.addingTimeInterval(wait), response: reason)
+    }
 }
 
 /// The sandbox number whose messages fail for insufficient credits, whatever the balance.
@@ -144,12 +153,7 @@ public final class SMSDispatcher: Service {
         case .rejected(let reason):
             return .fail(response: reason, refund: true)
         case .transient(let reason, let retryAfter):
-            let attempt = message.attempts + 1
-            if attempt >= settings.maxAttempts {
-                return .fail(response: "Gave up after \(attempt) attempts: \(reason)", refund: true)
-            }
-            let wait = max(settings.backoff(attempt: attempt, random: Double.random(in: 0...1)), retryAfter ?? 0)
-            return .retry(at: now.addingTimeInterval(wait), response: reason)
+            return settings.retryOrGiveUp(attempts: message.attempts, reason: reason, retryAfter: retryAfter, now: now)
         }
     }
 }

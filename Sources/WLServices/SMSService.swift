@@ -2,8 +2,8 @@ import Foundation
 public import WLDomain
 public import WLStore
 
-/// What `POST /sms` answers.
-public struct SMSScheduled: Sendable {
+/// What `POST /sms` and `POST /email` answer.
+public struct BlastScheduled: Sendable {
     public var blastID: String
     public var scheduled: Int
     public var skipped: [SkippedRecipient]
@@ -42,7 +42,7 @@ public struct SMSService: Sendable {
     /// Validates, personalises and prices every recipient, and writes the blast and its messages (status pending)
     /// in one transaction. Nothing is charged yet: the dispatcher charges each message when it sends it.
     /// - Throws: `.validation` (422) for bad fields or when no recipient is valid.
-    public func send(_ request: SMSRequest, firm: Firm) async throws -> SMSScheduled {
+    public func send(_ request: SMSRequest, firm: Firm) async throws -> BlastScheduled {
         let now = time.now
         let valid = try request.validated()
         let sendAt = try SendTime.parse(request.sendAt, timezone: firm.timezone, now: now)
@@ -57,7 +57,7 @@ public struct SMSService: Sendable {
             sendAt: sendAt)
         let created = try await store.createBlast(blast, messages: messages, now: now)
         signal?.signal()
-        return SMSScheduled(
+        return BlastScheduled(
             blastID: blast.id, scheduled: created.count, skipped: valid.recipients.skipped, reference: valid.reference, messages: created)
     }
 

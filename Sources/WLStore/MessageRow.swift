@@ -13,7 +13,8 @@ struct MessageRow: Sendable {
 
     static let columns = """
         id, firm_id, blast_id, channel, reference, recipient, body, segments, encoding, credits, charged, status, response, \
-        network, stage, attempts, due_at, lease_until, lease_owner, provider_message_id, event_sequence, created_at, sent_at, delivered_at
+        network, stage, attempts, due_at, lease_until, lease_owner, provider_message_id, event_sequence, created_at, sent_at, delivered_at, \
+        subject, opens, clicks, opened_at, clicked_at
         """
 
     init(row: SQLRow) throws {
@@ -27,6 +28,10 @@ struct MessageRow: Sendable {
             attempts: Int(try row.int("attempts")), dueAt: try row.time("due_at"),
             providerMessageID: try row.optionalText("provider_message_id"), createdAt: try row.time("created_at"),
             sentAt: try row.optionalTime("sent_at"), deliveredAt: try row.optionalTime("delivered_at"))
+        message.subject = try row.optionalText("subject")
+        message.engagement = Engagement(
+            opens: Int(try row.int("opens")), clicks: Int(try row.int("clicks")), openedAt: try row.optionalTime("opened_at"),
+            clickedAt: try row.optionalTime("clicked_at"))
         charged = Credits(units: try row.int("charged"))
         leaseUntil = try row.optionalTime("lease_until")
         leaseOwner = try row.optionalText("lease_owner")
@@ -56,23 +61,29 @@ struct MessageRow: Sendable {
         guard message.status.canMove(to: status), let event = status.eventName(for: message.channel) else { return false }
         message.status = status
         message.response = response
-        eventSequence += 1
         if status.isFinal {
             message.stage = .done
             leaseUntil = nil
             leaseOwner = nil
         }
         if status == .delivered { message.deliveredAt = now }
+        try await recordEvent(event, response: response, on: connection, now: now)
+        return true
+    }
+
+    /// Writes an event of the message at its current status and, for a firm with a working webhook, its delivery
+    /// (the outbox), in the caller's transaction. The caller saves the row (its event sequence moved).
+    mutating func recordEvent(_ event: String, response: String, on connection: any SQLConnection, now: Date) async throws {
+        eventSequence += 1
         let inserted = try await connection.query(
             """
             INSERT INTO message_events (firm_id, message_id, sequence, event, status, response, occurred_at)
             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id
             """,
             [
-                .int(message.firmID), .int(message.id), .int(Int64(eventSequence)), .text(event), .text(status.rawValue),
+                .int(message.firmID), .int(message.id), .int(Int64(eventSequence)), .text(event), .text(message.status.rawValue),
                 .text(response), .time(now),
             ])
-        // The outbox: a delivery for the firm's webhook, if it has a working one, in the same transaction.
         try await connection.query(
             """
             INSERT INTO webhook_deliveries (firm_id, event_id, message_id, sequence, status, next_attempt_at, created_at)
@@ -80,6 +91,5 @@ struct MessageRow: Sendable {
             WHERE id = $1 AND webhook_url IS NOT NULL AND webhook_disabled_at IS NULL
             """,
             [.int(message.firmID), .int(try inserted[0].int("id")), .int(message.id), .int(Int64(eventSequence)), .time(now)])
-        return true
     }
 }

@@ -37,20 +37,34 @@ extension SQLStore {
     }
 
     public func contactsByPhone(firmID: Int64, phones: [String]) async throws -> [String: Contact] {
+        try await contacts(firmID: firmID, matching: "phone", values: phones) { $0.phone?.e164Digits }
+    }
+
+    public func contactsByEmail(firmID: Int64, addresses: [String]) async throws -> [String: Contact] {
+        try await contacts(firmID: firmID, matching: "LOWER(email)", values: addresses.map { $0.lowercased() }) { $0.email?.lowercased() }
+    }
+
+    /// The contact for each of `values` of `column` that has one: a client before an address-book entry, the earliest
+    /// first within a kind; keyed by `key`.
+    private func contacts(
+        firmID: Int64, matching column: String, values: [String], key: @escaping @Sendable (Contact) -> String?
+    )
+        async throws -> [String: Contact]
+    {
         try await database.read { connection in
             var result: [String: Contact] = [:]
             var start = 0
-            while start < phones.count {
-                let chunk = Array(phones[start..<min(start + Self.insertBatch, phones.count)])
+            while start < values.count {
+                let chunk = Array(values[start..<min(start + Self.insertBatch, values.count)])
                 let placeholders = chunk.indices.map { "$\($0 + 2)" }.joined(separator: ", ")
                 let rows = try await connection.query(
                     """
-                    SELECT \(Self.contactColumns) FROM contacts WHERE firm_id = $1 AND phone IN (\(placeholders))
+                    SELECT \(Self.contactColumns) FROM contacts WHERE firm_id = $1 AND \(column) IN (\(placeholders))
                     ORDER BY CASE kind WHEN 'client' THEN 0 ELSE 1 END, id
                     """, [.int(firmID)] + chunk.map(SQLValue.text))
                 for row in rows {
                     let contact = try Self.contact(from: row)
-                    if let phone = contact.phone?.e164Digits, result[phone] == nil { result[phone] = contact }
+                    if let value = key(contact), result[value] == nil { result[value] = contact }
                 }
                 start += chunk.count
             }

@@ -104,9 +104,12 @@ extension SQLStore {
         case .charge:
             guard row.message.stage == .queued, row.message.status == .pending else { return }
             do {
-                _ = try await applyCredits(
-                    on: connection, firmID: row.message.firmID, amount: -row.message.credits, kind: .debit, reference: "message \(id)", messageID: id,
-                    now: now)
+                // Free messages (email) write no ledger row.
+                if row.message.credits > .zero {
+                    _ = try await applyCredits(
+                        on: connection, firmID: row.message.firmID, amount: -row.message.credits, kind: .debit, reference: "message \(id)",
+                        messageID: id, now: now)
+                }
                 row.charged = row.message.credits
                 row.message.stage = .charged
                 try await row.move(to: .processing, response: "Sending", on: connection, now: now)

@@ -2,7 +2,7 @@ public import Foundation
 public import WLDomain
 
 extension SQLStore {
-    /// Rows per multi-row INSERT: 5 binds each stays well under both engines' bind limits.
+    /// Rows per multi-row INSERT: 6 binds each stays well under both engines' bind limits.
     static let insertBatch = 500
 
     public func createBlast(_ blast: NewBlast, messages: [NewMessage], now: Date) async throws -> [Message] {
@@ -28,16 +28,16 @@ extension SQLStore {
                     let base = binds.count
                     binds += [
                         .text(message.recipient), .text(message.body), .int(Int64(message.segments)), .text(message.encoding),
-                        .int(message.credits.units),
+                        .int(message.credits.units), .text(message.subject),
                     ]
                     rows.append(
-                        "($1, $2, $3, $4, $\(base + 1), $\(base + 2), $\(base + 3), $\(base + 4), $\(base + 5), 'pending', 'Queued', 'queued', $5, $6, $6)"
+                        "($1, $2, $3, $4, $\(base + 1), $\(base + 2), $\(base + 3), $\(base + 4), $\(base + 5), $\(base + 6), 'pending', 'Queued', 'queued', $5, $6, $6)"
                     )
                 }
                 let inserted = try await connection.query(
                     """
                     INSERT INTO messages (firm_id, blast_id, channel, reference, recipient, body, segments, encoding, credits,
-                        status, response, stage, due_at, created_at, updated_at)
+                        subject, status, response, stage, due_at, created_at, updated_at)
                     VALUES \(rows.joined(separator: ", ")) RETURNING id, recipient
                     """, binds)
                 for row in inserted { ids[try row.text("recipient")] = try row.int("id") }
@@ -45,11 +45,13 @@ extension SQLStore {
             }
             return try messages.map { new in
                 guard let id = ids[new.recipient] else { throw StoreError.corrupt("no id returned for a message") }
-                return Message(
+                var message = Message(
                     id: id, firmID: blast.firmID, blastID: blast.id, channel: blast.channel, reference: blast.reference,
                     recipient: new.recipient, body: new.body, segments: new.segments, encoding: new.encoding, credits: new.credits,
                     status: .pending, response: "Queued", network: nil, stage: .queued, attempts: 0, dueAt: blast.sendAt,
                     providerMessageID: nil, createdAt: now, sentAt: nil, deliveredAt: nil)
+                message.subject = new.subject
+                return message
             }
         }
     }

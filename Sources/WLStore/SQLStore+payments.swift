@@ -52,8 +52,7 @@ extension SQLStore {
 
     public func settlePayment(id: Int64, outcome: PaymentOutcome, now: Date) async throws -> Payment {
         try await write { connection in
-            let lock = database.dialect == .postgres ? " FOR UPDATE" : ""
-            guard let row = try await connection.query("SELECT \(Self.paymentColumns) FROM payments WHERE id = $1\(lock)", [.int(id)]).first
+            guard let row = try await connection.query("SELECT \(Self.paymentColumns) FROM payments WHERE id = $1\(lockClause)", [.int(id)]).first
             else { throw DomainError(.notFound, "No payment \(id).") }
             var payment = try Self.payment(from: row)
             var receiptTaken = false

@@ -60,7 +60,7 @@ public struct ContactImportSummary: Hashable, Sendable {
 /// Every method that takes a `firmID` reads or writes only that firm's rows: tenancy is enforced here, not
 /// left to callers. Errors the caller can act on are ``DomainError``s (`.notFound`, `.duplicate`,
 /// `.insufficientCredits`).
-public protocol Store: MessageStore, WebhookStore, WebhookLogStore, PaymentStore {
+public protocol Store: MessageStore, WebhookStore, WebhookLogStore, PaymentStore, EmailStore {
     /// Succeeds when the database answers.
     func ping() async throws
 
@@ -116,4 +116,7 @@ public protocol Store: MessageStore, WebhookStore, WebhookLogStore, PaymentStore
     /// The contact for each phone number (normalised digits) that has one: a client before an address-book entry,
     /// the earliest first within a kind.
     func contactsByPhone(firmID: Int64, phones: [String]) async throws -> [String: Contact]
+    /// The contact for each address (lower-cased) that has one, matched ignoring case: a client before an
+    /// address-book entry.
+    func contactsByEmail(firmID: Int64, addresses: [String]) async throws -> [String: Contact]
 }

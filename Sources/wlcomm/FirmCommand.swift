@@ -8,7 +8,10 @@ import WLStore
 struct FirmCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "firm", abstract: "Create and manage firms.",
-        subcommands: [Create.self, List.self, Show.self, Suspend.self, Activate.self, SetRate.self, SetExpiry.self, AdjustCredits.self])
+        subcommands: [
+            Create.self, List.self, Show.self, Suspend.self, Activate.self, SetRate.self, SetExpiry.self, AdjustCredits.self, SetSender.self,
+            SetTracking.self,
+        ])
 
     /// One line about a firm, for people.
     static func describe(_ firm: Firm) -> String {

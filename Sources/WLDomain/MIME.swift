@@ -1,0 +1,134 @@
+public import Foundation
+
+/// Quoted-printable (RFC 2045) for UTF-8 text: CRLF line breaks kept as hard breaks, lines at most 76 characters
+/// with soft breaks, `=`, non-ASCII bytes, control bytes and trailing spaces encoded.
+public enum QuotedPrintable {
+    public static func encode(_ text: String) -> String {
+        let lines = text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
+            .split(separator: "\n", omittingEmptySubsequences: false)
+        return lines.map { encodeLine(Array($0.utf8)) }.joined(separator: "\r\n")
+    }
+
+    private static func encodeLine(_ bytes: [UInt8]) -> String {
+        var out = ""
+        var current = 0
+        for (index, byte) in bytes.enumerated() {
+            let isLast = index == bytes.count - 1
+            let literal = (byte >= 33 && byte <= 126 && byte != 61) || ((byte == 32 || byte == 9) && !isLast)
+            // A line starting with "." is escaped, so no SMTP server ever sees a lone "." line from us.
+            let token = literal && !(current == 0 && byte == 46) ? String(UnicodeScalar(byte)) : hex(byte)
+            if current + token.count > (isLast ? 76 : 75) {
+                out += "=\r\n"
+                current = 0
+            }
+            out += token
+            current += token.count
+        }
+        return out
+    }
+
+    private static func hex(_ byte: UInt8) -> String {
+        let digits = Array("0123456789ABCDEF")
+        return "=" + String(digits[Int(byte >> 4)]) + String(digits[Int(byte & 15)])
+    }
+}
+
+/// RFC 2047 encoded words for header text that is not plain ASCII: `=?UTF-8?B?…?=`, each word at most 75
+/// characters and never splitting a character, folded with CRLF and a space.
+public enum EncodedWord {
+    /// `text` as it may appear in a header: unchanged when printable ASCII, else encoded words.
+    public static func encode(_ text: String) -> String {
+        if text.unicodeScalars.allSatisfy({ $0.value >= 32 && $0.value < 127 }) { return text }
+        var words: [String] = []
+        var chunk: [UInt8] = []
+        for character in text {
+            let bytes = Array(String(character).utf8)
+            // 75 - "=?UTF-8?B?".count - "?=".count = 63 base64 characters: 45 bytes of text.
+            if chunk.count + bytes.count > 45 {
+                words.append(word(chunk))
+                chunk = []
+            }
+            chunk += bytes
+        }
+        if !chunk.isEmpty { words.append(word(chunk)) }
+        return words.joined(separator: "\r\n ")
+    }
+
+    private static func word(_ bytes: [UInt8]) -> String { "=?UTF-8?B?" + Data(bytes).base64EncodedString() + "?=" }
+}
+
+/// A mailbox for a header: `"Display Name" <address>` (the name encoded when not ASCII), or the bare address.
+public struct Mailbox: Hashable, Sendable {
+    public var address: EmailAddress
+    public var name: String?
+
+    public init(address: EmailAddress, name: String? = nil) {
+        self.address = address
+        self.name = name
+    }
+
+    /// The header form.
+    public var header: String {
+        guard let name, !name.isEmpty else { return address.value }
+        let ascii = name.unicodeScalars.allSatisfy { $0.value >= 32 && $0.value < 127 }
+        let display =
+            ascii
+            ? "\"" + name.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" : EncodedWord.encode(name)
+        return "\(display) <\(address.value)>"
+    }
+}
+
+/// One email ready for SMTP: its envelope and its RFC 5322 text (CRLF line ends).
+public struct OutgoingEmail: Sendable, Hashable {
+    public var messageID: Int64
+    public var from: Mailbox
+    public var to: EmailAddress
+    /// The `Message-ID` header's value, `<…>`.
+    public var headerMessageID: String
+    /// The whole message, headers and body.
+    public var data: String
+
+    /// Builds the message: the headers the issue lists and a `multipart/alternative` body of a text and an HTML part,
+    /// both UTF-8 quoted-printable.
+    public init(
+        messageID: Int64, from: Mailbox, replyTo: EmailAddress?, to: EmailAddress, subject: String, text: String, html: String, date: Date,
+        random: UInt64
+    ) {
+        self.messageID = messageID
+        self.from = from
+        self.to = to
+        headerMessageID = "<wl.\(messageID).\(String(random, radix: 36))@\(from.address.domain)>"
+        let boundary = "=_wl_\(messageID)_\(String(random, radix: 36))"
+        let unsubscribe = (replyTo ?? from.address).value
+        var headers = [
+            "Date: \(Self.rfc5322Date(date))",
+            "Message-ID: \(headerMessageID)",
+            "From: \(from.header)",
+            "To: \(to.value)",
+        ]
+        if let replyTo { headers.append("Reply-To: \(replyTo.value)") }
+        headers += [
+            "Subject: \(EncodedWord.encode(subject))",
+            "MIME-Version: 1.0",
+            "List-Unsubscribe: <mailto:\(unsubscribe)?subject=unsubscribe>",
+            "X-WL-Message-Id: \(messageID)",
+            "Content-Type: multipart/alternative; boundary=\"\(boundary)\"",
+        ]
+        let part = { (type: String, body: String) in
+            "--\(boundary)\r\nContent-Type: \(type); charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n"
+                + QuotedPrintable.encode(body) + "\r\n"
+        }
+        data =
+            headers.joined(separator: "\r\n") + "\r\n\r\nThis is a multi-part message in MIME format.\r\n\r\n"
+            + part("text/plain", text) + part("text/html", html) + "--\(boundary)--\r\n"
+    }
+
+    /// `Mon, 30 Nov 2026 10:30:46 +0000`.
+    static func rfc5322Date(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(secondsFromGMT: 0)
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss Z"
+        return formatter.string(from: date)
+    }
+}

@@ -1,0 +1,94 @@
+import Crypto
+import Foundation
+
+/// What a tracking link records.
+public enum TrackingEvent: Hashable, Sendable {
+    case open(messageID: Int64)
+    /// A click on a link to `url`.
+    case click(messageID: Int64, url: String)
+
+    public var messageID: Int64 {
+        switch self {
+        case .open(let id), .click(let id, _): id
+        }
+    }
+}
+
+/// Signed tracking tokens: `base64url(payload) "." base64url(first 16 bytes of HMAC-SHA256(secret, payload))`. The
+/// payload names the message and, for a click, the exact URL, so a token can be neither forged nor altered, and a
+/// click can only lead where the email's link led.
+public struct TrackingSigner: Sendable {
+    let key: SymmetricKey
+
+    public init(secret: String) {
+        key = SymmetricKey(data: Data(secret.utf8))
+    }
+
+    /// The token for `event`.
+    public func token(for event: TrackingEvent) -> String {
+        let payload: String
+        switch event {
+        case .open(let id): payload = "o.\(id)"
+        case .click(let id, let url): payload = "c.\(id).\(url)"
+        }
+        let bytes = Data(payload.utf8)
+        return Self.base64url(bytes) + "." + Self.base64url(Data(HMAC<SHA256>.authenticationCode(for: bytes, using: key).prefix(16)))
+    }
+
+    /// The event a token stands for, or `nil` when it was not signed with this secret (or was altered).
+    public func event(from token: String) -> TrackingEvent? {
+        let parts = token.split(separator: ".", maxSplits: 1)
+        guard parts.count == 2, let payload = Self.unbase64url(parts[0]), let mac = Self.unbase64url(parts[1]) else { return nil }
+        let expected = Data(HMAC<SHA256>.authenticationCode(for: payload, using: key).prefix(16))
+        guard ConstantTime.equal(mac, expected), let text = String(data: payload, encoding: .utf8) else { return nil }
+        let fields = text.split(separator: ".", maxSplits: 2, omittingEmptySubsequences: false)
+        guard fields.count >= 2, let id = Int64(fields[1]) else { return nil }
+        switch fields[0] {
+        case "o" where fields.count == 2: return .open(messageID: id)
+        case "c" where fields.count == 3: return .click(messageID: id, url: String(fields[2]))
+        default: return nil
+        }
+    }
+
+    /// `html` with every `http`/`https` `href` sent through `/t/c/{token}` and an open pixel `/t/o/{token}.gif` at the
+    /// end of the body (or of the document), all on `baseURL`.
+    public func track(html: String, messageID: Int64, baseURL: String) -> String {
+        let base = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        var out = ""
+        var rest = Substring(html)
+        let pattern = #"(?i)href\s*=\s*("|')(https?://[^"']+)\1"#
+        while let match = rest.range(of: pattern, options: .regularExpression) {
+            out += rest[..<match.lowerBound]
+            let attribute = rest[match]
+            let quote = attribute.first { $0 == "\"" || $0 == "'" } ?? "\""
+            let start = attribute.index(after: attribute.firstIndex(of: quote)!)
+            let url = HTMLText.decodeEntities(String(attribute[start..<attribute.index(before: attribute.endIndex)]))
+            out += "href=\(quote)\(base)/t/c/\(token(for: .click(messageID: messageID, url: url)))\(quote)"
+            rest = rest[match.upperBound...]
+        }
+        out += rest
+        let pixel =
+            "<img src=\"\(base)/t/o/\(token(for: .open(messageID: messageID))).gif\" width=\"1\" height=\"1\" alt=\"\" style=\"display:none\">"
+        if let close = out.range(of: "</body>", options: [.caseInsensitive, .backwards]) {
+            out.insert(contentsOf: pixel, at: close.lowerBound)
+        } else {
+            out += pixel
+        }
+        return out
+    }
+
+    static func base64url(_ data: Data) -> String {
+        data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    /// Decodes base64url without padding; only the canonical spelling is accepted (base64's unused low bits in the last
+    /// character would otherwise let two spellings mean the same bytes).
+    static func unbase64url(_ text: Substring) -> Data? {
+        guard text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else { return nil }
+        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while base64.count % 4 != 0 { base64 += "=" }
+        guard let data = Data(base64Encoded: base64), base64url(data) == text else { return nil }
+        return data
+    }
+}

@@ -1,0 +1,190 @@
+import Foundation
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import NIOSSL
+import WLDomain
+import WLServices
+
+/// One SMTP session: connected, greeted, EHLO'd, upgraded to TLS and authenticated as the settings say, then able to
+/// send messages one after another (with RSET between them). Every wait has the settings' timeout.
+final class SMTPConnection: Sendable {
+    let channel: any NIOCore.Channel
+    private let handler: NIOLoopBound<SMTPReplyHandler>
+    let settings: SMTPSettings
+    /// The server's EHLO keywords after TLS and AUTH.
+    let extensions: [String: String]
+    private let sent = NIOLockedValueBox(0)
+
+    private init(channel: any NIOCore.Channel, handler: NIOLoopBound<SMTPReplyHandler>, settings: SMTPSettings, extensions: [String: String]) {
+        self.channel = channel
+        self.handler = handler
+        self.settings = settings
+        self.extensions = extensions
+    }
+
+    /// Connects and prepares a session.
+    /// - Throws: ``SMTPError`` or a connection error.
+    static func open(_ settings: SMTPSettings, tls: NIOSSLContext?) async throws -> SMTPConnection {
+        let timeout = TimeAmount.milliseconds(Int64(settings.timeout * 1000))
+        let implicit = settings.tls == .implicit ? tls : nil
+        let host = settings.host
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connectTimeout(timeout)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    if let implicit {
+                        try channel.pipeline.syncOperations.addHandler(
+                            try NIOSSLClientHandler(context: implicit, serverHostname: Self.sniName(host)))
+                    }
+                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(SMTPReplyDecoder()))
+                    try channel.pipeline.syncOperations.addHandler(SMTPReplyHandler())
+                }
+            }
+            .connect(host: settings.host, port: settings.port).get()
+        do {
+            let handler = try await channel.eventLoop.submit {
+                NIOLoopBound(try channel.pipeline.syncOperations.handler(type: SMTPReplyHandler.self), eventLoop: channel.eventLoop)
+            }.get()
+            var connection = SMTPConnection(channel: channel, handler: handler, settings: settings, extensions: [:])
+            let greeting = try await connection.exchange([], replies: 1, step: "greeting")[0]
+            guard greeting.code == 220 else { throw SMTPError.refused(greeting) }
+            var extensions = try await connection.hello()
+            if settings.tls == .startTLS {
+                guard extensions["STARTTLS"] != nil, let tls else {
+                    throw SMTPError.unsupported("The SMTP server does not offer STARTTLS, which smtp.tls=starttls requires")
+                }
+                let reply = try await connection.exchange(["STARTTLS"], step: "STARTTLS")[0]
+                guard reply.code == 220 else { throw SMTPError.refused(reply) }
+                try await channel.eventLoop.submit {
+                    try channel.pipeline.syncOperations.addHandler(
+                        try NIOSSLClientHandler(context: tls, serverHostname: Self.sniName(host)), position: .first)
+                }.get()
+                extensions = try await connection.hello()
+            }
+            if let user = settings.user {
+                try await connection.authenticate(user: user, password: settings.password ?? "", offered: extensions["AUTH"] ?? "")
+            }
+            connection = SMTPConnection(channel: channel, handler: handler, settings: settings, extensions: extensions)
+            return connection
+        } catch {
+            try? await channel.close()
+            throw error
+        }
+    }
+
+    /// The SNI name: the host, unless it is an IP address (then certificates are matched by address).
+    static func sniName(_ host: String) -> String? {
+        var ipv4 = in_addr()
+        var ipv6 = in6_addr()
+        return inet_pton(AF_INET, host, &ipv4) == 1 || inet_pton(AF_INET6, host, &ipv6) == 1 ? nil : host
+    }
+
+    /// EHLO, or HELO when EHLO is refused; the keywords offered.
+    private func hello() async throws -> [String: String] {
+        let reply = try await exchange(["EHLO \(settings.heloName)"], step: "EHLO")[0]
+        if reply.code == 250 { return reply.extensions }
+        let helo = try await exchange(["HELO \(settings.heloName)"], step: "HELO")[0]
+        guard helo.code == 250 else { throw SMTPError.refused(helo) }
+        return [:]
+    }
+
+    /// AUTH PLAIN, or LOGIN when only LOGIN is offered.
+    private func authenticate(user: String, password: String, offered: String) async throws {
+        let mechanisms = Set(offered.split(separator: " ").map(String.init))
+        let encode = { (text: String) in Data(text.utf8).base64EncodedString() }
+        let reply: SMTPReply
+        if mechanisms.contains("PLAIN") || !mechanisms.contains("LOGIN") {
+            reply = try await exchange(["AUTH PLAIN " + encode("\0\(user)\0\(password)")], step: "AUTH")[0]
+        } else {
+            let start = try await exchange(["AUTH LOGIN"], step: "AUTH")[0]
+            guard start.code == 334 else { throw SMTPError.refused(start) }
+            let name = try await exchange([encode(user)], step: "AUTH")[0]
+            guard name.code == 334 else { throw SMTPError.refused(name) }
+            reply = try await exchange([encode(password)], step: "AUTH")[0]
+        }
+        guard reply.code == 235 else { throw SMTPError.refused(reply) }
+    }
+
+    /// Sends one message: RSET first when the session sent one before, then MAIL, RCPT and DATA (pipelined when the
+    /// server offers PIPELINING), then the dot-stuffed content.
+    func send(_ email: OutgoingEmail) async throws -> EmailSendOutcome {
+        if sent.withLockedValue({ $0 }) > 0 {
+            let reset = try await exchange(["RSET"], step: "RSET")[0]
+            guard reset.code == 250 else { throw SMTPError.refused(reset) }
+        }
+        sent.withLockedValue { $0 += 1 }
+        let content = Self.dotStuffed(email.data)
+        let size = extensions["SIZE"] != nil ? " SIZE=\(content.utf8.count)" : ""
+        let envelope = ["MAIL FROM:<\(email.from.address.value)>\(size)", "RCPT TO:<\(email.to.value)>", "DATA"]
+        let replies: [SMTPReply]
+        if extensions["PIPELINING"] != nil {
+            replies = try await exchange(envelope, step: "MAIL/RCPT/DATA")
+        } else {
+            var collected: [SMTPReply] = []
+            for command in envelope {
+                let reply = try await exchange([command], step: String(command.prefix(4)))[0]
+                collected.append(reply)
+                if !reply.isPositive { break }
+            }
+            replies = collected
+        }
+        if let mail = replies.first, !mail.isPositive { return Self.outcome(of: mail, atRecipient: false) }
+        if replies.count > 1, !replies[1].isPositive { return Self.outcome(of: replies[1], atRecipient: true) }
+        guard replies.count > 2, replies[2].code == 354 else { return Self.outcome(of: replies.last!, atRecipient: false) }
+        let accepted = try await exchange([content + ".\r\n"], step: "end of DATA", raw: true)[0]
+        return Self.outcome(of: accepted, atRecipient: false)
+    }
+
+    /// 2xx delivered; 4xx transient; 5xx rejected (suppressing the address when the recipient was refused).
+    static func outcome(of reply: SMTPReply, atRecipient: Bool) -> EmailSendOutcome {
+        if reply.code == 250 || reply.code == 251 { return .delivered(response: reply.description) }
+        if reply.isTransient { return .transient(response: reply.description) }
+        return .rejected(response: reply.description, suppress: atRecipient && reply.code >= 500)
+    }
+
+    /// The message with every line that starts with "." given another (RFC 5321 4.5.2), ending in CRLF.
+    static func dotStuffed(_ data: String) -> String {
+        var text = data.replacingOccurrences(of: "\r\n.", with: "\r\n..")
+        if text.hasPrefix(".") { text = "." + text }
+        if !text.hasSuffix("\r\n") { text += "\r\n" }
+        return text
+    }
+
+    /// Says goodbye and closes (errors ignored: the connection is going anyway).
+    func close() async {
+        _ = try? await exchange(["QUIT"], step: "QUIT")
+        try? await channel.close()
+    }
+
+    var isActive: Bool { channel.isActive }
+
+    /// Writes `commands` (each followed by CRLF unless `raw`) in one flush and waits for `replies` replies (one per
+    /// command by default), failing with a timeout after the settings' limit.
+    private func exchange(_ commands: [String], replies: Int? = nil, step: String, raw: Bool = false) async throws -> [SMTPReply] {
+        let channel = self.channel
+        let handler = self.handler
+        let count = replies ?? commands.count
+        let loop = channel.eventLoop
+        let result = try await loop.flatSubmit { () -> EventLoopFuture<[SMTPReply]> in
+            let futures = (0..<count).map { _ in
+                let promise = loop.makePromise(of: SMTPReply.self)
+                handler.value.expect(promise)
+                return promise.futureResult
+            }
+            if !commands.isEmpty {
+                var buffer = channel.allocator.buffer(capacity: commands.reduce(0) { $0 + $1.utf8.count + 2 })
+                for command in commands { buffer.writeString(raw ? command : command + "\r\n") }
+                channel.writeAndFlush(buffer, promise: nil)
+            }
+            let all = EventLoopFuture.whenAllSucceed(futures, on: loop)
+            let timer = loop.scheduleTask(in: .milliseconds(Int64(self.settings.timeout * 1000))) {
+                handler.value.fail(SMTPError.timeout(step))
+                channel.close(promise: nil)
+            }
+            all.whenComplete { _ in timer.cancel() }
+            return all
+        }.get()
+        return result
+    }
+}

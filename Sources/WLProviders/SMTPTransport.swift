@@ -1,0 +1,117 @@
+import Foundation
+public import Logging
+import NIOSSL
+public import ServiceLifecycle
+public import WLDomain
+public import WLServices
+
+/// Sends email through an SMTP relay over a bounded pool of reused sessions (``SMTPConnection``). A session that
+/// failed in any way is closed, never reused. On graceful shutdown the idle sessions say QUIT.
+public final class SMTPTransport: EmailTransport, Service {
+    let settings: SMTPSettings
+    let tls: NIOSSLContext?
+    let pool: SMTPPool
+    let logger: Logger
+
+    /// - Throws: When the CA file cannot be read.
+    public init(settings: SMTPSettings, logger: Logger) throws {
+        self.settings = settings
+        self.logger = logger
+        if settings.tls == .none {
+            tls = nil
+        } else {
+            var configuration = TLSConfiguration.makeClientConfiguration()
+            if let caFile = settings.caFile {
+                configuration.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(caFile))
+            }
+            tls = try NIOSSLContext(configuration: configuration)
+        }
+        pool = SMTPPool(limit: settings.poolSize)
+    }
+
+    public func send(_ email: OutgoingEmail) async -> EmailSendOutcome {
+        let connection: SMTPConnection
+        do {
+            connection = try await pool.acquire { [settings, tls] in try await SMTPConnection.open(settings, tls: tls) }
+        } catch {
+            logger.warning("SMTP session failed", metadata: ["error": "\(error)"])
+            return Self.outcome(of: error)
+        }
+        do {
+            let outcome = try await connection.send(email)
+            await pool.release(connection, reusable: connection.isActive)
+            return outcome
+        } catch {
+            await pool.release(connection, reusable: false)
+            logger.warning("SMTP send failed", metadata: ["message_id": "\(email.messageID)", "error": "\(error)"])
+            return Self.outcome(of: error)
+        }
+    }
+
+    /// A failed session: a 5xx refusal (of AUTH, say) is not retried; everything else is transient.
+    static func outcome(of error: any Error) -> EmailSendOutcome {
+        if case SMTPError.refused(let reply) = error, !reply.isTransient {
+            return .rejected(response: reply.description, suppress: false)
+        }
+        return .transient(response: "\(error)")
+    }
+
+    /// Waits for graceful shutdown, then closes the idle sessions.
+    public func run() async throws {
+        try? await gracefulShutdown()
+        await pool.closeAll()
+    }
+}
+
+/// At most `limit` sessions, idle ones reused newest first; callers beyond the limit wait their turn.
+actor SMTPPool {
+    let limit: Int
+    private var idle: [SMTPConnection] = []
+    private var open = 0
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+
+    init(limit: Int) {
+        self.limit = limit
+    }
+
+    func acquire(_ make: @Sendable () async throws -> SMTPConnection) async throws -> SMTPConnection {
+        while true {
+            while let connection = idle.popLast() {
+                if connection.isActive { return connection }
+                open -= 1
+            }
+            if open < limit {
+                open += 1
+                do {
+                    return try await make()
+                } catch {
+                    open -= 1
+                    wakeOne()
+                    throw error
+                }
+            }
+            await withCheckedContinuation { waiters.append($0) }
+        }
+    }
+
+    func release(_ connection: SMTPConnection, reusable: Bool) async {
+        if reusable {
+            idle.append(connection)
+        } else {
+            open -= 1
+            await connection.close()
+        }
+        wakeOne()
+    }
+
+    func closeAll() async {
+        let closing = idle
+        idle = []
+        open -= closing.count
+        for connection in closing { await connection.close() }
+    }
+
+    private func wakeOne() {
+        if !waiters.isEmpty { waiters.removeFirst().resume() }
+    }
+}

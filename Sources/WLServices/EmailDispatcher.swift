@@ -1,0 +1,151 @@
+import Foundation
+public import Logging
+public import ServiceLifecycle
+public import WLDomain
+public import WLStore
+
+/// Where tracking links point and how they are signed.
+public struct TrackingSettings: Sendable {
+    /// The public base URL of this service (`https://api.example.com`).
+    public var baseURL: String
+    public var keyring: TrackingKeyring
+
+    public init(baseURL: String, keyring: TrackingKeyring) {
+        self.baseURL = baseURL
+        self.keyring = keyring
+    }
+}
+
+/// Claims due emails under a lease, builds each one's MIME message (the firm's sender identity, tracking when on),
+/// hands it to the transport (several at once), and records what the relay said: delivered, failed (a 5xx at RCPT
+/// also suppresses the address), or retried with backoff.
+public final class EmailDispatcher: Service {
+    let store: any Store
+    let time: any TimeSource
+    let live: any EmailTransport
+    let sandbox: any EmailTransport
+    let tracking: TrackingSettings
+    /// The From address of firms that set none.
+    let defaultFrom: EmailAddress?
+    let signal: WorkSignal
+    let ready: ReadinessGate?
+    let settings: DispatcherSettings
+    /// Emails handed to the transport at once.
+    let concurrency: Int
+    let owner = "email-" + UUID().uuidString.prefix(8).lowercased()
+    let logger: Logger
+
+    public init(
+        store: any Store, time: any TimeSource, live: any EmailTransport, sandbox: any EmailTransport, tracking: TrackingSettings,
+        defaultFrom: EmailAddress?, signal: WorkSignal, ready: ReadinessGate? = nil, settings: DispatcherSettings = DispatcherSettings(),
+        concurrency: Int = 4, logger: Logger
+    ) {
+        self.store = store
+        self.time = time
+        self.live = live
+        self.sandbox = sandbox
+        self.tracking = tracking
+        self.defaultFrom = defaultFrom
+        self.signal = signal
+        self.ready = ready
+        self.settings = settings
+        self.concurrency = max(1, concurrency)
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        await ready?.wait()
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            let handled: Int
+            do {
+                handled = try await runOnce()
+            } catch {
+                logger.error("email dispatch round failed", metadata: ["error": "\(error)"])
+                handled = 0
+            }
+            if handled == 0 { await signal.wait(upTo: settings.pollInterval) }
+        }
+    }
+
+    /// One round: claim, mark processing (one transaction), send `concurrency` at a time, record (one transaction).
+    /// - Returns: How many emails were claimed.
+    @discardableResult
+    public func runOnce() async throws -> Int {
+        let claimed = try await store.claimDue(channel: .email, limit: settings.batchSize, owner: owner, lease: settings.lease, now: time.now)
+        guard !claimed.isEmpty else { return 0 }
+        let queued = claimed.filter { $0.stage == .queued }.map { (messageID: $0.id, outcome: DispatchOutcome.charge) }
+        let charged = try await store.record(queued, leaseOwner: owner, now: time.now).filter { $0.stage == .charged }
+        let ready = claimed.filter { $0.stage == .charged } + charged
+        var found: [Int64: Sender] = [:]
+        for firmID in Set(ready.map(\.firmID)) { found[firmID] = try await sender(firmID: firmID) }
+        let senders = found
+        let results = await withTaskGroup(of: (Message, EmailSendOutcome).self) { group in
+            var results: [(Message, EmailSendOutcome)] = []
+            var next = ready.makeIterator()
+            for _ in 0..<concurrency {
+                guard let message = next.next() else { break }
+                group.addTask { (message, await self.send(message, senders[message.firmID])) }
+            }
+            while let result = await group.next() {
+                results.append(result)
+                if let message = next.next() { group.addTask { (message, await self.send(message, senders[message.firmID])) } }
+            }
+            return results
+        }
+        let now = time.now
+        var records: [(messageID: Int64, outcome: DispatchOutcome)] = []
+        for (message, outcome) in results {
+            switch outcome {
+            case .delivered(let response):
+                records.append(
+                    (
+                        message.id,
+                        .submitted(
+                            providerMessageID: "email-\(message.id)", report: DeliveryReport(status: .delivered, response: response, network: nil))
+                    ))
+            case .rejected(let response, let suppress):
+                if suppress { try await store.suppress(firmID: message.firmID, address: message.recipient, reason: response, now: now) }
+                records.append((message.id, .fail(response: response, refund: false)))
+            case .transient(let response):
+                records.append((message.id, settings.retryOrGiveUp(attempts: message.attempts, reason: response, retryAfter: nil, now: now)))
+            }
+        }
+        _ = try await store.record(records, leaseOwner: owner, now: now)
+        return claimed.count
+    }
+
+    /// A firm's sender identity, transport and tracking switch for this round.
+    struct Sender: Sendable {
+        var from: Mailbox?
+        var replyTo: EmailAddress?
+        var tracking: Bool
+        var sandbox: Bool
+    }
+
+    private func sender(firmID: Int64) async throws -> Sender {
+        let firm = try await store.firm(id: firmID)
+        let settings = try await store.emailSettings(firmID: firmID)
+        let from =
+            settings.from.map { Mailbox(address: $0, name: settings.fromName ?? firm?.name) }
+            ?? defaultFrom.map { Mailbox(address: $0, name: settings.fromName ?? firm?.name) }
+        return Sender(from: from, replyTo: settings.replyTo, tracking: settings.tracking, sandbox: firm?.mode == .sandbox)
+    }
+
+    /// Builds and sends one email.
+    private func send(_ message: Message, _ sender: Sender?) async -> EmailSendOutcome {
+        let sandbox = sender?.sandbox ?? false
+        guard let to = EmailAddress(message.recipient) else { return .rejected(response: "Not an email address", suppress: false) }
+        let from = sender?.from ?? (sandbox ? Mailbox(address: EmailAddress("sandbox@worldledgers.example")!) : nil)
+        guard let from else { return .rejected(response: "No sender address configured", suppress: false) }
+        let isHTML = message.encoding == "html"
+        var html = isHTML ? message.body : HTMLText.html(fromText: message.body)
+        if isHTML && sender?.tracking == true, let signer = tracking.keyring.signer {
+            html = signer.track(html: html, messageID: message.id, baseURL: tracking.baseURL)
+        }
+        let email = OutgoingEmail(
+            messageID: message.id, from: from, replyTo: sender?.replyTo, to: to, subject: message.subject ?? "",
+            text: isHTML ? HTMLText.text(fromHTML: message.body) : message.body, html: html, date: time.now, random: UInt64.random(in: 0...UInt64.max)
+        )
+        return await (sandbox ? self.sandbox : live).send(email)
+    }
+}

@@ -1,0 +1,89 @@
+import Foundation
+import WLDomain
+
+/// The body of `POST /email`, as the contract names its fields.
+public struct EmailRequest: Decodable, Sendable {
+    /// The longest subject (RFC 5322's line limit).
+    public static let maximumSubjectLength = 998
+    /// The longest message, in characters.
+    public static let maximumLength = 200_000
+
+    public var subject: String?
+    public var message: String?
+    public var recipients: [String]?
+    public var sendAt: String?
+    public var reference: String?
+
+    public init(subject: String?, message: String?, recipients: [String]?, sendAt: String? = nil, reference: String? = nil) {
+        self.subject = subject
+        self.message = message
+        self.recipients = recipients
+        self.sendAt = sendAt
+        self.reference = reference
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case subject, message, recipients, reference
+        case sendAt = "send_at"
+    }
+
+    /// Decodes the known fields and refuses any other.
+    public init(from decoder: any Decoder) throws {
+        try UnknownFields.refuse(in: decoder, known: CodingKeys.allCases.map(\.rawValue))
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        subject = try container.decodeIfPresent(String.self, forKey: .subject)
+        message = try container.decodeIfPresent(String.self, forKey: .message)
+        recipients = try container.decodeIfPresent([String].self, forKey: .recipients)
+        sendAt = try container.decodeIfPresent(String.self, forKey: .sendAt)
+        reference = try container.decodeIfPresent(String.self, forKey: .reference)
+    }
+
+    /// The checked request.
+    struct Valid {
+        var subject: String
+        var template: String
+        var isHTML: Bool
+        var recipients: EmailRecipients
+        var reference: String?
+    }
+
+    /// Checks every field at once.
+    /// - Throws: `.validation` naming each bad field.
+    func validated() throws -> Valid {
+        var errors: [String: [String]] = [:]
+        let subject = subject ?? ""
+        if subject.trimmingCharacters(in: .whitespaces).isEmpty {
+            errors["subject"] = ["This field is required."]
+        } else if subject.count > Self.maximumSubjectLength {
+            errors["subject"] = ["At most \(Self.maximumSubjectLength) characters; this one has \(subject.count)."]
+        } else if subject.contains(where: { $0 == "\r" || $0 == "\n" || $0 == "\r\n" }) {
+            errors["subject"] = ["Line breaks are not allowed in a subject."]
+        }
+        let template = message ?? ""
+        if template.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            errors["message"] = ["This field is required."]
+        } else if template.count > Self.maximumLength {
+            errors["message"] = ["At most \(Self.maximumLength) characters; this one has \(template.count)."]
+        }
+        for (field, text) in [("subject", subject), ("message", template)] where errors[field] == nil {
+            let unknown = Placeholders.unknown(in: text)
+            if !unknown.isEmpty {
+                errors[field] = [
+                    "Unknown placeholder\(unknown.count > 1 ? "s" : "") \(unknown.map { "{\($0)}" }.joined(separator: ", ")); "
+                        + "use \(Placeholders.known.map { "{\($0)}" }.joined(separator: ", "))."
+                ]
+            }
+        }
+        if let reference, reference.count > SMSRequest.maximumReferenceLength {
+            errors["reference"] = ["At most \(SMSRequest.maximumReferenceLength) characters."]
+        }
+        var list: EmailRecipients?
+        do {
+            list = try EmailRecipients(recipients ?? [])
+        } catch let error as DomainError {
+            errors.merge(error.fields) { $0 + $1 }
+        }
+        guard errors.isEmpty, let list else { throw DomainError(.validation, "The request is not valid.", fields: errors) }
+        return Valid(subject: subject, template: template, isHTML: HTMLText.isHTML(template), recipients: list, reference: reference)
+    }
+}

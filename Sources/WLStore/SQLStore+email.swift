@@ -1,0 +1,123 @@
+public import Foundation
+public import WLDomain
+
+extension SQLStore {
+    public func emailSettings(firmID: Int64) async throws -> EmailSettings {
+        try await database.read { connection in
+            guard
+                let row = try await connection.query(
+                    "SELECT email_from, email_from_name, email_reply_to, email_tracking FROM firms WHERE id = $1", [.int(firmID)]
+                ).first
+            else { throw DomainError(.notFound, "No firm with id \(firmID).") }
+            return EmailSettings(
+                from: try row.optionalText("email_from").flatMap(EmailAddress.init), fromName: try row.optionalText("email_from_name"),
+                replyTo: try row.optionalText("email_reply_to").flatMap(EmailAddress.init), tracking: try row.int("email_tracking") != 0)
+        }
+    }
+
+    public func setEmailSettings(firmID: Int64, _ settings: EmailSettings) async throws {
+        try await write { connection in
+            let updated = try await connection.query(
+                """
+                UPDATE firms SET email_from = $2, email_from_name = $3, email_reply_to = $4, email_tracking = $5 WHERE id = $1 RETURNING id
+                """,
+                [
+                    .int(firmID), .text(settings.from?.value), .text(settings.fromName), .text(settings.replyTo?.value),
+                    .int(settings.tracking ? 1 : 0),
+                ])
+            if updated.isEmpty { throw DomainError(.notFound, "No firm with id \(firmID).") }
+        }
+    }
+
+    public func suppress(firmID: Int64, address: String, reason: String, now: Date) async throws {
+        try await write { connection in
+            try await connection.query(
+                """
+                INSERT INTO email_suppressions (firm_id, address, reason, created_at) VALUES ($1, $2, $3, $4)
+                ON CONFLICT (firm_id, address) DO NOTHING
+                """, [.int(firmID), .text(address.lowercased()), .text(reason), .time(now)])
+        }
+    }
+
+    public func suppressions(firmID: Int64) async throws -> [Suppression] {
+        try await database.read { connection in
+            try await connection.query(
+                "SELECT address, reason, created_at FROM email_suppressions WHERE firm_id = $1 ORDER BY created_at, address", [.int(firmID)]
+            ).map { Suppression(address: try $0.text("address"), reason: try $0.text("reason"), createdAt: try $0.time("created_at")) }
+        }
+    }
+
+    public func removeSuppression(firmID: Int64, address: String) async throws -> Bool {
+        try await write { connection in
+            try await !connection.query(
+                "DELETE FROM email_suppressions WHERE firm_id = $1 AND address = $2 RETURNING address", [.int(firmID), .text(address.lowercased())]
+            ).isEmpty
+        }
+    }
+
+    public func suppressed(firmID: Int64, among addresses: [String]) async throws -> Set<String> {
+        guard !addresses.isEmpty else { return [] }
+        return try await database.read { connection in
+            var found: Set<String> = []
+            var start = 0
+            while start < addresses.count {
+                let chunk = Array(addresses[start..<min(start + Self.insertBatch, addresses.count)])
+                let placeholders = chunk.indices.map { "$\($0 + 2)" }.joined(separator: ", ")
+                for row in try await connection.query(
+                    "SELECT address FROM email_suppressions WHERE firm_id = $1 AND address IN (\(placeholders))",
+                    [.int(firmID)] + chunk.map { .text($0) })
+                {
+                    found.insert(try row.text("address"))
+                }
+                start += chunk.count
+            }
+            return found
+        }
+    }
+
+    public func recordEngagement(messageID: Int64, kind: EngagementKind, now: Date) async throws -> Message? {
+        try await write { connection in
+            guard
+                let found = try await connection.query(
+                    "SELECT \(MessageRow.columns) FROM messages WHERE id = $1 AND channel = 'email'\(lockClause)", [.int(messageID)]
+                ).first
+            else { return nil }
+            var row = try MessageRow(row: found)
+            let first: Bool
+            switch kind {
+            case .open:
+                first = row.message.engagement.openedAt == nil
+                row.message.engagement.opens += 1
+                if first { row.message.engagement.openedAt = now }
+            case .click:
+                first = row.message.engagement.clickedAt == nil
+                row.message.engagement.clicks += 1
+                if first { row.message.engagement.clickedAt = now }
+            }
+            if first {
+                try await row.recordEvent(
+                    kind == .open ? "communication.email.opened" : "communication.email.clicked", response: kind == .open ? "Opened" : "Clicked",
+                    on: connection, now: now)
+            }
+            let engagement = row.message.engagement
+            try await connection.query(
+                """
+                UPDATE messages SET opens = $2, clicks = $3, opened_at = $4, clicked_at = $5, event_sequence = $6, updated_at = $7 WHERE id = $1
+                """,
+                [
+                    .int(messageID), .int(Int64(engagement.opens)), .int(Int64(engagement.clicks)), .time(engagement.openedAt),
+                    .time(engagement.clickedAt), .int(Int64(row.eventSequence)), .time(now),
+                ])
+            return row.message
+        }
+    }
+
+    public func serviceSecret(_ name: String, candidate: String, now: Date) async throws -> String {
+        try await write { connection in
+            try await connection.query(
+                "INSERT INTO service_secrets (name, value, created_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING",
+                [.text(name), .text(candidate), .time(now)])
+            return try await connection.query("SELECT value FROM service_secrets WHERE name = $1", [.text(name)])[0].text("value")
+        }
+    }
+}
