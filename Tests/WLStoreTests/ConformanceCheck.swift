@@ -16,5 +16,5 @@ struct ConformanceCheck: Sendable, CustomTestStringConvertible {
     var testDescription: String { name }
 
     /// Every check, in every group.
-    static let all: [ConformanceCheck] = migrations + firms + keys + credits + contacts + messages + webhooks + payments + ledgerModel
+    static let all: [ConformanceCheck] = migrations + firms + keys + credits + contacts + messages + webhooks + payments + email + ledgerModel
 }

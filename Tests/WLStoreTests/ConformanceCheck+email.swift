@@ -1,0 +1,92 @@
+import Foundation
+import Testing
+import WLDomain
+import WLStore
+
+/// A blast of `count` emails to `user{n}@example.com`.
+func emailBlast(_ store: SQLStore, firm: Firm, count: Int) async throws -> [Message] {
+    let messages = (0..<count).map { index in
+        NewMessage(recipient: "user\(index)@example.com", body: "<p>Hi</p>", segments: 0, encoding: "html", credits: .zero, subject: "Hello \(index)")
+    }
+    let blast = NewBlast(
+        id: NewBlast.makeID(for: .email), firmID: firm.id, channel: .email, reference: "mail-1", template: "<p>Hi</p>", subject: "Hello",
+        sendAt: checkTime)
+    return try await store.createBlast(blast, messages: messages, now: checkTime)
+}
+
+extension ConformanceCheck {
+    static let email: [ConformanceCheck] = [
+        ConformanceCheck("emails keep their subject, cost nothing to send, and write no ledger row") { store in
+            let firm = try await firmWithCredits(store, credits: 0)
+            let messages = try await emailBlast(store, firm: firm, count: 2)
+            #expect(try await store.message(firmID: firm.id, id: messages[0].id)?.subject == "Hello 0")
+            let claimed = try await store.claimDue(channel: .email, limit: 10, owner: "w", lease: 30, now: checkTime)
+            #expect(claimed.count == 2)
+            #expect(try await store.claimDue(channel: .sms, limit: 10, owner: "w", lease: 30, now: checkTime).isEmpty)
+            let charged = try await store.record(claimed.map { ($0.id, DispatchOutcome.charge) }, leaseOwner: "w", now: checkTime)
+            #expect(charged.map(\.status) == [.processing, .processing])
+            #expect(try await store.ledger(firmID: firm.id, limit: 10, startingAfter: nil).isEmpty)
+        },
+        ConformanceCheck("sender identity and tracking are per firm") { store in
+            let firm = try await firmWithCredits(store, credits: 0)
+            let other = try await firmWithCredits(store, "other", credits: 0)
+            #expect(try await store.emailSettings(firmID: firm.id) == EmailSettings())
+            let settings = EmailSettings(
+                from: EmailAddress("billing@acme.example"), fromName: "Acme ✓", replyTo: EmailAddress("acc@acme.example"), tracking: false)
+            try await store.setEmailSettings(firmID: firm.id, settings)
+            #expect(try await store.emailSettings(firmID: firm.id) == settings)
+            #expect(try await store.emailSettings(firmID: other.id) == EmailSettings())
+            await #expect(throws: DomainError.self) { try await store.setEmailSettings(firmID: 999, settings) }
+        },
+        ConformanceCheck("suppression lists are per firm, case-insensitive, and removable") { store in
+            let firm = try await firmWithCredits(store, credits: 0)
+            let other = try await firmWithCredits(store, "other", credits: 0)
+            try await store.suppress(firmID: firm.id, address: "Jane@Example.com", reason: "550 No such user", now: checkTime)
+            try await store.suppress(firmID: firm.id, address: "jane@example.com", reason: "again", now: checkTime)
+            #expect(try await store.suppressions(firmID: firm.id).map(\.address) == ["jane@example.com"])
+            #expect(try await store.suppressions(firmID: firm.id).first?.reason == "550 No such user")
+            #expect(try await store.suppressed(firmID: firm.id, among: ["jane@example.com", "otieno@example.com"]) == ["jane@example.com"])
+            #expect(try await store.suppressed(firmID: other.id, among: ["jane@example.com"]).isEmpty)
+            #expect(try await store.removeSuppression(firmID: firm.id, address: "JANE@example.com"))
+            #expect(try await !store.removeSuppression(firmID: firm.id, address: "jane@example.com"))
+            #expect(try await store.suppressions(firmID: firm.id).isEmpty)
+        },
+        ConformanceCheck("the first open and first click emit one event each; later ones only count") { store in
+            let firm = try await firmWithCredits(store, credits: 0)
+            try await store.setWebhook(firmID: firm.id, WebhookSettings(url: "https://a.example/hook", secret: nil), now: checkTime)
+            let message = try #require(try await emailBlast(store, firm: firm, count: 1).first)
+            for _ in 0..<3 { _ = try await store.recordEngagement(messageID: message.id, kind: .open, now: checkTime) }
+            let after = try #require(try await store.recordEngagement(messageID: message.id, kind: .click, now: checkTime.addingTimeInterval(5)))
+            #expect(after.engagement == Engagement(opens: 3, clicks: 1, openedAt: checkTime, clickedAt: checkTime.addingTimeInterval(5)))
+            #expect(
+                try await store.events(firmID: firm.id, messageID: message.id).map(\.event) == [
+                    "communication.email.opened", "communication.email.clicked",
+                ])
+            #expect(
+                try await store.claimWebhookDeliveries(limit: 10, owner: "d", lease: 60, now: checkTime).map(\.subject.eventName) == [
+                    "communication.email.opened"
+                ])
+            #expect(try await store.recordEngagement(messageID: 9_999, kind: .open, now: checkTime) == nil)
+            let sms = try #require(try await smsBlast(store, firm: firm, count: 1).first)
+            #expect(try await store.recordEngagement(messageID: sms.id, kind: .open, now: checkTime) == nil)
+        },
+        ConformanceCheck("contacts are found by email ignoring case, clients first") { store in
+            let firm = try await firmWithCredits(store, credits: 0)
+            _ = try await store.importContacts(
+                firmID: firm.id,
+                [
+                    Contact(kind: .addressBook, firstName: "Book", lastName: "Entry", phone: nil, email: "Jane@Example.com", accountBalance: nil),
+                    Contact(kind: .client, firstName: "Jane", lastName: "Client", phone: nil, email: "jane@example.com", accountBalance: nil),
+                ], now: checkTime)
+            let found = try await store.contactsByEmail(firmID: firm.id, addresses: ["JANE@example.com", "nobody@example.com"])
+            #expect(found.keys.sorted() == ["jane@example.com"])
+            #expect(found["jane@example.com"]?.firstName == "Jane")
+        },
+        ConformanceCheck("a service secret is created once and then always the same") { store in
+            let first = try await store.serviceSecret("tracking", candidate: "one", now: checkTime)
+            let second = try await store.serviceSecret("tracking", candidate: "two", now: checkTime)
+            #expect(first == "one")
+            #expect(second == "one")
+        },
+    ]
+}
