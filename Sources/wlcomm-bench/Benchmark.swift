@@ -18,7 +18,9 @@ import WLStore
 /// 2. milliseconds to accept one 10,000-recipient blast (median of `--blasts`);
 /// 3. messages per second through the dispatcher and the sandbox provider, for the last blast;
 /// 4. webhook events per second delivered to a local receiver, and the time from each status change to its receipt
-///    (p50, p99).
+///    (p50, p99);
+/// 5. emails per second from `POST /email` to a local SMTP server (our SMTP client, its connection pool, MIME and
+///    tracking), for one blast of `--email-recipients`.
 @main
 struct Benchmark: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "wlcomm-bench", abstract: "Measure SMS accept and dispatch speed.")
@@ -29,6 +31,8 @@ struct Benchmark: AsyncParsableCommand {
     @Option(help: "Recipients per blast.") var blastSize = 10_000
     @Option(help: "Blasts to time (the median is printed).") var blasts = 3
     @Option(help: "Recipients of the webhook phase (two events each).") var webhookRecipients = 2_000
+    @Option(help: "Recipients of the email phase.") var emailRecipients = 2_000
+    @Option(help: "SMTP connections in the pool.") var smtpPool = 8
 
     func run() async throws {
         var logger = Logger(label: "bench")
@@ -38,10 +42,16 @@ struct Benchmark: AsyncParsableCommand {
         let url = databaseURL ?? folder.appendingPathComponent("bench.sqlite").path
         let location = StoreLocation(databaseURL: url)
         let port = try freePort()
+        let sink = SMTPSink()
+        let smtpPort = try freePort()
+        let sinkChannel = try await sink.start(port: smtpPort)
+        defer { sinkChannel.close(promise: nil) }
         let reader = ConfigReader(
             provider: InMemoryProvider(values: [
                 "database.url": .init(.string(url), isSecret: true), "port": .init(.int(port), isSecret: false), "seed.sandbox": true,
-                "log.level": "critical", "dispatch.pollMilliseconds": 20, "webhooks.allowPrivate": true,
+                "log.level": "critical", "dispatch.pollMilliseconds": 20, "webhooks.allowPrivate": true, "smtp.host": "127.0.0.1",
+                "smtp.port": .init(.int(smtpPort), isSecret: false), "smtp.tls": "none", "smtp.poolSize": .init(.int(smtpPool), isSecret: false),
+                "smtp.defaultFrom": "bench@wl.example",
             ]))
         let app = try await WLCommApp.buildApplication(reader: reader, logger: logger)
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(connectionPool: .init(idleTimeout: .seconds(30))))
@@ -60,7 +70,30 @@ struct Benchmark: AsyncParsableCommand {
             try await waitForDispatch(location, logger: logger)
             try await acceptBlasts(client, base, location: location, logger: logger)
             try await webhooks(client, base, location: location, logger: logger)
+            try await emails(client, base, sink: sink, location: location, logger: logger)
         }
+    }
+
+    private func emails(_ client: HTTPClient, _ base: String, sink: SMTPSink, location: StoreLocation, logger: Logger) async throws {
+        let key = try await StoreSession.with(location, logger: logger) { store in
+            let admin = FirmAdmin(store: store, time: SystemTimeSource())
+            _ = try await admin.createFirm(try NewFirm(slug: "bench-mail", name: "Bench Mail", smsRate: KES(cents: 100), mode: .live))
+            return try await admin.createKey(firm: "bench-mail", label: "bench").key.secret
+        }
+        let addresses = (0..<emailRecipients).map { "\"user\($0)@example.com\"" }.joined(separator: ",")
+        let started = ContinuousClock.now
+        try await post(
+            client, base + "/email",
+            #"{"subject":"Benchmark ✓","message":"<p>Hello {first_name}, <a href=\"https://example.com/pay\">pay</a></p>","recipients":[\#(addresses)]}"#,
+            key: key)
+        for _ in 0..<120_000 where sink.received.withLock({ $0 }) < emailRecipients { try await Task.sleep(for: .milliseconds(5)) }
+        let elapsed = ContinuousClock.now - started
+        let received = sink.received.withLock { $0 }
+        guard received >= emailRecipients else { throw BenchmarkError("only \(received) of \(emailRecipients) emails arrived") }
+        print(
+            String(
+                format: "email: %d emails from POST /email to a local SMTP server in %.0f ms: %.0f emails/s (pool of %d connections)",
+                emailRecipients, milliseconds(elapsed), Double(emailRecipients) / max(milliseconds(elapsed) / 1000, 0.001), smtpPool))
     }
 
     private func acceptSingles(_ client: HTTPClient, _ base: String) async throws {
@@ -149,15 +182,15 @@ struct Benchmark: AsyncParsableCommand {
         }
     }
 
-    private func post(_ client: HTTPClient, _ url: String, _ body: String) async throws {
+    private func post(_ client: HTTPClient, _ url: String, _ body: String, key: String = SandboxSeeder.sandboxKey.secret) async throws {
         var request = HTTPClientRequest(url: url)
         request.method = .POST
-        request.headers.add(name: "X-API-Key", value: SandboxSeeder.sandboxKey.secret)
+        request.headers.add(name: "X-API-Key", value: key)
         request.headers.add(name: "Content-Type", value: "application/json")
         request.body = .bytes(ByteBuffer(string: body))
         let response = try await client.execute(request, timeout: .seconds(60))
         _ = try await response.body.collect(upTo: 1 << 24)
-        guard response.status == .accepted else { throw BenchmarkError("POST /sms answered \(response.status.code)") }
+        guard response.status == .accepted else { throw BenchmarkError("\(url) answered \(response.status.code)") }
     }
 
     private func waitUntilReady(_ client: HTTPClient, _ url: String) async throws {
