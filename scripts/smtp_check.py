@@ -9,8 +9,9 @@ placeholder source. The check compares with docs/email.md: the 202 and its skipp
 and failed outcomes with the relay's replies; the message on the wire (headers, multipart/alternative, UTF-8
 quoted-printable, line lengths, HTML-escaped placeholders, rewritten links and the open pixel, TLS, AUTH PLAIN,
 HELO name); the tracking endpoints (302 to the exact URL, 404 for altered tokens, the 43-byte GIF) and the counts
-and webhooks they cause; GET /email and its filters; cancelling; the suppression list (CLI, skip reason,
-removal); a relay that never greets (failed after the retries with a timeout); and the sandbox firm.
+and webhooks they cause; GET /email and its filters (the recipient filter with a capital in the local part);
+cancelling; the suppression list (CLI, skip reason, removal); the sandbox firm; and, after a restart, a relay that
+accepts connections but never greets (failed after the retries with a timeout, within 30 s).
 
 Usage: smtp_check.py WLCOMM DATABASE_URL   (run with a Python that has aiosmtpd, e.g. .venv/bin/python)
 """
@@ -22,6 +23,7 @@ import html.parser
 import http.client
 import http.server
 import json
+import logging
 import os
 import re
 import shutil
@@ -32,6 +34,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.parse
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
@@ -329,8 +332,8 @@ def check_message(checks, raw, jane_id, port, rcpt_tos):
     check("quoted-printable lines at most 76 characters", longest_qp <= 76, f"longest {longest_qp}")
     text = next((p.get_content() for p in parts if p.get_content_type() == "text/plain"), "")
     markup = next((p.get_content() for p in parts if p.get_content_type() == "text/html"), "")
-    check("the text part has the name as it is", f"Hello {NAME}," in text, text[:200])
-    check("the text part shows the link as text (url)", "Pay now (" in text, text[:300])
+    check("the text part has the name as it is", f"Hello {NAME}," in text, repr(text[:200]))
+    check("the text part shows the link as text (url)", "Pay now (" in text, repr(text[:300]))
     escaped = re.search(r"Hello O(&#39;|&#039;|&#x27;|&#X27;|&apos;)Brien &amp; &lt;Sons&gt;,", markup)
     check("the HTML part has the name HTML-escaped (O&#39;Brien &amp; &lt;Sons&gt;)", escaped is not None, markup[:300])
     check("the raw name never appears in the HTML part", "<Sons>" not in markup and "Brien & " not in markup)
@@ -353,6 +356,7 @@ def check_message(checks, raw, jane_id, port, rcpt_tos):
 def main():
     wlcomm, url = sys.argv[1:3]
     os.environ["WLCOMM_WEBHOOKS_ALLOW_PRIVATE"] = "true"  # the webhook receiver is on loopback (server and CLI)
+    logging.getLogger("mail.log").setLevel(logging.ERROR)  # aiosmtpd: session errors only, not its deprecation notes
     checks = Checks("smtp")
     check = checks.check
     folder = tempfile.mkdtemp(prefix="wlcomm-smtp.")
@@ -571,6 +575,16 @@ def main():
             listing = run_cli(wlcomm, url, "suppression", "list", "--firm", "sandbox")
             check("the sandbox firm's suppression list has fail@example.com", lists(listing, "fail@example.com"), str(listing)[:300])
             check("the sandbox sent nothing to the relay", not relay.accepted_for("jane@example.com"))
+        status, answer = send(port, SANDBOX_KEY, {"subject": "Case", "message": "Hello", "recipients": ["Otieno@Example.COM"]})
+        otieno = (data_of(answer).get("messages") or [{}])[0]
+        check("the domain is lower-cased, the local part kept", status == 202 and otieno.get("recipient") == "Otieno@example.com",
+              f"{status} {str(answer)[:200]}")
+        found = {}
+        for spelling in ("Otieno@example.com", "Otieno@Example.COM"):
+            status, page = call(port, "GET", "/email?recipient=" + urllib.parse.quote(spelling), key=SANDBOX_KEY)
+            found[spelling] = (status, [m.get("message_id") for m in data_of(page).get("messages", [])])
+        check("GET /email?recipient= finds an address with capitals in its local part, as answered and as sent",
+              all(got == (200, [otieno.get("message_id")]) for got in found.values()), str(found))
 
         print("-- webhooks and credits")
         wanted = {"communication.email.delivered", "communication.email.opened", "communication.email.clicked"}

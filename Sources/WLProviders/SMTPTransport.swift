@@ -48,12 +48,11 @@ public final class SMTPTransport: EmailTransport, Service {
         }
     }
 
-    /// A failed session: a 5xx refusal (of AUTH, say) is not retried; everything else is transient.
+    /// A session that could not be opened or broke: transient, whatever the reply. A refused greeting, EHLO,
+    /// STARTTLS or AUTH (535: wrong password) is a problem of the relay or of our settings, not of the email, so the
+    /// email is tried again with backoff (and fails after `dispatch.maxAttempts`) rather than failing a blast at once.
     static func outcome(of error: any Error) -> EmailSendOutcome {
-        if case SMTPError.refused(let reply) = error, !reply.isTransient {
-            return .rejected(response: reply.description, suppress: false)
-        }
-        return .transient(response: "\(error)")
+        .transient(response: "\(error)")
     }
 
     /// Waits for graceful shutdown, then closes the idle sessions.

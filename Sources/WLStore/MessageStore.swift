@@ -7,6 +7,7 @@ public struct MessageFilter: Sendable, Hashable {
     public var blastID: String?
     public var status: MessageStatus?
     public var reference: String?
+    /// Matched ignoring case (email local parts keep theirs).
     public var recipient: String?
     public var createdFrom: Date?
     public var createdTo: Date?

@@ -75,7 +75,7 @@ extension SQLStore {
             if let value = filter.blastID { add("blast_id = ?", .text(value)) }
             if let value = filter.status { add("status = ?", .text(value.rawValue)) }
             if let value = filter.reference { add("reference = ?", .text(value)) }
-            if let value = filter.recipient { add("recipient = ?", .text(value)) }
+            if let value = filter.recipient { add("LOWER(recipient) = ?", .text(value.lowercased())) }
             if let value = filter.createdFrom { add("created_at >= ?", .time(value)) }
             if let value = filter.createdTo { add("created_at < ?", .time(value)) }
             if let value = startingAfter { add("id < ?", .int(value)) }
