@@ -77,6 +77,7 @@ let package = Package(
         .target(
             name: "WLHTTP",
             dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
                 "WLDomain",
                 "WLStore",
                 "WLServices",

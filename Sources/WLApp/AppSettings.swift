@@ -24,6 +24,10 @@ public import WLStore
 /// | `daraja.*` | `WLCOMM_DARAJA_*` | see ``DarajaSettings`` | off |
 /// | `payments.reconcileAfterSeconds` | `WLCOMM_PAYMENTS_RECONCILE_AFTER_SECONDS` | int | `60` |
 /// | `smtp.*` | `WLCOMM_SMTP_*` | see ``SMTPSettings``; `smtp.defaultFrom` an address | off |
+/// | `limits.enabled` | `WLCOMM_LIMITS_ENABLED` | bool | `true` |
+/// | `limits.sendQuota`, `limits.sendWindowSeconds` | `WLCOMM_LIMITS_SEND_QUOTA`, `…_SEND_WINDOW_SECONDS` | int | 100 per 5 s |
+/// | `limits.readQuota`, `limits.readWindowSeconds` | `WLCOMM_LIMITS_READ_QUOTA`, `…_READ_WINDOW_SECONDS` | int | 600 per 10 s |
+/// | `limits.authQuota`, `limits.authWindowSeconds` | `WLCOMM_LIMITS_AUTH_QUOTA`, `…_AUTH_WINDOW_SECONDS` | int | 20 per 60 s |
 /// | `tracking.baseURL` | `WLCOMM_TRACKING_BASE_URL` | string | `http://{host}:{port}` |
 /// | `tracking.secret` | `WLCOMM_TRACKING_SECRET` | string, secret | generated once, kept in the database |
 public struct AppSettings: Sendable {
@@ -47,6 +51,8 @@ public struct AppSettings: Sendable {
     public var trackingBaseURL: String
     /// The tracking secret, when configured.
     public var trackingSecret: String?
+    /// The default rate limits (firms may have their own).
+    public var limits: LimitSettings
     /// Turns the webhook SSRF guard off (development and tests only).
     public var webhooksAllowPrivate: Bool
     /// The secret in the delivery-report URL; `nil`: no report endpoint.
@@ -74,6 +80,17 @@ public struct AppSettings: Sendable {
         self.smtpDefaultFrom = reader.string(forKey: "smtp.defaultFrom").flatMap(EmailAddress.init)
         self.trackingBaseURL = reader.string(forKey: "tracking.baseURL").flatMap { $0.isEmpty ? nil : $0 } ?? "http://\(host):\(port)"
         self.trackingSecret = reader.string(forKey: "tracking.secret", isSecret: true).flatMap { $0.isEmpty ? nil : $0 }
+        var limits = LimitSettings()
+        limits.enabled = reader.bool(forKey: "limits.enabled", default: true)
+        func policy(_ name: String, _ key: String, _ fallback: RateLimitPolicy) -> RateLimitPolicy {
+            let quota = reader.int(forKey: ConfigKey("limits.\(key)Quota"), default: fallback.quota)
+            let window = reader.int(forKey: ConfigKey("limits.\(key)WindowSeconds"), default: fallback.window)
+            return quota > 0 && window > 0 ? RateLimitPolicy(name: name, quota: quota, window: window) : fallback
+        }
+        limits.sends = policy("sends", "send", limits.sends)
+        limits.reads = policy("reads", "read", limits.reads)
+        limits.failedAuthentication = policy("auth", "auth", limits.failedAuthentication)
+        self.limits = limits
         self.webhooksAllowPrivate = reader.bool(forKey: "webhooks.allowPrivate", default: false)
         self.africasTalkingCallbackToken = reader.string(forKey: "africastalking.callbackToken", isSecret: true).flatMap { $0.isEmpty ? nil : $0 }
     }

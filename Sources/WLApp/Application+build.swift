@@ -62,7 +62,10 @@ public enum WLCommApp {
         let router = APIRouter.build(
             APIDependencies(
                 store: store, accounts: accounts, sms: sms, webhooks: WebhookService(store: store, time: time, transport: webhookTransport),
-                payments: payments, email: email, tracking: keyring, callbacks: callbacks, metrics: exposition))
+                payments: payments, email: email, tracking: keyring,
+                limiter: RateLimiter(
+                    store: database.dialect == .postgres ? store : InProcessRateLimits(), time: time, settings: settings.limits),
+                time: time, callbacks: callbacks, metrics: exposition))
         var app = Application(
             router: router,
             server: .http1(configuration: .init(idleTimeout: .seconds(60))),

@@ -32,10 +32,13 @@ public struct Firm: Hashable, Codable, Sendable {
     public var timezone: String
     public var mode: FirmMode
     public var createdAt: Date
+    /// The firm's own rate limits for sends (POST) and reads (GET); `nil`: the service's defaults.
+    public var sendLimit: RateLimitPolicy?
+    public var readLimit: RateLimitPolicy?
 
     public init(
         id: Int64, slug: String, name: String, status: FirmStatus, subscriptionExpiresAt: Date?, smsCredits: Credits,
-        smsRate: KES, timezone: String, mode: FirmMode, createdAt: Date
+        smsRate: KES, timezone: String, mode: FirmMode, createdAt: Date, sendLimit: RateLimitPolicy? = nil, readLimit: RateLimitPolicy? = nil
     ) {
         self.id = id
         self.slug = slug
@@ -47,6 +50,8 @@ public struct Firm: Hashable, Codable, Sendable {
         self.timezone = timezone
         self.mode = mode
         self.createdAt = createdAt
+        self.sendLimit = sendLimit
+        self.readLimit = readLimit
     }
 
     /// Why the firm may not use the API at `now`, or `nil` when it may.

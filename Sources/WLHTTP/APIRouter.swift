@@ -1,4 +1,5 @@
 public import Hummingbird
+public import WLDomain
 public import WLServices
 public import WLStore
 
@@ -12,6 +13,10 @@ public struct APIDependencies: Sendable {
     public var email: EmailService
     /// Signs and checks email tracking links.
     public var tracking: TrackingKeyring
+    /// Rate limits per API key and for failed authentication.
+    public var limiter: RateLimiter
+    /// Where "now" comes from (Idempotency-Key expiry).
+    public var time: any TimeSource
     /// The provider callback endpoints, when their tokens are configured.
     public var callbacks: ProviderCallbackController?
     /// Renders the Prometheus exposition text for `GET /metrics`; no such route when `nil`.
@@ -19,7 +24,8 @@ public struct APIDependencies: Sendable {
 
     public init(
         store: any Store, accounts: AccountService, sms: SMSService, webhooks: WebhookService, payments: PaymentService, email: EmailService,
-        tracking: TrackingKeyring, callbacks: ProviderCallbackController? = nil, metrics: (@Sendable () -> String)? = nil
+        tracking: TrackingKeyring, limiter: RateLimiter, time: any TimeSource, callbacks: ProviderCallbackController? = nil,
+        metrics: (@Sendable () -> String)? = nil
     ) {
         self.store = store
         self.accounts = accounts
@@ -28,6 +34,8 @@ public struct APIDependencies: Sendable {
         self.payments = payments
         self.email = email
         self.tracking = tracking
+        self.limiter = limiter
+        self.time = time
         self.callbacks = callbacks
         self.metrics = metrics
     }
@@ -53,7 +61,10 @@ public enum APIRouter {
         MpesaCallbackController(payments: dependencies.payments).addRoutes(to: routes.registrar(router, prefix: ""))
         TrackingController(email: dependencies.email, keyring: dependencies.tracking).addRoutes(to: routes.registrar(router, prefix: ""))
         OpenAPIController().addRoutes(to: routes.registrar(router.group(RouterPath(basePath)), prefix: basePath))
-        let api = router.group(RouterPath(basePath)).add(middleware: APIKeyMiddleware(accounts: dependencies.accounts))
+        let api = router.group(RouterPath(basePath))
+            .add(middleware: APIKeyMiddleware(accounts: dependencies.accounts, limiter: dependencies.limiter))
+            .add(middleware: RateLimitMiddleware(limiter: dependencies.limiter))
+            .add(middleware: IdempotencyMiddleware(store: dependencies.store, time: dependencies.time))
         let apiRoutes = routes.registrar(api, prefix: basePath)
         CreditsController(accounts: dependencies.accounts, payments: dependencies.payments).addRoutes(to: apiRoutes)
         SMSController(sms: dependencies.sms).addRoutes(to: apiRoutes)

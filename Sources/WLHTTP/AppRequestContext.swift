@@ -13,9 +13,12 @@ public struct AppRequestContext: RequestContext {
     public var requestID: String = ""
     /// The key and firm, set by ``APIKeyMiddleware``.
     public var authentication: Authentication?
+    /// The client's IP address (`unknown` when the transport has none), for the failed-authentication limit.
+    public var clientAddress: String
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
+        self.clientAddress = source.channel.remoteAddress?.ipAddress ?? "unknown"
     }
 
     public var maxUploadSize: Int { Self.maximumBodySize }

@@ -69,6 +69,8 @@ public enum ErrorMapping {
         case .badRequest: "bad_request"
         case .unsupportedMediaType: "unsupported_media_type"
         case .unprocessableContent: "validation_failed"
+        case .tooManyRequests: "rate_limited"
+        case .requestTimeout: "request_timeout"
         default: status.code >= 500 ? "internal_error" : "http_\(status.code)"
         }
     }

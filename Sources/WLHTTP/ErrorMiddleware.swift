@@ -16,13 +16,18 @@ public struct ErrorMiddleware: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch {
-            let (status, envelope, headers) = ErrorMapping.envelope(for: error)
-            if status.code >= 500 {
-                context.logger.error("request failed", metadata: ["error": "\(String(reflecting: error))"])
-            } else {
-                context.logger.debug("request refused", metadata: ["status": "\(status.code)", "code": "\(envelope.code)"])
-            }
-            return try Response.json(envelope, status: status, headers: headers)
+            return try Self.response(for: error, context: context)
         }
+    }
+
+    /// The error envelope response for `error`, logged (server errors with the request id, client errors at debug).
+    static func response(for error: any Error, context: Context) throws -> Response {
+        let (status, envelope, headers) = ErrorMapping.envelope(for: error)
+        if status.code >= 500 {
+            context.logger.error("request failed", metadata: ["error": "\(String(reflecting: error))"])
+        } else {
+            context.logger.debug("request refused", metadata: ["status": "\(status.code)", "code": "\(envelope.code)"])
+        }
+        return try Response.json(envelope, status: status, headers: headers)
     }
 }

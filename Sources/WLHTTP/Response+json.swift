@@ -32,13 +32,34 @@ extension Request {
     /// Reads the body (up to the context's limit) and decodes it as JSON. Decoding errors propagate as they are,
     /// so ``ErrorMapping`` can name the field (Hummingbird's own decode turns them into a bare 400).
     func decodeJSON<T: Decodable>(as type: T.Type, context: AppRequestContext) async throws -> T {
-        var body = self
-        let buffer = try await body.collectBody(upTo: context.maxUploadSize)
-        let data = Data(buffer.readableBytesView)
+        let data = try await bodyData(context: context)
         // NUL is no character anyone means to send, and PostgreSQL cannot store it in text.
         if data.contains(0) || data.range(of: Data(#"\u0000"#.utf8)) != nil {
             throw DomainError(.validation, "Text may not contain NUL characters (\\u0000).")
         }
         return try JSONDecoder().decode(T.self, from: data)
+    }
+
+    /// How long a client may take to send a request's body, however slowly it trickles in.
+    static let bodyReadTimeout: Duration = .seconds(30)
+
+    /// The whole body, up to the size limit (413 beyond it), within ``bodyReadTimeout`` (408 after it).
+    func bodyData(context: AppRequestContext) async throws -> Data {
+        let request = self
+        let limit = context.maxUploadSize
+        let buffer = try await withThrowingTaskGroup(of: ByteBuffer?.self) { group in
+            group.addTask {
+                var request = request
+                return try await request.collectBody(upTo: limit)
+            }
+            group.addTask {
+                try await Task.sleep(for: Self.bodyReadTimeout)
+                return nil
+            }
+            defer { group.cancelAll() }
+            return try await group.next() ?? nil
+        }
+        guard let buffer else { throw HTTPError(.requestTimeout, message: "The request body did not arrive within 30 seconds.") }
+        return Data(buffer.readableBytesView)
     }
 }

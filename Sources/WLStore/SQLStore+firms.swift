@@ -3,7 +3,7 @@ public import WLDomain
 
 extension SQLStore {
     static let firmColumns =
-        "id, slug, name, status, subscription_expires_at, sms_credits, sms_rate_cents, timezone, mode, created_at"
+        "id, slug, name, status, subscription_expires_at, sms_credits, sms_rate_cents, timezone, mode, created_at, send_rate_quota, send_rate_window, read_rate_quota, read_rate_window"
 
     public func createFirm(_ firm: NewFirm, now: Date) async throws -> Firm {
         try await write(duplicate: "A firm with the slug \(firm.slug) already exists.") { connection in
@@ -51,6 +51,14 @@ extension SQLStore {
             if let rate = update.smsRate { set("sms_rate_cents", .int(rate.cents)) }
             if let expiry = update.subscriptionExpiresAt { set("subscription_expires_at", .time(expiry)) }
             if let name = update.name { set("name", .text(name)) }
+            if let limit = update.sendLimit {
+                set("send_rate_quota", .int(limit.map { Int64($0.quota) }))
+                set("send_rate_window", .int(limit.map { Int64($0.window) }))
+            }
+            if let limit = update.readLimit {
+                set("read_rate_quota", .int(limit.map { Int64($0.quota) }))
+                set("read_rate_window", .int(limit.map { Int64($0.window) }))
+            }
             let sql =
                 assignments.isEmpty
                 ? "SELECT \(Self.firmColumns) FROM firms WHERE id = $1"
@@ -111,6 +119,14 @@ extension SQLStore {
             subscriptionExpiresAt: try row.optionalTime("subscription_expires_at"),
             smsCredits: Credits(units: try row.int("sms_credits")), smsRate: KES(cents: try row.int("sms_rate_cents")),
             timezone: try row.text("timezone"), mode: try row.value("mode", as: FirmMode.self),
-            createdAt: try row.time("created_at"))
+            createdAt: try row.time("created_at"),
+            sendLimit: try policy("sends", row.optionalInt("send_rate_quota"), row.optionalInt("send_rate_window")),
+            readLimit: try policy("reads", row.optionalInt("read_rate_quota"), row.optionalInt("read_rate_window")))
+    }
+
+    /// A firm's own limit, when both columns are set.
+    private static func policy(_ name: String, _ quota: Int64?, _ window: Int64?) -> RateLimitPolicy? {
+        guard let quota, let window, quota > 0, window > 0 else { return nil }
+        return RateLimitPolicy(name: name, quota: Int(quota), window: Int(window))
     }
 }

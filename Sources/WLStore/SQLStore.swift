@@ -5,7 +5,7 @@ import WLDomain
 ///
 /// Both engines run the same statements (integers, text and `$n` binds only); the conformance suite proves they
 /// behave the same.
-public struct SQLStore: Store {
+public struct SQLStore: Store, RateLimitStore {
     /// The engine underneath.
     public let database: any SQLDatabase
 

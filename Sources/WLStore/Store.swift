@@ -8,12 +8,20 @@ public struct FirmUpdate: Sendable {
     /// `.some(nil)` clears the expiry.
     public var subscriptionExpiresAt: Date??
     public var name: String?
+    /// `.some(nil)` goes back to the service's default.
+    public var sendLimit: RateLimitPolicy??
+    public var readLimit: RateLimitPolicy??
 
-    public init(status: FirmStatus? = nil, smsRate: KES? = nil, subscriptionExpiresAt: Date?? = nil, name: String? = nil) {
+    public init(
+        status: FirmStatus? = nil, smsRate: KES? = nil, subscriptionExpiresAt: Date?? = nil, name: String? = nil,
+        sendLimit: RateLimitPolicy?? = nil, readLimit: RateLimitPolicy?? = nil
+    ) {
         self.status = status
         self.smsRate = smsRate
         self.subscriptionExpiresAt = subscriptionExpiresAt
         self.name = name
+        self.sendLimit = sendLimit
+        self.readLimit = readLimit
     }
 }
 
@@ -60,7 +68,7 @@ public struct ContactImportSummary: Hashable, Sendable {
 /// Every method that takes a `firmID` reads or writes only that firm's rows: tenancy is enforced here, not
 /// left to callers. Errors the caller can act on are ``DomainError``s (`.notFound`, `.duplicate`,
 /// `.insufficientCredits`).
-public protocol Store: MessageStore, WebhookStore, WebhookLogStore, PaymentStore, EmailStore {
+public protocol Store: MessageStore, WebhookStore, WebhookLogStore, PaymentStore, EmailStore, IdempotencyStore {
     /// Succeeds when the database answers.
     func ping() async throws
 

@@ -51,7 +51,7 @@ struct Benchmark: AsyncParsableCommand {
                 "database.url": .init(.string(url), isSecret: true), "port": .init(.int(port), isSecret: false), "seed.sandbox": true,
                 "log.level": "critical", "dispatch.pollMilliseconds": 20, "webhooks.allowPrivate": true, "smtp.host": "127.0.0.1",
                 "smtp.port": .init(.int(smtpPort), isSecret: false), "smtp.tls": "none", "smtp.poolSize": .init(.int(smtpPool), isSecret: false),
-                "smtp.defaultFrom": "bench@wl.example",
+                "smtp.defaultFrom": "bench@wl.example", "limits.enabled": false,
             ]))
         let app = try await WLCommApp.buildApplication(reader: reader, logger: logger)
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(connectionPool: .init(idleTimeout: .seconds(30))))

@@ -35,6 +35,8 @@ struct TestApp {
     let folder: URL
     /// Turns the webhook SSRF guard off, for receivers on loopback.
     var webhooksAllowPrivate = false
+    /// Configuration added to (or replacing) the defaults, e.g. rate limits; limits are off unless a test turns them on.
+    var settings: [AbsoluteConfigKey: ConfigValue] = [:]
 
     init(time: ManualTime = ManualTime(), webhooksAllowPrivate: Bool = false) {
         self.webhooksAllowPrivate = webhooksAllowPrivate
@@ -64,6 +66,13 @@ struct TestApp {
         self.folder = folder
     }
 
+    /// The same app with `settings` added to its configuration.
+    func with(_ settings: [AbsoluteConfigKey: ConfigValue]) -> TestApp {
+        var app = self
+        app.settings.merge(settings) { $1 }
+        return app
+    }
+
     /// Runs `body` against the store the app will use (before or during a test).
     func admin<T: Sendable>(_ body: @Sendable (FirmAdmin, SQLStore) async throws -> T) async throws -> T {
         try await StoreSession.with(location, logger: Logger(label: "test")) { store in
@@ -80,11 +89,12 @@ struct TestApp {
 
     /// Builds the app (seeding the sandbox firm) and runs `test` with a router-level client.
     func test(metrics: PrometheusCollectorRegistry? = nil, _ test: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
-        let reader = ConfigReader(
-            provider: InMemoryProvider(values: [
-                "database.url": .init(.string(databaseURL), isSecret: true), "seed.sandbox": true, "log.level": "warning",
-                "dispatch.pollMilliseconds": 20, "webhooks.allowPrivate": .init(.bool(webhooksAllowPrivate), isSecret: false),
-            ]))
+        var values: [AbsoluteConfigKey: ConfigValue] = [
+            "database.url": .init(.string(databaseURL), isSecret: true), "seed.sandbox": true, "log.level": "warning",
+            "dispatch.pollMilliseconds": 20, "webhooks.allowPrivate": .init(.bool(webhooksAllowPrivate), isSecret: false), "limits.enabled": false,
+        ]
+        values.merge(settings) { $1 }
+        let reader = ConfigReader(provider: InMemoryProvider(values: values))
         let app = try await WLCommApp.buildApplication(reader: reader, time: time, metrics: metrics)
         try await app.test(.router, test)
         try? FileManager.default.removeItem(at: folder)

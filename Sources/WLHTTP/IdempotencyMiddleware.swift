@@ -1,0 +1,118 @@
+import Crypto
+public import Foundation
+import HTTPTypes
+public import Hummingbird
+public import WLDomain
+public import WLStore
+
+/// `Idempotency-Key` on every POST behind the API key, as Stripe does it: the first response (status and body) is
+/// kept for 24 hours, per firm, and replayed byte for byte to a retry with the same key (with `Idempotent-Replayed:
+/// true`); the same key with another method, path or body → 422; a retry while the first is still running → 409.
+/// A 5xx is not kept: the key is released, so the retry runs again. A replay never runs the handler, so it never
+/// sends, charges or starts an STK push again.
+public struct IdempotencyMiddleware: RouterMiddleware {
+    public typealias Context = AppRequestContext
+
+    /// How long a response is kept.
+    public static let expiry: TimeInterval = 86_400
+    /// A claim this old that never completed belonged to a request that died; it is taken over.
+    public static let staleAfter: TimeInterval = 120
+    /// The longest key accepted.
+    public static let maximumKeyLength = 255
+
+    static let header = HTTPField.Name("Idempotency-Key")!
+    static let replayed = HTTPField.Name("Idempotent-Replayed")!
+
+    let store: any IdempotencyStore
+    let time: any TimeSource
+
+    public init(store: any IdempotencyStore, time: any TimeSource) {
+        self.store = store
+        self.time = time
+    }
+
+    public func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws
+        -> Response
+    {
+        guard request.method == .post, let key = request.headers[Self.header], let firmID = context.authentication?.firm.id else {
+            return try await next(request, context)
+        }
+        guard !key.isEmpty, key.count <= Self.maximumKeyLength, key.unicodeScalars.allSatisfy({ $0.value > 32 && $0.value < 127 }) else {
+            throw DomainError(
+                .validation, "Idempotency-Key must be 1 to \(Self.maximumKeyLength) printable ASCII characters without spaces.",
+                fields: ["Idempotency-Key": ["1 to \(Self.maximumKeyLength) printable ASCII characters, e.g. a UUID."]])
+        }
+        var request = request
+        let body = try await request.bodyData(context: context)
+        request.body = .init(buffer: ByteBuffer(bytes: body))
+        var digest = SHA256()
+        digest.update(data: Data("\(request.method.rawValue) \(request.uri.path)\n".utf8))
+        digest.update(data: body)
+        let hash = digest.finalize().map { String(format: "%02x", $0) }.joined()
+        switch try await store.claimIdempotencyKey(
+            firmID: firmID, key: key, requestHash: hash, now: time.now, staleAfter: Self.staleAfter, expiry: Self.expiry)
+        {
+        case .replay(let status, let stored):
+            return Response(
+                status: .init(code: status), headers: [.contentType: "application/json; charset=utf-8", Self.replayed: "true"],
+                body: .init(byteBuffer: ByteBuffer(string: stored)))
+        case .mismatch:
+            throw DomainError(.validation, "This Idempotency-Key was used with a different request; use a new key for a new request.")
+        case .inFlight:
+            throw DomainError(.conflict, "A request with this Idempotency-Key is still being processed; retry in a moment.")
+        case .proceed:
+            break
+        }
+        let response: Response
+        do {
+            response = try await next(request, context)
+        } catch {
+            let failure = try ErrorMiddleware.response(for: error, context: context)
+            try await finish(failure, firmID: firmID, key: key)
+            return failure
+        }
+        return try await finish(response, firmID: firmID, key: key)
+    }
+
+    /// Keeps a response below 500 for replay (releases the key otherwise) and returns it with its body in one buffer.
+    @discardableResult
+    private func finish(_ response: Response, firmID: Int64, key: String) async throws -> Response {
+        var response = response
+        let collector = BodyCollector()
+        try await response.body.write(collector.writer())
+        let buffer = collector.buffer
+        response.body = .init(byteBuffer: buffer)
+        if response.status.code >= 500 {
+            try await store.releaseIdempotencyKey(firmID: firmID, key: key)
+        } else {
+            try await store.completeIdempotencyKey(
+                firmID: firmID, key: key, status: Int(response.status.code), body: String(buffer: buffer), now: time.now)
+        }
+        return response
+    }
+}
+
+/// Collects a response body into one buffer.
+struct BodyCollector {
+    final class Sink: @unchecked Sendable {
+        var buffer = ByteBuffer()
+    }
+
+    let sink = Sink()
+    var buffer: ByteBuffer { sink.buffer }
+
+    func writer() -> some ResponseBodyWriter { Writer(sink: sink) }
+
+    struct Writer: ResponseBodyWriter {
+        let sink: Sink
+
+        mutating func write(_ buffer: ByteBuffer) async throws {
+            var buffer = buffer
+            sink.buffer.writeBuffer(&buffer)
+        }
+
+        consuming func finish(_ trailingHeaders: HTTPFields?) async throws {}
+    }
+}

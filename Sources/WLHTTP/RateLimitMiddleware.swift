@@ -1,0 +1,52 @@
+import HTTPTypes
+public import Hummingbird
+import WLDomain
+public import WLServices
+
+/// Counts every authenticated request against its API key's limit (POSTs as sends, the rest as reads): 429 with
+/// `Retry-After`, `RateLimit-Policy` and `RateLimit` when over it; `RateLimit-Policy` and `RateLimit` on the answer
+/// otherwise.
+public struct RateLimitMiddleware: RouterMiddleware {
+    public typealias Context = AppRequestContext
+
+    let limiter: RateLimiter
+
+    public init(limiter: RateLimiter) {
+        self.limiter = limiter
+    }
+
+    public func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws
+        -> Response
+    {
+        guard let authentication = context.authentication,
+            let decision = try await limiter.admit(authentication, isSend: request.method == .post)
+        else { return try await next(request, context) }
+        guard decision.allowed else { throw RateLimitHeaders.refusal(decision) }
+        var response = try await next(request, context)
+        response.headers.append(contentsOf: RateLimitHeaders.fields(decision))
+        return response
+    }
+}
+
+/// The IETF RateLimit header fields and the 429 that carries them.
+enum RateLimitHeaders {
+    static let policy = HTTPField.Name("RateLimit-Policy")!
+    static let limit = HTTPField.Name("RateLimit")!
+
+    /// `RateLimit-Policy` and `RateLimit` for `decision`.
+    static func fields(_ decision: RateLimitDecision) -> HTTPFields {
+        [policy: decision.policy.policyHeader, limit: decision.header]
+    }
+
+    /// The 429 for a refused request, with `Retry-After`.
+    static func refusal(_ decision: RateLimitDecision) -> HTTPError {
+        var headers = fields(decision)
+        headers[.retryAfter] = String(decision.retryAfter ?? 1)
+        return HTTPError(
+            .tooManyRequests, headers: headers,
+            message:
+                "Rate limit exceeded (\(decision.policy.quota) requests per \(decision.policy.window) s); retry after \(decision.retryAfter ?? 1) s.")
+    }
+}

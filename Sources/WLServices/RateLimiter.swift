@@ -1,0 +1,53 @@
+public import Foundation
+public import WLDomain
+public import WLStore
+
+/// The service's default limits (a firm may have its own sends and reads limits).
+public struct LimitSettings: Sendable {
+    /// Off: nothing is limited (tests and benchmarks that mean to go fast).
+    public var enabled = true
+    /// POST requests per API key: 100 per 5 s, so bursts of 100 and then 20 a second.
+    public var sends = RateLimitPolicy(name: "sends", quota: 100, window: 5)
+    /// GET requests per API key: 600 per 10 s (bursts of 600, then 60 a second).
+    public var reads = RateLimitPolicy(name: "reads", quota: 600, window: 10)
+    /// Failed authentications per client address: 20 per minute.
+    public var failedAuthentication = RateLimitPolicy(name: "auth", quota: 20, window: 60)
+
+    public init() {}
+}
+
+/// Applies the rate limits: per API key for authenticated requests (sends and reads apart), and per client address
+/// for failed authentication.
+public struct RateLimiter: Sendable {
+    let store: any RateLimitStore
+    let time: any TimeSource
+    public let settings: LimitSettings
+
+    public init(store: any RateLimitStore, time: any TimeSource, settings: LimitSettings) {
+        self.store = store
+        self.time = time
+        self.settings = settings
+    }
+
+    private var now: Int64 { Int64((time.now.timeIntervalSince1970 * 1000).rounded()) }
+
+    /// Counts one request of an authenticated key; `nil` when limits are off.
+    public func admit(_ authentication: Authentication, isSend: Bool) async throws -> RateLimitDecision? {
+        guard settings.enabled else { return nil }
+        let firm = authentication.firm
+        let policy = isSend ? firm.sendLimit ?? settings.sends : firm.readLimit ?? settings.reads
+        return try await store.consume(key: "key:\(authentication.key.id):\(policy.name)", policy: policy, now: now)
+    }
+
+    /// Whether `address` may still try to authenticate (counts nothing); `nil` when limits are off.
+    public func authenticationAllowed(from address: String) async throws -> RateLimitDecision? {
+        guard settings.enabled else { return nil }
+        return try await store.peek(key: "auth:\(address)", policy: settings.failedAuthentication, now: now)
+    }
+
+    /// Counts a failed authentication from `address`.
+    public func authenticationFailed(from address: String) async throws -> RateLimitDecision? {
+        guard settings.enabled else { return nil }
+        return try await store.consume(key: "auth:\(address)", policy: settings.failedAuthentication, now: now)
+    }
+}

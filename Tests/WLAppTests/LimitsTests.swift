@@ -1,0 +1,155 @@
+import Configuration
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Testing
+import WLDomain
+import WLServices
+import WLStore
+
+@Suite struct RateLimitEndpointTests {
+    /// Sends: 100 per 5 s (20 a second, bursts of 100).
+    let limited: [AbsoluteConfigKey: ConfigValue] = [
+        "limits.enabled": true, "limits.sendQuota": 100, "limits.sendWindowSeconds": 5, "limits.authQuota": 5, "limits.authWindowSeconds": 60,
+    ]
+
+    @Test(arguments: TestEngine.allCases.filter { $0 == .sqlite || TestEngine.postgresURL != nil })
+    func aThousandRequestsAtTwiceTheRateAreCutToTheLimitAndEvery429SaysWhen(engine: TestEngine) async throws {
+        let app = try await TestApp(engine: engine).with(limited)
+        try await app.test { client in
+            var accepted = 0
+            let start = app.time.now
+            for index in 0..<1_000 {
+                // 40 requests a second, twice the sustained limit.
+                app.time.set(start.addingTimeInterval(Double(index) * 0.025))
+                try await client.execute(
+                    uri: base + "/sms/quote", method: .post, headers: [.init("X-API-Key")!: sandboxKey, .contentType: "application/json"],
+                    body: ByteBuffer(string: #"{"message": "Hi", "recipients": ["254712345678"]}"#)
+                ) { response in
+                    #expect(response.headers[.init("RateLimit-Policy")!] == #""sends";q=100;w=5"#)
+                    #expect(response.headers[.init("RateLimit")!]?.hasPrefix(#""sends";r="#) == true)
+                    if response.status == .ok {
+                        accepted += 1
+                    } else {
+                        #expect(response.status == .tooManyRequests)
+                        #expect(response.errorCode == "rate_limited")
+                        #expect(response.headers[.retryAfter].flatMap(Int.init).map { (1...5).contains($0) } == true)
+                    }
+                }
+            }
+            // 25 s at 20 a second plus the burst of 100: 600 (one emission interval of slack either way).
+            #expect((599...601).contains(accepted), "accepted \(accepted)")
+            // Reads have their own budget.
+            #expect(try await client.api(.get, "/sms-credits/balance").status == .ok)
+        }
+    }
+
+    @Test func aFirmsOwnLimitReplacesTheDefault() async throws {
+        let app = TestApp().with(limited)
+        try await app.admin { admin, store in
+            _ = try await SandboxSeeder(store: store, time: app.time).seed()
+            _ = try await admin.update("sandbox", FirmUpdate(sendLimit: RateLimitPolicy(name: "sends", quota: 2, window: 60)))
+        }
+        try await app.test { client in
+            let body: [String: Any] = ["message": "Hi", "recipients": ["254712345678"]]
+            #expect(try await client.api(.post, "/sms/quote", json: body).status == .ok)
+            #expect(try await client.api(.post, "/sms/quote", json: body).status == .ok)
+            try await client.execute(
+                uri: base + "/sms/quote", method: .post, headers: [.init("X-API-Key")!: sandboxKey, .contentType: "application/json"],
+                body: ByteBuffer(string: #"{"message": "Hi", "recipients": ["254712345678"]}"#)
+            ) { response in
+                #expect(response.status == .tooManyRequests)
+                #expect(response.headers[.init("RateLimit-Policy")!] == #""sends";q=2;w=60"#)
+                #expect(response.headers[.retryAfter] == "30")
+            }
+        }
+    }
+
+    @Test func failedAuthenticationFromOneAddressIsLimitedBeforeAnyKeyIsLookedAt() async throws {
+        let app = TestApp().with(limited)
+        try await app.test { client in
+            for attempt in 1...5 {
+                #expect(try await client.api(.get, "/sms-credits/balance", key: "wl_comm_guess\(attempt)").status == .unauthorized)
+            }
+            let refused = try await client.api(.get, "/sms-credits/balance", key: "wl_comm_guess6")
+            #expect(refused.status == .tooManyRequests)
+            #expect(refused.json["code"] as? String == "rate_limited")
+            #expect(try await client.api(.get, "/sms-credits/balance").status == .tooManyRequests)
+            app.time.set(app.time.now.addingTimeInterval(13))
+            #expect(try await client.api(.get, "/sms-credits/balance").status == .ok)
+        }
+    }
+}
+
+@Suite struct IdempotencyTests {
+    @Test(arguments: TestEngine.allCases.filter { $0 == .sqlite || TestEngine.postgresURL != nil })
+    func fiftyConcurrentRetriesWithOneKeyMakeOneBlastAndOneAnswer(engine: TestEngine) async throws {
+        let app = try await TestApp(engine: engine)
+        try await app.test { client in
+            let headers: HTTPFields = [.init("X-API-Key")!: sandboxKey, .contentType: "application/json", .init("Idempotency-Key")!: "send-42"]
+            let body = #"{"message": "Hello once", "recipients": ["254712345678"], "reference": "idem"}"#
+            let all = try await withThrowingTaskGroup(of: (HTTPResponse.Status, String).self) { group in
+                for _ in 0..<50 {
+                    group.addTask {
+                        try await client.execute(uri: base + "/sms", method: .post, headers: headers, body: ByteBuffer(string: body)) { response in
+                            (response.status, String(buffer: response.body))
+                        }
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            let accepted = all.filter { $0.0 == .accepted }
+            #expect(!accepted.isEmpty)
+            #expect(Set(accepted.map(\.1)).count == 1)
+            #expect(all.allSatisfy { $0.0 == .accepted || $0.0 == .conflict })
+            let first = try #require(accepted.first?.1)
+            try await client.execute(uri: base + "/sms", method: .post, headers: headers, body: ByteBuffer(string: body)) { response in
+                #expect(response.status == .accepted)
+                #expect(String(buffer: response.body) == first)
+                #expect(response.headers[.init("Idempotent-Replayed")!] == "true")
+            }
+            let page = try await client.api(.get, "/sms?reference=idem").json.data
+            #expect((page["messages"] as? [Any])?.count == 1)
+            let other = #"{"message": "Hello twice", "recipients": ["254712345678"], "reference": "idem"}"#
+            try await client.execute(uri: base + "/sms", method: .post, headers: headers, body: ByteBuffer(string: other)) { response in
+                #expect(response.status == .unprocessableContent)
+                #expect(response.errorCode == "validation_failed")
+            }
+        }
+    }
+
+    @Test func aPurchaseRetriedWithItsKeyStartsOnePushAndAnErrorIsReplayedToo() async throws {
+        let app = TestApp()
+        try await app.test { client in
+            let headers: HTTPFields = [.init("X-API-Key")!: sandboxKey, .contentType: "application/json", .init("Idempotency-Key")!: "buy-1"]
+            var bodies: [String] = []
+            for _ in 0..<3 {
+                try await client.execute(
+                    uri: base + "/sms-credits/purchase", method: .post, headers: headers,
+                    body: ByteBuffer(string: #"{"phone": "0712345678", "amount": 500}"#)
+                ) { response in
+                    #expect(response.status == .accepted)
+                    bodies.append(String(buffer: response.body))
+                }
+            }
+            #expect(Set(bodies).count == 1)
+            #expect(try await client.api(.get, "/sms-credits/purchase/2").status == .notFound)
+            let bad: HTTPFields = [.init("X-API-Key")!: sandboxKey, .contentType: "application/json", .init("Idempotency-Key")!: "bad-1"]
+            for _ in 0..<2 {
+                try await client.execute(
+                    uri: base + "/sms-credits/purchase", method: .post, headers: bad,
+                    body: ByteBuffer(string: #"{"phone": "0712345678", "amount": 0}"#)
+                ) { response in
+                    #expect(response.status == .unprocessableContent)
+                }
+            }
+            let long: HTTPFields = [
+                .init("X-API-Key")!: sandboxKey, .contentType: "application/json", .init("Idempotency-Key")!: String(repeating: "k", count: 256),
+            ]
+            try await client.execute(uri: base + "/sms-credits/purchase", method: .post, headers: long, body: ByteBuffer(string: "{}")) { response in
+                #expect(response.status == .unprocessableContent)
+            }
+        }
+    }
+}
