@@ -56,14 +56,7 @@ public struct EmailRecipients: Sendable {
     /// Checks `raw` in order; a later copy of an address (ignoring case) is `duplicate`.
     /// - Throws: `.validation` for an empty list or more than ``maximum`` entries.
     public init(_ raw: [String]) throws {
-        guard !raw.isEmpty else {
-            throw DomainError(.validation, "Give at least one recipient.", fields: ["recipients": ["This field is required."]])
-        }
-        guard raw.count <= Self.maximum else {
-            throw DomainError(
-                .validation, "Too many recipients: at most \(Self.maximum) in one request.",
-                fields: ["recipients": ["At most \(Self.maximum) recipients; this request has \(raw.count). Split it into several requests."]])
-        }
+        try SMSRecipients.checkCount(raw)
         var seen: Set<String> = []
         valid = []
         skipped = []

@@ -31,14 +31,7 @@ public struct SMSRecipients: Sendable {
     /// Normalises `raw` in order; later copies of a number are `duplicate`.
     /// - Throws: `.validation` for an empty list or more than ``maximum`` entries.
     public init(_ raw: [String]) throws {
-        guard !raw.isEmpty else {
-            throw DomainError(.validation, "Give at least one recipient.", fields: ["recipients": ["This field is required."]])
-        }
-        guard raw.count <= Self.maximum else {
-            throw DomainError(
-                .validation, "Too many recipients: at most \(Self.maximum) in one request.",
-                fields: ["recipients": ["At most \(Self.maximum) recipients; this request has \(raw.count). Split it into several requests."]])
-        }
+        try Self.checkCount(raw)
         var seen: Set<PhoneNumber> = []
         valid = []
         skipped = []
@@ -52,6 +45,18 @@ public struct SMSRecipients: Sendable {
             } else {
                 skipped.append(SkippedRecipient(recipient: entry, reason: .duplicate))
             }
+        }
+    }
+
+    /// - Throws: `.validation` for an empty list or more than ``maximum`` entries.
+    static func checkCount(_ raw: [String]) throws {
+        guard !raw.isEmpty else {
+            throw DomainError(.validation, "Give at least one recipient.", fields: ["recipients": ["This field is required."]])
+        }
+        guard raw.count <= maximum else {
+            throw DomainError(
+                .validation, "Too many recipients: at most \(maximum) in one request.",
+                fields: ["recipients": ["At most \(maximum) recipients; this request has \(raw.count). Split it into several requests."]])
         }
     }
 }

@@ -4,8 +4,8 @@ public import WLStore
 
 /// Schedules, reads and cancels email for one firm at a time, and counts opens and clicks.
 public struct EmailService: Sendable {
-    let store: any Store
-    let time: any TimeSource
+    public let store: any Store
+    public let time: any TimeSource
     let signal: WorkSignal?
 
     /// - Parameter signal: Woken after a blast is written, so the dispatcher starts at once.
@@ -23,11 +23,7 @@ public struct EmailService: Sendable {
         var valid = try request.validated()
         let sendAt = try SendTime.parse(request.sendAt, timezone: firm.timezone, now: now)
         valid.recipients.suppress(try await store.suppressed(firmID: firm.id, among: valid.recipients.valid.map(\.comparisonKey)))
-        guard !valid.recipients.valid.isEmpty else {
-            throw DomainError(
-                .validation, "No valid recipients.",
-                fields: ["recipients": valid.recipients.skipped.map { "\($0.recipient): \($0.reason.rawValue)" }])
-        }
+        guard !valid.recipients.valid.isEmpty else { throw noValidRecipients(valid.recipients.skipped) }
         let personal = Placeholders.isPersonalised(valid.template) || Placeholders.isPersonalised(valid.subject)
         var contacts: [String: Contact] = [:]
         if personal {
@@ -48,31 +44,6 @@ public struct EmailService: Sendable {
         signal?.signal()
         return BlastScheduled(
             blastID: blast.id, scheduled: created.count, skipped: valid.recipients.skipped, reference: valid.reference, messages: created)
-    }
-
-    /// One of the firm's emails.
-    /// - Throws: `.notFound`, also for another firm's id or an SMS's id.
-    public func message(id: Int64, firmID: Int64) async throws -> Message {
-        guard let message = try await store.message(firmID: firmID, id: id), message.channel == .email else {
-            throw DomainError(.notFound, "No email with id \(id).")
-        }
-        return message
-    }
-
-    /// The firm's emails matching `filter`, newest first.
-    public func list(firmID: Int64, filter: MessageFilter, limit: Int, startingAfter: Int64?) async throws -> [Message] {
-        try await store.messages(firmID: firmID, filter: filter, limit: limit, startingAfter: startingAfter)
-    }
-
-    /// Cancels one pending email (again: no change). `.conflict` once sending has begun.
-    public func cancel(id: Int64, firmID: Int64) async throws -> Message {
-        _ = try await message(id: id, firmID: firmID)
-        return try await store.cancelMessage(firmID: firmID, id: id, now: time.now)
-    }
-
-    /// Cancels every pending email of a blast.
-    public func cancelBlast(_ blastID: String, firmID: Int64) async throws -> BlastCancellation {
-        try await store.cancelBlast(firmID: firmID, blastID: blastID, channel: .email, now: time.now)
     }
 
     /// Counts a tracking hit; `nil` for an unknown message.

@@ -28,8 +28,8 @@ public struct SMSQuote: Sendable {
 
 /// Schedules, prices, reads and cancels SMS for one firm at a time.
 public struct SMSService: Sendable {
-    let store: any Store
-    let time: any TimeSource
+    public let store: any Store
+    public let time: any TimeSource
     let signal: WorkSignal?
 
     /// - Parameter signal: Woken after a blast is written, so the dispatcher starts at once.
@@ -46,7 +46,7 @@ public struct SMSService: Sendable {
         let now = time.now
         let valid = try request.validated()
         let sendAt = try SendTime.parse(request.sendAt, timezone: firm.timezone, now: now)
-        guard !valid.recipients.valid.isEmpty else { throw noValidRecipient(valid.recipients.skipped) }
+        guard !valid.recipients.valid.isEmpty else { throw noValidRecipients(valid.recipients.skipped) }
         let messages = try await render(valid, firm: firm).map { line in
             NewMessage(
                 recipient: line.recipient, body: line.body, segments: line.text.segments, encoding: line.text.encoding.rawValue,
@@ -65,43 +65,12 @@ public struct SMSService: Sendable {
     public func quote(_ request: SMSRequest, firm: Firm) async throws -> SMSQuote {
         let valid = try request.validated()
         _ = try SendTime.parse(request.sendAt, timezone: firm.timezone, now: time.now)
-        guard !valid.recipients.valid.isEmpty else { throw noValidRecipient(valid.recipients.skipped) }
+        guard !valid.recipients.valid.isEmpty else { throw noValidRecipients(valid.recipients.skipped) }
         let lines = try await render(valid, firm: firm).map { QuoteLine(recipient: $0.recipient, text: $0.text) }
         let balance = try await store.firm(id: firm.id)?.smsCredits ?? firm.smsCredits
         return SMSQuote(
             lines: lines, skipped: valid.recipients.skipped, totalSegments: lines.reduce(0) { $0 + $1.text.segments },
             totalCredits: lines.reduce(Credits.zero) { $0 + $1.text.credits }, balance: balance)
-    }
-
-    /// One of the firm's SMS.
-    /// - Throws: `.notFound`, also for another firm's id or an email's id.
-    public func message(id: Int64, firmID: Int64) async throws -> Message {
-        guard let message = try await store.message(firmID: firmID, id: id), message.channel == .sms else {
-            throw DomainError(.notFound, "No SMS with id \(id).")
-        }
-        return message
-    }
-
-    /// The firm's SMS matching `filter`, newest first.
-    public func list(firmID: Int64, filter: MessageFilter, limit: Int, startingAfter: Int64?) async throws -> [Message] {
-        try await store.messages(firmID: firmID, filter: filter, limit: limit, startingAfter: startingAfter)
-    }
-
-    /// Cancels one pending SMS (again: no change). `.conflict` once sending has begun.
-    public func cancel(id: Int64, firmID: Int64) async throws -> Message {
-        _ = try await message(id: id, firmID: firmID)
-        return try await store.cancelMessage(firmID: firmID, id: id, now: time.now)
-    }
-
-    /// Cancels every pending SMS of a blast.
-    public func cancelBlast(_ blastID: String, firmID: Int64) async throws -> BlastCancellation {
-        try await store.cancelBlast(firmID: firmID, blastID: blastID, channel: .sms, now: time.now)
-    }
-
-    private func noValidRecipient(_ skipped: [SkippedRecipient]) -> DomainError {
-        DomainError(
-            .validation, "No valid recipients.",
-            fields: ["recipients": skipped.map { "\($0.recipient): \($0.reason.rawValue)" }])
     }
 
     /// Each valid recipient's final text: placeholders filled from the firm's clients, then its address book.
