@@ -16,22 +16,54 @@ import WLDomain
         try await TestDatabases.withPostgres { try await Self.upgrade(SQLStore(database: $0)) }
     }
 
+    /// Builds a version-4 database with raw SQL (today's store code writes columns that version 4 lacks): a firm with
+    /// a webhook, two cancelled messages whose events are queued for it, and one recorded attempt.
     static func upgrade(_ store: SQLStore) async throws {
         let beforePayments = Array(Migration.all.prefix(while: { $0.version < 5 }))
         try await Migrator.migrate(store.database, migrations: beforePayments)
-        let firm = try await firmWithCredits(store, credits: 0)
-        try await store.setWebhook(firmID: firm.id, WebhookSettings(url: "https://a.example/hook", secret: "s"), now: checkTime)
-        let messages = try await smsBlast(store, firm: firm, count: 2)
-        for message in messages { _ = try await store.cancelMessage(firmID: firm.id, id: message.id, now: checkTime) }
-        try await store.database.transaction { connection in
-            let delivery = try await connection.query("SELECT MIN(id) AS id FROM webhook_deliveries")[0].int("id")
+        let now = SQLValue.time(checkTime)
+        let messageIDs = try await store.database.transaction { connection in
+            let firm = try await connection.query(
+                """
+                INSERT INTO firms (slug, name, status, sms_credits, sms_rate_cents, timezone, mode, created_at, webhook_url, webhook_secret)
+                VALUES ('acme', 'Acme', 'active', 0, 180, 'Africa/Nairobi', 'live', $1, 'https://a.example/hook', 's') RETURNING id
+                """, [now])[0].int("id")
             try await connection.query(
-                "INSERT INTO webhook_attempts (delivery_id, firm_id, attempt, started_at, status_code, latency_ms) VALUES ($1, $2, 1, $3, 500, 7)",
-                [.int(delivery), .int(firm.id), .time(checkTime)])
+                "INSERT INTO blasts (id, firm_id, channel, template, send_at, created_at) VALUES ('SMS-OLD', $1, 'sms', 'Hi', $2, $2)",
+                [.int(firm), now])
+            var ids: [Int64] = []
+            for index in 0..<2 {
+                let message = try await connection.query(
+                    """
+                    INSERT INTO messages (firm_id, blast_id, channel, recipient, body, segments, encoding, credits, status, response, stage,
+                        due_at, event_sequence, created_at, updated_at)
+                    VALUES ($1, 'SMS-OLD', 'sms', $2, 'Hi', 1, 'GSM-7', 10000, 'failed', 'Cancelled', 'done', $3, 1, $3, $3) RETURNING id
+                    """, [.int(firm), .text("25470010000\(index)"), now])[0].int("id")
+                let event = try await connection.query(
+                    """
+                    INSERT INTO message_events (firm_id, message_id, sequence, event, status, response, occurred_at)
+                    VALUES ($1, $2, 1, 'communication.sms.failed', 'failed', 'Cancelled', $3) RETURNING id
+                    """, [.int(firm), .int(message), now])[0].int("id")
+                let delivery = try await connection.query(
+                    """
+                    INSERT INTO webhook_deliveries (firm_id, event_id, message_id, sequence, status, next_attempt_at, created_at)
+                    VALUES ($1, $2, $3, 1, 'pending', $4, $4) RETURNING id
+                    """, [.int(firm), .int(event), .int(message), now])[0].int("id")
+                if index == 0 {
+                    try await connection.query(
+                        """
+                        INSERT INTO webhook_attempts (delivery_id, firm_id, attempt, started_at, status_code, latency_ms)
+                        VALUES ($1, $2, 1, $3, 500, 7)
+                        """, [.int(delivery), .int(firm), now])
+                }
+                ids.append(message)
+            }
+            return ids
         }
-        #expect(try await Migrator.migrate(store.database) == [5])
+        #expect(try await Migrator.migrate(store.database) == Migration.all.map(\.version).filter { $0 >= 5 })
+        let firm = try #require(try await store.firm(slug: "acme"))
         let log = try await store.webhookDeliveries(firmID: firm.id, filter: WebhookDeliveryFilter(), limit: 10, startingAfter: nil)
-        #expect(Set(log.compactMap(\.messageID)) == Set(messages.map(\.id)))
+        #expect(Set(log.compactMap(\.messageID)) == Set(messageIDs))
         #expect(log.flatMap(\.attempts).map(\.statusCode) == [500])
         let claimed = try await store.claimWebhookDeliveries(limit: 10, owner: "d", lease: 60, now: checkTime)
         #expect(claimed.count == 2)
@@ -41,5 +73,6 @@ import WLDomain
         #expect(all.count == 3)
         #expect(all.first?.paymentID == payment.id)
         #expect((all.first?.id ?? 0) > (log.map(\.id).max() ?? .max))
+        #expect(try await store.message(firmID: firm.id, id: messageIDs[0])?.status == .failed)
     }
 }
