@@ -34,6 +34,7 @@ import sys
 import tempfile
 import threading
 import time
+import warnings
 import urllib.parse
 
 from aiosmtpd.controller import Controller
@@ -597,10 +598,45 @@ def main():
         status, body = call(port, "GET", "/sms-credits/balance", key=key)
         check("email costs no SMS credits", status == 200 and data_of(body).get("sms_credits") == 0, f"{status} {body}")
 
-        print("-- a relay that never greets")
+        print("-- implicit TLS (port 465 style) and AUTH LOGIN when PLAIN is not offered")
         server.terminate()
         server.wait()
         server = None
+        implicit_relay = Relay()
+        # aiosmtpd warns that AUTH without required STARTTLS is unsafe; here TLS is implicit, so the warning does not apply.
+        warnings.filterwarnings("ignore", message="Requiring AUTH while not requiring TLS")
+        implicit_port = free_port()
+        implicit = Controller(implicit_relay, hostname="127.0.0.1", port=implicit_port, server_hostname="relay.smtp-check.test",
+                              ssl_context=server_tls, auth_required=True, auth_require_tls=False,  # TLS is implicit here
+                              auth_exclude_mechanism=["PLAIN"], authenticator=implicit_relay.authenticate)
+        implicit.start()
+        try:
+            port = free_port()
+            server = start_server(wlcomm, url, port, {
+                "WLCOMM_SMTP_HOST": "127.0.0.1", "WLCOMM_SMTP_PORT": str(implicit_port), "WLCOMM_SMTP_TLS": "tls",
+                "WLCOMM_SMTP_USER": USER, "WLCOMM_SMTP_PASSWORD": PASSWORD, "WLCOMM_SMTP_CA_FILE": ca,
+                "WLCOMM_SMTP_HELO_NAME": HELO, "WLCOMM_SMTP_TIMEOUT_SECONDS": "2",
+                "WLCOMM_TRACKING_BASE_URL": f"http://127.0.0.1:{port}", "WLCOMM_WEBHOOKS_ALLOW_PRIVATE": "true"})
+            status, answer = send(port, key, {"subject": "Over TLS", "message": "Hello over TLS", "recipients": ["tls@example.net"]})
+            tls_id = scheduled_ids(answer).get("tls@example.net")
+            check("202", status == 202 and tls_id is not None, f"{status} {str(answer)[:200]}")
+            if tls_id is not None:
+                view = wait_for(port, key, [tls_id], is_final, 20)[tls_id]
+                # This relay speaks only TLS from the first byte (aiosmtpd marks session.ssl for STARTTLS only), so
+                # a delivery through it is a delivery over TLS, with the certificate checked against the CA file.
+                check("delivered through the implicit-TLS relay", view.get("status") == "delivered", str(view.get("response")))
+                got = implicit_relay.accepted_for("tls@example.net")
+                check("the relay received it once", len(got) == 1, str(len(got)))
+                check("AUTH LOGIN was used (PLAIN was not offered) and succeeded",
+                      any(a[0] == "LOGIN" and a[2] for a in implicit_relay.auths), str(implicit_relay.auths))
+        finally:
+            implicit.stop()
+
+        print("-- a relay that never greets")
+        if server is not None:
+            server.terminate()
+            server.wait()
+            server = None
         silent = Silent()
         port = free_port()
         server = start_server(wlcomm, url, port, {
