@@ -24,7 +24,13 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); p
 base="http://127.0.0.1:$port/api/v1/communication"
 key=wl_test_communication_sms_sandbox
 
-WLCOMM_DATABASE_URL="$database_url" "$wlcomm" serve --seed-sandbox --port "$port" >"$work/server.log" 2>&1 &
+# Limits stay on, so every answer carries RateLimit-Policy and RateLimit, but far above what schemathesis's thousands
+# of requests (many with bad keys, all from 127.0.0.1) reach: a quota of 1,000,000 per 1,000 s.
+high_limits=()
+for limit in SEND READ AUTH; do
+  high_limits+=("WLCOMM_LIMITS_${limit}_QUOTA=1000000" "WLCOMM_LIMITS_${limit}_WINDOW_SECONDS=1000")
+done
+env WLCOMM_DATABASE_URL="$database_url" "${high_limits[@]}" "$wlcomm" serve --seed-sandbox --port "$port" >"$work/server.log" 2>&1 &
 server=$!
 cleanup() { kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
@@ -65,7 +71,23 @@ fi
 # (422 "no valid recipients" for a well-formed string that is not a Kenyan number, an unknown {placeholder}).
 # negative_data_rejection also takes 413: a body breaking maxLength/maxItems (200,000-character email, 10,001
 # recipients) can be over the 1 MiB body limit, and then 413 is the right refusal.
-cat >"$work/schemathesis.toml" <<'TOML'
+# The hook gives every generated Idempotency-Key that is well-formed a fresh UUID: hypothesis repeats small values
+# ("0", "00") across cases, and the same key with another body is refused (422), which would leave most POSTs
+# untested. Malformed keys are kept, so their 422 is still checked. Replays are checked by limits_check.py.
+cat >"$work/schemathesis_hooks.py" <<'PY'
+import re
+import uuid
+
+import schemathesis
+
+
+@schemathesis.hook
+def before_call(context, case, kwargs):
+    key = (case.headers or {}).get("Idempotency-Key")
+    if isinstance(key, str) and re.fullmatch(r"[!-~]{1,255}", key):
+        case.headers["Idempotency-Key"] = str(uuid.uuid4())
+PY
+{ echo "hooks = \"$work/schemathesis_hooks.py\""; cat <<'TOML'; } >"$work/schemathesis.toml"
 [checks.negative_data_rejection]
 expected-statuses = ["400", "401", "403", "404", "405", "406", "409", "413", "415", "422", "428", "429", "5xx"]
 TOML
@@ -81,6 +103,9 @@ echo "-- live email through a local STARTTLS + AUTH relay (aiosmtpd): the messag
 
 echo "-- kill -9 while dispatching, then restart"
 python3 scripts/crash_check.py "$wlcomm" "$(fresh_database crash)" "$psql" || failures=$((failures + 1))
+
+echo "-- rate limits and Idempotency-Key shared by two server processes on one database (PostgreSQL only)"
+python3 scripts/limits_check.py "$wlcomm" "$(fresh_database limits)" "$psql" || failures=$((failures + 1))
 
 shared_fakes=../shared/fakes
 if [ -f "$shared_fakes/africastalking_fake.py" ]; then

@@ -14,8 +14,9 @@ public struct RateLimitPolicy: Hashable, Codable, Sendable {
         self.window = window
     }
 
-    /// Milliseconds between requests at the sustained rate.
-    var emissionInterval: Int64 { Int64(window) * 1000 / Int64(quota) }
+    /// Microseconds between requests at the sustained rate; at least 1, so a quota above a million a second is
+    /// enforced as a million a second rather than dividing by zero.
+    var emissionInterval: Int64 { max(1, Int64(window) * 1_000_000 / Int64(quota)) }
 
     /// The `RateLimit-Policy` field: `"sends";q=100;w=5`.
     public var policyHeader: String { "\"\(name)\";q=\(quota);w=\(window)" }
@@ -37,13 +38,13 @@ public struct RateLimitDecision: Hashable, Sendable {
 }
 
 /// The generic cell rate algorithm over one stored instant per key, the theoretical arrival time (TAT), in
-/// milliseconds. Pure: the store or the in-process limiter keeps the TAT.
+/// microseconds. Pure: the store or the in-process limiter keeps the TAT.
 public enum GCRA {
     /// Decides a request at `now` against the key's `tat` (`nil` for a key never seen).
     /// - Returns: The decision and the TAT to store (unchanged when refused).
     public static func decide(_ policy: RateLimitPolicy, tat: Int64?, now: Int64) -> (decision: RateLimitDecision, tat: Int64) {
         let interval = policy.emissionInterval
-        let window = Int64(policy.window) * 1000
+        let window = Int64(policy.window) * 1_000_000
         let start = max(tat ?? now, now)
         let next = start + interval
         if next - now > window {
@@ -59,5 +60,5 @@ public enum GCRA {
     }
 
     /// Whole seconds, rounded up.
-    static func seconds(_ milliseconds: Int64) -> Int { Int((max(0, milliseconds) + 999) / 1000) }
+    static func seconds(_ microseconds: Int64) -> Int { Int((max(0, microseconds) + 999_999) / 1_000_000) }
 }

@@ -29,7 +29,7 @@ public struct RateLimiter: Sendable {
         self.settings = settings
     }
 
-    private var now: Int64 { Int64((time.now.timeIntervalSince1970 * 1000).rounded()) }
+    private var now: Int64 { Int64((time.now.timeIntervalSince1970 * 1_000_000).rounded()) }
 
     /// Counts one request of an authenticated key; `nil` when limits are off.
     public func admit(_ authentication: Authentication, isSend: Bool) async throws -> RateLimitDecision? {

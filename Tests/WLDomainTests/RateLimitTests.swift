@@ -20,14 +20,14 @@ import WLDomain
     }
 
     @Test func aBurstUpToTheQuotaPassesThenTheRestWait() {
-        let (allowed, tat, last) = burst(150, at: 1_000_000, tat: nil)
+        let (allowed, tat, last) = burst(150, at: 1_000_000_000, tat: nil)
         #expect(allowed == 100)
         #expect(last?.allowed == false)
         #expect(last?.remaining == 0)
         #expect(last?.retryAfter == 1)
         #expect(last?.header == "\"sends\";r=0;t=5")
         // One emission interval (50 ms) later, exactly one more passes.
-        #expect(burst(2, at: 1_000_050, tat: tat).allowed == 1)
+        #expect(burst(2, at: 1_000_050_000, tat: tat).allowed == 1)
         #expect(policy.policyHeader == "\"sends\";q=100;w=5")
     }
 
@@ -43,7 +43,7 @@ import WLDomain
             var allowed = 0
             let total = requestsPerSecond * seconds
             for index in 0..<total {
-                let now = Int64(index) * 1000 / Int64(requestsPerSecond)
+                let now = Int64(index) * 1_000_000 / Int64(requestsPerSecond)
                 let (decision, next) = GCRA.decide(policy, tat: tat, now: now)
                 tat = next
                 if decision.allowed { allowed += 1 }
@@ -52,5 +52,18 @@ import WLDomain
             #expect(allowed <= 20 * seconds + 101)
             #expect(allowed >= min(total, 20 * (seconds - 1) + 100) - 1 || total <= 100)
         }
+    }
+
+    @Test func aQuotaAboveAMillionASecondStillDecides() {
+        let generous = RateLimitPolicy(name: "sends", quota: 5_000_000, window: 1)
+        var tat: Int64?
+        var allowed = 0
+        for _ in 0..<1_500_000 {
+            let (decision, next) = GCRA.decide(generous, tat: tat, now: 0)
+            tat = next
+            if decision.allowed { allowed += 1 }
+        }
+        // The interval is clamped to 1 µs, so one instant allows a burst of a million and refuses the rest.
+        #expect(allowed == 1_000_000)
     }
 }
