@@ -104,6 +104,9 @@ echo "-- live email through a local STARTTLS + AUTH relay (aiosmtpd): the messag
 echo "-- kill -9 while dispatching, then restart"
 python3 scripts/crash_check.py "$wlcomm" "$(fresh_database crash)" "$psql" || failures=$((failures + 1))
 
+echo "-- slow clients: body read timeout (408), idle timeout, oversized request head"
+python3 scripts/slow_client_check.py "$wlcomm" "$(fresh_database slow)" || failures=$((failures + 1))
+
 echo "-- rate limits and Idempotency-Key shared by two server processes on one database (PostgreSQL only)"
 python3 scripts/limits_check.py "$wlcomm" "$(fresh_database limits)" "$psql" || failures=$((failures + 1))
 

@@ -28,6 +28,8 @@ public import WLStore
 /// | `limits.sendQuota`, `limits.sendWindowSeconds` | `WLCOMM_LIMITS_SEND_QUOTA`, `…_SEND_WINDOW_SECONDS` | int | 100 per 5 s |
 /// | `limits.readQuota`, `limits.readWindowSeconds` | `WLCOMM_LIMITS_READ_QUOTA`, `…_READ_WINDOW_SECONDS` | int | 600 per 10 s |
 /// | `limits.authQuota`, `limits.authWindowSeconds` | `WLCOMM_LIMITS_AUTH_QUOTA`, `…_AUTH_WINDOW_SECONDS` | int | 20 per 60 s |
+/// | `limits.bodyReadTimeoutSeconds` | `WLCOMM_LIMITS_BODY_READ_TIMEOUT_SECONDS` | int | `30` |
+/// | `limits.idleTimeoutSeconds` | `WLCOMM_LIMITS_IDLE_TIMEOUT_SECONDS` | int | `60` |
 /// | `tracking.baseURL` | `WLCOMM_TRACKING_BASE_URL` | string | `http://{host}:{port}` |
 /// | `tracking.secret` | `WLCOMM_TRACKING_SECRET` | string, secret | generated once, kept in the database |
 public struct AppSettings: Sendable {
@@ -53,6 +55,10 @@ public struct AppSettings: Sendable {
     public var trackingSecret: String?
     /// The default rate limits (firms may have their own).
     public var limits: LimitSettings
+    /// How long a client may take to send a request body (408 after it).
+    public var bodyReadTimeout: Duration
+    /// Seconds a connection may stay open without a whole request part from the client (then it is closed).
+    public var idleTimeoutSeconds: Int
     /// Turns the webhook SSRF guard off (development and tests only).
     public var webhooksAllowPrivate: Bool
     /// The secret in the delivery-report URL; `nil`: no report endpoint.
@@ -91,6 +97,8 @@ public struct AppSettings: Sendable {
         limits.reads = policy("reads", "read", limits.reads)
         limits.failedAuthentication = policy("auth", "auth", limits.failedAuthentication)
         self.limits = limits
+        self.bodyReadTimeout = .seconds(max(1, reader.int(forKey: "limits.bodyReadTimeoutSeconds", default: 30)))
+        self.idleTimeoutSeconds = max(1, reader.int(forKey: "limits.idleTimeoutSeconds", default: 60))
         self.webhooksAllowPrivate = reader.bool(forKey: "webhooks.allowPrivate", default: false)
         self.africasTalkingCallbackToken = reader.string(forKey: "africastalking.callbackToken", isSecret: true).flatMap { $0.isEmpty ? nil : $0 }
     }

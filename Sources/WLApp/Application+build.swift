@@ -65,10 +65,10 @@ public enum WLCommApp {
                 payments: payments, email: email, tracking: keyring,
                 limiter: RateLimiter(
                     store: database.dialect == .postgres ? store : InProcessRateLimits(), time: time, settings: settings.limits),
-                time: time, callbacks: callbacks, metrics: exposition))
+                time: time, bodyReadTimeout: settings.bodyReadTimeout, callbacks: callbacks, metrics: exposition))
         var app = Application(
             router: router,
-            server: .http1(configuration: .init(idleTimeout: .seconds(60))),
+            server: .http1(configuration: .init(idleTimeout: .seconds(Int64(settings.idleTimeoutSeconds)))),
             configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "wlcomm"),
             services: [database, webhookTransport, dispatcher, deliverer, reconciler, emailDispatcher] + (smtp.map { [$0] } ?? []),
             logger: logger)

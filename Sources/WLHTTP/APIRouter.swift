@@ -17,6 +17,8 @@ public struct APIDependencies: Sendable {
     public var limiter: RateLimiter
     /// Where "now" comes from (Idempotency-Key expiry).
     public var time: any TimeSource
+    /// How long a client may take to send a request body (408 after it).
+    public var bodyReadTimeout: Duration
     /// The provider callback endpoints, when their tokens are configured.
     public var callbacks: ProviderCallbackController?
     /// Renders the Prometheus exposition text for `GET /metrics`; no such route when `nil`.
@@ -24,8 +26,8 @@ public struct APIDependencies: Sendable {
 
     public init(
         store: any Store, accounts: AccountService, sms: SMSService, webhooks: WebhookService, payments: PaymentService, email: EmailService,
-        tracking: TrackingKeyring, limiter: RateLimiter, time: any TimeSource, callbacks: ProviderCallbackController? = nil,
-        metrics: (@Sendable () -> String)? = nil
+        tracking: TrackingKeyring, limiter: RateLimiter, time: any TimeSource, bodyReadTimeout: Duration = .seconds(30),
+        callbacks: ProviderCallbackController? = nil, metrics: (@Sendable () -> String)? = nil
     ) {
         self.store = store
         self.accounts = accounts
@@ -36,6 +38,7 @@ public struct APIDependencies: Sendable {
         self.tracking = tracking
         self.limiter = limiter
         self.time = time
+        self.bodyReadTimeout = bodyReadTimeout
         self.callbacks = callbacks
         self.metrics = metrics
     }
@@ -54,7 +57,7 @@ public enum APIRouter {
         router.add(middleware: AccessLogMiddleware())
         if dependencies.metrics != nil { router.add(middleware: MetricsMiddleware()) }
         router.add(middleware: ErrorMiddleware())
-        router.add(middleware: RequestLimitsMiddleware())
+        router.add(middleware: RequestLimitsMiddleware(bodyReadTimeout: dependencies.bodyReadTimeout))
         router.add(middleware: MethodNotAllowedMiddleware(routes: routes))
         HealthController(store: dependencies.store, metrics: dependencies.metrics).addRoutes(to: routes.registrar(router, prefix: ""))
         dependencies.callbacks?.addRoutes(to: routes.registrar(router, prefix: ""))

@@ -40,26 +40,25 @@ extension Request {
         return try JSONDecoder().decode(T.self, from: data)
     }
 
-    /// How long a client may take to send a request's body, however slowly it trickles in.
-    static let bodyReadTimeout: Duration = .seconds(30)
-
-    /// The whole body, up to the size limit (413 beyond it), within ``bodyReadTimeout`` (408 after it).
+    /// The whole body, up to the size limit (413 beyond it), within the context's
+    /// ``AppRequestContext/bodyReadTimeout`` however slowly it trickles in (408 after it).
     func bodyData(context: AppRequestContext) async throws -> Data {
         let request = self
         let limit = context.maxUploadSize
+        let timeout = context.bodyReadTimeout
         let buffer = try await withThrowingTaskGroup(of: ByteBuffer?.self) { group in
             group.addTask {
                 var request = request
                 return try await request.collectBody(upTo: limit)
             }
             group.addTask {
-                try await Task.sleep(for: Self.bodyReadTimeout)
+                try await Task.sleep(for: timeout)
                 return nil
             }
             defer { group.cancelAll() }
             return try await group.next() ?? nil
         }
-        guard let buffer else { throw HTTPError(.requestTimeout, message: "The request body did not arrive within 30 seconds.") }
+        guard let buffer else { throw HTTPError(.requestTimeout, message: "The request body did not arrive within \(timeout.components.seconds) seconds.") }
         return Data(buffer.readableBytesView)
     }
 }
