@@ -58,7 +58,9 @@ extension Request {
             defer { group.cancelAll() }
             return try await group.next() ?? nil
         }
-        guard let buffer else { throw HTTPError(.requestTimeout, message: "The request body did not arrive within \(timeout.components.seconds) seconds.") }
+        guard let buffer else {
+            throw HTTPError(.requestTimeout, message: "The request body did not arrive within \(timeout.components.seconds) seconds.")
+        }
         return Data(buffer.readableBytesView)
     }
 }
