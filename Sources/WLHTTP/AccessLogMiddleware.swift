@@ -2,7 +2,8 @@ public import Hummingbird
 import Logging
 
 /// Logs one line per request after it is answered: method, path (never the query or headers, which may carry
-/// keys), status and duration. The request id rides on the logger's metadata.
+/// keys, and with the secret token of callback and tracking URLs blanked), status and duration. The request id rides
+/// on the logger's metadata.
 public struct AccessLogMiddleware: RouterMiddleware {
     public typealias Context = AppRequestContext
 
@@ -20,10 +21,16 @@ public struct AccessLogMiddleware: RouterMiddleware {
         context.logger.info(
             "request",
             metadata: [
-                "method": .string(request.method.rawValue), "path": .string(request.uri.path),
+                "method": .string(request.method.rawValue), "path": .string(Self.loggable(request.uri.path)),
                 "status": .stringConvertible(response.status.code),
                 "duration_ms": .string(String(format: "%.2f", milliseconds)),
             ])
         return response
+    }
+
+    /// `path` with the last segment of a callback or tracking URL (a secret token) replaced by `[redacted]`.
+    static func loggable(_ path: String) -> String {
+        guard path.hasPrefix("/callbacks/") || path.hasPrefix("/t/"), let slash = path.lastIndex(of: "/") else { return path }
+        return path[...slash] + "[redacted]"
     }
 }

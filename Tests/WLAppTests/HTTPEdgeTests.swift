@@ -98,3 +98,22 @@ import Testing
         }
     }
 }
+
+@Suite struct AccessLogTests {
+    @Test func callbackAndTrackingTokensNeverReachTheLog() async throws {
+        let capture = LogCapture()
+        try await TestApp().with(["log.level": "info"]).test(logger: capture.logger()) { client in
+            try await client.execute(uri: "/callbacks/mpesa/stk/1/mpesa-zq9x", method: .post, body: ByteBuffer(string: "{}")) { _ in }
+            try await client.execute(uri: "/callbacks/africastalking/dlr/at-zq9x", method: .post) { _ in }
+            try await client.execute(uri: "/t/c/click-zq9x", method: .get) { _ in }
+            try await client.execute(uri: "/t/o/open-zq9x.gif", method: .get) { _ in }
+            try await client.execute(uri: "\(base)/sms-credits/balance", method: .get, headers: [.init("X-API-Key")!: sandboxKey]) { _ in }
+        }
+        let lines = capture.all
+        #expect(!lines.contains { $0.contains("zq9x") }, "\(lines.filter { $0.contains("zq9x") })")
+        for path in ["/callbacks/mpesa/stk/1/[redacted]", "/callbacks/africastalking/dlr/[redacted]", "/t/c/[redacted]", "/t/o/[redacted]"] {
+            #expect(lines.contains { $0.contains("path=\(path)") }, "no access line for \(path)")
+        }
+        #expect(lines.contains { $0.contains("path=\(base)/sms-credits/balance") })
+    }
+}

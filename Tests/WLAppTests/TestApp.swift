@@ -88,14 +88,16 @@ struct TestApp {
     }
 
     /// Builds the app (seeding the sandbox firm) and runs `test` with a router-level client.
-    func test(metrics: PrometheusCollectorRegistry? = nil, _ test: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+    func test(
+        metrics: PrometheusCollectorRegistry? = nil, logger: Logger? = nil, _ test: @Sendable (any TestClientProtocol) async throws -> Void
+    ) async throws {
         var values: [AbsoluteConfigKey: ConfigValue] = [
             "database.url": .init(.string(databaseURL), isSecret: true), "seed.sandbox": true, "log.level": "warning",
             "dispatch.pollMilliseconds": 20, "webhooks.allowPrivate": .init(.bool(webhooksAllowPrivate), isSecret: false), "limits.enabled": false,
         ]
         values.merge(settings) { $1 }
         let reader = ConfigReader(provider: InMemoryProvider(values: values))
-        let app = try await WLCommApp.buildApplication(reader: reader, time: time, metrics: metrics)
+        let app = try await WLCommApp.buildApplication(reader: reader, time: time, logger: logger, metrics: metrics)
         try await app.test(.router, test)
         try? FileManager.default.removeItem(at: folder)
     }
