@@ -10,8 +10,10 @@ and failed outcomes with the relay's replies; the message on the wire (headers, 
 quoted-printable, line lengths, HTML-escaped placeholders, rewritten links and the open pixel, TLS, AUTH PLAIN,
 HELO name); the tracking endpoints (302 to the exact URL, 404 for altered tokens, the 43-byte GIF) and the counts
 and webhooks they cause; GET /email and its filters (the recipient filter with a capital in the local part);
-cancelling; the suppression list (CLI, skip reason, removal); the sandbox firm; and, after a restart, a relay that
-accepts connections but never greets (failed after the retries with a timeout, within 30 s).
+cancelling; the suppression list (CLI, skip reason, removal); the sandbox firm; then, after restarts, an implicit-TLS
+relay offering only AUTH LOGIN, a relay that injects replies after its 220 to STARTTLS (failed, TLS never started on
+that connection), and a relay that accepts connections but never greets (failed after the retries with a timeout,
+within 30 s).
 
 Usage: smtp_check.py WLCOMM DATABASE_URL   (run with a Python that has aiosmtpd, e.g. .venv/bin/python)
 """
@@ -169,6 +171,41 @@ class Silent:
         for connection in self.connections:
             connection.close()
         self.sock.close()
+
+
+class Injector(Silent):
+    """A relay in the middle that answers STARTTLS with its 220 and, in the same packet, a forged reply (STARTTLS
+    response injection): a client must not take cleartext bytes as answers inside TLS. Records what follows."""
+
+    def __init__(self):
+        super().__init__()
+        self.after_starttls = []
+
+    def accept(self):
+        while not self.stopped.is_set():
+            try:
+                connection, _ = self.sock.accept()
+            except (socket.timeout, OSError):
+                continue
+            self.connections.append(connection)
+            threading.Thread(target=self.converse, args=(connection,), daemon=True).start()
+
+    def converse(self, connection):
+        try:
+            connection.settimeout(5)
+            connection.sendall(b"220 relay.smtp-check.test ESMTP\r\n")
+            reader = connection.makefile("rb")
+            while line := reader.readline():
+                if line.upper().startswith((b"EHLO", b"HELO")):
+                    connection.sendall(b"250-relay.smtp-check.test\r\n250-STARTTLS\r\n250 AUTH PLAIN\r\n")
+                elif line.upper().startswith(b"STARTTLS"):
+                    connection.sendall(b"220 Go ahead\r\n250-relay.smtp-check.test\r\n250 AUTH PLAIN\r\n")
+                    self.after_starttls.append(connection.recv(1) or b"")  # a TLS ClientHello starts 0x16
+                    return
+                else:
+                    connection.sendall(b"502 Not here\r\n")
+        except OSError:
+            pass
 
 
 class Hooks(http.server.BaseHTTPRequestHandler):
@@ -410,8 +447,8 @@ def main():
         status, answer = send(port, key, {"subject": SUBJECT, "message": HTML_BODY, "reference": "smtp-check-1",
                                           "recipients": [JANE, "Jane@EXAMPLE.net", "not-an-address", FLAKY, NOBODY]})
         data = data_of(answer)
-        check("202 Email scheduled successfully.", status == 202 and answer.get("status") == "success"
-              and answer.get("message") == "Email scheduled successfully.", f"{status} {str(answer)[:300]}")
+        check("202 Emails scheduled successfully.", status == 202 and answer.get("status") == "success"
+              and answer.get("message") == "Emails scheduled successfully.", f"{status} {str(answer)[:300]}")
         if status != 202:
             raise Abort("POST /email was refused; nothing else can be checked")
         ids = scheduled_ids(answer)
@@ -631,6 +668,33 @@ def main():
                       any(a[0] == "LOGIN" and a[2] for a in implicit_relay.auths), str(implicit_relay.auths))
         finally:
             implicit.stop()
+
+        print("-- STARTTLS response injection")
+        server.terminate()
+        server.wait()
+        server = None
+        injector = Injector()
+        try:
+            port = free_port()
+            server = start_server(wlcomm, url, port, {
+                "WLCOMM_SMTP_HOST": "127.0.0.1", "WLCOMM_SMTP_PORT": str(injector.port), "WLCOMM_SMTP_TLS": "starttls",
+                "WLCOMM_SMTP_USER": USER, "WLCOMM_SMTP_PASSWORD": PASSWORD, "WLCOMM_SMTP_CA_FILE": ca,
+                "WLCOMM_SMTP_HELO_NAME": HELO, "WLCOMM_SMTP_TIMEOUT_SECONDS": "2", "WLCOMM_DISPATCH_MAX_ATTEMPTS": "2",
+                "WLCOMM_DISPATCH_BASE_BACKOFF_SECONDS": "1", "WLCOMM_TRACKING_BASE_URL": f"http://127.0.0.1:{port}",
+                "WLCOMM_WEBHOOKS_ALLOW_PRIVATE": "true"})
+            status, answer = send(port, key, {"subject": "Injected", "message": "Hello", "recipients": ["mitm@example.net"]})
+            mitm = scheduled_ids(answer).get("mitm@example.net")
+            check("202", status == 202 and mitm is not None, f"{status} {str(answer)[:200]}")
+            if mitm is not None:
+                view = wait_for(port, key, [mitm], is_final, 30)[mitm]
+                check("a relay that injects replies after its 220 to STARTTLS: the email fails, naming the injection",
+                      view.get("status") == "failed" and "injection" in str(view.get("response", "")),
+                      f"{view.get('status')} {view.get('response')!r}")
+                check("the client never started TLS on the tainted connection (nothing sent after STARTTLS)",
+                      bool(injector.after_starttls) and all(b == b"" for b in injector.after_starttls),
+                      str(injector.after_starttls))
+        finally:
+            injector.close()
 
         print("-- a relay that never greets")
         if server is not None:

@@ -37,8 +37,9 @@ final class SMTPConnection: Sendable {
                         try channel.pipeline.syncOperations.addHandler(
                             try NIOSSLClientHandler(context: implicit, serverHostname: Self.sniName(host)))
                     }
-                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(SMTPReplyDecoder()))
-                    try channel.pipeline.syncOperations.addHandler(SMTPReplyHandler())
+                    let undecoded = SMTPUndecodedBytes()
+                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(SMTPReplyDecoder(undecoded: undecoded)))
+                    try channel.pipeline.syncOperations.addHandler(SMTPReplyHandler(undecoded: undecoded))
                 }
             }
             .connect(host: settings.host, port: settings.port).get()
@@ -57,6 +58,9 @@ final class SMTPConnection: Sendable {
                 let reply = try await connection.exchange(["STARTTLS"], step: "STARTTLS")[0]
                 guard reply.code == 220 else { throw SMTPError.refused(reply) }
                 try await channel.eventLoop.submit {
+                    guard handler.value.hasNothingUnread else {
+                        throw SMTPError.malformed("the SMTP server sent more after its 220 to STARTTLS (response injection)")
+                    }
                     try channel.pipeline.syncOperations.addHandler(
                         try NIOSSLClientHandler(context: tls, serverHostname: Self.sniName(host)), position: .first)
                 }.get()

@@ -45,17 +45,30 @@ enum SMTPError: Error, CustomStringConvertible {
     }
 }
 
+/// How many received bytes the decoder holds that are not yet a whole line; shared by the decoder and the handler
+/// of one channel, on its event loop.
+final class SMTPUndecodedBytes {
+    var count = 0
+}
+
 /// Splits the byte stream into replies: lines `ddd-text` continue a reply, `ddd text` ends it.
 struct SMTPReplyDecoder: ByteToMessageDecoder {
     typealias InboundOut = SMTPReply
     private var lines: [String] = []
+    let undecoded: SMTPUndecodedBytes
+
+    init(undecoded: SMTPUndecodedBytes) {
+        self.undecoded = undecoded
+    }
 
     mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
+        undecoded.count = buffer.readableBytes
         guard let newline = buffer.readableBytesView.firstIndex(of: UInt8(ascii: "\n")) else {
             if buffer.readableBytes > 65_536 { throw SMTPError.malformed("a line longer than 64 KiB") }
             return .needMoreData
         }
         var line = buffer.readString(length: newline - buffer.readerIndex + 1) ?? ""
+        undecoded.count = buffer.readableBytes
         while let last = line.unicodeScalars.last, last == "\n" || last == "\r" { line.unicodeScalars.removeLast() }
         guard line.utf8.count >= 3, let code = Int(line.prefix(3)), (200...599).contains(code) else { throw SMTPError.malformed(line) }
         let separator = line.dropFirst(3).first
@@ -80,6 +93,15 @@ final class SMTPReplyHandler: ChannelInboundHandler {
     private var waiting = CircularBuffer<EventLoopPromise<SMTPReply>>()
     private var early = CircularBuffer<SMTPReply>()
     private var failure: (any Error)?
+    let undecoded: SMTPUndecodedBytes
+
+    init(undecoded: SMTPUndecodedBytes) {
+        self.undecoded = undecoded
+    }
+
+    /// True when nothing was received beyond the replies already taken: checked before TLS starts, so nothing sent in
+    /// clear text can pass for an answer inside TLS (STARTTLS response injection).
+    var hasNothingUnread: Bool { early.isEmpty && undecoded.count == 0 }
 
     /// Waits for the next reply.
     func expect(_ promise: EventLoopPromise<SMTPReply>) {
