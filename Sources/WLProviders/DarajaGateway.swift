@@ -54,6 +54,9 @@ public struct DarajaGateway: PaymentGateway {
                 return PushAccepted(checkoutRequestID: checkout, merchantRequestID: answer.text("MerchantRequestID"))
             }
             let reason = answer.describe()
+            // A 5xx without Daraja's envelope came from something in between (a proxy's 502 or 504): the push may
+            // have been created behind it, so it is not sent again.
+            if answer.status >= 500, answer.text("errorCode") == nil { throw PushError.unconfirmed(reason) }
             // 500.001.1001 covers wrong credentials, an unknown merchant and a subscriber already in a transaction:
             // none of them gets better by asking again at once.
             if answer.status >= 500, answer.text("errorCode") != "500.001.1001", attempt < settings.retryDelays.count {

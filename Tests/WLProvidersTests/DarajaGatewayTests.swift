@@ -99,6 +99,23 @@ final class SettableTime: TimeSource {
         }
     }
 
+    @Test func aGatewayErrorWithoutDarajasEnvelopeIsUnconfirmedAndNotSentAgain() async throws {
+        let fake = FakeDaraja()
+        fake.script("processrequest", [(502, "<html><body>Bad Gateway</body></html>")])
+        try await fake.run { base in
+            do {
+                _ = try await gateway(base).requestPush(push)
+                Issue.record("expected the push to be unconfirmed")
+            } catch let error as PushError {
+                guard case .unconfirmed = error else {
+                    Issue.record("expected unconfirmed, got \(error)")
+                    return
+                }
+            }
+            #expect(fake.pushes().count == 1)
+        }
+    }
+
     @Test func wrongCredentialsAndABusySubscriberAreNotRetried() async throws {
         let fake = FakeDaraja()
         fake.script(
