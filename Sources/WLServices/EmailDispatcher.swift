@@ -54,16 +54,8 @@ public final class EmailDispatcher: Service {
     }
 
     public func run() async throws {
-        await ready?.wait()
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            let handled: Int
-            do {
-                handled = try await runOnce()
-            } catch {
-                logger.error("email dispatch round failed", metadata: ["error": "\(error)"])
-                handled = 0
-            }
-            if handled == 0 { await signal.wait(upTo: settings.pollInterval) }
+        await runRounds(ready: ready, signal: signal, pollInterval: settings.pollInterval, logger: logger, failure: "email dispatch round failed") {
+            try await runOnce()
         }
     }
 
@@ -78,20 +70,7 @@ public final class EmailDispatcher: Service {
         let ready = claimed.filter { $0.stage == .charged } + charged
         var found: [Int64: Sender] = [:]
         for firmID in Set(ready.map(\.firmID)) { found[firmID] = try await sender(firmID: firmID) }
-        let senders = found
-        let results = await withTaskGroup(of: (Message, EmailSendOutcome).self) { group in
-            var results: [(Message, EmailSendOutcome)] = []
-            var next = ready.makeIterator()
-            for _ in 0..<concurrency {
-                guard let message = next.next() else { break }
-                group.addTask { (message, await self.send(message, senders[message.firmID])) }
-            }
-            while let result = await group.next() {
-                results.append(result)
-                if let message = next.next() { group.addTask { (message, await self.send(message, senders[message.firmID])) } }
-            }
-            return results
-        }
+        let results = await sendAll(ready, senders: found)
         let now = time.now
         var records: [(messageID: Int64, outcome: DispatchOutcome)] = []
         for (message, outcome) in results {
@@ -112,6 +91,61 @@ public final class EmailDispatcher: Service {
         }
         _ = try await store.record(records, leaseOwner: owner, now: now)
         return claimed.count
+    }
+
+    /// One step of a round: an email sent, or a tick of the lease clock.
+    private enum Step: Sendable {
+        case sent(Message, EmailSendOutcome)
+        case tick
+    }
+
+    /// Sends `concurrency` at a time. A slow relay may take longer than the lease, so every third of it (checked
+    /// as each email finishes and on a timer) the lease on the whole batch is renewed (the sent ones are recorded
+    /// only at the end): no other instance takes them over and sends them again while this one is still at work.
+    private func sendAll(_ messages: [Message], senders: [Int64: Sender]) async -> [(Message, EmailSendOutcome)] {
+        await withTaskGroup(of: Step.self) { group in
+            var results: [(Message, EmailSendOutcome)] = []
+            var unfinished = Set(messages.map(\.id))
+            var renewedAt = time.now
+            var next = messages.makeIterator()
+            let tick = Duration.seconds(settings.lease / 3)
+            for _ in 0..<concurrency {
+                guard let message = next.next() else { break }
+                group.addTask { .sent(message, await self.send(message, senders[message.firmID])) }
+            }
+            if !unfinished.isEmpty {
+                group.addTask {
+                    try? await Task.sleep(for: tick)
+                    return .tick
+                }
+            }
+            while let step = await group.next() {
+                switch step {
+                case .sent(let message, let outcome):
+                    results.append((message, outcome))
+                    unfinished.remove(message.id)
+                    if let message = next.next() { group.addTask { .sent(message, await self.send(message, senders[message.firmID])) } }
+                    // Only the timer is left: stop it.
+                    if unfinished.isEmpty { group.cancelAll() }
+                case .tick where !unfinished.isEmpty:
+                    group.addTask {
+                        try? await Task.sleep(for: tick)
+                        return .tick
+                    }
+                case .tick:
+                    break
+                }
+                if !unfinished.isEmpty, time.now.timeIntervalSince(renewedAt) >= settings.lease / 3 {
+                    renewedAt = time.now
+                    do {
+                        _ = try await store.renewLeases(messageIDs: messages.map(\.id), owner: owner, lease: settings.lease, now: renewedAt)
+                    } catch {
+                        logger.warning("email lease renewal failed", metadata: ["error": "\(error)"])
+                    }
+                }
+            }
+            return results
+        }
     }
 
     /// A firm's sender identity, transport and tracking switch for this round.

@@ -86,6 +86,10 @@ public protocol MessageStore: Sendable {
     /// Leases up to `limit` due messages (queued or charged, due, and not leased by a live worker) to `owner` until
     /// `now + lease`. On PostgreSQL concurrent claimers skip each other's rows (`FOR UPDATE SKIP LOCKED`).
     func claimDue(channel: Channel, limit: Int, owner: String, lease: TimeInterval, now: Date) async throws -> [Message]
+    /// Extends `owner`'s lease on these messages to `now + lease` (a worker still busy with them); messages leased to
+    /// another owner, or no longer waiting to be sent, are left alone.
+    /// - Returns: How many leases were extended.
+    func renewLeases(messageIDs: [Int64], owner: String, lease: TimeInterval, now: Date) async throws -> Int
     /// Applies `outcome` to a leased message (its lease must still be `leaseOwner`'s) and returns it after.
     /// Moves that statuses do not allow (backwards, or out of a final status) change nothing.
     func record(_ outcome: DispatchOutcome, messageID: Int64, leaseOwner: String, now: Date) async throws -> Message

@@ -28,6 +28,20 @@ extension SQLStore {
         }
     }
 
+    public func renewLeases(messageIDs: [Int64], owner: String, lease: TimeInterval, now: Date) async throws -> Int {
+        guard !messageIDs.isEmpty else { return 0 }
+        // The ids are integers we hold, written as literals.
+        let ids = messageIDs.map(String.init).joined(separator: ", ")
+        return try await write { connection in
+            try await connection.query(
+                """
+                UPDATE messages SET lease_until = $2 WHERE lease_owner = $1 AND stage IN ('queued', 'charged') AND id IN (\(ids))
+                RETURNING id
+                """, [.text(owner), .time(now.addingTimeInterval(lease))]
+            ).count
+        }
+    }
+
     public func record(_ outcome: DispatchOutcome, messageID: Int64, leaseOwner: String, now: Date) async throws -> Message {
         let lock = lockClause
         return try await write { connection in

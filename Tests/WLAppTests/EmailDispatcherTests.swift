@@ -24,9 +24,31 @@ final class CapturingEmailTransport: EmailTransport {
     }
 }
 
+/// A relay that takes 25 s (on the test clock) per email; at the fourth, another instance tries to claim due emails.
+final class SlowRelay: EmailTransport {
+    /// The clock and store of the app under test, set once it exists.
+    let world = Mutex<(time: ManualTime, store: SQLStore)?>(nil)
+    let sent = Mutex(0)
+    let stolen = Mutex<[Int64]?>(nil)
+
+    func send(_ email: OutgoingEmail) async -> EmailSendOutcome {
+        guard let (time, store) = world.withLock({ $0 }) else { return .transient(response: "no world") }
+        time.set(time.now.addingTimeInterval(25))
+        let count = sent.withLock { count in
+            count += 1
+            return count
+        }
+        if count == 4 {
+            let claimed = try? await store.claimDue(channel: .email, limit: 10, owner: "other-instance", lease: 60, now: time.now)
+            stolen.withLock { $0 = claimed.map { $0.map(\.id) } }
+        }
+        return .delivered(response: "250 Ok")
+    }
+}
+
 @Suite struct EmailDispatcherTests {
     func withLiveFirm(
-        _ transport: CapturingEmailTransport, defaultFrom: String? = nil,
+        _ transport: any EmailTransport, defaultFrom: String? = nil, concurrency: Int = 4,
         _ body: @Sendable (EmailService, EmailDispatcher, Firm, SQLStore, ManualTime) async throws -> Void
     ) async throws {
         let app = TestApp(time: ManualTime(Date(timeIntervalSince1970: 1_781_100_300)))
@@ -37,7 +59,8 @@ final class CapturingEmailTransport: EmailTransport {
             let dispatcher = EmailDispatcher(
                 store: store, time: app.time, live: transport, sandbox: SandboxEmailTransport(),
                 tracking: TrackingSettings(baseURL: "https://wl.example", keyring: TrackingKeyring(secret: "s")),
-                defaultFrom: defaultFrom.flatMap(EmailAddress.init), signal: WorkSignal(), settings: settings, logger: Logger(label: "test"))
+                defaultFrom: defaultFrom.flatMap(EmailAddress.init), signal: WorkSignal(), settings: settings, concurrency: concurrency,
+                logger: Logger(label: "test"))
             try await body(EmailService(store: store, time: app.time), dispatcher, firm, store, app.time)
         }
     }
@@ -57,6 +80,21 @@ final class CapturingEmailTransport: EmailTransport {
             #expect(second.from.header == "\"Billing\" <billing@mail.example>")
             #expect(second.data.contains("https://x.example"))
             #expect(!second.data.contains("/t/o/"))
+        }
+    }
+
+    @Test func aRelaySlowerThanTheLeaseKeepsItsEmailsFromOtherInstances() async throws {
+        let relay = SlowRelay()
+        try await withLiveFirm(relay, defaultFrom: "noreply@wl.example", concurrency: 1) { email, dispatcher, firm, store, time in
+            relay.world.withLock { $0 = (time, store) }
+            let recipients = ["a@example.com", "b@example.com", "c@example.com", "d@example.com"]
+            let sent = try await email.send(EmailRequest(subject: "S", message: "Hi", recipients: recipients), firm: firm)
+            // The lease is 60 s; the four emails take 100 s, one at a time.
+            #expect(try await dispatcher.runOnce() == 4)
+            #expect(relay.stolen.withLock { $0 } == [])
+            for message in sent.messages {
+                #expect(try await store.message(firmID: firm.id, id: message.id)?.status == .delivered)
+            }
         }
     }
 

@@ -137,6 +137,17 @@ extension ConformanceCheck {
             #expect(again.status == .processing)
             #expect(try await store.firm(id: firm.id)?.smsCredits == Credits(whole: 4))
         },
+        ConformanceCheck("a renewed lease keeps a busy worker's messages from others; another owner cannot renew it") { store in
+            let firm = try await firmWithCredits(store, credits: 5)
+            let ids = try await smsBlast(store, firm: firm, count: 2).map(\.id)
+            #expect(try await store.claimDue(channel: .sms, limit: 5, owner: "busy", lease: 30, now: checkTime).count == 2)
+            #expect(try await store.renewLeases(messageIDs: ids, owner: "thief", lease: 600, now: checkTime) == 0)
+            #expect(try await store.renewLeases(messageIDs: ids, owner: "busy", lease: 30, now: checkTime.addingTimeInterval(20)) == 2)
+            // Past the first lease (30 s) but within the renewed one (20 + 30 s): nobody else may take them.
+            #expect(try await store.claimDue(channel: .sms, limit: 5, owner: "w2", lease: 30, now: checkTime.addingTimeInterval(45)).isEmpty)
+            #expect(try await store.claimDue(channel: .sms, limit: 5, owner: "w2", lease: 30, now: checkTime.addingTimeInterval(51)).count == 2)
+            #expect(try await store.renewLeases(messageIDs: ids, owner: "busy", lease: 30, now: checkTime.addingTimeInterval(52)) == 0)
+        },
         ConformanceCheck("messages not yet due are not claimed, and a retry waits for its time") { store in
             let firm = try await firmWithCredits(store, credits: 5)
             let later = try await smsBlast(store, firm: firm, count: 1, sendAt: checkTime.addingTimeInterval(600))
