@@ -33,25 +33,62 @@ public enum QuotedPrintable {
     }
 }
 
-/// RFC 2047 encoded words for header text that is not plain ASCII: `=?UTF-8?B?…?=`, each word at most 75
-/// characters and never splitting a character, folded with CRLF and a space.
+/// Header text within line limits: printable ASCII as it is (folded at spaces when the line would pass 78
+/// characters), anything else as RFC 2047 encoded words (`=?UTF-8?B?…?=`, never splitting a character), folded with
+/// CRLF and a space so no line passes 76 characters.
 public enum EncodedWord {
-    /// `text` as it may appear in a header: unchanged when printable ASCII, else encoded words.
-    public static func encode(_ text: String) -> String {
-        if text.unicodeScalars.allSatisfy({ $0.value >= 32 && $0.value < 127 }) { return text }
+    /// The longest header line we write.
+    static let lineLimit = 78
+    /// The longest line that holds an encoded word (RFC 2047).
+    static let encodedLineLimit = 76
+
+    /// `text` as it may appear in a header after a field name `prefixLength` characters long (`Subject: ` is 9).
+    public static func encode(_ text: String, prefixLength: Int = 0) -> String {
+        if text.unicodeScalars.allSatisfy({ $0.value >= 32 && $0.value < 127 }) {
+            if prefixLength + text.utf8.count <= lineLimit { return text }
+            if let folded = fold(text, firstLimit: lineLimit - prefixLength) { return folded }
+        }
         var words: [String] = []
         var chunk: [UInt8] = []
+        // Base64 turns 3 bytes into 4 characters; each line holds its lead (the field name, or the folding space)
+        // and the 12 characters of `=?UTF-8?B?` and `?=`.
+        // An encoded word is at most 75 characters: 45 bytes of text.
+        func capacity(lead: Int) -> Int { min(45, (encodedLineLimit - lead - 12) / 4 * 3) }
+        var limit = capacity(lead: prefixLength)
         for character in text {
             let bytes = Array(String(character).utf8)
-            // 75 - "=?UTF-8?B?".count - "?=".count = 63 base64 characters: 45 bytes of text.
-            if chunk.count + bytes.count > 45 {
+            if chunk.count + bytes.count > limit, !chunk.isEmpty {
                 words.append(word(chunk))
                 chunk = []
+                limit = capacity(lead: 1)
             }
             chunk += bytes
         }
         if !chunk.isEmpty { words.append(word(chunk)) }
         return words.joined(separator: "\r\n ")
+    }
+
+    /// Printable ASCII folded before spaces so the first line is at most `firstLimit` characters and the rest at most
+    /// ``lineLimit``; unfolding (removing each CRLF) gives `text` back. `nil` when a word is too long to fit, or a
+    /// line would be only spaces.
+    static func fold(_ text: String, firstLimit: Int) -> String? {
+        var lines: [String] = []
+        var current = ""
+        var limit = firstLimit
+        for (index, word) in text.split(separator: " ", omittingEmptySubsequences: false).enumerated() {
+            let piece = index == 0 ? String(word) : " " + word
+            if !current.isEmpty, current.utf8.count + piece.utf8.count > limit {
+                lines.append(current)
+                current = piece
+                limit = lineLimit
+            } else {
+                current += piece
+            }
+            if current.utf8.count > limit { return nil }
+        }
+        lines.append(current)
+        guard lines.dropFirst().allSatisfy({ $0.contains { $0 != " " } }) else { return nil }
+        return lines.joined(separator: "\r\n")
     }
 
     private static func word(_ bytes: [UInt8]) -> String { "=?UTF-8?B?" + Data(bytes).base64EncodedString() + "?=" }
@@ -73,7 +110,8 @@ public struct Mailbox: Hashable, Sendable {
         let ascii = name.unicodeScalars.allSatisfy { $0.value >= 32 && $0.value < 127 }
         let display =
             ascii
-            ? "\"" + name.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" : EncodedWord.encode(name)
+            ? "\"" + name.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+            : EncodedWord.encode(name, prefixLength: "From: ".count)
         return "\(display) <\(address.value)>"
     }
 }
@@ -108,7 +146,7 @@ public struct OutgoingEmail: Sendable, Hashable {
         ]
         if let replyTo { headers.append("Reply-To: \(replyTo.value)") }
         headers += [
-            "Subject: \(EncodedWord.encode(subject))",
+            "Subject: \(EncodedWord.encode(subject, prefixLength: "Subject: ".count))",
             "MIME-Version: 1.0",
             "List-Unsubscribe: <mailto:\(unsubscribe)?subject=unsubscribe>",
             "X-WL-Message-Id: \(messageID)",

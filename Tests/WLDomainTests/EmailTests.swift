@@ -85,6 +85,36 @@ func decodeQuotedPrintable(_ text: String) -> String {
         #expect(decoded == subject)
     }
 
+    /// The Subject header of `subject` as lines, and the subject it unfolds and decodes to.
+    func subjectHeader(_ subject: String) -> (lines: [String], decoded: String) {
+        let header = "Subject: " + EncodedWord.encode(subject, prefixLength: 9)
+        let lines = header.components(separatedBy: "\r\n")
+        let unfolded = lines.joined()
+        guard unfolded.contains("=?UTF-8?B?") else { return (lines, String(unfolded.dropFirst(9))) }
+        let decoded = unfolded.dropFirst(9).components(separatedBy: " ").map { word in
+            String(decoding: Data(base64Encoded: String(word.dropFirst(10).dropLast(2))) ?? Data(), as: UTF8.self)
+        }.joined()
+        return (lines, decoded)
+    }
+
+    @Test func aLongPlainSubjectIsFoldedAtSpacesWithinTheLineLimit() {
+        let subject = String(String(repeating: "Invoice 2026-11 for services rendered ", count: 30).prefix(998))
+        let (lines, decoded) = subjectHeader(subject)
+        #expect(lines.count > 10)
+        #expect(lines.allSatisfy { $0.utf8.count <= 78 })
+        #expect(lines.dropFirst().allSatisfy { $0.hasPrefix(" ") })
+        #expect(decoded == subject)
+    }
+
+    @Test func aLongSubjectWithoutSpacesOrNotInASCIIIsEncodedWithinTheLineLimit() {
+        for subject in [String(repeating: "x", count: 998), String(repeating: "Malipo — ✓ ", count: 60)] {
+            let (lines, decoded) = subjectHeader(subject)
+            #expect(lines.allSatisfy { $0.utf8.count <= 76 }, "\(lines.map(\.count).max() ?? 0)")
+            #expect(decoded == subject)
+        }
+        #expect(subjectHeader("Payment reminder").lines == ["Subject: Payment reminder"])
+    }
+
     @Test func theMessageHasTheHeadersAndBothParts() throws {
         let from = Mailbox(address: try #require(EmailAddress("billing@acme.example")), name: "Acme \"Ltd\"")
         let email = OutgoingEmail(
