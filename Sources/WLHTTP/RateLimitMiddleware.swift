@@ -5,7 +5,7 @@ public import WLServices
 
 /// Counts every authenticated request against its API key's limit (POSTs as sends, the rest as reads): 429 with
 /// `Retry-After`, `RateLimit-Policy` and `RateLimit` when over it; `RateLimit-Policy` and `RateLimit` on the answer
-/// otherwise.
+/// otherwise, error answers included (the error is turned into its envelope here, so the fields can be added).
 public struct RateLimitMiddleware: RouterMiddleware {
     public typealias Context = AppRequestContext
 
@@ -24,7 +24,12 @@ public struct RateLimitMiddleware: RouterMiddleware {
             let decision = try await limiter.admit(authentication, isSend: request.method == .post)
         else { return try await next(request, context) }
         guard decision.allowed else { throw RateLimitHeaders.refusal(decision) }
-        var response = try await next(request, context)
+        var response: Response
+        do {
+            response = try await next(request, context)
+        } catch {
+            response = try ErrorMiddleware.response(for: error, context: context)
+        }
         response.headers.append(contentsOf: RateLimitHeaders.fields(decision))
         return response
     }

@@ -16,8 +16,10 @@ extension SQLStore {
                 [.int(firmID), .text(key)])[0]
             let created = try row.time("created_at")
             let status = try row.optionalInt("response_status")
+            let sameRequest = try row.text("request_hash") == requestHash
             let expired = now.timeIntervalSince(created) >= expiry
-            let abandoned = status == nil && now.timeIntervalSince(created) >= staleAfter
+            // Only the same request takes over an abandoned claim: another body still gets 422.
+            let abandoned = status == nil && sameRequest && now.timeIntervalSince(created) >= staleAfter
             if expired || abandoned {
                 try await connection.query(
                     """
@@ -26,7 +28,7 @@ extension SQLStore {
                     """, [.int(firmID), .text(key), .text(requestHash), .time(now)])
                 return .proceed
             }
-            guard try row.text("request_hash") == requestHash else { return .mismatch }
+            guard sameRequest else { return .mismatch }
             guard let status else { return .inFlight }
             return .replay(status: Int(status), body: try row.optionalText("response_body") ?? "")
         }

@@ -45,6 +45,25 @@ import WLStore
         }
     }
 
+    @Test func errorAnswersCarryTheRateLimitFieldsToo() async throws {
+        try await TestApp().with(limited).test { client in
+            for (method, uri, body) in [
+                (HTTPRequest.Method.get, base + "/sms/999999", nil), (.post, base + "/sms/quote", #"{"message": ""}"#),
+                (.get, base + "/sms?limit=0", nil),
+            ] {
+                try await client.execute(
+                    uri: uri, method: method, headers: [.init("X-API-Key")!: sandboxKey, .contentType: "application/json"],
+                    body: body.map { ByteBuffer(string: $0) }
+                ) { response in
+                    #expect([.notFound, .unprocessableContent].contains(response.status), "\(uri)")
+                    #expect(response.errorCode != nil)
+                    #expect(response.headers[.init("RateLimit-Policy")!]?.isEmpty == false, "\(uri)")
+                    #expect(response.headers[.init("RateLimit")!]?.isEmpty == false, "\(uri)")
+                }
+            }
+        }
+    }
+
     @Test func aFirmsOwnLimitReplacesTheDefault() async throws {
         let app = TestApp().with(limited)
         try await app.admin { admin, store in
@@ -110,12 +129,51 @@ import WLStore
                 #expect(response.headers[.init("Idempotent-Replayed")!] == "true")
             }
             let page = try await client.api(.get, "/sms?reference=idem").json.data
-            #expect((page["messages"] as? [Any])?.count == 1)
+            let messages = try #require(page["messages"] as? [[String: Any]])
+            #expect(messages.count == 1)
+            // Once the sandbox has sent it, the ledger holds exactly one debit for it.
+            let id = try #require(messages.first?["message_id"] as? Int)
+            var debits: [[String: Any]] = []
+            for _ in 0..<500 where debits.isEmpty {
+                let ledger = try await client.api(.get, "/sms-credits/transactions?limit=100").json.data
+                debits = (ledger["transactions"] as? [[String: Any]] ?? []).filter { $0["kind"] as? String == "debit" }
+                if debits.isEmpty { try await Task.sleep(for: .milliseconds(10)) }
+            }
+            #expect(debits.count == 1)
+            #expect(debits.first?["message_id"] as? Int == id)
             let other = #"{"message": "Hello twice", "recipients": ["254712345678"], "reference": "idem"}"#
             try await client.execute(uri: base + "/sms", method: .post, headers: headers, body: ByteBuffer(string: other)) { response in
                 #expect(response.status == .unprocessableContent)
                 #expect(response.errorCode == "validation_failed")
             }
+        }
+    }
+
+    @Test func anEmailAndACancelRetriedWithTheirKeysAreReplayed() async throws {
+        // 2026-06-10; the email is scheduled ten days later, so it is still pending when it is cancelled.
+        let app = TestApp(time: ManualTime(Date(timeIntervalSince1970: 1_781_100_300)))
+        try await app.test { client in
+            func post(_ path: String, key: String, body: String) async throws -> (HTTPResponse.Status, String, String?) {
+                let headers: HTTPFields = [.init("X-API-Key")!: sandboxKey, .contentType: "application/json", .init("Idempotency-Key")!: key]
+                return try await client.execute(uri: base + path, method: .post, headers: headers, body: ByteBuffer(string: body)) { response in
+                    (response.status, String(buffer: response.body), response.headers[.init("Idempotent-Replayed")!])
+                }
+            }
+            let email =
+                #"{"subject": "Once", "message": "Hello", "recipients": ["jane@example.com"], "reference": "idem-mail", "send_at": "2026-06-20 09:00:00"}"#
+            let first = try await post("/email", key: "mail-1", body: email)
+            let second = try await post("/email", key: "mail-1", body: email)
+            #expect(first.0 == .accepted)
+            #expect((second.0, second.1, second.2) == (first.0, first.1, "true"))
+            let page = try await client.api(.get, "/email?reference=idem-mail").json.data
+            let messages = try #require(page["messages"] as? [[String: Any]])
+            #expect(messages.count == 1)
+            let id = try #require(messages.first?["message_id"] as? Int)
+            let cancel = try await post("/email/\(id)/cancel", key: "cancel-1", body: "")
+            let again = try await post("/email/\(id)/cancel", key: "cancel-1", body: "")
+            #expect(cancel.0 == .ok)
+            #expect((again.0, again.1, again.2) == (cancel.0, cancel.1, "true"))
+            #expect(try await post("/email/\(id)/cancel", key: "cancel-1", body: #"{"x": 1}"#).0 == .unprocessableContent)
         }
     }
 

@@ -16,5 +16,6 @@ struct ConformanceCheck: Sendable, CustomTestStringConvertible {
     var testDescription: String { name }
 
     /// Every check, in every group.
-    static let all: [ConformanceCheck] = migrations + firms + keys + credits + contacts + messages + webhooks + payments + email + ledgerModel
+    static let all: [ConformanceCheck] =
+        migrations + firms + keys + credits + contacts + messages + webhooks + payments + email + idempotency + ledgerModel
 }
