@@ -75,8 +75,12 @@ public struct SandboxPaymentGateway: PaymentGateway {
         PushAccepted(checkoutRequestID: "ws_CO_SANDBOX_\(request.paymentID)", merchantRequestID: "sandbox-\(request.paymentID)")
     }
 
+    /// As Daraja's query does, a success carries no receipt, amount or time.
     public func queryPush(_ payment: Payment) async throws -> PushStatus {
-        .completed(Self.outcome(of: payment).outcome)
+        switch Self.outcome(of: payment).outcome {
+        case .paid: .completed(.paid(receipt: nil, amount: nil, paidAt: nil))
+        case let outcome: .completed(outcome)
+        }
     }
 
     /// The magic payer's outcome for `payment`, and how many callbacks it gets.

@@ -87,8 +87,9 @@ public struct PaymentService: Sendable {
     }
 
     /// Takes Daraja's callback for a payment, once its token matches.
-    /// - Throws: `.notFound` for an unknown payment or a wrong token (the same answer for both); `.validation` for a
-    ///   body that is not an STK callback.
+    /// A body that is not an STK callback is logged and acknowledged like any other (M-Pesa would only send it again);
+    /// reconciliation settles the payment.
+    /// - Throws: `.notFound` for an unknown payment or a wrong token (the same answer for both).
     public func callback(paymentID: Int64, token: String, body: Data) async throws {
         guard let found = try await store.paymentForCallback(id: paymentID),
             ConstantTime.equal(CallbackToken.hash(token), found.callbackTokenHash)
@@ -97,8 +98,10 @@ public struct PaymentService: Sendable {
         do {
             callback = try JSONDecoder().decode(MpesaCallback.self, from: body)
         } catch {
-            logger.warning("unreadable M-Pesa callback", metadata: ["payment_id": "\(paymentID)"])
-            throw DomainError(.validation, "Not an STK callback.")
+            logger.error(
+                "unreadable M-Pesa callback; reconciliation will settle the payment",
+                metadata: ["payment_id": "\(paymentID)", "bytes": "\(body.count)"])
+            return
         }
         if let expected = found.payment.checkoutRequestID, expected != callback.checkoutRequestID {
             logger.warning("M-Pesa callback for another checkout request", metadata: ["payment_id": "\(paymentID)"])

@@ -95,6 +95,9 @@ func stkCallback(checkout: String, code: Int = 0, amount: String = "500.00", rec
             }
             try await payments.callback(paymentID: first.id, token: token, body: stkCallback(checkout: "ws_CO_other"))
             #expect(try await payments.payment(id: first.id, firm: firm).payment.status == .pending)
+            // Not a callback at all: acknowledged (M-Pesa would only repeat it), nothing changes.
+            try await payments.callback(paymentID: first.id, token: token, body: Data("<html>".utf8))
+            #expect(try await payments.payment(id: first.id, firm: firm).payment.status == .pending)
             try await payments.callback(paymentID: first.id, token: token, body: stkCallback(checkout: "ws_CO_\(first.id)", amount: "250.00"))
             let held = try await payments.payment(id: first.id, firm: firm)
             #expect(held.payment.status == .held)
