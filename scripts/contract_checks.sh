@@ -91,8 +91,10 @@ PY
 [checks.negative_data_rejection]
 expected-statuses = ["400", "401", "403", "404", "405", "406", "409", "413", "415", "422", "428", "429", "5xx"]
 TOML
+# The Callbacks operations (M-Pesa, Africa's Talking, tracking) are outside the base path and need real tokens:
+# daraja_fake_check.py, at_fake_check.py and smtp_check.py check them.
 .venv/bin/schemathesis --config-file "$work/schemathesis.toml" run "$base/openapi.yaml" --url "$base" -H "X-API-Key: $key" --checks all \
-  --exclude-checks positive_data_acceptance \
+  --exclude-checks positive_data_acceptance --exclude-tag Callbacks \
   --max-examples 100 --seed 1 --no-color || failures=$((failures + 1))
 
 echo "-- signed webhooks to a local receiver, verified by the contract's formula and standardwebhooks"

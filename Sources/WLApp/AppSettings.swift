@@ -81,7 +81,7 @@ public struct AppSettings: Sendable {
         self.dispatcher = dispatcher
         self.africasTalking = AfricasTalkingSettings(reader: reader)
         self.daraja = DarajaSettings(reader: reader)
-        self.reconcileAfter = Double(reader.int(forKey: "payments.reconcileAfterSeconds", default: 60))
+        self.reconcileAfter = Double(max(1, reader.int(forKey: "payments.reconcileAfterSeconds", default: 60)))
         self.smtp = SMTPSettings(reader: reader)
         self.smtpDefaultFrom = reader.string(forKey: "smtp.defaultFrom").flatMap(EmailAddress.init)
         self.trackingBaseURL = reader.string(forKey: "tracking.baseURL").flatMap { $0.isEmpty ? nil : $0 } ?? "http://\(host):\(port)"

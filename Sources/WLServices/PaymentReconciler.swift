@@ -32,16 +32,10 @@ public final class PaymentReconciler: Service {
         self.logger = logger
     }
 
-    /// Runs rounds until graceful shutdown, woken early by new purchases.
+    /// Runs rounds until graceful shutdown (see ``runRounds``), woken early by new purchases.
     public func run() async throws {
-        await ready?.wait()
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            do {
-                try await runOnce()
-            } catch {
-                logger.error("payment reconciliation failed", metadata: ["error": "\(error)"])
-            }
-            await signal.wait(upTo: pollInterval)
+        await runRounds(ready: ready, signal: signal, pollInterval: pollInterval, logger: logger, failure: "payment reconciliation failed") {
+            try await runOnce()
         }
     }
 

@@ -73,18 +73,8 @@ public final class SMSDispatcher: Service {
     /// Waits for `ready` (migrations), then dispatches until graceful shutdown; the round in flight finishes first, so nothing is left half-done
     /// (and anything a crash leaves is taken back when its lease expires).
     public func run() async throws {
-        await ready?.wait()
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            let handled: Int
-            do {
-                handled = try await runOnce()
-            } catch {
-                logger.error("dispatch round failed", metadata: ["error": "\(error)"])
-                handled = 0
-            }
-            if handled == 0 {
-                await signal.wait(upTo: settings.pollInterval)
-            }
+        await runRounds(ready: ready, signal: signal, pollInterval: settings.pollInterval, logger: logger, failure: "dispatch round failed") {
+            try await runOnce()
         }
     }
 
