@@ -7,21 +7,8 @@ import WLDomain
 import WLServices
 import WLStore
 
-extension TestClientProtocol {
-    /// Polls `GET /email/{id}` until the email is final.
-    func finalEmail(_ id: Int, key: String = sandboxKey, attempts: Int = 500) async throws -> [String: Any] {
-        for _ in 0..<attempts {
-            let data = try await api(.get, "/email/\(id)", key: key).json.data
-            if let status = data["status"] as? String, status == "delivered" || status == "failed" { return data }
-            try await Task.sleep(for: .milliseconds(10))
-        }
-        Issue.record("email \(id) did not reach a final status")
-        return [:]
-    }
-}
-
 @Suite struct EmailEndpointTests {
-    @Test(arguments: TestEngine.allCases.filter { $0 == .sqlite || TestEngine.postgresURL != nil })
+    @Test(arguments: TestEngine.available)
     func theContractsEmailIsDeliveredInTheSandboxAndTheFailingAddressIsSuppressed(engine: TestEngine) async throws {
         let app = try await TestApp(engine: engine)
         try await app.test { client in

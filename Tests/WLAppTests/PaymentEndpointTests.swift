@@ -5,18 +5,6 @@ import Testing
 import WLDomain
 
 extension TestClientProtocol {
-    /// Polls `GET /sms-credits/purchase/{id}` until its status leaves Pending (the reconciler runs in the background),
-    /// failing after `attempts` polls.
-    func settledPayment(_ id: Int, attempts: Int = 500) async throws -> [String: Any] {
-        for _ in 0..<attempts {
-            let data = try await api(.get, "/sms-credits/purchase/\(id)").json.data
-            if data["payment_status"] as? String != "Pending" { return data }
-            try await Task.sleep(for: .milliseconds(10))
-        }
-        Issue.record("payment \(id) stayed Pending")
-        return [:]
-    }
-
     /// Starts a sandbox purchase and returns its payment id.
     func purchase(_ phone: String, _ amount: Int = 500) async throws -> Int {
         let (status, json) = try await api(.post, "/sms-credits/purchase", json: ["phone": phone, "amount": amount])
@@ -41,7 +29,7 @@ extension TestClientProtocol {
 func decimal(_ value: Any?) -> Decimal? { (value as? NSNumber).map { Decimal(string: $0.stringValue) } ?? nil }
 
 @Suite struct PaymentEndpointTests {
-    @Test(arguments: TestEngine.allCases.filter { $0 == .sqlite || TestEngine.postgresURL != nil })
+    @Test(arguments: TestEngine.available)
     func theContractsSandboxPurchaseSettlesReceivedWithItsCredits(engine: TestEngine) async throws {
         let app = try await TestApp(engine: engine)
         try await app.test { client in

@@ -25,6 +25,8 @@ enum TestEngine: String, Sendable, CaseIterable {
     case postgres
 
     static let postgresURL = ProcessInfo.processInfo.environment["WLCOMM_TEST_POSTGRES_URL"].flatMap { $0.isEmpty ? nil : $0 }
+    /// The engines this run can test: SQLite always, PostgreSQL when a URL is given.
+    static var available: [TestEngine] { allCases.filter { $0 == .sqlite || postgresURL != nil } }
 }
 
 /// One app on its own database (a new SQLite file, or a new PostgreSQL database), built by the same composition

@@ -17,18 +17,39 @@ extension TestClientProtocol {
         }
     }
 
-    /// Polls `GET /sms/{id}` until the message reaches a final status (the dispatcher runs in the background),
-    /// failing after `attempts` polls.
-    func finalSMS(_ id: Int64, key: String = sandboxKey, attempts: Int = 500) async throws -> [String: Any] {
+    /// Polls `GET path` (10 ms apart; background services are at work) until `done` holds for its `data`, failing
+    /// after `attempts` polls.
+    func poll(
+        _ path: String, key: String = sandboxKey, attempts: Int = 500, until done: ([String: Any]) -> Bool
+    ) async throws -> [String: Any] {
         for _ in 0..<attempts {
-            let (_, json) = try await api(.get, "/sms/\(id)", key: key)
-            let data = try #require(json["data"] as? [String: Any])
-            if let status = data["status"] as? String, status == "delivered" || status == "failed" { return data }
+            let data = try await api(.get, path, key: key).json.data
+            if done(data) { return data }
             try await Task.sleep(for: .milliseconds(10))
         }
-        Issue.record("message \(id) did not reach a final status")
+        Issue.record("GET \(path) never got there")
         return [:]
     }
+
+    /// Polls `GET /sms/{id}` until the message is delivered or failed.
+    func finalSMS(_ id: Int64, key: String = sandboxKey) async throws -> [String: Any] {
+        try await poll("/sms/\(id)", key: key, until: isFinal)
+    }
+
+    /// Polls `GET /email/{id}` until the email is delivered or failed.
+    func finalEmail(_ id: Int, key: String = sandboxKey) async throws -> [String: Any] {
+        try await poll("/email/\(id)", key: key, until: isFinal)
+    }
+
+    /// Polls `GET /sms-credits/purchase/{id}` until the payment leaves Pending (the reconciler settles it).
+    func settledPayment(_ id: Int) async throws -> [String: Any] {
+        try await poll("/sms-credits/purchase/\(id)") { $0["payment_status"] as? String != "Pending" }
+    }
+}
+
+/// A message's `data` in a final status.
+private func isFinal(_ data: [String: Any]) -> Bool {
+    ["delivered", "failed"].contains(data["status"] as? String ?? "")
 }
 
 extension Dictionary where Key == String, Value == Any {
