@@ -84,22 +84,22 @@ public struct AppSettings: Sendable {
         self.reconcileAfter = Double(max(1, reader.int(forKey: "payments.reconcileAfterSeconds", default: 60)))
         self.smtp = SMTPSettings(reader: reader)
         self.smtpDefaultFrom = reader.string(forKey: "smtp.defaultFrom").flatMap(EmailAddress.init)
-        self.trackingBaseURL = reader.string(forKey: "tracking.baseURL").flatMap { $0.isEmpty ? nil : $0 } ?? "http://\(host):\(port)"
-        self.trackingSecret = reader.string(forKey: "tracking.secret", isSecret: true).flatMap { $0.isEmpty ? nil : $0 }
+        self.trackingBaseURL = reader.nonEmptyString(forKey: "tracking.baseURL") ?? "http://\(host):\(port)"
+        self.trackingSecret = reader.nonEmptyString(forKey: "tracking.secret", isSecret: true)
         var limits = LimitSettings()
         limits.enabled = reader.bool(forKey: "limits.enabled", default: true)
-        func policy(_ name: String, _ key: String, _ fallback: RateLimitPolicy) -> RateLimitPolicy {
+        func policy(_ key: String, _ fallback: RateLimitPolicy) -> RateLimitPolicy {
             let quota = reader.int(forKey: ConfigKey("limits.\(key)Quota"), default: fallback.quota)
             let window = reader.int(forKey: ConfigKey("limits.\(key)WindowSeconds"), default: fallback.window)
-            return quota > 0 && window > 0 ? RateLimitPolicy(name: name, quota: quota, window: window) : fallback
+            return quota > 0 && window > 0 ? RateLimitPolicy(name: fallback.name, quota: quota, window: window) : fallback
         }
-        limits.sends = policy("sends", "send", limits.sends)
-        limits.reads = policy("reads", "read", limits.reads)
-        limits.failedAuthentication = policy("auth", "auth", limits.failedAuthentication)
+        limits.sends = policy("send", limits.sends)
+        limits.reads = policy("read", limits.reads)
+        limits.failedAuthentication = policy("auth", limits.failedAuthentication)
         self.limits = limits
         self.bodyReadTimeout = .seconds(max(1, reader.int(forKey: "limits.bodyReadTimeoutSeconds", default: 30)))
         self.idleTimeoutSeconds = max(1, reader.int(forKey: "limits.idleTimeoutSeconds", default: 60))
         self.webhooksAllowPrivate = reader.bool(forKey: "webhooks.allowPrivate", default: false)
-        self.africasTalkingCallbackToken = reader.string(forKey: "africastalking.callbackToken", isSecret: true).flatMap { $0.isEmpty ? nil : $0 }
+        self.africasTalkingCallbackToken = reader.nonEmptyString(forKey: "africastalking.callbackToken", isSecret: true)
     }
 }

@@ -53,10 +53,7 @@ public struct APIKey: Hashable, Sendable {
 
     /// Lower-case hex SHA-256 of `text`.
     static func hash(_ text: String) -> String {
-        SHA256.hash(data: Data(text.utf8)).map { byte in
-            let hex = String(byte, radix: 16)
-            return byte < 16 ? "0" + hex : hex
-        }.joined()
+        SHA256.hash(data: Data(text.utf8)).hex
     }
 
     /// Extracts a key from request headers: `X-API-Key` first, else `Authorization: Bearer …`.

@@ -6,10 +6,7 @@ public struct CallbackToken: Sendable {
     /// Makes a new token from the system's secure random source.
     public init() {
         var generator = SystemRandomNumberGenerator()
-        value = (0..<32).map { _ in
-            let byte = UInt8.random(in: 0...255, using: &generator)
-            return (byte < 16 ? "0" : "") + String(byte, radix: 16)
-        }.joined()
+        value = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }.hex
     }
 
     /// The lower-case hex SHA-256 of `token`, what the store keeps.

@@ -47,9 +47,6 @@ public struct EmailAddress: Hashable, Sendable, CustomStringConvertible {
 
 /// The recipients of an email request: checked, normalised and de-duplicated, with every refused entry and why.
 public struct EmailRecipients: Sendable {
-    /// At most this many entries in one request.
-    public static let maximum = SMSRecipients.maximum
-
     public var valid: [EmailAddress]
     public var skipped: [SkippedRecipient]
 

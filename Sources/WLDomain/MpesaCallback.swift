@@ -70,15 +70,6 @@ public struct MpesaCallback: Decodable, Sendable {
         guard resultCode == 0 else { return .declined(resultCode: resultCode, description: resultDescription) }
         return .paid(
             receipt: items["MpesaReceiptNumber"], amount: items["Amount"].flatMap(KES.init) ?? KES(cents: 0),
-            paidAt: items["TransactionDate"].flatMap(Self.nairobiTime))
-    }
-
-    /// A `YYYYMMDDHHmmss` Nairobi time.
-    static func nairobiTime(_ text: String) -> Date? {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "Africa/Nairobi")
-        formatter.dateFormat = "yyyyMMddHHmmss"
-        return formatter.date(from: text)
+            paidAt: items["TransactionDate"].flatMap(MpesaTime.parse))
     }
 }

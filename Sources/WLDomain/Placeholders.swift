@@ -38,6 +38,14 @@ public enum Placeholders {
         return result
     }
 
+    /// The validation message for the unknown placeholders in `template`; `nil` when there are none.
+    public static func unknownMessage(in template: String) -> String? {
+        let unknown = unknown(in: template)
+        guard !unknown.isEmpty else { return nil }
+        return "Unknown placeholder\(unknown.count > 1 ? "s" : "") \(unknown.map { "{\($0)}" }.joined(separator: ", ")); "
+            + "use \(known.map { "{\($0)}" }.joined(separator: ", "))."
+    }
+
     /// Whether `template` has any known placeholder (if not, every recipient gets the same text).
     public static func isPersonalised(_ template: String) -> Bool {
         tokens(in: template).contains { known.contains($0) }

@@ -10,7 +10,7 @@ public enum WebhookSignature {
     /// `sha256=<hex>` of `body` with `secret`.
     public static func contract(body: [UInt8], secret: String) -> String {
         let mac = HMAC<SHA256>.authenticationCode(for: body, using: SymmetricKey(data: Data(secret.utf8)))
-        return "sha256=" + mac.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+        return "sha256=" + mac.hex
     }
 
     /// `v1,<base64>` of `id.timestamp.body` with `secret`.

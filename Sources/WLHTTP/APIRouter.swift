@@ -26,7 +26,7 @@ public struct APIDependencies: Sendable {
 
     public init(
         store: any Store, accounts: AccountService, sms: SMSService, webhooks: WebhookService, payments: PaymentService, email: EmailService,
-        tracking: TrackingKeyring, limiter: RateLimiter, time: any TimeSource, bodyReadTimeout: Duration = .seconds(30),
+        tracking: TrackingKeyring, limiter: RateLimiter, time: any TimeSource, bodyReadTimeout: Duration,
         callbacks: ProviderCallbackController? = nil, metrics: (@Sendable () -> String)? = nil
     ) {
         self.store = store

@@ -15,7 +15,7 @@ public struct AppRequestContext: RequestContext {
     public var authentication: Authentication?
     /// The client's IP address (`unknown` when the transport has none), for the failed-authentication limit.
     public var clientAddress: String
-    /// How long the client may take to send the body (408 after it); set by ``RequestLimitsMiddleware``.
+    /// How long the client may take to send the body (408 after it); set from the settings by ``RequestLimitsMiddleware``.
     public var bodyReadTimeout: Duration = .seconds(30)
 
     public init(source: ApplicationRequestContextSource) {

@@ -51,7 +51,7 @@ public struct IdempotencyMiddleware: RouterMiddleware {
         var digest = SHA256()
         digest.update(data: Data("\(request.method.rawValue) \(request.uri.path)\n".utf8))
         digest.update(data: body)
-        let hash = digest.finalize().map { String(format: "%02x", $0) }.joined()
+        let hash = digest.finalize().hex
         switch try await store.claimIdempotencyKey(
             firmID: firmID, key: key, requestHash: hash, now: time.now, staleAfter: Self.staleAfter, expiry: Self.expiry)
         {
@@ -70,15 +70,12 @@ public struct IdempotencyMiddleware: RouterMiddleware {
         do {
             response = try await next(request, context)
         } catch {
-            let failure = try ErrorMiddleware.response(for: error, context: context)
-            try await finish(failure, firmID: firmID, key: key)
-            return failure
+            response = try ErrorMiddleware.response(for: error, context: context)
         }
         return try await finish(response, firmID: firmID, key: key)
     }
 
     /// Keeps a response below 500 for replay (releases the key otherwise) and returns it with its body in one buffer.
-    @discardableResult
     private func finish(_ response: Response, firmID: Int64, key: String) async throws -> Response {
         var response = response
         let collector = BodyCollector()

@@ -31,9 +31,8 @@ public struct MpesaCallbackController: Sendable {
         guard let id = context.parameters.get("payment_id").flatMap(Int64.init), let token = context.parameters.get("token") else {
             throw DomainError(.notFound, "Not Found")
         }
-        var request = request
-        let body = try await request.collectBody(upTo: 64 * 1024)
-        try await payments.callback(paymentID: id, token: token, body: Data(body.readableBytesView))
+        let body = try await request.bodyData(context: context, limit: 64 * 1024)
+        try await payments.callback(paymentID: id, token: token, body: body)
         return try Response.json(Acknowledgement(), status: .ok)
     }
 }

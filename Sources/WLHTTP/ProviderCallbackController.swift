@@ -23,9 +23,8 @@ public struct ProviderCallbackController: Sendable {
         guard let token = context.parameters.get("token"), ConstantTime.equal(token, africasTalkingToken) else {
             throw DomainError(.notFound, "Not Found")
         }
-        var request = request
-        let body = try await request.collectBody(upTo: 64 * 1024)
-        try await reports.africasTalking(FormEncoding.decode(String(buffer: body)))
+        let body = try await request.bodyData(context: context, limit: 64 * 1024)
+        try await reports.africasTalking(FormEncoding.decode(String(decoding: body, as: UTF8.self)))
         return try Response.json(["status": "ok"], status: .ok)
     }
 }

@@ -11,7 +11,7 @@ public struct RequestLimitsMiddleware: RouterMiddleware {
     let limit: Int
     let bodyReadTimeout: Duration
 
-    public init(limit: Int = AppRequestContext.maximumBodySize, bodyReadTimeout: Duration = .seconds(30)) {
+    public init(limit: Int = AppRequestContext.maximumBodySize, bodyReadTimeout: Duration) {
         self.limit = limit
         self.bodyReadTimeout = bodyReadTimeout
     }

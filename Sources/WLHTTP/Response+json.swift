@@ -40,11 +40,11 @@ extension Request {
         return try JSONDecoder().decode(T.self, from: data)
     }
 
-    /// The whole body, up to the size limit (413 beyond it), within the context's
+    /// The whole body, up to `limit` (by default the context's; 413 beyond it), within the context's
     /// ``AppRequestContext/bodyReadTimeout`` however slowly it trickles in (408 after it).
-    func bodyData(context: AppRequestContext) async throws -> Data {
+    func bodyData(context: AppRequestContext, limit: Int? = nil) async throws -> Data {
         let request = self
-        let limit = context.maxUploadSize
+        let limit = limit ?? context.maxUploadSize
         let timeout = context.bodyReadTimeout
         let buffer = try await withThrowingTaskGroup(of: ByteBuffer?.self) { group in
             group.addTask {

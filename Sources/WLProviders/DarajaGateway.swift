@@ -1,5 +1,5 @@
 public import AsyncHTTPClient
-public import Foundation
+import Foundation
 public import Logging
 import NIOCore
 public import WLDomain
@@ -28,7 +28,7 @@ public struct DarajaGateway: PaymentGateway {
     public func requestPush(_ request: PushRequest) async throws -> PushAccepted {
         var attempt = 0
         while true {
-            let stamp = DarajaPassword.timestamp(time.now)
+            let stamp = MpesaTime.format(time.now)
             let body: [String: String] = [
                 "BusinessShortCode": settings.shortcode, "Password": DarajaPassword.make(settings.shortcode, settings.passkey, stamp),
                 "Timestamp": stamp, "TransactionType": settings.transactionType, "Amount": String(request.amount.cents / 100),
@@ -36,42 +36,36 @@ public struct DarajaGateway: PaymentGateway {
                 "CallBackURL": settings.callbackBaseURL + request.callbackPath, "AccountReference": "WL\(request.paymentID)",
                 "TransactionDesc": "SMS credits",
             ]
-            let answer: DarajaAnswer
+            // Why the push may be sent again (nothing was created), or the answer.
+            let retry: String
             do {
-                answer = try await post("/mpesa/stkpush/v1/processrequest", body)
-            } catch let error as DarajaCallError {
-                switch error {
-                case .notConnected(let reason) where attempt < settings.retryDelays.count:
-                    try await Task.sleep(for: settings.retryDelays[attempt])
-                    attempt += 1
-                    logger.info("Daraja unreachable; trying the push again", metadata: ["reason": "\(reason)"])
-                    continue
-                case .notConnected(let reason): throw PushError.refused("Daraja unreachable: \(reason)")
-                case .noAnswer(let reason): throw PushError.unconfirmed(reason)
+                let answer = try await post("/mpesa/stkpush/v1/processrequest", body)
+                if answer.status == 200, answer.text("ResponseCode") == "0", let checkout = answer.text("CheckoutRequestID") {
+                    return PushAccepted(checkoutRequestID: checkout, merchantRequestID: answer.text("MerchantRequestID"))
                 }
+                let reason = answer.describe()
+                // A 5xx without Daraja's envelope came from something in between (a proxy's 502 or 504): the push
+                // may have been created behind it, so it is not sent again.
+                if answer.status >= 500, answer.text("errorCode") == nil { throw PushError.unconfirmed(reason) }
+                // 500.001.1001 covers wrong credentials, an unknown merchant and a subscriber already in a
+                // transaction: none of them gets better by asking again at once.
+                guard answer.status >= 500, answer.text("errorCode") != "500.001.1001" else { throw PushError.refused(reason) }
+                retry = reason
+            } catch DarajaCallError.notConnected(let reason) {
+                retry = "Daraja unreachable: \(reason)"
+            } catch DarajaCallError.noAnswer(let reason) {
+                throw PushError.unconfirmed(reason)
             }
-            if answer.status == 200, answer.text("ResponseCode") == "0", let checkout = answer.text("CheckoutRequestID") {
-                return PushAccepted(checkoutRequestID: checkout, merchantRequestID: answer.text("MerchantRequestID"))
-            }
-            let reason = answer.describe()
-            // A 5xx without Daraja's envelope came from something in between (a proxy's 502 or 504): the push may
-            // have been created behind it, so it is not sent again.
-            if answer.status >= 500, answer.text("errorCode") == nil { throw PushError.unconfirmed(reason) }
-            // 500.001.1001 covers wrong credentials, an unknown merchant and a subscriber already in a transaction:
-            // none of them gets better by asking again at once.
-            if answer.status >= 500, answer.text("errorCode") != "500.001.1001", attempt < settings.retryDelays.count {
-                logger.info("Daraja busy; trying the push again", metadata: ["reason": "\(reason)"])
-                try await Task.sleep(for: settings.retryDelays[attempt])
-                attempt += 1
-                continue
-            }
-            throw PushError.refused(reason)
+            guard attempt < settings.retryDelays.count else { throw PushError.refused(retry) }
+            logger.info("trying the STK push again", metadata: ["reason": "\(retry)"])
+            try await Task.sleep(for: settings.retryDelays[attempt])
+            attempt += 1
         }
     }
 
     public func queryPush(_ payment: Payment) async throws -> PushStatus {
         guard let checkout = payment.checkoutRequestID else { throw PushError.refused("no checkout request id") }
-        let stamp = DarajaPassword.timestamp(time.now)
+        let stamp = MpesaTime.format(time.now)
         let answer = try await post(
             "/mpesa/stkpushquery/v1/query",
             [
@@ -102,17 +96,8 @@ public struct DarajaGateway: PaymentGateway {
     }
 }
 
-/// The STK Password and its timestamp.
+/// The STK Password.
 public enum DarajaPassword {
-    /// `date` as `YYYYMMDDHHmmss` in Nairobi time.
-    public static func timestamp(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "Africa/Nairobi")
-        formatter.dateFormat = "yyyyMMddHHmmss"
-        return formatter.string(from: date)
-    }
-
     /// base64(shortcode + passkey + timestamp).
     public static func make(_ shortcode: String, _ passkey: String, _ timestamp: String) -> String {
         Data((shortcode + passkey + timestamp).utf8).base64EncodedString()

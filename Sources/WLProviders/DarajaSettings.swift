@@ -46,19 +46,19 @@ public struct DarajaSettings: Sendable {
 
     /// The settings, or `nil` unless the shortcode, passkey, consumer key and secret and callback base URL are all set.
     public init?(reader: ConfigReader) {
-        func value(_ key: String, secret: Bool = false) -> String? {
-            reader.string(forKey: ConfigKey(key), isSecret: secret).flatMap { $0.isEmpty ? nil : $0 }
-        }
-        guard let shortcode = value("daraja.shortcode"), let passkey = value("daraja.passkey", secret: true),
-            let consumerKey = value("daraja.consumerKey", secret: true), let consumerSecret = value("daraja.consumerSecret", secret: true),
-            let callbackBaseURL = value("daraja.callbackBaseURL")
+        guard let shortcode = reader.nonEmptyString(forKey: "daraja.shortcode"),
+            let passkey = reader.nonEmptyString(forKey: "daraja.passkey", isSecret: true),
+            let consumerKey = reader.nonEmptyString(forKey: "daraja.consumerKey", isSecret: true),
+            let consumerSecret = reader.nonEmptyString(forKey: "daraja.consumerSecret", isSecret: true),
+            let callbackBaseURL = reader.nonEmptyString(forKey: "daraja.callbackBaseURL")
         else { return nil }
-        let environment = value("daraja.environment") ?? "sandbox"
+        let environment = reader.nonEmptyString(forKey: "daraja.environment") ?? "sandbox"
         let defaultBase = environment == "production" ? "https://api.safaricom.co.ke" : "https://sandbox.safaricom.co.ke"
         self.init(
-            baseURL: value("daraja.baseURL") ?? defaultBase, shortcode: shortcode, passkey: passkey, consumerKey: consumerKey,
+            baseURL: reader.nonEmptyString(forKey: "daraja.baseURL") ?? defaultBase, shortcode: shortcode, passkey: passkey, consumerKey: consumerKey,
             consumerSecret: consumerSecret, callbackBaseURL: callbackBaseURL,
-            transactionType: value("daraja.transactionType") ?? "CustomerPayBillOnline", partyB: value("daraja.partyB"),
+            transactionType: reader.nonEmptyString(forKey: "daraja.transactionType") ?? "CustomerPayBillOnline",
+            partyB: reader.nonEmptyString(forKey: "daraja.partyB"),
             timeout: Double(reader.int(forKey: "daraja.timeoutSeconds", default: 30)))
     }
 }

@@ -50,14 +50,13 @@ public struct SMTPSettings: Sendable {
 
     /// The settings, or `nil` when no host is configured.
     public init?(reader: ConfigReader) {
-        func value(_ key: String, secret: Bool = false) -> String? {
-            reader.string(forKey: ConfigKey(key), isSecret: secret).flatMap { $0.isEmpty ? nil : $0 }
-        }
-        guard let host = value("smtp.host") else { return nil }
-        let tls = value("smtp.tls").flatMap(TLSMode.init(rawValue:)) ?? .startTLS
+        guard let host = reader.nonEmptyString(forKey: "smtp.host") else { return nil }
+        let tls = reader.nonEmptyString(forKey: "smtp.tls").flatMap(TLSMode.init(rawValue:)) ?? .startTLS
         self.init(
-            host: host, port: reader.int(forKey: "smtp.port"), tls: tls, user: value("smtp.user"), password: value("smtp.password", secret: true),
-            heloName: value("smtp.heloName") ?? "localhost", caFile: value("smtp.caFile"), poolSize: reader.int(forKey: "smtp.poolSize", default: 4),
+            host: host, port: reader.int(forKey: "smtp.port"), tls: tls, user: reader.nonEmptyString(forKey: "smtp.user"),
+            password: reader.nonEmptyString(forKey: "smtp.password", isSecret: true),
+            heloName: reader.nonEmptyString(forKey: "smtp.heloName") ?? "localhost", caFile: reader.nonEmptyString(forKey: "smtp.caFile"),
+            poolSize: reader.int(forKey: "smtp.poolSize", default: 4),
             timeout: Double(reader.int(forKey: "smtp.timeoutSeconds", default: 30)))
     }
 }

@@ -65,9 +65,7 @@ public final class EmailDispatcher: Service {
     public func runOnce() async throws -> Int {
         let claimed = try await store.claimDue(channel: .email, limit: settings.batchSize, owner: owner, lease: settings.lease, now: time.now)
         guard !claimed.isEmpty else { return 0 }
-        let queued = claimed.filter { $0.stage == .queued }.map { (messageID: $0.id, outcome: DispatchOutcome.charge) }
-        let charged = try await store.record(queued, leaseOwner: owner, now: time.now).filter { $0.stage == .charged }
-        let ready = claimed.filter { $0.stage == .charged } + charged
+        let ready = try await store.charge(claimed, leaseOwner: owner, now: time.now)
         var found: [Int64: Sender] = [:]
         for firmID in Set(ready.map(\.firmID)) { found[firmID] = try await sender(firmID: firmID) }
         let results = await sendAll(ready, senders: found)
@@ -159,9 +157,7 @@ public final class EmailDispatcher: Service {
     private func sender(firmID: Int64) async throws -> Sender {
         let firm = try await store.firm(id: firmID)
         let settings = try await store.emailSettings(firmID: firmID)
-        let from =
-            settings.from.map { Mailbox(address: $0, name: settings.fromName ?? firm?.name) }
-            ?? defaultFrom.map { Mailbox(address: $0, name: settings.fromName ?? firm?.name) }
+        let from = (settings.from ?? defaultFrom).map { Mailbox(address: $0, name: settings.fromName ?? firm?.name) }
         return Sender(from: from, replyTo: settings.replyTo, tracking: settings.tracking, sandbox: firm?.mode == .sandbox)
     }
 

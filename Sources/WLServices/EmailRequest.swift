@@ -66,13 +66,7 @@ public struct EmailRequest: Decodable, Sendable {
             errors["message"] = ["At most \(Self.maximumLength) characters; this one has \(template.count)."]
         }
         for (field, text) in [("subject", subject), ("message", template)] where errors[field] == nil {
-            let unknown = Placeholders.unknown(in: text)
-            if !unknown.isEmpty {
-                errors[field] = [
-                    "Unknown placeholder\(unknown.count > 1 ? "s" : "") \(unknown.map { "{\($0)}" }.joined(separator: ", ")); "
-                        + "use \(Placeholders.known.map { "{\($0)}" }.joined(separator: ", "))."
-                ]
-            }
+            if let unknown = Placeholders.unknownMessage(in: text) { errors[field] = [unknown] }
         }
         if let reference, reference.count > SMSRequest.maximumReferenceLength {
             errors["reference"] = ["At most \(SMSRequest.maximumReferenceLength) characters."]

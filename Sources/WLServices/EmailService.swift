@@ -47,7 +47,7 @@ public struct EmailService: Sendable {
     }
 
     /// Counts a tracking hit; `nil` for an unknown message.
-    public func track(_ event: TrackingEvent) async throws -> Message? {
+    public func track(_ event: TrackingEvent) async throws -> Engagement? {
         let kind: EngagementKind
         switch event {
         case .open: kind = .open

@@ -60,19 +60,17 @@ public final class PaymentReconciler: Service {
                 try await payments.settle(payment, .pushFailed(reason: "M-Pesa never answered the STK push request"))
                 return
             }
-            switch try await payments.gateway(for: payment.mode).queryPush(payment) {
-            case .completed(let outcome):
+            if case .completed(let outcome) = try await payments.gateway(for: payment.mode).queryPush(payment) {
                 try await payments.settle(payment, outcome)
-            case .pending where now.timeIntervalSince(payment.createdAt) >= PaymentService.expiry:
-                try await payments.settle(payment, .declined(resultCode: 1019, description: "Transaction has expired (no outcome within a day)"))
-            case .pending:
-                logger.debug("payment still processing", metadata: ["payment_id": "\(payment.id)"])
+                return
             }
+            logger.debug("payment still processing", metadata: ["payment_id": "\(payment.id)"])
         } catch {
             logger.warning("STK status query failed", metadata: ["payment_id": "\(payment.id)", "error": "\(error)"])
-            if now.timeIntervalSince(payment.createdAt) >= PaymentService.expiry {
-                try? await payments.settle(payment, .declined(resultCode: 1019, description: "Transaction has expired (no outcome within a day)"))
-            }
+        }
+        // Still processing, or not to be asked: after a day it is given up.
+        if now.timeIntervalSince(payment.createdAt) >= PaymentService.expiry {
+            try? await payments.settle(payment, .declined(resultCode: 1019, description: "Transaction has expired (no outcome within a day)"))
         }
     }
 }

@@ -122,17 +122,13 @@ public final class SMSDispatcher: Service {
         var text: String
     }
 
-    /// Charges the queued messages of a claim in one transaction (a message its firm cannot pay for fails there,
-    /// costing nothing) and returns those to send now, including charged ones taken back from a crashed worker.
+    /// Charges the queued messages of a claim (see ``MessageStore/charge(_:leaseOwner:now:outcome:)``); the sandbox's
+    /// insufficient-credits number fails instead.
     private func charge(_ claimed: [Message], sandboxFirms: Set<Int64>) async throws -> [Message] {
-        let queued = claimed.filter { $0.stage == .queued }.map { message -> (messageID: Int64, outcome: DispatchOutcome) in
-            if sandboxFirms.contains(message.firmID) && message.recipient == sandboxInsufficientCreditsNumber {
-                return (message.id, .fail(response: insufficientCreditsResponse, refund: false))
-            }
-            return (message.id, .charge)
+        try await store.charge(claimed, leaseOwner: owner, now: time.now) { message in
+            sandboxFirms.contains(message.firmID) && message.recipient == sandboxInsufficientCreditsNumber
+                ? .fail(response: insufficientCreditsResponse, refund: false) : .charge
         }
-        let charged = try await store.record(queued, leaseOwner: owner, now: time.now).filter { $0.stage == .charged }
-        return claimed.filter { $0.stage == .charged } + charged
     }
 
     /// What to record for the provider's answer about one message.

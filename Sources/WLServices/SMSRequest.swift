@@ -53,14 +53,8 @@ public struct SMSRequest: Decodable, Sendable {
             errors["message"] = ["This field is required."]
         } else if template.count > Self.maximumLength {
             errors["message"] = ["At most \(Self.maximumLength) characters; this one has \(template.count)."]
-        } else {
-            let unknown = Placeholders.unknown(in: template)
-            if !unknown.isEmpty {
-                errors["message"] = [
-                    "Unknown placeholder\(unknown.count > 1 ? "s" : "") \(unknown.map { "{\($0)}" }.joined(separator: ", ")); "
-                        + "use \(Placeholders.known.map { "{\($0)}" }.joined(separator: ", "))."
-                ]
-            }
+        } else if let unknown = Placeholders.unknownMessage(in: template) {
+            errors["message"] = [unknown]
         }
         if let reference, reference.count > Self.maximumReferenceLength {
             errors["reference"] = ["At most \(Self.maximumReferenceLength) characters."]

@@ -46,8 +46,9 @@ public protocol EmailStore: Sendable {
     func suppressed(firmID: Int64, among addresses: [String]) async throws -> Set<String>
 
     /// Counts an open or a click of an email; the first of each kind also writes its event
-    /// (`communication.email.opened` / `.clicked`) and webhook delivery. Returns the message after, or `nil` when unknown.
-    func recordEngagement(messageID: Int64, kind: EngagementKind, now: Date) async throws -> Message?
+    /// (`communication.email.opened` / `.clicked`) and webhook delivery. Returns the counts after, or `nil` when the
+    /// email is unknown.
+    func recordEngagement(messageID: Int64, kind: EngagementKind, now: Date) async throws -> Engagement?
 
     /// The service secret called `name`, created from `candidate` if there is none yet (every instance on one
     /// database ends up with the same value).

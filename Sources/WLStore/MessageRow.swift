@@ -29,9 +29,7 @@ struct MessageRow: Sendable {
             providerMessageID: try row.optionalText("provider_message_id"), createdAt: try row.time("created_at"),
             sentAt: try row.optionalTime("sent_at"), deliveredAt: try row.optionalTime("delivered_at"))
         message.subject = try row.optionalText("subject")
-        message.engagement = Engagement(
-            opens: Int(try row.int("opens")), clicks: Int(try row.int("clicks")), openedAt: try row.optionalTime("opened_at"),
-            clickedAt: try row.optionalTime("clicked_at"))
+        message.engagement = try Self.engagement(row)
         charged = Credits(units: try row.int("charged"))
         leaseUntil = try row.optionalTime("lease_until")
         leaseOwner = try row.optionalText("lease_owner")
@@ -91,5 +89,14 @@ struct MessageRow: Sendable {
             WHERE id = $1 AND webhook_url IS NOT NULL AND webhook_disabled_at IS NULL
             """,
             [.int(message.firmID), .int(try inserted[0].int("id")), .int(message.id), .int(Int64(eventSequence)), .time(now)])
+    }
+}
+
+extension MessageRow {
+    /// The `opens`, `clicks`, `opened_at` and `clicked_at` columns of `row`.
+    static func engagement(_ row: SQLRow) throws -> Engagement {
+        Engagement(
+            opens: Int(try row.int("opens")), clicks: Int(try row.int("clicks")), openedAt: try row.optionalTime("opened_at"),
+            clickedAt: try row.optionalTime("clicked_at"))
     }
 }

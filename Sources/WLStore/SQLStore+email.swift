@@ -75,8 +75,16 @@ extension SQLStore {
         }
     }
 
-    public func recordEngagement(messageID: Int64, kind: EngagementKind, now: Date) async throws -> Message? {
-        try await write { connection in
+    public func recordEngagement(messageID: Int64, kind: EngagementKind, now: Date) async throws -> Engagement? {
+        let (count, firstAt) = kind == .open ? ("opens", "opened_at") : ("clicks", "clicked_at")
+        return try await write { connection in
+            // A repeat open or click is only counted: one update, no event (mail scanners fetch links often).
+            let repeated = try await connection.query(
+                """
+                UPDATE messages SET \(count) = \(count) + 1, updated_at = $2 WHERE id = $1 AND channel = 'email' AND \(firstAt) IS NOT NULL
+                RETURNING opens, clicks, opened_at, clicked_at
+                """, [.int(messageID), .time(now)])
+            if let row = repeated.first { return try MessageRow.engagement(row) }
             guard
                 let found = try await connection.query(
                     "SELECT \(MessageRow.columns) FROM messages WHERE id = $1 AND channel = 'email'\(lockClause)", [.int(messageID)]
@@ -108,7 +116,7 @@ extension SQLStore {
                     .int(messageID), .int(Int64(engagement.opens)), .int(Int64(engagement.clicks)), .time(engagement.openedAt),
                     .time(engagement.clickedAt), .int(Int64(row.eventSequence)), .time(now),
                 ])
-            return row.message
+            return engagement
         }
     }
 
