@@ -6,6 +6,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 cluster_url=${1:-}
+# PostgreSQL needs a key to seal stored secrets (SQLite creates a key file beside the database): one for every
+# server and command of this run, unless the caller set one.
+if [ -n "$cluster_url" ] && [ -z "${WLCOMM_SECRETS_KEY:-}" ]; then
+  WLCOMM_SECRETS_KEY=$(head -c 32 /dev/urandom | base64)
+  export WLCOMM_SECRETS_KEY
+fi
 work=$(mktemp -d /tmp/wlcomm-contract.XXXXXX)
 wlcomm=$(swift build --show-bin-path)/wlcomm
 psql="${WLCOMM_TEST_PG_BINDIR:-/usr/bin}/psql"
@@ -108,6 +114,8 @@ python3 scripts/crash_check.py "$wlcomm" "$(fresh_database crash)" "$psql" || fa
 
 echo "-- slow clients: body read timeout (408), idle timeout, oversized request head"
 python3 scripts/slow_client_check.py "$wlcomm" "$(fresh_database slow)" || failures=$((failures + 1))
+
+python3 scripts/abuse_check.py "$wlcomm" "$(fresh_database abuse)" "$psql" || failures=$((failures + 1))  # prints its own '-- N.' headers
 
 echo "-- rate limits and Idempotency-Key shared by two server processes on one database (PostgreSQL only)"
 python3 scripts/limits_check.py "$wlcomm" "$(fresh_database limits)" "$psql" || failures=$((failures + 1))

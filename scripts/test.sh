@@ -20,6 +20,9 @@ start_test_postgres
 echo "== build"
 swift build --build-tests
 
+echo "== fuzz (short)"
+scripts/fuzz.sh
+
 if [ "${WLCOMM_SKIP_CONTRACT:-0}" != 1 ]; then
   echo "== contract checks (SQLite)"
   scripts/contract_checks.sh ""

@@ -19,8 +19,10 @@ def free_port():
 
 
 def start_server(wlcomm, database_url, port, env=None):
-    """Starts `wlcomm serve --seed-sandbox` and waits for /readyz."""
-    environment = dict(os.environ, WLCOMM_DATABASE_URL=database_url, WLCOMM_LOG_LEVEL="warning", **(env or {}))
+    """Starts `wlcomm serve --seed-sandbox` and waits for /readyz. The checks run the sandbox beside fake live
+    providers, which a real server refuses unless told (WLCOMM_SEED_ALLOW_SANDBOX_IN_PRODUCTION)."""
+    environment = dict(os.environ, WLCOMM_DATABASE_URL=database_url, WLCOMM_LOG_LEVEL="warning",
+                       WLCOMM_SEED_ALLOW_SANDBOX_IN_PRODUCTION="true", **(env or {}))
     log = open(os.devnull, "w")
     process = subprocess.Popen([wlcomm, "serve", "--seed-sandbox", "--port", str(port)], env=environment,
                                stdout=log, stderr=subprocess.STDOUT)
@@ -35,14 +37,14 @@ def start_server(wlcomm, database_url, port, env=None):
     raise SystemExit("server did not start")
 
 
-def call(port, method, path, body=None, key=SANDBOX_KEY, parse_float=float):
+def call(port, method, path, body=None, key=SANDBOX_KEY, parse_float=float, timeout=60):
     """(HTTP status, parsed JSON, or the text when it is not JSON) of an API call; error envelopes too."""
     request = urllib.request.Request(
         f"http://127.0.0.1:{port}/api/v1/communication{path}", method=method,
         headers={"X-API-Key": key, "Content-Type": "application/json"},
         data=json.dumps(body).encode() if body is not None else None)
     try:
-        with urllib.request.urlopen(request, timeout=60) as response:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             status, text = response.status, response.read()
     except urllib.error.HTTPError as error:
         status, text = error.code, error.read()
@@ -90,3 +92,13 @@ class Checks:
     def close(self):
         print(f"{self.name}: {self.passed} passed, {self.failed} failed")
         raise SystemExit(1 if self.failed else 0)
+
+
+def stop_server(process, grace=10):
+    """SIGTERM, then SIGKILL when the process has not exited within `grace` seconds (a stalled server)."""
+    process.terminate()
+    try:
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()

@@ -13,6 +13,7 @@ public import WLStore
 /// | `port` | `WLCOMM_PORT` | int | `8080` |
 /// | `database.url` | `WLCOMM_DATABASE_URL` | string, secret | `./data/wlcomm.sqlite` (SQLite) |
 /// | `seed.sandbox` | `WLCOMM_SEED_SANDBOX` | bool | `false` |
+/// | `seed.allowSandboxInProduction` | `WLCOMM_SEED_ALLOW_SANDBOX_IN_PRODUCTION` | bool | `false`: no public sandbox key beside live providers |
 /// | `log.level` | `WLCOMM_LOG_LEVEL` | trace…critical | `info` |
 /// | `dispatch.batchSize` | `WLCOMM_DISPATCH_BATCH_SIZE` | int | `200` |
 /// | `dispatch.pollMilliseconds` | `WLCOMM_DISPATCH_POLL_MILLISECONDS` | int | `500` |
@@ -23,20 +24,30 @@ public import WLStore
 /// | `africastalking.*` | `WLCOMM_AFRICASTALKING_*` | see ``AfricasTalkingSettings`` | off |
 /// | `daraja.*` | `WLCOMM_DARAJA_*` | see ``DarajaSettings`` | off |
 /// | `payments.reconcileAfterSeconds` | `WLCOMM_PAYMENTS_RECONCILE_AFTER_SECONDS` | int | `60` |
+/// | `payments.maxPendingPerPhone` | `WLCOMM_PAYMENTS_MAX_PENDING_PER_PHONE` | int (at least 1) | `2` |
+/// | `payments.maxPerPhonePerHour` | `WLCOMM_PAYMENTS_MAX_PER_PHONE_PER_HOUR` | int (at least 1) | `5` |
 /// | `smtp.*` | `WLCOMM_SMTP_*` | see ``SMTPSettings``; `smtp.defaultFrom` an address | off |
 /// | `limits.enabled` | `WLCOMM_LIMITS_ENABLED` | bool | `true` |
 /// | `limits.sendQuota`, `limits.sendWindowSeconds` | `WLCOMM_LIMITS_SEND_QUOTA`, `…_SEND_WINDOW_SECONDS` | int | 100 per 5 s |
 /// | `limits.readQuota`, `limits.readWindowSeconds` | `WLCOMM_LIMITS_READ_QUOTA`, `…_READ_WINDOW_SECONDS` | int | 600 per 10 s |
 /// | `limits.authQuota`, `limits.authWindowSeconds` | `WLCOMM_LIMITS_AUTH_QUOTA`, `…_AUTH_WINDOW_SECONDS` | int | 20 per 60 s |
+/// | `limits.trackingQuota`, `limits.trackingWindowSeconds` | `WLCOMM_LIMITS_TRACKING_QUOTA`, `…_TRACKING_WINDOW_SECONDS` | int | 120 per 60 s |
 /// | `limits.bodyReadTimeoutSeconds` | `WLCOMM_LIMITS_BODY_READ_TIMEOUT_SECONDS` | int | `30` |
 /// | `limits.idleTimeoutSeconds` | `WLCOMM_LIMITS_IDLE_TIMEOUT_SECONDS` | int | `60` |
+/// | `limits.maxConnections` | `WLCOMM_LIMITS_MAX_CONNECTIONS` | int, 0 = no cap | `2048` |
+/// | `limits.maxConnectionsPerAddress` | `WLCOMM_LIMITS_MAX_CONNECTIONS_PER_ADDRESS` | int, 0 = no cap | `256` |
+/// | `metrics.token` | `WLCOMM_METRICS_TOKEN` | string, secret | none: `/metrics` answers loopback clients only |
 /// | `tracking.baseURL` | `WLCOMM_TRACKING_BASE_URL` | string | `http://{host}:{port}` |
 /// | `tracking.secret` | `WLCOMM_TRACKING_SECRET` | string, secret | generated once, kept in the database |
+/// | `secrets.key` | `WLCOMM_SECRETS_KEY` | base64 of 32 bytes, secret | SQLite: `<database file>.key`, created once; PostgreSQL: required |
+/// | `secrets.previousKeys` | `WLCOMM_SECRETS_PREVIOUS_KEYS` | comma-separated base64 keys, secret | none (open only, for rotation) |
 public struct AppSettings: Sendable {
     public var host: String
     public var port: Int
     public var store: StoreLocation
     public var seedSandbox: Bool
+    /// Lets `seed.sandbox` run beside live providers (the sandbox key is public).
+    public var allowSandboxInProduction: Bool
     public var logLevel: Logger.Level
     public var dispatcher: DispatcherSettings
     /// Live SMS through Africa's Talking; `nil` when not configured (live messages are then refused and refunded).
@@ -45,6 +56,8 @@ public struct AppSettings: Sendable {
     public var daraja: DarajaSettings?
     /// How long after an STK push a pending payment is first queried.
     public var reconcileAfter: Double
+    /// How many M-Pesa prompts a firm may send to one phone (pending at once, and per rolling hour).
+    public var purchaseLimits: PurchaseLimits
     /// Live email through an SMTP relay; `nil` when not configured (live emails then fail).
     public var smtp: SMTPSettings?
     /// The From address of firms that set none.
@@ -53,16 +66,38 @@ public struct AppSettings: Sendable {
     public var trackingBaseURL: String
     /// The tracking secret, when configured.
     public var trackingSecret: String?
+    /// The keys that encrypt webhook secrets and the tracking key in the database.
+    public var secrets: SecretKeySettings
     /// The default rate limits (firms may have their own).
     public var limits: LimitSettings
     /// How long a client may take to send a request body (408 after it).
     public var bodyReadTimeout: Duration
     /// Seconds a connection may stay open without a whole request part from the client (then it is closed).
     public var idleTimeoutSeconds: Int
+    /// Open connections at once, in all and from one client address (0: no cap).
+    public var maxConnections: Int
+    public var maxConnectionsPerAddress: Int
+    /// The bearer token `GET /metrics` asks for; `nil`: loopback clients only.
+    public var metricsToken: String?
     /// Turns the webhook SSRF guard off (development and tests only).
     public var webhooksAllowPrivate: Bool
     /// The secret in the delivery-report URL; `nil`: no report endpoint.
     public var africasTalkingCallbackToken: String?
+
+    /// The live providers configured, by name (empty: every firm can only use the sandbox ones).
+    public var liveProviders: [String] {
+        (africasTalking == nil ? [] : ["Africa's Talking"]) + (daraja == nil ? [] : ["Daraja"]) + (smtp == nil ? [] : ["SMTP"])
+    }
+
+    /// Refuses to seed the public sandbox key beside live providers, unless allowed.
+    /// - Throws: ``StartupError`` naming the providers and the way to allow it.
+    public func checkSandboxSeeding() throws {
+        guard seedSandbox && !liveProviders.isEmpty && !allowSandboxInProduction else { return }
+        throw StartupError(
+            "--seed-sandbox refused: live providers are configured (\(liveProviders.joined(separator: ", "))), and the sandbox key is "
+                + "published in the API documentation, so anyone could use this server. Remove --seed-sandbox, or pass "
+                + "--allow-sandbox-in-production (WLCOMM_SEED_ALLOW_SANDBOX_IN_PRODUCTION=true) if you mean it.")
+    }
 
     /// Reads the settings from `reader` (see the table above for keys and defaults).
     public init(reader: ConfigReader) {
@@ -71,6 +106,7 @@ public struct AppSettings: Sendable {
         // The URL may carry a password.
         self.store = StoreLocation(databaseURL: reader.string(forKey: "database.url", isSecret: true))
         self.seedSandbox = reader.bool(forKey: "seed.sandbox", default: false)
+        self.allowSandboxInProduction = reader.bool(forKey: "seed.allowSandboxInProduction", default: false)
         self.logLevel = reader.string(forKey: "log.level").flatMap(Logger.Level.init(rawValue:)) ?? .info
         var dispatcher = DispatcherSettings()
         dispatcher.batchSize = reader.int(forKey: "dispatch.batchSize", default: dispatcher.batchSize)
@@ -82,10 +118,15 @@ public struct AppSettings: Sendable {
         self.africasTalking = AfricasTalkingSettings(reader: reader)
         self.daraja = DarajaSettings(reader: reader)
         self.reconcileAfter = Double(max(1, reader.int(forKey: "payments.reconcileAfterSeconds", default: 60)))
+        self.purchaseLimits = PurchaseLimits(
+            maxPending: reader.int(forKey: "payments.maxPendingPerPhone", default: 2),
+            maxPerHour: reader.int(forKey: "payments.maxPerPhonePerHour", default: 5))
         self.smtp = SMTPSettings(reader: reader)
         self.smtpDefaultFrom = reader.string(forKey: "smtp.defaultFrom").flatMap(EmailAddress.init)
         self.trackingBaseURL = reader.nonEmptyString(forKey: "tracking.baseURL") ?? "http://\(host):\(port)"
         self.trackingSecret = reader.nonEmptyString(forKey: "tracking.secret", isSecret: true)
+        self.secrets = SecretKeySettings(
+            key: reader.string(forKey: "secrets.key", isSecret: true), previousKeys: reader.string(forKey: "secrets.previousKeys", isSecret: true))
         var limits = LimitSettings()
         limits.enabled = reader.bool(forKey: "limits.enabled", default: true)
         func policy(_ key: String, _ fallback: RateLimitPolicy) -> RateLimitPolicy {
@@ -96,9 +137,13 @@ public struct AppSettings: Sendable {
         limits.sends = policy("send", limits.sends)
         limits.reads = policy("read", limits.reads)
         limits.failedAuthentication = policy("auth", limits.failedAuthentication)
+        limits.tracking = policy("tracking", limits.tracking)
         self.limits = limits
         self.bodyReadTimeout = .seconds(max(1, reader.int(forKey: "limits.bodyReadTimeoutSeconds", default: 30)))
         self.idleTimeoutSeconds = max(1, reader.int(forKey: "limits.idleTimeoutSeconds", default: 60))
+        self.maxConnections = max(0, reader.int(forKey: "limits.maxConnections", default: 2048))
+        self.maxConnectionsPerAddress = max(0, reader.int(forKey: "limits.maxConnectionsPerAddress", default: 256))
+        self.metricsToken = reader.nonEmptyString(forKey: "metrics.token", isSecret: true)
         self.webhooksAllowPrivate = reader.bool(forKey: "webhooks.allowPrivate", default: false)
         self.africasTalkingCallbackToken = reader.nonEmptyString(forKey: "africastalking.callbackToken", isSecret: true)
     }

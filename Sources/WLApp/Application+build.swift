@@ -27,8 +27,17 @@ public enum WLCommApp {
             logger.logLevel = settings.logLevel
             return logger
         }()
+        try settings.checkSandboxSeeding()
+        logger.info(
+            "provider modes",
+            metadata: [
+                "sandbox_firms": "sandbox providers", "live_sms": "\(settings.africasTalking == nil ? "not configured" : "Africa's Talking")",
+                "live_mpesa": "\(settings.daraja == nil ? "not configured" : "Daraja")",
+                "live_email": "\(settings.smtp == nil ? "not configured" : "SMTP")",
+            ])
+        let secrets = try settings.store.secretBox(settings.secrets, logger: logger)
         let database = try await settings.store.open(logger: logger)
-        let store = SQLStore(database: database)
+        let store = SQLStore(database: database, secrets: secrets)
         let accounts = AccountService(store: store, time: time)
         let signal = WorkSignal()
         let ready = ReadinessGate()
@@ -45,7 +54,7 @@ public enum WLCommApp {
         let payments = PaymentService(
             store: store, time: time,
             live: settings.daraja.map { DarajaGateway(settings: $0, client: .shared, time: time, logger: logger) } ?? UnconfiguredPaymentGateway(),
-            reconcileAfter: settings.reconcileAfter, signal: paymentSignal, logger: logger)
+            reconcileAfter: settings.reconcileAfter, limits: settings.purchaseLimits, signal: paymentSignal, logger: logger)
         let reconciler = PaymentReconciler(payments: payments, signal: paymentSignal, ready: ready, logger: logger)
         let emailSignal = WorkSignal()
         let email = EmailService(store: store, time: time, signal: emailSignal)
@@ -65,10 +74,14 @@ public enum WLCommApp {
                 payments: payments, email: email, tracking: keyring,
                 limiter: RateLimiter(
                     store: database.dialect == .postgres ? store : InProcessRateLimits(), time: time, settings: settings.limits),
-                time: time, bodyReadTimeout: settings.bodyReadTimeout, callbacks: callbacks, metrics: exposition))
+                time: time, bodyReadTimeout: settings.bodyReadTimeout, callbacks: callbacks, metrics: exposition,
+                metricsToken: settings.metricsToken))
+        let connections = ConnectionLimiter(total: settings.maxConnections, perAddress: settings.maxConnectionsPerAddress)
         var app = Application(
             router: router,
-            server: .http1(configuration: .init(idleTimeout: .seconds(Int64(settings.idleTimeoutSeconds)))),
+            server: .http1(
+                configuration: .init(
+                    additionalChannelHandlers: [connections.handler()], idleTimeout: .seconds(Int64(settings.idleTimeoutSeconds)))),
             configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "wlcomm"),
             services: [database, webhookTransport, dispatcher, deliverer, reconciler, emailDispatcher] + (smtp.map { [$0] } ?? []),
             logger: logger)
@@ -76,6 +89,7 @@ public enum WLCommApp {
         app.beforeServerStarts {
             let applied = try await store.migrate()
             if !applied.isEmpty { logger.info("database migrated", metadata: ["versions": "\(applied)"]) }
+            try await store.resealSecrets(.plaintext)
             if seed {
                 let firm = try await SandboxSeeder(store: store, time: time).seed()
                 logger.info("sandbox firm ready", metadata: ["firm_id": "\(firm.id)", "slug": "\(firm.slug)"])

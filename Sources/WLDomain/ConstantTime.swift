@@ -5,13 +5,14 @@ public enum ConstantTime {
         equal(Array(a.utf8), Array(b.utf8))
     }
 
-    /// Whether two byte strings are equal, looking at every byte of `left` whatever the result.
+    /// Whether two byte strings are equal, looking at every byte of `left` whatever the result. Lengths are compared
+    /// whole: two strings whose lengths differ by any multiple of 256 are not equal.
     public static func equal<Left: Collection<UInt8>, Right: Collection<UInt8>>(_ left: Left, _ right: Right) -> Bool {
         let left = Array(left)
         let right = Array(right)
-        var difference = UInt8(truncatingIfNeeded: left.count ^ right.count)
+        var difference = UInt(bitPattern: left.count ^ right.count)
         for index in left.indices {
-            difference |= left[index] ^ (index < right.count ? right[index] : 0)
+            difference |= UInt(left[index] ^ (index < right.count ? right[index] : 0))
         }
         return difference == 0
     }

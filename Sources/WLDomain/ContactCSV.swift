@@ -20,6 +20,8 @@ public enum ContactCSV {
 
     /// The columns a file may have.
     public static let columns = ["first_name", "last_name", "phone", "email", "account_balance", "kind"]
+    /// The longest value, in characters, each column may hold (a placeholder never renders longer than this).
+    public static let maximumLengths = ["first_name": 100, "last_name": 100, "phone": 20, "email": 254, "account_balance": 24, "kind": 12]
 
     /// Parses `text`.
     /// - Throws: ``DomainError`` `.validation` when the header is missing or names an unknown column.
@@ -53,6 +55,11 @@ public enum ContactCSV {
 
     private static func contact(from row: [String: String]) -> Swift.Result<Contact, DomainError> {
         func fail(_ message: String) -> Swift.Result<Contact, DomainError> { .failure(DomainError(.validation, message)) }
+        for column in columns {
+            if let value = row[column], let limit = maximumLengths[column], value.count > limit {
+                return fail("\(column) is longer than \(limit) characters")
+            }
+        }
         let firstName = row["first_name"] ?? ""
         guard !firstName.isEmpty else { return fail("first_name is empty") }
         let rawPhone = row["phone"] ?? ""

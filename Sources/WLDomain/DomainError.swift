@@ -22,10 +22,13 @@ public struct DomainError: Error, Hashable, Sendable {
     public var message: String
     /// Field name to messages, for validation errors.
     public var fields: [String: [String]]
+    /// Seconds until the request may succeed, for `.rateLimited` (HTTP sends it as `Retry-After`).
+    public var retryAfter: Int?
 
-    public init(_ code: Code, _ message: String, fields: [String: [String]] = [:]) {
+    public init(_ code: Code, _ message: String, fields: [String: [String]] = [:], retryAfter: Int? = nil) {
         self.code = code
         self.message = message
         self.fields = fields
+        self.retryAfter = retryAfter
     }
 }

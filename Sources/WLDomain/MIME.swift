@@ -4,9 +4,25 @@ public import Foundation
 /// with soft breaks, `=`, non-ASCII bytes, control bytes and trailing spaces encoded.
 public enum QuotedPrintable {
     public static func encode(_ text: String) -> String {
-        let lines = text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
-            .split(separator: "\n", omittingEmptySubsequences: false)
-        return lines.map { encodeLine(Array($0.utf8)) }.joined(separator: "\r\n")
+        lines(text).map(encodeLine).joined(separator: "\r\n")
+    }
+
+    /// The UTF-8 bytes of each line of `text`; a CRLF, a lone CR and a lone LF each end one.
+    static func lines(_ text: String) -> [[UInt8]] {
+        // Bytes, not Foundation's replacingOccurrences: that missed a CRLF followed by a combining mark, so the CR
+        // and the LF each became a line break.
+        var lines: [[UInt8]] = [[]]
+        var afterCR = false
+        for byte in text.utf8 {
+            defer { afterCR = byte == 13 }
+            if byte == 10 && afterCR { continue }
+            if byte == 10 || byte == 13 {
+                lines.append([])
+            } else {
+                lines[lines.count - 1].append(byte)
+            }
+        }
+        return lines
     }
 
     private static func encodeLine(_ bytes: [UInt8]) -> String {
@@ -34,8 +50,8 @@ public enum QuotedPrintable {
 }
 
 /// Header text within line limits: printable ASCII as it is (folded at spaces when the line would pass 78
-/// characters), anything else as RFC 2047 encoded words (`=?UTF-8?B?…?=`, never splitting a character), folded with
-/// CRLF and a space so no line passes 76 characters.
+/// characters), anything else as RFC 2047 encoded words (`=?UTF-8?B?…?=`, never splitting a character that fits in
+/// one), folded with CRLF and a space so no line passes 76 characters.
 public enum EncodedWord {
     /// The longest header line we write.
     static let lineLimit = 78
@@ -57,12 +73,17 @@ public enum EncodedWord {
         var limit = capacity(lead: prefixLength)
         for character in text {
             let bytes = Array(String(character).utf8)
-            if chunk.count + bytes.count > limit, !chunk.isEmpty {
-                words.append(word(chunk))
-                chunk = []
-                limit = capacity(lead: 1)
+            // A character too long for a word of its own (a letter under dozens of combining marks) is split between
+            // its scalars, which RFC 2047 allows, so no line passes the limit.
+            let fits = bytes.count <= (chunk.isEmpty ? limit : capacity(lead: 1))
+            for piece in fits ? [bytes] : character.unicodeScalars.map({ Array(String($0).utf8) }) {
+                if chunk.count + piece.count > limit, !chunk.isEmpty {
+                    words.append(word(chunk))
+                    chunk = []
+                    limit = capacity(lead: 1)
+                }
+                chunk += piece
             }
-            chunk += bytes
         }
         if !chunk.isEmpty { words.append(word(chunk)) }
         return words.joined(separator: "\r\n ")

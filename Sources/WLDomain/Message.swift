@@ -20,7 +20,8 @@ public struct Message: Hashable, Codable, Sendable {
     public var channel: Channel
     public var reference: String?
     public var recipient: String
-    /// The final text (placeholders filled).
+    /// The final text (placeholders filled). Empty for an email without placeholders: its blast's template is its
+    /// body, stored once for the whole blast.
     public var body: String
     public var segments: Int
     public var encoding: String
@@ -89,6 +90,7 @@ public struct Engagement: Hashable, Codable, Sendable {
 /// A message to create: one recipient with its final text and cost.
 public struct NewMessage: Hashable, Sendable {
     public var recipient: String
+    /// The final text; empty for an email whose body is its blast's template.
     public var body: String
     public var segments: Int
     public var encoding: String

@@ -51,30 +51,10 @@ public struct TrackingSigner: Sendable {
     }
 
     /// `html` with every `http`/`https` `href` sent through `/t/c/{token}` and an open pixel `/t/o/{token}.gif` at the
-    /// end of the body (or of the document), all on `baseURL`.
+    /// end of the body (or of the document), all on `baseURL`. For many messages with one body, prepare a
+    /// ``TrackableHTML`` once instead.
     public func track(html: String, messageID: Int64, baseURL: String) -> String {
-        let base = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
-        var out = ""
-        var rest = Substring(html)
-        let pattern = #"(?i)href\s*=\s*("|')(https?://[^"']+)\1"#
-        while let match = rest.range(of: pattern, options: .regularExpression) {
-            out += rest[..<match.lowerBound]
-            let attribute = rest[match]
-            let quote = attribute.first { $0 == "\"" || $0 == "'" } ?? "\""
-            let start = attribute.index(after: attribute.firstIndex(of: quote)!)
-            let url = HTMLText.decodeEntities(String(attribute[start..<attribute.index(before: attribute.endIndex)]))
-            out += "href=\(quote)\(base)/t/c/\(token(for: .click(messageID: messageID, url: url)))\(quote)"
-            rest = rest[match.upperBound...]
-        }
-        out += rest
-        let pixel =
-            "<img src=\"\(base)/t/o/\(token(for: .open(messageID: messageID))).gif\" width=\"1\" height=\"1\" alt=\"\" style=\"display:none\">"
-        if let close = out.range(of: "</body>", options: [.caseInsensitive, .backwards]) {
-            out.insert(contentsOf: pixel, at: close.lowerBound)
-        } else {
-            out += pixel
-        }
-        return out
+        TrackableHTML(html).render(messageID: messageID, signer: self, baseURL: baseURL)
     }
 
     static func base64url(_ data: Data) -> String {

@@ -23,11 +23,13 @@ public struct APIDependencies: Sendable {
     public var callbacks: ProviderCallbackController?
     /// Renders the Prometheus exposition text for `GET /metrics`; no such route when `nil`.
     public var metrics: (@Sendable () -> String)?
+    /// The bearer token `GET /metrics` asks for; `nil`: loopback clients only.
+    public var metricsToken: String?
 
     public init(
         store: any Store, accounts: AccountService, sms: SMSService, webhooks: WebhookService, payments: PaymentService, email: EmailService,
         tracking: TrackingKeyring, limiter: RateLimiter, time: any TimeSource, bodyReadTimeout: Duration,
-        callbacks: ProviderCallbackController? = nil, metrics: (@Sendable () -> String)? = nil
+        callbacks: ProviderCallbackController? = nil, metrics: (@Sendable () -> String)? = nil, metricsToken: String? = nil
     ) {
         self.store = store
         self.accounts = accounts
@@ -41,6 +43,7 @@ public struct APIDependencies: Sendable {
         self.bodyReadTimeout = bodyReadTimeout
         self.callbacks = callbacks
         self.metrics = metrics
+        self.metricsToken = metricsToken
     }
 }
 
@@ -59,10 +62,12 @@ public enum APIRouter {
         router.add(middleware: ErrorMiddleware())
         router.add(middleware: RequestLimitsMiddleware(bodyReadTimeout: dependencies.bodyReadTimeout))
         router.add(middleware: MethodNotAllowedMiddleware(routes: routes))
-        HealthController(store: dependencies.store, metrics: dependencies.metrics).addRoutes(to: routes.registrar(router, prefix: ""))
+        HealthController(store: dependencies.store, metrics: dependencies.metrics, metricsToken: dependencies.metricsToken).addRoutes(
+            to: routes.registrar(router, prefix: ""))
         dependencies.callbacks?.addRoutes(to: routes.registrar(router, prefix: ""))
         MpesaCallbackController(payments: dependencies.payments).addRoutes(to: routes.registrar(router, prefix: ""))
-        TrackingController(email: dependencies.email, keyring: dependencies.tracking).addRoutes(to: routes.registrar(router, prefix: ""))
+        TrackingController(email: dependencies.email, keyring: dependencies.tracking, limiter: dependencies.limiter)
+            .addRoutes(to: routes.registrar(router, prefix: ""))
         OpenAPIController().addRoutes(to: routes.registrar(router.group(RouterPath(basePath)), prefix: basePath))
         let api = router.group(RouterPath(basePath))
             .add(middleware: APIKeyMiddleware(accounts: dependencies.accounts, limiter: dependencies.limiter))

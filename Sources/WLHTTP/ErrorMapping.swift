@@ -10,10 +10,15 @@ public enum ErrorMapping {
         case let error as DomainError:
             return (
                 status(for: error.code),
-                ErrorEnvelope(code: code(for: error.code), message: error.message, errors: error.fields.isEmpty ? nil : error.fields), [:]
+                ErrorEnvelope(code: code(for: error.code), message: error.message, errors: error.fields.isEmpty ? nil : error.fields),
+                error.retryAfter.map { [.retryAfter: String($0)] } ?? [:]
             )
         case let error as HTTPError:
             return (error.status, ErrorEnvelope(code: code(for: error.status), message: error.body ?? error.status.reasonPhrase), error.headers)
+        case let error as any HTTPResponseError:
+            // Framework errors such as a chunked body collected past its limit.
+            let message = error.status == .contentTooLarge ? "The request body is over the limit." : error.status.reasonPhrase
+            return (error.status, ErrorEnvelope(code: code(for: error.status), message: message), [:])
         case let error as DecodingError:
             let (field, message) = describe(error)
             return (

@@ -1,15 +1,26 @@
 import Hummingbird
+import WLDomain
 public import WLStore
 
 /// `GET /healthz` (the process answers), `GET /readyz` (the database answers) and, when metrics are on,
-/// `GET /metrics` (Prometheus text), outside the API's base path.
+/// `GET /metrics` (Prometheus text), outside the API's base path. `/metrics` answers a client that presents
+/// `Authorization: Bearer <metricsToken>`; with no token configured, only clients on a loopback address.
 public struct HealthController: Sendable {
     let store: any Store
     let metrics: (@Sendable () -> String)?
+    let metricsToken: String?
 
-    public init(store: any Store, metrics: (@Sendable () -> String)? = nil) {
+    public init(store: any Store, metrics: (@Sendable () -> String)? = nil, metricsToken: String? = nil) {
         self.store = store
         self.metrics = metrics
+        self.metricsToken = metricsToken
+    }
+
+    /// Whether this request may read the metrics.
+    func mayReadMetrics(_ request: Request, clientAddress: String) -> Bool {
+        guard let metricsToken else { return clientAddress == "::1" || clientAddress.hasPrefix("127.") }
+        let presented = request.headers[.authorization] ?? ""
+        return presented.hasPrefix("Bearer ") && ConstantTime.equal(String(presented.dropFirst(7)), metricsToken)
     }
 
     /// The routes, to add at the root.
@@ -25,8 +36,12 @@ public struct HealthController: Sendable {
             }
         }
         if let metrics {
-            router.get("metrics") { _, _ in
-                Response(
+            router.get("metrics") { request, context in
+                guard mayReadMetrics(request, clientAddress: context.clientAddress) else {
+                    throw DomainError(
+                        .unauthenticated, "The metrics need Authorization: Bearer with the metrics token (metrics.token), or a loopback client.")
+                }
+                return Response(
                     status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                     body: .init(byteBuffer: ByteBuffer(string: metrics())))
             }

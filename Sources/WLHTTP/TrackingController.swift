@@ -7,13 +7,19 @@ public import WLServices
 /// The open pixel and tracked links of emails, outside the API's base path and without an API key:
 /// `GET /t/o/{token}.gif` answers a transparent 1×1 GIF and `GET /t/c/{token}` a 302 to the URL the token was signed
 /// for. A token that does not verify is 404, so nothing can be forged and no other URL is ever redirected to.
+///
+/// Hits with a good token count against the client address's tracking limit (``LimitSettings/tracking``). Over it
+/// the answer is the same pixel or redirect, so no email client breaks and every click still reaches its link, but the
+/// hit is not counted and the database is not touched.
 public struct TrackingController: Sendable {
     let email: EmailService
     let keyring: TrackingKeyring
+    let limiter: RateLimiter?
 
-    public init(email: EmailService, keyring: TrackingKeyring) {
+    public init(email: EmailService, keyring: TrackingKeyring, limiter: RateLimiter? = nil) {
         self.email = email
         self.keyring = keyring
+        self.limiter = limiter
     }
 
     /// The smallest transparent GIF (43 bytes).
@@ -29,7 +35,7 @@ public struct TrackingController: Sendable {
 
     @Sendable func open(_ request: Request, context: AppRequestContext) async throws -> Response {
         guard let file = context.parameters.get("file"), file.hasSuffix(".gif"), let event = keyring.signer?.event(from: String(file.dropLast(4))),
-            case .open = event, try await email.track(event) != nil
+            case .open = event, try await count(event, context: context)
         else { throw DomainError(.notFound, "Not Found") }
         return Response(
             status: .ok, headers: [.contentType: "image/gif", .cacheControl: "no-store, max-age=0"],
@@ -38,8 +44,17 @@ public struct TrackingController: Sendable {
 
     @Sendable func click(_ request: Request, context: AppRequestContext) async throws -> Response {
         guard let token = context.parameters.get("token"), let event = keyring.signer?.event(from: token), case .click(_, let url) = event,
-            try await email.track(event) != nil
+            try await count(event, context: context)
         else { throw DomainError(.notFound, "Not Found") }
         return Response(status: .found, headers: [.location: url, .cacheControl: "no-store"])
+    }
+
+    /// Counts the hit unless its client address is over the tracking limit; `false` for an unknown email.
+    private func count(_ event: TrackingEvent, context: AppRequestContext) async throws -> Bool {
+        if let decision = try await limiter?.trackingHit(from: context.clientAddress), !decision.allowed {
+            context.logger.debug("tracking hit over the limit, not counted", metadata: ["client": "\(context.clientAddress)"])
+            return true
+        }
+        return try await email.track(event) != nil
     }
 }

@@ -6,9 +6,10 @@ import Glibc
 import Darwin
 #endif
 
-/// The SSRF guard for webhook URLs: refuses hosts that are, or resolve to, loopback, private, link-local, CGNAT,
-/// multicast, unspecified, reserved or IPv4-mapped IPv6 addresses. Checked when a webhook is set and again before
-/// every connection (the transport then connects to the address it checked).
+/// The SSRF guard for webhook URLs: refuses hosts that are, or resolve to, any address of the IANA IPv4 and IPv6
+/// Special-Purpose Address Registries (loopback, private, link-local, CGNAT, documentation, benchmarking, NAT64, 6to4,
+/// Teredo and the rest), multicast, deprecated IPv6 site-local, and IPv6 outside global unicast `2000::/3`. Checked
+/// when a webhook is set and again before every connection (the transport then connects to the address it checked).
 public enum AddressGuard {
     /// Why an address is refused, or `nil` when it may be used.
     public static func refusal(forAddress address: String) -> String? {
@@ -25,30 +26,92 @@ public enum AddressGuard {
         return "not an IP address"
     }
 
-    static func refusal(ipv4 b: [UInt8]) -> String? {
-        switch (b[0], b[1]) {
-        case (0, _): "an unspecified address"
-        case (10, _), (172, 16...31), (192, 168): "a private address"
-        case (127, _): "a loopback address"
-        case (169, 254): "a link-local address"
-        case (100, 64...127): "a carrier-grade NAT address"
-        case (224...239, _): "a multicast address"
-        case (240...255, _): "a reserved address"
-        case (192, 0) where b[2] == 0: "a reserved address"
-        default: nil
-        }
+    static func refusal(ipv4 bytes: [UInt8]) -> String? {
+        mostSpecificBlock(containing: bytes, in: refusedIPv4Blocks)?.reason
     }
 
-    static func refusal(ipv6 b: [UInt8]) -> String? {
-        if b.allSatisfy({ $0 == 0 }) { return "an unspecified address" }
-        if b[0..<15].allSatisfy({ $0 == 0 }) && b[15] == 1 { return "a loopback address" }
-        if b[0..<10].allSatisfy({ $0 == 0 }) && b[10] == 0xFF && b[11] == 0xFF { return "an IPv4-mapped IPv6 address" }
-        if b[0..<12].allSatisfy({ $0 == 0 }) { return "an IPv4-compatible IPv6 address" }
-        if b[0] & 0xFE == 0xFC { return "a private address" }
-        if b[0] == 0xFE && b[1] & 0xC0 == 0x80 { return "a link-local address" }
-        if b[0] == 0xFF { return "a multicast address" }
+    static func refusal(ipv6 bytes: [UInt8]) -> String? {
+        if let block = mostSpecificBlock(containing: bytes, in: refusedIPv6Blocks) { return block.reason }
+        // Only 2000::/3 is allocated as global unicast; everything else is reserved or unassigned, so an address there
+        // is refused by default rather than waiting for a registry row.
+        if bytes[0] & 0xE0 != 0x20 { return "not a global unicast address" }
         return nil
     }
+
+    // The longest match names the reason: ::1 is "a loopback address", not the IPv4-compatible ::/96 around it.
+    private static func mostSpecificBlock(containing address: [UInt8], in blocks: [AddressBlock]) -> AddressBlock? {
+        blocks.filter { $0.contains(address) }.max { $0.length < $1.length }
+    }
+
+    // Every row of the IANA IPv4 Special-Purpose Address Registry
+    // (https://www.iana.org/assignments/iana-ipv4-special-registry/, updated 2025-10-09), plus multicast, which has a
+    // registry of its own. Rows the registry marks globally reachable (192.0.0.9 and .10, AS112, AMT) are refused too:
+    // they are anycast protocol infrastructure, never a webhook receiver, and a receiver belongs on ordinary unicast.
+    private static let refusedIPv4Blocks: [AddressBlock] = [
+        AddressBlock("0.0.0.0/8", "a \"this network\" address", rfc: "RFC 791"),
+        AddressBlock("0.0.0.0/32", "an unspecified address", rfc: "RFC 1122"),
+        AddressBlock("10.0.0.0/8", "a private address", rfc: "RFC 1918"),
+        AddressBlock("100.64.0.0/10", "a carrier-grade NAT address", rfc: "RFC 6598"),
+        AddressBlock("127.0.0.0/8", "a loopback address", rfc: "RFC 1122"),
+        AddressBlock("169.254.0.0/16", "a link-local address", rfc: "RFC 3927"),
+        AddressBlock("172.16.0.0/12", "a private address", rfc: "RFC 1918"),
+        AddressBlock("192.0.0.0/24", "an IETF protocol assignment", rfc: "RFC 6890"),
+        AddressBlock("192.0.0.0/29", "an IPv4 service continuity address", rfc: "RFC 7335"),
+        AddressBlock("192.0.0.8/32", "the IPv4 dummy address", rfc: "RFC 7600"),
+        AddressBlock("192.0.0.9/32", "the PCP anycast address", rfc: "RFC 7723"),
+        AddressBlock("192.0.0.10/32", "the TURN anycast address", rfc: "RFC 8155"),
+        AddressBlock("192.0.0.170/32", "a NAT64/DNS64 discovery address", rfc: "RFC 8880"),
+        AddressBlock("192.0.0.171/32", "a NAT64/DNS64 discovery address", rfc: "RFC 8880"),
+        AddressBlock("192.0.2.0/24", "a documentation address", rfc: "RFC 5737"),
+        AddressBlock("192.31.196.0/24", "an AS112 address", rfc: "RFC 7535"),
+        AddressBlock("192.52.193.0/24", "an AMT anycast address", rfc: "RFC 7450"),
+        AddressBlock("192.88.99.0/24", "a 6to4 relay anycast address", rfc: "RFC 7526"),
+        AddressBlock("192.88.99.2/32", "the 6a44 relay anycast address", rfc: "RFC 6751"),
+        AddressBlock("192.168.0.0/16", "a private address", rfc: "RFC 1918"),
+        AddressBlock("192.175.48.0/24", "an AS112 address", rfc: "RFC 7534"),
+        AddressBlock("198.18.0.0/15", "a benchmarking address", rfc: "RFC 2544"),
+        AddressBlock("198.51.100.0/24", "a documentation address", rfc: "RFC 5737"),
+        AddressBlock("203.0.113.0/24", "a documentation address", rfc: "RFC 5737"),
+        AddressBlock("240.0.0.0/4", "a reserved address", rfc: "RFC 1112"),
+        AddressBlock("255.255.255.255/32", "the limited broadcast address", rfc: "RFC 8190"),
+        AddressBlock("224.0.0.0/4", "a multicast address", rfc: "RFC 5771"),
+    ]
+
+    // Every row of the IANA IPv6 Special-Purpose Address Registry
+    // (https://www.iana.org/assignments/iana-ipv6-special-registry/, updated 2025-10-09), plus IPv4-compatible,
+    // site-local and multicast addresses. Rows marked globally reachable are refused too: NAT64 and 6to4 carry an
+    // IPv4 address that could be private, and the anycast, AMT, AS112, ORCHIDv2 and DRIP rows are protocol
+    // infrastructure or identifiers, never a webhook receiver.
+    private static let refusedIPv6Blocks: [AddressBlock] = [
+        AddressBlock("::1/128", "a loopback address", rfc: "RFC 4291"),
+        AddressBlock("::/128", "an unspecified address", rfc: "RFC 4291"),
+        AddressBlock("::ffff:0:0/96", "an IPv4-mapped IPv6 address", rfc: "RFC 4291"),
+        AddressBlock("64:ff9b::/96", "a NAT64 address", rfc: "RFC 6052"),
+        AddressBlock("64:ff9b:1::/48", "a local-use NAT64 address", rfc: "RFC 8215"),
+        AddressBlock("100::/64", "a discard-only address", rfc: "RFC 6666"),
+        AddressBlock("100:0:0:1::/64", "a dummy IPv6 address", rfc: "RFC 9780"),
+        AddressBlock("2001::/23", "an IETF protocol assignment", rfc: "RFC 2928"),
+        AddressBlock("2001::/32", "a Teredo address", rfc: "RFC 4380"),
+        AddressBlock("2001:1::1/128", "the PCP anycast address", rfc: "RFC 7723"),
+        AddressBlock("2001:1::2/128", "the TURN anycast address", rfc: "RFC 8155"),
+        AddressBlock("2001:1::3/128", "the DNS-SD service registration anycast address", rfc: "RFC 9665"),
+        AddressBlock("2001:2::/48", "a benchmarking address", rfc: "RFC 5180"),
+        AddressBlock("2001:3::/32", "an AMT address", rfc: "RFC 7450"),
+        AddressBlock("2001:4:112::/48", "an AS112 address", rfc: "RFC 7535"),
+        AddressBlock("2001:10::/28", "a deprecated ORCHID address", rfc: "RFC 4843"),
+        AddressBlock("2001:20::/28", "an ORCHIDv2 address", rfc: "RFC 7343"),
+        AddressBlock("2001:30::/28", "a drone remote ID (DET) address", rfc: "RFC 9374"),
+        AddressBlock("2001:db8::/32", "a documentation address", rfc: "RFC 3849"),
+        AddressBlock("2002::/16", "a 6to4 address", rfc: "RFC 3056"),
+        AddressBlock("2620:4f:8000::/48", "an AS112 address", rfc: "RFC 7534"),
+        AddressBlock("3fff::/20", "a documentation address", rfc: "RFC 9637"),
+        AddressBlock("5f00::/16", "an SRv6 segment identifier", rfc: "RFC 9602"),
+        AddressBlock("fc00::/7", "a unique local (private) address", rfc: "RFC 4193"),
+        AddressBlock("fe80::/10", "a link-local address", rfc: "RFC 4291"),
+        AddressBlock("::/96", "an IPv4-compatible IPv6 address", rfc: "RFC 4291"),
+        AddressBlock("fec0::/10", "a site-local address", rfc: "RFC 3879"),
+        AddressBlock("ff00::/8", "a multicast address", rfc: "RFC 4291"),
+    ]
 
     /// The addresses `host` resolves to (an IP literal resolves to itself). Blocking: call off the cooperative pool
     /// where that matters.
@@ -93,5 +156,43 @@ public struct WebhookAddressError: Error, CustomStringConvertible, Sendable {
 
     public init(reason: String) {
         self.reason = reason
+    }
+}
+
+// One special-purpose block: the addresses whose first `length` bits equal those of `network`.
+private struct AddressBlock: Sendable {
+    let network: [UInt8]
+    let length: Int
+    let reason: String
+    let rfc: String
+
+    // `cidr` is a literal in the tables above, so a typo is a programming error caught by the first refusal check.
+    init(_ cidr: String, _ reason: String, rfc: String) {
+        let parts = cidr.split(separator: "/")
+        guard parts.count == 2, let length = Int(parts[1]) else { preconditionFailure("not a CIDR block: \(cidr)") }
+        let address = String(parts[0])
+        var v4 = in_addr()
+        var v6 = in6_addr()
+        if inet_pton(AF_INET, address, &v4) == 1 {
+            network = withUnsafeBytes(of: v4.s_addr) { Array($0) }
+        } else if inet_pton(AF_INET6, address, &v6) == 1 {
+            network = withUnsafeBytes(of: v6) { Array($0) }
+        } else {
+            preconditionFailure("not a CIDR block: \(cidr)")
+        }
+        precondition((0...network.count * 8).contains(length), "prefix length out of range: \(cidr)")
+        self.length = length
+        self.reason = reason
+        self.rfc = rfc
+    }
+
+    func contains(_ address: [UInt8]) -> Bool {
+        guard address.count == network.count else { return false }
+        let wholeBytes = length / 8
+        guard address[..<wholeBytes] == network[..<wholeBytes] else { return false }
+        let remainingBits = length % 8
+        guard remainingBits > 0 else { return true }
+        let mask = UInt8(0xFF) << (8 - remainingBits)
+        return address[wholeBytes] & mask == network[wholeBytes] & mask
     }
 }

@@ -68,7 +68,8 @@ public final class EmailDispatcher: Service {
         let ready = try await store.charge(claimed, leaseOwner: owner, now: time.now)
         var found: [Int64: Sender] = [:]
         for firmID in Set(ready.map(\.firmID)) { found[firmID] = try await sender(firmID: firmID) }
-        let results = await sendAll(ready, senders: found)
+        let bodies = try await prepareBodies(ready, senders: found)
+        let results = await sendAll(ready, senders: found, bodies: bodies)
         let now = time.now
         var records: [(messageID: Int64, outcome: DispatchOutcome)] = []
         for (message, outcome) in results {
@@ -100,7 +101,9 @@ public final class EmailDispatcher: Service {
     /// Sends `concurrency` at a time. A slow relay may take longer than the lease, so every third of it (checked
     /// as each email finishes and on a timer) the lease on the whole batch is renewed (the sent ones are recorded
     /// only at the end): no other instance takes them over and sends them again while this one is still at work.
-    private func sendAll(_ messages: [Message], senders: [Int64: Sender]) async -> [(Message, EmailSendOutcome)] {
+    private func sendAll(
+        _ messages: [Message], senders: [Int64: Sender], bodies: [Int64: PreparedBody]
+    ) async -> [(Message, EmailSendOutcome)] {
         await withTaskGroup(of: Step.self) { group in
             var results: [(Message, EmailSendOutcome)] = []
             var unfinished = Set(messages.map(\.id))
@@ -109,7 +112,7 @@ public final class EmailDispatcher: Service {
             let tick = Duration.seconds(settings.lease / 3)
             for _ in 0..<concurrency {
                 guard let message = next.next() else { break }
-                group.addTask { .sent(message, await self.send(message, senders[message.firmID])) }
+                group.addTask { .sent(message, await self.send(message, senders[message.firmID], bodies[message.id])) }
             }
             if !unfinished.isEmpty {
                 group.addTask {
@@ -122,7 +125,9 @@ public final class EmailDispatcher: Service {
                 case .sent(let message, let outcome):
                     results.append((message, outcome))
                     unfinished.remove(message.id)
-                    if let message = next.next() { group.addTask { .sent(message, await self.send(message, senders[message.firmID])) } }
+                    if let message = next.next() {
+                        group.addTask { .sent(message, await self.send(message, senders[message.firmID], bodies[message.id])) }
+                    }
                     // Only the timer is left: stop it.
                     if unfinished.isEmpty { group.cancelAll() }
                 case .tick where !unfinished.isEmpty:
@@ -161,21 +166,60 @@ public final class EmailDispatcher: Service {
         return Sender(from: from, replyTo: settings.replyTo, tracking: settings.tracking, sandbox: firm?.mode == .sandbox)
     }
 
+    /// Each message's body made ready on the render thread: a blast's shared template once for all its messages, a
+    /// personalised body once for its message.
+    private func prepareBodies(_ messages: [Message], senders: [Int64: Sender]) async throws -> [Int64: PreparedBody] {
+        let templates = try await store.blastTemplates(ids: Set(messages.filter { $0.body.isEmpty }.map(\.blastID)))
+        let canTrack = tracking.keyring.signer != nil
+        return await RenderExecutor.shared.run {
+            var shared: [String: PreparedBody] = [:]
+            var prepared: [Int64: PreparedBody] = [:]
+            for message in messages {
+                let tracked = canTrack && senders[message.firmID]?.tracking == true
+                let isHTML = message.encoding == "html"
+                if !message.body.isEmpty {
+                    prepared[message.id] = PreparedBody(body: message.body, isHTML: isHTML, tracked: tracked)
+                } else if let body = shared[message.blastID] {
+                    prepared[message.id] = body
+                } else if let template = templates[message.blastID] {
+                    let body = PreparedBody(body: template, isHTML: isHTML, tracked: tracked)
+                    shared[message.blastID] = body
+                    prepared[message.id] = body
+                }
+            }
+            return prepared
+        }
+    }
+
     /// Builds and sends one email.
-    private func send(_ message: Message, _ sender: Sender?) async -> EmailSendOutcome {
+    private func send(_ message: Message, _ sender: Sender?, _ body: PreparedBody?) async -> EmailSendOutcome {
         let sandbox = sender?.sandbox ?? false
         guard let to = EmailAddress(message.recipient) else { return .rejected(response: "Not an email address", suppress: false) }
         let from = sender?.from ?? (sandbox ? Mailbox(address: EmailAddress("sandbox@worldledgers.example")!) : nil)
         guard let from else { return .rejected(response: "No sender address configured", suppress: false) }
-        let isHTML = message.encoding == "html"
-        var html = isHTML ? message.body : HTMLText.html(fromText: message.body)
-        if isHTML && sender?.tracking == true, let signer = tracking.keyring.signer {
-            html = signer.track(html: html, messageID: message.id, baseURL: tracking.baseURL)
+        guard let body else { return .rejected(response: "The blast's template is missing", suppress: false) }
+        var html = body.html
+        if let trackable = body.trackable, let signer = tracking.keyring.signer {
+            html = await RenderExecutor.shared.run { [baseURL = tracking.baseURL] in
+                trackable.render(messageID: message.id, signer: signer, baseURL: baseURL)
+            }
         }
         let email = OutgoingEmail(
-            messageID: message.id, from: from, replyTo: sender?.replyTo, to: to, subject: message.subject ?? "",
-            text: isHTML ? HTMLText.text(fromHTML: message.body) : message.body, html: html, date: time.now, random: UInt64.random(in: 0...UInt64.max)
-        )
+            messageID: message.id, from: from, replyTo: sender?.replyTo, to: to, subject: message.subject ?? "", text: body.text, html: html,
+            date: time.now, random: UInt64.random(in: 0...UInt64.max))
         return await (sandbox ? self.sandbox : live).send(email)
+    }
+}
+
+/// An email body made ready once: its text alternative, its HTML, and the HTML split for tracking when tracked.
+struct PreparedBody: Sendable {
+    var text: String
+    var html: String
+    var trackable: TrackableHTML?
+
+    init(body: String, isHTML: Bool, tracked: Bool) {
+        text = isHTML ? HTMLText.text(fromHTML: body) : body
+        html = isHTML ? body : HTMLText.html(fromText: body)
+        trackable = isHTML && tracked ? TrackableHTML(body) : nil
     }
 }

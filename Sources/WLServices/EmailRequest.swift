@@ -7,6 +7,14 @@ public struct EmailRequest: Decodable, Sendable {
     public static let maximumSubjectLength = 998
     /// The longest message, in characters.
     public static let maximumLength = 200_000
+    /// A personalised message (one with placeholders) is rendered and stored once per recipient: its size in UTF-8
+    /// bytes times the number of recipients may be at most this (16 MiB). A message without placeholders is stored
+    /// once per blast, whatever the number of recipients.
+    public static let maximumPersonalisedBytes = 16 << 20
+    /// The largest body one recipient's placeholders may render to, in UTF-8 bytes (256 KiB).
+    public static let maximumRenderedBytes = 256 << 10
+    /// The most that all recipients' rendered bodies and subjects may add up to, in UTF-8 bytes (32 MiB).
+    public static let maximumRenderedTotalBytes = 32 << 20
 
     public var subject: String?
     public var message: String?
@@ -39,7 +47,7 @@ public struct EmailRequest: Decodable, Sendable {
     }
 
     /// The checked request.
-    struct Valid {
+    struct Valid: Sendable {
         var subject: String
         var template: String
         var isHTML: Bool

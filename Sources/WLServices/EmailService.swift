@@ -25,17 +25,16 @@ public struct EmailService: Sendable {
         valid.recipients.suppress(try await store.suppressed(firmID: firm.id, among: valid.recipients.valid.map(\.comparisonKey)))
         guard !valid.recipients.valid.isEmpty else { throw noValidRecipients(valid.recipients.skipped) }
         let personal = Placeholders.isPersonalised(valid.template) || Placeholders.isPersonalised(valid.subject)
-        var contacts: [String: Contact] = [:]
+        let messages: [NewMessage]
         if personal {
-            contacts = try await store.contactsByEmail(firmID: firm.id, addresses: valid.recipients.valid.map(\.comparisonKey))
-        }
-        let isHTML = valid.isHTML
-        let escape: (String) -> String = { isHTML ? HTMLText.escape($0) : $0 }
-        let messages = valid.recipients.valid.map { address -> NewMessage in
-            let values: PlaceholderValues? = contacts[address.comparisonKey].map { PlaceholderValues($0) }
-            return NewMessage(
-                recipient: address.value, body: Placeholders.render(valid.template, with: values, escape: escape), segments: 0,
-                encoding: valid.isHTML ? "html" : "text", credits: .zero, subject: Placeholders.render(valid.subject, with: values))
+            let contacts = try await store.contactsByEmail(firmID: firm.id, addresses: valid.recipients.valid.map(\.comparisonKey))
+            messages = try await RenderExecutor.shared.run { [valid] in try Self.personalise(valid, contacts: contacts) }
+        } else {
+            // The blast holds the template; each message's empty body stands for it.
+            let encoding = valid.isHTML ? "html" : "text"
+            messages = valid.recipients.valid.map {
+                NewMessage(recipient: $0.value, body: "", segments: 0, encoding: encoding, credits: .zero, subject: valid.subject)
+            }
         }
         let blast = NewBlast(
             id: NewBlast.makeID(for: .email), firmID: firm.id, channel: .email, reference: valid.reference, template: valid.template,
@@ -44,6 +43,48 @@ public struct EmailService: Sendable {
         signal?.signal()
         return BlastScheduled(
             blastID: blast.id, scheduled: created.count, skipped: valid.recipients.skipped, reference: valid.reference, messages: created)
+    }
+
+    /// Each recipient's message with its placeholders filled, within the size limits of ``EmailRequest``.
+    /// - Throws: `.validation` on `message` when the template is too large for so many recipients, or when a
+    ///   recipient's body or all of them together render too large; rendering stops at the first limit passed.
+    static func personalise(_ valid: EmailRequest.Valid, contacts: [String: Contact]) throws -> [NewMessage] {
+        let recipients = valid.recipients.valid
+        let templateBytes = valid.template.utf8.count + valid.subject.utf8.count
+        guard templateBytes * recipients.count <= EmailRequest.maximumPersonalisedBytes else {
+            throw tooLarge(
+                "A message with placeholders is stored once per recipient: \(templateBytes) bytes × \(recipients.count) recipients is over "
+                    + "the limit of \(EmailRequest.maximumPersonalisedBytes) bytes. Send it in smaller batches or without placeholders.")
+        }
+        let escape: (String) -> String = { [isHTML = valid.isHTML] in isHTML ? HTMLText.escape($0) : $0 }
+        var total = 0
+        var messages: [NewMessage] = []
+        messages.reserveCapacity(recipients.count)
+        for address in recipients {
+            let values = contacts[address.comparisonKey].map { PlaceholderValues($0) }
+            let body = Placeholders.render(valid.template, with: values, escape: escape)
+            let subject = Placeholders.render(valid.subject, with: values)
+            let bytes = body.utf8.count
+            guard bytes <= EmailRequest.maximumRenderedBytes else {
+                throw tooLarge(
+                    "For \(address.value) the message renders to \(bytes) bytes; at most \(EmailRequest.maximumRenderedBytes) are allowed.")
+            }
+            total += bytes + subject.utf8.count
+            guard total <= EmailRequest.maximumRenderedTotalBytes else {
+                throw tooLarge(
+                    "Personalised for every recipient the messages add up to more than \(EmailRequest.maximumRenderedTotalBytes) bytes. "
+                        + "Send them in smaller batches.")
+            }
+            messages.append(
+                NewMessage(
+                    recipient: address.value, body: body, segments: 0, encoding: valid.isHTML ? "html" : "text", credits: .zero,
+                    subject: subject))
+        }
+        return messages
+    }
+
+    private static func tooLarge(_ message: String) -> DomainError {
+        DomainError(.validation, "The request is not valid.", fields: ["message": [message]])
     }
 
     /// Counts a tracking hit; `nil` for an unknown message.

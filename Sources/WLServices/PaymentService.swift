@@ -18,6 +18,8 @@ public struct PaymentService: Sendable {
     public static let sandboxCallbackDelay: TimeInterval = 0.5
     /// A payment still pending this long after its push is failed as expired.
     public static let expiry: TimeInterval = 86_400
+    /// How many prompts one firm may send to one phone (pending at once, and per rolling hour).
+    public var limits: PurchaseLimits
 
     let store: any Store
     let time: any TimeSource
@@ -28,13 +30,14 @@ public struct PaymentService: Sendable {
 
     public init(
         store: any Store, time: any TimeSource, live: any PaymentGateway, sandbox: any PaymentGateway = SandboxPaymentGateway(),
-        reconcileAfter: TimeInterval = 60, signal: WorkSignal? = nil, logger: Logger
+        reconcileAfter: TimeInterval = 60, limits: PurchaseLimits = PurchaseLimits(), signal: WorkSignal? = nil, logger: Logger
     ) {
         self.store = store
         self.time = time
         self.live = live
         self.sandbox = sandbox
         self.reconcileAfter = reconcileAfter
+        self.limits = limits
         self.signal = signal
         self.logger = logger
     }
@@ -43,7 +46,9 @@ public struct PaymentService: Sendable {
     func gateway(for mode: FirmMode) -> any PaymentGateway { mode == .sandbox ? sandbox : live }
 
     /// Records the purchase and starts its STK push.
-    /// - Throws: `.validation`; `.paymentProviderUnavailable` when M-Pesa refused the push (the payment is then failed).
+    /// - Throws: `.validation`; `.rateLimited` with a retry-after when the phone has ``PurchaseLimits`` prompts from the firm
+    ///   waiting, or had them in the past hour (nothing is recorded); `.paymentProviderUnavailable` when M-Pesa refused the
+    ///   push (the payment is then failed).
     public func purchase(_ request: PurchaseRequest, firm: Firm) async throws -> PaymentView {
         let valid = try request.validated()
         let now = time.now
@@ -53,11 +58,16 @@ public struct PaymentService: Sendable {
             let preview = SandboxPayer.behaviour(phone: valid.phone.e164Digits, amount: valid.amount, receipt: "", at: now)
             if preview.callbacks > 0 { sandboxCallbackAt = now.addingTimeInterval(Self.sandboxCallbackDelay) }
         }
-        var payment = try await store.createPayment(
-            NewPayment(
-                firmID: firm.id, phone: valid.phone, amount: valid.amount, smsRate: firm.smsRate, mode: firm.mode, callbackTokenHash: token.hash,
-                reconcileAt: now.addingTimeInterval(reconcileAfter), sandboxCallbackAt: sandboxCallbackAt),
-            now: now)
+        var payment: Payment
+        do {
+            payment = try await store.createPayment(
+                NewPayment(
+                    firmID: firm.id, phone: valid.phone, amount: valid.amount, smsRate: firm.smsRate, mode: firm.mode,
+                    callbackTokenHash: token.hash, reconcileAt: now.addingTimeInterval(reconcileAfter), sandboxCallbackAt: sandboxCallbackAt),
+                limits: limits, now: now)
+        } catch let refused as PurchaseLimitExceeded {
+            throw refusal(refused, phone: valid.phone.e164Digits, now: now)
+        }
         let push = PushRequest(
             paymentID: payment.id, phone: payment.phone, amount: payment.amount, callbackPath: "/callbacks/mpesa/stk/\(payment.id)/\(token.value)")
         do {
@@ -77,6 +87,23 @@ public struct PaymentService: Sendable {
         }
         signal?.signal()
         return PaymentView(payment: payment, firmCredits: try await balance(firmID: firm.id), timezone: firm.timezone)
+    }
+
+    /// The 429 for a purchase over the limits. For the hourly limit, `Retry-After` is when a slot frees; for pending
+    /// prompts nobody knows when the payer answers, so it is the reconcile interval, after which reconciliation first
+    /// asks M-Pesa about a prompt left unanswered.
+    func refusal(_ refused: PurchaseLimitExceeded, phone: String, now: Date) -> DomainError {
+        func prompts(_ count: Int) -> String { count == 1 ? "1 M-Pesa prompt" : "\(count) M-Pesa prompts" }
+        switch refused {
+        case .pending(let limit):
+            return DomainError(
+                .rateLimited, "At most \(prompts(limit)) may wait on \(phone) at once; try again when one is answered.",
+                retryAfter: max(1, Int(reconcileAfter.rounded(.up))))
+        case .hourly(let limit, let freeAt):
+            let wait = max(1, Int(freeAt.timeIntervalSince(now).rounded(.up)))
+            return DomainError(
+                .rateLimited, "At most \(prompts(limit)) may be sent to \(phone) in an hour; try again in \(wait) s.", retryAfter: wait)
+        }
     }
 
     /// One of the firm's payments.

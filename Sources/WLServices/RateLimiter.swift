@@ -12,12 +12,14 @@ public struct LimitSettings: Sendable {
     public var reads = RateLimitPolicy(name: "reads", quota: 600, window: 10)
     /// Failed authentications per client address: 20 per minute.
     public var failedAuthentication = RateLimitPolicy(name: "auth", quota: 20, window: 60)
+    /// Tracking hits (open pixel and clicks) per client address: 120 per minute; over it a hit is answered but not counted.
+    public var tracking = RateLimitPolicy(name: "tracking", quota: 120, window: 60)
 
     public init() {}
 }
 
 /// Applies the rate limits: per API key for authenticated requests (sends and reads apart), and per client address
-/// for failed authentication.
+/// for failed authentication and for tracking hits.
 public struct RateLimiter: Sendable {
     let store: any RateLimitStore
     let time: any TimeSource
@@ -43,6 +45,12 @@ public struct RateLimiter: Sendable {
     public func authenticationAllowed(from address: String) async throws -> RateLimitDecision? {
         guard settings.enabled else { return nil }
         return try await store.peek(key: "auth:\(address)", policy: settings.failedAuthentication, now: now)
+    }
+
+    /// Counts one tracking hit (an open pixel or a click) from `address`; `nil` when limits are off.
+    public func trackingHit(from address: String) async throws -> RateLimitDecision? {
+        guard settings.enabled else { return nil }
+        return try await store.consume(key: "tracking:\(address)", policy: settings.tracking, now: now)
     }
 
     /// Counts a failed authentication from `address`.

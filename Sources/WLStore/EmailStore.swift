@@ -45,7 +45,8 @@ public protocol EmailStore: Sendable {
     /// Which of `addresses` (lower-cased) the firm suppresses.
     func suppressed(firmID: Int64, among addresses: [String]) async throws -> Set<String>
 
-    /// Counts an open or a click of an email; the first of each kind also writes its event
+    /// Counts an open or a click of an email, at most once a minute per email and kind (a hit less than 60 s after
+    /// the last counted one of its kind changes nothing); the first of each kind also writes its event
     /// (`communication.email.opened` / `.clicked`) and webhook delivery. Returns the counts after, or `nil` when the
     /// email is unknown.
     func recordEngagement(messageID: Int64, kind: EngagementKind, now: Date) async throws -> Engagement?

@@ -69,6 +69,9 @@ public protocol MessageStore: Sendable {
     /// Writes a blast and all its messages (status pending) in one transaction.
     /// - Returns: The messages, in the order given.
     func createBlast(_ blast: NewBlast, messages: [NewMessage], now: Date) async throws -> [Message]
+    /// The templates of these blasts, by blast id (unknown ids are left out). An email message whose body is empty
+    /// is sent with its blast's template: a message without placeholders is stored once per blast.
+    func blastTemplates(ids: Set<String>) async throws -> [String: String]
     /// One of the firm's messages, or `nil` (also for another firm's id).
     func message(firmID: Int64, id: Int64) async throws -> Message?
     /// The firm's messages matching `filter`, newest first, `limit` after the id `startingAfter`.

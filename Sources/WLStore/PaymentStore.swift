@@ -3,8 +3,11 @@ public import WLDomain
 
 /// M-Pesa purchases. Settling is one transaction: status, ledger row, balance, event and webhook delivery.
 public protocol PaymentStore: Sendable {
-    /// Records a purchase, pending, before M-Pesa is asked.
-    func createPayment(_ payment: NewPayment, now: Date) async throws -> Payment
+    /// Records a purchase, pending, before M-Pesa is asked, unless it would break `limits` for the firm and phone
+    /// (`nil`: no limits). The count and the insert are one transaction that holds the firm's row, so concurrent
+    /// purchases cannot both pass.
+    /// - Throws: ``PurchaseLimitExceeded`` (the hourly limit is checked first, as its wait is known).
+    func createPayment(_ payment: NewPayment, limits: PurchaseLimits?, now: Date) async throws -> Payment
     /// Records Daraja's acceptance of the STK push.
     /// - Throws: `.duplicate` when the checkout id belongs to another payment.
     func recordCheckout(paymentID: Int64, checkoutRequestID: String, merchantRequestID: String?, now: Date) async throws

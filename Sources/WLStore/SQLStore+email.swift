@@ -75,15 +75,20 @@ extension SQLStore {
         }
     }
 
+    /// How often an email's opens (or clicks) may count: once a minute per message and kind.
+    public static let engagementCountInterval: TimeInterval = 60
+
     public func recordEngagement(messageID: Int64, kind: EngagementKind, now: Date) async throws -> Engagement? {
-        let (count, firstAt) = kind == .open ? ("opens", "opened_at") : ("clicks", "clicked_at")
+        let (count, firstAt, countedAt) = kind == .open ? ("opens", "opened_at", "open_counted_at") : ("clicks", "clicked_at", "click_counted_at")
         return try await write { connection in
-            // A repeat open or click is only counted: one update, no event (mail scanners fetch links often).
+            // A repeat open or click is only counted, at most once a minute: one update, no event (mail scanners fetch
+            // links often, and a reloaded pixel must not inflate the counts).
             let repeated = try await connection.query(
                 """
-                UPDATE messages SET \(count) = \(count) + 1, updated_at = $2 WHERE id = $1 AND channel = 'email' AND \(firstAt) IS NOT NULL
+                UPDATE messages SET \(count) = \(count) + 1, \(countedAt) = $2, updated_at = $2
+                WHERE id = $1 AND channel = 'email' AND \(firstAt) IS NOT NULL AND (\(countedAt) IS NULL OR \(countedAt) <= $3)
                 RETURNING opens, clicks, opened_at, clicked_at
-                """, [.int(messageID), .time(now)])
+                """, [.int(messageID), .time(now), .time(now.addingTimeInterval(-Self.engagementCountInterval))])
             if let row = repeated.first { return try MessageRow.engagement(row) }
             guard
                 let found = try await connection.query(
@@ -91,26 +96,26 @@ extension SQLStore {
                 ).first
             else { return nil }
             var row = try MessageRow(row: found)
-            let first: Bool
             switch kind {
             case .open:
-                first = row.message.engagement.openedAt == nil
+                // Seen already: counted within the last minute.
+                if row.message.engagement.openedAt != nil { return row.message.engagement }
                 row.message.engagement.opens += 1
-                if first { row.message.engagement.openedAt = now }
+                row.message.engagement.openedAt = now
             case .click:
-                first = row.message.engagement.clickedAt == nil
+                if row.message.engagement.clickedAt != nil { return row.message.engagement }
                 row.message.engagement.clicks += 1
-                if first { row.message.engagement.clickedAt = now }
+                row.message.engagement.clickedAt = now
             }
-            if first {
-                try await row.recordEvent(
-                    kind == .open ? "communication.email.opened" : "communication.email.clicked", response: kind == .open ? "Opened" : "Clicked",
-                    on: connection, now: now)
-            }
+            try await row.recordEvent(
+                kind == .open ? "communication.email.opened" : "communication.email.clicked", response: kind == .open ? "Opened" : "Clicked",
+                on: connection, now: now)
             let engagement = row.message.engagement
             try await connection.query(
                 """
-                UPDATE messages SET opens = $2, clicks = $3, opened_at = $4, clicked_at = $5, event_sequence = $6, updated_at = $7 WHERE id = $1
+                UPDATE messages SET opens = $2, clicks = $3, opened_at = $4, clicked_at = $5, event_sequence = $6, updated_at = $7,
+                    \(countedAt) = $7
+                WHERE id = $1
                 """,
                 [
                     .int(messageID), .int(Int64(engagement.opens)), .int(Int64(engagement.clicks)), .time(engagement.openedAt),
@@ -124,8 +129,9 @@ extension SQLStore {
         try await write { connection in
             try await connection.query(
                 "INSERT INTO service_secrets (name, value, created_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING",
-                [.text(name), .text(candidate), .time(now)])
-            return try await connection.query("SELECT value FROM service_secrets WHERE name = $1", [.text(name)])[0].text("value")
+                [.text(name), .text(sealSecret(candidate)), .time(now)])
+            let stored = try await connection.query("SELECT value FROM service_secrets WHERE name = $1", [.text(name)])[0].text("value")
+            return try openSecret(stored, at: "service_secrets.value of \(name)")
         }
     }
 }

@@ -80,8 +80,10 @@ extension SQLStore {
             else { throw DomainError(.notFound, "No firm with id \(firmID).") }
             var previous = try current.optionalText("webhook_previous_secret")
             var until = try current.optionalTime("webhook_previous_secret_until")
-            if let old = try current.optionalText("webhook_secret"), let new = settings?.secret, old != new {
-                previous = old
+            if let old = try openSecret(current.optionalText("webhook_secret"), at: "firms.webhook_secret of firm \(firmID)"),
+                let new = settings?.secret, old != new
+            {
+                previous = sealSecret(old)
                 until = now.addingTimeInterval(webhookSecretGrace)
             }
             try await connection.query(
@@ -91,7 +93,7 @@ extension SQLStore {
                 WHERE id = $1
                 """,
                 [
-                    .int(firmID), .text(settings?.url), .text(settings?.secret), .text(settings == nil ? nil : previous),
+                    .int(firmID), .text(settings?.url), .text(sealSecret(settings?.secret)), .text(settings == nil ? nil : previous),
                     .time(settings == nil ? nil : until),
                 ])
         }
@@ -106,8 +108,8 @@ extension SQLStore {
                 let url = try row.optionalText("webhook_url")
             else { return nil }
             return WebhookSettings(
-                url: url, secret: try row.optionalText("webhook_secret"), disabledAt: try row.optionalTime("webhook_disabled_at"),
-                disabledReason: try row.optionalText("webhook_disabled_reason"))
+                url: url, secret: try openSecret(row.optionalText("webhook_secret"), at: "firms.webhook_secret of firm \(firmID)"),
+                disabledAt: try row.optionalTime("webhook_disabled_at"), disabledReason: try row.optionalText("webhook_disabled_reason"))
         }
     }
 

@@ -56,6 +56,24 @@ extension SQLStore {
         }
     }
 
+    public func blastTemplates(ids: Set<String>) async throws -> [String: String] {
+        guard !ids.isEmpty else { return [:] }
+        let ids = Array(ids)
+        return try await database.read { connection in
+            var found: [String: String] = [:]
+            var start = 0
+            while start < ids.count {
+                let chunk = ids[start..<min(start + Self.insertBatch, ids.count)]
+                let placeholders = chunk.indices.map { "$\($0 - start + 1)" }.joined(separator: ", ")
+                for row in try await connection.query("SELECT id, template FROM blasts WHERE id IN (\(placeholders))", chunk.map { .text($0) }) {
+                    found[try row.text("id")] = try row.text("template")
+                }
+                start += chunk.count
+            }
+            return found
+        }
+    }
+
     public func message(firmID: Int64, id: Int64) async throws -> Message? {
         try await database.read { connection in
             try await connection.query(

@@ -7,8 +7,11 @@ extension SQLStore {
         checkout_request_id, merchant_request_id, receipt, paid_amount, paid_at, credits_applied, mode, event_sequence, created_at, updated_at
         """
 
-    public func createPayment(_ payment: NewPayment, now: Date) async throws -> Payment {
+    public func createPayment(_ payment: NewPayment, limits: PurchaseLimits?, now: Date) async throws -> Payment {
         try await write { connection in
+            if let limits {
+                try await checkPurchaseLimits(limits, firmID: payment.firmID, phone: payment.phone.e164Digits, on: connection, now: now)
+            }
             let rows = try await connection.query(
                 """
                 INSERT INTO payments (firm_id, phone, amount, sms_rate, estimated_credits, status, mode, callback_token_hash, reconcile_at,
@@ -22,6 +25,28 @@ extension SQLStore {
                 ])
             return try Self.payment(from: rows[0])
         }
+    }
+
+    /// Throws when one more payment from `firmID` to `phone` would break `limits`. The firm's row is locked first
+    /// (PostgreSQL; SQLite's single writer already serialises), so concurrent purchases of one firm count in turn.
+    private func checkPurchaseLimits(
+        _ limits: PurchaseLimits, firmID: Int64, phone: String, on connection: any SQLConnection, now: Date
+    ) async throws {
+        try await connection.query("SELECT id FROM firms WHERE id = $1\(lockClause)", [.int(firmID)])
+        // The maxPerHour-th newest payment in the window: while it is in it the window is full; when it leaves, a slot frees.
+        let full = try await connection.query(
+            """
+            SELECT created_at FROM payments WHERE firm_id = $1 AND phone = $2 AND created_at > $3
+            ORDER BY created_at DESC LIMIT 1 OFFSET $4
+            """,
+            [.int(firmID), .text(phone), .time(now.addingTimeInterval(-PurchaseLimits.window)), .int(Int64(limits.maxPerHour - 1))])
+        if let row = full.first {
+            throw PurchaseLimitExceeded.hourly(limit: limits.maxPerHour, freeAt: try row.time("created_at").addingTimeInterval(PurchaseLimits.window))
+        }
+        let pending = try await connection.query(
+            "SELECT COUNT(*) AS pending FROM payments WHERE firm_id = $1 AND phone = $2 AND status = $3",
+            [.int(firmID), .text(phone), .text(PaymentStatus.pending.rawValue)])[0].int("pending")
+        if pending >= Int64(limits.maxPending) { throw PurchaseLimitExceeded.pending(limit: limits.maxPending) }
     }
 
     public func recordCheckout(paymentID: Int64, checkoutRequestID: String, merchantRequestID: String?, now: Date) async throws {

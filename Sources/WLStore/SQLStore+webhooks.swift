@@ -62,12 +62,13 @@ extension SQLStore {
                 } else {
                     return nil
                 }
-                guard let firm = firms[try row.int("firm_id")], let url = try firm.optionalText("webhook_url") else { return nil }
+                let firmID = try row.int("firm_id")
+                guard let firm = firms[firmID], let url = try firm.optionalText("webhook_url") else { return nil }
                 return WebhookDelivery(
-                    id: try row.int("id"), firmID: try row.int("firm_id"), attempts: Int(try row.int("attempts")), url: url,
-                    secret: try firm.optionalText("webhook_secret"),
+                    id: try row.int("id"), firmID: firmID, attempts: Int(try row.int("attempts")), url: url,
+                    secret: try openSecret(firm.optionalText("webhook_secret"), at: "firms.webhook_secret of firm \(firmID)"),
                     previousSecret: try firm.optionalTime("webhook_previous_secret_until").map { $0 > now } == true
-                        ? try firm.optionalText("webhook_previous_secret") : nil,
+                        ? try openSecret(firm.optionalText("webhook_previous_secret"), at: "firms.webhook_previous_secret of firm \(firmID)") : nil,
                     timezone: try firm.text("timezone"), subject: subject)
             }.sorted { $0.id < $1.id }
         }

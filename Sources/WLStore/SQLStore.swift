@@ -1,5 +1,5 @@
 import Foundation
-import WLDomain
+public import WLDomain
 
 /// The one ``Store`` implementation, engine-neutral over an ``SQLDatabase``.
 ///
@@ -9,9 +9,13 @@ public struct SQLStore: Store, RateLimitStore {
     /// The engine underneath.
     public let database: any SQLDatabase
 
-    /// Wraps `database`; call ``migrate()`` before use.
-    public init(database: any SQLDatabase) {
+    /// Seals webhook secrets and the tracking key at rest; `nil` keeps them as given (tests that predate encryption).
+    public let secrets: SecretBox?
+
+    /// Wraps `database`; call ``migrate()`` before use, then ``resealSecrets(_:)`` with `.plaintext`.
+    public init(database: any SQLDatabase, secrets: SecretBox? = nil) {
         self.database = database
+        self.secrets = secrets
     }
 
     /// Applies pending migrations.

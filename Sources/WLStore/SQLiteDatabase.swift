@@ -22,13 +22,15 @@ public final class SQLiteDatabase: SQLDatabase {
         self.threads = threads
     }
 
-    /// Opens (and creates, with its folder) the database file at `path`.
+    /// Opens (and creates, with its folder) the database file at `path`. A new file is created with mode 0600 (so
+    /// are its `-wal` and `-shm` files, which SQLite gives the database file's mode), a new folder with mode 0700.
     /// - Parameters:
     ///   - path: The file, e.g. `./data/wlcomm.sqlite`.
     ///   - readers: How many reader connections to keep beside the one writer.
     public static func open(path: String, readers: Int = 4, logger: Logger) async throws -> SQLiteDatabase {
-        let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try PrivateFile.createFolder(holding: path)
+        // SQLite would create the file with mode 0644; an empty file is a new database to it.
+        try PrivateFile.createEmptyIfMissing(path)
         // Own threads, not sqlite-nio's shared pool: a connection waiting on SQLite's lock blocks its thread, and
         // must never block the thread of the connection that holds the lock (another store in this process).
         let writerThreads = NIOThreadPool(numberOfThreads: 1)

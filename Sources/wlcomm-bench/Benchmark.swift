@@ -21,6 +21,7 @@ import WLStore
 ///    (p50, p99);
 /// 5. emails per second from `POST /email` to a local SMTP server (our SMTP client, its connection pool, MIME and
 ///    tracking), for one blast of `--email-recipients`.
+/// `--html-only` times HTML-to-text and link tracking instead (``HTMLBenchmark``).
 @main
 struct Benchmark: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "wlcomm-bench", abstract: "Measure SMS accept and dispatch speed.")
@@ -33,8 +34,10 @@ struct Benchmark: AsyncParsableCommand {
     @Option(help: "Recipients of the webhook phase (two events each).") var webhookRecipients = 2_000
     @Option(help: "Recipients of the email phase.") var emailRecipients = 2_000
     @Option(help: "SMTP connections in the pool.") var smtpPool = 8
+    @Flag(help: "Only time HTML-to-text and link tracking on degenerate bodies (no server).") var htmlOnly = false
 
     func run() async throws {
+        if htmlOnly { return HTMLBenchmark.run() }
         var logger = Logger(label: "bench")
         logger.logLevel = .error
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("wlcomm-bench-\(UUID().uuidString)")
@@ -51,7 +54,7 @@ struct Benchmark: AsyncParsableCommand {
                 "database.url": .init(.string(url), isSecret: true), "port": .init(.int(port), isSecret: false), "seed.sandbox": true,
                 "log.level": "critical", "dispatch.pollMilliseconds": 20, "webhooks.allowPrivate": true, "smtp.host": "127.0.0.1",
                 "smtp.port": .init(.int(smtpPort), isSecret: false), "smtp.tls": "none", "smtp.poolSize": .init(.int(smtpPool), isSecret: false),
-                "smtp.defaultFrom": "bench@wl.example", "limits.enabled": false,
+                "smtp.defaultFrom": "bench@wl.example", "limits.enabled": false, "seed.allowSandboxInProduction": true,
             ]))
         let app = try await WLCommApp.buildApplication(reader: reader, logger: logger)
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(connectionPool: .init(idleTimeout: .seconds(30))))

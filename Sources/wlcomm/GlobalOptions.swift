@@ -32,7 +32,7 @@ struct GlobalOptions: ParsableArguments {
         let settings = AppSettings(reader: try await reader(extra: extra))
         var logger = Logger(label: "wlcomm")
         logger.logLevel = .warning
-        return try await StoreSession.with(settings.store, logger: logger) { store in
+        return try await StoreSession.with(settings.store, secrets: settings.secrets, logger: logger) { store in
             try await body(FirmAdmin(store: store, time: SystemTimeSource(), allowPrivateWebhooks: settings.webhooksAllowPrivate), store)
         }
     }

@@ -21,6 +21,13 @@ struct Serve: AsyncParsableCommand {
     @Flag(help: "Create the sandbox firm and key if missing. Env: WLCOMM_SEED_SANDBOX=true.")
     var seedSandbox = false
 
+    @Flag(
+        help: """
+            Let --seed-sandbox run although live providers are configured: the sandbox key is public, so anyone could \
+            use this server. Env: WLCOMM_SEED_ALLOW_SANDBOX_IN_PRODUCTION=true.
+            """)
+    var allowSandboxInProduction = false
+
     @Flag(help: "Let webhooks reach loopback and private addresses (development only). Env: WLCOMM_WEBHOOKS_ALLOW_PRIVATE=true.")
     var webhooksAllowPrivate = false
 
@@ -31,6 +38,7 @@ struct Serve: AsyncParsableCommand {
         if let host { flags["host"] = ConfigValue(.string(host), isSecret: false) }
         if let port { flags["port"] = ConfigValue(.int(port), isSecret: false) }
         if seedSandbox { flags["seed.sandbox"] = ConfigValue(.bool(true), isSecret: false) }
+        if allowSandboxInProduction { flags["seed.allowSandboxInProduction"] = ConfigValue(.bool(true), isSecret: false) }
         if webhooksAllowPrivate { flags["webhooks.allowPrivate"] = ConfigValue(.bool(true), isSecret: false) }
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))

@@ -67,14 +67,32 @@ import Testing
         }
     }
 
-    @Test func metricsAreServedInPrometheusTextWhenEnabled() async throws {
+    @Test func metricsAreServedInPrometheusTextToTheBearerOfTheMetricsToken() async throws {
         let registry = PrometheusCollectorRegistry()
         registry.makeCounter(descriptor: .init(namespace: "wlcomm", metricName: "test", unitName: "total", helpText: "A test counter.")).increment(
             by: Int64(3))
-        try await TestApp().test(metrics: registry) { client in
-            try await client.execute(uri: "/metrics", method: .get) { response in
+        var app = TestApp()
+        app.settings["metrics.token"] = .init(.string("metrics-token-1"), isSecret: true)
+        try await app.test(metrics: registry) { client in
+            try await client.execute(uri: "/metrics", method: .get, headers: [.authorization: "Bearer metrics-token-1"]) { response in
                 #expect(response.status == .ok)
                 #expect(String(buffer: response.body).contains("wlcomm_test_total 3"))
+            }
+            for presented in [nil, "Bearer metrics-token-2", "Bearer metrics-token-1x", "metrics-token-1"] {
+                let headers: HTTPFields = presented.map { [.authorization: $0] } ?? [:]
+                try await client.execute(uri: "/metrics", method: .get, headers: headers) { response in
+                    #expect(response.status == .unauthorized)
+                    #expect(String(buffer: response.body).contains(#""code":"unauthenticated""#))
+                }
+            }
+        }
+    }
+
+    @Test func withoutATokenMetricsAreForLoopbackClientsOnly() async throws {
+        // The router test transport has no client address, so it stands for a remote client.
+        try await TestApp().test(metrics: PrometheusCollectorRegistry()) { client in
+            try await client.execute(uri: "/metrics", method: .get) { response in
+                #expect(response.status == .unauthorized)
             }
         }
     }

@@ -77,7 +77,7 @@ struct TestApp {
 
     /// Runs `body` against the store the app will use (before or during a test).
     func admin<T: Sendable>(_ body: @Sendable (FirmAdmin, SQLStore) async throws -> T) async throws -> T {
-        try await StoreSession.with(location, logger: Logger(label: "test")) { store in
+        try await StoreSession.with(location, secrets: SecretKeySettings(key: testSecretsKey), logger: Logger(label: "test")) { store in
             try await body(FirmAdmin(store: store, time: time, allowPrivateWebhooks: true), store)
         }
     }
@@ -96,6 +96,7 @@ struct TestApp {
         var values: [AbsoluteConfigKey: ConfigValue] = [
             "database.url": .init(.string(databaseURL), isSecret: true), "seed.sandbox": true, "log.level": "warning",
             "dispatch.pollMilliseconds": 20, "webhooks.allowPrivate": .init(.bool(webhooksAllowPrivate), isSecret: false), "limits.enabled": false,
+            "secrets.key": .init(.string(testSecretsKey), isSecret: true),
         ]
         values.merge(settings) { $1 }
         let reader = ConfigReader(provider: InMemoryProvider(values: values))
@@ -109,6 +110,8 @@ struct TestApp {
 let base = "/api/v1/communication"
 /// The contract's sandbox key.
 let sandboxKey = "wl_test_communication_sms_sandbox"
+/// The key that seals stored secrets in every test app (PostgreSQL needs one; SQLite would use a key file).
+let testSecretsKey = "d2xjb21tLXRlc3Qtc2VjcmV0cy1rZXktMzItYnl0ZXM="
 
 extension TestResponse {
     /// The body parsed as a JSON object.

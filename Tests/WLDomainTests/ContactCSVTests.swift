@@ -43,3 +43,20 @@ import WLDomain
         #expect(throws: DomainError.self) { try ContactCSV.parse("") }
     }
 }
+
+@Suite struct ContactCSVLimitTests {
+    @Test(arguments: [("first_name", 100), ("last_name", 100), ("email", 254)])
+    func aValueOverItsColumnsLimitIsRefusedByName(column: String, limit: Int) throws {
+        let long = column == "email" ? String(repeating: "a", count: limit) + "@x.example" : String(repeating: "a", count: limit + 1)
+        let fits = column == "email" ? String(repeating: "a", count: limit - 10) + "@x.example" : String(repeating: "a", count: limit)
+        let header = "first_name,last_name,email"
+        let row = { (value: String) in
+            ["first_name": "Jane", "last_name": "W", "email": "jane@x.example"].merging([column: value]) { $1 }
+        }
+        let line = { (value: String) in [row(value)["first_name"]!, row(value)["last_name"]!, row(value)["email"]!].joined(separator: ",") }
+        let result = try ContactCSV.parse([header, line(long), line(fits)].joined(separator: "\n"))
+        #expect(result.errors.map(\.line) == [2])
+        #expect(result.errors.first?.message == "\(column) is longer than \(limit) characters")
+        #expect(result.contacts.map(\.line) == [3])
+    }
+}

@@ -55,7 +55,9 @@ extension ConformanceCheck {
             let firm = try await firmWithCredits(store, credits: 0)
             try await store.setWebhook(firmID: firm.id, WebhookSettings(url: "https://a.example/hook", secret: nil), now: checkTime)
             let message = try #require(try await emailBlast(store, firm: firm, count: 1).first)
-            for _ in 0..<3 { _ = try await store.recordEngagement(messageID: message.id, kind: .open, now: checkTime) }
+            for minute in 0..<3 {
+                _ = try await store.recordEngagement(messageID: message.id, kind: .open, now: checkTime.addingTimeInterval(Double(minute) * 61))
+            }
             let after = try #require(try await store.recordEngagement(messageID: message.id, kind: .click, now: checkTime.addingTimeInterval(5)))
             #expect(after == Engagement(opens: 3, clicks: 1, openedAt: checkTime, clickedAt: checkTime.addingTimeInterval(5)))
             #expect(
@@ -69,6 +71,28 @@ extension ConformanceCheck {
             #expect(try await store.recordEngagement(messageID: 9_999, kind: .open, now: checkTime) == nil)
             let sms = try #require(try await smsBlast(store, firm: firm, count: 1).first)
             #expect(try await store.recordEngagement(messageID: sms.id, kind: .open, now: checkTime) == nil)
+        },
+        ConformanceCheck("an open or click counts once a minute per email and kind; hits within the minute change nothing") { store in
+            let firm = try await firmWithCredits(store, credits: 0)
+            try await store.setWebhook(firmID: firm.id, WebhookSettings(url: "https://a.example/hook", secret: nil), now: checkTime)
+            let messages = try await emailBlast(store, firm: firm, count: 2)
+            let (message, neighbour) = (messages[0], messages[1])
+            let first = try #require(try await store.recordEngagement(messageID: message.id, kind: .open, now: checkTime))
+            for second in [0.0, 1, 30, 59.999] {
+                let again = try await store.recordEngagement(messageID: message.id, kind: .open, now: checkTime.addingTimeInterval(second))
+                #expect(again == first, "\(second) s")
+            }
+            let click = try #require(try await store.recordEngagement(messageID: message.id, kind: .click, now: checkTime.addingTimeInterval(30)))
+            #expect((click.opens, click.clicks) == (1, 1))
+            #expect(try await store.recordEngagement(messageID: neighbour.id, kind: .open, now: checkTime.addingTimeInterval(1))?.opens == 1)
+            let later = try #require(try await store.recordEngagement(messageID: message.id, kind: .open, now: checkTime.addingTimeInterval(61)))
+            #expect(later == Engagement(opens: 2, clicks: 1, openedAt: checkTime, clickedAt: checkTime.addingTimeInterval(30)))
+            #expect(try await store.recordEngagement(messageID: message.id, kind: .open, now: checkTime.addingTimeInterval(100))?.opens == 2)
+            #expect(try await store.recordEngagement(messageID: message.id, kind: .click, now: checkTime.addingTimeInterval(60))?.clicks == 1)
+            #expect(try await store.recordEngagement(messageID: message.id, kind: .click, now: checkTime.addingTimeInterval(91))?.clicks == 2)
+            let events = try await store.events(firmID: firm.id, messageID: message.id).map(\.event)
+            #expect(events == ["communication.email.opened", "communication.email.clicked"])
+            #expect(try await store.message(firmID: firm.id, id: message.id)?.engagement.opens == 2)
         },
         ConformanceCheck("contacts are found by email ignoring case, clients first") { store in
             let firm = try await firmWithCredits(store, credits: 0)

@@ -3,18 +3,19 @@ import Testing
 import WLDomain
 import WLStore
 
-/// A pending payment of `shillings` from the firm at its rate.
+/// A pending payment of `shillings` from the firm at its rate, started at `now` under `limits` (none by default).
 func newPayment(
-    _ store: SQLStore, firm: Firm, shillings: Int64 = 500, phone: String = "254712345678", sandboxCallback: Bool = false
+    _ store: SQLStore, firm: Firm, shillings: Int64 = 500, phone: String = "254712345678", sandboxCallback: Bool = false,
+    limits: PurchaseLimits? = nil, now: Date = checkTime
 )
     async throws -> Payment
 {
     try await store.createPayment(
         NewPayment(
             firmID: firm.id, phone: try #require(PhoneNumber(phone)), amount: KES(shillings: shillings), smsRate: firm.smsRate, mode: firm.mode,
-            callbackTokenHash: CallbackToken.hash("token-\(phone)"), reconcileAt: checkTime.addingTimeInterval(60),
-            sandboxCallbackAt: sandboxCallback ? checkTime.addingTimeInterval(0.5) : nil),
-        now: checkTime)
+            callbackTokenHash: CallbackToken.hash("token-\(phone)"), reconcileAt: now.addingTimeInterval(60),
+            sandboxCallbackAt: sandboxCallback ? now.addingTimeInterval(0.5) : nil),
+        limits: limits, now: now)
 }
 
 extension ConformanceCheck {
@@ -138,6 +139,66 @@ extension ConformanceCheck {
             #expect(log.map(\.event) == ["communication.payment.failed"])
             #expect(log.first?.messageID == nil)
             #expect(log.first?.paymentID == payment.id)
+        },
+        ConformanceCheck("a third pending prompt to one phone is refused; other phones and firms, and a settled prompt, free it") { store in
+            let firm = try await firmWithCredits(store, credits: 0)
+            let other = try await firmWithCredits(store, "other", credits: 0)
+            let limits = PurchaseLimits(maxPending: 2, maxPerHour: 5)
+            let first = try await newPayment(store, firm: firm, limits: limits)
+            _ = try await newPayment(store, firm: firm, limits: limits, now: checkTime.addingTimeInterval(1))
+            await #expect(throws: PurchaseLimitExceeded.pending(limit: 2)) {
+                _ = try await newPayment(store, firm: firm, limits: limits, now: checkTime.addingTimeInterval(2))
+            }
+            _ = try await newPayment(store, firm: firm, phone: "254712345679", limits: limits, now: checkTime.addingTimeInterval(2))
+            _ = try await newPayment(store, firm: other, limits: limits, now: checkTime.addingTimeInterval(2))
+            _ = try await store.settlePayment(id: first.id, outcome: .declined(resultCode: 1032, description: "cancelled"), now: checkTime)
+            let third = try await newPayment(store, firm: firm, limits: limits, now: checkTime.addingTimeInterval(3))
+            #expect(third.status == .pending)
+            await #expect(throws: PurchaseLimitExceeded.pending(limit: 2)) {
+                _ = try await newPayment(store, firm: firm, limits: limits, now: checkTime.addingTimeInterval(4))
+            }
+            let stored = try await store.database.read { try await $0.query("SELECT id FROM payments WHERE firm_id = $1", [.int(firm.id)]) }
+            #expect(stored.count == 4)
+        },
+        ConformanceCheck("the hourly cap counts every prompt to the phone and frees when the oldest leaves the hour") { store in
+            let firm = try await firmWithCredits(store, credits: 0)
+            let limits = PurchaseLimits(maxPending: 10, maxPerHour: 3)
+            for second in [0.0, 10, 20] {
+                let payment = try await newPayment(store, firm: firm, limits: limits, now: checkTime.addingTimeInterval(second))
+                _ = try await store.settlePayment(id: payment.id, outcome: .declined(resultCode: 1032, description: "cancelled"), now: checkTime)
+            }
+            let full = PurchaseLimitExceeded.hourly(limit: 3, freeAt: checkTime.addingTimeInterval(PurchaseLimits.window))
+            await #expect(throws: full) { _ = try await newPayment(store, firm: firm, limits: limits, now: checkTime.addingTimeInterval(30)) }
+            await #expect(throws: full) {
+                _ = try await newPayment(store, firm: firm, limits: limits, now: checkTime.addingTimeInterval(PurchaseLimits.window - 0.001))
+            }
+            _ = try await newPayment(store, firm: firm, phone: "254712345679", limits: limits, now: checkTime.addingTimeInterval(30))
+            let freed = try await newPayment(store, firm: firm, limits: limits, now: checkTime.addingTimeInterval(PurchaseLimits.window))
+            #expect(freed.status == .pending)
+            let next = PurchaseLimitExceeded.hourly(limit: 3, freeAt: checkTime.addingTimeInterval(PurchaseLimits.window + 10))
+            await #expect(throws: next) {
+                _ = try await newPayment(store, firm: firm, limits: limits, now: checkTime.addingTimeInterval(PurchaseLimits.window + 1))
+            }
+        },
+        ConformanceCheck("concurrent purchases to one phone never pass the pending limit") { store in
+            let firm = try await firmWithCredits(store, credits: 0)
+            let limits = PurchaseLimits(maxPending: 2, maxPerHour: 100)
+            let created = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for _ in 0..<8 {
+                    group.addTask {
+                        do {
+                            _ = try await newPayment(store, firm: firm, limits: limits)
+                            return true
+                        } catch is PurchaseLimitExceeded {
+                            return false
+                        }
+                    }
+                }
+                return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+            }
+            #expect(created == 2)
+            let stored = try await store.database.read { try await $0.query("SELECT id FROM payments WHERE firm_id = $1", [.int(firm.id)]) }
+            #expect(stored.count == 2)
         },
     ]
 }

@@ -17,5 +17,5 @@ struct ConformanceCheck: Sendable, CustomTestStringConvertible {
 
     /// Every check, in every group.
     static let all: [ConformanceCheck] =
-        migrations + firms + keys + credits + contacts + messages + webhooks + payments + email + idempotency + ledgerModel
+        migrations + firms + keys + credits + contacts + messages + webhooks + payments + email + idempotency + ledgerModel + secrets
 }

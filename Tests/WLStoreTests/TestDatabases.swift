@@ -53,13 +53,13 @@ enum TestDatabases {
         switch engine {
         case .sqlite:
             try await withSQLite { database in
-                let store = SQLStore(database: database)
+                let store = SQLStore(database: database, secrets: conformanceSecrets)
                 try await store.migrate()
                 return try await body(store)
             }
         case .postgres:
             try await withPostgres { database in
-                let store = SQLStore(database: database)
+                let store = SQLStore(database: database, secrets: conformanceSecrets)
                 try await store.migrate()
                 return try await body(store)
             }

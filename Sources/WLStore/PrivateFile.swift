@@ -1,0 +1,64 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Files only the service's user may read: the SQLite database (and so its `-wal` and `-shm` files, which SQLite
+/// creates with the database file's mode) and the secrets key file.
+enum PrivateFile {
+    /// Owner read and write only.
+    static let fileMode: mode_t = 0o600
+    /// Owner only.
+    static let folderMode: mode_t = 0o700
+
+    /// Creates the folder that holds `path` (and missing parents) with mode 0700; an existing folder is left as it is.
+    static func createFolder(holding path: String) throws {
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        guard !FileManager.default.fileExists(atPath: folder) else { return }
+        try FileManager.default.createDirectory(
+            atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: Int(folderMode)])
+    }
+
+    /// Creates an empty file at `path` with mode 0600 unless something is there already.
+    static func createEmptyIfMissing(_ path: String) throws {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, fileMode)
+        if descriptor >= 0 {
+            close(descriptor)
+        } else if errno != EEXIST {
+            throw PrivateFileError(path: path, errno: errno)
+        }
+    }
+
+    /// Publishes `contents` at `path` with mode 0600, atomically and only if nothing is there yet: the contents go to
+    /// a temporary file that is then hard-linked into place, so a concurrent reader never sees a half-written file.
+    /// - Returns: Whether this call created the file (`false`: another process was first; read its contents).
+    static func publishIfMissing(_ path: String, contents: String) throws -> Bool {
+        let temporary = "\(path).\(UUID().uuidString).tmp"
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, fileMode)
+        guard descriptor >= 0 else { throw PrivateFileError(path: temporary, errno: errno) }
+        defer { unlink(temporary) }
+        let bytes = Array(contents.utf8)
+        let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+        let synced = fsync(descriptor)
+        close(descriptor)
+        guard written == bytes.count, synced == 0 else { throw PrivateFileError(path: temporary, errno: errno) }
+        if link(temporary, path) == 0 { return true }
+        if errno == EEXIST { return false }
+        throw PrivateFileError(path: path, errno: errno)
+    }
+
+    /// The permission bits of the file at `path`.
+    static func mode(of path: String) throws -> Int {
+        try (FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? NSNumber)?.intValue ?? 0
+    }
+}
+
+/// A file-system call on a private file failed.
+struct PrivateFileError: Error, CustomStringConvertible {
+    var path: String
+    var errno: Int32
+    var description: String { "\(path): \(String(cString: strerror(errno)))" }
+}
