@@ -8,7 +8,7 @@ public import WLStore
 /// `Idempotency-Key` on every POST behind the API key, as Stripe does it: the first response (status and body) is
 /// kept for 24 hours, per firm, and replayed byte for byte to a retry with the same key (with `Idempotent-Replayed:
 /// true`); the same key with another method, path or body → 422; a retry while the first is still running → 409.
-/// A 5xx is not kept: the key is released, so the retry runs again. A replay never runs the handler, so it never
+/// A 5xx or a 429 is not kept: the key is released, so the retry runs again (a limit passes; a replayed 429 would not). A replay never runs the handler, so it never
 /// sends, charges or starts an STK push again.
 public struct IdempotencyMiddleware: RouterMiddleware {
     public typealias Context = AppRequestContext
@@ -75,14 +75,14 @@ public struct IdempotencyMiddleware: RouterMiddleware {
         return try await finish(response, firmID: firmID, key: key)
     }
 
-    /// Keeps a response below 500 for replay (releases the key otherwise) and returns it with its body in one buffer.
+    /// Keeps a response below 500 other than 429 for replay (releases the key otherwise) and returns it with its body in one buffer.
     private func finish(_ response: Response, firmID: Int64, key: String) async throws -> Response {
         var response = response
         let collector = BodyCollector()
         try await response.body.write(collector.writer())
         let buffer = collector.buffer
         response.body = .init(byteBuffer: buffer)
-        if response.status.code >= 500 {
+        if response.status.code >= 500 || response.status == .tooManyRequests {
             try await store.releaseIdempotencyKey(firmID: firmID, key: key)
         } else {
             try await store.completeIdempotencyKey(

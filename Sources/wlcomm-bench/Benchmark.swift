@@ -36,6 +36,9 @@ struct Benchmark: AsyncParsableCommand {
     @Option(help: "SMTP connections in the pool.") var smtpPool = 8
     @Flag(help: "Only time HTML-to-text and link tracking on degenerate bodies (no server).") var htmlOnly = false
 
+    /// The key that seals stored secrets for this run's database (PostgreSQL needs one).
+    static let secrets = SecretKeySettings(key: SecretBox.generateKey())
+
     func run() async throws {
         if htmlOnly { return HTMLBenchmark.run() }
         var logger = Logger(label: "bench")
@@ -55,6 +58,7 @@ struct Benchmark: AsyncParsableCommand {
                 "log.level": "critical", "dispatch.pollMilliseconds": 20, "webhooks.allowPrivate": true, "smtp.host": "127.0.0.1",
                 "smtp.port": .init(.int(smtpPort), isSecret: false), "smtp.tls": "none", "smtp.poolSize": .init(.int(smtpPool), isSecret: false),
                 "smtp.defaultFrom": "bench@wl.example", "limits.enabled": false, "seed.allowSandboxInProduction": true,
+                "secrets.key": .init(.string(Self.secrets.key ?? ""), isSecret: true),
             ]))
         let app = try await WLCommApp.buildApplication(reader: reader, logger: logger)
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(connectionPool: .init(idleTimeout: .seconds(30))))
@@ -64,7 +68,7 @@ struct Benchmark: AsyncParsableCommand {
             group.addTask { try await app.run() }
             defer { group.cancelAll() }
             try await waitUntilReady(client, "http://127.0.0.1:\(port)/readyz")
-            try await StoreSession.with(location, logger: logger) { store in
+            try await StoreSession.with(location, secrets: Self.secrets, logger: logger) { store in
                 _ = try await FirmAdmin(store: store, time: SystemTimeSource()).adjustCredits(
                     firm: "sandbox", amount: Credits(whole: 10_000_000), reason: "benchmark")
             }
@@ -78,7 +82,7 @@ struct Benchmark: AsyncParsableCommand {
     }
 
     private func emails(_ client: HTTPClient, _ base: String, sink: SMTPSink, location: StoreLocation, logger: Logger) async throws {
-        let key = try await StoreSession.with(location, logger: logger) { store in
+        let key = try await StoreSession.with(location, secrets: Self.secrets, logger: logger) { store in
             let admin = FirmAdmin(store: store, time: SystemTimeSource())
             _ = try await admin.createFirm(try NewFirm(slug: "bench-mail", name: "Bench Mail", smsRate: KES(cents: 100), mode: .live))
             return try await admin.createKey(firm: "bench-mail", label: "bench").key.secret
@@ -149,7 +153,7 @@ struct Benchmark: AsyncParsableCommand {
             group.addTask { try await receiverApp.run() }
             defer { group.cancelAll() }
             try await Task.sleep(for: .milliseconds(200))
-            try await StoreSession.with(location, logger: logger) { store in
+            try await StoreSession.with(location, secrets: Self.secrets, logger: logger) { store in
                 try await FirmAdmin(store: store, time: SystemTimeSource(), allowPrivateWebhooks: true).setWebhook(
                     firm: "sandbox", url: "http://127.0.0.1:\(receiverPort)/hooks", secret: "benchmark-secret")
             }
@@ -172,7 +176,7 @@ struct Benchmark: AsyncParsableCommand {
 
     /// Waits until no SMS is pending or processing.
     private func waitForDispatch(_ location: StoreLocation, logger: Logger) async throws {
-        try await StoreSession.with(location, logger: logger) { store in
+        try await StoreSession.with(location, secrets: Self.secrets, logger: logger) { store in
             while true {
                 var open = 0
                 for status in [MessageStatus.pending, .processing] {

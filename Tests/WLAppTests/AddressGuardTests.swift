@@ -48,7 +48,7 @@ import WLStore
     }
 
     @Test(arguments: ianaIPv4Registry + ianaIPv6Registry + otherRefusedBlocks)
-    func everyBlockOfTheSpecialPurposeRegistriesIsRefusedEndToEnd(block: SpecialPurposeBlock) {
+    func everyBlockOfTheSpecialPurposeRegistriesIsRefused(block: SpecialPurposeBlock) {
         #expect(AddressGuard.refusal(forAddress: block.first) != nil, "first address \(block.first) of \(block.cidr)")
         #expect(AddressGuard.refusal(forAddress: block.last) != nil, "last address \(block.last) of \(block.cidr)")
         for neighbour in block.publicNeighbours {

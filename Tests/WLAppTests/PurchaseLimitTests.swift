@@ -15,9 +15,11 @@ import Testing
     }
 
     /// Starts a sandbox purchase of 500 KES from `phone`.
-    func purchase(_ client: any TestClientProtocol, _ phone: String) async throws -> Answer {
-        try await client.execute(
-            uri: base + "/sms-credits/purchase", method: .post, headers: [.init("X-API-Key")!: sandboxKey, .contentType: "application/json"],
+    func purchase(_ client: any TestClientProtocol, _ phone: String, idempotencyKey: String? = nil) async throws -> Answer {
+        var headers: HTTPFields = [.init("X-API-Key")!: sandboxKey, .contentType: "application/json"]
+        if let idempotencyKey { headers[.init("Idempotency-Key")!] = idempotencyKey }
+        return try await client.execute(
+            uri: base + "/sms-credits/purchase", method: .post, headers: headers,
             body: ByteBuffer(string: #"{"phone": "\#(phone)", "amount": 500}"#)
         ) { response in
             Answer(status: response.status, retryAfter: response.headers[.retryAfter], code: response.errorCode, message: response.field("message"))
@@ -61,6 +63,19 @@ import Testing
             app.time.set(start.addingTimeInterval(3_600))
             #expect(try await purchase(client, "0712345678").status == .accepted)
             #expect(try await purchase(client, "0712345678").status == .tooManyRequests)
+        }
+    }
+
+    @Test func aRefusalUnderAnIdempotencyKeyIsNotReplayedOnceTheLimitPasses() async throws {
+        let app = TestApp(time: ManualTime(Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down))))
+            .with(["payments.maxPendingPerPhone": 10, "payments.maxPerPhonePerHour": 1])
+        let start = app.time.now
+        try await app.test { client in
+            let first = try await purchase(client, "0712345678")
+            #expect(first.status == .accepted)
+            #expect(try await purchase(client, "0712345678", idempotencyKey: "retry-me").status == .tooManyRequests)
+            app.time.set(start.addingTimeInterval(3_601))
+            #expect(try await purchase(client, "0712345678", idempotencyKey: "retry-me").status == .accepted)
         }
     }
 }
