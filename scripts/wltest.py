@@ -18,12 +18,13 @@ def free_port():
     return port
 
 
-def start_server(wlcomm, database_url, port, env=None):
+def start_server(wlcomm, database_url, port, env=None, log_path=None):
     """Starts `wlcomm serve --seed-sandbox` and waits for /readyz. The checks run the sandbox beside fake live
-    providers, which a real server refuses unless told (WLCOMM_SEED_ALLOW_SANDBOX_IN_PRODUCTION)."""
+    providers, which a real server refuses unless told (WLCOMM_SEED_ALLOW_SANDBOX_IN_PRODUCTION). Its output
+    (stdout and stderr) is appended to `log_path` when given, and discarded otherwise."""
     environment = dict(os.environ, WLCOMM_DATABASE_URL=database_url, WLCOMM_LOG_LEVEL="warning",
                        WLCOMM_SEED_ALLOW_SANDBOX_IN_PRODUCTION="true", **(env or {}))
-    log = open(os.devnull, "w")
+    log = open(log_path or os.devnull, "a")
     process = subprocess.Popen([wlcomm, "serve", "--seed-sandbox", "--port", str(port)], env=environment,
                                stdout=log, stderr=subprocess.STDOUT)
     for _ in range(600):

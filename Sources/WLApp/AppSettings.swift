@@ -12,12 +12,14 @@ public import WLStore
 /// | `host` | `WLCOMM_HOST` | string | `127.0.0.1` |
 /// | `port` | `WLCOMM_PORT` | int | `8080` |
 /// | `database.url` | `WLCOMM_DATABASE_URL` | string, secret | `./data/wlcomm.sqlite` (SQLite) |
+/// | `database.unavailableAfterMilliseconds` | `WLCOMM_DATABASE_UNAVAILABLE_AFTER_MILLISECONDS` | int | `2000`: a request waits at most this for a connection (SQLite: the write lock), then answers 503 |
 /// | `seed.sandbox` | `WLCOMM_SEED_SANDBOX` | bool | `false` |
 /// | `seed.allowSandboxInProduction` | `WLCOMM_SEED_ALLOW_SANDBOX_IN_PRODUCTION` | bool | `false`: no public sandbox key beside live providers |
 /// | `log.level` | `WLCOMM_LOG_LEVEL` | trace…critical | `info` |
 /// | `dispatch.batchSize` | `WLCOMM_DISPATCH_BATCH_SIZE` | int | `200` |
 /// | `dispatch.pollMilliseconds` | `WLCOMM_DISPATCH_POLL_MILLISECONDS` | int | `500` |
 /// | `dispatch.leaseSeconds` | `WLCOMM_DISPATCH_LEASE_SECONDS` | int | `60` |
+/// | `dispatch.providerConcurrency` | `WLCOMM_DISPATCH_PROVIDER_CONCURRENCY` | int (at least 1): SMS provider calls in flight per batch | `8` |
 /// | `dispatch.maxAttempts` | `WLCOMM_DISPATCH_MAX_ATTEMPTS` | int | `6` |
 /// | `dispatch.baseBackoffSeconds` | `WLCOMM_DISPATCH_BASE_BACKOFF_SECONDS` | int | `5` |
 /// | `webhooks.allowPrivate` | `WLCOMM_WEBHOOKS_ALLOW_PRIVATE` | bool | `false` (SSRF guard on) |
@@ -45,6 +47,8 @@ public struct AppSettings: Sendable {
     public var host: String
     public var port: Int
     public var store: StoreLocation
+    /// How long a request may wait for the database before it answers 503.
+    public var databaseUnavailableAfter: Duration
     public var seedSandbox: Bool
     /// Lets `seed.sandbox` run beside live providers (the sandbox key is public).
     public var allowSandboxInProduction: Bool
@@ -105,6 +109,7 @@ public struct AppSettings: Sendable {
         self.port = reader.int(forKey: "port", default: 8080)
         // The URL may carry a password.
         self.store = StoreLocation(databaseURL: reader.string(forKey: "database.url", isSecret: true))
+        self.databaseUnavailableAfter = .milliseconds(max(100, reader.int(forKey: "database.unavailableAfterMilliseconds", default: 2000)))
         self.seedSandbox = reader.bool(forKey: "seed.sandbox", default: false)
         self.allowSandboxInProduction = reader.bool(forKey: "seed.allowSandboxInProduction", default: false)
         self.logLevel = reader.string(forKey: "log.level").flatMap(Logger.Level.init(rawValue:)) ?? .info
@@ -112,6 +117,7 @@ public struct AppSettings: Sendable {
         dispatcher.batchSize = reader.int(forKey: "dispatch.batchSize", default: dispatcher.batchSize)
         dispatcher.pollInterval = .milliseconds(reader.int(forKey: "dispatch.pollMilliseconds", default: 500))
         dispatcher.lease = Double(reader.int(forKey: "dispatch.leaseSeconds", default: Int(dispatcher.lease)))
+        dispatcher.providerConcurrency = max(1, reader.int(forKey: "dispatch.providerConcurrency", default: dispatcher.providerConcurrency))
         dispatcher.maxAttempts = reader.int(forKey: "dispatch.maxAttempts", default: dispatcher.maxAttempts)
         dispatcher.baseBackoff = Double(reader.int(forKey: "dispatch.baseBackoffSeconds", default: Int(dispatcher.baseBackoff)))
         self.dispatcher = dispatcher

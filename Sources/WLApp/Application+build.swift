@@ -36,7 +36,9 @@ public enum WLCommApp {
                 "live_email": "\(settings.smtp == nil ? "not configured" : "SMTP")",
             ])
         let secrets = try settings.store.secretBox(settings.secrets, logger: logger)
-        let database = try await settings.store.open(logger: logger)
+        let database = try await settings.store.open(logger: logger, unavailableAfter: settings.databaseUnavailableAfter)
+        // SQLite has no outages to count (a full disk fails only the writes); its gauge stays 1.
+        DatabaseMetrics.observe((database as? PostgresDatabase)?.availability ?? DatabaseAvailability(logger: logger))
         let store = SQLStore(database: database, secrets: secrets)
         let accounts = AccountService(store: store, time: time)
         let signal = WorkSignal()

@@ -16,13 +16,17 @@ public struct DomainError: Error, Hashable, Sendable {
         case rateLimited
         /// M-Pesa refused or could not take a payment request.
         case paymentProviderUnavailable
+        /// The database cannot be reached (or, on SQLite, cannot be written: the disk is full or failing) now;
+        /// nothing was done, and the same request may succeed after ``DomainError/retryAfter`` seconds.
+        case serviceUnavailable
     }
 
     public var code: Code
     public var message: String
     /// Field name to messages, for validation errors.
     public var fields: [String: [String]]
-    /// Seconds until the request may succeed, for `.rateLimited` (HTTP sends it as `Retry-After`).
+    /// Seconds until the request may succeed, for `.rateLimited` and `.serviceUnavailable` (HTTP sends it as
+    /// `Retry-After`).
     public var retryAfter: Int?
 
     public init(_ code: Code, _ message: String, fields: [String: [String]] = [:], retryAfter: Int? = nil) {

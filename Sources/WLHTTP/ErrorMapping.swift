@@ -45,6 +45,7 @@ public enum ErrorMapping {
         case .payloadTooLarge: .contentTooLarge
         case .rateLimited: .tooManyRequests
         case .paymentProviderUnavailable: .badGateway
+        case .serviceUnavailable: .serviceUnavailable
         }
     }
 
@@ -62,6 +63,7 @@ public enum ErrorMapping {
         case .payloadTooLarge: "payload_too_large"
         case .rateLimited: "rate_limited"
         case .paymentProviderUnavailable: "mpesa_unavailable"
+        case .serviceUnavailable: "service_unavailable"
         }
     }
 

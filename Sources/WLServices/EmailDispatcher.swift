@@ -63,13 +63,14 @@ public final class EmailDispatcher: Service {
     /// - Returns: How many emails were claimed.
     @discardableResult
     public func runOnce() async throws -> Int {
-        let claimed = try await store.claimDue(channel: .email, limit: settings.batchSize, owner: owner, lease: settings.lease, now: time.now)
+        let claimedAt = time.now
+        let claimed = try await store.claimDue(channel: .email, limit: settings.batchSize, owner: owner, lease: settings.lease, now: claimedAt)
         guard !claimed.isEmpty else { return 0 }
         let ready = try await store.charge(claimed, leaseOwner: owner, now: time.now)
         var found: [Int64: Sender] = [:]
         for firmID in Set(ready.map(\.firmID)) { found[firmID] = try await sender(firmID: firmID) }
         let bodies = try await prepareBodies(ready, senders: found)
-        let results = await sendAll(ready, senders: found, bodies: bodies)
+        let results = await sendAll(ready, claimedAt: claimedAt, senders: found, bodies: bodies)
         let now = time.now
         var records: [(messageID: Int64, outcome: DispatchOutcome)] = []
         for (message, outcome) in results {
@@ -88,66 +89,22 @@ public final class EmailDispatcher: Service {
                 records.append((message.id, settings.retryOrGiveUp(attempts: message.attempts, reason: response, retryAfter: nil, now: now)))
             }
         }
-        _ = try await store.record(records, leaseOwner: owner, now: now)
+        let dropped = records.count - (try await store.record(records, leaseOwner: owner, now: now)).count
+        if dropped > 0 {
+            logger.debug("email outcomes dropped: the lease had passed to another worker", metadata: ["owner": "\(owner)", "count": "\(dropped)"])
+        }
         return claimed.count
     }
 
-    /// One step of a round: an email sent, or a tick of the lease clock.
-    private enum Step: Sendable {
-        case sent(Message, EmailSendOutcome)
-        case tick
-    }
-
-    /// Sends `concurrency` at a time. A slow relay may take longer than the lease, so every third of it (checked
-    /// as each email finishes and on a timer) the lease on the whole batch is renewed (the sent ones are recorded
-    /// only at the end): no other instance takes them over and sends them again while this one is still at work.
+    /// Sends `concurrency` at a time under the batch's lease, renewed every third of it while a slow relay works
+    /// (the sent ones are recorded only at the end, so the whole batch stays leased): no other instance takes them
+    /// over and sends them again, and no email is started once its lease is lost (see ``LeaseHeartbeat``).
     private func sendAll(
-        _ messages: [Message], senders: [Int64: Sender], bodies: [Int64: PreparedBody]
+        _ messages: [Message], claimedAt: Date, senders: [Int64: Sender], bodies: [Int64: PreparedBody]
     ) async -> [(Message, EmailSendOutcome)] {
-        await withTaskGroup(of: Step.self) { group in
-            var results: [(Message, EmailSendOutcome)] = []
-            var unfinished = Set(messages.map(\.id))
-            var renewedAt = time.now
-            var next = messages.makeIterator()
-            let tick = Duration.seconds(settings.lease / 3)
-            for _ in 0..<concurrency {
-                guard let message = next.next() else { break }
-                group.addTask { .sent(message, await self.send(message, senders[message.firmID], bodies[message.id])) }
-            }
-            if !unfinished.isEmpty {
-                group.addTask {
-                    try? await Task.sleep(for: tick)
-                    return .tick
-                }
-            }
-            while let step = await group.next() {
-                switch step {
-                case .sent(let message, let outcome):
-                    results.append((message, outcome))
-                    unfinished.remove(message.id)
-                    if let message = next.next() {
-                        group.addTask { .sent(message, await self.send(message, senders[message.firmID], bodies[message.id])) }
-                    }
-                    // Only the timer is left: stop it.
-                    if unfinished.isEmpty { group.cancelAll() }
-                case .tick where !unfinished.isEmpty:
-                    group.addTask {
-                        try? await Task.sleep(for: tick)
-                        return .tick
-                    }
-                case .tick:
-                    break
-                }
-                if !unfinished.isEmpty, time.now.timeIntervalSince(renewedAt) >= settings.lease / 3 {
-                    renewedAt = time.now
-                    do {
-                        _ = try await store.renewLeases(messageIDs: messages.map(\.id), owner: owner, lease: settings.lease, now: renewedAt)
-                    } catch {
-                        logger.warning("email lease renewal failed", metadata: ["error": "\(error)"])
-                    }
-                }
-            }
-            return results
+        let heartbeat = LeaseHeartbeat(store: store, owner: owner, lease: settings.lease, time: time, logger: logger)
+        return await heartbeat.run(messages, claimedAt: claimedAt, concurrency: concurrency, messageIDs: { [$0.id] }) { message, _ in
+            (message, await self.send(message, senders[message.firmID], bodies[message.id]))
         }
     }
 

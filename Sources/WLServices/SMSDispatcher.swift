@@ -8,8 +8,11 @@ public import WLStore
 public struct DispatcherSettings: Sendable {
     /// Messages claimed per round.
     public var batchSize = 200
-    /// How long a claim holds; a crashed worker's messages are taken back after it.
+    /// How long a claim holds; a crashed worker's messages are taken back after it. A busy worker renews it every
+    /// third of it (see ``LeaseHeartbeat``).
     public var lease: TimeInterval = 60
+    /// SMS provider calls of one batch in flight at once (one call per distinct text).
+    public var providerConcurrency = 8
     /// The wait between rounds when there is nothing to do (a new blast wakes it sooner).
     public var pollInterval: Duration = .milliseconds(500)
     /// Provider attempts before a message fails for good (and is refunded).
@@ -40,8 +43,9 @@ public struct DispatcherSettings: Sendable {
 public let sandboxInsufficientCreditsNumber = "254700000088"
 
 /// Claims due SMS in batches under a lease, charges each (a message that cannot be paid for fails, costing
-/// nothing), hands them to the provider grouped by identical text, and records what happened. Every step is one
-/// store transaction that writes the status change, its ledger row and its event together.
+/// nothing), hands them to the provider grouped by identical text (several calls at once, under a renewed lease:
+/// see ``LeaseHeartbeat``), and records what happened. Every step is one store transaction that writes the status
+/// change, its ledger row and its event together.
 ///
 /// Sandbox firms' messages go to the sandbox provider (nothing leaves the process); live firms' to the live one.
 public final class SMSDispatcher: Service {
@@ -78,13 +82,13 @@ public final class SMSDispatcher: Service {
         }
     }
 
-    /// One round: claim, charge (one transaction for the batch), send (one call per identical text), record (one
-    /// transaction per call).
+    /// One round: claim, charge (one transaction for the batch), send (one call per identical text,
+    /// `providerConcurrency` calls at once, under a renewed lease), record (one transaction per call, as it answers).
     /// - Returns: How many messages were claimed.
     @discardableResult
     public func runOnce() async throws -> Int {
-        let claimed = try await store.claimDue(
-            channel: .sms, limit: settings.batchSize, owner: owner, lease: settings.lease, now: time.now)
+        let claimedAt = time.now
+        let claimed = try await store.claimDue(channel: .sms, limit: settings.batchSize, owner: owner, lease: settings.lease, now: claimedAt)
         guard !claimed.isEmpty else { return 0 }
         var sandboxFirms: Set<Int64> = []
         for firmID in Set(claimed.map(\.firmID)) where try await store.firm(id: firmID)?.mode == .sandbox {
@@ -97,27 +101,42 @@ public final class SMSDispatcher: Service {
             if groups[key] == nil { order.append(key) }
             groups[key, default: []].append(ready)
         }
-        for key in order {
-            let messages = groups[key] ?? []
-            let provider = key.sandbox ? sandbox : live
-            let outcomes = await provider.send(key.text, to: messages.map { OutgoingSMS(messageID: $0.id, recipient: $0.recipient) })
-            let now = time.now
-            let records = messages.map { message in
-                (
-                    message.id,
-                    outcome(outcomes[message.id] ?? .transient(reason: "No answer from the provider", retryAfter: nil), for: message, now: now)
-                )
-            }
-            do {
-                _ = try await store.record(records, leaseOwner: owner, now: now)
-            } catch {
-                logger.warning("could not record send outcomes", metadata: ["count": "\(records.count)", "error": "\(error)"])
-            }
+        let heartbeat = LeaseHeartbeat(store: store, owner: owner, lease: settings.lease, time: time, logger: logger)
+        let jobs = order.map { Group(key: $0, messages: groups[$0] ?? []) }
+        let dropped = await heartbeat.run(jobs, claimedAt: claimedAt, concurrency: settings.providerConcurrency, messageIDs: { $0.messages.map(\.id) }) {
+            group, held in
+            await self.send(group.key, group.messages.filter { held.contains($0.id) })
+        }.reduce(0, +)
+        if dropped > 0 {
+            logger.debug("send outcomes dropped: the lease had passed to another worker", metadata: ["owner": "\(owner)", "count": "\(dropped)"])
         }
         return claimed.count
     }
 
-    struct GroupKey: Hashable {
+    /// Messages with one text, sent in one provider call.
+    struct Group: Sendable {
+        var key: GroupKey
+        var messages: [Message]
+    }
+
+    /// Sends one text to its messages and records the answers (one transaction).
+    /// - Returns: How many outcomes the store dropped because the lease had passed to another worker.
+    private func send(_ key: GroupKey, _ messages: [Message]) async -> Int {
+        let provider = key.sandbox ? sandbox : live
+        let outcomes = await provider.send(key.text, to: messages.map { OutgoingSMS(messageID: $0.id, recipient: $0.recipient) })
+        let now = time.now
+        let records = messages.map { message in
+            (message.id, outcome(outcomes[message.id] ?? .transient(reason: "No answer from the provider", retryAfter: nil), for: message, now: now))
+        }
+        do {
+            return records.count - (try await store.record(records, leaseOwner: owner, now: now)).count
+        } catch {
+            logger.warning("could not record send outcomes", metadata: ["count": "\(records.count)", "error": "\(error)"])
+            return 0
+        }
+    }
+
+    struct GroupKey: Hashable, Sendable {
         var sandbox: Bool
         var text: String
     }

@@ -91,8 +91,8 @@ public protocol MessageStore: Sendable {
     func claimDue(channel: Channel, limit: Int, owner: String, lease: TimeInterval, now: Date) async throws -> [Message]
     /// Extends `owner`'s lease on these messages to `now + lease` (a worker still busy with them); messages leased to
     /// another owner, or no longer waiting to be sent, are left alone.
-    /// - Returns: How many leases were extended.
-    func renewLeases(messageIDs: [Int64], owner: String, lease: TimeInterval, now: Date) async throws -> Int
+    /// - Returns: The messages whose lease was extended: a worker starts no send for the others (fencing).
+    func renewLeases(messageIDs: [Int64], owner: String, lease: TimeInterval, now: Date) async throws -> Set<Int64>
     /// Applies `outcome` to a leased message (its lease must still be `leaseOwner`'s) and returns it after.
     /// Moves that statuses do not allow (backwards, or out of a final status) change nothing.
     func record(_ outcome: DispatchOutcome, messageID: Int64, leaseOwner: String, now: Date) async throws -> Message

@@ -28,8 +28,8 @@ extension SQLStore {
         }
     }
 
-    public func renewLeases(messageIDs: [Int64], owner: String, lease: TimeInterval, now: Date) async throws -> Int {
-        guard !messageIDs.isEmpty else { return 0 }
+    public func renewLeases(messageIDs: [Int64], owner: String, lease: TimeInterval, now: Date) async throws -> Set<Int64> {
+        guard !messageIDs.isEmpty else { return [] }
         // The ids are integers we hold, written as literals.
         let ids = messageIDs.map(String.init).joined(separator: ", ")
         return try await write { connection in
@@ -38,7 +38,7 @@ extension SQLStore {
                 UPDATE messages SET lease_until = $2 WHERE lease_owner = $1 AND stage IN ('queued', 'charged') AND id IN (\(ids))
                 RETURNING id
                 """, [.text(owner), .time(now.addingTimeInterval(lease))]
-            ).count
+            ).reduce(into: Set<Int64>()) { $0.insert(try $1.int("id")) }
         }
     }
 

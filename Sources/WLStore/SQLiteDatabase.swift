@@ -4,6 +4,7 @@ import NIOCore
 import NIOPosix
 import SQLiteNIO
 import ServiceLifecycle
+import WLDomain
 
 /// The embedded default engine: one SQLite file in WAL mode, ONE writer connection behind a FIFO lock for every
 /// transaction (opened with `BEGIN IMMEDIATE`), and a few reader connections for plain reads.
@@ -27,7 +28,8 @@ public final class SQLiteDatabase: SQLDatabase {
     /// - Parameters:
     ///   - path: The file, e.g. `./data/wlcomm.sqlite`.
     ///   - readers: How many reader connections to keep beside the one writer.
-    public static func open(path: String, readers: Int = 4, logger: Logger) async throws -> SQLiteDatabase {
+    ///   - busyTimeout: How long a write waits for another process's lock on the file before it answers 503.
+    public static func open(path: String, readers: Int = 4, busyTimeout: Duration = .seconds(30), logger: Logger) async throws -> SQLiteDatabase {
         try PrivateFile.createFolder(holding: path)
         // SQLite would create the file with mode 0644; an empty file is a new database to it.
         try PrivateFile.createEmptyIfMissing(path)
@@ -39,8 +41,8 @@ public final class SQLiteDatabase: SQLDatabase {
         readerThreads.start()
         let eventLoop = MultiThreadedEventLoopGroup.singleton.any()
         let writer = try await SQLiteConnection.open(storage: .file(path: path), threadPool: writerThreads, logger: logger, on: eventLoop)
-        // A second process (the CLI next to a running server) waits up to 30 s for the writer lock.
-        for pragma in ["PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=30000"] {
+        let busyMilliseconds = busyTimeout.components.seconds * 1000 + busyTimeout.components.attoseconds / 1_000_000_000_000_000
+        for pragma in ["PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=\(busyMilliseconds)"] {
             _ = try await writer.query(pragma)
         }
         var readerConnections: [SQLiteConnection] = []
@@ -108,6 +110,7 @@ struct SQLiteSQLConnection: SQLConnection {
         } catch let error as SQLiteError {
             switch error.reason {
             case .constraintUniqueFailed, .constraintPrimaryKeyFailed: throw StoreError.uniqueViolation(error.message)
+            case _ where Self.isUnavailable(error.reason): throw DatabaseAvailability.unavailable(retryAfter: 5)
             default: throw error
             }
         }
@@ -122,6 +125,22 @@ struct SQLiteSQLConnection: SQLConnection {
                 }
             }
             return SQLRow(values: values)
+        }
+    }
+
+    /// Whether SQLite could not do the work for a reason outside the request: a full disk, an I/O error, a file
+    /// another process keeps locked, a file that cannot be opened or written. The request may succeed later (503).
+    static func isUnavailable(_ reason: SQLiteError.Reason) -> Bool {
+        switch reason {
+        case .full, .ioError, .busy, .locked, .readOnly, .cantOpen, .busyTimeout, .busyInRecovery, .busyInSnapshot, .lockedBySharedCache,
+            .readonlyInRecovery, .readonlyCantLock, .readonlyInRollback, .readonlyBackingMoved, .readonlyDirectory, .ioErrorFailedRead,
+            .ioErrorIncompleteRead, .ioErrorFailedWrite, .ioErrorFailedSync, .ioErrorFailedDirSync, .ioErrorFailedTruncate,
+            .ioErrorFailedStat, .ioErrorFailedUnlock, .ioErrorFailedReadLock, .ioErrorFailedDelete, .ioErrorNoMemory,
+            .ioErrorFailedAccess, .ioErrorFailedLockCheck, .ioErrorFailedAdvisoryLock, .ioErrorFailedClose,
+            .ioErrorFailedSharedMemOpen, .ioErrorFailedSharedMemSize, .ioErrorFailedSharedMemMap, .ioErrorFailedMemoryMap,
+            .ioErrorCantFindTempdir, .ioErrorCorruptedFilesystem, .cantOpenDirectory:
+            true
+        default: false
         }
     }
 

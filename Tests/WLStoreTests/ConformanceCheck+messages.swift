@@ -141,12 +141,30 @@ extension ConformanceCheck {
             let firm = try await firmWithCredits(store, credits: 5)
             let ids = try await smsBlast(store, firm: firm, count: 2).map(\.id)
             #expect(try await store.claimDue(channel: .sms, limit: 5, owner: "busy", lease: 30, now: checkTime).count == 2)
-            #expect(try await store.renewLeases(messageIDs: ids, owner: "thief", lease: 600, now: checkTime) == 0)
-            #expect(try await store.renewLeases(messageIDs: ids, owner: "busy", lease: 30, now: checkTime.addingTimeInterval(20)) == 2)
+            #expect(try await store.renewLeases(messageIDs: ids, owner: "thief", lease: 600, now: checkTime).isEmpty)
+            #expect(try await store.renewLeases(messageIDs: ids, owner: "busy", lease: 30, now: checkTime.addingTimeInterval(20)) == Set(ids))
             // Past the first lease (30 s) but within the renewed one (20 + 30 s): nobody else may take them.
             #expect(try await store.claimDue(channel: .sms, limit: 5, owner: "w2", lease: 30, now: checkTime.addingTimeInterval(45)).isEmpty)
             #expect(try await store.claimDue(channel: .sms, limit: 5, owner: "w2", lease: 30, now: checkTime.addingTimeInterval(51)).count == 2)
-            #expect(try await store.renewLeases(messageIDs: ids, owner: "busy", lease: 30, now: checkTime.addingTimeInterval(52)) == 0)
+            #expect(try await store.renewLeases(messageIDs: ids, owner: "busy", lease: 30, now: checkTime.addingTimeInterval(52)).isEmpty)
+        },
+        ConformanceCheck("a renewal names the messages still held; a stale worker's outcomes are dropped") { store in
+            let firm = try await firmWithCredits(store, credits: 5)
+            let ids = try await smsBlast(store, firm: firm, count: 3).map(\.id)
+            #expect(try await store.claimDue(channel: .sms, limit: 5, owner: "slow", lease: 30, now: checkTime).count == 3)
+            _ = try await store.record(ids.map { ($0, DispatchOutcome.charge) }, leaseOwner: "slow", now: checkTime)
+            _ = try await store.record(.submitted(providerMessageID: "P-0", report: nil), messageID: ids[0], leaseOwner: "slow", now: checkTime)
+            // The lease ran out; another worker took one message, the other is still the slow worker's.
+            let later = checkTime.addingTimeInterval(31)
+            #expect(try await store.claimDue(channel: .sms, limit: 1, owner: "fast", lease: 30, now: later).map(\.id) == [ids[1]])
+            #expect(try await store.renewLeases(messageIDs: ids, owner: "slow", lease: 30, now: later) == [ids[2]])
+            let changed = try await store.record(
+                [(ids[1], .submitted(providerMessageID: "stale", report: nil)), (ids[2], .submitted(providerMessageID: "P-2", report: nil))],
+                leaseOwner: "slow", now: later)
+            #expect(changed.map(\.id) == [ids[2]])
+            let taken = try #require(try await store.message(firmID: firm.id, id: ids[1]))
+            #expect(taken.stage == .charged)
+            #expect(taken.providerMessageID == nil)
         },
         ConformanceCheck("messages not yet due are not claimed, and a retry waits for its time") { store in
             let firm = try await firmWithCredits(store, credits: 5)

@@ -104,7 +104,7 @@ extension ConformanceCheck {
             let raw = try #require(try await rawFirmColumn(sealed, "webhook_secret", firmID: firm.id))
             // Another valid base64 payload under the same key id: the tag no longer matches.
             let tampered = String(raw.dropLast(4)) + (raw.hasSuffix("AAA=") ? "BBB=" : "AAA=")
-            try await sealed.database.transaction {
+            _ = try await sealed.database.transaction {
                 try await $0.query("UPDATE firms SET webhook_secret = $2 WHERE id = $1", [.int(firm.id), .text(tampered)])
             }
             let error = await #expect(throws: StoredSecretError.self) { try await sealed.webhook(firmID: firm.id) }

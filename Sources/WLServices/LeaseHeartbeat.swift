@@ -1,0 +1,100 @@
+import Foundation
+import Logging
+import WLDomain
+import WLStore
+
+/// Sends a claimed batch while keeping its lease, and never starts a send whose lease is not held.
+///
+/// A slow provider can take longer than the lease to work through a batch, and once the lease runs out another
+/// instance may claim the same messages and send them again. So, every third of the lease (checked as each send
+/// finishes and on a timer), the leases of the batch are renewed, and the store says which ones are still this
+/// owner's. A send starts only for messages renewed (or claimed) last time, and only while at least a third of that
+/// lease is left, so a renewal that fails (the database is away) stops new sends before anyone else can claim them.
+/// Results recorded after a lease was lost are dropped by the store (its writes are conditional on the owner).
+struct LeaseHeartbeat: Sendable {
+    let store: any MessageStore
+    let owner: String
+    let lease: TimeInterval
+    let time: any TimeSource
+    let logger: Logger
+
+    /// Runs `work` on each job, at most `concurrency` at once, in order, while the batch's leases are renewed.
+    ///
+    /// - Parameters:
+    ///   - claimedAt: When the batch was claimed: its lease runs from then.
+    ///   - messageIDs: The messages a job sends.
+    ///   - work: Sends those of a job's messages whose lease is held (never none) and says what happened.
+    /// - Returns: What the jobs that ran returned, in the order they finished; a job none of whose messages is still
+    ///   held does not run (they are counted in a log line and left to whoever holds them now).
+    func run<Job: Sendable, Outcome: Sendable>(
+        _ jobs: [Job], claimedAt: Date, concurrency: Int, messageIDs: (Job) -> [Int64],
+        work: @escaping @Sendable (Job, _ held: Set<Int64>) async -> Outcome
+    ) async -> [Outcome] {
+        var held = Set(jobs.flatMap(messageIDs))
+        var heldUntil = claimedAt.addingTimeInterval(lease)
+        var renewedAt = claimedAt
+        // Every message of the batch until it is given up: the email dispatcher records only at the end.
+        var renewing = held
+        var notStarted = 0
+        let interval = lease / 3
+        return await withTaskGroup(of: HeartbeatStep<Outcome>.self) { group in
+            var outcomes: [Outcome] = []
+            var queue = jobs[...]
+            var running = 0
+            var ticking = false
+            while true {
+                if !queue.isEmpty || running > 0, time.now.timeIntervalSince(renewedAt) >= interval {
+                    renewedAt = time.now
+                    do {
+                        held = try await store.renewLeases(messageIDs: Array(renewing), owner: owner, lease: lease, now: renewedAt)
+                        heldUntil = renewedAt.addingTimeInterval(lease)
+                    } catch {
+                        logger.warning("lease renewal failed", metadata: ["owner": "\(owner)", "error": "\(error)"])
+                    }
+                }
+                while running < max(1, concurrency), let job = queue.popFirst() {
+                    let ids = messageIDs(job)
+                    let fenced = time.now < heldUntil.addingTimeInterval(-interval) ? Set(ids).intersection(held) : []
+                    if fenced.count < ids.count {
+                        notStarted += ids.count - fenced.count
+                        renewing.subtract(Set(ids).subtracting(fenced))
+                    }
+                    guard !fenced.isEmpty else { continue }
+                    running += 1
+                    group.addTask { .done(await work(job, fenced)) }
+                }
+                if running == 0 { break }
+                if !ticking {
+                    ticking = true
+                    group.addTask {
+                        try? await Task.sleep(for: .seconds(interval))
+                        return .tick
+                    }
+                }
+                switch await group.next() {
+                case .done(let outcome):
+                    outcomes.append(outcome)
+                    running -= 1
+                case .tick:
+                    ticking = false
+                case nil:
+                    running = 0
+                }
+            }
+            // Only the timer may be left: stop it.
+            group.cancelAll()
+            if notStarted > 0 {
+                logger.info(
+                    "lease lost: messages not sent, left to the worker that holds them",
+                    metadata: ["owner": "\(owner)", "count": "\(notStarted)"])
+            }
+            return outcomes
+        }
+    }
+}
+
+/// One step of a heartbeat's batch: a job finished, or a tick of the lease clock.
+private enum HeartbeatStep<Outcome: Sendable>: Sendable {
+    case done(Outcome)
+    case tick
+}

@@ -1,0 +1,76 @@
+import Synchronization
+
+/// Wakes a worker early when new work is written (a new blast), instead of waiting for its next poll.
+/// Signals coalesce: many signals while the worker is busy wake it once. A wait also ends when its task is
+/// cancelled, so a worker waiting for work never holds up shutdown.
+public final class WorkSignal: Sendable {
+    private struct State {
+        var pending = false
+        var waiter: CheckedContinuation<Void, Never>?
+        var timer: Task<Void, Never>?
+        var generation = 0
+    }
+
+    private let state = Mutex(State())
+
+    public init() {}
+
+    /// There is new work.
+    public func signal() {
+        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            guard state.waiter != nil else {
+                state.pending = true
+                return nil
+            }
+            return Self.takeWaiter(&state)
+        }
+        waiter?.resume()
+    }
+
+    /// Returns when a signal comes (at once if one came since the last wait), after `timeout`, or when the task is
+    /// cancelled, whichever is first. One waiter at a time.
+    public func wait(upTo timeout: Duration) async {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let generation = state.withLock { state -> Int? in
+                    if state.pending || Task.isCancelled {
+                        state.pending = false
+                        return nil
+                    }
+                    state.generation += 1
+                    state.waiter = continuation
+                    return state.generation
+                }
+                guard let generation else {
+                    continuation.resume()
+                    return
+                }
+                let timer = Task {
+                    try? await Task.sleep(for: timeout)
+                    let expired = self.state.withLock { state in
+                        state.generation == generation ? Self.takeWaiter(&state) : nil
+                    }
+                    expired?.resume()
+                }
+                let stale = state.withLock { state -> Bool in
+                    guard state.generation == generation, state.waiter != nil else { return true }
+                    state.timer = timer
+                    return false
+                }
+                if stale { timer.cancel() }
+            }
+        } onCancel: {
+            // Cancelled before the waiter was registered, the registration sees `Task.isCancelled` under the lock.
+            state.withLock { Self.takeWaiter(&$0) }?.resume()
+        }
+    }
+
+    /// Takes the waiter out and stops its timer.
+    private static func takeWaiter(_ state: inout State) -> CheckedContinuation<Void, Never>? {
+        let waiter = state.waiter
+        state.waiter = nil
+        state.timer?.cancel()
+        state.timer = nil
+        return waiter
+    }
+}

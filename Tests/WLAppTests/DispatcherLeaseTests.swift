@@ -1,0 +1,211 @@
+import Foundation
+import Logging
+import Synchronization
+import Testing
+import WLDomain
+import WLProviders
+import WLServices
+import WLStore
+
+/// A provider that takes `step` seconds of the test clock per call, records every message it sends, and runs
+/// `duringCall` (once, at call number `at`) while a call is under way.
+final class SlowSMSProvider: SMSProvider {
+    let time: ManualTime
+    let step: TimeInterval
+    let sent = Mutex<[Int64]>([])
+    let calls = Mutex(0)
+    let duringCall = Mutex<(at: Int, action: @Sendable () async -> Void)?>(nil)
+
+    init(time: ManualTime, step: TimeInterval) {
+        self.time = time
+        self.step = step
+    }
+
+    func send(_ text: String, to recipients: [OutgoingSMS]) async -> [Int64: SendOutcome] {
+        time.set(time.now.addingTimeInterval(step))
+        sent.withLock { $0 += recipients.map(\.messageID) }
+        let call = calls.withLock { calls in
+            calls += 1
+            return calls
+        }
+        if let hook = duringCall.withLock({ $0 }), hook.at == call { await hook.action() }
+        let delivered = DeliveryReport(status: .delivered, response: "Success", network: nil)
+        return Dictionary(uniqueKeysWithValues: recipients.map { ($0.messageID, .accepted(providerMessageID: "P\($0.messageID)", report: delivered)) })
+    }
+}
+
+/// Lets calls through once `needed` of them have arrived (or once opened), to see them in flight together.
+final class CallGate: Sendable {
+    let needed: Int
+    private let state = Mutex<(arrived: Int, inFlight: Int, most: Int, waiting: [CheckedContinuation<Void, Never>])>((0, 0, 0, []))
+
+    init(needed: Int) { self.needed = needed }
+
+    /// The most calls seen in flight at once.
+    var most: Int { state.withLock { $0.most } }
+
+    func pass<T: Sendable>(_ body: () async -> T) async -> T {
+        await withCheckedContinuation { continuation in
+            let ready = state.withLock { state in
+                state.arrived += 1
+                state.inFlight += 1
+                state.most = max(state.most, state.inFlight)
+                state.waiting.append(continuation)
+                guard state.arrived >= needed else { return [CheckedContinuation<Void, Never>]() }
+                defer { state.waiting = [] }
+                return state.waiting
+            }
+            for waiting in ready { waiting.resume() }
+        }
+        let result = await body()
+        state.withLock { $0.inFlight -= 1 }
+        return result
+    }
+
+    /// Lets every waiting and later call through (a guard against a dispatcher that never runs calls together).
+    func open() {
+        let ready = state.withLock { state in
+            state.arrived = max(state.arrived, needed)
+            defer { state.waiting = [] }
+            return state.waiting
+        }
+        for waiting in ready { waiting.resume() }
+    }
+}
+
+@Suite struct DispatcherLeaseTests {
+    static let start = Date(timeIntervalSince1970: 1_800_000_000)
+
+    /// A lease of 60 s, `concurrency` provider calls at once.
+    static func settings(concurrency: Int) -> DispatcherSettings {
+        var settings = DispatcherSettings()
+        settings.lease = 60
+        settings.providerConcurrency = concurrency
+        return settings
+    }
+
+    /// A live firm with 10 credits, `texts` messages each with its own text, and a dispatcher (lease 60 s) over `provider`.
+    func withBatch(
+        texts: Int, provider: @escaping @Sendable (ManualTime) -> any SMSProvider, concurrency: Int = 1, logger: Logger = Logger(label: "test"),
+        _ body: @Sendable (SQLStore, Firm, [Int64], SMSDispatcher, ManualTime) async throws -> Void
+    ) async throws {
+        let app = TestApp(time: ManualTime(Self.start))
+        try await app.admin { admin, store in
+            let created = try await admin.createFirm(try NewFirm(slug: "acme", name: "Acme", smsRate: KES(cents: 100)))
+            _ = try await admin.adjustCredits(firm: "acme", amount: Credits(whole: 10), reason: "test")
+            let firm = try #require(try await store.firm(id: created.id))
+            let sms = SMSService(store: store, time: app.time)
+            var ids: [Int64] = []
+            for index in 0..<texts {
+                ids += try await sms.send(SMSRequest(message: "Text \(index)", recipients: ["071234567\(index)"]), firm: firm).messages.map(\.id)
+            }
+            let dispatcher = SMSDispatcher(
+                store: store, time: app.time, live: provider(app.time), sandbox: SandboxSMSProvider(), signal: WorkSignal(),
+                settings: Self.settings(concurrency: concurrency),
+                logger: logger)
+            try await body(store, firm, ids, dispatcher, app.time)
+        }
+    }
+
+    @Test func aBatchSlowerThanItsLeaseKeepsItSoASecondInstanceClaimsNothingAndEachMessageIsSentOnce() async throws {
+        let slow = Mutex<SlowSMSProvider?>(nil)
+        try await withBatch(
+            texts: 4,
+            provider: { time in
+                let provider = SlowSMSProvider(time: time, step: 25)
+                slow.withLock { $0 = provider }
+                return provider
+            }
+        ) { store, firm, ids, dispatcher, time in
+            let provider = try #require(slow.withLock { $0 })
+            let second = SMSDispatcher(
+                store: store, time: time, live: provider, sandbox: SandboxSMSProvider(), signal: WorkSignal(), settings: Self.settings(concurrency: 1),
+                logger: Logger(label: "second"))
+            let secondClaimed = Mutex<Int?>(nil)
+            // 75 s in, past the 60 s the batch was claimed for: the second instance tries its round.
+            provider.duringCall.withLock {
+                $0 = (
+                    3,
+                    {
+                        let claimed = try? await second.runOnce()
+                        secondClaimed.withLock { $0 = claimed }
+                    }
+                )
+            }
+            #expect(try await dispatcher.runOnce() == 4)
+            #expect(secondClaimed.withLock { $0 } == 0)
+            #expect(provider.sent.withLock { $0 } == ids)
+            for id in ids {
+                #expect(try await store.message(firmID: firm.id, id: id)?.status == .delivered)
+            }
+            #expect(try await store.firm(id: firm.id)?.smsCredits == Credits(whole: 6))
+        }
+    }
+
+    @Test func noSendStartsOnceTheLeaseIsLostAndTheStaleOutcomeIsDroppedAndCounted() async throws {
+        let slow = Mutex<SlowSMSProvider?>(nil)
+        let capture = LogCapture()
+        try await withBatch(
+            texts: 3,
+            provider: { time in
+                let provider = SlowSMSProvider(time: time, step: 200)
+                slow.withLock { $0 = provider }
+                return provider
+            }, logger: capture.logger()
+        ) { store, firm, ids, dispatcher, time in
+            let provider = try #require(slow.withLock { $0 })
+            let thief = Mutex<[Int64]>([])
+            // The first call outlasts the lease (200 s > 60 s) and another worker takes the whole batch over.
+            provider.duringCall.withLock {
+                $0 = (
+                    1,
+                    {
+                        let claimed = (try? await store.claimDue(channel: .sms, limit: 10, owner: "other", lease: 600, now: time.now)) ?? []
+                        thief.withLock { $0 = claimed.map(\.id) }
+                    }
+                )
+            }
+            #expect(try await dispatcher.runOnce() == 3)
+            #expect(thief.withLock { $0 } == ids)
+            #expect(provider.sent.withLock { $0 } == [ids[0]])
+            for id in ids {
+                let message = try #require(try await store.message(firmID: firm.id, id: id))
+                #expect(message.stage == .charged)
+                #expect(message.providerMessageID == nil)
+            }
+            let lines = capture.all
+            #expect(lines.contains { $0.hasPrefix("debug send outcomes dropped") && $0.contains("count=1") })
+            #expect(lines.contains { $0.hasPrefix("info lease lost") && $0.contains("count=2") })
+        }
+    }
+
+    @Test func providerCallsOfABatchRunTogetherUpToTheSetting() async throws {
+        let gate = CallGate(needed: 3)
+        try await withBatch(texts: 7, provider: { _ in GatedProvider(gate: gate) }, concurrency: 3) { store, firm, ids, dispatcher, _ throws in
+            // Only a guard: a dispatcher sending one call at a time would otherwise wait here for ever.
+            let guardTask = Task {
+                try? await Task.sleep(for: .seconds(20))
+                gate.open()
+            }
+            defer { guardTask.cancel() }
+            #expect(try await dispatcher.runOnce() == 7)
+            #expect(gate.most == 3)
+            for id in ids {
+                #expect(try await store.message(firmID: firm.id, id: id)?.providerMessageID == "P\(id)")
+            }
+        }
+    }
+}
+
+/// A provider whose calls pass through a ``CallGate``.
+final class GatedProvider: SMSProvider {
+    let gate: CallGate
+
+    init(gate: CallGate) { self.gate = gate }
+
+    func send(_ text: String, to recipients: [OutgoingSMS]) async -> [Int64: SendOutcome] {
+        await gate.pass {
+            Dictionary(uniqueKeysWithValues: recipients.map { ($0.messageID, .accepted(providerMessageID: "P\($0.messageID)", report: nil)) })
+        }
+    }
+}

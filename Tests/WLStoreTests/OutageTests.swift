@@ -1,0 +1,49 @@
+import Foundation
+import Logging
+import Testing
+import WLDomain
+
+@testable import WLStore
+
+/// A database that cannot be reached or written answers fast with `.serviceUnavailable` (503) instead of hanging or
+/// failing with a driver error, and nothing is half-written.
+@Suite struct OutageTests {
+    @Test func anUnreachablePostgreSQLAnswersUnavailableWithinTheBoundAndAtOnceAfter() async throws {
+        // Nothing listens on port 1: every connection attempt is refused.
+        let database = try PostgresDatabase(
+            url: "postgres://nobody@127.0.0.1:1/none", unavailableAfter: .milliseconds(500), probeInterval: .seconds(60),
+            logger: TestDatabases.logger)
+        try await TestDatabases.running(database) { database in
+            for attempt in 0..<3 {
+                let start = ContinuousClock.now
+                let error = await #expect(throws: DomainError.self) { try await SQLStore(database: database).ping() }
+                #expect(error?.code == .serviceUnavailable)
+                #expect(error?.retryAfter == 2)
+                let elapsed = ContinuousClock.now - start
+                #expect(elapsed < .seconds(2), "attempt \(attempt) took \(elapsed)")
+                if attempt > 0 { #expect(!database.availability.isUp) }
+            }
+            #expect(database.availability.outages == 1)
+        }
+    }
+
+    @Test func aFullSQLiteDiskRefusesWritesWith503KeepsReadsAndWritesNothingHalfway() async throws {
+        try await TestDatabases.withSQLite { database in
+            let store = SQLStore(database: database)
+            try await store.migrate()
+            let firm = try await firmWithCredits(store, credits: 10)
+            // The one writer connection: SQLite fails any write that needs a page beyond this (SQLITE_FULL).
+            let pages = try await database.transaction { try await $0.query("PRAGMA page_count") }.first?.int("page_count") ?? 0
+            _ = try await database.transaction { try await $0.query("PRAGMA max_page_count = \(pages)") }
+            let error = await #expect(throws: DomainError.self) { _ = try await smsBlast(store, firm: firm, count: 2_000) }
+            #expect(error?.code == .serviceUnavailable)
+            #expect(error?.retryAfter == 5)
+            #expect(try await store.firm(id: firm.id)?.slug == "acme")
+            #expect(try await store.ledgerSum(firmID: firm.id) == Credits(whole: 10))
+            let written = try await store.messages(firmID: firm.id, filter: MessageFilter(channel: .sms), limit: 10, startingAfter: nil)
+            #expect(written.isEmpty)
+            _ = try await database.transaction { try await $0.query("PRAGMA max_page_count = 1073741823") }
+            #expect(try await smsBlast(store, firm: firm, count: 2_000).count == 2_000)
+        }
+    }
+}

@@ -1,0 +1,187 @@
+#!/usr/bin/env python3
+"""Three `wlcomm serve` processes on one PostgreSQL database share live SMS without sending any twice.
+
+Starts the independent Africa's Talking fake (../shared/fakes/africastalking_fake.py) answering each send call after
+120 ms, and three servers on the same database with a 5 s dispatch lease (`dispatch.leaseSeconds`), all sending live
+SMS to the fake. A live firm gets credits and a key through the `wlcomm` CLI.
+
+1. 400 single-recipient SMS, each with its own text, posted as fast as they go, round robin over the three servers:
+   exactly 400 send calls reach the fake (no text twice), every message ends delivered (the fake's delivery reports),
+   and the balance is down by exactly 400 credits (one segment each).
+2. The same with fresh servers (batches of 50, so that every instance has work in hand) and the 400 scheduled for one
+   instant a few seconds ahead; once the fake has seen 100 of them, one instance is SIGKILLed. Every message still
+   ends final and is charged once; the texts the fake received twice are printed. Only calls in flight at the kill can
+   be sent twice (their outcome was never recorded), so there may be at most `dispatch.providerConcurrency` of them.
+
+SQLite has one writer and no shared server, so there is nothing to check: the script says SKIP and passes.
+
+Usage: multi_instance_check.py WLCOMM DATABASE_URL FAKE_SCRIPT [PSQL]
+Prints PASS/FAIL lines and "N passed, M failed"; exits 1 on any failure. Only 127.0.0.1 is used.
+"""
+import base64
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timezone
+
+from wltest import Checks, call, cli, free_port, query, start_server, stop_server
+
+COUNT = 400
+INSTANCES = 3
+LATENCY_MS = 120
+PROVIDER_CONCURRENCY = 8
+KILL_AFTER_SENDS = 100
+TOKEN = "multi-instance-callback-token"
+CREDITS = 1000
+
+
+def fake_sends(fake_url):
+    """Text → times (unix seconds) of the recipients the fake accepted it for, over every send call since the reset."""
+    with urllib.request.urlopen(fake_url + "/__fake/requests", timeout=30) as response:
+        requests = json.load(response)
+    sends = {}
+    for request in requests:
+        if request["path"] == "/version1/messaging" and request["status"] == 201:
+            recipients = request["body"]["to"].split(",")
+            sends.setdefault(request["body"]["message"], []).extend([request["time"]] * len(recipients))
+    return sends
+
+
+def statuses(url, psql, slug):
+    return dict(query(url, psql, "SELECT m.status, COUNT(*) FROM messages m JOIN firms f ON f.id = m.firm_id "
+                                 f"WHERE f.slug = '{slug}' GROUP BY m.status"))
+
+
+def wait_final(url, psql, slug, deadline):
+    """Status counts once every message of the firm is final (delivered or failed), or at the deadline."""
+    while True:
+        counts = statuses(url, psql, slug)
+        if sum(int(n) for s, n in counts.items() if s in ("delivered", "failed")) >= COUNT or time.time() > deadline:
+            return counts
+        time.sleep(0.25)
+
+
+def post_all(ports, key, texts, numbers, send_at=None):
+    """Posts one SMS per text, round robin over `ports`, from 16 threads; returns the HTTP statuses."""
+    def post(index):
+        body = {"message": texts[index], "recipients": [numbers[index]]}
+        if send_at:
+            body["send_at"] = send_at
+        return call(ports[index % len(ports)], "POST", "/sms", body, key=key)[0]
+
+    with ThreadPoolExecutor(16) as pool:
+        return list(pool.map(post, range(len(texts))))
+
+
+def run_phase(checks, name, wlcomm, url, psql, fake_url, dlr_port, env, kill):
+    """One phase on fresh servers and a fresh firm; stops its servers at the end."""
+    slug = f"multi-{name}"
+    print(f"-- {name}: {INSTANCES} servers, {COUNT} SMS, lease 5 s, provider {LATENCY_MS} ms per call"
+          + (", one server SIGKILLed mid-run" if kill else ""))
+    urllib.request.urlopen(urllib.request.Request(fake_url + "/__fake/reset", method="POST"), timeout=30).close()
+    # Delivery reports go to the first server, which is never the one killed.
+    ports = [dlr_port] + [free_port() for _ in range(INSTANCES - 1)]
+    servers = []
+    try:
+        for port in ports:
+            servers.append(start_server(wlcomm, url, port, env))
+        cli(wlcomm, url, "firm", "create", "--slug", slug, "--name", f"Multi {name}", "--rate", "1", "--mode", "live")
+        cli(wlcomm, url, "firm", "adjust-credits", "--firm", slug, "--credits", str(CREDITS), "--reason", "test")
+        key = cli(wlcomm, url, "key", "create", "--firm", slug)["api_key"]
+        texts = [f"{name} check, message {index:03d}" for index in range(COUNT)]
+        numbers = [f"07{11 + (name == 'kill')}{index:07d}" for index in range(COUNT)]
+        send_at = None
+        due = time.time()
+        if kill:
+            due = int(time.time()) + 6
+            send_at = datetime.fromtimestamp(due, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        started = time.time()
+        answers = post_all(ports, key, texts, numbers, send_at)
+        posted = time.time() - started
+        checks.check(f"{name}: all {COUNT} accepted", all(a in (200, 201, 202) for a in answers),
+                     f"{posted:.2f} s to post; statuses {sorted(set(answers))}")
+        killed_at = None
+        in_hand = 0
+        if kill:
+            checks.check(f"{name}: all posted before they fall due", time.time() < due, f"{due - time.time():.1f} s to spare")
+            deadline = due + 60
+            while time.time() < deadline:
+                in_hand = sum(len(t) for t in fake_sends(fake_url).values())
+                if in_hand >= KILL_AFTER_SENDS:
+                    break
+                time.sleep(0.02)
+            victim = servers[-1]
+            victim.send_signal(signal.SIGKILL)
+            victim.wait()
+            killed_at = time.time()
+            print(f"SIGKILLed server {INSTANCES} (port {ports[-1]}) after {in_hand} sends at the fake, "
+                  f"{killed_at - due:.2f} s after the messages fell due")
+        counts = wait_final(url, psql, slug, time.time() + 120)
+        final_after = time.time() - (due if kill else started)
+        time.sleep(0.5)  # a late duplicate send would show up at the fake by now
+        sends = fake_sends(fake_url)
+        total = sum(len(t) for t in sends.values())
+        duplicates = {text: times for text, times in sends.items() if len(times) > 1}
+        extra = sum(len(t) - 1 for t in duplicates.values())
+        times = [t for ts in sends.values() for t in ts]
+        span = max(times) - min(times) if times else 0
+        print(f"{name}: {total} provider sends for {len(sends)} texts, {extra} duplicate(s); sends spanned {span:.2f} s; "
+              f"every message final {final_after:.2f} s after {'falling due' if kill else 'the first post'}; {counts}")
+        for text, at in sorted(duplicates.items()):
+            relative = ", ".join(f"{t - killed_at:+.2f} s" if killed_at else f"{t - started:.2f} s" for t in at)
+            print(f"   sent {len(at)}×: {text!r} at {relative}" + (" (relative to the kill)" if killed_at else ""))
+        checks.check(f"{name}: every message final", sum(int(counts.get(s, 0)) for s in ("delivered", "failed")) == COUNT,
+                     str(counts))
+        checks.check(f"{name}: every message delivered", int(counts.get("delivered", 0)) == COUNT, str(counts))
+        checks.check(f"{name}: every text reached the provider", len(sends) == COUNT and set(sends) == set(texts), f"{len(sends)} texts")
+        if kill:
+            checks.check(f"{name}: duplicates only for calls in flight at the kill (at most {PROVIDER_CONCURRENCY})",
+                         extra <= PROVIDER_CONCURRENCY, f"{extra} duplicate send(s)")
+        else:
+            checks.check(f"{name}: exactly {COUNT} provider sends", total == COUNT, f"{total} sends, {extra} duplicate(s)")
+        status, balance = call(ports[0], "GET", "/sms-credits/balance", key=key)
+        credits = balance.get("data", {}).get("sms_credits") if status == 200 else balance
+        checks.check(f"{name}: the balance is down by exactly {COUNT}", credits == CREDITS - COUNT, f"{credits} left of {CREDITS}")
+    finally:
+        for server in servers:
+            if server.poll() is None:
+                stop_server(server)
+
+
+def main():
+    wlcomm, url, fake = sys.argv[1:4]
+    psql = sys.argv[4] if len(sys.argv) > 4 else "psql"
+    checks = Checks("multi-instance")
+    if not url.startswith("postgres"):
+        print("SKIP several instances share work only on PostgreSQL")
+        checks.close()
+    # Every process of the run seals and opens secrets with one key.
+    os.environ.setdefault("WLCOMM_SECRETS_KEY", base64.b64encode(os.urandom(32)).decode())
+    dlr_port = free_port()
+    fake_process = subprocess.Popen(
+        [sys.executable, fake, "--port", "0", "--latency-ms", str(LATENCY_MS), "--dlr-delay", "0.3",
+         "--dlr-url", f"http://127.0.0.1:{dlr_port}/callbacks/africastalking/dlr/{TOKEN}"],
+        stdout=subprocess.PIPE, text=True)
+    fake_url = fake_process.stdout.readline().strip().removeprefix("listening on ")
+    env = {
+        "WLCOMM_AFRICASTALKING_USERNAME": "sandbox", "WLCOMM_AFRICASTALKING_API_KEY": "fake-api-key",
+        "WLCOMM_AFRICASTALKING_BASE_URL": fake_url, "WLCOMM_AFRICASTALKING_CALLBACK_TOKEN": TOKEN,
+        "WLCOMM_AFRICASTALKING_SENDER_ID": "WLTEST", "WLCOMM_DISPATCH_LEASE_SECONDS": "5",
+        "WLCOMM_DISPATCH_PROVIDER_CONCURRENCY": str(PROVIDER_CONCURRENCY), "WLCOMM_LIMITS_ENABLED": "false",
+    }
+    try:
+        run_phase(checks, "steady", wlcomm, url, psql, fake_url, dlr_port, env, kill=False)
+        run_phase(checks, "kill", wlcomm, url, psql, fake_url, dlr_port, dict(env, WLCOMM_DISPATCH_BATCH_SIZE="50"), kill=True)
+    finally:
+        fake_process.terminate()
+        fake_process.wait()
+    checks.close()
+
+
+if __name__ == "__main__":
+    main()
