@@ -22,7 +22,8 @@ Everything is on loopback and bounded in time; the cluster and its folder are re
 
 Usage: outage_check.py WLCOMM [DATABASE_URL] [PSQL]
 Given a DATABASE_URL that is not PostgreSQL (the empty one of contract_checks.sh's SQLite run) it says SKIP and
-passes; the URL only says which run this is and is not used otherwise. PostgreSQL's binaries are looked up beside PSQL, then as scripts/postgres.sh does.
+passes; the URL only says which run this is and is not used otherwise. PostgreSQL's binaries are looked up beside
+PSQL, then as scripts/postgres.sh does.
 """
 import base64
 import glob
@@ -73,7 +74,11 @@ class Cluster:
         self.data = os.path.join(self.dir, "data")
         self.run_as = []
         if os.geteuid() == 0:
-            shutil.chown(self.dir, "postgres")
+            try:
+                shutil.chown(self.dir, "postgres")
+            except (LookupError, OSError):
+                shutil.rmtree(self.dir, ignore_errors=True)
+                raise
             self.run_as = ["runuser", "-u", "postgres", "--"]
         self.url = f"postgres://postgres@127.0.0.1:{self.port}/postgres"
         self.psql = os.path.join(bindir, "psql")
@@ -228,26 +233,31 @@ def check_answers(check, records, stopped_at, restarted_at):
     wrong_anytime = [r for r in api if r["status"] not in (success[r["endpoint"]], 503)]
     late = [r for r in api if r["latency"] > WITHIN]
     check(f"a. every answer (whole run) is a success or 503 within {WITHIN} s", not wrong_anytime and not late,
-          f"{len(api)} answers, {len(wrong_anytime)} other statuses, {len(late)} slower than {WITHIN} s; max latency "
-          f"{slowest['latency']:.3f} s ({slowest['endpoint']} {slowest['status']}), max during the outage {slowest_outage:.3f} s")
+          f"{len(api)} answers, {len(wrong_anytime)} other statuses, {len(late)} slower than {WITHIN} s; "
+          f"max latency {slowest['latency']:.3f} s ({slowest['endpoint']} {slowest['status']}), "
+          f"max during the outage {slowest_outage:.3f} s")
+    for r in (wrong_anytime + [r for r in late if r not in wrong_anytime])[:5]:
+        print(f"  {r['endpoint']} {r['status']} after {r['latency']:.3f} s, sent {r['sent'] - stopped_at:+.3f} s from the stop")
 
     unavailable = [r for r in api if r["status"] == 503]
-    bad = [r for r in unavailable if not (isinstance(r["body"], dict) and r["body"].get("code") == "service_unavailable"
-                                          and r["body"].get("status") == "error" and r["retry_after"] and r["request_id"])]
-    example = bad[0] if bad else None
+    def well_formed(r):
+        body = r["body"] if isinstance(r["body"], dict) else {}
+        return body.get("status") == "error" and body.get("code") == "service_unavailable" and r["retry_after"] \
+            and r["request_id"]
+
+    bad = [r for r in unavailable if not well_formed(r)]
+    example = f"; e.g. {bad[0]['body']} Retry-After={bad[0]['retry_after']} X-Request-Id={bad[0]['request_id']}" if bad else ""
     check("b. every 503 is the envelope `service_unavailable` with Retry-After and X-Request-Id",
-          bool(unavailable) and not bad,
-          f"{len(unavailable)} 503s, {len(bad)} not" + (f"; e.g. {example['body']} Retry-After={example['retry_after']}"
-                                                         f" X-Request-Id={example['request_id']}" if example else ""))
+          bool(unavailable) and not bad, f"{len(unavailable)} 503s, {len(bad)} not{example}")
 
     recovered = sorted((r for r in api if r["sent"] >= restarted_at and r["status"] == success[r["endpoint"]]),
                        key=lambda r: r["done"])
     gap = recovered[0]["done"] - restarted_at if recovered else None
     per_endpoint = {e: min((r["done"] - restarted_at for r in recovered if r["endpoint"] == e), default=None)
                     for e in success}
+    gaps = ", ".join(f"{e} {g:.3f} s" if g is not None else f"{e} none" for e, g in per_endpoint.items())
     check(f"c. first success within {WITHIN} s of the restart", gap is not None and gap <= WITHIN,
-          f"gap {gap:.3f} s (" + ", ".join(f"{e} {g:.3f} s" if g is not None else f"{e} none"
-                                            for e, g in per_endpoint.items()) + ")" if gap is not None else "no success after the restart")
+          f"gap {gap:.3f} s ({gaps})" if gap is not None else "no success after the restart")
 
 
 def check_messages(check, port, cluster, records):

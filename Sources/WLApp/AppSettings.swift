@@ -13,6 +13,7 @@ public import WLStore
 /// | `port` | `WLCOMM_PORT` | int | `8080` |
 /// | `database.url` | `WLCOMM_DATABASE_URL` | string, secret | `./data/wlcomm.sqlite` (SQLite) |
 /// | `database.unavailableAfterMilliseconds` | `WLCOMM_DATABASE_UNAVAILABLE_AFTER_MILLISECONDS` | int | `2000`: a request waits at most this for a connection (SQLite: the write lock), then answers 503 |
+/// | `database.startupWaitSeconds` | `WLCOMM_DATABASE_STARTUP_WAIT_SECONDS` | int | `30`: how long start-up waits for an unreachable database before exiting non-zero |
 /// | `seed.sandbox` | `WLCOMM_SEED_SANDBOX` | bool | `false` |
 /// | `seed.allowSandboxInProduction` | `WLCOMM_SEED_ALLOW_SANDBOX_IN_PRODUCTION` | bool | `false`: no public sandbox key beside live providers |
 /// | `log.level` | `WLCOMM_LOG_LEVEL` | trace…critical | `info` |
@@ -49,6 +50,8 @@ public struct AppSettings: Sendable {
     public var store: StoreLocation
     /// How long a request may wait for the database before it answers 503.
     public var databaseUnavailableAfter: Duration
+    /// How long start-up waits for an unreachable database before it gives up.
+    public var databaseStartupWait: Duration
     public var seedSandbox: Bool
     /// Lets `seed.sandbox` run beside live providers (the sandbox key is public).
     public var allowSandboxInProduction: Bool
@@ -110,6 +113,7 @@ public struct AppSettings: Sendable {
         // The URL may carry a password.
         self.store = StoreLocation(databaseURL: reader.string(forKey: "database.url", isSecret: true))
         self.databaseUnavailableAfter = .milliseconds(max(100, reader.int(forKey: "database.unavailableAfterMilliseconds", default: 2000)))
+        self.databaseStartupWait = .seconds(max(0, reader.int(forKey: "database.startupWaitSeconds", default: 30)))
         self.seedSandbox = reader.bool(forKey: "seed.sandbox", default: false)
         self.allowSandboxInProduction = reader.bool(forKey: "seed.allowSandboxInProduction", default: false)
         self.logLevel = reader.string(forKey: "log.level").flatMap(Logger.Level.init(rawValue:)) ?? .info

@@ -89,7 +89,7 @@ public enum WLCommApp {
             logger: logger)
         let seed = settings.seedSandbox
         app.beforeServerStarts {
-            let applied = try await store.migrate()
+            let applied = try await waitForDatabase(upTo: settings.databaseStartupWait, logger: logger) { try await store.migrate() }
             if !applied.isEmpty { logger.info("database migrated", metadata: ["versions": "\(applied)"]) }
             try await store.resealSecrets(.plaintext)
             if seed {

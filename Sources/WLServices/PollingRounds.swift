@@ -19,11 +19,17 @@ func runRounds(
         var wait = pollInterval
         do {
             handled = try await round()
-        } catch let error as DomainError where error.code == .serviceUnavailable {
+        } catch where error.isDatabaseUnavailable {
             wait = max(pollInterval, .seconds(1))
         } catch {
             logger.error(failure, metadata: ["error": "\(error)"])
         }
         if handled == 0 { await signal.wait(upTo: wait) }
     }
+}
+
+extension Error {
+    /// Whether this is the database being away: the database logs that once per outage, so workers do not log it
+    /// every round, and back off.
+    var isDatabaseUnavailable: Bool { (self as? DomainError)?.code == .serviceUnavailable }
 }

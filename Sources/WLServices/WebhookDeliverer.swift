@@ -47,11 +47,16 @@ public final class WebhookDeliverer: Service {
         await withDiscardingTaskGroup { group in
             while !Task.isShuttingDownGracefully && !Task.isCancelled {
                 let claimed: [WebhookDelivery]
+                var wait = pollInterval
                 do {
                     claimed = try await store.claimWebhookDeliveries(
                         limit: batchSize, owner: owner, lease: 600, now: time.now, excludingFirms: self.busy.withLock { $0 })
                 } catch {
-                    logger.error("webhook claim failed", metadata: ["error": "\(error)"])
+                    if error.isDatabaseUnavailable {
+                        wait = max(pollInterval, .seconds(1))
+                    } else {
+                        logger.error("webhook claim failed", metadata: ["error": "\(error)"])
+                    }
                     claimed = []
                 }
                 for (firm, deliveries) in Dictionary(grouping: claimed, by: \.firmID) {
@@ -62,7 +67,7 @@ public final class WebhookDeliverer: Service {
                         self.laneEnded.signal()
                     }
                 }
-                if claimed.isEmpty { await laneEnded.wait(upTo: pollInterval) }
+                if claimed.isEmpty { await laneEnded.wait(upTo: wait) }
             }
         }
     }
@@ -126,7 +131,9 @@ public final class WebhookDeliverer: Service {
                 deliveryID: delivery.id, leaseOwner: owner, statusCode: statusCode, error: failure, latencyMilliseconds: latency, outcome: outcome,
                 now: time.now)
         } catch {
-            logger.warning("could not record a webhook attempt", metadata: ["delivery_id": "\(delivery.id)", "error": "\(error)"])
+            if !error.isDatabaseUnavailable {
+                logger.warning("could not record a webhook attempt", metadata: ["delivery_id": "\(delivery.id)", "error": "\(error)"])
+            }
         }
     }
 }

@@ -39,8 +39,8 @@ public final class DatabaseAvailability: Sendable {
         observer(isUp, outages)
     }
 
-    /// The database could not be reached: `error` says how.
-    public func markDown(_ error: any Error) {
+    /// The database could not be reached: `reason` says how (no query text, no credentials).
+    public func markDown(_ reason: String) {
         let changed = state.withLock { state -> (observers: [@Sendable (Bool, Int) -> Void], outages: Int)? in
             guard state.downSince == nil else { return nil }
             state.downSince = Date()
@@ -48,7 +48,7 @@ public final class DatabaseAvailability: Sendable {
             return (state.observers, state.outages)
         }
         guard let changed else { return }
-        logger.warning("database unreachable; requests that need it answer 503 until it is back", metadata: ["error": "\(error)"])
+        logger.warning("database unreachable; requests that need it answer 503 until it is back", metadata: ["reason": "\(reason)"])
         for observer in changed.observers { observer(false, changed.outages) }
     }
 

@@ -24,6 +24,7 @@ public final class PostgresDatabase: SQLDatabase, Service {
     private let unavailableAfter: Duration
     private let probeInterval: Duration
     private let logger: Logger
+    private let poolLogger: Logger
     /// The pool in use; replaced after an outage.
     private let current: Mutex<PostgresClient>
     /// Wakes the run loop to start a replaced pool, and the prober to probe at once.
@@ -55,7 +56,11 @@ public final class PostgresDatabase: SQLDatabase, Service {
         self.probeInterval = probeInterval
         self.logger = logger
         self.availability = DatabaseAvailability(logger: logger)
-        self.current = Mutex(PostgresClient(configuration: configuration, backgroundLogger: logger))
+        // The pool logs every failed reconnection at info level; the availability logs the outage once instead.
+        var poolLogger = logger
+        poolLogger.logLevel = max(logger.logLevel, .warning)
+        self.poolLogger = poolLogger
+        self.current = Mutex(PostgresClient(configuration: configuration, backgroundLogger: poolLogger))
     }
 
     /// Parses a `postgres://` or `postgresql://` URL into a client configuration.
@@ -107,12 +112,12 @@ public final class PostgresDatabase: SQLDatabase, Service {
             do {
                 try await probe()
                 if !availability.isUp {
-                    current.withLock { $0 = PostgresClient(configuration: configuration, backgroundLogger: logger) }
+                    current.withLock { $0 = PostgresClient(configuration: configuration, backgroundLogger: poolLogger) }
                     poolReplaced.signal()
                     availability.markUp()
                 }
             } catch {
-                availability.markDown(error)
+                availability.markDown(Self.describe(error))
             }
         }
     }
@@ -187,9 +192,16 @@ public final class PostgresDatabase: SQLDatabase, Service {
             }
         } catch let error where error is ConnectionWaitTimedOut || Self.isConnectionFailure(error) {
             // A pool waiting on a live database is only busy: let the prober decide whether it is away.
-            if error is ConnectionWaitTimedOut { probeWanted.signal() } else { availability.markDown(error) }
+            if error is ConnectionWaitTimedOut { probeWanted.signal() } else { availability.markDown(Self.describe(error)) }
             throw DatabaseAvailability.unavailable()
         }
+    }
+
+    /// What went wrong with a connection, without the query or credentials that PSQLError's reflection may hold.
+    static func describe(_ error: any Error) -> String {
+        guard let error = error as? PSQLError else { return "\(type(of: error))" }
+        let server = error.serverInfo.map { " \($0[.sqlState] ?? "") \($0[.message] ?? "")" } ?? ""
+        return "\(error.code)\(server)" + (error.underlying.map { ": \($0)" } ?? "")
     }
 
     /// Whether `error` means PostgreSQL cannot be reached (as opposed to a query it refused).
