@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Runs every test of the project:
-#   1. builds the package and its tests once;
+#   1. builds the package and its tests once, then fuzzes every parser briefly (scripts/fuzz.sh);
 #   2. starts a throwaway PostgreSQL cluster (scripts/postgres.sh) for the conformance suite;
 #   3. HTTP contract checks against the real `wlcomm serve`, on SQLite and on PostgreSQL
-#      (scripts/contract_checks.sh: curl smoke of the contract, the Postman collection, schemathesis);
+#      (scripts/contract_checks.sh: curl smoke of the contract, the Postman collection, schemathesis, and the
+#      provider, crash, limits, abuse, outage and multi-instance checks);
 #   4. the Swift test suites (unit, property, store conformance on both engines, HTTP).
 # Python tools go into .venv (created here). Set WLCOMM_SKIP_CONTRACT=1 to run the Swift suites only.
 set -euo pipefail
