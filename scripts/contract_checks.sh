@@ -125,6 +125,10 @@ shared_fakes=../shared/fakes
 if [ -f "$shared_fakes/africastalking_fake.py" ]; then
   echo "-- live SMS through ../shared/fakes/africastalking_fake.py"
   python3 scripts/at_fake_check.py "$wlcomm" "$(fresh_database at)" "$shared_fakes/africastalking_fake.py" "$psql" || failures=$((failures + 1))
+  if [ -n "$cluster_url" ]; then
+    echo "-- three servers on one PostgreSQL database, the fake at 120 ms per call, lease 5 s: no SMS sent twice, then one SIGKILLed"
+    python3 scripts/multi_instance_check.py "$wlcomm" "$(fresh_database multi)" "$shared_fakes/africastalking_fake.py" "$psql" || failures=$((failures + 1))
+  fi
 else
   echo "-- ../shared/fakes not found: the Africa's Talking fake check is skipped"
 fi

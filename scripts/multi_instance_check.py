@@ -40,21 +40,39 @@ TOKEN = "multi-instance-callback-token"
 CREDITS = 1000
 
 
+def fake_get(fake_url, path):
+    with urllib.request.urlopen(fake_url + path, timeout=30) as response:
+        return json.load(response)
+
+
 def fake_sends(fake_url):
-    """Text → times (unix seconds) of the recipients the fake accepted it for, over every send call since the reset."""
-    with urllib.request.urlopen(fake_url + "/__fake/requests", timeout=30) as response:
-        requests = json.load(response)
+    """Text → how many recipients the fake accepted it for (its /__fake/messages: charged, reports planned), since
+    the reset. A call whose caller died while the fake was answering counts too."""
     sends = {}
-    for request in requests:
-        if request["path"] == "/version1/messaging" and request["status"] == 201:
-            recipients = request["body"]["to"].split(",")
-            sends.setdefault(request["body"]["message"], []).extend([request["time"]] * len(recipients))
+    for message in fake_get(fake_url, "/__fake/messages"):
+        sends[message["message"]] = sends.get(message["message"], 0) + 1
     return sends
+
+
+def call_times(fake_url):
+    """Text → the times (unix seconds) of the send calls that carried it."""
+    times = {}
+    for request in fake_get(fake_url, "/__fake/requests"):
+        if request["path"] == "/version1/messaging" and request["body"]:
+            times.setdefault(request["body"]["message"], []).append(request["time"])
+    return times
 
 
 def statuses(url, psql, slug):
     return dict(query(url, psql, "SELECT m.status, COUNT(*) FROM messages m JOIN firms f ON f.id = m.firm_id "
                                  f"WHERE f.slug = '{slug}' GROUP BY m.status"))
+
+
+def leases(url, psql):
+    """Owner → (messages, latest lease end) of the SMS leased and not yet sent."""
+    rows = query(url, psql, "SELECT lease_owner, COUNT(*), MAX(lease_until) FROM messages WHERE channel = 'sms' "
+                            "AND stage IN ('queued', 'charged') AND lease_owner IS NOT NULL GROUP BY lease_owner")
+    return {owner: (int(count), until) for owner, count, until in rows}
 
 
 def wait_final(url, psql, slug, deadline):
@@ -94,7 +112,7 @@ def run_phase(checks, name, wlcomm, url, psql, fake_url, dlr_port, env, kill):
         cli(wlcomm, url, "firm", "adjust-credits", "--firm", slug, "--credits", str(CREDITS), "--reason", "test")
         key = cli(wlcomm, url, "key", "create", "--firm", slug)["api_key"]
         texts = [f"{name} check, message {index:03d}" for index in range(COUNT)]
-        numbers = [f"07{11 + (name == 'kill')}{index:07d}" for index in range(COUNT)]
+        numbers = [f"07{11 + (name == 'kill')}{index:06d}" for index in range(COUNT)]
         send_at = None
         due = time.time()
         if kill:
@@ -103,15 +121,17 @@ def run_phase(checks, name, wlcomm, url, psql, fake_url, dlr_port, env, kill):
         started = time.time()
         answers = post_all(ports, key, texts, numbers, send_at)
         posted = time.time() - started
-        checks.check(f"{name}: all {COUNT} accepted", all(a in (200, 201, 202) for a in answers),
-                     f"{posted:.2f} s to post; statuses {sorted(set(answers))}")
+        accepted = all(a in (200, 201, 202) for a in answers)
+        checks.check(f"{name}: all {COUNT} accepted", accepted, f"{posted:.2f} s to post; statuses {sorted(set(answers))}")
+        if not accepted:
+            return
         killed_at = None
         in_hand = 0
         if kill:
             checks.check(f"{name}: all posted before they fall due", time.time() < due, f"{due - time.time():.1f} s to spare")
             deadline = due + 60
             while time.time() < deadline:
-                in_hand = sum(len(t) for t in fake_sends(fake_url).values())
+                in_hand = sum(fake_sends(fake_url).values())
                 if in_hand >= KILL_AFTER_SENDS:
                     break
                 time.sleep(0.02)
@@ -121,20 +141,30 @@ def run_phase(checks, name, wlcomm, url, psql, fake_url, dlr_port, env, kill):
             killed_at = time.time()
             print(f"SIGKILLed server {INSTANCES} (port {ports[-1]}) after {in_hand} sends at the fake, "
                   f"{killed_at - due:.2f} s after the messages fell due")
+            # The dead server's leases are the ones no longer renewed (live ones are, every third of the lease).
+            before = leases(url, psql)
+            time.sleep(2.5)
+            after = leases(url, psql)
+            dead = sum(count for owner, (count, until) in after.items() if before.get(owner, (0, None))[1] == until)
+            print(f"the killed server held {dead} unsent message(s), taken back once its lease runs out")
         counts = wait_final(url, psql, slug, time.time() + 120)
         final_after = time.time() - (due if kill else started)
         time.sleep(0.5)  # a late duplicate send would show up at the fake by now
         sends = fake_sends(fake_url)
-        total = sum(len(t) for t in sends.values())
-        duplicates = {text: times for text, times in sends.items() if len(times) > 1}
-        extra = sum(len(t) - 1 for t in duplicates.values())
-        times = [t for ts in sends.values() for t in ts]
+        total = sum(sends.values())
+        duplicates = {text: count for text, count in sends.items() if count > 1}
+        extra = sum(count - 1 for count in duplicates.values())
+        calls = call_times(fake_url)
+        times = [t for ts in calls.values() for t in ts]
         span = max(times) - min(times) if times else 0
         print(f"{name}: {total} provider sends for {len(sends)} texts, {extra} duplicate(s); sends spanned {span:.2f} s; "
               f"every message final {final_after:.2f} s after {'falling due' if kill else 'the first post'}; {counts}")
-        for text, at in sorted(duplicates.items()):
+        for text, count in sorted(duplicates.items())[:40]:
+            at = calls.get(text, [])
             relative = ", ".join(f"{t - killed_at:+.2f} s" if killed_at else f"{t - started:.2f} s" for t in at)
-            print(f"   sent {len(at)}×: {text!r} at {relative}" + (" (relative to the kill)" if killed_at else ""))
+            print(f"   sent {count}×: {text!r}, calls at {relative}" + (" (relative to the kill)" if killed_at else ""))
+        if len(duplicates) > 40:
+            print(f"   … and {len(duplicates) - 40} more texts sent more than once")
         checks.check(f"{name}: every message final", sum(int(counts.get(s, 0)) for s in ("delivered", "failed")) == COUNT,
                      str(counts))
         checks.check(f"{name}: every message delivered", int(counts.get("delivered", 0)) == COUNT, str(counts))
@@ -166,7 +196,8 @@ def main():
     fake_process = subprocess.Popen(
         [sys.executable, fake, "--port", "0", "--latency-ms", str(LATENCY_MS), "--dlr-delay", "0.3",
          "--dlr-url", f"http://127.0.0.1:{dlr_port}/callbacks/africastalking/dlr/{TOKEN}"],
-        stdout=subprocess.PIPE, text=True)
+        # Its stderr would only show the killed server's connections being reset.
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     fake_url = fake_process.stdout.readline().strip().removeprefix("listening on ")
     env = {
         "WLCOMM_AFRICASTALKING_USERNAME": "sandbox", "WLCOMM_AFRICASTALKING_API_KEY": "fake-api-key",

@@ -328,7 +328,7 @@ def run(wlcomm, cluster, checks):
         env |= {f"WLCOMM_LIMITS_{limit}_QUOTA": "1000000", f"WLCOMM_LIMITS_{limit}_WINDOW_SECONDS": "1000"}
     server = start_server(wlcomm, cluster.url, port, env, log_path=log_path)
     try:
-        status, body = call(port, "GET", "/sms-credits/balance", parse_float=Decimal, timeout=CLIENT_TIMEOUT)
+        _, body = call(port, "GET", "/sms-credits/balance", parse_float=Decimal, timeout=CLIENT_TIMEOUT)
         starting = Decimal(str(body["data"]["sms_credits"]))
         load = Load(port)
         load.start()
@@ -359,6 +359,10 @@ def run(wlcomm, cluster, checks):
                 check(f"{name}. could be checked", False, repr(error)[:300])
     finally:
         stop_server(server)
+        if checks.failed:  # the cluster's folder goes; the server's log is worth keeping to find out why
+            kept = tempfile.NamedTemporaryFile(prefix="wlcomm-outage-server.", suffix=".log", delete=False).name
+            shutil.copyfile(log_path, kept)
+            print(f"server log kept in {kept}")
 
 
 def main():

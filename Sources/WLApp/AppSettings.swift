@@ -12,7 +12,7 @@ public import WLStore
 /// | `host` | `WLCOMM_HOST` | string | `127.0.0.1` |
 /// | `port` | `WLCOMM_PORT` | int | `8080` |
 /// | `database.url` | `WLCOMM_DATABASE_URL` | string, secret | `./data/wlcomm.sqlite` (SQLite) |
-/// | `database.unavailableAfterMilliseconds` | `WLCOMM_DATABASE_UNAVAILABLE_AFTER_MILLISECONDS` | int | `2000`: a request waits at most this for a connection (SQLite: the write lock), then answers 503 |
+/// | `database.unavailableAfterMilliseconds` | `WLCOMM_DATABASE_UNAVAILABLE_AFTER_MILLISECONDS` | int | `1500`: a request waits at most this for a connection (SQLite: the write lock), then answers 503 (within 2 s in all) |
 /// | `database.startupWaitSeconds` | `WLCOMM_DATABASE_STARTUP_WAIT_SECONDS` | int | `30`: how long start-up waits for an unreachable database before exiting non-zero |
 /// | `seed.sandbox` | `WLCOMM_SEED_SANDBOX` | bool | `false` |
 /// | `seed.allowSandboxInProduction` | `WLCOMM_SEED_ALLOW_SANDBOX_IN_PRODUCTION` | bool | `false`: no public sandbox key beside live providers |
@@ -112,7 +112,7 @@ public struct AppSettings: Sendable {
         self.port = reader.int(forKey: "port", default: 8080)
         // The URL may carry a password.
         self.store = StoreLocation(databaseURL: reader.string(forKey: "database.url", isSecret: true))
-        self.databaseUnavailableAfter = .milliseconds(max(100, reader.int(forKey: "database.unavailableAfterMilliseconds", default: 2000)))
+        self.databaseUnavailableAfter = .milliseconds(max(100, reader.int(forKey: "database.unavailableAfterMilliseconds", default: 1500)))
         self.databaseStartupWait = .seconds(max(0, reader.int(forKey: "database.startupWaitSeconds", default: 30)))
         self.seedSandbox = reader.bool(forKey: "seed.sandbox", default: false)
         self.allowSandboxInProduction = reader.bool(forKey: "seed.allowSandboxInProduction", default: false)

@@ -20,10 +20,11 @@ public struct ErrorMiddleware: RouterMiddleware {
         }
     }
 
-    /// The error envelope response for `error`, logged (server errors with the request id, client errors at debug).
+    /// The error envelope response for `error`, logged (server errors with the request id, client errors and 503s
+    /// at debug: an unavailable database is logged once per outage by the database itself).
     static func response(for error: any Error, context: Context) throws -> Response {
         let (status, envelope, headers) = ErrorMapping.envelope(for: error)
-        if status.code >= 500 {
+        if status.code >= 500 && status != .serviceUnavailable {
             context.logger.error("request failed", metadata: ["error": "\(String(reflecting: error))"])
         } else {
             context.logger.debug("request refused", metadata: ["status": "\(status.code)", "code": "\(envelope.code)"])

@@ -31,7 +31,8 @@ public struct HealthController: Sendable {
                 try await store.ping()
                 return try Response.json(["status": "ok"], status: .ok)
             } catch {
-                context.logger.warning("database not ready", metadata: ["error": "\(error)"])
+                // The database logs its outages once; a load balancer polls this often.
+                context.logger.debug("database not ready", metadata: ["error": "\(error)"])
                 return try Response.json(["status": "unavailable"], status: .serviceUnavailable)
             }
         }

@@ -103,7 +103,7 @@ public final class EmailDispatcher: Service {
         _ messages: [Message], claimedAt: Date, senders: [Int64: Sender], bodies: [Int64: PreparedBody]
     ) async -> [(Message, EmailSendOutcome)] {
         let heartbeat = LeaseHeartbeat(store: store, owner: owner, lease: settings.lease, time: time, logger: logger)
-        return await heartbeat.run(messages, claimedAt: claimedAt, concurrency: concurrency, messageIDs: { [$0.id] }) { message, _ in
+        return await heartbeat.run(messages.map { ([$0.id], $0) }, claimedAt: claimedAt, concurrency: concurrency) { message, _ in
             (message, await self.send(message, senders[message.firmID], bodies[message.id]))
         }
     }

@@ -21,16 +21,16 @@ struct LeaseHeartbeat: Sendable {
     /// Runs `work` on each job, at most `concurrency` at once, in order, while the batch's leases are renewed.
     ///
     /// - Parameters:
+    ///   - jobs: Each job with the messages it sends.
     ///   - claimedAt: When the batch was claimed: its lease runs from then.
-    ///   - messageIDs: The messages a job sends.
     ///   - work: Sends those of a job's messages whose lease is held (never none) and says what happened.
     /// - Returns: What the jobs that ran returned, in the order they finished; a job none of whose messages is still
     ///   held does not run (they are counted in a log line and left to whoever holds them now).
     func run<Job: Sendable, Outcome: Sendable>(
-        _ jobs: [Job], claimedAt: Date, concurrency: Int, messageIDs: (Job) -> [Int64],
+        _ jobs: [(messageIDs: [Int64], job: Job)], claimedAt: Date, concurrency: Int,
         work: @escaping @Sendable (Job, _ held: Set<Int64>) async -> Outcome
     ) async -> [Outcome] {
-        var held = Set(jobs.flatMap(messageIDs))
+        var held = Set(jobs.flatMap(\.messageIDs))
         var heldUntil = claimedAt.addingTimeInterval(lease)
         var renewedAt = claimedAt
         // Every message of the batch until it is given up: the email dispatcher records only at the end.
@@ -52,8 +52,7 @@ struct LeaseHeartbeat: Sendable {
                         logger.warning("lease renewal failed", metadata: ["owner": "\(owner)", "error": "\(error)"])
                     }
                 }
-                while running < max(1, concurrency), let job = queue.popFirst() {
-                    let ids = messageIDs(job)
+                while running < max(1, concurrency), let (ids, job) = queue.popFirst() {
                     let fenced = time.now < heldUntil.addingTimeInterval(-interval) ? Set(ids).intersection(held) : []
                     if fenced.count < ids.count {
                         notStarted += ids.count - fenced.count

@@ -102,9 +102,8 @@ public final class SMSDispatcher: Service {
             groups[key, default: []].append(ready)
         }
         let heartbeat = LeaseHeartbeat(store: store, owner: owner, lease: settings.lease, time: time, logger: logger)
-        let jobs = order.map { Group(key: $0, messages: groups[$0] ?? []) }
-        let dropped = await heartbeat.run(jobs, claimedAt: claimedAt, concurrency: settings.providerConcurrency, messageIDs: { $0.messages.map(\.id) }) {
-            group, held in
+        let jobs = order.map { key in (messageIDs: (groups[key] ?? []).map(\.id), job: Group(key: key, messages: groups[key] ?? [])) }
+        let dropped = await heartbeat.run(jobs, claimedAt: claimedAt, concurrency: settings.providerConcurrency) { group, held in
             await self.send(group.key, group.messages.filter { held.contains($0.id) })
         }.reduce(0, +)
         if dropped > 0 {

@@ -37,7 +37,7 @@ public final class PostgresDatabase: SQLDatabase, Service {
     ///   - maximumConnections: The pool's bound.
     ///   - unavailableAfter: How long a request may wait for a connection before it answers 503.
     public init(
-        url: String, schema: String? = nil, maximumConnections: Int = 20, unavailableAfter: Duration = .seconds(2),
+        url: String, schema: String? = nil, maximumConnections: Int = 20, unavailableAfter: Duration = .milliseconds(1_500),
         probeInterval: Duration = .milliseconds(250), logger: Logger
     ) throws {
         let parts = try ConnectionParts(url: url)
@@ -192,7 +192,8 @@ public final class PostgresDatabase: SQLDatabase, Service {
             }
         } catch let error where error is ConnectionWaitTimedOut || Self.isConnectionFailure(error) {
             // A pool waiting on a live database is only busy: let the prober decide whether it is away.
-            if error is ConnectionWaitTimedOut { probeWanted.signal() } else { availability.markDown(Self.describe(error)) }
+            if !(error is ConnectionWaitTimedOut) { availability.markDown(Self.describe(error)) }
+            probeWanted.signal()
             throw DatabaseAvailability.unavailable()
         }
     }

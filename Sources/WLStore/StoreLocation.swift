@@ -28,12 +28,12 @@ public enum StoreLocation: Sendable, Equatable {
 
     /// Opens the engine (not yet migrated). A PostgreSQL database must be run as a service before use.
     /// - Parameter unavailableAfter: How long a request may wait for the database (a PostgreSQL connection, SQLite's
-    ///   write lock) before it answers 503; the server's setting. `nil` (tools): 30 s for SQLite's lock, 2 s for a
+    ///   write lock) before it answers 503; the server's setting. `nil` (tools): 30 s for SQLite's lock, 1.5 s for a
     ///   PostgreSQL connection.
     public func open(logger: Logger, unavailableAfter: Duration? = nil) async throws -> any SQLDatabase {
         switch self {
         case .sqlite(let path): try await SQLiteDatabase.open(path: path, busyTimeout: unavailableAfter ?? .seconds(30), logger: logger)
-        case .postgres(let url): try PostgresDatabase(url: url, unavailableAfter: unavailableAfter ?? .seconds(2), logger: logger)
+        case .postgres(let url): try PostgresDatabase(url: url, unavailableAfter: unavailableAfter ?? .milliseconds(1_500), logger: logger)
         }
     }
 }

@@ -30,7 +30,8 @@ final class SlowSMSProvider: SMSProvider {
         }
         if let hook = duringCall.withLock({ $0 }), hook.at == call { await hook.action() }
         let delivered = DeliveryReport(status: .delivered, response: "Success", network: nil)
-        return Dictionary(uniqueKeysWithValues: recipients.map { ($0.messageID, .accepted(providerMessageID: "P\($0.messageID)", report: delivered)) })
+        return Dictionary(
+            uniqueKeysWithValues: recipients.map { ($0.messageID, SendOutcome.accepted(providerMessageID: "P\($0.messageID)", report: delivered)) })
     }
 }
 
@@ -84,12 +85,13 @@ final class CallGate: Sendable {
         return settings
     }
 
-    /// A live firm with 10 credits, `texts` messages each with its own text, and a dispatcher (lease 60 s) over `provider`.
+    /// A live firm with 10 credits, `texts` messages each with its own text, and a dispatcher (lease 60 s) over
+    /// `provider`, on the clock `time`.
     func withBatch(
-        texts: Int, provider: @escaping @Sendable (ManualTime) -> any SMSProvider, concurrency: Int = 1, logger: Logger = Logger(label: "test"),
-        _ body: @Sendable (SQLStore, Firm, [Int64], SMSDispatcher, ManualTime) async throws -> Void
+        texts: Int, time: ManualTime = ManualTime(start), provider: any SMSProvider, concurrency: Int = 1, logger: Logger = Logger(label: "test"),
+        _ body: @Sendable (SQLStore, Firm, [Int64], SMSDispatcher) async throws -> Void
     ) async throws {
-        let app = TestApp(time: ManualTime(Self.start))
+        let app = TestApp(time: time)
         try await app.admin { admin, store in
             let created = try await admin.createFirm(try NewFirm(slug: "acme", name: "Acme", smsRate: KES(cents: 100)))
             _ = try await admin.adjustCredits(firm: "acme", amount: Credits(whole: 10), reason: "test")
@@ -100,26 +102,20 @@ final class CallGate: Sendable {
                 ids += try await sms.send(SMSRequest(message: "Text \(index)", recipients: ["071234567\(index)"]), firm: firm).messages.map(\.id)
             }
             let dispatcher = SMSDispatcher(
-                store: store, time: app.time, live: provider(app.time), sandbox: SandboxSMSProvider(), signal: WorkSignal(),
+                store: store, time: app.time, live: provider, sandbox: SandboxSMSProvider(), signal: WorkSignal(),
                 settings: Self.settings(concurrency: concurrency),
                 logger: logger)
-            try await body(store, firm, ids, dispatcher, app.time)
+            try await body(store, firm, ids, dispatcher)
         }
     }
 
     @Test func aBatchSlowerThanItsLeaseKeepsItSoASecondInstanceClaimsNothingAndEachMessageIsSentOnce() async throws {
-        let slow = Mutex<SlowSMSProvider?>(nil)
-        try await withBatch(
-            texts: 4,
-            provider: { time in
-                let provider = SlowSMSProvider(time: time, step: 25)
-                slow.withLock { $0 = provider }
-                return provider
-            }
-        ) { store, firm, ids, dispatcher, time in
-            let provider = try #require(slow.withLock { $0 })
+        let time = ManualTime(Self.start)
+        let provider = SlowSMSProvider(time: time, step: 25)
+        try await withBatch(texts: 4, time: time, provider: provider) { store, firm, ids, dispatcher throws in
             let second = SMSDispatcher(
-                store: store, time: time, live: provider, sandbox: SandboxSMSProvider(), signal: WorkSignal(), settings: Self.settings(concurrency: 1),
+                store: store, time: time, live: provider, sandbox: SandboxSMSProvider(), signal: WorkSignal(),
+                settings: Self.settings(concurrency: 1),
                 logger: Logger(label: "second"))
             let secondClaimed = Mutex<Int?>(nil)
             // 75 s in, past the 60 s the batch was claimed for: the second instance tries its round.
@@ -143,17 +139,10 @@ final class CallGate: Sendable {
     }
 
     @Test func noSendStartsOnceTheLeaseIsLostAndTheStaleOutcomeIsDroppedAndCounted() async throws {
-        let slow = Mutex<SlowSMSProvider?>(nil)
+        let time = ManualTime(Self.start)
+        let provider = SlowSMSProvider(time: time, step: 200)
         let capture = LogCapture()
-        try await withBatch(
-            texts: 3,
-            provider: { time in
-                let provider = SlowSMSProvider(time: time, step: 200)
-                slow.withLock { $0 = provider }
-                return provider
-            }, logger: capture.logger()
-        ) { store, firm, ids, dispatcher, time in
-            let provider = try #require(slow.withLock { $0 })
+        try await withBatch(texts: 3, time: time, provider: provider, logger: capture.logger()) { store, firm, ids, dispatcher throws in
             let thief = Mutex<[Int64]>([])
             // The first call outlasts the lease (200 s > 60 s) and another worker takes the whole batch over.
             provider.duringCall.withLock {
@@ -181,7 +170,7 @@ final class CallGate: Sendable {
 
     @Test func providerCallsOfABatchRunTogetherUpToTheSetting() async throws {
         let gate = CallGate(needed: 3)
-        try await withBatch(texts: 7, provider: { _ in GatedProvider(gate: gate) }, concurrency: 3) { store, firm, ids, dispatcher, _ throws in
+        try await withBatch(texts: 7, provider: GatedProvider(gate: gate), concurrency: 3) { store, firm, ids, dispatcher throws in
             // Only a guard: a dispatcher sending one call at a time would otherwise wait here for ever.
             let guardTask = Task {
                 try? await Task.sleep(for: .seconds(20))
