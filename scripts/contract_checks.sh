@@ -120,6 +120,7 @@ python3 scripts/abuse_check.py "$wlcomm" "$(fresh_database abuse)" "$psql" || fa
 echo "-- rate limits and Idempotency-Key shared by two server processes on one database (PostgreSQL only)"
 python3 scripts/limits_check.py "$wlcomm" "$(fresh_database limits)" "$psql" || failures=$((failures + 1))
 python3 scripts/outage_check.py "$wlcomm" "$cluster_url" "$psql" || failures=$((failures + 1))  # PostgreSQL only (SKIP on SQLite); stops its own cluster, never this one
+python3 scripts/disk_full_check.py "$wlcomm" "$cluster_url" || failures=$((failures + 1))  # SQLite only (SKIP on PostgreSQL, and when it cannot mount a tmpfs); fills its own 4 MiB tmpfs
 
 shared_fakes=../shared/fakes
 if [ -f "$shared_fakes/africastalking_fake.py" ]; then

@@ -27,22 +27,18 @@ PSQL, then as scripts/postgres.sh does.
 """
 import base64
 import glob
-import json
 import os
-import re
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-import urllib.error
-import urllib.request
 from collections import Counter
 from decimal import Decimal
 
-from wltest import SANDBOX_KEY, Checks, call, free_port, query, start_server, stop_server
+from wltest import (Checks, Load, accepted_ids, all_pages, call, check_ledger, free_port, is_unavailable_envelope, metric,
+                    query, request, start_server, stop_server, warning_lines)
 
 BEFORE, OUTAGE, AFTER = 3.0, 20.0, 8.0
 SEND_EVERY, BALANCE_EVERY, READY_EVERY = 0.05, 0.1, 1.0
@@ -50,7 +46,6 @@ CLIENT_TIMEOUT, WITHIN = 10.0, 2.0
 SETTLE_SECONDS, LOG_LINES_ALLOWED = 60, 10
 RECIPIENT = "254712345678"
 FINAL = {"delivered", "failed"}
-LOG_LEVEL = re.compile(r"\b(warning|error|critical)\b", re.IGNORECASE)
 
 
 def pg_bindir(psql):
@@ -107,92 +102,13 @@ class Cluster:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-def request(url, method="GET", body=None):
-    """(status or None on a client error, headers, body text, seconds taken) of one loopback request."""
-    req = urllib.request.Request(url, method=method, data=json.dumps(body).encode() if body is not None else None,
-                                 headers={"X-API-Key": SANDBOX_KEY, "Content-Type": "application/json"})
-    started = time.monotonic()
-    try:
-        with urllib.request.urlopen(req, timeout=CLIENT_TIMEOUT) as response:
-            status, headers, text = response.status, response.headers, response.read().decode()
-    except urllib.error.HTTPError as error:
-        status, headers, text = error.code, error.headers, error.read().decode()
-    except Exception as error:  # a time-out or a dropped connection: recorded, never raised
-        status, headers, text = None, {}, repr(error)
-    return status, headers, text, time.monotonic() - started
-
-
-def parsed(text):
-    try:
-        return json.loads(text)
-    except ValueError:
-        return None
-
-
-class Load:
-    """One thread per endpoint, each sending on its own fixed schedule and recording every answer."""
-
-    def __init__(self, port):
-        self.base = f"http://127.0.0.1:{port}"
-        self.records, self.lock, self.stopping = [], threading.Lock(), threading.Event()
-        self.threads = [threading.Thread(target=self._loop, args=args, daemon=True) for args in (
-            ("sms", SEND_EVERY, "POST", "/api/v1/communication/sms"),
-            ("balance", BALANCE_EVERY, "GET", "/api/v1/communication/sms-credits/balance"),
-            ("readyz", READY_EVERY, "GET", "/readyz"))]
-
-    def _loop(self, name, every, method, path):
-        n, next_at = 0, time.monotonic()
-        while not self.stopping.is_set():
-            n += 1
-            body = {"message": f"outage {n}", "recipients": [RECIPIENT]} if method == "POST" else None
-            sent = time.monotonic()
-            status, headers, text, took = request(self.base + path, method, body)
-            with self.lock:
-                self.records.append({"endpoint": name, "sent": sent, "done": sent + took, "latency": took,
-                                     "status": status, "retry_after": headers.get("Retry-After"),
-                                     "request_id": headers.get("X-Request-Id"), "body": parsed(text)})
-            next_at = max(next_at + every, time.monotonic())  # after a hang, no burst to catch up
-            self.stopping.wait(next_at - time.monotonic())
-
-    def start(self):
-        for thread in self.threads:
-            thread.start()
-
-    def stop(self):
-        self.stopping.set()
-        for thread in self.threads:
-            thread.join(CLIENT_TIMEOUT + 5)
-
-
-def accepted_ids(records):
-    """Message ids from every 202 to POST /sms, in answer order (repeats kept, so they can be counted)."""
-    return [m["message_id"] for r in records if r["endpoint"] == "sms" and r["status"] == 202
-            for m in r["body"]["data"]["messages"]]
-
-
-def all_pages(port, path, key):
-    """Every item of a cursor-paginated list (limit 100, starting_after), bounded to 1,000 pages."""
-    items, cursor = [], None
-    for _ in range(1000):
-        separator = "&" if "?" in path else "?"
-        status, body = call(port, "GET", f"{path}{separator}limit=100" + (f"&starting_after={cursor}" if cursor else ""),
-                            parse_float=Decimal, timeout=CLIENT_TIMEOUT)
-        if status != 200:
-            raise RuntimeError(f"GET {path}: {status} {body}")
-        items += body["data"][key]
-        cursor = body["data"].get("next_starting_after")
-        if not body["data"].get("has_more") or cursor is None:
-            return items
-    raise RuntimeError(f"GET {path}: more than 1,000 pages")
-
-
 def wait_final(port, ids):
     """{id: message} of the firm's messages once every accepted one, and every other one of the firm, is final; or
     when SETTLE_SECONDS have passed."""
     deadline, messages = time.monotonic() + SETTLE_SECONDS, {}
     while time.monotonic() < deadline:
         try:
-            messages = {m["message_id"]: m for m in all_pages(port, "/sms", "messages")}
+            messages = {m["message_id"]: m for m in all_pages(port, "/sms", "messages", CLIENT_TIMEOUT)}
         except RuntimeError:  # not recovered (yet): 503 or 500
             time.sleep(0.5)
             continue
@@ -200,15 +116,6 @@ def wait_final(port, ids):
             break
         time.sleep(0.5)
     return messages
-
-
-def metric(text, name):
-    """The value of an unlabelled or labelled Prometheus sample `name`, or None when it is not served."""
-    for line in text.splitlines():
-        match = re.match(rf"^{re.escape(name)}(\{{[^}}]*\}})?\s+(\S+)", line)
-        if match:
-            return float(match.group(2))
-    return None
 
 
 def phase(record, stopped_at, restarted_at):
@@ -240,12 +147,7 @@ def check_answers(check, records, stopped_at, restarted_at):
         print(f"  {r['endpoint']} {r['status']} after {r['latency']:.3f} s, sent {r['sent'] - stopped_at:+.3f} s from the stop")
 
     unavailable = [r for r in api if r["status"] == 503]
-    def well_formed(r):
-        body = r["body"] if isinstance(r["body"], dict) else {}
-        return body.get("status") == "error" and body.get("code") == "service_unavailable" and r["retry_after"] \
-            and r["request_id"]
-
-    bad = [r for r in unavailable if not well_formed(r)]
+    bad = [r for r in unavailable if not is_unavailable_envelope(r)]
     example = f"; e.g. {bad[0]['body']} Retry-After={bad[0]['retry_after']} X-Request-Id={bad[0]['request_id']}" if bad else ""
     check("b. every 503 is the envelope `service_unavailable` with Retry-After and X-Request-Id",
           bool(unavailable) and not bad, f"{len(unavailable)} 503s, {len(bad)} not{example}")
@@ -274,24 +176,6 @@ def check_messages(check, port, cluster, records):
     return messages
 
 
-def check_ledger(check, port, starting, messages):
-    status, body = call(port, "GET", "/sms-credits/balance", parse_float=Decimal, timeout=CLIENT_TIMEOUT)
-    balance = Decimal(str(body["data"]["sms_credits"])) if status == 200 else None
-    entries = all_pages(port, "/sms-credits/transactions", "transactions")
-    ledger = sum((Decimal(str(e["credits"])) for e in entries), Decimal(0))
-    # Every delivered message of the firm, accepted or not: a message stored without a 202 is d's failure, not e's.
-    delivered = [m for m in messages.values() if m.get("status") == "delivered"]
-    spent = sum((Decimal(str(m.get("credits", 1))) for m in delivered), Decimal(0))
-    debits = Counter(e["message_id"] for e in entries if e["kind"] == "debit")
-    twice = [i for i, n in debits.items() if n > 1]
-    check("e. balance = sum of the ledger = starting credits - delivered credits",
-          balance is not None and balance == ledger == starting - spent,
-          f"balance {balance}, ledger {ledger} over {len(entries)} entries, {starting} - {spent} "
-          f"({len(delivered)} delivered) = {starting - spent}")
-    check("e. every delivered message debited exactly once", not twice and all(debits[m["message_id"]] == 1 for m in delivered),
-          f"{len(debits)} debits, {len(twice)} messages debited more than once")
-
-
 def check_health(check, port, records, stopped_at, restarted_at, metrics_during):
     ready = [r for r in records if r["endpoint"] == "readyz"]
     during = Counter(r["status"] for r in ready if stopped_at + 1 <= r["sent"] < restarted_at)
@@ -308,13 +192,7 @@ def check_health(check, port, records, stopped_at, restarted_at, metrics_during)
 
 
 def check_log(check, log_path, offset):
-    with open(log_path, errors="replace") as log:
-        log.seek(offset)
-        lines = [line.rstrip() for line in log if LOG_LEVEL.search(line)]
-    # One kind per line without its time stamp and numbers (request ids, durations); the message ends the line.
-    kinds = Counter(re.sub(r"[0-9a-f]{8,}|\d+", "#", line.split(" ", 1)[-1]) for line in lines)
-    for text, n in kinds.most_common(6):
-        print(f"  {n} x " + (text if len(text) <= 200 else f"{text[:80]} … {text[-110:]}"))
+    lines = warning_lines(log_path, offset)
     check(f"g. at most {LOG_LINES_ALLOWED} warning/error lines in the log from the outage on",
           len(lines) <= LOG_LINES_ALLOWED, f"{len(lines)} lines")
 
@@ -330,7 +208,11 @@ def run(wlcomm, cluster, checks):
     try:
         _, body = call(port, "GET", "/sms-credits/balance", parse_float=Decimal, timeout=CLIENT_TIMEOUT)
         starting = Decimal(str(body["data"]["sms_credits"]))
-        load = Load(port)
+        load = Load(port, [
+            ("sms", SEND_EVERY, "POST", "/api/v1/communication/sms",
+             lambda n: {"message": f"outage {n}", "recipients": [RECIPIENT]}),
+            ("balance", BALANCE_EVERY, "GET", "/api/v1/communication/sms-credits/balance", None),
+            ("readyz", READY_EVERY, "GET", "/readyz", None)], CLIENT_TIMEOUT)
         load.start()
         time.sleep(BEFORE)
         log_offset = os.path.getsize(log_path)
@@ -350,7 +232,7 @@ def run(wlcomm, cluster, checks):
         check_answers(check, records, stopped_at, restarted_at)
         messages = {}
         for name, step in (("d", lambda: messages.update(check_messages(check, port, cluster, records))),
-                           ("e", lambda: check_ledger(check, port, starting, messages)),
+                           ("e", lambda: check_ledger(check, port, starting, messages, "e. ", CLIENT_TIMEOUT)),
                            ("f", lambda: check_health(check, port, records, stopped_at, restarted_at, metrics_during)),
                            ("g", lambda: check_log(check, log_path, log_offset))):
             try:

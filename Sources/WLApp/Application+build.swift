@@ -37,8 +37,10 @@ public enum WLCommApp {
             ])
         let secrets = try settings.store.secretBox(settings.secrets, logger: logger)
         let database = try await settings.store.open(logger: logger, unavailableAfter: settings.databaseUnavailableAfter)
-        // SQLite has no outages to count (a full disk fails only the writes); its gauge stays 1.
-        DatabaseMetrics.observe((database as? PostgresDatabase)?.availability ?? DatabaseAvailability(logger: logger))
+        // On SQLite "down" means writes fail (a full disk, an I/O error); reads go on.
+        if let availability = (database as? PostgresDatabase)?.availability ?? (database as? SQLiteDatabase)?.availability {
+            DatabaseMetrics.observe(availability)
+        }
         let store = SQLStore(database: database, secrets: secrets)
         let accounts = AccountService(store: store, time: time)
         let signal = WorkSignal()

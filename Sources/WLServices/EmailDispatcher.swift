@@ -89,7 +89,7 @@ public final class EmailDispatcher: Service {
                 records.append((message.id, settings.retryOrGiveUp(attempts: message.attempts, reason: response, retryAfter: nil, now: now)))
             }
         }
-        let dropped = records.count - (try await store.record(records, leaseOwner: owner, now: now)).count
+        let dropped = records.count - (try await store.recordOutcomes(records, leaseOwner: owner, now: now, patience: settings.lease)).count
         if dropped > 0 {
             logger.debug("email outcomes dropped: the lease had passed to another worker", metadata: ["owner": "\(owner)", "count": "\(dropped)"])
         }

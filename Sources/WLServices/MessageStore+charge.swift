@@ -14,3 +14,23 @@ extension MessageStore {
         return claimed.filter { $0.stage == .charged } + charged
     }
 }
+
+extension MessageStore {
+    /// Records what a provider or relay answered, retrying while the database is unavailable for up to `patience`
+    /// seconds (the lease: after it another worker may take the messages and send them again). An answer that is
+    /// sent but never recorded would be sent twice, so it is worth waiting for the database here.
+    func recordOutcomes(
+        _ outcomes: [(messageID: Int64, outcome: DispatchOutcome)], leaseOwner: String, now: Date, patience: TimeInterval
+    ) async throws -> [Message] {
+        let deadline = ContinuousClock.now + .milliseconds(Int64(patience * 1_000))
+        var pause = Duration.milliseconds(250)
+        while true {
+            do {
+                return try await record(outcomes, leaseOwner: leaseOwner, now: now)
+            } catch where error.isDatabaseUnavailable && ContinuousClock.now + pause < deadline {
+                try await Task.sleep(for: pause)
+                pause = min(pause * 2, .seconds(2))
+            }
+        }
+    }
+}

@@ -128,7 +128,7 @@ public final class SMSDispatcher: Service {
             (message.id, outcome(outcomes[message.id] ?? .transient(reason: "No answer from the provider", retryAfter: nil), for: message, now: now))
         }
         do {
-            return records.count - (try await store.record(records, leaseOwner: owner, now: now)).count
+            return records.count - (try await store.recordOutcomes(records, leaseOwner: owner, now: now, patience: settings.lease)).count
         } catch {
             logger.warning("could not record send outcomes", metadata: ["count": "\(records.count)", "error": "\(error)"])
             return 0

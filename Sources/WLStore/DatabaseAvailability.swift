@@ -20,9 +20,12 @@ public final class DatabaseAvailability: Sendable {
 
     private let state = Mutex(State())
     private let logger: Logger
+    /// What fails while the database is away, for the log ("requests that need it", "writes").
+    private let affected: String
 
-    public init(logger: Logger) {
+    public init(logger: Logger, affected: String = "requests that need it") {
         self.logger = logger
+        self.affected = affected
     }
 
     /// Whether the database answered last time it was asked.
@@ -48,7 +51,7 @@ public final class DatabaseAvailability: Sendable {
             return (state.observers, state.outages)
         }
         guard let changed else { return }
-        logger.warning("database unreachable; requests that need it answer 503 until it is back", metadata: ["reason": "\(reason)"])
+        logger.warning("database unavailable; \(affected) answer 503 until it is back", metadata: ["reason": "\(reason)"])
         for observer in changed.observers { observer(false, changed.outages) }
     }
 
@@ -61,7 +64,7 @@ public final class DatabaseAvailability: Sendable {
         }
         guard let changed else { return }
         let seconds = String(format: "%.1f", Date().timeIntervalSince(changed.since))
-        logger.info("database reachable again", metadata: ["outage_seconds": "\(seconds)"])
+        logger.info("database available again", metadata: ["outage_seconds": "\(seconds)"])
         for observer in changed.observers { observer(true, changed.outages) }
     }
 }

@@ -27,6 +27,8 @@ public final class PostgresDatabase: SQLDatabase, Service {
     private let poolLogger: Logger
     /// The pool in use; replaced after an outage.
     private let current: Mutex<PostgresClient>
+    /// The running pools' tasks, by pool: the current one, and a replaced one while it closes.
+    private let runningPools = Mutex<[ObjectIdentifier: Task<Void, Never>]>([:])
     /// Wakes the run loop to start a replaced pool, and the prober to probe at once.
     private let poolReplaced = WorkSignal()
     private let probeWanted = WorkSignal()
@@ -49,7 +51,8 @@ public final class PostgresDatabase: SQLDatabase, Service {
         }
         self.configuration = configuration
         var probe = parts.connectionConfiguration
-        probe.options.connectTimeout = .init(unavailableAfter)
+        // A probe's TCP connect must fail fast enough that a waiting request still answers within 2 s.
+        probe.options.connectTimeout = .milliseconds(300)
         probe.options.additionalStartupParameters = configuration.options.additionalStartupParameters
         self.probeConfiguration = probe
         self.unavailableAfter = unavailableAfter
@@ -78,29 +81,39 @@ public final class PostgresDatabase: SQLDatabase, Service {
         }
     }
 
-    /// Runs the current pool until it ends (cancellation, graceful shutdown) or the prober replaces it; then runs the
-    /// replacement. A pool runs once: `PostgresClient.run()` may not be called twice.
+    /// Runs the current pool, and each pool that replaces it, until the current one ends (cancellation, graceful
+    /// shutdown). A replaced pool is cancelled in its own task, so the new one serves requests at once however long
+    /// the old one takes to close. A pool runs once: `PostgresClient.run()` may not be called twice.
     private func runPools() async {
-        while !Task.isCancelled {
-            let client = current.withLock { $0 }
-            let replaced = await withTaskGroup(of: Bool.self) { group in
-                group.addTask {
-                    await client.run()
-                    return false
+        var client = current.withLock { $0 }
+        start(client)
+        await withTaskCancellationHandler {
+            while !Task.isCancelled {
+                await poolReplaced.wait(upTo: .seconds(3600))
+                let latest = current.withLock { $0 }
+                if latest !== client {
+                    let old = runningPools.withLock { $0.removeValue(forKey: ObjectIdentifier(client)) }
+                    client = latest
+                    start(client)
+                    old?.cancel()
+                } else if runningPools.withLock({ $0[ObjectIdentifier(client)] == nil }) {
+                    return
                 }
-                group.addTask {
-                    while !Task.isCancelled {
-                        await self.poolReplaced.wait(upTo: .seconds(3600))
-                        if self.current.withLock({ $0 }) !== client { return true }
-                    }
-                    return false
-                }
-                let first = await group.next() ?? false
-                group.cancelAll()
-                return first
             }
-            if !replaced { return }
+        } onCancel: {
+            for task in runningPools.withLock({ Array($0.values) }) { task.cancel() }
+            poolReplaced.signal()
         }
+    }
+
+    /// Runs `client` in a task of its own; when it ends, the run loop hears of it.
+    private func start(_ client: PostgresClient) {
+        let task = Task {
+            await client.run()
+            _ = self.runningPools.withLock { $0.removeValue(forKey: ObjectIdentifier(client)) }
+            self.poolReplaced.signal()
+        }
+        runningPools.withLock { $0[ObjectIdentifier(client)] = task }
     }
 
     /// While the database is down, or when a request asks, tries one fresh connection; after an outage a success
@@ -111,7 +124,10 @@ public final class PostgresDatabase: SQLDatabase, Service {
             guard !Task.isCancelled else { return }
             do {
                 try await probe()
-                if !availability.isUp {
+                if availability.isUp {
+                    // Busy pools ask often; one probe a quarter second is plenty.
+                    try? await Task.sleep(for: probeInterval)
+                } else {
                     current.withLock { $0 = PostgresClient(configuration: configuration, backgroundLogger: poolLogger) }
                     poolReplaced.signal()
                     availability.markUp()
@@ -129,13 +145,13 @@ public final class PostgresDatabase: SQLDatabase, Service {
         _ = try await connection.query("SELECT 1", logger: logger).collect()
     }
 
-    public func read<T: Sendable>(_ body: @Sendable (any SQLConnection) async throws -> T) async throws -> T {
+    public func read<T: Sendable>(_ body: @escaping @Sendable (any SQLConnection) async throws -> T) async throws -> T {
         try await withConnection { connection in
             try await body(PostgresSQLConnection(connection: connection, logger: self.logger))
         }
     }
 
-    public func transaction<T: Sendable>(_ body: @Sendable (any SQLConnection) async throws -> T) async throws -> T {
+    public func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLConnection) async throws -> T) async throws -> T {
         try await withConnection { connection in
             let wrapped = PostgresSQLConnection(connection: connection, logger: self.logger)
             try await wrapped.query("BEGIN")
@@ -150,52 +166,53 @@ public final class PostgresDatabase: SQLDatabase, Service {
         }
     }
 
-    /// What a request waiting for a connection sees first: the connection, or the deadline.
-    private enum Race<T: Sendable>: Sendable {
-        case done(T)
-        case deadline
-    }
-
-    /// Lends a connection from the pool, within `unavailableAfter`; connection failures become 503.
-    private func withConnection<T: Sendable>(_ body: @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+    /// Lends a connection from the pool for `body`, and answers 503 instead of hanging: when the connection fails, and
+    /// when the database is found down while the request waits for a connection (it is then given up and will not
+    /// run) or while `body` runs on a connection that went down with it (its transaction cannot commit). A request
+    /// still waiting after `unavailableAfter` wakes the prober, so an outage is known within a probe's time.
+    /// The work runs in a task of its own, so that a request never waits on a driver call that does not end.
+    private func withConnection<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         guard availability.isUp else { throw DatabaseAvailability.unavailable() }
         let client = current.withLock { $0 }
-        let started = StartFlag()
-        do {
-            return try await withoutActuallyEscaping(body) { body in
-                try await withThrowingTaskGroup(of: Race<T>.self) { group in
-                    group.addTask {
-                        .done(
-                            try await client.withConnection { connection in
-                                started.set()
-                                return try await body(connection)
-                            })
-                    }
-                    group.addTask {
-                        try? await Task.sleep(for: self.unavailableAfter)
-                        return .deadline
-                    }
-                    while let first = try await group.next() {
-                        switch first {
-                        case .done(let value):
-                            group.cancelAll()
-                            return value
-                        case .deadline where !started.isSet:
-                            group.cancelAll()
-                            throw ConnectionWaitTimedOut()
-                        case .deadline:
-                            continue
+        let attempt = Attempt<T>()
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                attempt.begin(continuation)
+                let work = Task {
+                    do {
+                        let value = try await client.withConnection { connection in
+                            guard attempt.start() else { throw CancellationError() }
+                            return try await body(connection)
                         }
+                        attempt.finish(.success(value))
+                    } catch {
+                        attempt.finish(.failure(self.unavailableIfConnectionFailed(error)))
                     }
-                    throw CancellationError()
+                }
+                attempt.watch(work: work) {
+                    try? await Task.sleep(for: self.unavailableAfter)
+                    // Still waiting: the pool is busy, or PostgreSQL is away. The prober tells which; a busy pool
+                    // on a live database keeps the request waiting, as a queue should.
+                    if !attempt.isAnswered && !attempt.isRunning { self.probeWanted.signal() }
+                    while !attempt.isAnswered {
+                        if !self.availability.isUp, attempt.giveUp() { return }
+                        try? await Task.sleep(for: .milliseconds(50))
+                    }
                 }
             }
-        } catch let error where error is ConnectionWaitTimedOut || Self.isConnectionFailure(error) {
-            // A pool waiting on a live database is only busy: let the prober decide whether it is away.
-            if !(error is ConnectionWaitTimedOut) { availability.markDown(Self.describe(error)) }
-            probeWanted.signal()
-            throw DatabaseAvailability.unavailable()
+        } onCancel: {
+            attempt.cancel()
         }
+    }
+
+    /// `error`, or 503 when it means the connection failed (then the database is marked down and probed). A request
+    /// caught in a pool being replaced gets 503 too, without marking anything.
+    private func unavailableIfConnectionFailed(_ error: any Error) -> any Error {
+        if (error as? PSQLError)?.code == .poolClosed { return DatabaseAvailability.unavailable() }
+        guard Self.isConnectionFailure(error) else { return error }
+        availability.markDown(Self.describe(error))
+        probeWanted.signal()
+        return DatabaseAvailability.unavailable()
     }
 
     /// What went wrong with a connection, without the query or credentials that PSQLError's reflection may hold.
@@ -209,7 +226,8 @@ public final class PostgresDatabase: SQLDatabase, Service {
     static func isConnectionFailure(_ error: any Error) -> Bool {
         guard let error = error as? PSQLError else { return false }
         switch error.code {
-        case .connectionError, .serverClosedConnection, .uncleanShutdown, .poolClosed, .failedToAddSSLHandler: return true
+        case .connectionError, .serverClosedConnection, .clientClosedConnection, .uncleanShutdown, .failedToAddSSLHandler:
+            return true
         case .server:
             // Class 08 (connection exception) and 57 (operator intervention: shutdown, cannot connect now).
             let state = error.serverInfo?[.sqlState] ?? ""
@@ -222,15 +240,74 @@ public final class PostgresDatabase: SQLDatabase, Service {
     public func close() async throws {}
 }
 
-/// Whether a request got its connection.
-private final class StartFlag: Sendable {
-    private let value = Mutex(false)
-    var isSet: Bool { value.withLock { $0 } }
-    func set() { value.withLock { $0 = true } }
-}
+/// One request's way through ``PostgresDatabase``: waiting for a connection, running on one, then answered once —
+/// by its work, or by its watchdog giving it up (503).
+private final class Attempt<T: Sendable>: Sendable {
+    private struct State {
+        var continuation: CheckedContinuation<T, any Error>?
+        var started = false
+        var answered = false
+        var work: Task<Void, Never>?
+        var watchdog: Task<Void, Never>?
+    }
 
-/// A request waited `unavailableAfter` without getting a connection.
-struct ConnectionWaitTimedOut: Error {}
+    private let state = Mutex(State())
+
+    func begin(_ continuation: CheckedContinuation<T, any Error>) {
+        state.withLock { $0.continuation = continuation }
+    }
+
+    /// Starts the watchdog; both tasks are cancelled once the request is answered.
+    func watch(work: Task<Void, Never>, _ watchdog: @escaping @Sendable () async -> Void) {
+        let task = Task { await watchdog() }
+        let answered = state.withLock { state in
+            state.work = work
+            state.watchdog = task
+            return state.answered
+        }
+        if answered { task.cancel() }
+    }
+
+    /// The connection came: whether the work may run (not if the request was given up meanwhile).
+    func start() -> Bool {
+        state.withLock { state in
+            guard !state.answered else { return false }
+            state.started = true
+            return true
+        }
+    }
+
+    /// Whether the work is running on a connection and unanswered.
+    var isRunning: Bool { state.withLock { $0.started && !$0.answered } }
+    var isAnswered: Bool { state.withLock { $0.answered } }
+
+    func finish(_ result: Result<T, any Error>) {
+        answer(result)
+    }
+
+    /// Answers 503 unless already answered.
+    func giveUp() -> Bool {
+        answer(.failure(DatabaseAvailability.unavailable()))
+    }
+
+    func cancel() {
+        answer(.failure(CancellationError()))
+    }
+
+    @discardableResult
+    private func answer(_ result: Result<T, any Error>) -> Bool {
+        let taken = state.withLock { state -> (CheckedContinuation<T, any Error>, [Task<Void, Never>])? in
+            guard !state.answered, let continuation = state.continuation else { return nil }
+            state.answered = true
+            state.continuation = nil
+            return (continuation, [state.work, state.watchdog].compactMap { $0 })
+        }
+        guard let (continuation, tasks) = taken else { return false }
+        for task in tasks { task.cancel() }
+        continuation.resume(with: result)
+        return true
+    }
+}
 
 /// The parts of a `postgres://` URL, for the pool and for single probe connections.
 struct ConnectionParts {

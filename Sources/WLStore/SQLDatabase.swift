@@ -29,10 +29,10 @@ public protocol SQLDatabase: Service {
     var dialect: SQLDialect { get }
 
     /// Lends a connection for reads that need no transaction.
-    func read<T: Sendable>(_ body: @Sendable (any SQLConnection) async throws -> T) async throws -> T
+    func read<T: Sendable>(_ body: @escaping @Sendable (any SQLConnection) async throws -> T) async throws -> T
 
     /// Runs `body` in one write transaction: committed when it returns, rolled back when it throws.
-    func transaction<T: Sendable>(_ body: @Sendable (any SQLConnection) async throws -> T) async throws -> T
+    func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLConnection) async throws -> T) async throws -> T
 
     /// Closes every connection. Nothing may be called after.
     func close() async throws

@@ -34,7 +34,7 @@ extension SQLStore {
     /// Runs `body` in a write transaction, turning unique violations into `.duplicate`.
     @discardableResult
     func write<T: Sendable>(
-        duplicate message: String = "That record already exists.", _ body: @Sendable (any SQLConnection) async throws -> T
+        duplicate message: String = "That record already exists.", _ body: @escaping @Sendable (any SQLConnection) async throws -> T
     ) async throws -> T {
         do {
             return try await database.transaction(body)

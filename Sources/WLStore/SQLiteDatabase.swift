@@ -11,12 +11,16 @@ import WLDomain
 public final class SQLiteDatabase: SQLDatabase {
     public var dialect: SQLDialect { .sqlite }
 
+    /// Whether writes succeed: a full disk, an I/O error or a lock held too long marks it down (writes answer 503,
+    /// reads go on); the next committed write marks it up. Shared with the metrics.
+    public let availability: DatabaseAvailability
     private let writer: ConnectionPool<SQLiteConnection>
     private let readers: ConnectionPool<SQLiteConnection>
     private let readerCount: Int
     private let threads: [NIOThreadPool]
 
-    private init(writer: SQLiteConnection, readers: [SQLiteConnection], threads: [NIOThreadPool]) {
+    private init(writer: SQLiteConnection, readers: [SQLiteConnection], threads: [NIOThreadPool], logger: Logger) {
+        self.availability = DatabaseAvailability(logger: logger, affected: "writes")
         self.writer = ConnectionPool([writer])
         self.readers = ConnectionPool(readers)
         self.readerCount = readers.count
@@ -52,20 +56,21 @@ public final class SQLiteDatabase: SQLDatabase {
             _ = try await reader.query("PRAGMA query_only=1")
             readerConnections.append(reader)
         }
-        return SQLiteDatabase(writer: writer, readers: readerConnections, threads: [writerThreads, readerThreads])
+        return SQLiteDatabase(writer: writer, readers: readerConnections, threads: [writerThreads, readerThreads], logger: logger)
     }
 
-    public func read<T: Sendable>(_ body: @Sendable (any SQLConnection) async throws -> T) async throws -> T {
-        try await readers.with { try await body(SQLiteSQLConnection(connection: $0)) }
+    public func read<T: Sendable>(_ body: @escaping @Sendable (any SQLConnection) async throws -> T) async throws -> T {
+        try await readers.with { try await body(SQLiteSQLConnection(connection: $0, availability: availability)) }
     }
 
-    public func transaction<T: Sendable>(_ body: @Sendable (any SQLConnection) async throws -> T) async throws -> T {
+    public func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLConnection) async throws -> T) async throws -> T {
         try await writer.with { raw in
-            let connection = SQLiteSQLConnection(connection: raw)
+            let connection = SQLiteSQLConnection(connection: raw, availability: availability)
             try await connection.query("BEGIN IMMEDIATE")
             do {
                 let result = try await body(connection)
                 try await connection.query("COMMIT")
+                availability.markUp()
                 return result
             } catch {
                 _ = try? await connection.query("ROLLBACK")
@@ -95,6 +100,7 @@ public final class SQLiteDatabase: SQLDatabase {
 /// and constraint errors become ``StoreError``.
 struct SQLiteSQLConnection: SQLConnection {
     let connection: SQLiteConnection
+    let availability: DatabaseAvailability
 
     func query(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow] {
         let data: [SQLiteData] = binds.map {
@@ -110,7 +116,9 @@ struct SQLiteSQLConnection: SQLConnection {
         } catch let error as SQLiteError {
             switch error.reason {
             case .constraintUniqueFailed, .constraintPrimaryKeyFailed: throw StoreError.uniqueViolation(error.message)
-            case _ where Self.isUnavailable(error.reason): throw DatabaseAvailability.unavailable(retryAfter: 5)
+            case _ where Self.isUnavailable(error.reason):
+                availability.markDown("\(error.reason): \(error.message)")
+                throw DatabaseAvailability.unavailable(retryAfter: 5)
             default: throw error
             }
         }
