@@ -27,7 +27,7 @@ extension MessageStore {
         while true {
             do {
                 return try await record(outcomes, leaseOwner: leaseOwner, now: now)
-            } catch where error.isDatabaseUnavailable && ContinuousClock.now + pause < deadline {
+            } catch  where error.isDatabaseUnavailable && ContinuousClock.now + pause < deadline {
                 try await Task.sleep(for: pause)
                 pause = min(pause * 2, .seconds(2))
             }

@@ -19,7 +19,7 @@ func runRounds(
         var wait = pollInterval
         do {
             handled = try await round()
-        } catch where error.isDatabaseUnavailable {
+        } catch  where error.isDatabaseUnavailable {
             wait = max(pollInterval, .seconds(1))
         } catch {
             logger.error(failure, metadata: ["error": "\(error)"])
