@@ -520,9 +520,9 @@ def main():
             token = pixel_path.removeprefix("/t/o/").removesuffix(".gif")
             status, _, _ = fetch(port, "/t/o/" + altered(token, 0) + ".gif")
             check("the pixel with an altered token is 404", status == 404, str(status))
-        counted = wait_for(port, key, [ids[JANE]], lambda v: v.get("opens", 0) >= 2 and v.get("clicks", 0) >= 1, 10)[ids[JANE]]
-        check("GET /email/{id}: clicks 1, opens at least 2 (the pixel twice), opened_at and clicked_at set",
-              counted.get("clicks") == 1 and counted.get("opens", 0) >= 2 and counted.get("opened_at") is not None
+        counted = wait_for(port, key, [ids[JANE]], lambda v: v.get("opens", 0) >= 1 and v.get("clicks", 0) >= 1, 10)[ids[JANE]]
+        check("GET /email/{id}: clicks 1, opens 1 (the pixel twice within a minute counts once), opened_at and clicked_at set",
+              counted.get("clicks") == 1 and counted.get("opens") == 1 and counted.get("opened_at") is not None
               and counted.get("clicked_at") is not None, str({k: counted.get(k) for k in ("opens", "clicks", "opened_at", "clicked_at")}))
 
         print("-- GET /email")
