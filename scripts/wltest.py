@@ -238,3 +238,13 @@ def metric(text, name):
         if match:
             return float(match.group(2))
     return None
+
+
+def run_steps(check, steps):
+    """Runs named check steps in order; one that throws (e.g. the API never came back) is one FAIL, and the
+    others still run."""
+    for name, step in steps:
+        try:
+            step()
+        except Exception as error:
+            check(f"{name}. could be checked", False, repr(error)[:300])
