@@ -14,7 +14,7 @@ enum DatabaseMetrics {
                 defer { counted = max(counted, total) }
                 return total - counted
             }
-            if new > 0 { outages.increment(by: new) } else { outages.increment(by: 0) }
+            if new > 0 { outages.increment(by: new) }
         }
     }
 }
