@@ -34,3 +34,12 @@ extension MessageStore {
         }
     }
 }
+
+extension [Message] {
+    /// For each batch of outcomes recorded together, how many were dropped: those whose message is not among these
+    /// (the changed ones), because its lease had passed to another worker.
+    func dropped(from batches: [[(messageID: Int64, outcome: DispatchOutcome)]]) -> [Int] {
+        let recorded = Set(map(\.id))
+        return batches.map { batch in batch.count(where: { !recorded.contains($0.messageID) }) }
+    }
+}

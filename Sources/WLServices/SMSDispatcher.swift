@@ -58,6 +58,8 @@ public final class SMSDispatcher: Service {
     let settings: DispatcherSettings
     let owner: String
     let logger: Logger
+    /// Records the answers of concurrent provider calls in shared transactions.
+    let recorder: GroupCommit<[(messageID: Int64, outcome: DispatchOutcome)], Int>
 
     public init(
         store: any Store, time: any TimeSource, live: any SMSProvider, sandbox: any SMSProvider, signal: WorkSignal,
@@ -70,8 +72,12 @@ public final class SMSDispatcher: Service {
         self.sandbox = sandbox
         self.signal = signal
         self.settings = settings
-        self.owner = "sms-" + UUID().uuidString.prefix(8).lowercased()
+        let owner = "sms-" + UUID().uuidString.prefix(8).lowercased()
+        self.owner = owner
         self.logger = logger
+        self.recorder = GroupCommit { batches in
+            try await store.recordOutcomes(batches.flatMap { $0 }, leaseOwner: owner, now: time.now, patience: settings.lease).dropped(from: batches)
+        }
     }
 
     /// Waits for `ready` (migrations), then dispatches until graceful shutdown; the round in flight finishes first, so nothing is left half-done
@@ -118,7 +124,8 @@ public final class SMSDispatcher: Service {
         var messages: [Message]
     }
 
-    /// Sends one text to its messages and records the answers (one transaction).
+    /// Sends one text to its messages and records the answers (in a transaction shared with the calls that answered
+    /// at the same time).
     /// - Returns: How many outcomes the store dropped because the lease had passed to another worker.
     private func send(_ key: GroupKey, _ messages: [Message]) async -> Int {
         let provider = key.sandbox ? sandbox : live
@@ -128,7 +135,7 @@ public final class SMSDispatcher: Service {
             (message.id, outcome(outcomes[message.id] ?? .transient(reason: "No answer from the provider", retryAfter: nil), for: message, now: now))
         }
         do {
-            return records.count - (try await store.recordOutcomes(records, leaseOwner: owner, now: now, patience: settings.lease)).count
+            return try await recorder.submit(records)
         } catch {
             logger.warning("could not record send outcomes", metadata: ["count": "\(records.count)", "error": "\(error)"])
             return 0

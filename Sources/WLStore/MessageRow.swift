@@ -36,6 +36,11 @@ struct MessageRow: Sendable {
         eventSequence = Int(try row.int("event_sequence"))
     }
 
+    /// What the dispatch rules work on.
+    var state: DispatchState {
+        DispatchState(message: message, charged: charged, leaseOwner: leaseOwner, leaseUntil: leaseUntil, eventSequence: eventSequence)
+    }
+
     /// Writes every mutable column back.
     func save(on connection: any SQLConnection, now: Date) async throws {
         try await connection.query(

@@ -42,28 +42,6 @@ public struct BlastCancellation: Hashable, Sendable, Codable {
     }
 }
 
-/// What the dispatcher learned about a claimed message; ``MessageStore/record(_:messageID:leaseOwner:now:)`` applies
-/// it in one transaction with its ledger row and its event.
-public enum DispatchOutcome: Sendable, Hashable {
-    /// Take the message's credits and mark it processing; fails it with "Insufficient SMS credits" (charging
-    /// nothing) when the balance cannot pay.
-    case charge
-    /// The provider accepted it under this id; `report` when it already knows the outcome (the sandbox), applied
-    /// in the same transaction so a crash cannot leave an accepted message without its outcome.
-    case submitted(providerMessageID: String, report: DeliveryReport?)
-    /// A delivery report: processing, delivered or failed, with the provider's words and the network.
-    case report(MessageStatus, response: String, network: String?)
-    /// A transient failure: try again at `at`.
-    case retry(at: Date, response: String)
-    /// A permanent failure; `refund` returns the credits charged (a ledger row).
-    case fail(response: String, refund: Bool)
-}
-
-/// The text a cancelled message carries as its response.
-public let cancelledResponse = "Cancelled"
-/// The response of a message its firm could not pay for.
-public let insufficientCreditsResponse = "Insufficient SMS credits"
-
 /// Blasts, messages, their events, and the dispatch queue that the messages themselves form.
 public protocol MessageStore: Sendable {
     /// Writes a blast and all its messages (status pending) in one transaction.

@@ -43,18 +43,16 @@ extension SQLStore {
     }
 
     public func record(_ outcome: DispatchOutcome, messageID: Int64, leaseOwner: String, now: Date) async throws -> Message {
-        let lock = lockClause
+        let dialect = database.dialect
         return try await write { connection in
-            guard
-                let found = try await connection.query("SELECT \(MessageRow.columns) FROM messages WHERE id = $1\(lock)", [.int(messageID)]).first
-            else { throw DomainError(.notFound, "No message \(messageID).") }
-            var row = try MessageRow(row: found)
-            guard row.leaseOwner == leaseOwner else {
+            let states = try await Self.lockedMessages(ids: [messageID], dialect: dialect, on: connection)
+            guard let state = states[messageID] else { throw DomainError(.notFound, "No message \(messageID).") }
+            guard state.leaseOwner == leaseOwner else {
                 throw DomainError(.conflict, "Message \(messageID) is no longer leased to \(leaseOwner).")
             }
-            try await Self.apply(outcome, to: &row, on: connection, now: now)
-            try await row.save(on: connection, now: now)
-            return row.message
+            let applied = try await Self.applyOutcomes(
+                [(messageID, outcome)], to: states, leaseOwner: leaseOwner, dialect: dialect, on: connection, now: now)
+            return applied[0]
         }
     }
 
@@ -64,31 +62,10 @@ extension SQLStore {
         -> [Message]
     {
         guard !outcomes.isEmpty else { return [] }
-        let lock = lockClause
+        let dialect = database.dialect
         return try await write { connection in
-            var rows: [Int64: MessageRow] = [:]
-            let ids = outcomes.map(\.messageID)
-            var start = 0
-            while start < ids.count {
-                let chunk = Array(ids[start..<min(start + Self.insertBatch, ids.count)])
-                let placeholders = chunk.indices.map { "$\($0 + 1)" }.joined(separator: ", ")
-                for found in try await connection.query(
-                    "SELECT \(MessageRow.columns) FROM messages WHERE id IN (\(placeholders)) ORDER BY id\(lock)", chunk.map(SQLValue.int))
-                {
-                    let row = try MessageRow(row: found)
-                    rows[row.message.id] = row
-                }
-                start += chunk.count
-            }
-            var changed: [Message] = []
-            for (id, outcome) in outcomes {
-                guard var row = rows[id], row.leaseOwner == leaseOwner else { continue }
-                try await Self.apply(outcome, to: &row, on: connection, now: now)
-                try await row.save(on: connection, now: now)
-                rows[id] = row
-                changed.append(row.message)
-            }
-            return changed
+            let states = try await Self.lockedMessages(ids: outcomes.map(\.messageID), dialect: dialect, on: connection)
+            return try await Self.applyOutcomes(outcomes, to: states, leaseOwner: leaseOwner, dialect: dialect, on: connection, now: now)
         }
     }
 
@@ -97,6 +74,7 @@ extension SQLStore {
     ) async throws
         -> Message?
     {
+        let dialect = database.dialect
         let lock = lockClause
         return try await write { connection in
             guard
@@ -104,61 +82,11 @@ extension SQLStore {
                     "SELECT \(MessageRow.columns) FROM messages WHERE provider_message_id = $1\(lock)", [.text(providerMessageID)]
                 ).first
             else { return nil }
-            var row = try MessageRow(row: found)
-            try await Self.apply(.report(status, response: response, network: network), to: &row, on: connection, now: now)
-            try await row.save(on: connection, now: now)
-            return row.message
-        }
-    }
-
-    /// The state machine of dispatch, inside the caller's transaction: ledger rows and events commit with the change.
-    static func apply(_ outcome: DispatchOutcome, to row: inout MessageRow, on connection: any SQLConnection, now: Date) async throws {
-        let id = row.message.id
-        switch outcome {
-        case .charge:
-            guard row.message.stage == .queued, row.message.status == .pending else { return }
-            do {
-                // Free messages (email) write no ledger row.
-                if row.message.credits > .zero {
-                    _ = try await applyCredits(
-                        on: connection, firmID: row.message.firmID, amount: -row.message.credits, kind: .debit, reference: "message \(id)",
-                        messageID: id, now: now)
-                }
-                row.charged = row.message.credits
-                row.message.stage = .charged
-                try await row.move(to: .processing, response: "Sending", on: connection, now: now)
-            } catch let error as DomainError where error.code == .insufficientCredits {
-                try await row.move(to: .failed, response: insufficientCreditsResponse, on: connection, now: now)
-            }
-        case .submitted(let providerMessageID, let report):
-            guard row.message.stage == .charged else { return }
-            row.message.stage = .submitted
-            row.message.providerMessageID = providerMessageID
-            row.message.sentAt = now
-            row.message.attempts += 1
-            row.leaseUntil = nil
-            row.leaseOwner = nil
-            if let report {
-                try await apply(.report(report.status, response: report.response, network: report.network), to: &row, on: connection, now: now)
-            }
-        case .report(let status, let response, let network):
-            if let network { row.message.network = network }
-            try await row.move(to: status, response: response, on: connection, now: now)
-        case .retry(let at, let response):
-            guard !row.message.status.isFinal else { return }
-            row.message.attempts += 1
-            row.message.dueAt = at
-            row.message.response = response
-            row.leaseUntil = nil
-            row.leaseOwner = nil
-        case .fail(let response, let refund):
-            guard try await row.move(to: .failed, response: response, on: connection, now: now) else { return }
-            if refund && row.charged > .zero {
-                _ = try await applyCredits(
-                    on: connection, firmID: row.message.firmID, amount: row.charged, kind: .refund, reference: "message \(id)", messageID: id,
-                    now: now)
-                row.charged = .zero
-            }
+            let state = try MessageRow(row: found).state
+            return try await Self.applyOutcomes(
+                [(state.message.id, .report(status, response: response, network: network))], to: [state.message.id: state], leaseOwner: nil,
+                dialect: dialect, on: connection, now: now
+            ).first
         }
     }
 }

@@ -17,5 +17,6 @@ struct ConformanceCheck: Sendable, CustomTestStringConvertible {
 
     /// Every check, in every group.
     static let all: [ConformanceCheck] =
-        migrations + firms + keys + credits + contacts + messages + webhooks + payments + email + idempotency + ledgerModel + secrets
+        migrations + firms + keys + credits + contacts + messages + batches + webhooks + payments + email + idempotency + ledgerModel
+        + secrets
 }

@@ -1,0 +1,32 @@
+public import Foundation
+
+/// What the dispatcher (or a provider's delivery report) learned about a message; ``DispatchRules`` decides what it
+/// does to the message, the firm's credits and the events.
+public enum DispatchOutcome: Sendable, Hashable {
+    /// Take the message's credits and mark it processing; fails it with "Insufficient SMS credits" (charging
+    /// nothing) when the balance cannot pay.
+    case charge
+    /// The provider accepted it under this id; `report` when it already knows the outcome (the sandbox), applied
+    /// in the same transaction so a crash cannot leave an accepted message without its outcome.
+    case submitted(providerMessageID: String, report: DeliveryReport?)
+    /// A delivery report: processing, delivered or failed, with the provider's words and the network.
+    case report(MessageStatus, response: String, network: String?)
+    /// A transient failure: try again at `at`.
+    case retry(at: Date, response: String)
+    /// A permanent failure; `refund` returns the credits charged (a ledger row).
+    case fail(response: String, refund: Bool)
+
+    /// Whether applying it may read or move the firm's balance.
+    public var movesCredits: Bool {
+        switch self {
+        case .charge: true
+        case .fail(_, let refund): refund
+        case .submitted, .report, .retry: false
+        }
+    }
+}
+
+/// The text a cancelled message carries as its response.
+public let cancelledResponse = "Cancelled"
+/// The response of a message its firm could not pay for.
+public let insufficientCreditsResponse = "Insufficient SMS credits"

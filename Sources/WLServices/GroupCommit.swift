@@ -1,0 +1,70 @@
+/// Merges concurrent writes into shared transactions (group commit).
+///
+/// Each caller submits its item and waits for its own result. While one flush runs, new items queue; when it ends,
+/// everything queued (up to `maxBatch`) goes into the next flush. So one caller alone pays one transaction, and
+/// under load many callers share each one: the batching window is the time the previous flush took, and no caller
+/// is answered before its own rows are committed.
+///
+/// When a shared flush fails, its items are flushed again one by one, so each caller gets its own answer (a
+/// duplicate blast id fails that request only).
+public actor GroupCommit<Item: Sendable, Output: Sendable> {
+    /// Writes the items in one transaction; returns one output per item, in order.
+    public typealias Flush = @Sendable ([Item]) async throws -> [Output]
+
+    private let flush: Flush
+    private let maxBatch: Int
+    private var waiting: [(item: Item, continuation: CheckedContinuation<Output, any Error>)] = []
+    private var flushing = false
+
+    /// - Parameters:
+    ///   - maxBatch: The most items one flush takes.
+    ///   - flush: Writes a batch in one transaction.
+    public init(maxBatch: Int = 256, flush: @escaping Flush) {
+        self.maxBatch = max(1, maxBatch)
+        self.flush = flush
+    }
+
+    /// Writes `item` in the next flush and returns its output once that flush committed.
+    public func submit(_ item: Item) async throws -> Output {
+        try await withCheckedThrowingContinuation { continuation in
+            waiting.append((item, continuation))
+            if !flushing {
+                flushing = true
+                Task { await self.drain() }
+            }
+        }
+    }
+
+    private func drain() async {
+        while !waiting.isEmpty {
+            let batch = Array(waiting.prefix(maxBatch))
+            waiting.removeFirst(batch.count)
+            await run(batch)
+        }
+        flushing = false
+    }
+
+    private func run(_ batch: [(item: Item, continuation: CheckedContinuation<Output, any Error>)]) async {
+        do {
+            let outputs = try await flush(batch.map(\.item))
+            guard outputs.count == batch.count else { throw GroupCommitError.outputCount(expected: batch.count, got: outputs.count) }
+            for (entry, output) in zip(batch, outputs) { entry.continuation.resume(returning: output) }
+        } catch {
+            guard batch.count > 1 else { return batch[0].continuation.resume(throwing: error) }
+            for entry in batch {
+                do {
+                    let outputs = try await flush([entry.item])
+                    guard let output = outputs.first else { throw GroupCommitError.outputCount(expected: 1, got: 0) }
+                    entry.continuation.resume(returning: output)
+                } catch {
+                    entry.continuation.resume(throwing: error)
+                }
+            }
+        }
+    }
+}
+
+/// A flush that broke its contract.
+enum GroupCommitError: Error {
+    case outputCount(expected: Int, got: Int)
+}

@@ -1,0 +1,186 @@
+import Foundation
+import WLDomain
+
+/// The set-based side of dispatch: a batch of messages is read, locked and written back in a constant number of
+/// statements whatever its size, each statement's text fixed (the rows travel as one JSON parameter, see
+/// ``SQLSet``). PostgreSQL writes a whole batch in one statement of data-modifying CTEs (one round trip); SQLite,
+/// in-process, runs the same parts one after another in the same transaction.
+extension SQLStore {
+    static let messageChanges = SQLSet([
+        ("id", .int), ("charged", .int), ("status", .text), ("response", .text), ("network", .text), ("stage", .text), ("attempts", .int),
+        ("due_at", .int), ("lease_until", .int), ("lease_owner", .text), ("provider_message_id", .text), ("event_sequence", .int),
+        ("sent_at", .int), ("delivered_at", .int),
+    ])
+    static let balanceChanges = SQLSet([("id", .int), ("balance", .int)])
+    static let ledgerRows = SQLSet([
+        ("firm_id", .int), ("kind", .text), ("amount", .int), ("balance_after", .int), ("reference", .text), ("message_id", .int),
+    ])
+    static let eventRows = SQLSet([
+        ("firm_id", .int), ("message_id", .int), ("sequence", .int), ("event", .text), ("status", .text), ("response", .text),
+    ])
+    static let idRows = SQLSet([("id", .int)])
+
+    /// Reads and (on PostgreSQL) locks these messages, in id order.
+    static func lockedMessages(ids: [Int64], dialect: SQLDialect, on connection: any SQLConnection) async throws -> [Int64: DispatchState] {
+        guard !ids.isEmpty else { return [:] }
+        let lock = dialect == .postgres ? " FOR UPDATE" : ""
+        let rows = try await connection.query(
+            "SELECT \(MessageRow.columns) FROM messages WHERE id IN (SELECT id FROM \(idRows.source(dialect, parameter: 1))) ORDER BY id\(lock)",
+            [idRows.parameter(ids.map { [.int($0)] })])
+        var states: [Int64: DispatchState] = [:]
+        for row in rows {
+            let state = try MessageRow(row: row).state
+            states[state.message.id] = state
+        }
+        return states
+    }
+
+    /// Reads and (on PostgreSQL) locks these firms' balances, in id order (so concurrent batches cannot deadlock).
+    static func lockedBalances(firmIDs: Set<Int64>, dialect: SQLDialect, on connection: any SQLConnection) async throws -> [Int64: Credits] {
+        guard !firmIDs.isEmpty else { return [:] }
+        let lock = dialect == .postgres ? " FOR UPDATE" : ""
+        let rows = try await connection.query(
+            "SELECT id, sms_credits FROM firms WHERE id IN (SELECT id FROM \(idRows.source(dialect, parameter: 1))) ORDER BY id\(lock)",
+            [idRows.parameter(firmIDs.sorted().map { [.int($0)] })])
+        var balances: [Int64: Credits] = [:]
+        for row in rows { balances[try row.int("id")] = Credits(units: try row.int("sms_credits")) }
+        return balances
+    }
+
+    /// Applies `outcomes` in order to the messages still leased to `leaseOwner` (all of them when `nil`: delivery
+    /// reports), with ``DispatchRules``, and writes every decision in the caller's transaction.
+    /// - Returns: The messages an outcome was applied to, in the order given.
+    static func applyOutcomes(
+        _ outcomes: [(messageID: Int64, outcome: DispatchOutcome)], to states: [Int64: DispatchState], leaseOwner: String?,
+        dialect: SQLDialect, on connection: any SQLConnection, now: Date
+    ) async throws -> [Message] {
+        var states = states
+        let payers = Set(outcomes.filter(\.outcome.movesCredits).compactMap { states[$0.messageID]?.message.firmID })
+        let balancesBefore = try await lockedBalances(firmIDs: payers, dialect: dialect, on: connection)
+        var effects = DispatchEffects(balances: balancesBefore)
+        var applied: [Message] = []
+        var changed: [Int64] = []
+        for (id, outcome) in outcomes {
+            guard var state = states[id], leaseOwner == nil || state.leaseOwner == leaseOwner else { continue }
+            if DispatchRules.apply(outcome, to: &state, effects: &effects, now: now) { changed.append(id) }
+            states[id] = state
+            applied.append(state.message)
+        }
+        let balances = effects.balances.filter { balancesBefore[$0.key] != $0.value }
+        let written = Set(changed).sorted().compactMap { states[$0] }
+        try await write(written, effects: effects, balances: balances, dialect: dialect, on: connection, now: now)
+        return applied
+    }
+
+    /// One part of a batch's write: its statement for the JSON rows in parameter `$n` (`$1` is "now"), and the rows.
+    struct WritePart {
+        var sql: (_ parameter: Int) -> String
+        var rows: SQLValue
+    }
+
+    /// Writes changed messages, balances, ledger rows, events and their webhook deliveries.
+    private static func write(
+        _ messages: [DispatchState], effects: DispatchEffects, balances: [Int64: Credits], dialect: SQLDialect, on connection: any SQLConnection,
+        now: Date
+    ) async throws {
+        var parts: [WritePart] = []
+        if !messages.isEmpty { parts.append(messageUpdate(messages, dialect)) }
+        if !balances.isEmpty { parts.append(balanceUpdate(balances, dialect)) }
+        if !effects.credits.isEmpty { parts.append(ledgerInsert(effects.credits, dialect)) }
+        let events = eventRows.parameter(
+            effects.events.map { event in
+                [
+                    .int(event.firmID), .int(event.messageID), .int(Int64(event.sequence)), .text(event.name), .text(event.status.rawValue),
+                    .text(event.response),
+                ]
+            })
+        switch dialect {
+        case .postgres:
+            // One statement: every part a data-modifying CTE, the events feeding the webhook outbox.
+            var binds: [SQLValue] = [.time(now)]
+            var ctes: [String] = []
+            for (index, part) in parts.enumerated() {
+                binds.append(part.rows)
+                ctes.append("w\(index) AS (\(part.sql(binds.count)))")
+            }
+            var final = "SELECT 1"
+            if !effects.events.isEmpty {
+                binds.append(events)
+                let source = eventRows.source(dialect, parameter: binds.count)
+                ctes.append("e AS (\(insertEvents(from: source)) RETURNING id, firm_id, message_id, sequence)")
+                final = insertDeliveries(from: "e")
+            }
+            guard !ctes.isEmpty else { return }
+            try await connection.query("WITH \(ctes.joined(separator: ", ")) \(final)", binds)
+        case .sqlite:
+            for part in parts { try await connection.query(part.sql(2), [.time(now), part.rows]) }
+            guard !effects.events.isEmpty else { return }
+            let source = eventRows.source(dialect, parameter: 2)
+            try await connection.query(insertEvents(from: source), [.time(now), events])
+            let joined = "\(source) JOIN message_events e ON e.message_id = v.message_id AND e.sequence = v.sequence"
+            try await connection.query(insertDeliveries(from: joined), [.time(now), events])
+        }
+    }
+
+    private static func messageUpdate(_ messages: [DispatchState], _ dialect: SQLDialect) -> WritePart {
+        WritePart(
+            sql: {
+                "UPDATE messages SET \(messageAssignments), updated_at = $1 FROM \(messageChanges.source(dialect, parameter: $0)) WHERE messages.id = v.id"
+            },
+            rows: messageChanges.parameter(messages.map(\.columnValues)))
+    }
+
+    private static func balanceUpdate(_ balances: [Int64: Credits], _ dialect: SQLDialect) -> WritePart {
+        WritePart(
+            sql: { "UPDATE firms SET sms_credits = v.balance FROM \(balanceChanges.source(dialect, parameter: $0)) WHERE firms.id = v.id" },
+            rows: balanceChanges.parameter(balances.sorted { $0.key < $1.key }.map { [.int($0.key), .int($0.value.units)] }))
+    }
+
+    private static func ledgerInsert(_ credits: [CreditMove], _ dialect: SQLDialect) -> WritePart {
+        WritePart(
+            sql: {
+                """
+                INSERT INTO credit_ledger (firm_id, kind, amount, balance_after, reference, message_id, created_at)
+                SELECT v.firm_id, v.kind, v.amount, v.balance_after, v.reference, v.message_id, $1
+                FROM \(ledgerRows.source(dialect, parameter: $0))
+                """
+            },
+            rows: ledgerRows.parameter(
+                credits.map { move in
+                    [
+                        .int(move.firmID), .text(move.kind.rawValue), .int(move.amount.units), .int(move.balanceAfter.units),
+                        .text("message \(move.messageID)"), .int(move.messageID),
+                    ]
+                }))
+    }
+
+    private static let messageAssignments = messageChanges.columns.dropFirst().map { "\($0.name) = v.\($0.name)" }.joined(separator: ", ")
+
+    private static func insertEvents(from source: String) -> String {
+        """
+        INSERT INTO message_events (firm_id, message_id, sequence, event, status, response, occurred_at)
+        SELECT v.firm_id, v.message_id, v.sequence, v.event, v.status, v.response, $1 FROM \(source)
+        """
+    }
+
+    /// The webhook outbox rows of the events in `source` (where `e` names the event), for firms whose webhook
+    /// works.
+    private static func insertDeliveries(from source: String) -> String {
+        """
+        INSERT INTO webhook_deliveries (firm_id, event_id, message_id, sequence, status, next_attempt_at, created_at)
+        SELECT e.firm_id, e.id, e.message_id, e.sequence, 'pending', $1, $1 FROM \(source)
+        JOIN firms f ON f.id = e.firm_id WHERE f.webhook_url IS NOT NULL AND f.webhook_disabled_at IS NULL
+        """
+    }
+}
+
+extension DispatchState {
+    /// The values of ``SQLStore/messageChanges``' columns.
+    var columnValues: [SQLValue] {
+        [
+            .int(message.id), .int(charged.units), .text(message.status.rawValue), .text(message.response), .text(message.network),
+            .text(message.stage.rawValue), .int(Int64(message.attempts)), .time(message.dueAt), .time(leaseUntil), .text(leaseOwner),
+            .text(message.providerMessageID), .int(Int64(eventSequence)), .time(message.sentAt), .time(message.deliveredAt),
+        ]
+    }
+}
