@@ -17,6 +17,13 @@ public import WLStore
 /// | `seed.sandbox` | `WLCOMM_SEED_SANDBOX` | bool | `false` |
 /// | `seed.allowSandboxInProduction` | `WLCOMM_SEED_ALLOW_SANDBOX_IN_PRODUCTION` | bool | `false`: no public sandbox key beside live providers |
 /// | `log.level` | `WLCOMM_LOG_LEVEL` | trace…critical | `info` |
+/// | `role` | `WLCOMM_ROLE` | `all`, `api` or `worker` (see ``ServerRole``) | `all` |
+/// | `shutdown.graceSeconds` | `WLCOMM_SHUTDOWN_GRACE_SECONDS` | int | `25`: after SIGTERM, work in flight may take this long before it is cancelled |
+/// | `housekeeping.intervalSeconds` | `WLCOMM_HOUSEKEEPING_INTERVAL_SECONDS` | int | `60` |
+/// | `retention.messagesDays` | `WLCOMM_RETENTION_MESSAGES_DAYS` | int, 0 = keep for good | `365` |
+/// | `retention.webhookDeliveriesDays` | `WLCOMM_RETENTION_WEBHOOK_DELIVERIES_DAYS` | int, 0 = keep for good | `30` |
+/// | `retention.eventsDays` | `WLCOMM_RETENTION_EVENTS_DAYS` | int, 0 = keep for good | `365` (with their messages) |
+/// | `retention.expireProcessingHours` | `WLCOMM_RETENTION_EXPIRE_PROCESSING_HOURS` | int, 0 = never | `72` |
 /// | `dispatch.batchSize` | `WLCOMM_DISPATCH_BATCH_SIZE` | int | `200` |
 /// | `dispatch.pollMilliseconds` | `WLCOMM_DISPATCH_POLL_MILLISECONDS` | int | `500` |
 /// | `dispatch.leaseSeconds` | `WLCOMM_DISPATCH_LEASE_SECONDS` | int | `60` |
@@ -56,6 +63,14 @@ public struct AppSettings: Sendable {
     /// Lets `seed.sandbox` run beside live providers (the sandbox key is public).
     public var allowSandboxInProduction: Bool
     public var logLevel: Logger.Level
+    /// What this process runs: the API, the workers, or both.
+    public var role: ServerRole
+    /// The `role` value when it names no role (``checkRole()`` refuses it).
+    var unknownRole: String?
+    /// How long SIGTERM waits for work in flight before cancelling it.
+    public var shutdownGrace: Duration
+    /// Retention periods and the housekeeping pace.
+    public var housekeeping: HousekeepingSettings
     public var dispatcher: DispatcherSettings
     /// Live SMS through Africa's Talking; `nil` when not configured (live messages are then refused and refunded).
     public var africasTalking: AfricasTalkingSettings?
@@ -106,6 +121,13 @@ public struct AppSettings: Sendable {
                 + "--allow-sandbox-in-production (WLCOMM_SEED_ALLOW_SANDBOX_IN_PRODUCTION=true) if you mean it.")
     }
 
+    /// Refuses a `role` that is not `all`, `api` or `worker`.
+    /// - Throws: ``StartupError`` naming the value and the setting.
+    public func checkRole() throws {
+        guard let unknownRole else { return }
+        throw StartupError("Unknown role \"\(unknownRole)\" (role, WLCOMM_ROLE or --role): use all, api or worker.")
+    }
+
     /// Reads the settings from `reader` (see the table above for keys and defaults).
     public init(reader: ConfigReader) {
         self.host = reader.string(forKey: "host", default: "127.0.0.1")
@@ -117,6 +139,21 @@ public struct AppSettings: Sendable {
         self.seedSandbox = reader.bool(forKey: "seed.sandbox", default: false)
         self.allowSandboxInProduction = reader.bool(forKey: "seed.allowSandboxInProduction", default: false)
         self.logLevel = reader.string(forKey: "log.level").flatMap(Logger.Level.init(rawValue:)) ?? .info
+        let role = reader.string(forKey: "role", default: ServerRole.all.rawValue)
+        self.role = ServerRole(rawValue: role) ?? .all
+        self.unknownRole = ServerRole(rawValue: role) == nil ? role : nil
+        self.shutdownGrace = .seconds(max(1, reader.int(forKey: "shutdown.graceSeconds", default: 25)))
+        var housekeeping = HousekeepingSettings()
+        housekeeping.interval = .seconds(max(1, reader.int(forKey: "housekeeping.intervalSeconds", default: 60)))
+        func period(_ key: ConfigKey, _ fallback: Int, unit: Double) -> Double? {
+            let value = reader.int(forKey: key, default: fallback)
+            return value > 0 ? Double(value) * unit : nil
+        }
+        housekeeping.messageRetention = period("retention.messagesDays", 365, unit: 86_400)
+        housekeeping.webhookDeliveryRetention = period("retention.webhookDeliveriesDays", 30, unit: 86_400)
+        housekeeping.eventRetention = period("retention.eventsDays", 365, unit: 86_400)
+        housekeeping.expireProcessingAfter = period("retention.expireProcessingHours", 72, unit: 3_600)
+        self.housekeeping = housekeeping
         var dispatcher = DispatcherSettings()
         dispatcher.batchSize = reader.int(forKey: "dispatch.batchSize", default: dispatcher.batchSize)
         dispatcher.pollInterval = .milliseconds(reader.int(forKey: "dispatch.pollMilliseconds", default: 500))

@@ -3,6 +3,7 @@ public import Configuration
 public import Hummingbird
 public import Logging
 public import Prometheus
+import ServiceLifecycle
 public import WLDomain
 import WLHTTP
 import WLProviders
@@ -12,7 +13,8 @@ import WLStore
 /// The composition root: the only place that knows every concrete type.
 public enum WLCommApp {
     /// Builds the whole service from configuration: database (migrated; seeded when asked), services, router and
-    /// the HTTP server, with the database as a service that outlives the server on shutdown.
+    /// the HTTP server, with the database as a service that outlives the server on shutdown. The `role` setting
+    /// (``ServerRole``) leaves the background workers out (`api`) or the API routes (`worker`).
     /// - Parameters:
     ///   - reader: The configuration (``AppSettings`` documents the keys).
     ///   - time: Where "now" comes from; tests pass a fixed one.
@@ -27,13 +29,14 @@ public enum WLCommApp {
             logger.logLevel = settings.logLevel
             return logger
         }()
+        try settings.checkRole()
         try settings.checkSandboxSeeding()
         logger.info(
             "provider modes",
             metadata: [
                 "sandbox_firms": "sandbox providers", "live_sms": "\(settings.africasTalking == nil ? "not configured" : "Africa's Talking")",
                 "live_mpesa": "\(settings.daraja == nil ? "not configured" : "Daraja")",
-                "live_email": "\(settings.smtp == nil ? "not configured" : "SMTP")",
+                "live_email": "\(settings.smtp == nil ? "not configured" : "SMTP")", "role": "\(settings.role.rawValue)",
             ])
         let secrets = try settings.store.secretBox(settings.secrets, logger: logger)
         let database = try await settings.store.open(logger: logger, unavailableAfter: settings.databaseUnavailableAfter)
@@ -70,6 +73,7 @@ public enum WLCommApp {
             signal: emailSignal, ready: ready, settings: settings.dispatcher, concurrency: settings.smtp?.poolSize ?? 4, logger: logger)
         let webhookTransport = HTTPWebhookTransport(allowPrivate: settings.webhooksAllowPrivate)
         let deliverer = WebhookDeliverer(store: store, time: time, transport: webhookTransport, ready: ready, logger: logger)
+        let housekeeper = Housekeeper(store: store, time: time, ready: ready, settings: settings.housekeeping, logger: logger)
         var exposition: (@Sendable () -> String)? = nil
         if let metrics { exposition = { metrics.emitToString() } }
         let router = APIRouter.build(
@@ -79,7 +83,13 @@ public enum WLCommApp {
                 limiter: RateLimiter(
                     store: database.dialect == .postgres ? store : InProcessRateLimits(), time: time, settings: settings.limits),
                 time: time, bodyReadTimeout: settings.bodyReadTimeout, callbacks: callbacks, metrics: exposition,
-                metricsToken: settings.metricsToken))
+                metricsToken: settings.metricsToken, healthOnly: !settings.role.servesAPI))
+        // ServiceGroup starts these in order and, on SIGTERM, stops them in reverse, each after the one behind it has
+        // finished; Hummingbird appends the HTTP server, so it stops first. Hence every service comes after all it
+        // uses: the database first (it stops last), then the clients the API and the workers call (webhook HTTP
+        // client, SMTP pool), then the workers, which finish their round in flight while all of those still work.
+        let transports: [any Service] = [webhookTransport] + (settings.role.runsWorkers ? smtp.map { [$0] } ?? [] : [])
+        let workers: [any Service] = settings.role.runsWorkers ? [dispatcher, emailDispatcher, deliverer, reconciler, housekeeper] : []
         let connections = ConnectionLimiter(total: settings.maxConnections, perAddress: settings.maxConnectionsPerAddress)
         var app = Application(
             router: router,
@@ -87,7 +97,7 @@ public enum WLCommApp {
                 configuration: .init(
                     additionalChannelHandlers: [connections.handler()], idleTimeout: .seconds(Int64(settings.idleTimeoutSeconds)))),
             configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "wlcomm"),
-            services: [database, webhookTransport, dispatcher, deliverer, reconciler, emailDispatcher] + (smtp.map { [$0] } ?? []),
+            services: [database] + transports + workers,
             logger: logger)
         let seed = settings.seedSandbox
         app.beforeServerStarts {

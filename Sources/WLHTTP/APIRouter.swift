@@ -25,11 +25,13 @@ public struct APIDependencies: Sendable {
     public var metrics: (@Sendable () -> String)?
     /// The bearer token `GET /metrics` asks for; `nil`: loopback clients only.
     public var metricsToken: String?
+    /// Serves only `/healthz`, `/readyz` and `/metrics` (a worker-only instance); every other path answers 404.
+    public var healthOnly: Bool
 
     public init(
         store: any Store, accounts: AccountService, sms: SMSService, webhooks: WebhookService, payments: PaymentService, email: EmailService,
         tracking: TrackingKeyring, limiter: RateLimiter, time: any TimeSource, bodyReadTimeout: Duration,
-        callbacks: ProviderCallbackController? = nil, metrics: (@Sendable () -> String)? = nil, metricsToken: String? = nil
+        callbacks: ProviderCallbackController? = nil, metrics: (@Sendable () -> String)? = nil, metricsToken: String? = nil, healthOnly: Bool = false
     ) {
         self.store = store
         self.accounts = accounts
@@ -44,6 +46,7 @@ public struct APIDependencies: Sendable {
         self.callbacks = callbacks
         self.metrics = metrics
         self.metricsToken = metricsToken
+        self.healthOnly = healthOnly
     }
 }
 
@@ -52,7 +55,8 @@ public enum APIRouter {
     /// The contract's base path.
     public static let basePath = "/api/v1/communication"
 
-    /// The router with every route of the service.
+    /// The router with every route of the service (only the health and metrics ones when
+    /// ``APIDependencies/healthOnly``).
     public static func build(_ dependencies: APIDependencies) -> Router<AppRequestContext> {
         let router = Router(context: AppRequestContext.self)
         let routes = RouteTable()
@@ -64,6 +68,7 @@ public enum APIRouter {
         router.add(middleware: MethodNotAllowedMiddleware(routes: routes))
         HealthController(store: dependencies.store, metrics: dependencies.metrics, metricsToken: dependencies.metricsToken).addRoutes(
             to: routes.registrar(router, prefix: ""))
+        if dependencies.healthOnly { return router }
         dependencies.callbacks?.addRoutes(to: routes.registrar(router, prefix: ""))
         MpesaCallbackController(payments: dependencies.payments).addRoutes(to: routes.registrar(router, prefix: ""))
         TrackingController(email: dependencies.email, keyring: dependencies.tracking, limiter: dependencies.limiter)

@@ -1,6 +1,6 @@
 extension Migration {
     /// Every migration, oldest first. Append only: never edit one that has shipped.
-    public static let all: [Migration] = [foundation, messaging, webhooks, webhookRotation, payments, email, limits, abuse]
+    public static let all: [Migration] = [foundation, messaging, webhooks, webhookRotation, payments, email, limits, abuse, housekeeping]
 
     /// Firms, API keys, the credit ledger and contacts.
     static let foundation = Migration(

@@ -8,8 +8,10 @@ extension SQLStore {
             let inserted = try await connection.query(
                 """
                 INSERT INTO idempotency_keys (firm_id, key, request_hash, created_at) VALUES ($1, $2, $3, $4)
-                ON CONFLICT (firm_id, key) DO NOTHING RETURNING key
+                ON CONFLICT (firm_id, key) DO UPDATE SET request_hash = idempotency_keys.request_hash WHERE 1 = 0 RETURNING key
                 """, [.int(firmID), .text(key), .text(requestHash), .time(now)])
+            // A key that exists is locked by the insert above (an update that does nothing still locks), so housekeeping
+            // cannot delete it before it is read.
             if !inserted.isEmpty { return .proceed }
             let row = try await connection.query(
                 "SELECT request_hash, response_status, response_body, created_at FROM idempotency_keys WHERE firm_id = $1 AND key = $2\(lockClause)",

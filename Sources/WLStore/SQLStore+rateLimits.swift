@@ -5,8 +5,10 @@ extension SQLStore {
     /// requests from every instance are counted one after another. A refused request changes nothing.
     public func consume(key: String, policy: RateLimitPolicy, now: Int64) async throws -> RateLimitDecision {
         try await write { connection in
-            try await connection.query("INSERT INTO rate_limits (key, tat) VALUES ($1, 0) ON CONFLICT (key) DO NOTHING", [.text(key)])
-            let current = try await connection.query("SELECT tat FROM rate_limits WHERE key = $1\(lockClause)", [.text(key)])[0]
+            // One statement creates or locks the row and reads it, so housekeeping cannot delete it in between.
+            let current = try await connection.query(
+                "INSERT INTO rate_limits (key, tat) VALUES ($1, 0) ON CONFLICT (key) DO UPDATE SET tat = rate_limits.tat RETURNING tat",
+                [.text(key)])[0]
             let (decision, tat) = GCRA.decide(policy, tat: try current.int("tat"), now: now)
             if decision.allowed { try await connection.query("UPDATE rate_limits SET tat = $2 WHERE key = $1", [.text(key), .int(tat)]) }
             return decision

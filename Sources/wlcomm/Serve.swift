@@ -1,6 +1,5 @@
 import ArgumentParser
 import Configuration
-import Hummingbird
 import Logging
 import Metrics
 import Prometheus
@@ -8,7 +7,7 @@ import WLApp
 import WLDomain
 import WLServices
 
-/// `wlcomm serve`: the API and its workers in one process.
+/// `wlcomm serve`: the API and its workers in one process (or one of the two, with `--role`).
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run the API server (migrates the database first).")
 
@@ -31,7 +30,18 @@ struct Serve: AsyncParsableCommand {
     @Flag(help: "Let webhooks reach loopback and private addresses (development only). Env: WLCOMM_WEBHOOKS_ALLOW_PRIVATE=true.")
     var webhooksAllowPrivate = false
 
+    @Option(
+        help: """
+            all: the API and every worker; api: the API only, no background workers; worker: every worker, and HTTP \
+            only for /healthz, /readyz and /metrics. Env: WLCOMM_ROLE. Default all.
+            """)
+    var role: String?
+
     @OptionGroup var options: GlobalOptions
+
+    func validate() throws {
+        if let role, ServerRole(rawValue: role) == nil { throw ValidationError("--role must be all, api or worker, not \(role).") }
+    }
 
     func run() async throws {
         var flags: [AbsoluteConfigKey: ConfigValue] = [:]
@@ -40,10 +50,10 @@ struct Serve: AsyncParsableCommand {
         if seedSandbox { flags["seed.sandbox"] = ConfigValue(.bool(true), isSecret: false) }
         if allowSandboxInProduction { flags["seed.allowSandboxInProduction"] = ConfigValue(.bool(true), isSecret: false) }
         if webhooksAllowPrivate { flags["webhooks.allowPrivate"] = ConfigValue(.bool(true), isSecret: false) }
+        if let role { flags["role"] = ConfigValue(.string(role), isSecret: false) }
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
-        let app = try await WLCommApp.buildApplication(reader: try await options.reader(extra: flags), metrics: registry)
-        try await app.runService()
+        try await WLCommApp.serve(reader: try await options.reader(extra: flags), metrics: registry)
     }
 }
 

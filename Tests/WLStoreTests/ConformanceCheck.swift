@@ -18,5 +18,5 @@ struct ConformanceCheck: Sendable, CustomTestStringConvertible {
     /// Every check, in every group.
     static let all: [ConformanceCheck] =
         migrations + firms + keys + credits + contacts + messages + batches + webhooks + payments + email + idempotency + ledgerModel
-        + secrets
+        + secrets + housekeeping
 }

@@ -1,0 +1,170 @@
+public import Foundation
+public import Logging
+public import ServiceLifecycle
+public import WLDomain
+public import WLStore
+
+/// How long things are kept, and how often and how hard housekeeping works. A `nil` period keeps those rows (or
+/// leaves those messages processing) for good.
+public struct HousekeepingSettings: Sendable {
+    /// The time between passes.
+    public var interval: Duration = .seconds(60)
+    /// Final messages, with their events and webhook deliveries: a year.
+    public var messageRetention: TimeInterval? = 365 * 86_400
+    /// Finished webhook deliveries and their attempt logs: 30 days.
+    public var webhookDeliveryRetention: TimeInterval? = 30 * 86_400
+    /// Events of final messages: as long as their messages.
+    public var eventRetention: TimeInterval? = 365 * 86_400
+    /// A message the provider accepted whose delivery report has not come after this is failed as `Expired`: 72 hours.
+    public var expireProcessingAfter: TimeInterval? = 72 * 3_600
+    /// Stored `Idempotency-Key` responses: 24 hours, after which the API would not replay them anyway.
+    public var idempotencyKeyLifetime: TimeInterval = 86_400
+    /// Rows per statement for single-table deletions; a fifth of it for messages, deliveries, events and expiries,
+    /// whose dependent rows go in the same transaction.
+    public var batchSize = 5_000
+
+    public init() {}
+
+    /// How long the leader's lease lasts: three passes, so one late pass does not hand leadership over.
+    var lease: TimeInterval { max(30, 3 * Double(interval.components.seconds)) }
+}
+
+/// What one pass did.
+public struct HousekeepingReport: Sendable, Hashable {
+    public var idempotencyKeys = 0
+    public var rateLimits = 0
+    public var messages = 0
+    public var webhookDeliveries = 0
+    public var events = 0
+    public var expired = 0
+
+    public init() {}
+
+    /// Whether the pass changed anything.
+    public var isEmpty: Bool { self == HousekeepingReport() }
+}
+
+/// Retention and expiry: every ``HousekeepingSettings/interval`` the instance that holds the `housekeeping` leader
+/// lease deletes what has been kept long enough (idempotency keys, idle rate-limit rows, old messages with their
+/// events and deliveries, old delivery logs) and fails messages whose delivery report never came. Every other
+/// instance only renews its bid. Each step is short transactions of bounded size, repeated while a batch comes back
+/// full, so no table is locked for long; a pass stops between batches on shutdown or when the lease is lost.
+/// The ledger, payments and their events are never touched.
+public final class Housekeeper: Service {
+    /// The name of the leader lease.
+    public static let leaseName = "housekeeping"
+
+    let store: any HousekeepingStore
+    let time: any TimeSource
+    let ready: ReadinessGate?
+    let settings: HousekeepingSettings
+    /// This instance's name in the lease.
+    public let owner: String
+    let logger: Logger
+
+    public init(
+        store: any HousekeepingStore, time: any TimeSource, ready: ReadinessGate? = nil, settings: HousekeepingSettings = HousekeepingSettings(),
+        logger: Logger
+    ) {
+        self.store = store
+        self.time = time
+        self.ready = ready
+        self.settings = settings
+        self.owner = "housekeeper-" + UUID().uuidString.prefix(8).lowercased()
+        self.logger = logger
+    }
+
+    /// Waits for `ready`, then runs a pass every interval until graceful shutdown or cancellation (which also end the
+    /// wait between passes at once), and gives the lease up on the way out. While the database is unavailable it
+    /// retries every second and logs nothing (the database logs the outage).
+    public func run() async throws {
+        let ready = self.ready
+        await cancelWhenGracefulShutdown { await ready?.wait() }
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            var wait = settings.interval
+            do {
+                try await runOnce()
+            } catch  where error.isDatabaseUnavailable {
+                wait = min(wait, .seconds(1))
+            } catch {
+                logger.error("housekeeping pass failed", metadata: ["error": "\(error)"])
+            }
+            let pause = wait
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: pause) }
+        }
+        try? await store.releaseLease(Self.leaseName, owner: owner)
+    }
+
+    /// One pass, if this instance holds (or can take) the lease.
+    /// - Returns: What the pass did; `nil` when another instance leads.
+    @discardableResult
+    public func runOnce() async throws -> HousekeepingReport? {
+        var pass = Pass(housekeeper: self, renewedAt: time.now)
+        guard try await store.holdLease(Self.leaseName, owner: owner, until: pass.renewedAt.addingTimeInterval(settings.lease), now: pass.renewedAt)
+        else { return nil }
+        let now = pass.renewedAt
+        let flat = max(1, settings.batchSize)
+        let nested = max(1, flat / 5)
+        var report = HousekeepingReport()
+        report.idempotencyKeys = try await pass.repeating(limit: flat) {
+            try await self.store.deleteIdempotencyKeys(createdBefore: now.addingTimeInterval(-self.settings.idempotencyKeyLifetime), limit: flat)
+        }
+        let microseconds = Int64((now.timeIntervalSince1970 * 1_000_000).rounded())
+        report.rateLimits = try await pass.repeating(limit: flat) { try await self.store.deleteIdleRateLimits(now: microseconds, limit: flat) }
+        if let period = settings.expireProcessingAfter {
+            report.expired = try await pass.repeating(limit: nested) {
+                try await self.store.expireMessages(acceptedBefore: now.addingTimeInterval(-period), limit: nested, now: self.time.now).count
+            }
+        }
+        if let period = settings.messageRetention {
+            report.messages = try await pass.repeating(limit: nested) {
+                try await self.store.deleteMessages(createdBefore: now.addingTimeInterval(-period), limit: nested)
+            }
+        }
+        if let period = settings.eventRetention {
+            report.events = try await pass.repeating(limit: nested) {
+                try await self.store.deleteMessageEvents(occurredBefore: now.addingTimeInterval(-period), limit: nested)
+            }
+        }
+        if let period = settings.webhookDeliveryRetention {
+            report.webhookDeliveries = try await pass.repeating(limit: nested) {
+                try await self.store.deleteWebhookDeliveries(createdBefore: now.addingTimeInterval(-period), limit: nested)
+            }
+        }
+        if report.expired > 0 {
+            logger.info("messages expired waiting for their delivery report", metadata: ["count": "\(report.expired)"])
+        }
+        if !report.isEmpty { logger.debug("housekeeping pass", metadata: ["report": "\(report)"]) }
+        return report
+    }
+
+    /// The state of one pass: when the lease was last renewed, and whether it may go on.
+    struct Pass {
+        let housekeeper: Housekeeper
+        var renewedAt: Date
+        var stopped = false
+
+        /// Runs `batch` until it returns less than `limit`, the process is stopping, or the lease is lost (checked
+        /// once a third of the lease has passed since the last renewal).
+        /// - Returns: The total of what the batches returned.
+        mutating func repeating(limit: Int, _ batch: () async throws -> Int) async throws -> Int {
+            var total = 0
+            while !stopped {
+                guard !Task.isShuttingDownGracefully && !Task.isCancelled else {
+                    stopped = true
+                    break
+                }
+                let count = try await batch()
+                total += count
+                guard count >= limit else { break }
+                let now = housekeeper.time.now
+                if now.timeIntervalSince(renewedAt) >= housekeeper.settings.lease / 3 {
+                    stopped = try await !housekeeper.store.holdLease(
+                        Housekeeper.leaseName, owner: housekeeper.owner, until: now.addingTimeInterval(housekeeper.settings.lease), now: now)
+                    renewedAt = now
+                }
+            }
+            return total
+        }
+    }
+}

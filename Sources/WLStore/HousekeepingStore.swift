@@ -1,0 +1,43 @@
+public import Foundation
+public import WLDomain
+
+/// The response of a message expired while it waited for its delivery report.
+public let expiredResponse = "Expired"
+
+/// Retention and expiry, run by one instance at a time under a leader lease.
+///
+/// Every deletion takes at most `limit` rows of the table it is named after (and their dependent rows) in one short
+/// transaction and returns how many it took, so a caller repeats it while it returns `limit`. Nothing here touches
+/// the credit ledger, payments or their events: they are money, and kept for good.
+public protocol HousekeepingStore: Sendable {
+    /// Takes the lease called `name` for `owner` until `until`, or renews it, in one statement: it succeeds when the
+    /// lease is free, has run out by `now`, or is already `owner`'s.
+    /// - Returns: Whether `owner` holds the lease now.
+    func holdLease(_ name: String, owner: String, until: Date, now: Date) async throws -> Bool
+    /// Gives the lease up, if `owner` holds it, so another instance can take it at once.
+    func releaseLease(_ name: String, owner: String) async throws
+
+    /// Deletes stored `Idempotency-Key` responses created before `cutoff`.
+    func deleteIdempotencyKeys(createdBefore cutoff: Date, limit: Int) async throws -> Int
+    /// Deletes rate-limit rows whose theoretical arrival time (epoch microseconds) is at or before `now`: such a key
+    /// has its whole quota back, exactly as if it had never been seen.
+    func deleteIdleRateLimits(now: Int64, limit: Int) async throws -> Int
+    /// Deletes final (delivered or failed) messages created before `cutoff`, with their events, webhook deliveries
+    /// and attempts, and then their blasts once no message of theirs is left. Ledger rows keep the message's id.
+    /// - Returns: How many messages it deleted.
+    func deleteMessages(createdBefore cutoff: Date, limit: Int) async throws -> Int
+    /// Deletes webhook deliveries (message and payment ones) created before `cutoff` that are no longer pending, with
+    /// their attempts. A pending delivery (its endpoint is disabled and may be set again) is kept.
+    /// - Returns: How many deliveries it deleted.
+    func deleteWebhookDeliveries(createdBefore cutoff: Date, limit: Int) async throws -> Int
+    /// Deletes events of final messages that occurred before `cutoff`, with their deliveries and attempts, except
+    /// events whose delivery is still pending.
+    /// - Returns: How many events it deleted.
+    func deleteMessageEvents(occurredBefore cutoff: Date, limit: Int) async throws -> Int
+    /// Fails messages still `processing` that the provider accepted before `cutoff` and that have not changed since:
+    /// their delivery report is not coming. Each moves to failed with response ``expiredResponse`` and its event
+    /// and webhook delivery, in one transaction per call, like any other status change; credits are not refunded
+    /// (the provider accepted the message and charged for it).
+    /// - Returns: The messages it failed.
+    func expireMessages(acceptedBefore cutoff: Date, limit: Int, now: Date) async throws -> [Message]
+}
