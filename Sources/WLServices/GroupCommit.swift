@@ -13,16 +13,22 @@ public actor GroupCommit<Item: Sendable, Output: Sendable> {
 
     private let flush: Flush
     private let maxBatch: Int
+    private let weight: @Sendable (Item) -> Int
     private var waiting: [(item: Item, continuation: CheckedContinuation<Output, any Error>)] = []
     private var flushing = false
 
     /// - Parameters:
-    ///   - maxBatch: The most items one flush takes.
+    ///   - maxBatch: The most weight one flush takes (it always takes at least one item).
+    ///   - weight: What one item weighs (by default 1: `maxBatch` counts items).
     ///   - flush: Writes a batch in one transaction.
-    public init(maxBatch: Int = 256, flush: @escaping Flush) {
+    public init(maxBatch: Int = 256, weight: @escaping @Sendable (Item) -> Int = { _ in 1 }, flush: @escaping Flush) {
         self.maxBatch = max(1, maxBatch)
+        self.weight = weight
         self.flush = flush
     }
+
+    /// Items waiting for a flush.
+    public var queued: Int { waiting.count }
 
     /// Writes `item` in the next flush and returns its output once that flush committed.
     public func submit(_ item: Item) async throws -> Output {
@@ -37,8 +43,14 @@ public actor GroupCommit<Item: Sendable, Output: Sendable> {
 
     private func drain() async {
         while !waiting.isEmpty {
-            let batch = Array(waiting.prefix(maxBatch))
-            waiting.removeFirst(batch.count)
+            var taken = 1
+            var load = weight(waiting[0].item)
+            while taken < waiting.count, load + weight(waiting[taken].item) <= maxBatch {
+                load += weight(waiting[taken].item)
+                taken += 1
+            }
+            let batch = Array(waiting.prefix(taken))
+            waiting.removeFirst(taken)
             await run(batch)
         }
         flushing = false

@@ -31,13 +31,19 @@ public struct SMSService: Sendable {
     public let store: any Store
     public let time: any TimeSource
     let signal: WorkSignal?
+    /// Writes the blasts of concurrent requests in shared transactions, each answered once its own are committed.
+    let blasts: GroupCommit<BlastWrite, [Message]>
 
     /// - Parameter signal: Woken after a blast is written, so the dispatcher starts at once.
     public init(store: any Store, time: any TimeSource, signal: WorkSignal? = nil) {
         self.store = store
         self.time = time
         self.signal = signal
+        self.blasts = GroupCommit(maxBatch: Self.messagesPerCommit, weight: \.messages.count) { try await store.createBlasts($0) }
     }
+
+    /// The most messages one shared transaction writes (a larger blast is written alone).
+    static let messagesPerCommit = 20_000
 
     /// Validates, personalises and prices every recipient, and writes the blast and its messages (status pending)
     /// in one transaction. Nothing is charged yet: the dispatcher charges each message when it sends it.
@@ -55,7 +61,7 @@ public struct SMSService: Sendable {
         let blast = NewBlast(
             id: NewBlast.makeID(for: .sms), firmID: firm.id, channel: .sms, reference: valid.reference, template: valid.template, subject: nil,
             sendAt: sendAt)
-        let created = try await store.createBlast(blast, messages: messages, now: now)
+        let created = try await blasts.submit(BlastWrite(blast: blast, messages: messages, now: now))
         signal?.signal()
         return BlastScheduled(
             blastID: blast.id, scheduled: created.count, skipped: valid.recipients.skipped, reference: valid.reference, messages: created)

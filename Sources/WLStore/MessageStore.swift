@@ -42,11 +42,35 @@ public struct BlastCancellation: Hashable, Sendable, Codable {
     }
 }
 
-/// Blasts, messages, their events, and the dispatch queue that the messages themselves form.
-public protocol MessageStore: Sendable {
+/// A blast to write, with its messages, at `now`.
+public struct BlastWrite: Sendable {
+    public var blast: NewBlast
+    /// Recipients are distinct within a blast.
+    public var messages: [NewMessage]
+    public var now: Date
+
+    public init(blast: NewBlast, messages: [NewMessage], now: Date) {
+        self.blast = blast
+        self.messages = messages
+        self.now = now
+    }
+}
+
+extension MessageStore {
     /// Writes a blast and all its messages (status pending) in one transaction.
     /// - Returns: The messages, in the order given.
-    func createBlast(_ blast: NewBlast, messages: [NewMessage], now: Date) async throws -> [Message]
+    public func createBlast(_ blast: NewBlast, messages: [NewMessage], now: Date) async throws -> [Message] {
+        try await createBlasts([BlastWrite(blast: blast, messages: messages, now: now)])[0]
+    }
+}
+
+/// Blasts, messages, their events, and the dispatch queue that the messages themselves form.
+public protocol MessageStore: Sendable {
+    /// Writes these blasts and all their messages (status pending) in one transaction, in a constant number of
+    /// statements (group commit of concurrent requests).
+    /// - Returns: Each blast's messages, in the order given.
+    /// - Throws: `.duplicate` when a blast id exists (nothing of the batch is written).
+    func createBlasts(_ blasts: [BlastWrite]) async throws -> [[Message]]
     /// The templates of these blasts, by blast id (unknown ids are left out). An email message whose body is empty
     /// is sent with its blast's template: a message without placeholders is stored once per blast.
     func blastTemplates(ids: Set<String>) async throws -> [String: String]

@@ -15,15 +15,17 @@ struct SQLSet: Sendable {
 
     init(_ columns: [(name: String, kind: Kind)]) { self.columns = columns }
 
-    /// A `FROM` item that yields the rows of parameter `$parameter` as `alias`, one column per ``columns`` entry.
+    /// A `FROM` item that yields the rows of parameter `$parameter` as `alias`, one column per ``columns`` entry,
+    /// and `ord`, each row's position from the start (`ORDER BY v.ord` inserts rows in the order given).
     func source(_ dialect: SQLDialect, parameter: Int, alias: String = "v") -> String {
         switch dialect {
         case .postgres:
             let types = columns.map { "\($0.name) \($0.kind.postgres)" }.joined(separator: ", ")
-            return "jsonb_to_recordset(CAST($\(parameter) AS jsonb)) AS \(alias)(\(types))"
+            let names = columns.map(\.name).joined(separator: ", ")
+            return "ROWS FROM (jsonb_to_recordset(CAST($\(parameter) AS jsonb)) AS (\(types))) WITH ORDINALITY AS \(alias)(\(names), ord)"
         case .sqlite:
             let fields = columns.map { "value ->> '\($0.name)' AS \($0.name)" }.joined(separator: ", ")
-            return "(SELECT \(fields) FROM json_each($\(parameter))) AS \(alias)"
+            return "(SELECT \(fields), key AS ord FROM json_each($\(parameter))) AS \(alias)"
         }
     }
 

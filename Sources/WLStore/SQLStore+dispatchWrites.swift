@@ -142,7 +142,7 @@ extension SQLStore {
                 """
                 INSERT INTO credit_ledger (firm_id, kind, amount, balance_after, reference, message_id, created_at)
                 SELECT v.firm_id, v.kind, v.amount, v.balance_after, v.reference, v.message_id, $1
-                FROM \(ledgerRows.source(dialect, parameter: $0))
+                FROM \(ledgerRows.source(dialect, parameter: $0)) ORDER BY v.ord
                 """
             },
             rows: ledgerRows.parameter(
@@ -159,7 +159,7 @@ extension SQLStore {
     private static func insertEvents(from source: String) -> String {
         """
         INSERT INTO message_events (firm_id, message_id, sequence, event, status, response, occurred_at)
-        SELECT v.firm_id, v.message_id, v.sequence, v.event, v.status, v.response, $1 FROM \(source)
+        SELECT v.firm_id, v.message_id, v.sequence, v.event, v.status, v.response, $1 FROM \(source) ORDER BY v.ord
         """
     }
 

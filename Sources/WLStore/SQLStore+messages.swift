@@ -5,51 +5,66 @@ extension SQLStore {
     /// Rows per multi-row INSERT: 6 binds each stays well under both engines' bind limits.
     static let insertBatch = 500
 
-    public func createBlast(_ blast: NewBlast, messages: [NewMessage], now: Date) async throws -> [Message] {
-        try await write(duplicate: "That blast id already exists.") { connection in
+    static let blastRows = SQLSet([
+        ("id", .text), ("firm_id", .int), ("channel", .text), ("reference", .text), ("template", .text), ("subject", .text), ("send_at", .int),
+        ("created_at", .int),
+    ])
+    static let newMessageRows = SQLSet([
+        ("blast_id", .text), ("recipient", .text), ("body", .text), ("segments", .int), ("encoding", .text), ("credits", .int), ("subject", .text),
+    ])
+
+    public func createBlasts(_ writes: [BlastWrite]) async throws -> [[Message]] {
+        guard !writes.isEmpty else { return [] }
+        let dialect = database.dialect
+        let blasts = Self.blastRows.parameter(
+            writes.map { write in
+                let blast = write.blast
+                return [
+                    .text(blast.id), .int(blast.firmID), .text(blast.channel.rawValue), .text(blast.reference), .text(blast.template),
+                    .text(blast.subject), .time(blast.sendAt), .time(write.now),
+                ]
+            })
+        let messages = Self.newMessageRows.parameter(
+            writes.flatMap { write in
+                write.messages.map { message in
+                    [
+                        .text(write.blast.id), .text(message.recipient), .text(message.body), .int(Int64(message.segments)), .text(message.encoding),
+                        .int(message.credits.units), .text(message.subject),
+                    ]
+                }
+            })
+        let ids = try await write(duplicate: "That blast id already exists.") { connection in
             try await connection.query(
                 """
                 INSERT INTO blasts (id, firm_id, channel, reference, template, subject, send_at, created_at)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-                """,
-                [
-                    .text(blast.id), .int(blast.firmID), .text(blast.channel.rawValue), .text(blast.reference), .text(blast.template),
-                    .text(blast.subject), .time(blast.sendAt), .time(now),
-                ])
-            var ids: [String: Int64] = [:]
-            var start = 0
-            while start < messages.count {
-                let chunk = messages[start..<min(start + Self.insertBatch, messages.count)]
-                var binds: [SQLValue] = [
-                    .int(blast.firmID), .text(blast.id), .text(blast.channel.rawValue), .text(blast.reference), .time(blast.sendAt), .time(now),
-                ]
-                var rows: [String] = []
-                for message in chunk {
-                    let base = binds.count
-                    binds += [
-                        .text(message.recipient), .text(message.body), .int(Int64(message.segments)), .text(message.encoding),
-                        .int(message.credits.units), .text(message.subject),
-                    ]
-                    rows.append(
-                        "($1, $2, $3, $4, $\(base + 1), $\(base + 2), $\(base + 3), $\(base + 4), $\(base + 5), $\(base + 6), 'pending', 'Queued', 'queued', $5, $6, $6)"
-                    )
-                }
-                let inserted = try await connection.query(
-                    """
-                    INSERT INTO messages (firm_id, blast_id, channel, reference, recipient, body, segments, encoding, credits,
-                        subject, status, response, stage, due_at, created_at, updated_at)
-                    VALUES \(rows.joined(separator: ", ")) RETURNING id, recipient
-                    """, binds)
-                for row in inserted { ids[try row.text("recipient")] = try row.int("id") }
-                start += chunk.count
+                SELECT v.id, v.firm_id, v.channel, v.reference, v.template, v.subject, v.send_at, v.created_at
+                FROM \(Self.blastRows.source(dialect, parameter: 1)) ORDER BY v.ord
+                """, [blasts])
+            // Everything a blast's messages share comes from the blast row.
+            var ids: [String: [String: Int64]] = [:]
+            for row in try await connection.query(
+                """
+                INSERT INTO messages (firm_id, blast_id, channel, reference, recipient, body, segments, encoding, credits,
+                    subject, status, response, stage, due_at, created_at, updated_at)
+                SELECT b.firm_id, b.id, b.channel, b.reference, v.recipient, v.body, v.segments, v.encoding, v.credits, v.subject,
+                    'pending', 'Queued', 'queued', b.send_at, b.created_at, b.created_at
+                FROM \(Self.newMessageRows.source(dialect, parameter: 1)) JOIN blasts b ON b.id = v.blast_id ORDER BY v.ord
+                RETURNING id, blast_id, recipient
+                """, [messages])
+            {
+                ids[try row.text("blast_id"), default: [:]][try row.text("recipient")] = try row.int("id")
             }
-            return try messages.map { new in
-                guard let id = ids[new.recipient] else { throw StoreError.corrupt("no id returned for a message") }
+            return ids
+        }
+        return try writes.map { write in
+            let blast = write.blast
+            return try write.messages.map { new in
+                guard let id = ids[blast.id]?[new.recipient] else { throw StoreError.corrupt("no id returned for a message") }
                 var message = Message(
                     id: id, firmID: blast.firmID, blastID: blast.id, channel: blast.channel, reference: blast.reference,
                     recipient: new.recipient, body: new.body, segments: new.segments, encoding: new.encoding, credits: new.credits,
                     status: .pending, response: "Queued", network: nil, stage: .queued, attempts: 0, dueAt: blast.sendAt,
-                    providerMessageID: nil, createdAt: now, sentAt: nil, deliveredAt: nil)
+                    providerMessageID: nil, createdAt: write.now, sentAt: nil, deliveredAt: nil)
                 message.subject = new.subject
                 return message
             }
