@@ -31,6 +31,7 @@ public import WLStore
 /// | `dispatch.maxAttempts` | `WLCOMM_DISPATCH_MAX_ATTEMPTS` | int | `6` |
 /// | `dispatch.baseBackoffSeconds` | `WLCOMM_DISPATCH_BASE_BACKOFF_SECONDS` | int | `5` |
 /// | `webhooks.allowPrivate` | `WLCOMM_WEBHOOKS_ALLOW_PRIVATE` | bool | `false` (SSRF guard on) |
+/// | `webhooks.leaseSeconds` | `WLCOMM_WEBHOOKS_LEASE_SECONDS` | int (at least 1) | `60`: a crashed deliverer's deliveries are taken back after this; a busy one renews it every third |
 /// | `africastalking.*` | `WLCOMM_AFRICASTALKING_*` | see ``AfricasTalkingSettings`` | off |
 /// | `daraja.*` | `WLCOMM_DARAJA_*` | see ``DarajaSettings`` | off |
 /// | `payments.reconcileAfterSeconds` | `WLCOMM_PAYMENTS_RECONCILE_AFTER_SECONDS` | int | `60` |
@@ -103,6 +104,8 @@ public struct AppSettings: Sendable {
     public var metricsToken: String?
     /// Turns the webhook SSRF guard off (development and tests only).
     public var webhooksAllowPrivate: Bool
+    /// How long a webhook deliverer's claim holds (renewed while its deliveries are in flight).
+    public var webhookLease: Double
     /// The secret in the delivery-report URL; `nil`: no report endpoint.
     public var africasTalkingCallbackToken: String?
 
@@ -192,6 +195,7 @@ public struct AppSettings: Sendable {
         self.maxConnectionsPerAddress = max(0, reader.int(forKey: "limits.maxConnectionsPerAddress", default: 256))
         self.metricsToken = reader.nonEmptyString(forKey: "metrics.token", isSecret: true)
         self.webhooksAllowPrivate = reader.bool(forKey: "webhooks.allowPrivate", default: false)
+        self.webhookLease = Double(max(1, reader.int(forKey: "webhooks.leaseSeconds", default: 60)))
         self.africasTalkingCallbackToken = reader.nonEmptyString(forKey: "africastalking.callbackToken", isSecret: true)
     }
 }

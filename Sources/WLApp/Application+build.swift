@@ -72,7 +72,8 @@ public enum WLCommApp {
             tracking: TrackingSettings(baseURL: settings.trackingBaseURL, keyring: keyring), defaultFrom: settings.smtpDefaultFrom,
             signal: emailSignal, ready: ready, settings: settings.dispatcher, concurrency: settings.smtp?.poolSize ?? 4, logger: logger)
         let webhookTransport = HTTPWebhookTransport(allowPrivate: settings.webhooksAllowPrivate)
-        let deliverer = WebhookDeliverer(store: store, time: time, transport: webhookTransport, ready: ready, logger: logger)
+        let deliverer = WebhookDeliverer(
+            store: store, time: time, transport: webhookTransport, ready: ready, lease: settings.webhookLease, logger: logger)
         let housekeeper = Housekeeper(store: store, time: time, ready: ready, settings: settings.housekeeping, logger: logger)
         var exposition: (@Sendable () -> String)? = nil
         if let metrics { exposition = { metrics.emitToString() } }

@@ -25,19 +25,3 @@ public enum WebhookSignature {
         "whsec_" + Data(secret.utf8).base64EncodedString()
     }
 }
-
-/// When failed webhook deliveries are tried again: immediately, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h, each
-/// with ±10 % jitter; after the eighth attempt the delivery is failed.
-public enum WebhookSchedule {
-    /// Seconds before each attempt after the first.
-    public static let delays: [TimeInterval] = [5, 300, 1_800, 7_200, 18_000, 36_000, 36_000]
-
-    /// Attempts in all.
-    public static var maximumAttempts: Int { delays.count + 1 }
-
-    /// The wait after failed attempt number `attempt` (1-based), or `nil` when it was the last; `random` in 0...1.
-    public static func delay(after attempt: Int, random: Double) -> TimeInterval? {
-        guard attempt >= 1, attempt <= delays.count else { return nil }
-        return delays[attempt - 1] * (0.9 + 0.2 * random)
-    }
-}

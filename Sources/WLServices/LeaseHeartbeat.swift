@@ -11,12 +11,35 @@ import WLStore
 /// owner's. A send starts only for messages renewed (or claimed) last time, and only while at least a third of that
 /// lease is left, so a renewal that fails (the database is away) stops new sends before anyone else can claim them.
 /// Results recorded after a lease was lost are dropped by the store (its writes are conditional on the owner).
+///
+/// The same heartbeat serves every leased queue (messages, webhook deliveries): `renew` is the queue's renewal.
 struct LeaseHeartbeat: Sendable {
-    let store: any MessageStore
+    /// Renews `owner`'s leases on these items until `now + lease` and returns the ids still held.
+    typealias Renew = @Sendable (_ ids: [Int64], _ owner: String, _ lease: TimeInterval, _ now: Date) async throws -> Set<Int64>
+
+    let renew: Renew
     let owner: String
     let lease: TimeInterval
     let time: any TimeSource
     let logger: Logger
+    /// What the items are, for the log.
+    let items: String
+
+    init(owner: String, lease: TimeInterval, time: any TimeSource, logger: Logger, items: String, renew: @escaping Renew) {
+        self.renew = renew
+        self.owner = owner
+        self.lease = lease
+        self.time = time
+        self.logger = logger
+        self.items = items
+    }
+
+    /// The heartbeat of messages (``MessageStore/renewLeases(messageIDs:owner:lease:now:)``).
+    init(store: any MessageStore, owner: String, lease: TimeInterval, time: any TimeSource, logger: Logger) {
+        self.init(owner: owner, lease: lease, time: time, logger: logger, items: "messages") { ids, owner, lease, now in
+            try await store.renewLeases(messageIDs: ids, owner: owner, lease: lease, now: now)
+        }
+    }
 
     /// Runs `work` on each job, at most `concurrency` at once, in order, while the batch's leases are renewed.
     ///
@@ -46,7 +69,7 @@ struct LeaseHeartbeat: Sendable {
                 if !queue.isEmpty || running > 0, time.now.timeIntervalSince(renewedAt) >= interval {
                     renewedAt = time.now
                     do {
-                        held = try await store.renewLeases(messageIDs: Array(renewing), owner: owner, lease: lease, now: renewedAt)
+                        held = try await renew(Array(renewing), owner, lease, renewedAt)
                         heldUntil = renewedAt.addingTimeInterval(lease)
                     } catch {
                         logger.warning("lease renewal failed", metadata: ["owner": "\(owner)", "error": "\(error)"])
@@ -84,7 +107,7 @@ struct LeaseHeartbeat: Sendable {
             group.cancelAll()
             if notStarted > 0 {
                 logger.info(
-                    "lease lost: messages not sent, left to the worker that holds them",
+                    "lease lost: \(items) not sent, left to the worker that holds them",
                     metadata: ["owner": "\(owner)", "count": "\(notStarted)"])
             }
             return outcomes

@@ -23,19 +23,19 @@ public struct DispatcherSettings: Sendable {
 
     public init() {}
 
-    /// The wait before retry number `attempt` (1-based), with jitter from `random` in 0...1.
-    func backoff(attempt: Int, random: Double) -> TimeInterval {
-        let exponential = baseBackoff * pow(2, Double(max(0, attempt - 1)))
-        return min(maximumBackoff, exponential) * (0.8 + 0.4 * random)
-    }
+    /// The retry strategy these settings describe.
+    public var retry: RetryPolicy { RetryPolicy(base: baseBackoff, cap: maximumBackoff, maxAttempts: maxAttempts) }
 
     /// After a transient failure of a message already tried `attempts` times: a retry after the backoff (at least
-    /// `retryAfter` seconds), or, with the attempts used up, failure (refunded).
-    func retryOrGiveUp(attempts: Int, reason: String, retryAfter: Double?, now: Date) -> DispatchOutcome {
+    /// `retryAfter` seconds), or, with the attempts used up, failure (refunded). `random` (0…1) draws the jitter.
+    func retryOrGiveUp(
+        attempts: Int, reason: String, retryAfter: Double?, now: Date, random: Double = .random(in: 0...1)
+    ) -> DispatchOutcome {
         let attempt = attempts + 1
-        if attempt >= maxAttempts { return .fail(response: "Gave up after \(attempt) attempts: \(reason)", refund: true) }
-        let wait = max(backoff(attempt: attempt, random: Double.random(in: 0...1)), retryAfter ?? 0)
-        return .retry(at: now.addingTimeInterval(wait), response: reason)
+        switch retry.decide(afterAttempt: attempt, retryAfter: retryAfter, random: random) {
+        case .giveUp: return .fail(response: "Gave up after \(attempt) attempts: \(reason)", refund: true)
+        case .retry(let wait): return .retry(at: now.addingTimeInterval(wait), response: reason)
+        }
     }
 }
 

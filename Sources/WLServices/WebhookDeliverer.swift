@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 public import Logging
 public import ServiceLifecycle
 import Synchronization
@@ -6,28 +6,38 @@ public import WLDomain
 public import WLStore
 
 /// Delivers the webhook outbox: claims due deliveries under a lease, signs and POSTs each, and records every
-/// attempt. 2xx succeeds; anything else (timeouts, redirects, 4xx, 5xx) is retried on ``WebhookSchedule``, then
-/// failed; 410 Gone fails the delivery and disables the endpoint at once.
+/// attempt. 2xx succeeds; anything else (timeouts, redirects, 4xx, 5xx) is retried on ``RetryPolicy/webhooks``, then
+/// failed; 410 Gone fails the delivery and disables the endpoint at once (see ``WebhookRules``).
+///
+/// The queue works like the SMS one: the lease (`webhooks.leaseSeconds`) is renewed every third of it while a lane's
+/// deliveries are in flight, no POST starts for a delivery whose lease is not held (see ``LeaseHeartbeat``), and the
+/// store records an attempt only for the worker that holds its lease (a stale worker's result is dropped and counted
+/// in a debug log). Attempts that finish at the same time are recorded in shared transactions (``GroupCommit``).
 public final class WebhookDeliverer: Service {
     let store: any Store
     let time: any TimeSource
     let transport: any WebhookTransport
     let ready: ReadinessGate?
     let logger: Logger
-    let owner = "webhooks-" + UUID().uuidString.prefix(8).lowercased()
+    let owner: String
     /// Deliveries claimed per round.
     let batchSize: Int
     /// Deliveries in flight at once for one firm.
     let perEndpoint: Int
     let pollInterval: Duration
+    /// How long a claim holds; renewed every third of it while its deliveries are in flight.
+    let lease: TimeInterval
     /// Firms whose lane is running; they are not claimed for until it ends.
     let busy = Mutex<Set<Int64>>([])
     /// Wakes the claiming loop when a lane ends.
     let laneEnded = WorkSignal()
+    /// Records the attempts of concurrent deliveries in shared transactions; says for each whether it was recorded.
+    let recorder: GroupCommit<WebhookAttemptReport, Bool>
 
+    /// - Parameter lease: Seconds a claim holds (`webhooks.leaseSeconds`).
     public init(
         store: any Store, time: any TimeSource, transport: any WebhookTransport, ready: ReadinessGate? = nil, batchSize: Int = 100,
-        perEndpoint: Int = 8, pollInterval: Duration = .milliseconds(500), logger: Logger
+        perEndpoint: Int = 8, pollInterval: Duration = .milliseconds(500), lease: TimeInterval = 60, logger: Logger
     ) {
         self.store = store
         self.time = time
@@ -36,7 +46,14 @@ public final class WebhookDeliverer: Service {
         self.batchSize = batchSize
         self.perEndpoint = perEndpoint
         self.pollInterval = pollInterval
+        self.lease = lease
         self.logger = logger
+        let owner = "webhooks-" + UUID().uuidString.prefix(8).lowercased()
+        self.owner = owner
+        self.recorder = GroupCommit { reports in
+            let recorded = try await store.recordWebhookAttempts(reports, leaseOwner: owner)
+            return reports.map { recorded.contains($0.deliveryID) }
+        }
     }
 
     /// Delivers continuously until graceful shutdown: each firm gets a lane of its own (at most `perEndpoint`
@@ -47,10 +64,11 @@ public final class WebhookDeliverer: Service {
         await withDiscardingTaskGroup { group in
             while !Task.isShuttingDownGracefully && !Task.isCancelled {
                 let claimed: [WebhookDelivery]
+                let claimedAt = time.now
                 var wait = pollInterval
                 do {
                     claimed = try await store.claimWebhookDeliveries(
-                        limit: batchSize, owner: owner, lease: 600, now: time.now, excludingFirms: self.busy.withLock { $0 })
+                        limit: batchSize, owner: owner, lease: lease, now: claimedAt, excludingFirms: self.busy.withLock { $0 })
                 } catch {
                     if error.isDatabaseUnavailable {
                         wait = max(pollInterval, .seconds(1))
@@ -62,7 +80,7 @@ public final class WebhookDeliverer: Service {
                 for (firm, deliveries) in Dictionary(grouping: claimed, by: \.firmID) {
                     self.busy.withLock { _ = $0.insert(firm) }
                     group.addTask {
-                        await self.lane(deliveries)
+                        await self.lane(deliveries, claimedAt: claimedAt)
                         self.busy.withLock { _ = $0.remove(firm) }
                         self.laneEnded.signal()
                     }
@@ -76,29 +94,33 @@ public final class WebhookDeliverer: Service {
     /// - Returns: How many deliveries were claimed.
     @discardableResult
     public func runOnce() async throws -> Int {
-        let claimed = try await store.claimWebhookDeliveries(limit: batchSize, owner: owner, lease: 600, now: time.now)
+        let claimedAt = time.now
+        let claimed = try await store.claimWebhookDeliveries(limit: batchSize, owner: owner, lease: lease, now: claimedAt)
         await withTaskGroup(of: Void.self) { group in
             for deliveries in Dictionary(grouping: claimed, by: \.firmID).values {
-                group.addTask { await self.lane(deliveries) }
+                group.addTask { await self.lane(deliveries, claimedAt: claimedAt) }
             }
         }
         return claimed.count
     }
 
-    /// One firm's deliveries, `perEndpoint` at a time.
-    private func lane(_ deliveries: [WebhookDelivery]) async {
-        var index = 0
-        while index < deliveries.count {
-            let slice = deliveries[index..<min(index + perEndpoint, deliveries.count)]
-            await withTaskGroup(of: Void.self) { group in
-                for delivery in slice { group.addTask { await self.deliver(delivery) } }
-            }
-            index += slice.count
+    /// One firm's deliveries, `perEndpoint` at a time, under a renewed lease.
+    private func lane(_ deliveries: [WebhookDelivery], claimedAt: Date) async {
+        let heartbeat = LeaseHeartbeat(owner: owner, lease: lease, time: time, logger: logger, items: "webhook deliveries") {
+            [store] ids, owner, lease, now in
+            try await store.renewWebhookLeases(deliveryIDs: ids, owner: owner, lease: lease, now: now)
+        }
+        let dropped = await heartbeat.run(deliveries.map { ([$0.id], $0) }, claimedAt: claimedAt, concurrency: perEndpoint) { delivery, _ in
+            await self.deliver(delivery)
+        }.count(where: { !$0 })
+        if dropped > 0 {
+            logger.debug("webhook attempts dropped: the lease had passed to another worker", metadata: ["owner": "\(owner)", "count": "\(dropped)"])
         }
     }
 
     /// Signs, POSTs and records one delivery.
-    private func deliver(_ delivery: WebhookDelivery) async {
+    /// - Returns: `false` when the store dropped the attempt because the lease had passed to another worker.
+    private func deliver(_ delivery: WebhookDelivery) async -> Bool {
         let attempt = delivery.attempts + 1
         let started = ContinuousClock.now
         var statusCode: Int?
@@ -115,25 +137,18 @@ public final class WebhookDeliverer: Service {
         }
         let elapsed = ContinuousClock.now - started
         let latency = Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
-        let outcome: WebhookAttemptOutcome
-        if let statusCode, (200..<300).contains(statusCode) {
-            outcome = .succeeded
-        } else if statusCode == 410 {
-            outcome = .disableEndpoint(reason: "The endpoint answered 410 Gone")
-        } else if let delay = WebhookSchedule.delay(after: attempt, random: Double.random(in: 0...1)) {
-            outcome = .retry(at: time.now.addingTimeInterval(delay))
-        } else {
-            outcome = .failed
-        }
+        let now = time.now
+        let outcome = WebhookRules.outcome(statusCode: statusCode, attempt: attempt, now: now, random: Double.random(in: 0...1))
         if let statusCode, !(200..<300).contains(statusCode), failure == nil { failure = "HTTP \(statusCode)" }
+        let report = WebhookAttemptReport(
+            deliveryID: delivery.id, statusCode: statusCode, error: failure, latencyMilliseconds: latency, outcome: outcome, finishedAt: now)
         do {
-            try await store.recordWebhookAttempt(
-                deliveryID: delivery.id, leaseOwner: owner, statusCode: statusCode, error: failure, latencyMilliseconds: latency, outcome: outcome,
-                now: time.now)
+            return try await recorder.submit(report)
         } catch {
             if !error.isDatabaseUnavailable {
                 logger.warning("could not record a webhook attempt", metadata: ["delivery_id": "\(delivery.id)", "error": "\(error)"])
             }
+            return true
         }
     }
 }

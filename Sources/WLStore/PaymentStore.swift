@@ -15,8 +15,8 @@ public protocol PaymentStore: Sendable {
     func payment(firmID: Int64, id: Int64) async throws -> Payment?
     /// Any firm's payment with its callback-token hash, for the callback endpoint.
     func paymentForCallback(id: Int64) async throws -> (payment: Payment, callbackTokenHash: String)?
-    /// Applies `outcome` once (see ``PaymentSettlement/decide(status:hasReceipt:requested:outcome:receiptTaken:)``)
-    /// and returns the payment after it; a repeated or late outcome changes nothing.
+    /// Applies `outcome` once, as ``PaymentRules/settle(_:outcome:receiptTaken:now:)`` decides, and returns the
+    /// payment after it; a repeated or late outcome changes nothing.
     /// - Throws: `.notFound` for an unknown payment.
     func settlePayment(id: Int64, outcome: PaymentOutcome, now: Date) async throws -> Payment
     /// Pending payments due for a status query (`reconcile_at <= now`), each moved to `nextCheck` as it is taken, so

@@ -79,57 +79,26 @@ extension SQLStore {
         try await write { connection in
             guard let row = try await connection.query("SELECT \(Self.paymentColumns) FROM payments WHERE id = $1\(lockClause)", [.int(id)]).first
             else { throw DomainError(.notFound, "No payment \(id).") }
-            var payment = try Self.payment(from: row)
+            var state = PaymentState(payment: try Self.payment(from: row), eventSequence: Int(try row.int("event_sequence")))
             var receiptTaken = false
             if case .paid(let receipt?, _, _) = outcome {
                 receiptTaken = try await !connection.query(
                     "SELECT id FROM payments WHERE receipt = $1 AND id <> $2", [.text(receipt), .int(id)]
                 ).isEmpty
             }
-            guard
-                let settlement = PaymentSettlement.decide(
-                    status: payment.status, hasReceipt: payment.receipt != nil, requested: payment.amount, outcome: outcome,
-                    receiptTaken: receiptTaken)
-            else { return payment }
-            switch settlement {
-            case .receive(let receipt, let amount, let paidAt):
+            guard let effects = PaymentRules.settle(&state, outcome: outcome, receiptTaken: receiptTaken, now: now) else { return state.payment }
+            let payment = state.payment
+            if let credit = effects.credit {
                 _ = try await Self.applyCredits(
-                    on: connection, firmID: payment.firmID, amount: payment.estimatedCredits, kind: .purchase,
-                    reference: "payment \(payment.id)", paymentID: payment.id, receipt: receipt, now: now)
-                payment.status = .received
-                payment.failure = nil
-                payment.resultCode = 0
-                payment.receipt = receipt
-                payment.paidAmount = amount ?? payment.amount
-                payment.paidAt = paidAt ?? now
-                payment.creditsApplied = payment.estimatedCredits
-            case .fail(let failure, let code, let description):
-                payment.status = .failed
-                payment.failure = failure
-                payment.resultCode = code
-                payment.resultDescription = description
-            case .hold(let failure, let receipt, let amount, let paidAt):
-                payment.status = .held
-                payment.failure = failure
-                payment.resultCode = 0
-                payment.paidAmount = amount
-                payment.paidAt = paidAt ?? now
-                if failure == .duplicateReceipt {
-                    payment.resultDescription = "Receipt \(receipt ?? "") already credited another payment"
-                } else {
-                    payment.receipt = receipt
-                    payment.resultDescription = "Paid \(amount.map(\.description) ?? "?") KES for a request of \(payment.amount) KES"
-                }
-            case .attachReceipt(let receipt, let paidAt):
-                payment.receipt = receipt
-                payment.paidAt = paidAt ?? payment.paidAt
+                    on: connection, firmID: payment.firmID, amount: credit.credits, kind: .purchase, reference: "payment \(payment.id)",
+                    paymentID: payment.id, receipt: credit.receipt, now: now)
+            }
+            if let receipt = effects.ledgerReceipt {
                 try await connection.query(
                     "UPDATE credit_ledger SET receipt = $2 WHERE payment_id = $1 AND kind = 'purchase'", [.int(payment.id), .text(receipt)])
             }
-            payment.updatedAt = now
-            try await Self.save(payment, on: connection)
-            if case .attachReceipt = settlement { return payment }
-            try await Self.recordEvent(for: &payment, on: connection, now: now)
+            try await Self.save(state, on: connection)
+            if let event = effects.event { try await Self.recordEvent(event, of: payment, on: connection, now: now) }
             return payment
         }
     }
@@ -172,37 +141,36 @@ extension SQLStore {
         }
     }
 
-    private static func save(_ payment: Payment, on connection: any SQLConnection) async throws {
+    /// Writes what settling changed: the payment's fields and its event counter.
+    private static func save(_ state: PaymentState, on connection: any SQLConnection) async throws {
+        let payment = state.payment
         try await connection.query(
             """
             UPDATE payments SET status = $2, failure_code = $3, result_code = $4, result_description = $5, receipt = $6, paid_amount = $7,
-                paid_at = $8, credits_applied = $9, updated_at = $10, sandbox_callback_at = CASE WHEN $2 = 'Pending' THEN sandbox_callback_at END
+                paid_at = $8, credits_applied = $9, updated_at = $10, event_sequence = $11,
+                sandbox_callback_at = CASE WHEN $2 = 'Pending' THEN sandbox_callback_at END
             WHERE id = $1
             """,
             [
                 .int(payment.id), .text(payment.status.rawValue), .text(payment.failure?.rawValue), .int(payment.resultCode.map(Int64.init)),
                 .text(payment.resultDescription), .text(payment.receipt), .int(payment.paidAmount?.cents), .time(payment.paidAt),
-                .int(payment.creditsApplied.units), .time(payment.updatedAt),
+                .int(payment.creditsApplied.units), .time(payment.updatedAt), .int(Int64(state.eventSequence)),
             ])
     }
 
-    /// Writes the payment's event for its new status and, for a firm with a working webhook, its delivery (the outbox).
-    private static func recordEvent(for payment: inout Payment, on connection: any SQLConnection, now: Date) async throws {
-        guard let name = payment.status.eventName else { return }
-        let sequence = try await connection.query(
-            "UPDATE payments SET event_sequence = event_sequence + 1 WHERE id = $1 RETURNING event_sequence", [.int(payment.id)])[0].int(
-                "event_sequence")
+    /// Writes the payment's event and, for a firm with a working webhook, its delivery (the outbox).
+    private static func recordEvent(_ event: PaymentStatusEvent, of payment: Payment, on connection: any SQLConnection, now: Date) async throws {
         let inserted = try await connection.query(
             """
             INSERT INTO payment_events (firm_id, payment_id, sequence, event, status, occurred_at)
             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id
-            """, [.int(payment.firmID), .int(payment.id), .int(sequence), .text(name), .text(payment.status.rawValue), .time(now)])
+            """, [.int(payment.firmID), .int(payment.id), .int(Int64(event.sequence)), .text(event.name), .text(event.status.rawValue), .time(now)])
         try await connection.query(
             """
             INSERT INTO webhook_deliveries (firm_id, payment_event_id, payment_id, sequence, status, next_attempt_at, created_at)
             SELECT id, $2, $3, $4, 'pending', $5, $5 FROM firms
             WHERE id = $1 AND webhook_url IS NOT NULL AND webhook_disabled_at IS NULL
-            """, [.int(payment.firmID), .int(try inserted[0].int("id")), .int(payment.id), .int(sequence), .time(now)])
+            """, [.int(payment.firmID), .int(try inserted[0].int("id")), .int(payment.id), .int(Int64(event.sequence)), .time(now)])
     }
 
     static let paymentEventColumns = "id, firm_id, payment_id, sequence, event, status, occurred_at"

@@ -1,9 +1,6 @@
 public import Foundation
 import WLDomain
 
-/// How long an endpoint may keep failing before it is disabled: 5 days.
-public let webhookFailingLimit: TimeInterval = 5 * 86_400
-
 extension SQLStore {
     public func claimWebhookDeliveries(
         limit: Int, owner: String, lease: TimeInterval, now: Date, excludingFirms: Set<Int64>
@@ -71,66 +68,6 @@ extension SQLStore {
                         ? try openSecret(firm.optionalText("webhook_previous_secret"), at: "firms.webhook_previous_secret of firm \(firmID)") : nil,
                     timezone: try firm.text("timezone"), subject: subject)
             }.sorted { $0.id < $1.id }
-        }
-    }
-
-    public func recordWebhookAttempt(
-        deliveryID: Int64, leaseOwner: String, statusCode: Int?, error: String?, latencyMilliseconds: Int, outcome: WebhookAttemptOutcome,
-        now: Date
-    ) async throws {
-        try await write { connection in
-            guard
-                let delivery = try await connection.query(
-                    "SELECT firm_id, attempts, lease_owner FROM webhook_deliveries WHERE id = $1", [.int(deliveryID)]
-                ).first, try delivery.optionalText("lease_owner") == leaseOwner
-            else { throw DomainError(.conflict, "Webhook delivery \(deliveryID) is no longer leased to \(leaseOwner).") }
-            let attempt = try delivery.int("attempts") + 1
-            let firmID = try delivery.int("firm_id")
-            try await connection.query(
-                """
-                INSERT INTO webhook_attempts (delivery_id, firm_id, attempt, started_at, status_code, latency_ms, error)
-                VALUES ($1, $2, $3, $4, $5, $6, $7)
-                """,
-                [
-                    .int(deliveryID), .int(firmID), .int(attempt), .time(now.addingTimeInterval(-Double(latencyMilliseconds) / 1000)),
-                    .int(statusCode.map(Int64.init)), .int(Int64(latencyMilliseconds)), .text(error),
-                ])
-            // An endpoint failing for five days is disabled; a success clears the mark.
-            var outcome = outcome
-            if outcome == .succeeded {
-                try await connection.query("UPDATE firms SET webhook_failing_since = NULL WHERE id = $1", [.int(firmID)])
-            } else {
-                try await connection.query(
-                    "UPDATE firms SET webhook_failing_since = COALESCE(webhook_failing_since, $2) WHERE id = $1", [.int(firmID), .time(now)])
-                let since = try await connection.query("SELECT webhook_failing_since FROM firms WHERE id = $1", [.int(firmID)])
-                if let start = try since.first?.optionalTime("webhook_failing_since"), now.timeIntervalSince(start) >= webhookFailingLimit {
-                    if case .disableEndpoint = outcome {} else { outcome = .disableEndpoint(reason: "Failing for 5 days") }
-                }
-            }
-            let status: String
-            var next = now
-            switch outcome {
-            case .succeeded: status = "succeeded"
-            case .retry(let at):
-                status = "pending"
-                next = at
-            case .failed: status = "failed"
-            case .disableEndpoint(let reason):
-                status = "failed"
-                try await connection.query(
-                    "UPDATE firms SET webhook_disabled_at = $2, webhook_disabled_reason = $3 WHERE id = $1",
-                    [.int(firmID), .time(now), .text(reason)])
-            }
-            try await connection.query(
-                """
-                UPDATE webhook_deliveries SET status = $2, attempts = $3, next_attempt_at = $4, lease_owner = NULL, lease_until = NULL,
-                    last_status_code = $5, last_error = $6, completed_at = $7
-                WHERE id = $1
-                """,
-                [
-                    .int(deliveryID), .text(status), .int(attempt), .time(next), .int(statusCode.map(Int64.init)), .text(error),
-                    .time(status == "pending" ? nil : now),
-                ])
         }
     }
 

@@ -1,5 +1,5 @@
 public import Foundation
-import WLDomain
+public import WLDomain
 
 /// One attempt at a webhook delivery, as the delivery log shows it.
 public struct WebhookAttempt: Hashable, Sendable {
@@ -9,13 +9,6 @@ public struct WebhookAttempt: Hashable, Sendable {
     public var statusCode: Int?
     public var latencyMilliseconds: Int
     public var error: String?
-}
-
-/// Where a webhook delivery stands.
-public enum WebhookDeliveryStatus: String, Codable, Sendable, CaseIterable {
-    case pending
-    case succeeded
-    case failed
 }
 
 /// A webhook delivery with its attempts, for the delivery log.

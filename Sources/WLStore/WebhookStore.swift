@@ -48,38 +48,48 @@ public enum WebhookSubject: Sendable {
     }
 }
 
-/// What one delivery attempt decided.
-public enum WebhookAttemptOutcome: Sendable, Hashable {
-    /// A 2xx: delivered.
-    case succeeded
-    /// Failed; try again at this time.
-    case retry(at: Date)
-    /// Failed for the last time.
-    case failed
-    /// 410 Gone: the delivery fails and the firm's endpoint is disabled until it is set again.
-    case disableEndpoint(reason: String)
-}
-
 extension WebhookStore {
     public func claimWebhookDeliveries(limit: Int, owner: String, lease: TimeInterval, now: Date) async throws -> [WebhookDelivery] {
         try await claimWebhookDeliveries(limit: limit, owner: owner, lease: lease, now: now, excludingFirms: [])
     }
+
+    /// Records one attempt (status code or error, latency) and its outcome, in one transaction.
+    /// - Throws: `.conflict` when the delivery is no longer leased to `leaseOwner` (nothing is recorded).
+    public func recordWebhookAttempt(
+        deliveryID: Int64, leaseOwner: String, statusCode: Int?, error: String?, latencyMilliseconds: Int, outcome: WebhookAttemptOutcome,
+        now: Date
+    ) async throws {
+        let report = WebhookAttemptReport(
+            deliveryID: deliveryID, statusCode: statusCode, error: error, latencyMilliseconds: latencyMilliseconds, outcome: outcome,
+            finishedAt: now)
+        guard try await recordWebhookAttempts([report], leaseOwner: leaseOwner).contains(deliveryID) else {
+            throw DomainError(.conflict, "Webhook delivery \(deliveryID) is no longer leased to \(leaseOwner).")
+        }
+    }
 }
 
 /// The webhook outbox: deliveries are written with their events (see ``MessageStore``) and taken from here.
+///
+/// A leased queue like the messages': a claim leases deliveries to an owner, the owner renews the lease while it
+/// works, and only the owner's results are recorded (fencing).
 public protocol WebhookStore: Sendable {
     /// ``claimWebhookDeliveries(limit:owner:lease:now:excludingFirms:)`` for every firm.
     func claimWebhookDeliveries(limit: Int, owner: String, lease: TimeInterval, now: Date) async throws -> [WebhookDelivery]
-    /// Leases up to `limit` due deliveries. A delivery is due only when no earlier event of the same message (or
-    /// payment) is still pending, so one message's events reach the receiver in sequence order.
-    /// Firms in `excludingFirms` (those a deliverer is busy with) are skipped.
+    /// Leases up to `limit` due deliveries to `owner` until `now + lease`. A delivery is due only when no earlier
+    /// event of the same message (or payment) is still pending, so one message's events reach the receiver in
+    /// sequence order. Firms in `excludingFirms` (those a deliverer is busy with) are skipped. On PostgreSQL
+    /// concurrent claimers skip each other's rows (`FOR UPDATE SKIP LOCKED`).
     func claimWebhookDeliveries(
         limit: Int, owner: String, lease: TimeInterval, now: Date, excludingFirms: Set<Int64>
     ) async throws
         -> [WebhookDelivery]
-    /// Records one attempt (status code or error, latency) and its outcome, in one transaction.
-    func recordWebhookAttempt(
-        deliveryID: Int64, leaseOwner: String, statusCode: Int?, error: String?, latencyMilliseconds: Int, outcome: WebhookAttemptOutcome,
-        now: Date
-    ) async throws
+    /// Extends `owner`'s lease on these deliveries to `now + lease` (a worker still busy with them); deliveries
+    /// leased to another owner, or no longer pending, are left alone.
+    /// - Returns: The deliveries whose lease was extended: a worker starts no POST for the others (fencing).
+    func renewWebhookLeases(deliveryIDs: [Int64], owner: String, lease: TimeInterval, now: Date) async throws -> Set<Int64>
+    /// Records attempts, in order, with ``WebhookRules``: for each delivery still leased to `leaseOwner`, its
+    /// attempt row, its new state and its endpoint's (failing mark, disabling), all in one transaction and a constant
+    /// number of statements. Attempts on deliveries leased to another owner, or to none, are dropped.
+    /// - Returns: The ids of the deliveries whose attempt was recorded.
+    func recordWebhookAttempts(_ attempts: [WebhookAttemptReport], leaseOwner: String) async throws -> Set<Int64>
 }

@@ -64,11 +64,4 @@ import WLDomain
                 == "v1,Q5nZ7DiOGwijBBqvBVAK6c0zDr2JLkXI7TaV4f+Q2vY=")
         #expect(WebhookSignature.standardSecret("secret") == "whsec_c2VjcmV0")
     }
-
-    @Test func theScheduleGrowsAndEnds() {
-        #expect(WebhookSchedule.maximumAttempts == 8)
-        #expect(WebhookSchedule.delay(after: 1, random: 0.5) == 5)
-        #expect((270...330).contains(WebhookSchedule.delay(after: 2, random: 1) ?? 0))
-        #expect(WebhookSchedule.delay(after: 8, random: 0.5) == nil)
-    }
 }

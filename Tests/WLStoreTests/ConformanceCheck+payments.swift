@@ -200,5 +200,24 @@ extension ConformanceCheck {
             let stored = try await store.database.read { try await $0.query("SELECT id FROM payments WHERE firm_id = $1", [.int(firm.id)]) }
             #expect(stored.count == 2)
         },
+        ConformanceCheck("a push that never started fails as such; a held payment says why; each change is the payment's next event") { store in
+            let firm = try await firmWithCredits(store, credits: 0)
+            let lost = try await newPayment(store, firm: firm)
+            let failed = try await store.settlePayment(id: lost.id, outcome: .pushFailed(reason: "Daraja unreachable"), now: checkTime)
+            #expect(failed.status == .failed && failed.failure == .stkPushFailed && failed.resultCode == nil)
+            #expect(failed.resultDescription == "Daraja unreachable")
+            let wrong = try await newPayment(store, firm: firm)
+            let paidAt = checkTime.addingTimeInterval(5)
+            let held = try await store.settlePayment(
+                id: wrong.id, outcome: .paid(receipt: "RW", amount: KES(shillings: 250), paidAt: paidAt), now: checkTime.addingTimeInterval(9))
+            #expect(held.resultDescription == "Paid 250 KES for a request of 500 KES")
+            #expect(held.receipt == "RW" && held.paidAt == paidAt && held.updatedAt == checkTime.addingTimeInterval(9))
+            let upgraded = try await store.settlePayment(
+                id: lost.id, outcome: .paid(receipt: "RL", amount: nil, paidAt: nil), now: checkTime.addingTimeInterval(20))
+            #expect(upgraded.status == .received && upgraded.paidAmount == KES(shillings: 500) && upgraded.paidAt == checkTime.addingTimeInterval(20))
+            #expect(try await store.paymentEvents(paymentID: lost.id).map(\.sequence) == [1, 2])
+            #expect(try await store.paymentEvents(paymentID: wrong.id).map(\.event) == ["communication.payment.held"])
+            #expect(try await store.firm(id: firm.id)?.smsCredits == Credits("277.7778"))
+        },
     ]
 }

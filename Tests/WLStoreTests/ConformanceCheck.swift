@@ -17,6 +17,6 @@ struct ConformanceCheck: Sendable, CustomTestStringConvertible {
 
     /// Every check, in every group.
     static let all: [ConformanceCheck] =
-        migrations + firms + keys + credits + contacts + messages + batches + webhooks + payments + email + idempotency + ledgerModel
+        migrations + firms + keys + credits + contacts + messages + batches + webhooks + webhookQueue + payments + email + idempotency + ledgerModel
         + secrets + housekeeping
 }

@@ -1,0 +1,119 @@
+import Foundation
+import PropertyBased
+import Testing
+import WLDomain
+
+@Suite struct WebhookRulesTests {
+    static let now = Date(timeIntervalSince1970: 1_800_000_000)
+    static let day: TimeInterval = 86_400
+
+    static func leased(attempts: Int = 0) -> WebhookDeliveryState {
+        WebhookDeliveryState(
+            id: 3, firmID: 7, status: .pending, attempts: attempts, nextAttemptAt: now, leaseOwner: "w", leaseUntil: now.addingTimeInterval(60))
+    }
+
+    static func report(_ outcome: WebhookAttemptOutcome, status: Int? = 500, at: Date = now) -> WebhookAttemptReport {
+        WebhookAttemptReport(
+            deliveryID: 3, statusCode: status, error: status == 200 ? nil : "HTTP \(status ?? 0)", latencyMilliseconds: 250, outcome: outcome,
+            finishedAt: at)
+    }
+
+    @Test func theAnswerDecidesTheOutcome() {
+        #expect(WebhookRules.outcome(statusCode: 200, attempt: 1, now: Self.now, random: 0.5) == .succeeded)
+        #expect(WebhookRules.outcome(statusCode: 299, attempt: 8, now: Self.now, random: 0.5) == .succeeded)
+        #expect(WebhookRules.outcome(statusCode: 410, attempt: 1, now: Self.now, random: 0.5) == .disableEndpoint(reason: WebhookRules.goneReason))
+        #expect(WebhookRules.outcome(statusCode: 500, attempt: 1, now: Self.now, random: 0.5) == .retry(at: Self.now.addingTimeInterval(5)))
+        #expect(WebhookRules.outcome(statusCode: 301, attempt: 2, now: Self.now, random: 0.5) == .retry(at: Self.now.addingTimeInterval(300)))
+        #expect(WebhookRules.outcome(statusCode: nil, attempt: 7, now: Self.now, random: 0.5) == .retry(at: Self.now.addingTimeInterval(36_000)))
+        #expect(WebhookRules.outcome(statusCode: nil, attempt: 8, now: Self.now, random: 0.5) == .failed)
+    }
+
+    @Test func aRecordedAttemptCountsEndsTheLeaseAndMovesTheDelivery() {
+        var delivery = Self.leased(attempts: 2)
+        var endpoint = WebhookEndpointHealth()
+        let retryAt = Self.now.addingTimeInterval(1_800)
+        #expect(WebhookRules.apply(Self.report(.retry(at: retryAt)), leaseOwner: "w", to: &delivery, endpoint: &endpoint) == .retry(at: retryAt))
+        #expect(delivery.attempts == 3 && delivery.status == .pending && delivery.nextAttemptAt == retryAt && delivery.completedAt == nil)
+        #expect(delivery.leaseOwner == nil && delivery.leaseUntil == nil)
+        #expect(delivery.lastStatusCode == 500 && delivery.lastError == "HTTP 500")
+        #expect(endpoint.failingSince == Self.now && endpoint.disabledAt == nil)
+        delivery.leaseOwner = "w"
+        let later = Self.now.addingTimeInterval(2_000)
+        WebhookRules.apply(Self.report(.succeeded, status: 200, at: later), leaseOwner: "w", to: &delivery, endpoint: &endpoint)
+        #expect(delivery.status == .succeeded && delivery.completedAt == later && delivery.nextAttemptAt == later && delivery.lastError == nil)
+        #expect(endpoint.failingSince == nil)
+    }
+
+    @Test func anotherWorkersLeaseDropsTheAttempt() {
+        var delivery = Self.leased()
+        var endpoint = WebhookEndpointHealth()
+        for owner in ["other", "w2"] {
+            #expect(WebhookRules.apply(Self.report(.failed), leaseOwner: owner, to: &delivery, endpoint: &endpoint) == nil)
+        }
+        #expect(delivery == Self.leased())
+        delivery.leaseOwner = nil
+        let unleased = delivery
+        #expect(WebhookRules.apply(Self.report(.failed), leaseOwner: "w", to: &delivery, endpoint: &endpoint) == nil)
+        #expect(delivery == unleased)
+        #expect(endpoint == WebhookEndpointHealth())
+    }
+
+    @Test func goneFailsTheDeliveryAndDisablesTheEndpointAtOnce() {
+        var delivery = Self.leased()
+        var endpoint = WebhookEndpointHealth()
+        let gone = WebhookAttemptOutcome.disableEndpoint(reason: WebhookRules.goneReason)
+        #expect(WebhookRules.apply(Self.report(gone, status: 410), leaseOwner: "w", to: &delivery, endpoint: &endpoint) == gone)
+        #expect(delivery.status == .failed && delivery.completedAt == Self.now)
+        #expect(endpoint.disabledAt == Self.now && endpoint.disabledReason == WebhookRules.goneReason)
+    }
+
+    @Test func failingForFiveDaysDisablesAndASuccessInBetweenResetsTheClock() {
+        var endpoint = WebhookEndpointHealth()
+        #expect(WebhookRules.settle(.failed, endpoint: &endpoint, now: Self.now) == .failed)
+        let almost = Self.now.addingTimeInterval(5 * Self.day - 1)
+        #expect(WebhookRules.settle(.retry(at: almost), endpoint: &endpoint, now: almost) == .retry(at: almost))
+        #expect(WebhookRules.settle(.succeeded, endpoint: &endpoint, now: almost) == .succeeded)
+        #expect(endpoint.failingSince == nil)
+        let restart = almost.addingTimeInterval(1)
+        #expect(WebhookRules.settle(.failed, endpoint: &endpoint, now: restart) == .failed)
+        let fiveDays = restart.addingTimeInterval(5 * Self.day)
+        let disabled = WebhookAttemptOutcome.disableEndpoint(reason: WebhookRules.failingReason)
+        #expect(WebhookRules.settle(.retry(at: fiveDays), endpoint: &endpoint, now: fiveDays) == disabled)
+        #expect(endpoint == WebhookEndpointHealth(failingSince: restart, disabledAt: fiveDays, disabledReason: WebhookRules.failingReason))
+        // A 410 at the limit keeps its own reason.
+        var gone = WebhookEndpointHealth(failingSince: Self.now)
+        let goneOutcome = WebhookAttemptOutcome.disableEndpoint(reason: WebhookRules.goneReason)
+        #expect(WebhookRules.settle(goneOutcome, endpoint: &gone, now: Self.now.addingTimeInterval(6 * Self.day)) == goneOutcome)
+        #expect(gone.disabledReason == WebhookRules.goneReason)
+    }
+
+    /// Any sequence of attempts on one endpoint, hours apart: it ends disabled exactly when a 410 came or some failure
+    /// came five days or more into an unbroken run of failures, and its failing mark is the start of the current run.
+    @Test func anySequenceOfAttemptsDisablesExactlyWhenThePolicySays() async {
+        let step = Gen.int(in: 0...2).map { pick -> WebhookAttemptOutcome in
+            switch pick {
+            case 0: .succeeded
+            case 1: .failed
+            default: .disableEndpoint(reason: WebhookRules.goneReason)
+            }
+        }
+        await propertyCheck(input: step.array(of: 1...30), Gen.int(in: 1...72).array(of: 30...30)) { outcomes, gaps in
+            var endpoint = WebhookEndpointHealth()
+            var now = Self.now
+            var runStart: Date?
+            var shouldDisable = false
+            for (outcome, gap) in zip(outcomes, gaps) {
+                now = now.addingTimeInterval(Double(gap) * 3_600)
+                if outcome == .succeeded {
+                    runStart = nil
+                } else {
+                    runStart = runStart ?? now
+                    if outcome != .failed || now.timeIntervalSince(runStart ?? now) >= 5 * Self.day { shouldDisable = true }
+                }
+                _ = WebhookRules.settle(outcome, endpoint: &endpoint, now: now)
+            }
+            #expect((endpoint.disabledAt != nil) == shouldDisable)
+            #expect(endpoint.failingSince == runStart)
+        }
+    }
+}

@@ -1,0 +1,92 @@
+import Foundation
+import Testing
+import WLDomain
+import WLStore
+
+/// A firm with a webhook and `count` cancelled messages: one pending delivery each.
+func firmWithDeliveries(_ store: SQLStore, _ slug: String = "acme", count: Int) async throws -> Firm {
+    let firm = try await firmWithCredits(store, slug, credits: 5)
+    try await store.setWebhook(firmID: firm.id, WebhookSettings(url: "https://\(slug).example/hook", secret: nil), now: checkTime)
+    for message in try await smsBlast(store, firm: firm, count: count) {
+        _ = try await store.cancelMessage(firmID: firm.id, id: message.id, now: checkTime)
+    }
+    return firm
+}
+
+/// An attempt on `id` that ended at `at`.
+func attempt(_ id: Int64, _ outcome: WebhookAttemptOutcome, status: Int? = 500, at: Date = checkTime) -> WebhookAttemptReport {
+    WebhookAttemptReport(
+        deliveryID: id, statusCode: status, error: status.map { "HTTP \($0)" }, latencyMilliseconds: 40, outcome: outcome, finishedAt: at)
+}
+
+extension ConformanceCheck {
+    /// The webhook outbox as a leased queue: claim, renew, fenced record, set-based.
+    static let webhookQueue: [ConformanceCheck] = [
+        ConformanceCheck("a webhook lease is held until it ends, renewed only by its owner, then taken over") { store in
+            let firm = try await firmWithDeliveries(store, count: 2)
+            let claimed = try await store.claimWebhookDeliveries(limit: 10, owner: "a", lease: 60, now: checkTime)
+            let ids = claimed.map(\.id)
+            #expect(ids.count == 2 && claimed.allSatisfy { $0.firmID == firm.id })
+            #expect(try await store.claimWebhookDeliveries(limit: 10, owner: "b", lease: 60, now: checkTime.addingTimeInterval(30)).isEmpty)
+            #expect(try await store.renewWebhookLeases(deliveryIDs: ids, owner: "a", lease: 60, now: checkTime.addingTimeInterval(50)) == Set(ids))
+            // Renewed until 110 s: still a's at 70 s, though the first lease ended at 60 s.
+            #expect(try await store.claimWebhookDeliveries(limit: 10, owner: "b", lease: 60, now: checkTime.addingTimeInterval(70)).isEmpty)
+            #expect(try await store.renewWebhookLeases(deliveryIDs: ids, owner: "b", lease: 60, now: checkTime.addingTimeInterval(70)).isEmpty)
+            let taken = try await store.claimWebhookDeliveries(limit: 10, owner: "b", lease: 60, now: checkTime.addingTimeInterval(110))
+            #expect(taken.map(\.id) == ids)
+            #expect(try await store.renewWebhookLeases(deliveryIDs: ids, owner: "a", lease: 60, now: checkTime.addingTimeInterval(111)).isEmpty)
+            #expect(try await store.renewWebhookLeases(deliveryIDs: [], owner: "b", lease: 60, now: checkTime.addingTimeInterval(111)).isEmpty)
+        },
+        ConformanceCheck("only the lease owner's attempts are recorded; a stale worker's are dropped and change nothing") { store in
+            let firm = try await firmWithDeliveries(store, count: 3)
+            let ids = try await store.claimWebhookDeliveries(limit: 10, owner: "a", lease: 60, now: checkTime).map(\.id)
+            let later = checkTime.addingTimeInterval(61)
+            #expect(try await store.claimWebhookDeliveries(limit: 1, owner: "b", lease: 60, now: later).map(\.id) == [ids[0]])
+            // a's lease on the first passed to b; a's batch of three records the other two only, in one go.
+            let recorded = try await store.recordWebhookAttempts(
+                [
+                    attempt(ids[0], .succeeded, status: 200, at: later), attempt(ids[1], .failed, at: later),
+                    attempt(ids[2], .succeeded, status: 200, at: later),
+                ],
+                leaseOwner: "a")
+            #expect(recorded == [ids[1], ids[2]])
+            let log = try await store.webhookDeliveries(firmID: firm.id, filter: WebhookDeliveryFilter(), limit: 10, startingAfter: nil)
+            let byID = Dictionary(uniqueKeysWithValues: log.map { ($0.id, $0) })
+            #expect(byID[ids[0]]?.status == .pending && byID[ids[0]]?.attempts.isEmpty == true)
+            #expect(byID[ids[1]]?.status == .failed && byID[ids[1]]?.attempts.map(\.statusCode) == [500])
+            #expect(byID[ids[2]]?.status == .succeeded && byID[ids[2]]?.completedAt == later)
+            let started = try #require(byID[ids[2]]?.attempts.first?.startedAt)
+            #expect(abs(started.timeIntervalSince(later) + 0.04) < 0.000_5)
+            // Recorded once: the same attempt again, or the delivery's lease renewed, finds no lease.
+            #expect(try await store.recordWebhookAttempts([attempt(ids[2], .succeeded, status: 200, at: later)], leaseOwner: "a").isEmpty)
+            #expect(try await store.renewWebhookLeases(deliveryIDs: ids, owner: "a", lease: 60, now: later).isEmpty)
+            #expect(try await store.recordWebhookAttempts([attempt(ids[0], .succeeded, status: 200, at: later)], leaseOwner: "b") == [ids[0]])
+            #expect(try await store.recordWebhookAttempts([], leaseOwner: "b").isEmpty)
+        },
+        ConformanceCheck("recording a batch of webhook attempts costs the same statements for 2 as for 150, across firms") { store in
+            let counting = CountingDatabase(store.database)
+            let counted = SQLStore(database: counting, secrets: store.secrets)
+            var costs: [Int] = []
+            for (round, size) in [2, 150].enumerated() {
+                _ = try await firmWithDeliveries(store, "firm\(round)a", count: size / 2)
+                let gone = try await firmWithDeliveries(store, "firm\(round)b", count: size / 2)
+                let claimed = try await store.claimWebhookDeliveries(limit: 1_000, owner: "w\(round)", lease: 60, now: checkTime)
+                #expect(claimed.count == size)
+                let attempts = claimed.map { delivery in
+                    delivery.firmID == gone.id
+                        ? attempt(delivery.id, .disableEndpoint(reason: WebhookRules.goneReason), status: 410)
+                        : attempt(delivery.id, .retry(at: checkTime.addingTimeInterval(5)))
+                }
+                var recorded: Set<Int64> = []
+                costs.append(try await counting.counting { recorded = try await counted.recordWebhookAttempts(attempts, leaseOwner: "w\(round)") })
+                #expect(recorded.count == size)
+                #expect(try await store.webhook(firmID: gone.id)?.disabledReason == WebhookRules.goneReason)
+            }
+            #expect(costs[0] == costs[1])
+            #expect(costs[0] <= 5)
+            // The retried ones come back when due; the disabled firm's never.
+            let due = try await store.claimWebhookDeliveries(limit: 1_000, owner: "x", lease: 60, now: checkTime.addingTimeInterval(5))
+            #expect(due.count == 1 + 75)
+        },
+    ]
+}
