@@ -182,12 +182,17 @@ public struct OutgoingEmail: Sendable, Hashable {
             + part("text/plain", text) + part("text/html", html) + "--\(boundary)--\r\n"
     }
 
-    /// `Mon, 30 Nov 2026 10:30:46 +0000`.
+    /// `Mon, 30 Nov 2026 10:30:46 +0000`, in UTC (by hand: a `DateFormatter` per email cost more than the email).
     static func rfc5322Date(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(secondsFromGMT: 0)
-        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss Z"
-        return formatter.string(from: date)
+        let seconds = Int64(date.timeIntervalSince1970.rounded(.down))
+        let civil = FirmTime.civil(seconds)  // YYYY-MM-DDTHH:MM:SS
+        let year = civil.prefix(4)
+        let month = Int(civil.dropFirst(5).prefix(2)) ?? 1
+        let day = civil.dropFirst(8).prefix(2)
+        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+        // 1 January 1970 was a Thursday.
+        let weekday = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"][Int(((days % 7) + 7) % 7)]
+        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        return "\(weekday), \(day) \(months[month - 1]) \(year) \(civil.suffix(8)) +0000"
     }
 }
