@@ -29,58 +29,48 @@ struct SQLSet: Sendable {
         }
     }
 
-    /// The rows as the JSON text to bind; each row holds one value per column, in column order.
+    /// The rows as the JSON text to bind; each row holds one value per column, in column order. Built as bytes in
+    /// one buffer: linear in the size of the rows (appending to a `String` piece by piece copied it over and over).
     func parameter(_ rows: [[SQLValue]]) -> SQLValue {
-        var json = "["
-        json.reserveCapacity(rows.count * columns.count * 16)
+        var json: [UInt8] = []
+        json.reserveCapacity(rows.count * columns.count * 24 + 2)
+        let keys = columns.map { Array("\"\($0.name)\":".utf8) }
+        json.append(UInt8(ascii: "["))
         for (index, row) in rows.enumerated() {
             precondition(row.count == columns.count, "a row of \(row.count) values for \(columns.count) columns")
-            if index > 0 { json += "," }
-            json += "{"
-            for (position, (column, value)) in zip(columns, row).enumerated() {
-                if position > 0 { json += "," }
-                json += "\"\(column.name)\":"
+            if index > 0 { json.append(UInt8(ascii: ",")) }
+            json.append(UInt8(ascii: "{"))
+            for (position, value) in row.enumerated() {
+                if position > 0 { json.append(UInt8(ascii: ",")) }
+                json.append(contentsOf: keys[position])
                 switch value {
-                case .int(let number): json += String(number)
+                case .int(let number): json.append(contentsOf: String(number).utf8)
                 case .text(let text): Self.appendString(text, to: &json)
-                case .null: json += "null"
+                case .null: json.append(contentsOf: "null".utf8)
                 }
             }
-            json += "}"
+            json.append(UInt8(ascii: "}"))
         }
-        json += "]"
-        return .text(json)
+        json.append(UInt8(ascii: "]"))
+        return .text(String(decoding: json, as: UTF8.self))
     }
 
-    /// Appends `text` as a JSON string literal.
-    static func appendString(_ text: String, to json: inout String) {
-        json += "\""
-        var plainStart = text.unicodeScalars.startIndex
-        var index = plainStart
-        let scalars = text.unicodeScalars
-        while index < scalars.endIndex {
-            let scalar = scalars[index]
-            let escape: String? =
-                switch scalar {
-                case "\"": "\\\""
-                case "\\": "\\\\"
-                case "\n": "\\n"
-                case "\r": "\\r"
-                case "\t": "\\t"
-                default: scalar.value < 0x20 ? "\\u00" + String(scalar.value, radix: 16).leftPadded(to: 2) : nil
-                }
-            if let escape {
-                json.unicodeScalars.append(contentsOf: scalars[plainStart..<index])
-                json += escape
-                plainStart = scalars.index(after: index)
+    /// Appends `text` as a JSON string literal (UTF-8 passes through; quotes, backslashes and control characters
+    /// are escaped).
+    static func appendString(_ text: String, to json: inout [UInt8]) {
+        json.append(UInt8(ascii: "\""))
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): json.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
+            case UInt8(ascii: "\\"): json.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
+            case 0..<0x20:
+                let hex = Array("0123456789abcdef".utf8)
+                json.append(contentsOf: Array("\\u00".utf8))
+                json.append(hex[Int(byte >> 4)])
+                json.append(hex[Int(byte & 0xF)])
+            default: json.append(byte)
             }
-            index = scalars.index(after: index)
         }
-        json.unicodeScalars.append(contentsOf: scalars[plainStart..<scalars.endIndex])
-        json += "\""
+        json.append(UInt8(ascii: "\""))
     }
-}
-
-extension String {
-    fileprivate func leftPadded(to width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
 }
