@@ -5,7 +5,8 @@
 #   3. HTTP contract checks against the real `wlcomm serve`, on SQLite and on PostgreSQL
 #      (scripts/contract_checks.sh: curl smoke of the contract, the Postman collection, schemathesis, and the
 #      provider, crash, limits, abuse, outage and multi-instance checks);
-#   4. the Swift test suites (unit, property, store conformance on both engines, HTTP).
+#   4. the benchmark in its short form (scripts/bench.sh --short: every phase, ours and Kannel's, on both engines);
+#   5. the Swift test suites (unit, property, store conformance on both engines, HTTP).
 # Python tools go into .venv (created here). Set WLCOMM_SKIP_CONTRACT=1 to run the Swift suites only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,6 +33,9 @@ if [ "${WLCOMM_SKIP_CONTRACT:-0}" != 1 ]; then
     scripts/contract_checks.sh "$WLCOMM_TEST_POSTGRES_URL"
   fi
 fi
+
+echo "== benchmark (short, debug build: shows every phase runs, not how fast; docs/benchmarks.md)"
+scripts/bench.sh --short "${WLCOMM_TEST_POSTGRES_URL:-}"
 
 echo "== swift test"
 swift test --skip-build --no-parallel 2>&1 | tee .build/swift-test.log

@@ -1,0 +1,22 @@
+/// How big each phase of a run is: the full run the targets speak of, or a short one for CI.
+struct BenchPlan: Sendable {
+    /// Connections of every wrk run.
+    var connections = 64
+    /// Seconds of every wrk run.
+    var loadSeconds = 10
+    var blastSize = 10_000
+    /// Blasts timed; the medians are printed.
+    var blasts = 3
+    /// Recipients of the webhook throughput phase (two events each).
+    var webhookRecipients = 5_000
+    /// Events per second of the webhook latency phase, and for how long.
+    var pacedRate = 1_000
+    var pacedSeconds = 10
+    var emailRecipients = 2_000
+    var smtpPool = 8
+
+    /// The short plan for CI: every phase small enough that both engines together take under three minutes, even
+    /// from a debug build.
+    static let short = BenchPlan(
+        loadSeconds: 2, blastSize: 1_000, blasts: 1, webhookRecipients: 500, pacedSeconds: 2, emailRecipients: 300)
+}
