@@ -15,11 +15,8 @@ public struct EmailService: Sendable {
         self.store = store
         self.time = time
         self.signal = signal
-        self.blasts = GroupCommit(maxBatch: Self.messagesPerCommit, weight: \.messages.count) { try await store.createBlasts($0) }
+        self.blasts = .blasts(store)
     }
-
-    /// The most messages one shared transaction writes (a larger blast is written alone).
-    static let messagesPerCommit = 20_000
 
     /// Validates and personalises every recipient (suppressed ones skipped) and writes the blast and its messages
     /// (status pending) in one transaction.

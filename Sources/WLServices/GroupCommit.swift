@@ -1,3 +1,6 @@
+import WLDomain
+import WLStore
+
 /// Merges concurrent writes into shared transactions (group commit).
 ///
 /// Each caller submits its item and waits for its own result. While one flush runs, new items queue; when it ends,
@@ -79,4 +82,14 @@ public actor GroupCommit<Item: Sendable, Output: Sendable> {
 /// A flush that broke its contract.
 enum GroupCommitError: Error {
     case outputCount(expected: Int, got: Int)
+}
+
+extension GroupCommit where Item == BlastWrite, Output == [Message] {
+    /// The most messages one shared transaction writes (a larger blast is written alone).
+    static var messagesPerCommit: Int { 20_000 }
+
+    /// Writes the blasts of concurrent requests to `store` in shared transactions.
+    static func blasts(_ store: any MessageStore) -> GroupCommit {
+        GroupCommit(maxBatch: messagesPerCommit, weight: \.messages.count) { try await store.createBlasts($0) }
+    }
 }

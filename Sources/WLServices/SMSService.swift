@@ -39,11 +39,8 @@ public struct SMSService: Sendable {
         self.store = store
         self.time = time
         self.signal = signal
-        self.blasts = GroupCommit(maxBatch: Self.messagesPerCommit, weight: \.messages.count) { try await store.createBlasts($0) }
+        self.blasts = .blasts(store)
     }
-
-    /// The most messages one shared transaction writes (a larger blast is written alone).
-    static let messagesPerCommit = 20_000
 
     /// Validates, personalises and prices every recipient, and writes the blast and its messages (status pending)
     /// in one transaction. Nothing is charged yet: the dispatcher charges each message when it sends it.

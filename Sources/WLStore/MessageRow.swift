@@ -41,39 +41,6 @@ struct MessageRow: Sendable {
         DispatchState(message: message, charged: charged, leaseOwner: leaseOwner, leaseUntil: leaseUntil, eventSequence: eventSequence)
     }
 
-    /// Writes every mutable column back.
-    func save(on connection: any SQLConnection, now: Date) async throws {
-        try await connection.query(
-            """
-            UPDATE messages SET charged = $2, status = $3, response = $4, network = $5, stage = $6, attempts = $7, due_at = $8,
-                lease_until = $9, lease_owner = $10, provider_message_id = $11, event_sequence = $12, sent_at = $13,
-                delivered_at = $14, updated_at = $15
-            WHERE id = $1
-            """,
-            [
-                .int(message.id), .int(charged.units), .text(message.status.rawValue), .text(message.response), .text(message.network),
-                .text(message.stage.rawValue), .int(Int64(message.attempts)), .time(message.dueAt), .time(leaseUntil),
-                .text(leaseOwner), .text(message.providerMessageID), .int(Int64(eventSequence)), .time(message.sentAt),
-                .time(message.deliveredAt), .time(now),
-            ])
-    }
-
-    /// Moves to `status` with an event row, if statuses allow the move; returns whether it moved.
-    @discardableResult
-    mutating func move(to status: MessageStatus, response: String, on connection: any SQLConnection, now: Date) async throws -> Bool {
-        guard message.status.canMove(to: status), let event = status.eventName(for: message.channel) else { return false }
-        message.status = status
-        message.response = response
-        if status.isFinal {
-            message.stage = .done
-            leaseUntil = nil
-            leaseOwner = nil
-        }
-        if status == .delivered { message.deliveredAt = now }
-        try await recordEvent(event, response: response, on: connection, now: now)
-        return true
-    }
-
     /// Writes an event of the message at its current status and, for a firm with a working webhook, its delivery
     /// (the outbox), in the caller's transaction. The caller saves the row (its event sequence moved).
     mutating func recordEvent(_ event: String, response: String, on connection: any SQLConnection, now: Date) async throws {

@@ -133,39 +133,41 @@ extension SQLStore {
 
     public func cancelMessage(firmID: Int64, id: Int64, now: Date) async throws -> Message {
         let lock = lockClause
+        let dialect = database.dialect
         return try await write { connection in
             guard
                 let found = try await connection.query(
                     "SELECT \(MessageRow.columns) FROM messages WHERE id = $1 AND firm_id = $2\(lock)", [.int(id), .int(firmID)]
                 ).first
             else { throw DomainError(.notFound, "No message \(id).") }
-            var row = try MessageRow(row: found)
-            return try await Self.cancel(&row, on: connection, now: now)
+            let state = try MessageRow(row: found).state
+            if Self.isCancelled(state.message) { return state.message }
+            guard Self.isCancellable(state, now: now) else {
+                throw DomainError(
+                    .conflict,
+                    "Message \(id) has begun sending (status \(state.message.status.rawValue)); it can no longer be cancelled.")
+            }
+            return try await Self.cancel([state], dialect: dialect, on: connection, now: now)[0]
         }
     }
 
     public func cancelBlast(firmID: Int64, blastID: String, channel: Channel, now: Date) async throws -> BlastCancellation {
         let lock = lockClause
+        let dialect = database.dialect
         return try await write { connection in
             let rows = try await connection.query(
                 "SELECT \(MessageRow.columns) FROM messages WHERE blast_id = $1 AND firm_id = $2 AND channel = $3 ORDER BY id\(lock)",
                 [.text(blastID), .int(firmID), .text(channel.rawValue)])
             guard !rows.isEmpty else { throw DomainError(.notFound, "No blast \(blastID).") }
-            var result = BlastCancellation(cancelled: 0, alreadyCancelled: 0, notCancellable: 0)
-            for found in rows {
-                var row = try MessageRow(row: found)
-                if Self.isCancelled(row.message) {
-                    result.alreadyCancelled += 1
-                } else if Self.isCancellable(row, now: now) {
-                    _ = try await Self.cancel(&row, on: connection, now: now)
-                    result.cancelled += 1
-                } else {
-                    result.notCancellable += 1
-                }
-            }
+            let states = try rows.map { try MessageRow(row: $0).state }
+            let cancellable = states.filter { Self.isCancellable($0, now: now) }
+            let already = states.count(where: { Self.isCancelled($0.message) })
+            let result = BlastCancellation(
+                cancelled: cancellable.count, alreadyCancelled: already, notCancellable: states.count - cancellable.count - already)
             if result.cancelled == 0 && result.alreadyCancelled == 0 {
                 throw DomainError(.conflict, "Every message of this blast has begun sending; none can be cancelled.")
             }
+            _ = try await Self.cancel(cancellable, dialect: dialect, on: connection, now: now)
             return result
         }
     }
@@ -176,21 +178,15 @@ extension SQLStore {
     static func isCancelled(_ message: Message) -> Bool { message.status == .failed && message.response == cancelledResponse }
 
     /// Pending, still queued, and not leased by a live dispatcher at `now`.
-    static func isCancellable(_ row: MessageRow, now: Date) -> Bool {
-        row.message.status == .pending && row.message.stage == .queued && (row.leaseUntil.map { $0 <= now } ?? true)
+    static func isCancellable(_ state: DispatchState, now: Date) -> Bool {
+        state.message.status == .pending && state.message.stage == .queued && (state.leaseUntil.map { $0 <= now } ?? true)
     }
 
-    /// Cancels one locked message row, or returns it unchanged when it was cancelled already.
-    static func cancel(_ row: inout MessageRow, on connection: any SQLConnection, now: Date) async throws -> Message {
-        if isCancelled(row.message) { return row.message }
-        guard isCancellable(row, now: now) else {
-            throw DomainError(
-                .conflict, "Message \(row.message.id) has begun sending (status \(row.message.status.rawValue)); it can no longer be cancelled.")
-        }
-        try await row.move(to: .failed, response: cancelledResponse, on: connection, now: now)
-        row.leaseUntil = nil
-        row.leaseOwner = nil
-        try await row.save(on: connection, now: now)
-        return row.message
+    /// Cancels these locked, cancellable messages: a failure "Cancelled" that charged nothing, decided by
+    /// ``DispatchRules`` and written set-based like every other status change.
+    static func cancel(_ states: [DispatchState], dialect: SQLDialect, on connection: any SQLConnection, now: Date) async throws -> [Message] {
+        try await applyOutcomes(
+            states.map { ($0.message.id, .fail(response: cancelledResponse, refund: false)) },
+            to: Dictionary(uniqueKeysWithValues: states.map { ($0.message.id, $0) }), leaseOwner: nil, dialect: dialect, on: connection, now: now)
     }
 }
