@@ -38,6 +38,7 @@ public import WLStore
 /// | `payments.maxPendingPerPhone` | `WLCOMM_PAYMENTS_MAX_PENDING_PER_PHONE` | int (at least 1) | `2` |
 /// | `payments.maxPerPhonePerHour` | `WLCOMM_PAYMENTS_MAX_PER_PHONE_PER_HOUR` | int (at least 1) | `5` |
 /// | `smtp.*` | `WLCOMM_SMTP_*` | see ``SMTPSettings``; `smtp.defaultFrom` an address | off |
+/// | `auth.cacheMilliseconds` | `WLCOMM_AUTH_CACHE_MILLISECONDS` | int, 0 = read the key on every request | `1000`: an API key that authenticated is trusted this long without a store read, so a key revoked or a firm suspended elsewhere is refused within it |
 /// | `limits.enabled` | `WLCOMM_LIMITS_ENABLED` | bool | `true` |
 /// | `limits.sendQuota`, `limits.sendWindowSeconds` | `WLCOMM_LIMITS_SEND_QUOTA`, `…_SEND_WINDOW_SECONDS` | int | 100 per 5 s |
 /// | `limits.readQuota`, `limits.readWindowSeconds` | `WLCOMM_LIMITS_READ_QUOTA`, `…_READ_WINDOW_SECONDS` | int | 600 per 10 s |
@@ -91,6 +92,8 @@ public struct AppSettings: Sendable {
     public var trackingSecret: String?
     /// The keys that encrypt webhook secrets and the tracking key in the database.
     public var secrets: SecretKeySettings
+    /// How long an API key's authentication is reused without reading the store.
+    public var authenticationCacheLifetime: Double
     /// The default rate limits (firms may have their own).
     public var limits: LimitSettings
     /// How long a client may take to send a request body (408 after it).
@@ -189,6 +192,7 @@ public struct AppSettings: Sendable {
         limits.failedAuthentication = policy("auth", limits.failedAuthentication)
         limits.tracking = policy("tracking", limits.tracking)
         self.limits = limits
+        self.authenticationCacheLifetime = Double(max(0, reader.int(forKey: "auth.cacheMilliseconds", default: 1000))) / 1000
         self.bodyReadTimeout = .seconds(max(1, reader.int(forKey: "limits.bodyReadTimeoutSeconds", default: 30)))
         self.idleTimeoutSeconds = max(1, reader.int(forKey: "limits.idleTimeoutSeconds", default: 60))
         self.maxConnections = max(0, reader.int(forKey: "limits.maxConnections", default: 2048))

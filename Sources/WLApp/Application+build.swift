@@ -44,8 +44,9 @@ public enum WLCommApp {
         if let availability = (database as? PostgresDatabase)?.availability ?? (database as? SQLiteDatabase)?.availability {
             DatabaseMetrics.observe(availability)
         }
-        let store = SQLStore(database: database, secrets: secrets)
-        let accounts = AccountService(store: store, time: time)
+        let outboxWritten = WorkSignal()
+        let store = SQLStore(database: database, secrets: secrets, outboxWritten: outboxWritten)
+        let accounts = AccountService(store: store, time: time, cacheLifetime: settings.authenticationCacheLifetime)
         let signal = WorkSignal()
         let ready = ReadinessGate()
         let sms = SMSService(store: store, time: time, signal: signal)
@@ -73,7 +74,8 @@ public enum WLCommApp {
             signal: emailSignal, ready: ready, settings: settings.dispatcher, concurrency: settings.smtp?.poolSize ?? 4, logger: logger)
         let webhookTransport = HTTPWebhookTransport(allowPrivate: settings.webhooksAllowPrivate)
         let deliverer = WebhookDeliverer(
-            store: store, time: time, transport: webhookTransport, ready: ready, lease: settings.webhookLease, logger: logger)
+            store: store, time: time, transport: webhookTransport, ready: ready, lease: settings.webhookLease, signal: outboxWritten,
+            logger: logger)
         let housekeeper = Housekeeper(store: store, time: time, ready: ready, settings: settings.housekeeping, logger: logger)
         var exposition: (@Sendable () -> String)? = nil
         if let metrics { exposition = { metrics.emitToString() } }

@@ -21,12 +21,27 @@ public struct APIKey: Hashable, Sendable {
 
     /// Accepts a key with a known prefix followed by letters, digits and underscores, at most ``maximumLength`` long.
     public init?(_ secret: String) {
-        guard secret.count <= Self.maximumLength,
+        // Every accepted character is ASCII, so bytes and characters count alike.
+        let bytes = secret.utf8
+        guard bytes.count <= Self.maximumLength,
             secret.hasPrefix(Self.livePrefix) || secret.hasPrefix(Self.testPrefix),
-            secret.count > Self.livePrefix.count,
-            secret.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") })
+            bytes.count > Self.livePrefix.utf8.count,
+            bytes.allSatisfy({ Self.isKeyByte($0) })
         else { return nil }
         self.secret = secret
+    }
+
+    /// An ASCII letter, digit or underscore.
+    private static func isKeyByte(_ byte: UInt8) -> Bool {
+        (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || byte == 0x5F
+    }
+
+    /// `text` without leading and trailing spaces and tabs.
+    private static func trimmed(_ text: some StringProtocol) -> String {
+        let isBlank: (UInt8) -> Bool = { $0 == 0x20 || $0 == 0x09 }
+        let bytes = Array(text.utf8)
+        guard let first = bytes.firstIndex(where: { !isBlank($0) }), let last = bytes.lastIndex(where: { !isBlank($0) }) else { return "" }
+        return String(decoding: bytes[first...last], as: UTF8.self)
     }
 
     /// Makes a new random key with `randomLength` base62 characters from `generator`.
@@ -60,12 +75,12 @@ public struct APIKey: Hashable, Sendable {
     /// - Returns: `nil` when neither header carries a well-formed key.
     public static func fromHeaders(apiKey: String?, authorization: String?) -> APIKey? {
         if let apiKey {
-            return APIKey(apiKey.trimmingCharacters(in: .whitespaces))
+            return APIKey(trimmed(apiKey))
         }
         guard let authorization else { return nil }
         let parts = authorization.split(separator: " ", maxSplits: 1)
         guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
-        return APIKey(parts[1].trimmingCharacters(in: .whitespaces))
+        return APIKey(trimmed(parts[1]))
     }
 }
 

@@ -130,10 +130,20 @@ public struct NewBlast: Hashable, Sendable {
 
     /// A new blast id: the channel's prefix and 20 random base32 characters (`SMS-7K2…`).
     public static func makeID(for channel: Channel) -> String {
-        let alphabet = Array("ABCDEFGHJKMNPQRSTVWXYZ0123456789")
         var generator = SystemRandomNumberGenerator()
-        return channel.blastPrefix + "-" + String((0..<20).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &generator)] })
+        var bytes = Array((channel.blastPrefix + "-").utf8)
+        // 32 symbols: each takes five bits of one 64-bit draw, so 20 symbols take two draws and no modulo bias.
+        var random = generator.next()
+        for index in 0..<20 {
+            if index == 12 { random = generator.next() }
+            bytes.append(idAlphabet[Int(random & 0x1F)])
+            random >>= 5
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
+
+    /// Crockford's base 32 symbols, upper case: no I, L, O or U to misread.
+    private static let idAlphabet = Array("ABCDEFGHJKMNPQRSTVWXYZ0123456789".utf8)
 }
 
 /// One status change of a message, in order: the transactional outbox the webhooks deliver from.

@@ -33,6 +33,17 @@ public struct RequestIDMiddleware: RouterMiddleware {
 
     /// `req_` and 32 hex digits.
     static func generate() -> String {
-        "req_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+        var generator = SystemRandomNumberGenerator()
+        let digits = Array("0123456789abcdef".utf8)
+        var bytes: [UInt8] = Array("req_".utf8)
+        bytes.reserveCapacity(36)
+        for _ in 0..<2 {
+            var random = generator.next()
+            for _ in 0..<16 {
+                bytes.append(digits[Int(random & 0xF)])
+                random >>= 4
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 }

@@ -1,3 +1,4 @@
+public import Foundation
 public import WLDomain
 public import WLStore
 
@@ -12,23 +13,37 @@ public struct Balance: Sendable, Hashable {
 public struct AccountService: Sendable {
     let store: any Store
     let time: any TimeSource
+    /// Recent authentications (see ``AuthenticationCache`` for what that costs in staleness).
+    let cache: AuthenticationCache
 
-    public init(store: any Store, time: any TimeSource) {
+    /// - Parameter cacheLifetime: How long an authentication is reused without reading the store; 0 reads it on
+    ///   every request.
+    public init(store: any Store, time: any TimeSource, cacheLifetime: TimeInterval = 0) {
         self.store = store
         self.time = time
+        self.cache = AuthenticationCache(lifetime: cacheLifetime)
     }
 
     /// The firm behind `key`.
     ///
-    /// The key is looked up by its SHA-256 hash through a unique index, so the time taken depends on the hash, not
+    /// A key that authenticated within the cache lifetime is not read again (a revocation or suspension made
+    /// elsewhere shows within that lifetime). The key is looked up by its SHA-256 hash through a unique index, so the time taken depends on the hash, not
     /// on how much of the key matched: nothing about a valid key leaks through timing.
     /// - Throws: `.unauthenticated` for a missing, malformed, unknown or revoked key; `.accountSuspended` or
     ///   `.subscriptionExpired` when the firm may not use the API.
     public func authenticate(_ key: APIKey?) async throws -> Authentication {
         guard let key else { throw DomainError(.unauthenticated, "Missing or invalid API key.") }
         let now = time.now
-        guard let found = try await store.authenticate(keyHash: key.hash, now: now) else {
-            throw DomainError(.unauthenticated, "Missing or invalid API key.")
+        let hash = key.hash
+        let found: Authentication
+        if let cached = cache.authentication(keyHash: hash, now: now) {
+            found = cached
+        } else {
+            guard let read = try await store.authenticate(keyHash: hash, now: now) else {
+                throw DomainError(.unauthenticated, "Missing or invalid API key.")
+            }
+            cache.keep(read, keyHash: hash, now: now)
+            found = read
         }
         if let denial = found.firm.accessDenial(at: now) { throw denial }
         return found

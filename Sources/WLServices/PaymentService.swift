@@ -49,9 +49,11 @@ public struct PaymentService: Sendable {
     /// - Throws: `.validation`; `.rateLimited` with a retry-after when the phone has ``PurchaseLimits`` prompts from the firm
     ///   waiting, or had them in the past hour (nothing is recorded); `.paymentProviderUnavailable` when M-Pesa refused the
     ///   push (the payment is then failed).
-    public func purchase(_ request: PurchaseRequest, firm: Firm) async throws -> PaymentView {
+    public func purchase(_ request: PurchaseRequest, firm authenticated: Firm) async throws -> PaymentView {
         let valid = try request.validated()
         let now = time.now
+        // The price is money: read it fresh, not from an authentication kept for a moment.
+        let firm = try await store.firm(id: authenticated.id) ?? authenticated
         let token = CallbackToken()
         var sandboxCallbackAt: Date?
         if firm.mode == .sandbox {

@@ -29,15 +29,19 @@ public final class WebhookDeliverer: Service {
     let lease: TimeInterval
     /// Firms whose lane is running; they are not claimed for until it ends.
     let busy = Mutex<Set<Int64>>([])
-    /// Wakes the claiming loop when a lane ends.
-    let laneEnded = WorkSignal()
+    /// Wakes the claiming loop when a lane ends or new outbox rows are committed.
+    let wake: WorkSignal
     /// Records the attempts of concurrent deliveries in shared transactions; says for each whether it was recorded.
     let recorder: GroupCommit<WebhookAttemptReport, Bool>
 
-    /// - Parameter lease: Seconds a claim holds (`webhooks.leaseSeconds`).
+    /// - Parameters:
+    ///   - lease: Seconds a claim holds (`webhooks.leaseSeconds`).
+    ///   - signal: Signalled when outbox rows are committed (``SQLStore/outboxWritten``), so a new event is delivered
+    ///     at once, not at the next poll.
     public init(
-        store: any Store, time: any TimeSource, transport: any WebhookTransport, ready: ReadinessGate? = nil, batchSize: Int = 100,
-        perEndpoint: Int = 8, pollInterval: Duration = .milliseconds(500), lease: TimeInterval = 60, logger: Logger
+        store: any Store, time: any TimeSource, transport: any WebhookTransport, ready: ReadinessGate? = nil, batchSize: Int = 200,
+        perEndpoint: Int = 8, pollInterval: Duration = .milliseconds(500), lease: TimeInterval = 60, signal: WorkSignal = WorkSignal(),
+        logger: Logger
     ) {
         self.store = store
         self.time = time
@@ -47,6 +51,7 @@ public final class WebhookDeliverer: Service {
         self.perEndpoint = perEndpoint
         self.pollInterval = pollInterval
         self.lease = lease
+        self.wake = signal
         self.logger = logger
         let owner = "webhooks-" + UUID().uuidString.prefix(8).lowercased()
         self.owner = owner
@@ -82,10 +87,10 @@ public final class WebhookDeliverer: Service {
                     group.addTask {
                         await self.lane(deliveries, claimedAt: claimedAt)
                         self.busy.withLock { _ = $0.remove(firm) }
-                        self.laneEnded.signal()
+                        self.wake.signal()
                     }
                 }
-                if claimed.isEmpty { await laneEnded.wait(upTo: wait) }
+                if claimed.isEmpty { await wake.wait(upTo: wait) }
             }
         }
     }
@@ -104,23 +109,51 @@ public final class WebhookDeliverer: Service {
         return claimed.count
     }
 
-    /// One firm's deliveries, `perEndpoint` at a time, under a renewed lease.
+    /// One firm's deliveries, `perEndpoint` POSTs at a time, under a renewed lease. A POST's slot is free as soon as
+    /// it is answered: its attempt is recorded beside the next POSTs (in transactions shared with other lanes), and
+    /// the lane ends once every attempt is recorded.
     private func lane(_ deliveries: [WebhookDelivery], claimedAt: Date) async {
         let heartbeat = LeaseHeartbeat(owner: owner, lease: lease, time: time, logger: logger, items: "webhook deliveries") {
             [store] ids, owner, lease, now in
             try await store.renewWebhookLeases(deliveryIDs: ids, owner: owner, lease: lease, now: now)
         }
-        let dropped = await heartbeat.run(deliveries.map { ([$0.id], $0) }, claimedAt: claimedAt, concurrency: perEndpoint) { delivery, _ in
-            await self.deliver(delivery)
-        }.count(where: { !$0 })
-        if dropped > 0 {
-            logger.debug("webhook attempts dropped: the lease had passed to another worker", metadata: ["owner": "\(owner)", "count": "\(dropped)"])
+        let (reports, sink) = AsyncStream.makeStream(of: WebhookAttemptReport.self)
+        async let dropped = record(reports)
+        _ = await heartbeat.run(deliveries.map { ([$0.id], $0) }, claimedAt: claimedAt, concurrency: perEndpoint) { delivery, _ in
+            sink.yield(await self.attempt(delivery))
+        }
+        sink.finish()
+        let count = await dropped
+        if count > 0 {
+            logger.debug("webhook attempts dropped: the lease had passed to another worker", metadata: ["owner": "\(owner)", "count": "\(count)"])
         }
     }
 
-    /// Signs, POSTs and records one delivery.
-    /// - Returns: `false` when the store dropped the attempt because the lease had passed to another worker.
-    private func deliver(_ delivery: WebhookDelivery) async -> Bool {
+    /// Records every attempt `reports` yields, all submitted at once so they share transactions.
+    /// - Returns: How many the store dropped because the lease had passed to another worker.
+    private func record(_ reports: AsyncStream<WebhookAttemptReport>) async -> Int {
+        await withTaskGroup(of: Bool.self) { group in
+            for await report in reports {
+                group.addTask {
+                    do {
+                        return try await self.recorder.submit(report)
+                    } catch {
+                        if !error.isDatabaseUnavailable {
+                            self.logger.warning(
+                                "could not record a webhook attempt", metadata: ["delivery_id": "\(report.deliveryID)", "error": "\(error)"])
+                        }
+                        return true
+                    }
+                }
+            }
+            var dropped = 0
+            for await recorded in group where !recorded { dropped += 1 }
+            return dropped
+        }
+    }
+
+    /// Signs and POSTs one delivery, and says what the attempt did.
+    private func attempt(_ delivery: WebhookDelivery) async -> WebhookAttemptReport {
         let attempt = delivery.attempts + 1
         let started = ContinuousClock.now
         var statusCode: Int?
@@ -140,15 +173,7 @@ public final class WebhookDeliverer: Service {
         let now = time.now
         let outcome = WebhookRules.outcome(statusCode: statusCode, attempt: attempt, now: now, random: Double.random(in: 0...1))
         if let statusCode, !(200..<300).contains(statusCode), failure == nil { failure = "HTTP \(statusCode)" }
-        let report = WebhookAttemptReport(
+        return WebhookAttemptReport(
             deliveryID: delivery.id, statusCode: statusCode, error: failure, latencyMilliseconds: latency, outcome: outcome, finishedAt: now)
-        do {
-            return try await recorder.submit(report)
-        } catch {
-            if !error.isDatabaseUnavailable {
-                logger.warning("could not record a webhook attempt", metadata: ["delivery_id": "\(delivery.id)", "error": "\(error)"])
-            }
-            return true
-        }
     }
 }

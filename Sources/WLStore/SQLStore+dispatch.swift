@@ -44,7 +44,7 @@ extension SQLStore {
 
     public func record(_ outcome: DispatchOutcome, messageID: Int64, leaseOwner: String, now: Date) async throws -> Message {
         let dialect = database.dialect
-        return try await write { connection in
+        return try await write(outbox: true) { connection in
             let states = try await Self.lockedMessages(ids: [messageID], dialect: dialect, on: connection)
             guard let state = states[messageID] else { throw DomainError(.notFound, "No message \(messageID).") }
             guard state.leaseOwner == leaseOwner else {
@@ -63,7 +63,7 @@ extension SQLStore {
     {
         guard !outcomes.isEmpty else { return [] }
         let dialect = database.dialect
-        return try await write { connection in
+        return try await write(outbox: true) { connection in
             let states = try await Self.lockedMessages(ids: outcomes.map(\.messageID), dialect: dialect, on: connection)
             return try await Self.applyOutcomes(outcomes, to: states, leaseOwner: leaseOwner, dialect: dialect, on: connection, now: now)
         }
@@ -76,7 +76,7 @@ extension SQLStore {
     {
         let dialect = database.dialect
         let lock = lockClause
-        return try await write { connection in
+        return try await write(outbox: true) { connection in
             guard
                 let found = try await connection.query(
                     "SELECT \(MessageRow.columns) FROM messages WHERE provider_message_id = $1\(lock)", [.text(providerMessageID)]

@@ -80,7 +80,7 @@ extension SQLStore {
 
     public func recordEngagement(messageID: Int64, kind: EngagementKind, now: Date) async throws -> Engagement? {
         let (count, firstAt, countedAt) = kind == .open ? ("opens", "opened_at", "open_counted_at") : ("clicks", "clicked_at", "click_counted_at")
-        return try await write { connection in
+        return try await write(outbox: true) { connection in
             // A repeat open or click is only counted, at most once a minute: one update, no event (mail scanners fetch
             // links often, and a reloaded pixel must not inflate the counts).
             let repeated = try await connection.query(

@@ -126,7 +126,7 @@ extension SQLStore: HousekeepingStore {
     public func expireMessages(acceptedBefore cutoff: Date, limit: Int, now: Date) async throws -> [Message] {
         let dialect = database.dialect
         let skipLocked = dialect == .postgres ? " FOR UPDATE SKIP LOCKED" : ""
-        return try await write { connection in
+        return try await write(outbox: true) { connection in
             let ids = try await connection.query(
                 """
                 SELECT id FROM messages

@@ -26,7 +26,7 @@ extension SQLStore {
         try await database.read { connection in
             try await connection.query(
                 "SELECT \(Self.keyColumns) FROM api_keys WHERE firm_id = $1 ORDER BY id DESC", [.int(firmID)]
-            ).map(Self.key)
+            ).map { try Self.key(from: $0) }
         }
     }
 
@@ -43,25 +43,20 @@ extension SQLStore {
         }
     }
 
+    /// The key (columns prefixed `k_`) and its firm, by key hash: built once, not per request.
+    static let authenticationQuery: String = {
+        let prefixed = keyColumns.split(separator: ", ").map { "k.\($0) AS k_\($0)" }.joined(separator: ", ")
+        let firm = firmColumns.split(separator: ", ").map { "f.\($0)" }.joined(separator: ", ")
+        return """
+            SELECT \(prefixed), \(firm) FROM api_keys k JOIN firms f ON f.id = k.firm_id
+            WHERE k.key_hash = $1 AND k.revoked_at IS NULL
+            """
+    }()
+
     public func authenticate(keyHash: String, now: Date) async throws -> Authentication? {
         let found = try await database.read { connection -> Authentication? in
-            let prefixed = Self.keyColumns.split(separator: ", ").map { "k.\($0) AS k_\($0)" }.joined(separator: ", ")
-            let firmColumns = Self.firmColumns.split(separator: ", ").map { "f.\($0)" }.joined(separator: ", ")
-            guard
-                let row = try await connection.query(
-                    """
-                    SELECT \(prefixed), \(firmColumns) FROM api_keys k JOIN firms f ON f.id = k.firm_id
-                    WHERE k.key_hash = $1 AND k.revoked_at IS NULL
-                    """,
-                    [.text(keyHash)]
-                ).first
-            else { return nil }
-            let keyRow = SQLRow(
-                values: Dictionary(
-                    uniqueKeysWithValues: row.values.compactMap { name, value in
-                        name.hasPrefix("k_") ? (String(name.dropFirst(2)), value) : nil
-                    }))
-            return Authentication(key: try Self.key(from: keyRow), firm: try Self.firm(from: row))
+            guard let row = try await connection.query(Self.authenticationQuery, [.text(keyHash)]).first else { return nil }
+            return Authentication(key: try Self.key(from: row, prefix: "k_"), firm: try Self.firm(from: row))
         }
         guard var found else { return nil }
         if found.key.lastUsedAt.map({ now.timeIntervalSince($0) >= Self.lastUsedResolution }) ?? true {
@@ -76,11 +71,12 @@ extension SQLStore {
         return found
     }
 
-    /// Reads a key from a row with ``keyColumns``.
-    static func key(from row: SQLRow) throws -> APIKeyRecord {
+    /// Reads a key from a row with ``keyColumns``, each name after `prefix`.
+    static func key(from row: SQLRow, prefix: String = "") throws -> APIKeyRecord {
         APIKeyRecord(
-            id: try row.int("id"), firmID: try row.int("firm_id"), hash: try row.text("key_hash"),
-            displayPrefix: try row.text("display_prefix"), label: try row.text("label"), createdAt: try row.time("created_at"),
-            lastUsedAt: try row.optionalTime("last_used_at"), revokedAt: try row.optionalTime("revoked_at"))
+            id: try row.int(prefix + "id"), firmID: try row.int(prefix + "firm_id"), hash: try row.text(prefix + "key_hash"),
+            displayPrefix: try row.text(prefix + "display_prefix"), label: try row.text(prefix + "label"),
+            createdAt: try row.time(prefix + "created_at"), lastUsedAt: try row.optionalTime(prefix + "last_used_at"),
+            revokedAt: try row.optionalTime(prefix + "revoked_at"))
     }
 }

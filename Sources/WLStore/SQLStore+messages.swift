@@ -134,7 +134,7 @@ extension SQLStore {
     public func cancelMessage(firmID: Int64, id: Int64, now: Date) async throws -> Message {
         let lock = lockClause
         let dialect = database.dialect
-        return try await write { connection in
+        return try await write(outbox: true) { connection in
             guard
                 let found = try await connection.query(
                     "SELECT \(MessageRow.columns) FROM messages WHERE id = $1 AND firm_id = $2\(lock)", [.int(id), .int(firmID)]
@@ -154,7 +154,7 @@ extension SQLStore {
     public func cancelBlast(firmID: Int64, blastID: String, channel: Channel, now: Date) async throws -> BlastCancellation {
         let lock = lockClause
         let dialect = database.dialect
-        return try await write { connection in
+        return try await write(outbox: true) { connection in
             let rows = try await connection.query(
                 "SELECT \(MessageRow.columns) FROM messages WHERE blast_id = $1 AND firm_id = $2 AND channel = $3 ORDER BY id\(lock)",
                 [.text(blastID), .int(firmID), .text(channel.rawValue)])

@@ -76,7 +76,7 @@ extension SQLStore {
     }
 
     public func settlePayment(id: Int64, outcome: PaymentOutcome, now: Date) async throws -> Payment {
-        try await write { connection in
+        try await write(outbox: true) { connection in
             guard let row = try await connection.query("SELECT \(Self.paymentColumns) FROM payments WHERE id = $1\(lockClause)", [.int(id)]).first
             else { throw DomainError(.notFound, "No payment \(id).") }
             var state = PaymentState(payment: try Self.payment(from: row), eventSequence: Int(try row.int("event_sequence")))

@@ -12,10 +12,15 @@ public struct SQLStore: Store, RateLimitStore {
     /// Seals webhook secrets and the tracking key at rest; `nil` keeps them as given (tests that predate encryption).
     public let secrets: SecretBox?
 
+    /// Signalled after each committed transaction that may have written webhook outbox rows, so this process's
+    /// deliverer starts at once instead of at its next poll.
+    public let outboxWritten: WorkSignal?
+
     /// Wraps `database`; call ``migrate()`` before use, then ``resealSecrets(_:)`` with `.plaintext`.
-    public init(database: any SQLDatabase, secrets: SecretBox? = nil) {
+    public init(database: any SQLDatabase, secrets: SecretBox? = nil, outboxWritten: WorkSignal? = nil) {
         self.database = database
         self.secrets = secrets
+        self.outboxWritten = outboxWritten
     }
 
     /// Applies pending migrations.
@@ -33,11 +38,16 @@ public struct SQLStore: Store, RateLimitStore {
 extension SQLStore {
     /// Runs `body` in a write transaction, turning unique violations into `.duplicate`.
     @discardableResult
+    /// - Parameter outbox: The transaction may write webhook outbox rows: ``outboxWritten`` is signalled once it
+    ///   commits.
     func write<T: Sendable>(
-        duplicate message: String = "That record already exists.", _ body: @escaping @Sendable (any SQLConnection) async throws -> T
+        duplicate message: String = "That record already exists.", outbox: Bool = false,
+        _ body: @escaping @Sendable (any SQLConnection) async throws -> T
     ) async throws -> T {
         do {
-            return try await database.transaction(body)
+            let result = try await database.transaction(body)
+            if outbox { outboxWritten?.signal() }
+            return result
         } catch StoreError.uniqueViolation {
             throw DomainError(.duplicate, message)
         }

@@ -4,6 +4,7 @@ import NIOCore
 import NIOPosix
 import SQLiteNIO
 import ServiceLifecycle
+import Synchronization
 import WLDomain
 
 /// The embedded default engine: one SQLite file in WAL mode, ONE writer connection behind a FIFO lock for every
@@ -152,18 +153,27 @@ struct SQLiteSQLConnection: SQLConnection {
         }
     }
 
-    /// Rewrites PostgreSQL-style `$1` placeholders to SQLite's numbered `?1`.
+    /// Rewrites PostgreSQL-style `$1` placeholders to SQLite's numbered `?1`. The statements are a fixed set, so
+    /// each is rewritten once and then looked up (up to ``rewrittenCapacity`` of them).
     static func placeholders(_ sql: String) -> String {
-        var result = ""
-        var previous: Character = " "
-        for character in sql {
-            if previous == "$" && character.isNumber {
-                result.removeLast()
-                result.append("?")
-            }
-            result.append(character)
-            previous = character
+        if let known = rewritten.withLock({ $0[sql] }) { return known }
+        let result = rewrite(sql)
+        rewritten.withLock { known in
+            if known.count < rewrittenCapacity { known[sql] = result }
         }
         return result
+    }
+
+    private static let rewrittenCapacity = 1024
+    private static let rewritten = Mutex<[String: String]>([:])
+
+    /// `$` followed by a digit becomes `?`; everything else is copied byte for byte.
+    static func rewrite(_ sql: String) -> String {
+        var bytes = Array(sql.utf8)
+        let dollar = UInt8(ascii: "$")
+        for index in bytes.indices.dropLast() where bytes[index] == dollar && (0x30...0x39).contains(bytes[index + 1]) {
+            bytes[index] = UInt8(ascii: "?")
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 }

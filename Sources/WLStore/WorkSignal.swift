@@ -65,6 +65,12 @@ public final class WorkSignal: Sendable {
         }
     }
 
+    /// Whether a signal came that no wait has taken yet.
+    public var isPending: Bool { state.withLock { $0.pending } }
+
+    /// Whether a worker is waiting on this signal now.
+    public var isWaiting: Bool { state.withLock { $0.waiter != nil } }
+
     /// Takes the waiter out and stops its timer.
     private static func takeWaiter(_ state: inout State) -> CheckedContinuation<Void, Never>? {
         let waiter = state.waiter

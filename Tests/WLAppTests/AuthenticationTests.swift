@@ -40,6 +40,27 @@ import WLStore
         }
     }
 
+    @Test func aKeyRevokedElsewhereIsRefusedOnceTheAuthenticationCacheLapses() async throws {
+        let start = Date(timeIntervalSince1970: 1_800_000_000)
+        let app = TestApp(time: ManualTime(start)).with(["auth.cacheMilliseconds": 1500])
+        try await app.test { client in
+            let key = try await app.admin { admin, _ in try await admin.createKey(firm: "sandbox", label: "cached") }
+            let headers: HTTPFields = [.init("X-API-Key")!: key.key.secret]
+            try await client.execute(uri: "\(base)/sms-credits/balance", method: .get, headers: headers) { #expect($0.status == .ok) }
+            // The CLI's revocation is another store session: this server learns of it when its cache lapses.
+            _ = try await app.admin { admin, _ in try await admin.revokeKey(firm: "sandbox", keyID: key.record.id) }
+            app.time.set(start.addingTimeInterval(1.4))
+            try await client.execute(uri: "\(base)/sms-credits/balance", method: .get, headers: headers) { #expect($0.status == .ok) }
+            app.time.set(start.addingTimeInterval(1.6))
+            try await client.execute(uri: "\(base)/sms-credits/balance", method: .get, headers: headers) { response in
+                #expect(response.status == .unauthorized)
+                #expect(response.errorCode == "unauthenticated")
+            }
+            // The lapsed entry is gone, and a refused key is never kept: it stays refused.
+            try await client.execute(uri: "\(base)/sms-credits/balance", method: .get, headers: headers) { #expect($0.status == .unauthorized) }
+        }
+    }
+
     @Test func aSuspendedFirmGets403AndComesBackWhenActivated() async throws {
         let app = TestApp()
         try await app.test { client in

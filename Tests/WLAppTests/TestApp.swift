@@ -96,7 +96,7 @@ struct TestApp {
         var values: [AbsoluteConfigKey: ConfigValue] = [
             "database.url": .init(.string(databaseURL), isSecret: true), "seed.sandbox": true, "log.level": "warning",
             "dispatch.pollMilliseconds": 20, "webhooks.allowPrivate": .init(.bool(webhooksAllowPrivate), isSecret: false), "limits.enabled": false,
-            "secrets.key": .init(.string(testSecretsKey), isSecret: true),
+            "auth.cacheMilliseconds": 0, "secrets.key": .init(.string(testSecretsKey), isSecret: true),
         ]
         values.merge(settings) { $1 }
         let reader = ConfigReader(provider: InMemoryProvider(values: values))

@@ -169,6 +169,32 @@ final class RecordingTransport: WebhookTransport {
         }
     }
 
+    @Test func anEventCommittedWhileTheDelivererWaitsIsDeliveredWithoutWaitingForAPoll() async throws {
+        let transport = RecordingTransport()
+        let app = TestApp(time: ManualTime())
+        try await app.admin { admin, session in
+            let outboxWritten = WorkSignal()
+            let store = SQLStore(database: session.database, secrets: session.secrets, outboxWritten: outboxWritten)
+            let firm = try await SandboxSeeder(store: store, time: app.time).seed()
+            try await admin.setWebhook(firm: "sandbox", url: "https://hooks.example.com/wl", secret: nil)
+            // A poll an hour away: only the signal can start the delivery within the test's deadline.
+            let deliverer = WebhookDeliverer(
+                store: store, time: app.time, transport: transport, pollInterval: .seconds(3600), signal: outboxWritten, logger: Logger(label: "test")
+            )
+            let running = Task { try await deliverer.run() }
+            for _ in 0..<2_000 where !outboxWritten.isWaiting { try await Task.sleep(for: .milliseconds(5)) }
+            #expect(outboxWritten.isWaiting)
+            _ = try await SMSService(store: store, time: app.time).send(SMSRequest(message: "Hi", recipients: ["0712345678"]), firm: firm)
+            let claimed = try await store.claimDue(channel: .sms, limit: 10, owner: "test", lease: 60, now: app.time.now)
+            _ = try await store.record(
+                claimed.map { ($0.id, DispatchOutcome.fail(response: "Rejected", refund: false)) }, leaseOwner: "test", now: app.time.now)
+            for _ in 0..<2_000 where transport.posts.withLock({ $0.count }) < 1 { try await Task.sleep(for: .milliseconds(5)) }
+            running.cancel()
+            _ = try? await running.value
+            #expect(transport.posts.withLock { $0.map { $0.json["status"] as? String } } == ["failed"])
+        }
+    }
+
     @Test func aStuckEndpointDoesNotHoldUpAnotherFirm() async throws {
         let gate = ReadinessGate()
         let transport = GatedTransport(blockedHost: "stuck.example.com", gate: gate)
