@@ -28,6 +28,7 @@ public import WLStore
 /// | `dispatch.pollMilliseconds` | `WLCOMM_DISPATCH_POLL_MILLISECONDS` | int | `500` |
 /// | `dispatch.leaseSeconds` | `WLCOMM_DISPATCH_LEASE_SECONDS` | int | `60` |
 /// | `dispatch.providerConcurrency` | `WLCOMM_DISPATCH_PROVIDER_CONCURRENCY` | int (at least 1): SMS provider calls in flight per batch | `8` |
+/// | `dispatch.parallelBatches` | `WLCOMM_DISPATCH_PARALLEL_BATCHES` | int (at least 1): SMS batches in flight at once per instance | `4` |
 /// | `dispatch.maxAttempts` | `WLCOMM_DISPATCH_MAX_ATTEMPTS` | int | `6` |
 /// | `dispatch.baseBackoffSeconds` | `WLCOMM_DISPATCH_BASE_BACKOFF_SECONDS` | int | `5` |
 /// | `webhooks.allowPrivate` | `WLCOMM_WEBHOOKS_ALLOW_PRIVATE` | bool | `false` (SSRF guard on) |
@@ -165,6 +166,7 @@ public struct AppSettings: Sendable {
         dispatcher.pollInterval = .milliseconds(reader.int(forKey: "dispatch.pollMilliseconds", default: 500))
         dispatcher.lease = Double(reader.int(forKey: "dispatch.leaseSeconds", default: Int(dispatcher.lease)))
         dispatcher.providerConcurrency = max(1, reader.int(forKey: "dispatch.providerConcurrency", default: dispatcher.providerConcurrency))
+        dispatcher.parallelBatches = max(1, reader.int(forKey: "dispatch.parallelBatches", default: dispatcher.parallelBatches))
         dispatcher.maxAttempts = reader.int(forKey: "dispatch.maxAttempts", default: dispatcher.maxAttempts)
         dispatcher.baseBackoff = Double(reader.int(forKey: "dispatch.baseBackoffSeconds", default: Int(dispatcher.baseBackoff)))
         self.dispatcher = dispatcher

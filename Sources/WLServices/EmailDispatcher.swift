@@ -55,7 +55,7 @@ public final class EmailDispatcher: Service {
 
     public func run() async throws {
         await runRounds(ready: ready, signal: signal, pollInterval: settings.pollInterval, logger: logger, failure: "email dispatch round failed") {
-            try await runOnce()
+            try await self.runOnce()
         }
     }
 

@@ -35,7 +35,7 @@ public final class PaymentReconciler: Service {
     /// Runs rounds until graceful shutdown (see ``runRounds``), woken early by new purchases.
     public func run() async throws {
         await runRounds(ready: ready, signal: signal, pollInterval: pollInterval, logger: logger, failure: "payment reconciliation failed") {
-            try await runOnce()
+            try await self.runOnce()
         }
     }
 

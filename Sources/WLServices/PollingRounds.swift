@@ -1,5 +1,6 @@
 import Logging
 import ServiceLifecycle
+import Synchronization
 import WLDomain
 import WLStore
 
@@ -8,23 +9,63 @@ import WLStore
 /// While the database is unavailable rounds back off to once a second and log nothing (the database logs the
 /// outage once, and its end).
 /// The round in flight always finishes, so shutdown leaves nothing half-done.
+///
+/// With `parallel` above 1, more loops of rounds run beside the first (up to `parallel` in all) whenever there may
+/// be a backlog (at start, after a signal, after a round that found work), so the next claim overlaps the sending of
+/// this one. Those extra loops end at their first round that finds nothing; only the first loop waits for the signal.
 /// - Parameter round: One round; returns how many items it handled.
 func runRounds(
-    ready: ReadinessGate?, signal: WorkSignal, pollInterval: Duration, logger: Logger, failure: Logger.Message,
-    round: () async throws -> Int
+    ready: ReadinessGate?, signal: WorkSignal, pollInterval: Duration, parallel: Int = 1, logger: Logger, failure: Logger.Message,
+    round: @escaping @Sendable () async throws -> Int
 ) async {
     await ready?.wait()
-    while !Task.isShuttingDownGracefully && !Task.isCancelled {
-        var handled = 0
-        var wait = pollInterval
-        do {
-            handled = try await round()
-        } catch  where error.isDatabaseUnavailable {
-            wait = max(pollInterval, .seconds(1))
-        } catch {
-            logger.error(failure, metadata: ["error": "\(error)"])
+    let extraLoops = LoopCount()
+    await withDiscardingTaskGroup { group in
+        var backlog = true
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            while backlog, extraLoops.start(below: parallel - 1) {
+                group.addTask {
+                    defer { extraLoops.end() }
+                    while !Task.isShuttingDownGracefully && !Task.isCancelled {
+                        do {
+                            guard try await round() > 0 else { return }
+                        } catch {
+                            if !error.isDatabaseUnavailable { logger.error(failure, metadata: ["error": "\(error)"]) }
+                            return
+                        }
+                    }
+                }
+            }
+            var handled = 0
+            var wait = pollInterval
+            do {
+                handled = try await round()
+            } catch  where error.isDatabaseUnavailable {
+                wait = max(pollInterval, .seconds(1))
+            } catch {
+                logger.error(failure, metadata: ["error": "\(error)"])
+            }
+            backlog = handled > 0
+            if !backlog { backlog = await signal.wait(upTo: wait) }
         }
-        if handled == 0 { await signal.wait(upTo: wait) }
+    }
+}
+
+/// How many extra loops of rounds run beside the first.
+private final class LoopCount: Sendable {
+    private let count = Mutex(0)
+
+    /// Counts one more loop, unless `limit` run already.
+    func start(below limit: Int) -> Bool {
+        count.withLock { count in
+            guard count < limit else { return false }
+            count += 1
+            return true
+        }
+    }
+
+    func end() {
+        count.withLock { $0 -= 1 }
     }
 }
 

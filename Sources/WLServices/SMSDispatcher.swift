@@ -13,6 +13,8 @@ public struct DispatcherSettings: Sendable {
     public var lease: TimeInterval = 60
     /// SMS provider calls of one batch in flight at once (one call per distinct text).
     public var providerConcurrency = 8
+    /// Batches in flight at once in this instance: the next claim overlaps sending the last (see ``runRounds``).
+    public var parallelBatches = 4
     /// The wait between rounds when there is nothing to do (a new blast wakes it sooner).
     public var pollInterval: Duration = .milliseconds(500)
     /// Provider attempts before a message fails for good (and is refunded).
@@ -83,8 +85,11 @@ public final class SMSDispatcher: Service {
     /// Waits for `ready` (migrations), then dispatches until graceful shutdown; the round in flight finishes first, so nothing is left half-done
     /// (and anything a crash leaves is taken back when its lease expires).
     public func run() async throws {
-        await runRounds(ready: ready, signal: signal, pollInterval: settings.pollInterval, logger: logger, failure: "dispatch round failed") {
-            try await runOnce()
+        await runRounds(
+            ready: ready, signal: signal, pollInterval: settings.pollInterval, parallel: settings.parallelBatches, logger: logger,
+            failure: "dispatch round failed"
+        ) {
+            try await self.runOnce()
         }
     }
 

@@ -6,7 +6,7 @@ import Synchronization
 public final class WorkSignal: Sendable {
     private struct State {
         var pending = false
-        var waiter: CheckedContinuation<Void, Never>?
+        var waiter: CheckedContinuation<Bool, Never>?
         var timer: Task<Void, Never>?
         var generation = 0
     }
@@ -17,32 +17,34 @@ public final class WorkSignal: Sendable {
 
     /// There is new work.
     public func signal() {
-        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+        let waiter = state.withLock { state -> CheckedContinuation<Bool, Never>? in
             guard state.waiter != nil else {
                 state.pending = true
                 return nil
             }
             return Self.takeWaiter(&state)
         }
-        waiter?.resume()
+        waiter?.resume(returning: true)
     }
 
     /// Returns when a signal comes (at once if one came since the last wait), after `timeout`, or when the task is
     /// cancelled, whichever is first. One waiter at a time.
-    public func wait(upTo timeout: Duration) async {
+    /// - Returns: Whether a signal ended the wait (not the timeout or cancellation).
+    @discardableResult
+    public func wait(upTo timeout: Duration) async -> Bool {
         await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
-                let generation = state.withLock { state -> Int? in
+                let registered = state.withLock { state -> (generation: Int?, signalled: Bool) in
                     if state.pending || Task.isCancelled {
-                        state.pending = false
-                        return nil
+                        defer { state.pending = false }
+                        return (nil, state.pending)
                     }
                     state.generation += 1
                     state.waiter = continuation
-                    return state.generation
+                    return (state.generation, false)
                 }
-                guard let generation else {
-                    continuation.resume()
+                guard let generation = registered.generation else {
+                    continuation.resume(returning: registered.signalled)
                     return
                 }
                 let timer = Task {
@@ -50,7 +52,7 @@ public final class WorkSignal: Sendable {
                     let expired = self.state.withLock { state in
                         state.generation == generation ? Self.takeWaiter(&state) : nil
                     }
-                    expired?.resume()
+                    expired?.resume(returning: false)
                 }
                 let stale = state.withLock { state -> Bool in
                     guard state.generation == generation, state.waiter != nil else { return true }
@@ -61,7 +63,7 @@ public final class WorkSignal: Sendable {
             }
         } onCancel: {
             // Cancelled before the waiter was registered, the registration sees `Task.isCancelled` under the lock.
-            state.withLock { Self.takeWaiter(&$0) }?.resume()
+            state.withLock { Self.takeWaiter(&$0) }?.resume(returning: false)
         }
     }
 
@@ -72,7 +74,7 @@ public final class WorkSignal: Sendable {
     public var isWaiting: Bool { state.withLock { $0.waiter != nil } }
 
     /// Takes the waiter out and stops its timer.
-    private static func takeWaiter(_ state: inout State) -> CheckedContinuation<Void, Never>? {
+    private static func takeWaiter(_ state: inout State) -> CheckedContinuation<Bool, Never>? {
         let waiter = state.waiter
         state.waiter = nil
         state.timer?.cancel()

@@ -186,14 +186,49 @@ final class CallGate: Sendable {
     }
 }
 
+extension DispatcherLeaseTests {
+    @Test func batchesOfOneInstanceOverlapUpToTheSettingAndEachMessageIsSentOnce() async throws {
+        // Three batches of two, one provider call at a time per batch: the gate opens only when three batches are
+        // in flight together.
+        let gate = CallGate(needed: 3)
+        let provider = GatedProvider(gate: gate)
+        try await withBatch(texts: 6, provider: provider) { store, firm, ids, _ throws in
+            var settings = Self.settings(concurrency: 1)
+            settings.batchSize = 2
+            settings.parallelBatches = 3
+            let dispatcher = SMSDispatcher(
+                store: store, time: ManualTime(Self.start), live: provider, sandbox: SandboxSMSProvider(), signal: WorkSignal(), settings: settings,
+                logger: Logger(label: "test"))
+            let guardTask = Task {
+                try? await Task.sleep(for: .seconds(20))
+                gate.open()
+            }
+            defer { guardTask.cancel() }
+            let running = Task { try await dispatcher.run() }
+            for _ in 0..<6_000 {
+                let sent = try await ids.asyncMap { try await store.message(firmID: firm.id, id: $0)?.providerMessageID }
+                if sent.allSatisfy({ $0 != nil }) { break }
+                try await Task.sleep(for: .milliseconds(5))
+            }
+            running.cancel()
+            _ = try? await running.value
+            #expect(gate.most == 3)
+            #expect(provider.sent.withLock { $0.sorted() } == ids.sorted())
+        }
+    }
+}
+
 /// A provider whose calls pass through a ``CallGate``.
 final class GatedProvider: SMSProvider {
     let gate: CallGate
+    /// Every message sent, in the order the calls came.
+    let sent = Mutex<[Int64]>([])
 
     init(gate: CallGate) { self.gate = gate }
 
     func send(_ text: String, to recipients: [OutgoingSMS]) async -> [Int64: SendOutcome] {
-        await gate.pass {
+        sent.withLock { $0 += recipients.map(\.messageID) }
+        return await gate.pass {
             Dictionary(uniqueKeysWithValues: recipients.map { ($0.messageID, .accepted(providerMessageID: "P\($0.messageID)", report: nil)) })
         }
     }
