@@ -1,5 +1,6 @@
 import Foundation
 public import Hummingbird
+import WLDomain
 
 /// Gives every request an id: a sane incoming `X-Request-Id` (1–128 of `A-Z a-z 0-9 . _ : -`) is kept, anything
 /// else is replaced. The id goes on the logger's metadata and on every response, errors included.
@@ -34,16 +35,6 @@ public struct RequestIDMiddleware: RouterMiddleware {
     /// `req_` and 32 hex digits.
     static func generate() -> String {
         var generator = SystemRandomNumberGenerator()
-        let digits = Array("0123456789abcdef".utf8)
-        var bytes: [UInt8] = Array("req_".utf8)
-        bytes.reserveCapacity(36)
-        for _ in 0..<2 {
-            var random = generator.next()
-            for _ in 0..<16 {
-                bytes.append(digits[Int(random & 0xF)])
-                random >>= 4
-            }
-        }
-        return String(decoding: bytes, as: UTF8.self)
+        return "req_" + withUnsafeBytes(of: (generator.next(), generator.next()) as (UInt64, UInt64)) { $0.hex }
     }
 }

@@ -19,6 +19,17 @@ func runRounds(
     round: @escaping @Sendable () async throws -> Int
 ) async {
     await ready?.wait()
+    // One round: how many items it handled (0 after a failure), and how long to wait when that is none.
+    let attempt: @Sendable () async -> (handled: Int, wait: Duration) = {
+        do {
+            return (try await round(), pollInterval)
+        } catch  where error.isDatabaseUnavailable {
+            return (0, max(pollInterval, .seconds(1)))
+        } catch {
+            logger.error(failure, metadata: ["error": "\(error)"])
+            return (0, pollInterval)
+        }
+    }
     let extraLoops = LoopCount()
     await withDiscardingTaskGroup { group in
         var backlog = true
@@ -26,25 +37,10 @@ func runRounds(
             while backlog, extraLoops.start(below: parallel - 1) {
                 group.addTask {
                     defer { extraLoops.end() }
-                    while !Task.isShuttingDownGracefully && !Task.isCancelled {
-                        do {
-                            guard try await round() > 0 else { return }
-                        } catch {
-                            if !error.isDatabaseUnavailable { logger.error(failure, metadata: ["error": "\(error)"]) }
-                            return
-                        }
-                    }
+                    while !Task.isShuttingDownGracefully && !Task.isCancelled, await attempt().handled > 0 {}
                 }
             }
-            var handled = 0
-            var wait = pollInterval
-            do {
-                handled = try await round()
-            } catch  where error.isDatabaseUnavailable {
-                wait = max(pollInterval, .seconds(1))
-            } catch {
-                logger.error(failure, metadata: ["error": "\(error)"])
-            }
+            let (handled, wait) = await attempt()
             backlog = handled > 0
             if !backlog { backlog = await signal.wait(upTo: wait) }
         }

@@ -21,6 +21,7 @@ import Testing
                 let echoed = try #require(response.headers[.init("X-Request-Id")!])
                 #expect(echoed != id)
                 #expect(echoed.hasPrefix("req_"))
+                #expect(echoed.utf8.count == 36 && echoed.dropFirst(4).allSatisfy { "0123456789abcdef".contains($0) })
             }
         }
     }
