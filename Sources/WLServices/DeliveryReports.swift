@@ -4,7 +4,8 @@ public import WLDomain
 public import WLStore
 
 /// Applies providers' delivery reports to messages. Duplicate and out-of-order reports change nothing (statuses
-/// only move forward); a report for an id we do not know is acknowledged and ignored.
+/// only move forward); a report for an id no message carries yet is acknowledged and kept, to be applied when the
+/// send under that id is recorded (the provider may call back before the dispatcher has committed its answer).
 public struct DeliveryReports: Sendable {
     let store: any Store
     let time: any TimeSource
@@ -19,7 +20,7 @@ public struct DeliveryReports: Sendable {
     /// An Africa's Talking report (form fields `id`, `status`, `phoneNumber`, `networkCode`, `failureReason`):
     /// Sent, Submitted and Buffered are processing; Success is delivered; Failed, Rejected, Expired and
     /// AbsentSubscriber are failed, with the failure reason as the response.
-    /// - Returns: The message after the report, or `nil` when the report was unusable or the id unknown.
+    /// - Returns: The message after the report, or `nil` when the report was unusable or was kept for later.
     @discardableResult
     public func africasTalking(_ form: [String: String]) async throws -> Message? {
         guard let id = form["id"], !id.isEmpty, let raw = form["status"], let report = Self.africasTalkingReport(form, status: raw) else {
@@ -28,7 +29,7 @@ public struct DeliveryReports: Sendable {
         }
         let message = try await store.recordReport(
             providerMessageID: id, status: report.status, response: report.response, network: report.network, now: time.now)
-        if message == nil { logger.info("report for an unknown message", metadata: ["provider_message_id": "\(id)"]) }
+        if message == nil { logger.info("report before its send was recorded: kept", metadata: ["provider_message_id": "\(id)"]) }
         return message
     }
 

@@ -17,6 +17,8 @@ public struct HousekeepingSettings: Sendable {
     public var eventRetention: TimeInterval? = 365 * 86_400
     /// A message the provider accepted whose delivery report has not come after this is failed as `Expired`: 72 hours.
     public var expireProcessingAfter: TimeInterval? = 72 * 3_600
+    /// Delivery reports for provider ids no recorded send carries: 7 days (a send recorded later still gets them).
+    public var earlyReportRetention: TimeInterval = 7 * 86_400
     /// Stored `Idempotency-Key` responses: 24 hours, after which the API would not replay them anyway.
     public var idempotencyKeyLifetime: TimeInterval = 86_400
     /// Rows per statement for single-table deletions; a fifth of it for messages, deliveries, events and expiries,
@@ -37,6 +39,9 @@ public struct HousekeepingReport: Sendable, Hashable {
     public var webhookDeliveries = 0
     public var events = 0
     public var expired = 0
+    /// Early delivery reports applied once their send was recorded, and old unclaimed ones deleted.
+    public var earlyReportsApplied = 0
+    public var earlyReportsDeleted = 0
 
     public init() {}
 
@@ -111,6 +116,13 @@ public final class Housekeeper: Service {
         }
         let microseconds = Int64((now.timeIntervalSince1970 * 1_000_000).rounded())
         report.rateLimits = try await pass.repeating(limit: flat) { try await self.store.deleteIdleRateLimits(now: microseconds, limit: flat) }
+        // Before expiry: a report that came early must win over "Expired".
+        report.earlyReportsApplied = try await pass.repeating(limit: nested) {
+            try await self.store.applyEarlyReports(limit: nested, now: self.time.now)
+        }
+        report.earlyReportsDeleted = try await pass.repeating(limit: flat) {
+            try await self.store.deleteEarlyReports(receivedBefore: now.addingTimeInterval(-self.settings.earlyReportRetention), limit: flat)
+        }
         if let period = settings.expireProcessingAfter {
             report.expired = try await pass.repeating(limit: nested) {
                 try await self.store.expireMessages(acceptedBefore: now.addingTimeInterval(-period), limit: nested, now: self.time.now).count

@@ -40,4 +40,10 @@ public protocol HousekeepingStore: Sendable {
     /// (the provider accepted the message and charged for it).
     /// - Returns: The messages it failed.
     func expireMessages(acceptedBefore cutoff: Date, limit: Int, now: Date) async throws -> [Message]
+    /// Applies early delivery reports (see ``MessageStore/recordReport(providerMessageID:status:response:network:now:)``)
+    /// whose send has been recorded meanwhile, up to `limit` of them, and deletes them.
+    /// - Returns: How many reports it applied.
+    func applyEarlyReports(limit: Int, now: Date) async throws -> Int
+    /// Deletes early delivery reports received before `cutoff` that no recorded send ever claimed.
+    func deleteEarlyReports(receivedBefore cutoff: Date, limit: Int) async throws -> Int
 }

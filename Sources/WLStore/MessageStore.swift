@@ -99,11 +99,13 @@ public protocol MessageStore: Sendable {
     /// Moves that statuses do not allow (backwards, or out of a final status) change nothing.
     func record(_ outcome: DispatchOutcome, messageID: Int64, leaseOwner: String, now: Date) async throws -> Message
     /// Applies many outcomes in ONE transaction, in order (a batch of charges for one firm is paid in order until
-    /// the balance runs out). Messages no longer leased to `leaseOwner` are skipped.
+    /// the balance runs out). Messages no longer leased to `leaseOwner` are skipped. A message submitted here under a
+    /// provider id whose delivery reports came first gets them applied in the same transaction.
     /// - Returns: The messages changed, in the order given.
     func record(_ outcomes: [(messageID: Int64, outcome: DispatchOutcome)], leaseOwner: String, now: Date) async throws -> [Message]
-    /// Applies a provider's delivery report to the message it sent under `providerMessageID`; `nil` when unknown.
-    /// Duplicate and out-of-order reports change nothing.
+    /// Applies a provider's delivery report to the message it sent under `providerMessageID`. Duplicate and
+    /// out-of-order reports change nothing. A report for an id no message carries yet is kept, and applied when a
+    /// send under that id is recorded (``record(_:leaseOwner:now:)``); `nil` then.
     func recordReport(
         providerMessageID: String, status: MessageStatus, response: String, network: String?, now: Date
     ) async throws

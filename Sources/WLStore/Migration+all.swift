@@ -1,6 +1,8 @@
 extension Migration {
     /// Every migration, oldest first. Append only: never edit one that has shipped.
-    public static let all: [Migration] = [foundation, messaging, webhooks, webhookRotation, payments, email, limits, abuse, housekeeping]
+    public static let all: [Migration] = [
+        foundation, messaging, webhooks, webhookRotation, payments, email, limits, abuse, housekeeping, earlyReports,
+    ]
 
     /// Firms, API keys, the credit ledger and contacts.
     static let foundation = Migration(

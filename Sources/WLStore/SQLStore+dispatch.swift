@@ -65,7 +65,8 @@ extension SQLStore {
         let dialect = database.dialect
         return try await write(outbox: true) { connection in
             let states = try await Self.lockedMessages(ids: outcomes.map(\.messageID), dialect: dialect, on: connection)
-            return try await Self.applyOutcomes(outcomes, to: states, leaseOwner: leaseOwner, dialect: dialect, on: connection, now: now)
+            let applied = try await Self.applyOutcomes(outcomes, to: states, leaseOwner: leaseOwner, dialect: dialect, on: connection, now: now)
+            return try await Self.applyEarlyReports(to: applied, dialect: dialect, on: connection, now: now)
         }
     }
 
@@ -77,11 +78,16 @@ extension SQLStore {
         let dialect = database.dialect
         let lock = lockClause
         return try await write(outbox: true) { connection in
+            try await Self.lockProviderIDs([providerMessageID], dialect: dialect, on: connection)
             guard
                 let found = try await connection.query(
                     "SELECT \(MessageRow.columns) FROM messages WHERE provider_message_id = $1\(lock)", [.text(providerMessageID)]
                 ).first
-            else { return nil }
+            else {
+                try await Self.park(
+                    providerMessageID: providerMessageID, status: status, response: response, network: network, on: connection, now: now)
+                return nil
+            }
             let state = try MessageRow(row: found).state
             return try await Self.applyOutcomes(
                 [(state.message.id, .report(status, response: response, network: network))], to: [state.message.id: state], leaseOwner: nil,
