@@ -14,8 +14,7 @@ public struct DispatcherSettings: Sendable {
     /// SMS provider calls of one batch in flight at once (one call per distinct text).
     public var providerConcurrency = 8
     /// Batches in flight at once in this instance: the next claim overlaps sending the last (see ``runRounds``).
-    /// 1 until the SIGKILL check of scripts/multi_instance_check.py is understood with overlapping batches.
-    public var parallelBatches = 1
+    public var parallelBatches = 4
     /// The wait between rounds when there is nothing to do (a new blast wakes it sooner).
     public var pollInterval: Duration = .milliseconds(500)
     /// Provider attempts before a message fails for good (and is refunded).
