@@ -45,9 +45,4 @@ public final class AuthenticationCache: Sendable {
             entries[keyHash] = Entry(authentication: authentication, expires: now.addingTimeInterval(lifetime))
         }
     }
-
-    /// Forgets everything (after a change made in this process, e.g. a key revoked).
-    public func removeAll() {
-        entries.withLock { $0.removeAll() }
-    }
 }
