@@ -16,7 +16,9 @@ import hmac
 import http.server
 import json
 import os
+import subprocess
 import sys
+import tempfile
 import threading
 import time
 
@@ -48,8 +50,17 @@ def main():
     server = start_server(wlcomm, url, port)
     checks = Checks("webhooks")
     try:
-        cli(wlcomm, url, "webhook", "set", "--firm", "sandbox", "--url",
-            f"http://127.0.0.1:{receiver.server_address[1]}/hooks", "--secret", SECRET)
+        # The secret from a file (kept out of the command line, where shell history and ps would see it).
+        with tempfile.NamedTemporaryFile("w", suffix=".secret") as secret_file:
+            secret_file.write(SECRET + "\n")
+            secret_file.flush()
+            cli(wlcomm, url, "webhook", "set", "--firm", "sandbox", "--url",
+                f"http://127.0.0.1:{receiver.server_address[1]}/hooks", "--secret-file", secret_file.name)
+        refused = subprocess.run([wlcomm, "webhook", "set", "--firm", "sandbox", "--url", "https://x.example/h", "--secret", "a",
+                                  "--secret-stdin"], env=dict(os.environ, WLCOMM_DATABASE_URL=url), input="b\n",
+                                 capture_output=True, text=True)
+        checks.check("two ways of giving the secret at once are refused", refused.returncode != 0
+                     and "one way" in refused.stderr, refused.stderr.strip()[-200:])
         sent = api(port, "POST", "/sms", {"message": "Hello {name}", "reference": "hook-1",
                                           "recipients": ["254712345678", "254700000099", "254700000088"]})
         ids = {m["recipient"]: m["message_id"] for m in sent["data"]["messages"]}
@@ -90,8 +101,13 @@ def main():
         }
         checks.check("each message's events arrive in sequence order", events == expected, str(events))
         # Rotation: a new secret, the old one still valid for 24 hours; stock verifiers accept either.
-        cli(wlcomm, url, "webhook", "set", "--firm", "sandbox", "--url",
-            f"http://127.0.0.1:{receiver.server_address[1]}/hooks", "--secret", SECRET + "-rotated")
+        # The new secret on standard input.
+        rotated = subprocess.run([wlcomm, "webhook", "set", "--firm", "sandbox", "--url",
+                                  f"http://127.0.0.1:{receiver.server_address[1]}/hooks", "--secret-stdin", "--json"],
+                                 env=dict(os.environ, WLCOMM_DATABASE_URL=url), input=SECRET + "-rotated\n",
+                                 capture_output=True, text=True)
+        signed = rotated.returncode == 0 and json.loads(rotated.stdout).get("signed") is True
+        checks.check("the secret is set from standard input", signed, rotated.stdout.strip() + rotated.stderr.strip()[-200:])
         before = len(received)
         api(port, "POST", "/sms", {"message": "After rotation", "recipients": ["254712345678"]})
         deadline = time.time() + 20

@@ -23,13 +23,24 @@ struct WebhookCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Set the webhook URL and optional signing secret.")
         @Option(help: "Firm id or slug.") var firm: String
         @Option(help: "An absolute http(s) URL.") var url: String
-        @Option(help: "HMAC-SHA256 signing secret; X-WL-Signature is sent only when set.") var secret: String?
+        @Option(
+            help: "HMAC-SHA256 signing secret (unsigned without one); it stays in shell history: prefer --secret-file or --secret-stdin.")
+        var secret: String?
+        @Option(help: "Read the signing secret from this file (its first line).") var secretFile: String?
+        @Flag(help: "Read the signing secret from standard input (its first line).") var secretStdin = false
         @Flag(help: "Allow loopback and private addresses (development only). Env: WLCOMM_WEBHOOKS_ALLOW_PRIVATE=true.")
         var webhooksAllowPrivate = false
         @OptionGroup var options: GlobalOptions
 
+        func validate() throws {
+            if [secret != nil, secretFile != nil, secretStdin].filter({ $0 }).count > 1 {
+                throw ValidationError("Give the secret one way: --secret, --secret-file or --secret-stdin.")
+            }
+        }
+
         func run() async throws {
             try await reportingErrors {
+                let secret = try self.secret ?? secretFile.map(SecretInput.file) ?? (secretStdin ? SecretInput.standardInput() : nil)
                 let extra: [AbsoluteConfigKey: ConfigValue] = webhooksAllowPrivate ? ["webhooks.allowPrivate": true] : [:]
                 try await options.withAdmin(extra: extra) { admin, _ in try await admin.setWebhook(firm: firm, url: url, secret: secret) }
                 try options.output(Result(firm: firm, url: url, signed: secret != nil)) {
