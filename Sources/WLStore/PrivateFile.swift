@@ -22,6 +22,11 @@ enum PrivateFile {
             atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: Int(folderMode)])
     }
 
+    /// Gives the file at `path` mode 0600.
+    static func restrict(_ path: String) throws {
+        guard chmod(path, fileMode) == 0 else { throw PrivateFileError(path: path, errno: errno) }
+    }
+
     /// Creates an empty file at `path` with mode 0600 unless something is there already.
     static func createEmptyIfMissing(_ path: String) throws {
         let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, fileMode)

@@ -8,7 +8,7 @@ struct WLComm: AsyncParsableCommand {
         abstract: "World Ledgers Communication API: SMS, bulk email, SMS credits and delivery webhooks.",
         subcommands: [
             Serve.self, Migrate.self, SeedSandbox.self, FirmCommand.self, KeyCommand.self, WebhookCommand.self,
-            ContactsCommand.self, SuppressionCommand.self, SecretsCommand.self,
+            ContactsCommand.self, SuppressionCommand.self, SecretsCommand.self, Backup.self, Restore.self,
         ]
     )
 }
