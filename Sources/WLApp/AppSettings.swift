@@ -17,6 +17,7 @@ public import WLStore
 /// | `seed.sandbox` | `WLCOMM_SEED_SANDBOX` | bool | `false` |
 /// | `seed.allowSandboxInProduction` | `WLCOMM_SEED_ALLOW_SANDBOX_IN_PRODUCTION` | bool | `false`: no public sandbox key beside live providers |
 /// | `log.level` | `WLCOMM_LOG_LEVEL` | trace…critical | `info` |
+/// | `log.format` | `WLCOMM_LOG_FORMAT` | `text` or `json` (one object per line, see ``JSONLogHandler``) | `text` |
 /// | `role` | `WLCOMM_ROLE` | `all`, `api` or `worker` (see ``ServerRole``) | `all` |
 /// | `shutdown.graceSeconds` | `WLCOMM_SHUTDOWN_GRACE_SECONDS` | int | `25`: after SIGTERM, work in flight may take this long before it is cancelled |
 /// | `housekeeping.intervalSeconds` | `WLCOMM_HOUSEKEEPING_INTERVAL_SECONDS` | int | `60` |
@@ -66,6 +67,10 @@ public struct AppSettings: Sendable {
     /// Lets `seed.sandbox` run beside live providers (the sandbox key is public).
     public var allowSandboxInProduction: Bool
     public var logLevel: Logger.Level
+    /// How `wlcomm serve` writes its log lines.
+    public var logFormat: LogFormat
+    /// The `log.format` value when it names no format (``checkLogFormat()`` refuses it).
+    var unknownLogFormat: String?
     /// What this process runs: the API, the workers, or both.
     public var role: ServerRole
     /// The `role` value when it names no role (``checkRole()`` refuses it).
@@ -130,6 +135,11 @@ public struct AppSettings: Sendable {
 
     /// Refuses a `role` that is not `all`, `api` or `worker`.
     /// - Throws: ``StartupError`` naming the value and the setting.
+    public func checkLogFormat() throws {
+        guard let unknownLogFormat else { return }
+        throw StartupError("Unknown log format \"\(unknownLogFormat)\" (log.format, WLCOMM_LOG_FORMAT or --log-format): use text or json.")
+    }
+
     public func checkRole() throws {
         guard let unknownRole else { return }
         throw StartupError("Unknown role \"\(unknownRole)\" (role, WLCOMM_ROLE or --role): use all, api or worker.")
@@ -146,6 +156,9 @@ public struct AppSettings: Sendable {
         self.seedSandbox = reader.bool(forKey: "seed.sandbox", default: false)
         self.allowSandboxInProduction = reader.bool(forKey: "seed.allowSandboxInProduction", default: false)
         self.logLevel = reader.string(forKey: "log.level").flatMap(Logger.Level.init(rawValue:)) ?? .info
+        let format = reader.string(forKey: "log.format", default: LogFormat.text.rawValue)
+        self.logFormat = LogFormat(rawValue: format) ?? .text
+        self.unknownLogFormat = LogFormat(rawValue: format) == nil ? format : nil
         let role = reader.string(forKey: "role", default: ServerRole.all.rawValue)
         self.role = ServerRole(rawValue: role) ?? .all
         self.unknownRole = ServerRole(rawValue: role) == nil ? role : nil

@@ -37,10 +37,14 @@ struct Serve: AsyncParsableCommand {
             """)
     var role: String?
 
+    @Option(help: "text (for people) or json (one object per line, for log collectors). Env: WLCOMM_LOG_FORMAT. Default text.")
+    var logFormat: String?
+
     @OptionGroup var options: GlobalOptions
 
     func validate() throws {
         if let role, ServerRole(rawValue: role) == nil { throw ValidationError("--role must be all, api or worker, not \(role).") }
+        if let logFormat, LogFormat(rawValue: logFormat) == nil { throw ValidationError("--log-format must be text or json, not \(logFormat).") }
     }
 
     func run() async throws {
@@ -51,9 +55,14 @@ struct Serve: AsyncParsableCommand {
         if allowSandboxInProduction { flags["seed.allowSandboxInProduction"] = ConfigValue(.bool(true), isSecret: false) }
         if webhooksAllowPrivate { flags["webhooks.allowPrivate"] = ConfigValue(.bool(true), isSecret: false) }
         if let role { flags["role"] = ConfigValue(.string(role), isSecret: false) }
+        if let logFormat { flags["log.format"] = ConfigValue(.string(logFormat), isSecret: false) }
+        let reader = try await options.reader(extra: flags)
+        let settings = AppSettings(reader: reader)
+        try settings.checkLogFormat()
+        if settings.logFormat == .json { LoggingSystem.bootstrap { JSONLogHandler(label: $0) } }
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
-        try await WLCommApp.serve(reader: try await options.reader(extra: flags), metrics: registry)
+        try await WLCommApp.serve(reader: reader, metrics: registry)
     }
 }
 
