@@ -142,6 +142,9 @@ python3 scripts/limits_check.py "$wlcomm" "$(fresh_database limits)" "$psql" || 
 python3 scripts/outage_check.py "$wlcomm" "$cluster_url" "$psql" || failures=$((failures + 1))  # PostgreSQL only (SKIP on SQLite); stops its own cluster, never this one
 python3 scripts/disk_full_check.py "$wlcomm" "$cluster_url" || failures=$((failures + 1))  # SQLite only (SKIP on PostgreSQL, and when it cannot mount a tmpfs); fills its own 4 MiB tmpfs
 
+echo "-- behind a trusted reverse proxy (trustedProxies) each client has its own failed-authentication budget"
+python3 scripts/proxy_check.py "$wlcomm" "$(fresh_database proxy)" || failures=$((failures + 1))
+
 echo "-- a backup of a live server under load (SQLite: wlcomm backup/restore; PostgreSQL: pg_dump/pg_restore) restores every message and a ledger that adds up"
 python3 scripts/backup_check.py "$wlcomm" "$(fresh_database backup)" "$psql" || failures=$((failures + 1))
 

@@ -50,6 +50,7 @@ public import WLStore
 /// | `limits.idleTimeoutSeconds` | `WLCOMM_LIMITS_IDLE_TIMEOUT_SECONDS` | int | `60` |
 /// | `limits.maxConnections` | `WLCOMM_LIMITS_MAX_CONNECTIONS` | int, 0 = no cap | `2048` |
 /// | `limits.maxConnectionsPerAddress` | `WLCOMM_LIMITS_MAX_CONNECTIONS_PER_ADDRESS` | int, 0 = no cap | `256` |
+/// | `trustedProxies` | `WLCOMM_TRUSTED_PROXIES` | comma-separated addresses or CIDR blocks | none: `X-Forwarded-For` is ignored; behind a reverse proxy, list it so limits and logs see the real client (see ``TrustedProxies``) |
 /// | `metrics.token` | `WLCOMM_METRICS_TOKEN` | string, secret | none: `/metrics` answers loopback clients only |
 /// | `tracking.baseURL` | `WLCOMM_TRACKING_BASE_URL` | string | `http://{host}:{port}` |
 /// | `tracking.secret` | `WLCOMM_TRACKING_SECRET` | string, secret | generated once, kept in the database |
@@ -98,6 +99,8 @@ public struct AppSettings: Sendable {
     public var trackingSecret: String?
     /// The keys that encrypt webhook secrets and the tracking key in the database.
     public var secrets: SecretKeySettings
+    /// The reverse proxies whose `X-Forwarded-For` is believed, as configured (checked by ``checkTrustedProxies()``).
+    public var trustedProxyEntries: [String]
     /// How long an API key's authentication is reused without reading the store.
     public var authenticationCacheLifetime: Double
     /// The default rate limits (firms may have their own).
@@ -135,6 +138,15 @@ public struct AppSettings: Sendable {
 
     /// Refuses a `role` that is not `all`, `api` or `worker`.
     /// - Throws: ``StartupError`` naming the value and the setting.
+    /// The trusted proxies; a start-up error names an entry that is no address or block.
+    public func trustedProxies() throws -> TrustedProxies {
+        do {
+            return try TrustedProxies(trustedProxyEntries)
+        } catch let error as TrustedProxiesError {
+            throw StartupError("\(error) (trustedProxies, WLCOMM_TRUSTED_PROXIES)")
+        }
+    }
+
     public func checkLogFormat() throws {
         guard let unknownLogFormat else { return }
         throw StartupError("Unknown log format \"\(unknownLogFormat)\" (log.format, WLCOMM_LOG_FORMAT or --log-format): use text or json.")
@@ -207,6 +219,8 @@ public struct AppSettings: Sendable {
         limits.failedAuthentication = policy("auth", limits.failedAuthentication)
         limits.tracking = policy("tracking", limits.tracking)
         self.limits = limits
+        self.trustedProxyEntries = reader.string(forKey: "trustedProxies", default: "").split(separator: ",")
+            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         self.authenticationCacheLifetime = Double(max(0, reader.int(forKey: "auth.cacheMilliseconds", default: 1000))) / 1000
         self.bodyReadTimeout = .seconds(max(1, reader.int(forKey: "limits.bodyReadTimeoutSeconds", default: 30)))
         self.idleTimeoutSeconds = max(1, reader.int(forKey: "limits.idleTimeoutSeconds", default: 60))

@@ -31,6 +31,7 @@ public enum WLCommApp {
         }()
         try settings.checkRole()
         try settings.checkSandboxSeeding()
+        let trustedProxies = try settings.trustedProxies()
         logger.info(
             "provider modes",
             metadata: [
@@ -79,14 +80,16 @@ public enum WLCommApp {
         let housekeeper = Housekeeper(store: store, time: time, ready: ready, settings: settings.housekeeping, logger: logger)
         var exposition: (@Sendable () -> String)? = nil
         if let metrics { exposition = { metrics.emitToString() } }
-        let router = APIRouter.build(
+        var dependencies =
             APIDependencies(
                 store: store, accounts: accounts, sms: sms, webhooks: WebhookService(store: store, time: time, transport: webhookTransport),
                 payments: payments, email: email, tracking: keyring,
                 limiter: RateLimiter(
                     store: database.dialect == .postgres ? store : InProcessRateLimits(), time: time, settings: settings.limits),
                 time: time, bodyReadTimeout: settings.bodyReadTimeout, callbacks: callbacks, metrics: exposition,
-                metricsToken: settings.metricsToken, healthOnly: !settings.role.servesAPI))
+                metricsToken: settings.metricsToken, healthOnly: !settings.role.servesAPI)
+        dependencies.trustedProxies = trustedProxies
+        let router = APIRouter.build(dependencies)
         // ServiceGroup starts these in order and, on SIGTERM, stops them in reverse, each after the one behind it has
         // finished; Hummingbird appends the HTTP server, so it stops first. Hence every service comes after all it
         // uses: the database first (it stops last), then the clients the API and the workers call (webhook HTTP

@@ -27,6 +27,8 @@ public struct APIDependencies: Sendable {
     public var metricsToken: String?
     /// Serves only `/healthz`, `/readyz` and `/metrics` (a worker-only instance); every other path answers 404.
     public var healthOnly: Bool
+    /// The reverse proxies whose `X-Forwarded-For` names the client.
+    public var trustedProxies: TrustedProxies = .none
 
     public init(
         store: any Store, accounts: AccountService, sms: SMSService, webhooks: WebhookService, payments: PaymentService, email: EmailService,
@@ -61,6 +63,7 @@ public enum APIRouter {
         let router = Router(context: AppRequestContext.self)
         let routes = RouteTable()
         router.add(middleware: RequestIDMiddleware())
+        router.add(middleware: ClientAddressMiddleware(proxies: dependencies.trustedProxies))
         router.add(middleware: AccessLogMiddleware())
         if dependencies.metrics != nil { router.add(middleware: MetricsMiddleware()) }
         router.add(middleware: ErrorMiddleware())

@@ -13,17 +13,8 @@ import Darwin
 public enum AddressGuard {
     /// Why an address is refused, or `nil` when it may be used.
     public static func refusal(forAddress address: String) -> String? {
-        var v4 = in_addr()
-        if inet_pton(AF_INET, address, &v4) == 1 {
-            let bytes = withUnsafeBytes(of: v4.s_addr) { Array($0) }
-            return refusal(ipv4: bytes)
-        }
-        var v6 = in6_addr()
-        if inet_pton(AF_INET6, address, &v6) == 1 {
-            let bytes = withUnsafeBytes(of: v6) { Array($0) }
-            return refusal(ipv6: bytes)
-        }
-        return "not an IP address"
+        guard let bytes = IPBlock.bytes(of: address) else { return "not an IP address" }
+        return bytes.count == 4 ? refusal(ipv4: bytes) : refusal(ipv6: bytes)
     }
 
     static func refusal(ipv4 bytes: [UInt8]) -> String? {
@@ -159,40 +150,21 @@ public struct WebhookAddressError: Error, CustomStringConvertible, Sendable {
     }
 }
 
-// One special-purpose block: the addresses whose first `length` bits equal those of `network`.
+// One special-purpose block, with why it is refused.
 private struct AddressBlock: Sendable {
-    let network: [UInt8]
-    let length: Int
+    let block: IPBlock
     let reason: String
     let rfc: String
 
     // `cidr` is a literal in the tables above, so a typo is a programming error caught by the first refusal check.
     init(_ cidr: String, _ reason: String, rfc: String) {
-        let parts = cidr.split(separator: "/")
-        guard parts.count == 2, let length = Int(parts[1]) else { preconditionFailure("not a CIDR block: \(cidr)") }
-        let address = String(parts[0])
-        var v4 = in_addr()
-        var v6 = in6_addr()
-        if inet_pton(AF_INET, address, &v4) == 1 {
-            network = withUnsafeBytes(of: v4.s_addr) { Array($0) }
-        } else if inet_pton(AF_INET6, address, &v6) == 1 {
-            network = withUnsafeBytes(of: v6) { Array($0) }
-        } else {
-            preconditionFailure("not a CIDR block: \(cidr)")
-        }
-        precondition((0...network.count * 8).contains(length), "prefix length out of range: \(cidr)")
-        self.length = length
+        guard let block = IPBlock(cidr), cidr.contains("/") else { preconditionFailure("not a CIDR block: \(cidr)") }
+        self.block = block
         self.reason = reason
         self.rfc = rfc
     }
 
-    func contains(_ address: [UInt8]) -> Bool {
-        guard address.count == network.count else { return false }
-        let wholeBytes = length / 8
-        guard address[..<wholeBytes] == network[..<wholeBytes] else { return false }
-        let remainingBits = length % 8
-        guard remainingBits > 0 else { return true }
-        let mask = UInt8(0xFF) << (8 - remainingBits)
-        return address[wholeBytes] & mask == network[wholeBytes] & mask
-    }
+    var length: Int { block.length }
+
+    func contains(_ address: [UInt8]) -> Bool { block.contains(address) }
 }
