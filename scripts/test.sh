@@ -25,6 +25,9 @@ swift build --build-tests
 echo "== fuzz (short)"
 scripts/fuzz.sh
 
+echo "== deployment kit (deploy/: systemd unit, nginx example)"
+scripts/deploy_check.sh
+
 if [ "${WLCOMM_SKIP_CONTRACT:-0}" != 1 ]; then
   echo "== contract checks (SQLite)"
   scripts/contract_checks.sh ""

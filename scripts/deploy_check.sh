@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Checks the deployment kit in deploy/: the systemd unit with systemd-analyze (verify, and its exposure score at
+# most 2.5), and the nginx example with `nginx -t` (with a throwaway certificate in place of Let's Encrypt's).
+# The example configuration is checked by the Swift tests (ExampleConfigurationTests). Each tool that is missing
+# is reported and skipped; .ci/run installs nginx-light.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+failures=0
+
+if command -v systemd-analyze >/dev/null 2>&1; then
+  # verify wants the ExecStart binary to exist: point the unit at this build's.
+  binary="$(pwd)/.build/debug/wlcomm"
+  sed "s#/usr/local/bin/wlcomm#$binary#" deploy/wlcomm.service > "$work/wlcomm.service"
+  if systemd-analyze verify "$work/wlcomm.service"; then echo "PASS systemd-analyze verify deploy/wlcomm.service"
+  else echo "FAIL systemd-analyze verify deploy/wlcomm.service"; failures=$((failures + 1)); fi
+  exposure=$(systemd-analyze security --offline=yes "$work/wlcomm.service" 2>/dev/null | sed -n 's/.*Overall exposure level for wlcomm.service: \([0-9.]*\).*/\1/p')
+  if [ -n "$exposure" ] && awk "BEGIN { exit !($exposure <= 2.5) }"; then echo "PASS the unit's exposure level is $exposure (at most 2.5)"
+  else echo "FAIL the unit's exposure level is '${exposure}' (at most 2.5)"; failures=$((failures + 1)); fi
+else
+  echo "SKIP systemd-analyze is not installed: the unit is not checked"
+fi
+
+if command -v nginx >/dev/null 2>&1; then
+  openssl req -x509 -newkey rsa:2048 -nodes -keyout "$work/key.pem" -out "$work/cert.pem" -days 1 -subj /CN=deploy-check 2>/dev/null
+  sed "s#/etc/letsencrypt/live/comm.example.co.ke/fullchain.pem#$work/cert.pem#; s#/etc/letsencrypt/live/comm.example.co.ke/privkey.pem#$work/key.pem#" \
+    deploy/nginx.conf > "$work/site.conf"
+  printf 'pid %s/nginx.pid;\nerror_log stderr;\nevents {}\nhttp {\n  include %s/site.conf;\n}\n' "$work" "$work" > "$work/nginx.conf"
+  if nginx -t -q -c "$work/nginx.conf"; then echo "PASS nginx -t accepts deploy/nginx.conf"
+  else echo "FAIL nginx -t refuses deploy/nginx.conf"; failures=$((failures + 1)); fi
+else
+  echo "SKIP nginx is not installed: deploy/nginx.conf is not checked"
+fi
+exit $((failures > 0))
