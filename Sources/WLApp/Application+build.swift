@@ -40,7 +40,8 @@ public enum WLCommApp {
                 "live_email": "\(settings.smtp == nil ? "not configured" : "SMTP")", "role": "\(settings.role.rawValue)",
             ])
         let secrets = try settings.store.secretBox(settings.secrets, logger: logger)
-        let database = try await settings.store.open(logger: logger, unavailableAfter: settings.databaseUnavailableAfter)
+        let database = try await settings.store.open(
+            logger: logger, unavailableAfter: settings.databaseUnavailableAfter, maximumConnections: settings.databaseMaxConnections)
         // On SQLite "down" means writes fail (a full disk, an I/O error); reads go on.
         if let availability = (database as? PostgresDatabase)?.availability ?? (database as? SQLiteDatabase)?.availability {
             DatabaseMetrics.observe(availability)

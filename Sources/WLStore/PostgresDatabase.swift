@@ -33,7 +33,8 @@ public final class PostgresDatabase: SQLDatabase, Service {
     private let poolReplaced = WorkSignal()
     private let probeWanted = WorkSignal()
 
-    /// Creates the client for `url` (`postgres://user:password@host:port/database?sslmode=disable|prefer|require`).
+    /// Creates the client for `url` (`postgres://user:password@host:port/database?sslmode=…&sslrootcert=…`, the modes as
+    /// libpq's: see ``TLSChoice``).
     /// - Parameters:
     ///   - schema: When set, every connection starts with this `search_path` (tests use a schema each).
     ///   - maximumConnections: The pool's bound.
@@ -50,7 +51,7 @@ public final class PostgresDatabase: SQLDatabase, Service {
             configuration.options.additionalStartupParameters = [("search_path", schema)]
         }
         self.configuration = configuration
-        var probe = parts.connectionConfiguration
+        var probe = try parts.connectionConfiguration()
         // A probe's TCP connect must fail fast enough that a waiting request still answers within 2 s.
         probe.options.connectTimeout = .milliseconds(300)
         probe.options.additionalStartupParameters = configuration.options.additionalStartupParameters
@@ -316,7 +317,7 @@ struct ConnectionParts {
     var username: String
     var password: String?
     var database: String?
-    var sslMode: String
+    var tls: TLSChoice
 
     init(url text: String) throws {
         guard let url = URLComponents(string: text), url.scheme == "postgres" || url.scheme == "postgresql",
@@ -328,28 +329,63 @@ struct ConnectionParts {
         username = url.user ?? "postgres"
         password = url.password
         self.database = database.isEmpty ? nil : database
-        sslMode = url.queryItems?.first(where: { $0.name == "sslmode" })?.value ?? "disable"
+        let query = { (name: String) in url.queryItems?.first(where: { $0.name == name })?.value }
+        tls = try TLSChoice(sslMode: query("sslmode") ?? "disable", rootCertificate: query("sslrootcert"))
     }
 
     var clientConfiguration: PostgresClient.Configuration {
-        let tls: PostgresClient.Configuration.TLS
-        switch sslMode {
-        case "disable": tls = .disable
-        case "require": tls = .require(.makeClientConfiguration())
-        default: tls = .prefer(.makeClientConfiguration())
-        }
+        let tls: PostgresClient.Configuration.TLS =
+            switch self.tls.mode {
+            case .disable: .disable
+            case .prefer: .prefer(self.tls.configuration)
+            case .require: .require(self.tls.configuration)
+            }
         return PostgresClient.Configuration(host: host, port: port, username: username, password: password, database: database, tls: tls)
     }
 
-    var connectionConfiguration: PostgresConnection.Configuration {
-        let tls: PostgresConnection.Configuration.TLS
-        switch sslMode {
-        case "disable": tls = .disable
-        // A probe only asks whether the server answers; `try!` cannot fail with the default TLS configuration.
-        case "require": tls = .require(try! NIOSSLContext(configuration: .makeClientConfiguration()))
-        default: tls = .prefer(try! NIOSSLContext(configuration: .makeClientConfiguration()))
-        }
+    func connectionConfiguration() throws -> PostgresConnection.Configuration {
+        let tls: PostgresConnection.Configuration.TLS =
+            switch self.tls.mode {
+            case .disable: .disable
+            case .prefer: .prefer(try NIOSSLContext(configuration: self.tls.configuration))
+            case .require: .require(try NIOSSLContext(configuration: self.tls.configuration))
+            }
         return PostgresConnection.Configuration(host: host, port: port, username: username, password: password, database: database, tls: tls)
+    }
+}
+
+/// What `sslmode` (and `sslrootcert`) in the URL mean, as libpq defines them: `disable` (no TLS), `allow` and
+/// `prefer` (TLS when the server offers it, the certificate not checked), `require` (TLS, the certificate not checked
+/// unless `sslrootcert` is given, then as `verify-ca`), `verify-ca` (TLS, the certificate chain checked against
+/// `sslrootcert` or the system's roots), `verify-full` (that and the host name). Any other mode is refused.
+struct TLSChoice: Equatable {
+    enum Mode: Equatable {
+        case disable, prefer, require
+    }
+
+    var mode: Mode
+    var verification: CertificateVerification
+    /// A PEM file of the certificate authorities to trust instead of the system's.
+    var rootCertificate: String?
+
+    init(sslMode: String, rootCertificate: String?) throws {
+        self.rootCertificate = rootCertificate
+        switch sslMode {
+        case "disable": (mode, verification) = (.disable, .none)
+        case "allow", "prefer": (mode, verification) = (.prefer, .none)
+        case "require": (mode, verification) = (.require, rootCertificate == nil ? .none : .noHostnameVerification)
+        case "verify-ca": (mode, verification) = (.require, .noHostnameVerification)
+        case "verify-full": (mode, verification) = (.require, .fullVerification)
+        default:
+            throw StoreError.invalidURL("sslmode must be disable, allow, prefer, require, verify-ca or verify-full, not \(sslMode)")
+        }
+    }
+
+    var configuration: TLSConfiguration {
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        configuration.certificateVerification = verification
+        if let rootCertificate { configuration.trustRoots = .file(rootCertificate) }
+        return configuration
     }
 }
 

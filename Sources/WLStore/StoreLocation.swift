@@ -30,10 +30,13 @@ public enum StoreLocation: Sendable, Equatable {
     /// - Parameter unavailableAfter: How long a request may wait for the database (a PostgreSQL connection, SQLite's
     ///   write lock) before it answers 503; the server's setting. `nil` (tools): 30 s for SQLite's lock, 1.5 s for a
     ///   PostgreSQL connection.
-    public func open(logger: Logger, unavailableAfter: Duration? = nil) async throws -> any SQLDatabase {
+    /// - Parameter maximumConnections: PostgreSQL's pool size (`database.maxConnections`).
+    public func open(logger: Logger, unavailableAfter: Duration? = nil, maximumConnections: Int = 20) async throws -> any SQLDatabase {
         switch self {
         case .sqlite(let path): try await SQLiteDatabase.open(path: path, busyTimeout: unavailableAfter ?? .seconds(30), logger: logger)
-        case .postgres(let url): try PostgresDatabase(url: url, unavailableAfter: unavailableAfter ?? .milliseconds(1_500), logger: logger)
+        case .postgres(let url):
+            try PostgresDatabase(
+                url: url, maximumConnections: maximumConnections, unavailableAfter: unavailableAfter ?? .milliseconds(1_500), logger: logger)
         }
     }
 }
