@@ -12,6 +12,9 @@ import WLStore
 
 /// The composition root: the only place that knows every concrete type.
 public enum WLCommApp {
+    /// This build's version (`wlcomm --version`, the start-up line). Pre-release: 0.x until the first tagged release.
+    public static let version = "0.9.0"
+
     /// Builds the whole service from configuration: database (migrated; seeded when asked), services, router and
     /// the HTTP server, with the database as a service that outlives the server on shutdown. The `role` setting
     /// (``ServerRole``) leaves the background workers out (`api`) or the API routes (`worker`).
@@ -32,13 +35,7 @@ public enum WLCommApp {
         try settings.checkRole()
         try settings.checkSandboxSeeding()
         let trustedProxies = try settings.trustedProxies()
-        logger.info(
-            "provider modes",
-            metadata: [
-                "sandbox_firms": "sandbox providers", "live_sms": "\(settings.africasTalking == nil ? "not configured" : "Africa's Talking")",
-                "live_mpesa": "\(settings.daraja == nil ? "not configured" : "Daraja")",
-                "live_email": "\(settings.smtp == nil ? "not configured" : "SMTP")", "role": "\(settings.role.rawValue)",
-            ])
+        logger.info("starting", metadata: settings.startupSummary)
         let secrets = try settings.store.secretBox(settings.secrets, logger: logger)
         let database = try await settings.store.open(
             logger: logger, unavailableAfter: settings.databaseUnavailableAfter, maximumConnections: settings.databaseMaxConnections)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import WLApp
 
 /// `wlcomm`: the World Ledgers Communication API server and its administration commands.
 @main
@@ -6,6 +7,7 @@ struct WLComm: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "wlcomm",
         abstract: "World Ledgers Communication API: SMS, bulk email, SMS credits and delivery webhooks.",
+        version: WLCommApp.version,
         subcommands: [
             Serve.self, Migrate.self, SeedSandbox.self, FirmCommand.self, KeyCommand.self, WebhookCommand.self,
             ContactsCommand.self, SuppressionCommand.self, SecretsCommand.self, Backup.self, Restore.self,

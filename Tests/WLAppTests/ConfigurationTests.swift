@@ -55,3 +55,23 @@ import WLStore
         #expect(StoreLocation(databaseURL: url) == location)
     }
 }
+
+@Suite struct StartupSummaryTests {
+    @Test func theFirstLineNamesVersionEngineRoleProvidersAndLimitsButNoSecret() async throws {
+        let reader = try await ConfigReader.wlcomm(
+            flags: [:],
+            environment: [
+                "WLCOMM_DATABASE_URL": "postgres://wl:db-password@db:5432/wl", "WLCOMM_AFRICASTALKING_USERNAME": "acme",
+                "WLCOMM_AFRICASTALKING_API_KEY": "at-api-key-secret", "WLCOMM_ROLE": "worker", "WLCOMM_LIMITS_ENABLED": "false",
+            ], configFile: nil)
+        let summary = AppSettings(reader: reader).startupSummary
+        #expect(summary["version"] == .string(WLCommApp.version))
+        #expect(summary["engine"] == "PostgreSQL, pool of 20")
+        #expect(summary["role"] == "worker")
+        #expect(summary["live_sms"] == "Africa's Talking")
+        #expect(summary["live_email"] == "not configured")
+        #expect(summary["rate_limits"] == "off")
+        let text = summary.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+        #expect(!text.contains("at-api-key-secret") && !text.contains("db-password"))
+    }
+}
