@@ -82,6 +82,21 @@ fi
 
 python3 scripts/postman_check.py postman/World-Ledgers-Communication-API.postman_collection.json "$base" "$key" || failures=$((failures + 1))
 
+# /metrics after the requests above: Prometheus' own linter, and the queue and HTTP series present.
+curl -s "http://127.0.0.1:$port/metrics" >"$work/metrics.txt"
+if command -v promtool >/dev/null 2>&1; then
+  if promtool check metrics <"$work/metrics.txt"; then echo "PASS promtool check metrics: clean"
+  else echo "FAIL promtool check metrics"; failures=$((failures + 1)); fi
+elif [ -n "${CI:-}" ]; then
+  echo "FAIL promtool is not installed (CI installs Debian's prometheus in .ci/run)"; failures=$((failures + 1))
+else
+  echo "SKIP promtool is not installed: the metrics are not linted"
+fi
+for series in 'wlcomm_queue_depth{queue="sms",status="pending"}' 'wlcomm_queue_oldest_age_seconds{queue="webhooks",status="pending"}' \
+  'wlcomm_http_requests_total{route="/api/v1/communication/sms",method="POST",status="202"}' 'wlcomm_database_up'; do
+  if grep -qF "$series" "$work/metrics.txt"; then echo "PASS /metrics has $series"; else echo "FAIL /metrics lacks $series"; failures=$((failures + 1)); fi
+done
+
 if [ ! -x .venv/bin/schemathesis ] || ! .venv/bin/python -c 'import standardwebhooks, aiosmtpd, openapi_spec_validator, openapi_python_client' 2>/dev/null; then
   python3 -m venv .venv
   .venv/bin/pip install -q --disable-pip-version-check schemathesis==4.32.5 standardwebhooks==1.1.0 aiosmtpd==1.4.6 \

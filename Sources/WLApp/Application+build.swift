@@ -40,8 +40,8 @@ public enum WLCommApp {
         let database = try await settings.store.open(
             logger: logger, unavailableAfter: settings.databaseUnavailableAfter, maximumConnections: settings.databaseMaxConnections)
         // On SQLite "down" means writes fail (a full disk, an I/O error); reads go on.
-        if let availability = (database as? PostgresDatabase)?.availability ?? (database as? SQLiteDatabase)?.availability {
-            DatabaseMetrics.observe(availability)
+        if let metrics, let availability = (database as? PostgresDatabase)?.availability ?? (database as? SQLiteDatabase)?.availability {
+            PrometheusMetrics.observe(availability, in: metrics)
         }
         let outboxWritten = WorkSignal()
         let store = SQLStore(database: database, secrets: secrets, outboxWritten: outboxWritten)
@@ -76,8 +76,14 @@ public enum WLCommApp {
             store: store, time: time, transport: webhookTransport, ready: ready, lease: settings.webhookLease, signal: outboxWritten,
             logger: logger)
         let housekeeper = Housekeeper(store: store, time: time, ready: ready, settings: settings.housekeeping, logger: logger)
-        var exposition: (@Sendable () -> String)? = nil
-        if let metrics { exposition = { metrics.emitToString() } }
+        var exposition: (@Sendable () async -> String)? = nil
+        if let metrics {
+            let queues = QueueMetrics(store: store, time: time, registry: metrics)
+            exposition = {
+                await queues.refresh()
+                return metrics.emitToString()
+            }
+        }
         var dependencies =
             APIDependencies(
                 store: store, accounts: accounts, sms: sms, webhooks: WebhookService(store: store, time: time, transport: webhookTransport),
@@ -87,6 +93,7 @@ public enum WLCommApp {
                 time: time, bodyReadTimeout: settings.bodyReadTimeout, callbacks: callbacks, metrics: exposition,
                 metricsToken: settings.metricsToken, healthOnly: !settings.role.servesAPI)
         dependencies.trustedProxies = trustedProxies
+        dependencies.httpMetrics = metrics.map { PrometheusHTTPMetrics(registry: $0) }
         let router = APIRouter.build(dependencies)
         // ServiceGroup starts these in order and, on SIGTERM, stops them in reverse, each after the one behind it has
         // finished; Hummingbird appends the HTTP server, so it stops first. Hence every service comes after all it

@@ -22,18 +22,21 @@ public struct APIDependencies: Sendable {
     /// The provider callback endpoints, when their tokens are configured.
     public var callbacks: ProviderCallbackController?
     /// Renders the Prometheus exposition text for `GET /metrics`; no such route when `nil`.
-    public var metrics: (@Sendable () -> String)?
+    public var metrics: (@Sendable () async -> String)?
     /// The bearer token `GET /metrics` asks for; `nil`: loopback clients only.
     public var metricsToken: String?
     /// Serves only `/healthz`, `/readyz` and `/metrics` (a worker-only instance); every other path answers 404.
     public var healthOnly: Bool
+    /// Records every request's route, status and duration; none when `nil`.
+    public var httpMetrics: (any HTTPMetricsRecorder)?
     /// The reverse proxies whose `X-Forwarded-For` names the client.
     public var trustedProxies: TrustedProxies = .none
 
     public init(
         store: any Store, accounts: AccountService, sms: SMSService, webhooks: WebhookService, payments: PaymentService, email: EmailService,
         tracking: TrackingKeyring, limiter: RateLimiter, time: any TimeSource, bodyReadTimeout: Duration,
-        callbacks: ProviderCallbackController? = nil, metrics: (@Sendable () -> String)? = nil, metricsToken: String? = nil, healthOnly: Bool = false
+        callbacks: ProviderCallbackController? = nil, metrics: (@Sendable () async -> String)? = nil, metricsToken: String? = nil,
+        healthOnly: Bool = false
     ) {
         self.store = store
         self.accounts = accounts
@@ -65,7 +68,7 @@ public enum APIRouter {
         router.add(middleware: RequestIDMiddleware())
         router.add(middleware: ClientAddressMiddleware(proxies: dependencies.trustedProxies))
         router.add(middleware: AccessLogMiddleware())
-        if dependencies.metrics != nil { router.add(middleware: MetricsMiddleware()) }
+        if let recorder = dependencies.httpMetrics { router.add(middleware: HTTPMetricsMiddleware(recorder: recorder)) }
         router.add(middleware: ErrorMiddleware())
         router.add(middleware: RequestLimitsMiddleware(bodyReadTimeout: dependencies.bodyReadTimeout))
         router.add(middleware: MethodNotAllowedMiddleware(routes: routes))

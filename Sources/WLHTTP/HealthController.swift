@@ -7,10 +7,10 @@ public import WLStore
 /// `Authorization: Bearer <metricsToken>`; with no token configured, only clients on a loopback address.
 public struct HealthController: Sendable {
     let store: any Store
-    let metrics: (@Sendable () -> String)?
+    let metrics: (@Sendable () async -> String)?
     let metricsToken: String?
 
-    public init(store: any Store, metrics: (@Sendable () -> String)? = nil, metricsToken: String? = nil) {
+    public init(store: any Store, metrics: (@Sendable () async -> String)? = nil, metricsToken: String? = nil) {
         self.store = store
         self.metrics = metrics
         self.metricsToken = metricsToken
@@ -44,7 +44,7 @@ public struct HealthController: Sendable {
                 }
                 return Response(
                     status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                    body: .init(byteBuffer: ByteBuffer(string: metrics())))
+                    body: .init(byteBuffer: ByteBuffer(string: await metrics())))
             }
         }
     }

@@ -74,6 +74,8 @@ public protocol MessageStore: Sendable {
     /// The templates of these blasts, by blast id (unknown ids are left out). An email message whose body is empty
     /// is sent with its blast's template: a message without placeholders is stored once per blast.
     func blastTemplates(ids: Set<String>) async throws -> [String: String]
+    /// How full each queue is at `now` (see ``QueueLevel``), every queue and status listed even when empty.
+    func queueLevels(now: Date) async throws -> [QueueLevel]
     /// One of the firm's messages, or `nil` (also for another firm's id).
     func message(firmID: Int64, id: Int64) async throws -> Message?
     /// The firm's messages matching `filter`, newest first, `limit` after the id `startingAfter`.

@@ -89,6 +89,29 @@ import Testing
         }
     }
 
+    @Test func metricsShowEachQueuesDepthAndAgeReadFromTheStore() async throws {
+        var app = TestApp()
+        app.settings["metrics.token"] = .init(.string("metrics-token-1"), isSecret: true)
+        try await app.test(metrics: PrometheusCollectorRegistry()) { client in
+            let scrape = { () async throws -> String in
+                try await client.execute(uri: "/metrics", method: .get, headers: [.authorization: "Bearer metrics-token-1"]) {
+                    String(buffer: $0.body)
+                }
+            }
+            #expect(try await scrape().contains(#"wlcomm_queue_depth{queue="sms",status="pending"} 0"#))
+            // Scheduled an hour ahead: it waits in the queue, not yet due, so it has depth but no age.
+            let soon = ISO8601DateFormatter().string(from: Date().addingTimeInterval(3_600))
+            let body: [String: Any] = ["message": "Hi", "recipients": ["254712345678", "254722000111"], "send_at": soon]
+            let (status, _) = try await client.api(.post, "/sms", json: body)
+            #expect(status == .accepted)
+            let text = try await scrape()
+            #expect(text.contains(#"wlcomm_queue_depth{queue="sms",status="pending"} 2"#))
+            #expect(text.contains(#"wlcomm_queue_oldest_age_seconds{queue="sms",status="pending"} 0"#))
+            #expect(text.contains(#"wlcomm_queue_depth{queue="webhooks",status="pending"} 0"#))
+            #expect(text.contains("# HELP wlcomm_queue_depth"))
+        }
+    }
+
     @Test func withoutATokenMetricsAreForLoopbackClientsOnly() async throws {
         // The router test transport has no client address, so it stands for a remote client.
         try await TestApp().test(metrics: PrometheusCollectorRegistry()) { client in
