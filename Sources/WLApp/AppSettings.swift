@@ -1,4 +1,5 @@
 public import Configuration
+import Foundation
 public import Logging
 public import WLDomain
 public import WLProviders
@@ -33,6 +34,9 @@ public import WLStore
 /// | `dispatch.parallelBatches` | `WLCOMM_DISPATCH_PARALLEL_BATCHES` | int (at least 1): SMS batches in flight at once per instance | `4` |
 /// | `dispatch.maxAttempts` | `WLCOMM_DISPATCH_MAX_ATTEMPTS` | int | `6` |
 /// | `dispatch.baseBackoffSeconds` | `WLCOMM_DISPATCH_BASE_BACKOFF_SECONDS` | int | `5` |
+/// | `sms.promotionalWindow` | `WLCOMM_SMS_PROMOTIONAL_WINDOW` | `HH:MM-HH:MM` (may cross midnight) | `07:00-19:00`: promotional SMS go out only then (see docs/kenya.md) |
+/// | `sms.promotionalTimezone` | `WLCOMM_SMS_PROMOTIONAL_TIMEZONE` | IANA name | `Africa/Nairobi`: the zone the window is read in |
+/// | `sms.optOutFooter` | `WLCOMM_SMS_OPT_OUT_FOOTER` | string | ` STOP *456*9*5#`: appended to every promotional SMS |
 /// | `webhooks.allowPrivate` | `WLCOMM_WEBHOOKS_ALLOW_PRIVATE` | bool | `false` (SSRF guard on) |
 /// | `webhooks.leaseSeconds` | `WLCOMM_WEBHOOKS_LEASE_SECONDS` | int (at least 1) | `60`: a crashed deliverer's deliveries are taken back after this; a busy one renews it every third |
 /// | `africastalking.*` | `WLCOMM_AFRICASTALKING_*` | see ``AfricasTalkingSettings`` | off |
@@ -123,6 +127,11 @@ public struct AppSettings: Sendable {
     public var webhookLease: Double
     /// The secret in the delivery-report URL; `nil`: no report endpoint.
     public var africasTalkingCallbackToken: String?
+    /// `sms.promotionalWindow`, `sms.promotionalTimezone` and `sms.optOutFooter` as configured (checked by
+    /// ``promotionalPolicy()``).
+    public var promotionalWindowText: String
+    public var promotionalTimezone: String
+    public var optOutFooter: String
 
     /// The live providers configured, by name (empty: every firm can only use the sandbox ones).
     public var liveProviders: [String] {
@@ -148,6 +157,19 @@ public struct AppSettings: Sendable {
         } catch let error as TrustedProxiesError {
             throw StartupError("\(error) (trustedProxies, WLCOMM_TRUSTED_PROXIES)")
         }
+    }
+
+    /// The rules of promotional SMS these settings give.
+    /// - Throws: ``StartupError`` for an unreadable window or an unknown timezone.
+    public func promotionalPolicy() throws -> PromotionalPolicy {
+        guard let window = try? SendingWindow(parsing: promotionalWindowText) else {
+            throw StartupError(
+                "Unreadable promotional window \"\(promotionalWindowText)\" (sms.promotionalWindow, WLCOMM_SMS_PROMOTIONAL_WINDOW): use HH:MM-HH:MM.")
+        }
+        guard let zone = TimeZone(identifier: promotionalTimezone) else {
+            throw StartupError("Unknown timezone \"\(promotionalTimezone)\" (sms.promotionalTimezone, WLCOMM_SMS_PROMOTIONAL_TIMEZONE).")
+        }
+        return PromotionalPolicy(window: window, timezone: zone, footer: optOutFooter)
     }
 
     public func checkLogFormat() throws {
@@ -234,5 +256,8 @@ public struct AppSettings: Sendable {
         self.webhooksAllowPrivate = reader.bool(forKey: "webhooks.allowPrivate", default: false)
         self.webhookLease = Double(max(1, reader.int(forKey: "webhooks.leaseSeconds", default: 60)))
         self.africasTalkingCallbackToken = reader.nonEmptyString(forKey: "africastalking.callbackToken", isSecret: true)
+        self.promotionalWindowText = reader.string(forKey: "sms.promotionalWindow", default: SendingWindow.standard.description)
+        self.promotionalTimezone = reader.string(forKey: "sms.promotionalTimezone", default: "Africa/Nairobi")
+        self.optOutFooter = reader.string(forKey: "sms.optOutFooter", default: PromotionalPolicy.standardFooter)
     }
 }

@@ -35,6 +35,7 @@ public enum WLCommApp {
         try settings.checkRole()
         try settings.checkSandboxSeeding()
         let trustedProxies = try settings.trustedProxies()
+        let promotional = try settings.promotionalPolicy()
         logger.info("starting", metadata: settings.startupSummary)
         let secrets = try settings.store.secretBox(settings.secrets, logger: logger)
         let database = try await settings.store.open(
@@ -48,15 +49,17 @@ public enum WLCommApp {
         let accounts = AccountService(store: store, time: time, cacheLifetime: settings.authenticationCacheLifetime)
         let signal = WorkSignal()
         let ready = ReadinessGate()
-        let sms = SMSService(store: store, time: time, signal: signal)
+        let sms = SMSService(store: store, time: time, signal: signal, policy: promotional)
+        let optOuts = OptOutService(store: store, time: time, defaultSenderID: settings.africasTalking?.senderID, logger: logger)
         let live: any SMSProvider =
             settings.africasTalking.map { AfricasTalkingProvider(settings: $0, client: .shared, logger: logger) } ?? UnconfiguredSMSProvider()
         let callbacks = settings.africasTalkingCallbackToken.map {
-            ProviderCallbackController(reports: DeliveryReports(store: store, time: time, logger: logger), africasTalkingToken: $0)
+            ProviderCallbackController(
+                reports: DeliveryReports(store: store, time: time, logger: logger), optOuts: optOuts, africasTalkingToken: $0)
         }
         let dispatcher = SMSDispatcher(
             store: store, time: time, live: live, sandbox: SandboxSMSProvider(), signal: signal, ready: ready,
-            settings: settings.dispatcher, logger: logger)
+            settings: settings.dispatcher, policy: promotional, logger: logger)
         let paymentSignal = WorkSignal()
         let payments = PaymentService(
             store: store, time: time,
@@ -86,7 +89,8 @@ public enum WLCommApp {
         }
         var dependencies =
             APIDependencies(
-                store: store, accounts: accounts, sms: sms, webhooks: WebhookService(store: store, time: time, transport: webhookTransport),
+                store: store, accounts: accounts, sms: sms, optOuts: optOuts,
+                webhooks: WebhookService(store: store, time: time, transport: webhookTransport),
                 payments: payments, email: email, tracking: keyring,
                 limiter: RateLimiter(
                     store: database.dialect == .postgres ? store : InProcessRateLimits(), time: time, settings: settings.limits),

@@ -13,6 +13,8 @@ public enum DispatchOutcome: Sendable, Hashable {
     case report(MessageStatus, response: String, network: String?)
     /// A transient failure: try again at `at`.
     case retry(at: Date, response: String)
+    /// Not to be sent before `until` (quiet hours): the message waits, its attempts unchanged.
+    case hold(until: Date, response: String)
     /// A permanent failure; `refund` returns the credits charged (a ledger row).
     case fail(response: String, refund: Bool)
 
@@ -21,7 +23,7 @@ public enum DispatchOutcome: Sendable, Hashable {
         switch self {
         case .charge: true
         case .fail(_, let refund): refund
-        case .submitted, .report, .retry: false
+        case .submitted, .report, .retry, .hold: false
         }
     }
 }
@@ -30,3 +32,7 @@ public enum DispatchOutcome: Sendable, Hashable {
 public let cancelledResponse = "Cancelled"
 /// The response of a message its firm could not pay for.
 public let insufficientCreditsResponse = "Insufficient SMS credits"
+/// The response of a queued message whose recipient opted out before it was sent (nothing charged).
+public let optedOutResponse = "Opted out"
+/// The response of a promotional message waiting for the sending window.
+public let quietHoursResponse = "Held for quiet hours"

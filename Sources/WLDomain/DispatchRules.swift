@@ -72,6 +72,7 @@ public struct DispatchEffects: Sendable, Hashable {
 /// - Reports move the status forward only (``MessageStatus/canMove(to:)``); duplicates and late reports change
 ///   nothing.
 /// - A retry counts the attempt and frees the message for `at`; a final message is not retried.
+/// - A hold frees the message for `until` without counting an attempt (quiet hours).
 /// - A failure is final; with `refund` the credits charged come back as a refund row.
 public enum DispatchRules {
     /// Applies `outcome` to `state`, appending ledger rows and events to `effects`.
@@ -111,6 +112,12 @@ public enum DispatchRules {
             guard !state.message.status.isFinal else { return false }
             state.message.attempts += 1
             state.message.dueAt = at
+            state.message.response = response
+            state.leaseUntil = nil
+            state.leaseOwner = nil
+        case .hold(let until, let response):
+            guard !state.message.status.isFinal else { return false }
+            state.message.dueAt = until
             state.message.response = response
             state.leaseUntil = nil
             state.leaseOwner = nil

@@ -35,6 +35,11 @@ public struct Firm: Hashable, Codable, Sendable {
     /// The firm's own rate limits for sends (POST) and reads (GET); `nil`: the service's defaults.
     public var sendLimit: RateLimitPolicy?
     public var readLimit: RateLimitPolicy?
+    /// The firm's registered sender IDs; a category without one sends with the platform's default.
+    public var senderIDs = SenderIDs()
+    /// The firm's own promotional sending window (East Africa Time), narrower than the platform's; `nil`: the
+    /// platform's.
+    public var promotionalWindow: SendingWindow?
 
     public init(
         id: Int64, slug: String, name: String, status: FirmStatus, subscriptionExpiresAt: Date?, smsCredits: Credits,

@@ -42,6 +42,8 @@ public struct Message: Hashable, Codable, Sendable {
     public var subject: String?
     /// Email only: how often the open pixel and the tracked links were fetched, and when first.
     public var engagement: Engagement = Engagement()
+    /// SMS only: transactional or promotional.
+    public var category: SMSCategory = .transactional
 
     public init(
         id: Int64, firmID: Int64, blastID: String, channel: Channel, reference: String?, recipient: String, body: String,
@@ -117,8 +119,13 @@ public struct NewBlast: Hashable, Sendable {
     public var template: String
     public var subject: String?
     public var sendAt: Date
+    /// SMS only.
+    public var category: SMSCategory
 
-    public init(id: String, firmID: Int64, channel: Channel, reference: String?, template: String, subject: String?, sendAt: Date) {
+    public init(
+        id: String, firmID: Int64, channel: Channel, reference: String?, template: String, subject: String?, sendAt: Date,
+        category: SMSCategory = .transactional
+    ) {
         self.id = id
         self.firmID = firmID
         self.channel = channel
@@ -126,6 +133,7 @@ public struct NewBlast: Hashable, Sendable {
         self.template = template
         self.subject = subject
         self.sendAt = sendAt
+        self.category = category
     }
 
     /// A new blast id: the channel's prefix and 20 random base32 characters (`SMS-7K2…`).

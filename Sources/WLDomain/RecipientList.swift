@@ -7,6 +7,8 @@ public enum SkipReason: String, Codable, Sendable {
     case duplicate
     /// On the firm's suppression list.
     case suppressed
+    /// SMS: on the firm's opt-out list.
+    case optedOut = "opted_out"
 }
 
 /// A recipient left out, with the reason.

@@ -1,4 +1,5 @@
 public import Hummingbird
+import Logging
 public import WLDomain
 public import WLServices
 public import WLStore
@@ -8,6 +9,8 @@ public struct APIDependencies: Sendable {
     public var store: any Store
     public var accounts: AccountService
     public var sms: SMSService
+    /// Each firm's SMS opt-out list.
+    public var optOuts: OptOutService
     public var webhooks: WebhookService
     public var payments: PaymentService
     public var email: EmailService
@@ -33,14 +36,16 @@ public struct APIDependencies: Sendable {
     public var trustedProxies: TrustedProxies = .none
 
     public init(
-        store: any Store, accounts: AccountService, sms: SMSService, webhooks: WebhookService, payments: PaymentService, email: EmailService,
-        tracking: TrackingKeyring, limiter: RateLimiter, time: any TimeSource, bodyReadTimeout: Duration,
+        store: any Store, accounts: AccountService, sms: SMSService, optOuts: OptOutService? = nil, webhooks: WebhookService,
+        payments: PaymentService, email: EmailService, tracking: TrackingKeyring, limiter: RateLimiter, time: any TimeSource,
+        bodyReadTimeout: Duration,
         callbacks: ProviderCallbackController? = nil, metrics: (@Sendable () async -> String)? = nil, metricsToken: String? = nil,
         healthOnly: Bool = false
     ) {
         self.store = store
         self.accounts = accounts
         self.sms = sms
+        self.optOuts = optOuts ?? OptOutService(store: store, time: time, defaultSenderID: nil, logger: Logger(label: "wlcomm"))
         self.webhooks = webhooks
         self.payments = payments
         self.email = email
@@ -86,7 +91,7 @@ public enum APIRouter {
             .add(middleware: IdempotencyMiddleware(store: dependencies.store, time: dependencies.time))
         let apiRoutes = routes.registrar(api, prefix: basePath)
         CreditsController(accounts: dependencies.accounts, payments: dependencies.payments).addRoutes(to: apiRoutes)
-        SMSController(sms: dependencies.sms).addRoutes(to: apiRoutes)
+        SMSController(sms: dependencies.sms, optOuts: dependencies.optOuts).addRoutes(to: apiRoutes)
         EmailController(email: dependencies.email).addRoutes(to: apiRoutes)
         WebhooksController(webhooks: dependencies.webhooks).addRoutes(to: apiRoutes)
         return router

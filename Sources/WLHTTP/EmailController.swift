@@ -20,6 +20,7 @@ public struct EmailController: Sendable {
     @Sendable func send(_ request: Request, context: AppRequestContext) async throws -> EditedResponse<SuccessEnvelope<ScheduledView>> {
         let body = try await request.decodeJSON(as: EmailRequest.self, context: context)
         let result = try await email.send(body, firm: try context.firm())
-        return EditedResponse(status: .accepted, response: SuccessEnvelope(message: "Emails scheduled successfully.", data: ScheduledView(result)))
+        return EditedResponse(
+            status: .accepted, response: SuccessEnvelope(message: "Emails scheduled successfully.", data: ScheduledView(result, channel: .email)))
     }
 }

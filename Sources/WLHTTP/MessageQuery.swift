@@ -26,6 +26,13 @@ struct MessageQuery {
                 errors["status"] = ["One of pending, processing, delivered, failed (or 0, 3, 1, 2)."]
             }
         }
+        if let raw = text("category"), channel == .sms {
+            if let category = SMSCategory(rawValue: raw) {
+                filter.category = category
+            } else {
+                errors["category"] = ["One of transactional, promotional."]
+            }
+        }
         if let raw = text("recipient") {
             if channel == .sms {
                 if let number = PhoneNumber(raw) {

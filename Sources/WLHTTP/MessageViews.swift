@@ -14,6 +14,7 @@ struct MessageView: Encodable, Sendable {
         case segments, encoding, credits, network, subject, opens, clicks
         case openedAt = "opened_at"
         case clickedAt = "clicked_at"
+        case scheduledFor = "scheduled_for"
         case createdAt = "created_at"
         case sentAt = "sent_at"
         case deliveredAt = "delivered_at"
@@ -31,6 +32,9 @@ struct MessageView: Encodable, Sendable {
             try container.encode(message.encoding, forKey: .encoding)
             try container.encode(message.credits, forKey: .credits)
             try container.encode(message.network, forKey: .network)
+            // When a pending message goes out: later than asked for a promotional one in quiet hours.
+            try container.encode(
+                message.status == .pending ? FirmTime.format(message.dueAt, timezone: timezone) : nil, forKey: .scheduledFor)
         case .email:
             let engagement = message.engagement
             try container.encode(message.subject, forKey: .subject)
@@ -73,18 +77,26 @@ struct ScheduledView: Encodable, Sendable {
     var skipped: [SkippedView]
     var reference: String?
     var messages: [Item]
+    /// SMS only.
+    var category: SMSCategory?
+    var scheduledFor: String?
 
-    init(_ result: BlastScheduled) {
+    init(_ result: BlastScheduled, channel: Channel = .sms, timezone: String = Firm.defaultTimezone) {
         blastID = result.blastID
         scheduled = result.scheduled
         skipped = result.skipped.map(SkippedView.init)
         reference = result.reference
         messages = result.messages.map { Item(messageID: $0.id, recipient: $0.recipient) }
+        if channel == .sms {
+            category = result.category
+            scheduledFor = result.scheduledFor.map { FirmTime.format($0, timezone: timezone) }
+        }
     }
 
     enum CodingKeys: String, CodingKey {
         case blastID = "blast_id"
-        case scheduled, skipped, reference, messages
+        case scheduled, skipped, reference, messages, category
+        case scheduledFor = "scheduled_for"
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -94,6 +106,10 @@ struct ScheduledView: Encodable, Sendable {
         try container.encode(skipped, forKey: .skipped)
         try container.encode(reference, forKey: .reference)
         try container.encode(messages, forKey: .messages)
+        if let category {
+            try container.encode(category, forKey: .category)
+            try container.encode(scheduledFor, forKey: .scheduledFor)
+        }
     }
 }
 
@@ -118,8 +134,11 @@ struct QuoteView: Encodable, Sendable {
     var totalCredits: Credits
     var balance: Credits
     var sufficientBalance: Bool
+    var category: SMSCategory
+    var optOutFooter: String?
+    var scheduledFor: String
 
-    init(_ quote: SMSQuote) {
+    init(_ quote: SMSQuote, timezone: String) {
         recipients = quote.lines.map {
             Line(
                 recipient: $0.recipient, segments: $0.text.segments, encoding: $0.text.encoding.rawValue, credits: $0.text.credits,
@@ -130,13 +149,31 @@ struct QuoteView: Encodable, Sendable {
         totalCredits = quote.totalCredits
         balance = quote.balance
         sufficientBalance = quote.balance >= quote.totalCredits
+        category = quote.category
+        optOutFooter = quote.footer
+        scheduledFor = FirmTime.format(quote.scheduledFor, timezone: timezone)
     }
 
     enum CodingKeys: String, CodingKey {
-        case recipients, skipped, balance
+        case recipients, skipped, balance, category
+        case optOutFooter = "opt_out_footer"
+        case scheduledFor = "scheduled_for"
         case totalSegments = "total_segments"
         case totalCredits = "total_credits"
         case sufficientBalance = "sufficient_balance"
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(recipients, forKey: .recipients)
+        try container.encode(skipped, forKey: .skipped)
+        try container.encode(totalSegments, forKey: .totalSegments)
+        try container.encode(totalCredits, forKey: .totalCredits)
+        try container.encode(balance, forKey: .balance)
+        try container.encode(sufficientBalance, forKey: .sufficientBalance)
+        try container.encode(category, forKey: .category)
+        try container.encode(optOutFooter, forKey: .optOutFooter)
+        try container.encode(scheduledFor, forKey: .scheduledFor)
     }
 }
 

@@ -8,27 +8,34 @@ import WLStore
 /// endpoints.
 public struct SMSController: Sendable {
     let sms: SMSService
+    let optOuts: OptOutService
 
-    public init(sms: SMSService) {
+    public init(sms: SMSService, optOuts: OptOutService) {
         self.sms = sms
+        self.optOuts = optOuts
     }
 
     /// Adds the routes to `group` (behind the API-key middleware).
     public func addRoutes(to group: RouteRegistrar) {
         group.post("sms", use: send)
         group.post("sms/quote", use: quote)
+        OptOutRoutes(optOuts: optOuts).addRoutes(to: group)
         MessageRoutes(service: sms).addRoutes(to: group)
     }
 
     @Sendable func send(_ request: Request, context: AppRequestContext) async throws -> EditedResponse<SuccessEnvelope<ScheduledView>> {
         let body = try await request.decodeJSON(as: SMSRequest.self, context: context)
-        let result = try await sms.send(body, firm: try context.firm())
-        return EditedResponse(status: .accepted, response: SuccessEnvelope(message: "SMS scheduled successfully.", data: ScheduledView(result)))
+        let firm = try context.firm()
+        let result = try await sms.send(body, firm: firm)
+        return EditedResponse(
+            status: .accepted, response: SuccessEnvelope(message: "SMS scheduled successfully.", data: ScheduledView(result, timezone: firm.timezone))
+        )
     }
 
     @Sendable func quote(_ request: Request, context: AppRequestContext) async throws -> SuccessEnvelope<QuoteView> {
         let body = try await request.decodeJSON(as: SMSRequest.self, context: context)
-        return SuccessEnvelope(data: QuoteView(try await sms.quote(body, firm: try context.firm())))
+        let firm = try context.firm()
+        return SuccessEnvelope(data: QuoteView(try await sms.quote(body, firm: firm), timezone: firm.timezone))
     }
 }
 

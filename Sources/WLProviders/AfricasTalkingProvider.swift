@@ -8,8 +8,9 @@ public import WLServices
 /// Sends SMS through Africa's Talking's messaging endpoint (`POST /version1/messaging`, form-encoded, `apiKey` header,
 /// `Accept: application/json`, numbers in `+254…` form).
 ///
-/// Each recipient's `statusCode` decides: 100–102 accepted (the delivery report comes later to the callback
-/// endpoint); 401–409 and 502 refused for good; 500–501 and anything unknown transient. A call that fails as a whole
+/// Each message goes `from` its firm's sender ID for its category, else `africastalking.senderId`, else the account's
+/// default. Each recipient's `statusCode` decides: 100–102 accepted (the delivery report comes later to the callback
+/// endpoint); 406 refused for good and the number opted out; 401–409 and 502 refused for good; 500–501 and anything unknown transient. A call that fails as a whole
 /// (timeout, connection error, 5xx, 429, 401) is transient for every recipient; 429's `Retry-After` is honoured.
 public struct AfricasTalkingProvider: SMSProvider {
     let settings: AfricasTalkingSettings
@@ -22,10 +23,10 @@ public struct AfricasTalkingProvider: SMSProvider {
         self.logger = logger
     }
 
-    public func send(_ text: String, to recipients: [OutgoingSMS]) async -> [Int64: SendOutcome] {
+    public func send(_ text: String, from sender: String?, to recipients: [OutgoingSMS]) async -> [Int64: SendOutcome] {
         var outcomes: [Int64: SendOutcome] = [:]
         for call in Self.calls(recipients, size: settings.batchSize) {
-            outcomes.merge(await send(text, call)) { first, _ in first }
+            outcomes.merge(await send(text, from: sender ?? settings.senderID, call)) { first, _ in first }
         }
         return outcomes
     }
@@ -49,7 +50,7 @@ public struct AfricasTalkingProvider: SMSProvider {
         return calls
     }
 
-    private func send(_ text: String, _ recipients: [OutgoingSMS]) async -> [Int64: SendOutcome] {
+    private func send(_ text: String, from sender: String?, _ recipients: [OutgoingSMS]) async -> [Int64: SendOutcome] {
         func all(_ outcome: SendOutcome) -> [Int64: SendOutcome] {
             Dictionary(uniqueKeysWithValues: recipients.map { ($0.messageID, outcome) })
         }
@@ -57,7 +58,7 @@ public struct AfricasTalkingProvider: SMSProvider {
             ("username", settings.username), ("to", recipients.map { "+" + $0.recipient }.joined(separator: ",")), ("message", text),
             ("bulkSMSMode", "1"), ("enqueue", "1"),
         ]
-        if let sender = settings.senderID { fields.append(("from", sender)) }
+        if let sender { fields.append(("from", sender)) }
         var request = HTTPClientRequest(url: settings.baseURL + "/version1/messaging")
         request.method = .POST
         request.headers.add(name: "apiKey", value: settings.apiKey)
@@ -140,10 +141,12 @@ public struct AfricasTalkingProvider: SMSProvider {
         return outcomes
     }
 
-    /// 100–102 accepted; 401–409 and 502 permanent; 500, 501 and anything else transient.
+    /// 100–102 accepted; 406 (`UserInBlacklist`) blacklisted; 401–409 and 502 permanent; 500, 501 and anything
+    /// else transient.
     static func outcome(statusCode: Int, status: String, messageID: String) -> SendOutcome {
         switch statusCode {
         case 100...102 where messageID != "None": .accepted(providerMessageID: messageID, report: nil)
+        case 406: .blacklisted(reason: status)
         case 401...409, 502: .rejected(reason: status)
         default: .transient(reason: status, retryAfter: nil)
         }

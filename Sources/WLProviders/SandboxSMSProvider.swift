@@ -10,7 +10,7 @@ public struct SandboxSMSProvider: SMSProvider {
 
     public init() {}
 
-    public func send(_ text: String, to recipients: [OutgoingSMS]) async -> [Int64: SendOutcome] {
+    public func send(_ text: String, from sender: String?, to recipients: [OutgoingSMS]) async -> [Int64: SendOutcome] {
         var outcomes: [Int64: SendOutcome] = [:]
         for recipient in recipients {
             let network = PhoneNumber(recipient.recipient).map { MobileNetwork(prefixOf: $0).rawValue }

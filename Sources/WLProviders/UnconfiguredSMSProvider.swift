@@ -5,7 +5,7 @@ public import WLServices
 public struct UnconfiguredSMSProvider: SMSProvider {
     public init() {}
 
-    public func send(_ text: String, to recipients: [OutgoingSMS]) async -> [Int64: SendOutcome] {
+    public func send(_ text: String, from sender: String?, to recipients: [OutgoingSMS]) async -> [Int64: SendOutcome] {
         Dictionary(uniqueKeysWithValues: recipients.map { ($0.messageID, .rejected(reason: "No live SMS provider is configured")) })
     }
 }

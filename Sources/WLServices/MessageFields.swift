@@ -1,13 +1,14 @@
 public import WLDomain
 
 /// The contract's message fields, shared by `GET /sms/{id}` and the webhook payload: type, event, message_id,
-/// blast_id, reference, recipient, status, status_code and response.
+/// blast_id, reference, recipient, status, status_code and response; for SMS our `category` too.
 public enum MessageFields {
     enum Key: String, CodingKey {
         case type, event, reference, recipient, status, response
         case messageID = "message_id"
         case blastID = "blast_id"
         case statusCode = "status_code"
+        case category
     }
 
     /// Writes the fields of `message` at `status` (with its event name and response) into `encoder`'s object; the
@@ -23,5 +24,6 @@ public enum MessageFields {
         try container.encode(status.rawValue, forKey: .status)
         try container.encode(status.code, forKey: .statusCode)
         try container.encode(response, forKey: .response)
+        if message.channel == .sms { try container.encode(message.category.rawValue, forKey: .category) }
     }
 }

@@ -58,6 +58,8 @@ public final class SMSDispatcher: Service {
     let signal: WorkSignal
     let ready: ReadinessGate?
     let settings: DispatcherSettings
+    /// The sending window of promotional SMS.
+    let policy: PromotionalPolicy
     let owner: String
     let logger: Logger
     /// Records the answers of concurrent provider calls in shared transactions.
@@ -65,9 +67,11 @@ public final class SMSDispatcher: Service {
 
     public init(
         store: any Store, time: any TimeSource, live: any SMSProvider, sandbox: any SMSProvider, signal: WorkSignal,
-        ready: ReadinessGate? = nil, settings: DispatcherSettings = DispatcherSettings(), logger: Logger
+        ready: ReadinessGate? = nil, settings: DispatcherSettings = DispatcherSettings(), policy: PromotionalPolicy = PromotionalPolicy(),
+        logger: Logger
     ) {
         self.ready = ready
+        self.policy = policy
         self.store = store
         self.time = time
         self.live = live
@@ -101,14 +105,15 @@ public final class SMSDispatcher: Service {
         let claimedAt = time.now
         let claimed = try await store.claimDue(channel: .sms, limit: settings.batchSize, owner: owner, lease: settings.lease, now: claimedAt)
         guard !claimed.isEmpty else { return 0 }
-        var sandboxFirms: Set<Int64> = []
-        for firmID in Set(claimed.map(\.firmID)) where try await store.firm(id: firmID)?.mode == .sandbox {
-            sandboxFirms.insert(firmID)
-        }
+        var firms: [Int64: Firm] = [:]
+        for firmID in Set(claimed.map(\.firmID)) { firms[firmID] = try await store.firm(id: firmID) }
         var groups: [GroupKey: [Message]] = [:]
         var order: [GroupKey] = []
-        for ready in try await charge(claimed, sandboxFirms: sandboxFirms) {
-            let key = GroupKey(sandbox: sandboxFirms.contains(ready.firmID), text: ready.body)
+        for ready in try await charge(claimed, firms: firms) {
+            let firm = firms[ready.firmID]
+            let key = GroupKey(
+                sandbox: firm?.mode == .sandbox, firmID: ready.firmID, category: ready.category,
+                sender: firm?.senderIDs[ready.category]?.value, text: ready.body)
             if groups[key] == nil { order.append(key) }
             groups[key, default: []].append(ready)
         }
@@ -134,31 +139,64 @@ public final class SMSDispatcher: Service {
     /// - Returns: How many outcomes the store dropped because the lease had passed to another worker.
     private func send(_ key: GroupKey, _ messages: [Message]) async -> Int {
         let provider = key.sandbox ? sandbox : live
-        let outcomes = await provider.send(key.text, to: messages.map { OutgoingSMS(messageID: $0.id, recipient: $0.recipient) })
+        let outcomes = await provider.send(
+            key.text, from: key.sender, to: messages.map { OutgoingSMS(messageID: $0.id, recipient: $0.recipient) })
         let now = time.now
         let records = messages.map { message in
             (message.id, outcome(outcomes[message.id] ?? .transient(reason: "No answer from the provider", retryAfter: nil), for: message, now: now))
         }
+        let blocked = messages.filter { if case .blacklisted = outcomes[$0.id] { true } else { false } }
         do {
-            return try await recorder.submit(records)
+            let dropped = try await recorder.submit(records)
+            if !blocked.isEmpty {
+                try await store.addOptOuts(blocked.map { FirmPhone(firmID: $0.firmID, phone: $0.recipient) }, source: .blacklisted, now: now)
+            }
+            return dropped
         } catch {
             logger.warning("could not record send outcomes", metadata: ["count": "\(records.count)", "error": "\(error)"])
             return 0
         }
     }
 
+    /// What may share one provider call: one text, from one firm, category and sender ID, to one provider.
     struct GroupKey: Hashable, Sendable {
         var sandbox: Bool
+        var firmID: Int64
+        var category: SMSCategory
+        var sender: String?
         var text: String
     }
 
-    /// Charges the queued messages of a claim (see ``MessageStore/charge(_:leaseOwner:now:outcome:)``); the sandbox's
-    /// insufficient-credits number fails instead.
-    private func charge(_ claimed: [Message], sandboxFirms: Set<Int64>) async throws -> [Message] {
-        try await store.charge(claimed, leaseOwner: owner, now: time.now) { message in
-            sandboxFirms.contains(message.firmID) && message.recipient == sandboxInsufficientCreditsNumber
-                ? .fail(response: insufficientCreditsResponse, refund: false) : .charge
+    /// Decides for each claimed message before any provider call, and records it in one transaction: a queued
+    /// message to an opted-out number fails ("Opted out", nothing charged), a promotional one outside its firm's
+    /// sending window waits for the next opening (charged ones too), the sandbox's insufficient-credits number fails,
+    /// and every other queued message is charged (see ``DispatchRules``).
+    /// - Returns: The messages to send now: the ones charged here and the charged ones taken back from a crashed
+    ///   worker.
+    private func charge(_ claimed: [Message], firms: [Int64: Firm]) async throws -> [Message] {
+        let now = time.now
+        let optedOut = try await store.optedOut(
+            claimed.filter { $0.stage == .queued }.map { FirmPhone(firmID: $0.firmID, phone: $0.recipient) })
+        var outcomes: [(messageID: Int64, outcome: DispatchOutcome)] = []
+        var toSend: [Message] = []
+        for message in claimed {
+            let firm = firms[message.firmID]
+            let release = policy.releaseTime(for: message.category, due: now, firmWindow: firm?.promotionalWindow)
+            if message.stage == .queued && optedOut.contains(FirmPhone(firmID: message.firmID, phone: message.recipient)) {
+                outcomes.append((message.id, .fail(response: optedOutResponse, refund: false)))
+            } else if release > now {
+                outcomes.append((message.id, .hold(until: release, response: quietHoursResponse)))
+            } else if message.stage == .charged {
+                toSend.append(message)
+            } else if firm?.mode == .sandbox && message.recipient == sandboxInsufficientCreditsNumber {
+                outcomes.append((message.id, .fail(response: insufficientCreditsResponse, refund: false)))
+            } else {
+                outcomes.append((message.id, .charge))
+            }
         }
+        let charging = Set(outcomes.compactMap { if case .charge = $0.outcome { $0.messageID } else { nil } })
+        let changed = outcomes.isEmpty ? [] : try await store.record(outcomes, leaseOwner: owner, now: now)
+        return toSend + changed.filter { charging.contains($0.id) && $0.stage == .charged }
     }
 
     /// What to record for the provider's answer about one message.
@@ -166,7 +204,7 @@ public final class SMSDispatcher: Service {
         switch answer {
         case .accepted(let providerMessageID, let report):
             return .submitted(providerMessageID: providerMessageID, report: report)
-        case .rejected(let reason):
+        case .rejected(let reason), .blacklisted(let reason):
             return .fail(response: reason, refund: true)
         case .transient(let reason, let retryAfter):
             return settings.retryOrGiveUp(attempts: message.attempts, reason: reason, retryAfter: retryAfter, now: now)

@@ -16,15 +16,19 @@ public struct OutgoingSMS: Sendable, Hashable {
 public enum SendOutcome: Sendable, Hashable {
     /// Accepted under the provider's id; `report` when the provider already knows the outcome (the sandbox).
     case accepted(providerMessageID: String, report: DeliveryReport?)
-    /// Refused for good (bad number, blacklisted…): the message fails and its credits are refunded.
+    /// Refused for good (bad number…): the message fails and its credits are refunded.
     case rejected(reason: String)
+    /// Refused because the subscriber blocked the sender (Africa's Talking's `UserInBlacklist`): as `rejected`, and
+    /// the number joins the firm's opt-out list.
+    case blacklisted(reason: String)
     /// Not sent this time (timeout, 5xx, 429): retried with backoff, `retryAfter` seconds at the least.
     case transient(reason: String, retryAfter: Double?)
 }
 
 /// The SMS provider port. Adapters: `SandboxSMSProvider` (nothing leaves the process) and `AfricasTalkingProvider`.
 public protocol SMSProvider: Sendable {
-    /// Sends one text to several recipients in one call, and says what happened to each, by message id.
-    /// A message missing from the answer is treated as a transient failure.
-    func send(_ text: String, to recipients: [OutgoingSMS]) async -> [Int64: SendOutcome]
+    /// Sends one text from one sender ID to several recipients in one call, and says what happened to each, by
+    /// message id. A message missing from the answer is treated as a transient failure.
+    /// - Parameter sender: The alphanumeric sender ID; `nil`: the provider account's default.
+    func send(_ text: String, from sender: String?, to recipients: [OutgoingSMS]) async -> [Int64: SendOutcome]
 }

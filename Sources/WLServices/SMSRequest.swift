@@ -12,12 +12,15 @@ public struct SMSRequest: Decodable, Sendable {
     public var recipients: [String]?
     public var sendAt: String?
     public var reference: String?
+    /// `transactional` (when absent) or `promotional`.
+    public var category: String?
 
-    public init(message: String?, recipients: [String]?, sendAt: String? = nil, reference: String? = nil) {
+    public init(message: String?, recipients: [String]?, sendAt: String? = nil, reference: String? = nil, category: String? = nil) {
         self.message = message
         self.recipients = recipients
         self.sendAt = sendAt
         self.reference = reference
+        self.category = category
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
@@ -25,6 +28,7 @@ public struct SMSRequest: Decodable, Sendable {
         case recipients
         case sendAt = "send_at"
         case reference
+        case category
     }
 
     /// Decodes the known fields and refuses any other: a misspelt `sendAt` must not silently send now.
@@ -35,6 +39,7 @@ public struct SMSRequest: Decodable, Sendable {
         recipients = try container.decodeIfPresent([String].self, forKey: .recipients)
         sendAt = try container.decodeIfPresent(String.self, forKey: .sendAt)
         reference = try container.decodeIfPresent(String.self, forKey: .reference)
+        category = try container.decodeIfPresent(String.self, forKey: .category)
     }
 
     /// The checked request: every field's problems at once.
@@ -42,6 +47,7 @@ public struct SMSRequest: Decodable, Sendable {
         var template: String
         var recipients: SMSRecipients
         var reference: String?
+        var category: SMSCategory
     }
 
     /// Checks every field and returns the usable parts.
@@ -59,13 +65,15 @@ public struct SMSRequest: Decodable, Sendable {
         if let reference, reference.count > Self.maximumReferenceLength {
             errors["reference"] = ["At most \(Self.maximumReferenceLength) characters."]
         }
+        let parsedCategory = category.map { SMSCategory(rawValue: $0) } ?? .transactional
+        if parsedCategory == nil { errors["category"] = ["One of transactional, promotional."] }
         var list: SMSRecipients?
         do {
             list = try SMSRecipients(recipients ?? [])
         } catch let error as DomainError {
             errors.merge(error.fields) { $0 + $1 }
         }
-        guard errors.isEmpty, let list else { throw DomainError(.validation, "The request is not valid.", fields: errors) }
-        return Valid(template: template, recipients: list, reference: reference)
+        guard errors.isEmpty, let list, let parsedCategory else { throw DomainError(.validation, "The request is not valid.", fields: errors) }
+        return Valid(template: template, recipients: list, reference: reference, category: parsedCategory)
     }
 }

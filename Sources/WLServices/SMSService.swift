@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 public import WLDomain
 public import WLStore
 
@@ -9,6 +9,9 @@ public struct BlastScheduled: Sendable {
     public var skipped: [SkippedRecipient]
     public var reference: String?
     public var messages: [Message]
+    /// SMS: the category, and when the messages go out (later than asked for a promotional blast in quiet hours).
+    public var category: SMSCategory = .transactional
+    public var scheduledFor: Date?
 }
 
 /// One recipient's price in a quote.
@@ -24,6 +27,11 @@ public struct SMSQuote: Sendable {
     public var totalSegments: Int
     public var totalCredits: Credits
     public var balance: Credits
+    public var category: SMSCategory
+    /// The footer each text carries (promotional), counted in its segments.
+    public var footer: String?
+    /// When a send would go out.
+    public var scheduledFor: Date
 }
 
 /// Schedules, prices, reads and cancels SMS for one firm at a time.
@@ -33,13 +41,16 @@ public struct SMSService: Sendable {
     let signal: WorkSignal?
     /// Writes the blasts of concurrent requests in shared transactions, each answered once its own are committed.
     let blasts: GroupCommit<BlastWrite, [Message]>
+    /// The sending window and footer of promotional SMS.
+    public let policy: PromotionalPolicy
 
     /// - Parameter signal: Woken after a blast is written, so the dispatcher starts at once.
-    public init(store: any Store, time: any TimeSource, signal: WorkSignal? = nil) {
+    public init(store: any Store, time: any TimeSource, signal: WorkSignal? = nil, policy: PromotionalPolicy = PromotionalPolicy()) {
         self.store = store
         self.time = time
         self.signal = signal
         self.blasts = .blasts(store)
+        self.policy = policy
     }
 
     /// Validates, personalises and prices every recipient, and writes the blast and its messages (status pending)
@@ -47,9 +58,10 @@ public struct SMSService: Sendable {
     /// - Throws: `.validation` (422) for bad fields or when no recipient is valid.
     public func send(_ request: SMSRequest, firm: Firm) async throws -> BlastScheduled {
         let now = time.now
-        let valid = try request.validated()
+        let valid = try await withoutOptedOut(request.validated(), firm: firm)
         let sendAt = try SendTime.parse(request.sendAt, timezone: firm.timezone, now: now)
         guard !valid.recipients.valid.isEmpty else { throw noValidRecipients(valid.recipients.skipped) }
+        let release = policy.releaseTime(for: valid.category, due: sendAt, firmWindow: firm.promotionalWindow)
         let messages = try await render(valid, firm: firm).map { line in
             NewMessage(
                 recipient: line.recipient, body: line.body, segments: line.text.segments, encoding: line.text.encoding.rawValue,
@@ -57,35 +69,50 @@ public struct SMSService: Sendable {
         }
         let blast = NewBlast(
             id: NewBlast.makeID(for: .sms), firmID: firm.id, channel: .sms, reference: valid.reference, template: valid.template, subject: nil,
-            sendAt: sendAt)
+            sendAt: release, category: valid.category)
         let created = try await blasts.submit(BlastWrite(blast: blast, messages: messages, now: now))
         signal?.signal()
         return BlastScheduled(
-            blastID: blast.id, scheduled: created.count, skipped: valid.recipients.skipped, reference: valid.reference, messages: created)
+            blastID: blast.id, scheduled: created.count, skipped: valid.recipients.skipped, reference: valid.reference, messages: created,
+            category: valid.category, scheduledFor: release)
     }
 
     /// What `request` would cost, per recipient and in total, against the firm's balance. Writes nothing.
     public func quote(_ request: SMSRequest, firm: Firm) async throws -> SMSQuote {
-        let valid = try request.validated()
-        _ = try SendTime.parse(request.sendAt, timezone: firm.timezone, now: time.now)
+        let valid = try await withoutOptedOut(request.validated(), firm: firm)
+        let sendAt = try SendTime.parse(request.sendAt, timezone: firm.timezone, now: time.now)
         guard !valid.recipients.valid.isEmpty else { throw noValidRecipients(valid.recipients.skipped) }
         let lines = try await render(valid, firm: firm).map { QuoteLine(recipient: $0.recipient, text: $0.text) }
         let balance = try await store.firm(id: firm.id)?.smsCredits ?? firm.smsCredits
         return SMSQuote(
             lines: lines, skipped: valid.recipients.skipped, totalSegments: lines.reduce(0) { $0 + $1.text.segments },
-            totalCredits: lines.reduce(Credits.zero) { $0 + $1.text.credits }, balance: balance)
+            totalCredits: lines.reduce(Credits.zero) { $0 + $1.text.credits }, balance: balance, category: valid.category,
+            footer: valid.category == .promotional ? policy.footer : nil,
+            scheduledFor: policy.releaseTime(for: valid.category, due: sendAt, firmWindow: firm.promotionalWindow))
+    }
+
+    /// `valid` with the numbers on the firm's opt-out list moved to the skipped ones (`opted_out`).
+    private func withoutOptedOut(_ valid: SMSRequest.Valid, firm: Firm) async throws -> SMSRequest.Valid {
+        let listed = try await store.optedOut(valid.recipients.valid.map { FirmPhone(firmID: firm.id, phone: $0.e164Digits) })
+        guard !listed.isEmpty else { return valid }
+        var result = valid
+        result.recipients.valid.removeAll { listed.contains(FirmPhone(firmID: firm.id, phone: $0.e164Digits)) }
+        result.recipients.skipped += valid.recipients.valid.filter { listed.contains(FirmPhone(firmID: firm.id, phone: $0.e164Digits)) }
+            .map { SkippedRecipient(recipient: $0.e164Digits, reason: .optedOut) }
+        return result
     }
 
     /// Each valid recipient's final text: placeholders filled from the firm's clients, then its address book.
     private func render(_ valid: SMSRequest.Valid, firm: Firm) async throws -> [(recipient: String, body: String, text: SMSText)] {
         let numbers = valid.recipients.valid.map(\.e164Digits)
         guard Placeholders.isPersonalised(valid.template) else {
-            let text = SMSText(valid.template)
-            return numbers.map { ($0, valid.template, text) }
+            let body = policy.text(valid.template, category: valid.category)
+            let text = SMSText(body)
+            return numbers.map { ($0, body, text) }
         }
         let contacts = try await store.contactsByPhone(firmID: firm.id, phones: numbers)
         return numbers.map { number in
-            let body = Placeholders.render(valid.template, with: contacts[number].map(PlaceholderValues.init))
+            let body = policy.text(Placeholders.render(valid.template, with: contacts[number].map(PlaceholderValues.init)), category: valid.category)
             return (number, body, SMSText(body))
         }
     }

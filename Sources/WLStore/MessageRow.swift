@@ -14,7 +14,7 @@ struct MessageRow: Sendable {
     static let columns = """
         id, firm_id, blast_id, channel, reference, recipient, body, segments, encoding, credits, charged, status, response, \
         network, stage, attempts, due_at, lease_until, lease_owner, provider_message_id, event_sequence, created_at, sent_at, delivered_at, \
-        subject, opens, clicks, opened_at, clicked_at
+        subject, opens, clicks, opened_at, clicked_at, category
         """
 
     init(row: SQLRow) throws {
@@ -30,6 +30,7 @@ struct MessageRow: Sendable {
             sentAt: try row.optionalTime("sent_at"), deliveredAt: try row.optionalTime("delivered_at"))
         message.subject = try row.optionalText("subject")
         message.engagement = try Self.engagement(row)
+        message.category = try row.value("category", as: SMSCategory.self)
         charged = Credits(units: try row.int("charged"))
         leaseUntil = try row.optionalTime("lease_until")
         leaseOwner = try row.optionalText("lease_owner")

@@ -11,10 +11,12 @@ public struct MessageFilter: Sendable, Hashable {
     public var recipient: String?
     public var createdFrom: Date?
     public var createdTo: Date?
+    /// SMS only.
+    public var category: SMSCategory?
 
     public init(
         channel: Channel, blastID: String? = nil, status: MessageStatus? = nil, reference: String? = nil, recipient: String? = nil,
-        createdFrom: Date? = nil, createdTo: Date? = nil
+        createdFrom: Date? = nil, createdTo: Date? = nil, category: SMSCategory? = nil
     ) {
         self.channel = channel
         self.blastID = blastID
@@ -23,6 +25,7 @@ public struct MessageFilter: Sendable, Hashable {
         self.recipient = recipient
         self.createdFrom = createdFrom
         self.createdTo = createdTo
+        self.category = category
     }
 }
 

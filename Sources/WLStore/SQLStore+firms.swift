@@ -3,7 +3,7 @@ public import WLDomain
 
 extension SQLStore {
     static let firmColumns =
-        "id, slug, name, status, subscription_expires_at, sms_credits, sms_rate_cents, timezone, mode, created_at, send_rate_quota, send_rate_window, read_rate_quota, read_rate_window"
+        "id, slug, name, status, subscription_expires_at, sms_credits, sms_rate_cents, timezone, mode, created_at, send_rate_quota, send_rate_window, read_rate_quota, read_rate_window, sender_id_transactional, sender_id_promotional, promotional_window"
 
     public func createFirm(_ firm: NewFirm, now: Date) async throws -> Firm {
         try await write(duplicate: "A firm with the slug \(firm.slug) already exists.") { connection in
@@ -55,6 +55,11 @@ extension SQLStore {
                 set("send_rate_quota", .int(limit.map { Int64($0.quota) }))
                 set("send_rate_window", .int(limit.map { Int64($0.window) }))
             }
+            if let senderIDs = update.senderIDs {
+                set("sender_id_transactional", .text(senderIDs.transactional?.value))
+                set("sender_id_promotional", .text(senderIDs.promotional?.value))
+            }
+            if let window = update.promotionalWindow { set("promotional_window", .text(window?.description)) }
             if let limit = update.readLimit {
                 set("read_rate_quota", .int(limit.map { Int64($0.quota) }))
                 set("read_rate_window", .int(limit.map { Int64($0.window) }))
@@ -115,7 +120,7 @@ extension SQLStore {
 
     /// Reads a firm from a row with ``firmColumns``.
     static func firm(from row: SQLRow) throws -> Firm {
-        Firm(
+        var firm = Firm(
             id: try row.int("id"), slug: try row.text("slug"), name: try row.text("name"),
             status: try row.value("status", as: FirmStatus.self),
             subscriptionExpiresAt: try row.optionalTime("subscription_expires_at"),
@@ -124,6 +129,12 @@ extension SQLStore {
             createdAt: try row.time("created_at"),
             sendLimit: try policy("sends", row.optionalInt("send_rate_quota"), row.optionalInt("send_rate_window")),
             readLimit: try policy("reads", row.optionalInt("read_rate_quota"), row.optionalInt("read_rate_window")))
+        // Values were checked when set; one that no longer reads (a rule tightened since) counts as unset.
+        firm.senderIDs = SenderIDs(
+            transactional: try row.optionalText("sender_id_transactional").flatMap { try? SenderID($0) },
+            promotional: try row.optionalText("sender_id_promotional").flatMap { try? SenderID($0) })
+        firm.promotionalWindow = try row.optionalText("promotional_window").flatMap { try? SendingWindow(parsing: $0) }
+        return firm
     }
 
     /// A firm's own limit, when both columns are set.

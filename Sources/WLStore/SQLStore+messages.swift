@@ -7,7 +7,7 @@ extension SQLStore {
 
     static let blastRows = SQLSet([
         ("id", .text), ("firm_id", .int), ("channel", .text), ("reference", .text), ("template", .text), ("subject", .text), ("send_at", .int),
-        ("created_at", .int),
+        ("created_at", .int), ("category", .text),
     ])
     static let newMessageRows = SQLSet([
         ("blast_id", .text), ("recipient", .text), ("body", .text), ("segments", .int), ("encoding", .text), ("credits", .int), ("subject", .text),
@@ -21,7 +21,7 @@ extension SQLStore {
                 let blast = write.blast
                 return [
                     .text(blast.id), .int(blast.firmID), .text(blast.channel.rawValue), .text(blast.reference), .text(blast.template),
-                    .text(blast.subject), .time(blast.sendAt), .time(write.now),
+                    .text(blast.subject), .time(blast.sendAt), .time(write.now), .text(blast.category.rawValue),
                 ]
             })
         let messages = Self.newMessageRows.parameter(
@@ -36,8 +36,8 @@ extension SQLStore {
         let ids = try await write(duplicate: "That blast id already exists.") { connection in
             try await connection.query(
                 """
-                INSERT INTO blasts (id, firm_id, channel, reference, template, subject, send_at, created_at)
-                SELECT v.id, v.firm_id, v.channel, v.reference, v.template, v.subject, v.send_at, v.created_at
+                INSERT INTO blasts (id, firm_id, channel, reference, template, subject, send_at, created_at, category)
+                SELECT v.id, v.firm_id, v.channel, v.reference, v.template, v.subject, v.send_at, v.created_at, v.category
                 FROM \(Self.blastRows.source(dialect, parameter: 1)) ORDER BY v.ord
                 """, [blasts])
             // Everything a blast's messages share comes from the blast row.
@@ -45,9 +45,9 @@ extension SQLStore {
             for row in try await connection.query(
                 """
                 INSERT INTO messages (firm_id, blast_id, channel, reference, recipient, body, segments, encoding, credits,
-                    subject, status, response, stage, due_at, created_at, updated_at)
+                    subject, status, response, stage, due_at, created_at, updated_at, category)
                 SELECT b.firm_id, b.id, b.channel, b.reference, v.recipient, v.body, v.segments, v.encoding, v.credits, v.subject,
-                    'pending', 'Queued', 'queued', b.send_at, b.created_at, b.created_at
+                    'pending', 'Queued', 'queued', b.send_at, b.created_at, b.created_at, b.category
                 FROM \(Self.newMessageRows.source(dialect, parameter: 1)) JOIN blasts b ON b.id = v.blast_id ORDER BY v.ord
                 RETURNING id, blast_id, recipient
                 """, [messages])
@@ -66,6 +66,7 @@ extension SQLStore {
                     status: .pending, response: "Queued", network: nil, stage: .queued, attempts: 0, dueAt: blast.sendAt,
                     providerMessageID: nil, createdAt: write.now, sentAt: nil, deliveredAt: nil)
                 message.subject = new.subject
+                message.category = blast.category
                 return message
             }
         }
@@ -108,6 +109,7 @@ extension SQLStore {
             if let value = filter.blastID { add("blast_id = ?", .text(value)) }
             if let value = filter.status { add("status = ?", .text(value.rawValue)) }
             if let value = filter.reference { add("reference = ?", .text(value)) }
+            if let value = filter.category { add("category = ?", .text(value.rawValue)) }
             if let value = filter.recipient { add("LOWER(recipient) = ?", .text(value.lowercased())) }
             if let value = filter.createdFrom { add("created_at >= ?", .time(value)) }
             if let value = filter.createdTo { add("created_at < ?", .time(value)) }

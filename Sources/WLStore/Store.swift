@@ -11,10 +11,15 @@ public struct FirmUpdate: Sendable {
     /// `.some(nil)` goes back to the service's default.
     public var sendLimit: RateLimitPolicy??
     public var readLimit: RateLimitPolicy??
+    /// Both sender IDs at once (a `nil` one: the platform's default).
+    public var senderIDs: SenderIDs?
+    /// `.some(nil)` goes back to the platform's window.
+    public var promotionalWindow: SendingWindow??
 
     public init(
         status: FirmStatus? = nil, smsRate: KES? = nil, subscriptionExpiresAt: Date?? = nil, name: String? = nil,
-        sendLimit: RateLimitPolicy?? = nil, readLimit: RateLimitPolicy?? = nil
+        sendLimit: RateLimitPolicy?? = nil, readLimit: RateLimitPolicy?? = nil, senderIDs: SenderIDs? = nil,
+        promotionalWindow: SendingWindow?? = nil
     ) {
         self.status = status
         self.smsRate = smsRate
@@ -22,6 +27,8 @@ public struct FirmUpdate: Sendable {
         self.name = name
         self.sendLimit = sendLimit
         self.readLimit = readLimit
+        self.senderIDs = senderIDs
+        self.promotionalWindow = promotionalWindow
     }
 }
 
@@ -68,7 +75,7 @@ public struct ContactImportSummary: Hashable, Sendable {
 /// Every method that takes a `firmID` reads or writes only that firm's rows: tenancy is enforced here, not
 /// left to callers. Errors the caller can act on are ``DomainError``s (`.notFound`, `.duplicate`,
 /// `.insufficientCredits`).
-public protocol Store: MessageStore, WebhookStore, WebhookLogStore, PaymentStore, EmailStore, IdempotencyStore, HousekeepingStore {
+public protocol Store: MessageStore, WebhookStore, WebhookLogStore, PaymentStore, EmailStore, IdempotencyStore, HousekeepingStore, OptOutStore {
     /// Succeeds when the database answers.
     func ping() async throws
 

@@ -10,7 +10,7 @@ struct FirmCommand: AsyncParsableCommand {
         commandName: "firm", abstract: "Create and manage firms.",
         subcommands: [
             Create.self, List.self, Show.self, Suspend.self, Activate.self, SetRate.self, SetExpiry.self, AdjustCredits.self, SetSender.self,
-            SetTracking.self, SetLimits.self,
+            SetTracking.self, SetLimits.self, SetSenderIDs.self, SetPromotionalWindow.self,
         ])
 
     /// One line about a firm, for people.

@@ -21,7 +21,7 @@ final class SlowSMSProvider: SMSProvider {
         self.step = step
     }
 
-    func send(_ text: String, to recipients: [OutgoingSMS]) async -> [Int64: SendOutcome] {
+    func send(_ text: String, from sender: String?, to recipients: [OutgoingSMS]) async -> [Int64: SendOutcome] {
         time.set(time.now.addingTimeInterval(step))
         sent.withLock { $0 += recipients.map(\.messageID) }
         let call = calls.withLock { calls in
@@ -226,7 +226,7 @@ final class GatedProvider: SMSProvider {
 
     init(gate: CallGate) { self.gate = gate }
 
-    func send(_ text: String, to recipients: [OutgoingSMS]) async -> [Int64: SendOutcome] {
+    func send(_ text: String, from sender: String?, to recipients: [OutgoingSMS]) async -> [Int64: SendOutcome] {
         sent.withLock { $0 += recipients.map(\.messageID) }
         return await gate.pass {
             Dictionary(uniqueKeysWithValues: recipients.map { ($0.messageID, .accepted(providerMessageID: "P\($0.messageID)", report: nil)) })

@@ -16,7 +16,7 @@ final class ScriptedProvider: SMSProvider {
         self.script = script
     }
 
-    func send(_ text: String, to recipients: [OutgoingSMS]) async -> [Int64: SendOutcome] {
+    func send(_ text: String, from sender: String?, to recipients: [OutgoingSMS]) async -> [Int64: SendOutcome] {
         let call = calls.withLock { calls in
             calls.append((text, recipients.map(\.recipient)))
             return calls.count

@@ -22,10 +22,10 @@ import WLServices
     @Test func eachRecipientsStatusCodeDecidesItsOutcome() async throws {
         let fake = FakeAfricasTalking()
         try await fake.run { base in
-            let outcomes = await provider(base).send("Hello & welcome", to: recipients)
+            let outcomes = await provider(base).send("Hello & welcome", from: nil, to: recipients)
             #expect(outcomes[1] == .accepted(providerMessageID: "ATXid_0", report: nil))
             #expect(outcomes[2] == .rejected(reason: "InvalidPhoneNumber"))
-            #expect(outcomes[3] == .rejected(reason: "UserInBlacklist"))
+            #expect(outcomes[3] == .blacklisted(reason: "UserInBlacklist"))
             #expect(outcomes[4] == .transient(reason: "InternalServerError", retryAfter: nil))
             #expect(outcomes[5] == .rejected(reason: "RejectedByGateway"))
             let call = try #require(fake.calls.withLock { $0.first })
@@ -38,17 +38,26 @@ import WLServices
         }
     }
 
+    @Test func aFirmsSenderIDReplacesTheDefault() async throws {
+        let fake = FakeAfricasTalking()
+        try await fake.run { base in
+            _ = await provider(base).send("Hi", from: "ACMEInfo", to: Array(recipients.prefix(1)))
+            #expect(fake.calls.withLock { $0.first?.form["from"] } == "ACMEInfo")
+        }
+    }
+
     @Test(arguments: [(503, "transient"), (500, "transient"), (401, "transient"), (400, "rejected")])
     func aFailedCallDecidesForEveryRecipient(status: Int, kind: String) async throws {
         let fake = FakeAfricasTalking()
         fake.override.withLock { $0 = (status, "There was an internal server error.", [:]) }
         try await fake.run { base in
-            let outcomes = await provider(base).send("Hi", to: Array(recipients.prefix(2)))
+            let outcomes = await provider(base).send("Hi", from: nil, to: Array(recipients.prefix(2)))
             #expect(outcomes.count == 2)
             for outcome in outcomes.values {
                 switch outcome {
                 case .transient: #expect(kind == "transient")
                 case .rejected: #expect(kind == "rejected")
+                case .blacklisted: Issue.record("blacklisted on HTTP \(status)")
                 case .accepted: Issue.record("accepted on HTTP \(status)")
                 }
             }
@@ -59,7 +68,7 @@ import WLServices
         let fake = FakeAfricasTalking()
         fake.override.withLock { $0 = (429, "Too Many Requests", ["Retry-After": "7"]) }
         try await fake.run { base in
-            let outcomes = await provider(base).send("Hi", to: Array(recipients.prefix(1)))
+            let outcomes = await provider(base).send("Hi", from: nil, to: Array(recipients.prefix(1)))
             #expect(outcomes[1] == .transient(reason: "Provider rate limit (HTTP 429)", retryAfter: 7))
         }
     }
@@ -68,7 +77,7 @@ import WLServices
         let fake = FakeAfricasTalking()
         fake.override.withLock { $0 = (201, #"{"SMSMessageData":{"Message":"InvalidSenderId","Recipients":[]}}"#, [:]) }
         try await fake.run { base in
-            let outcomes = await provider(base).send("Hi", to: Array(recipients.prefix(2)))
+            let outcomes = await provider(base).send("Hi", from: nil, to: Array(recipients.prefix(2)))
             #expect(outcomes.values.allSatisfy { $0 == .rejected(reason: "InvalidSenderId") })
         }
     }
@@ -77,7 +86,7 @@ import WLServices
         let fake = FakeAfricasTalking()
         fake.delay.withLock { $0 = 2 }
         try await fake.run { base in
-            let outcomes = await provider(base, timeout: 0.3).send("Hi", to: Array(recipients.prefix(1)))
+            let outcomes = await provider(base, timeout: 0.3).send("Hi", from: nil, to: Array(recipients.prefix(1)))
             guard case .transient = outcomes[1] else {
                 Issue.record("expected a transient failure, got \(String(describing: outcomes[1]))")
                 return
@@ -86,7 +95,7 @@ import WLServices
     }
 
     @Test func nobodyIsUnreachableForLong() async throws {
-        let outcomes = await provider("http://127.0.0.1:1").send("Hi", to: Array(recipients.prefix(1)))
+        let outcomes = await provider("http://127.0.0.1:1").send("Hi", from: nil, to: Array(recipients.prefix(1)))
         guard case .transient = outcomes[1] else {
             Issue.record("expected a transient failure, got \(String(describing: outcomes[1]))")
             return

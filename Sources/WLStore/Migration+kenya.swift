@@ -1,0 +1,19 @@
+extension Migration {
+    /// Kenyan SMS rules: each firm's sender IDs and its own promotional window, each blast's and message's category,
+    /// and each firm's opt-out list.
+    static let kenya = Migration(version: 11, name: "kenya", sqlite: statements, postgres: statements)
+
+    private static let statements = [
+        "ALTER TABLE firms ADD COLUMN sender_id_transactional TEXT",
+        "ALTER TABLE firms ADD COLUMN sender_id_promotional TEXT",
+        "ALTER TABLE firms ADD COLUMN promotional_window TEXT",
+        "ALTER TABLE blasts ADD COLUMN category TEXT NOT NULL DEFAULT 'transactional'",
+        "ALTER TABLE messages ADD COLUMN category TEXT NOT NULL DEFAULT 'transactional'",
+        """
+        CREATE TABLE sms_opt_outs (
+            firm_id BIGINT NOT NULL REFERENCES firms (id), phone TEXT NOT NULL, source TEXT NOT NULL, created_at BIGINT NOT NULL,
+            PRIMARY KEY (firm_id, phone)
+        )
+        """,
+    ]
+}

@@ -1,0 +1,112 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Testing
+import WLDomain
+import WLStore
+
+@Suite struct KenyaEndpointTests {
+    /// 21:30 East Africa Time.
+    static let night = KenyaSMSTests.night
+
+    @Test func theCategoryIsTakenShownAndFiltered() async throws {
+        try await TestApp(time: ManualTime(KenyaSMSTests.morning)).test { client in
+            let (status, sent) = try await client.api(
+                .post, "/sms", json: ["message": "Sale", "recipients": ["254712345678"], "category": "promotional"])
+            #expect(status == .accepted)
+            #expect(sent.data["category"] as? String == "promotional")
+            #expect(sent.data["scheduled_for"] as? String == "2027-01-15T11:00:00+03:00")
+            let plain = try await client.api(.post, "/sms", json: ["message": "Receipt", "recipients": ["254712345678"]])
+            #expect(plain.json.data["category"] as? String == "transactional")
+            let id = try #require((sent.data["messages"] as? [[String: Any]])?.first?["message_id"] as? Int)
+            let shown = try await client.finalSMS(Int64(id))
+            #expect(shown["category"] as? String == "promotional")
+            let list = try await client.api(.get, "/sms?category=promotional").json.data["messages"] as? [[String: Any]]
+            #expect(list?.map { $0["message_id"] as? Int } == [id])
+            let bad = try await client.api(.get, "/sms?category=marketing")
+            #expect(bad.status == .unprocessableContent && bad.json.errors["category"] != nil)
+            let badBody = try await client.api(.post, "/sms", json: ["message": "Hi", "recipients": ["254712345678"], "category": "spam"])
+            #expect(badBody.status == .unprocessableContent && badBody.json["code"] as? String == "validation_failed")
+            #expect(badBody.json.errors["category"] == ["One of transactional, promotional."])
+        }
+    }
+
+    @Test func theQuoteCountsTheFooterInSegments() async throws {
+        try await TestApp(time: ManualTime(Self.night)).test { client in
+            // 150 characters: one segment alone, two with the 15-character footer.
+            let text = String(repeating: "a", count: 150)
+            let plain = try await client.api(.post, "/sms/quote", json: ["message": text, "recipients": ["254712345678"]]).json.data
+            #expect(plain["total_segments"] as? Int == 1)
+            #expect(plain["opt_out_footer"] is NSNull)
+            #expect(plain["scheduled_for"] as? String == "2027-01-15T21:30:00+03:00")
+            let promo = try await client.api(
+                .post, "/sms/quote", json: ["message": text, "recipients": ["254712345678"], "category": "promotional"]
+            ).json.data
+            #expect(promo["total_segments"] as? Int == 2)
+            #expect(promo["opt_out_footer"] as? String == " STOP *456*9*5#")
+            #expect(promo["scheduled_for"] as? String == "2027-01-16T07:00:00+03:00")
+        }
+    }
+
+    @Test func aPromotionalBlastAcceptedAtNightShowsWhenItWillGo() async throws {
+        try await TestApp(time: ManualTime(Self.night)).test { client in
+            let sent = try await client.api(.post, "/sms", json: ["message": "Sale", "recipients": ["254712345678"], "category": "promotional"])
+            #expect(sent.json.data["scheduled_for"] as? String == "2027-01-16T07:00:00+03:00")
+            let id = try #require((sent.json.data["messages"] as? [[String: Any]])?.first?["message_id"] as? Int)
+            // The sandbox dispatcher runs in the background; the message must stay pending.
+            let receipt = try await client.api(.post, "/sms", json: ["message": "Receipt", "recipients": ["254712345678"]])
+            let receiptID = try #require((receipt.json.data["messages"] as? [[String: Any]])?.first?["message_id"] as? Int)
+            _ = try await client.finalSMS(Int64(receiptID))
+            let shown = try await client.api(.get, "/sms/\(id)").json.data
+            #expect(shown["status"] as? String == "pending")
+            #expect(shown["scheduled_for"] as? String == "2027-01-16T07:00:00+03:00")
+        }
+    }
+
+    @Test func theOptOutListIsManagedThroughTheAPI() async throws {
+        try await TestApp().test { client in
+            let added = try await client.api(.post, "/sms/opt-outs", json: ["phone": "0712 345 678"])
+            #expect(added.status == .created)
+            #expect(added.json.data["phone"] as? String == "254712345678" && added.json.data["source"] as? String == "api")
+            #expect(try await client.api(.post, "/sms/opt-outs", json: ["phone": "+254712345678"]).status == .ok)
+            _ = try await client.api(.post, "/sms/opt-outs", json: ["phone": "254700000001"])
+            let page = try await client.api(.get, "/sms/opt-outs?limit=1").json.data
+            #expect((page["opt_outs"] as? [[String: Any]])?.map { $0["phone"] as? String } == ["254700000001"])
+            #expect(page["has_more"] as? Bool == true)
+            let next = try #require(page["next_starting_after"] as? Int)
+            let rest = try await client.api(.get, "/sms/opt-outs?starting_after=\(next)").json.data
+            #expect((rest["opt_outs"] as? [[String: Any]])?.map { $0["phone"] as? String } == ["254712345678"])
+            let skipped = try await client.api(.post, "/sms", json: ["message": "Hi", "recipients": ["0712345678", "0722000111"]]).json.data
+            #expect((skipped["skipped"] as? [[String: Any]])?.first?["reason"] as? String == "opted_out")
+            #expect(try await client.api(.delete, "/sms/opt-outs/0712345678").status == .ok)
+            let missing = try await client.api(.delete, "/sms/opt-outs/0712345678")
+            #expect(missing.status == .notFound && missing.json["code"] as? String == "not_found")
+            let bad = try await client.api(.post, "/sms/opt-outs", json: ["phone": "12345"])
+            #expect(bad.status == .unprocessableContent && bad.json.errors["phone"] == ["Not a Kenyan mobile number."])
+            let unknown = try await client.api(.post, "/sms/opt-outs", json: ["phone": "0712345678", "reason": "x"])
+            #expect(unknown.status == .unprocessableContent && unknown.json.errors["reason"] != nil)
+        }
+    }
+
+    @Test func africasTalkingOptOutNotificationsJoinTheListOfTheFirmUsingThatSender() async throws {
+        let app = TestApp().with(["africastalking.callbackToken": .init(.string("s3cret-token"), isSecret: true)])
+        try await app.test { client in
+            _ = try await app.admin { admin, _ in
+                try await admin.update("sandbox", FirmUpdate(senderIDs: SenderIDs(transactional: try SenderID("SANDBOX"))))
+            }
+            let form: HTTPFields = [.contentType: "application/x-www-form-urlencoded"]
+            for (token, sender) in [("wrong", "SANDBOX"), ("s3cret-token", "OTHER"), ("s3cret-token", "SANDBOX")] {
+                try await client.execute(
+                    uri: "/callbacks/africastalking/optout/\(token)", method: .post, headers: form,
+                    body: ByteBuffer(string: "senderId=\(sender)&phoneNumber=%2B254711000001")
+                ) { response in
+                    #expect(response.status == (token == "wrong" ? .notFound : .ok))
+                }
+            }
+            let listed = try await client.api(.get, "/sms/opt-outs").json.data["opt_outs"] as? [[String: Any]]
+            #expect(listed?.map { $0["phone"] as? String } == ["254711000001"])
+            #expect(listed?.first?["source"] as? String == "provider")
+        }
+    }
+}
