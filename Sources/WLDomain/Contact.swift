@@ -13,10 +13,17 @@ public struct Contact: Hashable, Codable, Sendable {
     /// Lower-cased email address.
     public var email: String?
     public var accountBalance: KES?
+    /// Whether the person agreed to promotional messages (`nil`: not recorded), and where that was given (Data
+    /// Protection Act 2019, s. 30 and the 2021 regulations on direct marketing: see docs/privacy.md).
+    public var promotionalConsent: Bool?
+    public var consentSource: String?
 
     public init(
-        kind: ContactKind, firstName: String, lastName: String, phone: PhoneNumber?, email: String?, accountBalance: KES?
+        kind: ContactKind, firstName: String, lastName: String, phone: PhoneNumber?, email: String?, accountBalance: KES?,
+        promotionalConsent: Bool? = nil, consentSource: String? = nil
     ) {
+        self.promotionalConsent = promotionalConsent
+        self.consentSource = consentSource
         self.kind = kind
         self.firstName = firstName
         self.lastName = lastName

@@ -40,6 +40,8 @@ public struct Firm: Hashable, Codable, Sendable {
     /// The firm's own promotional sending window (East Africa Time), narrower than the platform's; `nil`: the
     /// platform's.
     public var promotionalWindow: SendingWindow?
+    /// Promotional SMS go only to numbers whose contact recorded consent (skipped `no_consent` otherwise).
+    public var promotionalConsentRequired = false
 
     public init(
         id: Int64, slug: String, name: String, status: FirmStatus, subscriptionExpiresAt: Date?, smsCredits: Credits,

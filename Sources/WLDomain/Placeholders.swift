@@ -51,15 +51,26 @@ public enum Placeholders {
         tokens(in: template).contains { known.contains($0) }
     }
 
-    /// `template` with every known placeholder replaced for one recipient (`nil`: no matching contact).
+    /// Whether `template` has any placeholder at all, known or to be filled from recipients' variables.
+    public static func hasPlaceholders(_ template: String) -> Bool {
+        !tokens(in: template).isEmpty
+    }
+
+    /// `template` with every placeholder replaced for one recipient: from its own `variables` first, then its contact
+    /// (`values`; `nil`: no matching contact) for the known ones. A name in neither stays as written (validation
+    /// refuses such requests first).
     /// - Parameter escape: Applied to each value (HTML escaping for HTML email bodies).
-    public static func render(_ template: String, with values: PlaceholderValues?, escape: (String) -> String = { $0 }) -> String {
+    public static func render(
+        _ template: String, with values: PlaceholderValues?, variables: [String: String] = [:], escape: (String) -> String = { $0 }
+    ) -> String {
         var output = ""
         var rest = Substring(template)
         while let open = rest.firstIndex(of: "{") {
             output += rest[..<open]
             let afterOpen = rest.index(after: open)
-            if let close = rest[afterOpen...].firstIndex(of: "}"), let value = value(of: String(rest[afterOpen..<close]), values) {
+            if let close = rest[afterOpen...].firstIndex(of: "}"),
+                let value = variables[String(rest[afterOpen..<close])] ?? value(of: String(rest[afterOpen..<close]), values)
+            {
                 output += escape(value)
                 rest = rest[rest.index(after: close)...]
             } else {

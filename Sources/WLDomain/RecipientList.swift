@@ -9,6 +9,8 @@ public enum SkipReason: String, Codable, Sendable {
     case suppressed
     /// SMS: on the firm's opt-out list.
     case optedOut = "opted_out"
+    /// SMS: a promotional message to a number without recorded consent, for a firm that requires it.
+    case noConsent = "no_consent"
 }
 
 /// A recipient left out, with the reason.

@@ -1,5 +1,5 @@
 import Foundation
-import WLDomain
+public import WLDomain
 
 /// The body of `POST /email`, as the contract names its fields.
 public struct EmailRequest: Decodable, Sendable {
@@ -18,14 +18,15 @@ public struct EmailRequest: Decodable, Sendable {
 
     public var subject: String?
     public var message: String?
-    public var recipients: [String]?
+    /// Addresses, each plain or with its own placeholder values.
+    public var recipients: [RecipientEntry]?
     public var sendAt: String?
     public var reference: String?
 
     public init(subject: String?, message: String?, recipients: [String]?, sendAt: String? = nil, reference: String? = nil) {
         self.subject = subject
         self.message = message
-        self.recipients = recipients
+        self.recipients = recipients?.map { RecipientEntry(to: $0) }
         self.sendAt = sendAt
         self.reference = reference
     }
@@ -41,7 +42,7 @@ public struct EmailRequest: Decodable, Sendable {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         subject = try container.decodeIfPresent(String.self, forKey: .subject)
         message = try container.decodeIfPresent(String.self, forKey: .message)
-        recipients = try container.decodeIfPresent([String].self, forKey: .recipients)
+        recipients = try container.decodeIfPresent([RecipientEntry].self, forKey: .recipients)
         sendAt = try container.decodeIfPresent(String.self, forKey: .sendAt)
         reference = try container.decodeIfPresent(String.self, forKey: .reference)
     }
@@ -53,6 +54,8 @@ public struct EmailRequest: Decodable, Sendable {
         var isHTML: Bool
         var recipients: EmailRecipients
         var reference: String?
+        /// Each address's own placeholder values, by its comparison key (the first entry of an address wins).
+        var variables: [String: [String: String]] = [:]
     }
 
     /// Checks every field at once.
@@ -73,19 +76,35 @@ public struct EmailRequest: Decodable, Sendable {
         } else if template.count > Self.maximumLength {
             errors["message"] = ["At most \(Self.maximumLength) characters; this one has \(template.count)."]
         }
-        for (field, text) in [("subject", subject), ("message", template)] where errors[field] == nil {
-            if let unknown = Placeholders.unknownMessage(in: text) { errors[field] = [unknown] }
-        }
         if let reference, reference.count > SMSRequest.maximumReferenceLength {
             errors["reference"] = ["At most \(SMSRequest.maximumReferenceLength) characters."]
         }
+        let entries = recipients ?? []
         var list: EmailRecipients?
         do {
-            list = try EmailRecipients(recipients ?? [])
+            list = try EmailRecipients(entries.map(\.to))
         } catch let error as DomainError {
             errors.merge(error.fields) { $0 + $1 }
         }
+        var variables: [String: [String: String]] = [:]
+        for entry in entries where !entry.variables.isEmpty {
+            if let address = EmailAddress(entry.to), variables[address.comparisonKey] == nil { variables[address.comparisonKey] = entry.variables }
+        }
+        var missing: [(String, [String])] = []
+        for (field, text) in [("subject", subject), ("message", template)] where errors[field] == nil {
+            guard let unknown = Placeholders.unknownMessage(in: text) else { continue }
+            let lacking = Placeholders.missing(in: text, order: list?.valid.map(\.comparisonKey) ?? [], variables: variables)
+            if variables.isEmpty {
+                errors[field] = [unknown]
+            } else if !lacking.isEmpty {
+                errors[field] = [unknown + " Or give each recipient a value in its \"variables\"."]
+                missing += lacking
+            }
+        }
+        if !missing.isEmpty { errors["recipients", default: []] += Placeholders.missingMessages(missing) }
         guard errors.isEmpty, let list else { throw DomainError(.validation, "The request is not valid.", fields: errors) }
-        return Valid(subject: subject, template: template, isHTML: HTMLText.isHTML(template), recipients: list, reference: reference)
+        return Valid(
+            subject: subject, template: template, isHTML: HTMLText.isHTML(template), recipients: list, reference: reference,
+            variables: variables)
     }
 }

@@ -27,7 +27,7 @@ public struct EmailService: Sendable {
         let sendAt = try SendTime.parse(request.sendAt, timezone: firm.timezone, now: now)
         valid.recipients.suppress(try await store.suppressed(firmID: firm.id, among: valid.recipients.valid.map(\.comparisonKey)))
         guard !valid.recipients.valid.isEmpty else { throw noValidRecipients(valid.recipients.skipped) }
-        let personal = Placeholders.isPersonalised(valid.template) || Placeholders.isPersonalised(valid.subject)
+        let personal = Placeholders.hasPlaceholders(valid.template) || Placeholders.hasPlaceholders(valid.subject)
         let messages: [NewMessage]
         if personal {
             let contacts = try await store.contactsByEmail(firmID: firm.id, addresses: valid.recipients.valid.map(\.comparisonKey))
@@ -65,8 +65,9 @@ public struct EmailService: Sendable {
         messages.reserveCapacity(recipients.count)
         for address in recipients {
             let values = contacts[address.comparisonKey].map { PlaceholderValues($0) }
-            let body = Placeholders.render(valid.template, with: values, escape: escape)
-            let subject = Placeholders.render(valid.subject, with: values)
+            let variables = valid.variables[address.comparisonKey] ?? [:]
+            let body = Placeholders.render(valid.template, with: values, variables: variables, escape: escape)
+            let subject = Placeholders.render(valid.subject, with: values, variables: variables)
             let bytes = body.utf8.count
             guard bytes <= EmailRequest.maximumRenderedBytes else {
                 throw tooLarge(

@@ -1,5 +1,5 @@
 import Foundation
-import WLDomain
+public import WLDomain
 
 /// The body of `POST /sms` and `POST /sms/quote`, as the contract names its fields.
 public struct SMSRequest: Decodable, Sendable {
@@ -9,7 +9,8 @@ public struct SMSRequest: Decodable, Sendable {
     public static let maximumReferenceLength = 255
 
     public var message: String?
-    public var recipients: [String]?
+    /// Numbers, each plain or with its own placeholder values.
+    public var recipients: [RecipientEntry]?
     public var sendAt: String?
     public var reference: String?
     /// `transactional` (when absent) or `promotional`.
@@ -17,7 +18,7 @@ public struct SMSRequest: Decodable, Sendable {
 
     public init(message: String?, recipients: [String]?, sendAt: String? = nil, reference: String? = nil, category: String? = nil) {
         self.message = message
-        self.recipients = recipients
+        self.recipients = recipients?.map { RecipientEntry(to: $0) }
         self.sendAt = sendAt
         self.reference = reference
         self.category = category
@@ -36,7 +37,7 @@ public struct SMSRequest: Decodable, Sendable {
         try UnknownFields.refuse(in: decoder, known: CodingKeys.allCases.map(\.rawValue))
         let container = try decoder.container(keyedBy: CodingKeys.self)
         message = try container.decodeIfPresent(String.self, forKey: .message)
-        recipients = try container.decodeIfPresent([String].self, forKey: .recipients)
+        recipients = try container.decodeIfPresent([RecipientEntry].self, forKey: .recipients)
         sendAt = try container.decodeIfPresent(String.self, forKey: .sendAt)
         reference = try container.decodeIfPresent(String.self, forKey: .reference)
         category = try container.decodeIfPresent(String.self, forKey: .category)
@@ -48,9 +49,23 @@ public struct SMSRequest: Decodable, Sendable {
         var recipients: SMSRecipients
         var reference: String?
         var category: SMSCategory
+        /// Each number's own placeholder values, by `254…` digits (the first entry of a number wins, as it does for
+        /// the number itself).
+        var variables: [String: [String: String]]
+
+        /// Moves the valid numbers (`254…` digits) for which `condition` holds to the skipped ones, for `reason`.
+        mutating func skip(_ reason: SkipReason, where condition: (String) -> Bool) {
+            let dropped = recipients.valid.filter { condition($0.e164Digits) }
+            guard !dropped.isEmpty else { return }
+            recipients.valid.removeAll { condition($0.e164Digits) }
+            recipients.skipped += dropped.map { SkippedRecipient(recipient: $0.e164Digits, reason: reason) }
+        }
     }
 
     /// Checks every field and returns the usable parts.
+    ///
+    /// Limits: `message` at most ``maximumLength`` characters, `reference` ``maximumReferenceLength``, at most
+    /// ``SMSRecipients/maximum`` recipients, each with at most ``RecipientEntry/maximumVariables`` variables.
     /// - Throws: `.validation` naming each bad field; 422 at the edge.
     func validated() throws -> Valid {
         var errors: [String: [String]] = [:]
@@ -59,21 +74,33 @@ public struct SMSRequest: Decodable, Sendable {
             errors["message"] = ["This field is required."]
         } else if template.count > Self.maximumLength {
             errors["message"] = ["At most \(Self.maximumLength) characters; this one has \(template.count)."]
-        } else if let unknown = Placeholders.unknownMessage(in: template) {
-            errors["message"] = [unknown]
         }
         if let reference, reference.count > Self.maximumReferenceLength {
             errors["reference"] = ["At most \(Self.maximumReferenceLength) characters."]
         }
         let parsedCategory = category.map { SMSCategory(rawValue: $0) } ?? .transactional
         if parsedCategory == nil { errors["category"] = ["One of transactional, promotional."] }
+        let entries = recipients ?? []
         var list: SMSRecipients?
         do {
-            list = try SMSRecipients(recipients ?? [])
+            list = try SMSRecipients(entries.map(\.to))
         } catch let error as DomainError {
             errors.merge(error.fields) { $0 + $1 }
         }
+        var variables: [String: [String: String]] = [:]
+        for entry in entries where !entry.variables.isEmpty {
+            if let number = PhoneNumber(entry.to), variables[number.e164Digits] == nil { variables[number.e164Digits] = entry.variables }
+        }
+        if errors["message"] == nil, let unknown = Placeholders.unknownMessage(in: template) {
+            let missing = Placeholders.missing(in: template, order: list?.valid.map(\.e164Digits) ?? [], variables: variables)
+            if variables.isEmpty {
+                errors["message"] = [unknown]
+            } else if !missing.isEmpty {
+                errors["message"] = [unknown + " Or give each recipient a value in its \"variables\"."]
+                errors["recipients", default: []] += Placeholders.missingMessages(missing)
+            }
+        }
         guard errors.isEmpty, let list, let parsedCategory else { throw DomainError(.validation, "The request is not valid.", fields: errors) }
-        return Valid(template: template, recipients: list, reference: reference, category: parsedCategory)
+        return Valid(template: template, recipients: list, reference: reference, category: parsedCategory, variables: variables)
     }
 }

@@ -91,28 +91,33 @@ public struct SMSService: Sendable {
             scheduledFor: policy.releaseTime(for: valid.category, due: sendAt, firmWindow: firm.promotionalWindow))
     }
 
-    /// `valid` with the numbers on the firm's opt-out list moved to the skipped ones (`opted_out`).
+    /// `valid` with the numbers on the firm's opt-out list moved to the skipped ones (`opted_out`), and for a
+    /// promotional request of a firm that requires consent, those whose contact recorded none (`no_consent`).
     private func withoutOptedOut(_ valid: SMSRequest.Valid, firm: Firm) async throws -> SMSRequest.Valid {
-        let listed = try await store.optedOut(valid.recipients.valid.map { FirmPhone(firmID: firm.id, phone: $0.e164Digits) })
-        guard !listed.isEmpty else { return valid }
         var result = valid
-        result.recipients.valid.removeAll { listed.contains(FirmPhone(firmID: firm.id, phone: $0.e164Digits)) }
-        result.recipients.skipped += valid.recipients.valid.filter { listed.contains(FirmPhone(firmID: firm.id, phone: $0.e164Digits)) }
-            .map { SkippedRecipient(recipient: $0.e164Digits, reason: .optedOut) }
+        let listed = try await store.optedOut(valid.recipients.valid.map { FirmPhone(firmID: firm.id, phone: $0.e164Digits) })
+        result.skip(.optedOut) { listed.contains(FirmPhone(firmID: firm.id, phone: $0)) }
+        if valid.category == .promotional && firm.promotionalConsentRequired {
+            let contacts = try await store.contactsByPhone(firmID: firm.id, phones: result.recipients.valid.map(\.e164Digits))
+            result.skip(.noConsent) { contacts[$0]?.promotionalConsent != true }
+        }
         return result
     }
 
-    /// Each valid recipient's final text: placeholders filled from the firm's clients, then its address book.
+    /// Each valid recipient's final text: placeholders filled from its own variables, then the firm's clients, then
+    /// its address book.
     private func render(_ valid: SMSRequest.Valid, firm: Firm) async throws -> [(recipient: String, body: String, text: SMSText)] {
         let numbers = valid.recipients.valid.map(\.e164Digits)
-        guard Placeholders.isPersonalised(valid.template) else {
+        guard Placeholders.hasPlaceholders(valid.template) else {
             let body = policy.text(valid.template, category: valid.category)
             let text = SMSText(body)
             return numbers.map { ($0, body, text) }
         }
         let contacts = try await store.contactsByPhone(firmID: firm.id, phones: numbers)
         return numbers.map { number in
-            let body = policy.text(Placeholders.render(valid.template, with: contacts[number].map(PlaceholderValues.init)), category: valid.category)
+            let rendered = Placeholders.render(
+                valid.template, with: contacts[number].map(PlaceholderValues.init), variables: valid.variables[number] ?? [:])
+            let body = policy.text(rendered, category: valid.category)
             return (number, body, SMSText(body))
         }
     }

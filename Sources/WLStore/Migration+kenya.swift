@@ -1,12 +1,16 @@
 extension Migration {
-    /// Kenyan SMS rules: each firm's sender IDs and its own promotional window, each blast's and message's category,
-    /// and each firm's opt-out list.
+    /// Kenyan SMS rules: each firm's sender IDs, its own promotional window and whether promotions need consent,
+    /// each blast's and message's category, each firm's opt-out list, and contacts' consent.
     static let kenya = Migration(version: 11, name: "kenya", sqlite: statements, postgres: statements)
 
     private static let statements = [
         "ALTER TABLE firms ADD COLUMN sender_id_transactional TEXT",
         "ALTER TABLE firms ADD COLUMN sender_id_promotional TEXT",
         "ALTER TABLE firms ADD COLUMN promotional_window TEXT",
+        "ALTER TABLE firms ADD COLUMN promotional_consent_required BIGINT NOT NULL DEFAULT 0",
+        "ALTER TABLE contacts ADD COLUMN promotional_consent BIGINT",
+        "ALTER TABLE contacts ADD COLUMN consent_source TEXT",
+        "CREATE INDEX contacts_client_phone ON contacts (firm_id, kind, phone)",
         "ALTER TABLE blasts ADD COLUMN category TEXT NOT NULL DEFAULT 'transactional'",
         "ALTER TABLE messages ADD COLUMN category TEXT NOT NULL DEFAULT 'transactional'",
         """

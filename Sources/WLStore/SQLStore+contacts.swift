@@ -2,7 +2,7 @@ public import Foundation
 public import WLDomain
 
 extension SQLStore {
-    static let contactColumns = "kind, first_name, last_name, phone, email, account_balance_cents"
+    static let contactColumns = "kind, first_name, last_name, phone, email, account_balance_cents, promotional_consent, consent_source"
 
     public func importContacts(firmID: Int64, _ contacts: [Contact], now: Date) async throws -> ContactImportSummary {
         try await write { connection in
@@ -84,6 +84,54 @@ extension SQLStore {
         Contact(
             kind: try row.value("kind", as: ContactKind.self), firstName: try row.text("first_name"), lastName: try row.text("last_name"),
             phone: try row.optionalText("phone").flatMap(PhoneNumber.init), email: try row.optionalText("email"),
-            accountBalance: try row.optionalInt("account_balance_cents").map(KES.init(cents:)))
+            accountBalance: try row.optionalInt("account_balance_cents").map(KES.init(cents:)),
+            promotionalConsent: try row.optionalInt("promotional_consent").map { $0 != 0 }, consentSource: try row.optionalText("consent_source"))
+    }
+
+    static let clientRows = SQLSet([
+        ("phone", .text), ("first_name", .text), ("last_name", .text), ("email", .text), ("balance", .int), ("consent", .int),
+        ("consent_source", .text),
+    ])
+
+    public func upsertClients(firmID: Int64, _ contacts: [Contact], now: Date) async throws -> ContactImportSummary {
+        guard !contacts.isEmpty else { return ContactImportSummary(inserted: 0, updated: 0) }
+        let rows = Self.clientRows.parameter(
+            contacts.map { contact in
+                [
+                    .text(contact.phone?.e164Digits), .text(contact.firstName), .text(contact.lastName), .text(contact.email),
+                    .int(contact.accountBalance?.cents), .int(contact.promotionalConsent.map { $0 ? 1 : 0 }), .text(contact.consentSource),
+                ]
+            })
+        let source = Self.clientRows.source(database.dialect, parameter: 1)
+        return try await write { connection in
+            // Consent not given in a row keeps what was recorded before.
+            let updated = try await connection.query(
+                """
+                UPDATE contacts SET first_name = v.first_name, last_name = v.last_name, email = v.email, account_balance_cents = v.balance,
+                    promotional_consent = COALESCE(v.consent, contacts.promotional_consent),
+                    consent_source = CASE WHEN v.consent IS NULL THEN contacts.consent_source ELSE v.consent_source END, updated_at = $3
+                FROM \(source)
+                WHERE contacts.id = (SELECT MIN(x.id) FROM contacts x WHERE x.firm_id = $2 AND x.kind = 'client' AND x.phone = v.phone)
+                RETURNING contacts.id
+                """, [rows, .int(firmID), .time(now)]
+            ).count
+            let inserted = try await connection.query(
+                """
+                INSERT INTO contacts (firm_id, kind, first_name, last_name, phone, email, account_balance_cents, promotional_consent,
+                    consent_source, created_at, updated_at)
+                SELECT $2, 'client', v.first_name, v.last_name, v.phone, v.email, v.balance, v.consent, v.consent_source, $3, $3
+                FROM \(source)
+                WHERE NOT EXISTS (SELECT 1 FROM contacts x WHERE x.firm_id = $2 AND x.kind = 'client' AND x.phone = v.phone) ORDER BY v.ord
+                RETURNING id
+                """, [rows, .int(firmID), .time(now)]
+            ).count
+            return ContactImportSummary(inserted: inserted, updated: updated)
+        }
+    }
+
+    public func deleteContacts(firmID: Int64, phone: String) async throws -> Int {
+        try await write { connection in
+            try await connection.query("DELETE FROM contacts WHERE firm_id = $1 AND phone = $2 RETURNING id", [.int(firmID), .text(phone)]).count
+        }
     }
 }

@@ -3,7 +3,7 @@ public import WLDomain
 
 extension SQLStore {
     static let firmColumns =
-        "id, slug, name, status, subscription_expires_at, sms_credits, sms_rate_cents, timezone, mode, created_at, send_rate_quota, send_rate_window, read_rate_quota, read_rate_window, sender_id_transactional, sender_id_promotional, promotional_window"
+        "id, slug, name, status, subscription_expires_at, sms_credits, sms_rate_cents, timezone, mode, created_at, send_rate_quota, send_rate_window, read_rate_quota, read_rate_window, sender_id_transactional, sender_id_promotional, promotional_window, promotional_consent_required"
 
     public func createFirm(_ firm: NewFirm, now: Date) async throws -> Firm {
         try await write(duplicate: "A firm with the slug \(firm.slug) already exists.") { connection in
@@ -60,6 +60,7 @@ extension SQLStore {
                 set("sender_id_promotional", .text(senderIDs.promotional?.value))
             }
             if let window = update.promotionalWindow { set("promotional_window", .text(window?.description)) }
+            if let required = update.promotionalConsentRequired { set("promotional_consent_required", .int(required ? 1 : 0)) }
             if let limit = update.readLimit {
                 set("read_rate_quota", .int(limit.map { Int64($0.quota) }))
                 set("read_rate_window", .int(limit.map { Int64($0.window) }))
@@ -134,6 +135,7 @@ extension SQLStore {
             transactional: try row.optionalText("sender_id_transactional").flatMap { try? SenderID($0) },
             promotional: try row.optionalText("sender_id_promotional").flatMap { try? SenderID($0) })
         firm.promotionalWindow = try row.optionalText("promotional_window").flatMap { try? SendingWindow(parsing: $0) }
+        firm.promotionalConsentRequired = try row.int("promotional_consent_required") != 0
         return firm
     }
 

@@ -15,12 +15,14 @@ public struct FirmUpdate: Sendable {
     public var senderIDs: SenderIDs?
     /// `.some(nil)` goes back to the platform's window.
     public var promotionalWindow: SendingWindow??
+    public var promotionalConsentRequired: Bool?
 
     public init(
         status: FirmStatus? = nil, smsRate: KES? = nil, subscriptionExpiresAt: Date?? = nil, name: String? = nil,
         sendLimit: RateLimitPolicy?? = nil, readLimit: RateLimitPolicy?? = nil, senderIDs: SenderIDs? = nil,
-        promotionalWindow: SendingWindow?? = nil
+        promotionalWindow: SendingWindow?? = nil, promotionalConsentRequired: Bool? = nil
     ) {
+        self.promotionalConsentRequired = promotionalConsentRequired
         self.status = status
         self.smsRate = smsRate
         self.subscriptionExpiresAt = subscriptionExpiresAt
@@ -128,6 +130,11 @@ public protocol Store: MessageStore, WebhookStore, WebhookLogStore, PaymentStore
     func importContacts(firmID: Int64, _ contacts: [Contact], now: Date) async throws -> ContactImportSummary
     /// The firm's contacts.
     func contacts(firmID: Int64) async throws -> [Contact]
+    /// Creates or updates the firm's clients by phone number, in a constant number of statements (the earliest
+    /// client with a number is the one updated). Phones are distinct and present.
+    func upsertClients(firmID: Int64, _ contacts: [Contact], now: Date) async throws -> ContactImportSummary
+    /// Deletes every contact of the firm with this `254…` number. - Returns: How many.
+    func deleteContacts(firmID: Int64, phone: String) async throws -> Int
     /// The contact for each phone number (normalised digits) that has one: a client before an address-book entry,
     /// the earliest first within a kind.
     func contactsByPhone(firmID: Int64, phones: [String]) async throws -> [String: Contact]

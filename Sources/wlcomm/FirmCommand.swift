@@ -11,6 +11,7 @@ struct FirmCommand: AsyncParsableCommand {
         subcommands: [
             Create.self, List.self, Show.self, Suspend.self, Activate.self, SetRate.self, SetExpiry.self, AdjustCredits.self, SetSender.self,
             SetTracking.self, SetLimits.self, SetSenderIDs.self, SetPromotionalWindow.self,
+            SetConsentRequired.self,
         ])
 
     /// One line about a firm, for people.

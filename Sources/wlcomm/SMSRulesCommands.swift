@@ -57,6 +57,28 @@ extension FirmCommand {
     }
 }
 
+extension FirmCommand {
+    struct SetConsentRequired: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "set-consent-required",
+            abstract: "Whether the firm's promotional SMS go only to contacts with recorded consent (others are skipped no_consent).")
+        @Option(help: "Firm id or slug.") var firm: String
+        @Option(help: "true or false.") var required: Bool
+        @OptionGroup var options: GlobalOptions
+
+        func run() async throws {
+            try await reportingErrors {
+                let updated = try await options.withAdmin { admin, _ in
+                    try await admin.update(firm, FirmUpdate(promotionalConsentRequired: required))
+                }
+                try options.output(["promotional_consent_required": updated.promotionalConsentRequired]) {
+                    "\(updated.slug): promotional consent \($0.values.first == true ? "required" : "not required")"
+                }
+            }
+        }
+    }
+}
+
 /// `wlcomm opt-out …`: a firm's SMS opt-out list.
 struct OptOutCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
