@@ -25,6 +25,7 @@ public import WLStore
 /// | `housekeeping.intervalSeconds` | `WLCOMM_HOUSEKEEPING_INTERVAL_SECONDS` | int | `60` |
 /// | `retention.messagesDays` | `WLCOMM_RETENTION_MESSAGES_DAYS` | int, 0 = keep for good | `365` |
 /// | `retention.webhookDeliveriesDays` | `WLCOMM_RETENTION_WEBHOOK_DELIVERIES_DAYS` | int, 0 = keep for good | `30` |
+/// | `retention.messageBodiesDays` | `WLCOMM_RETENTION_MESSAGE_BODIES_DAYS` | int, 0 = keep for good | `90`: then a final message's body and subject are emptied (see docs/privacy.md) |
 /// | `retention.eventsDays` | `WLCOMM_RETENTION_EVENTS_DAYS` | int, 0 = keep for good | `365` (with their messages) |
 /// | `retention.expireProcessingHours` | `WLCOMM_RETENTION_EXPIRE_PROCESSING_HOURS` | int, 0 = never | `72` |
 /// | `dispatch.batchSize` | `WLCOMM_DISPATCH_BATCH_SIZE` | int | `200` |
@@ -210,6 +211,7 @@ public struct AppSettings: Sendable {
         housekeeping.messageRetention = period("retention.messagesDays", 365, unit: 86_400)
         housekeeping.webhookDeliveryRetention = period("retention.webhookDeliveriesDays", 30, unit: 86_400)
         housekeeping.eventRetention = period("retention.eventsDays", 365, unit: 86_400)
+        housekeeping.messageBodyRetention = period("retention.messageBodiesDays", 90, unit: 86_400)
         housekeeping.expireProcessingAfter = period("retention.expireProcessingHours", 72, unit: 3_600)
         self.housekeeping = housekeeping
         var dispatcher = DispatcherSettings()

@@ -93,6 +93,7 @@ public enum APIRouter {
         CreditsController(accounts: dependencies.accounts, payments: dependencies.payments).addRoutes(to: apiRoutes)
         SMSController(sms: dependencies.sms, optOuts: dependencies.optOuts).addRoutes(to: apiRoutes)
         ContactsController(contacts: ContactService(store: dependencies.store, time: dependencies.time)).addRoutes(to: apiRoutes)
+        PrivacyController(privacy: PrivacyService(store: dependencies.store, time: dependencies.time)).addRoutes(to: apiRoutes)
         EmailController(email: dependencies.email).addRoutes(to: apiRoutes)
         WebhooksController(webhooks: dependencies.webhooks).addRoutes(to: apiRoutes)
         return router

@@ -13,6 +13,8 @@ public struct HousekeepingSettings: Sendable {
     public var messageRetention: TimeInterval? = 365 * 86_400
     /// Finished webhook deliveries and their attempt logs: 30 days.
     public var webhookDeliveryRetention: TimeInterval? = 30 * 86_400
+    /// The bodies and subjects of final messages: 90 days, then emptied (the message itself stays).
+    public var messageBodyRetention: TimeInterval? = 90 * 86_400
     /// Events of final messages: as long as their messages.
     public var eventRetention: TimeInterval? = 365 * 86_400
     /// A message the provider accepted whose delivery report has not come after this is failed as `Expired`: 72 hours.
@@ -42,6 +44,8 @@ public struct HousekeepingReport: Sendable, Hashable {
     /// Early delivery reports applied once their send was recorded, and old unclaimed ones deleted.
     public var earlyReportsApplied = 0
     public var earlyReportsDeleted = 0
+    /// Message bodies emptied after their retention period.
+    public var bodiesRedacted = 0
 
     public init() {}
 
@@ -50,8 +54,8 @@ public struct HousekeepingReport: Sendable, Hashable {
 }
 
 /// Retention and expiry: every ``HousekeepingSettings/interval`` the instance that holds the `housekeeping` leader
-/// lease deletes what has been kept long enough (idempotency keys, idle rate-limit rows, old messages with their
-/// events and deliveries, old delivery logs) and fails messages whose delivery report never came. Every other
+/// lease deletes what has been kept long enough (idempotency keys, idle rate-limit rows, old message bodies, old
+/// messages with their events and deliveries, old delivery logs) and fails messages whose delivery report never came. Every other
 /// instance only renews its bid. Each step is short transactions of bounded size, repeated while a batch comes back
 /// full, so no table is locked for long; a pass stops between batches on shutdown or when the lease is lost.
 /// The ledger, payments and their events are never touched.
@@ -131,6 +135,11 @@ public final class Housekeeper: Service {
         if let period = settings.messageRetention {
             report.messages = try await pass.repeating(limit: nested) {
                 try await self.store.deleteMessages(createdBefore: now.addingTimeInterval(-period), limit: nested)
+            }
+        }
+        if let period = settings.messageBodyRetention {
+            report.bodiesRedacted = try await pass.repeating(limit: nested) {
+                try await self.store.redactMessageBodies(createdBefore: now.addingTimeInterval(-period), limit: nested)
             }
         }
         if let period = settings.eventRetention {

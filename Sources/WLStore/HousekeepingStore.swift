@@ -45,5 +45,9 @@ public protocol HousekeepingStore: Sendable {
     /// - Returns: How many reports it applied.
     func applyEarlyReports(limit: Int, now: Date) async throws -> Int
     /// Deletes early delivery reports received before `cutoff` that no recorded send ever claimed.
+    /// Empties the bodies and subjects of up to `limit` final messages created before `cutoff` (the Data Protection
+    /// Act's storage limitation); status, cost and times stay.
+    /// - Returns: How many were redacted.
+    func redactMessageBodies(createdBefore cutoff: Date, limit: Int) async throws -> Int
     func deleteEarlyReports(receivedBefore cutoff: Date, limit: Int) async throws -> Int
 }

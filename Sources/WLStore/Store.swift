@@ -77,7 +77,9 @@ public struct ContactImportSummary: Hashable, Sendable {
 /// Every method that takes a `firmID` reads or writes only that firm's rows: tenancy is enforced here, not
 /// left to callers. Errors the caller can act on are ``DomainError``s (`.notFound`, `.duplicate`,
 /// `.insufficientCredits`).
-public protocol Store: MessageStore, WebhookStore, WebhookLogStore, PaymentStore, EmailStore, IdempotencyStore, HousekeepingStore, OptOutStore {
+public protocol Store: MessageStore, WebhookStore, WebhookLogStore, PaymentStore, EmailStore, IdempotencyStore, HousekeepingStore, OptOutStore,
+    PrivacyStore
+{
     /// Succeeds when the database answers.
     func ping() async throws
 

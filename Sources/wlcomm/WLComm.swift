@@ -10,7 +10,7 @@ struct WLComm: AsyncParsableCommand {
         version: WLCommApp.version,
         subcommands: [
             Serve.self, Migrate.self, SeedSandbox.self, FirmCommand.self, KeyCommand.self, WebhookCommand.self,
-            ContactsCommand.self, SuppressionCommand.self, OptOutCommand.self, SecretsCommand.self, Backup.self, Restore.self,
+            ContactsCommand.self, SuppressionCommand.self, OptOutCommand.self, PrivacyCommand.self, SecretsCommand.self, Backup.self, Restore.self,
         ]
     )
 }

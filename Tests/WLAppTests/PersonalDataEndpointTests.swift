@@ -131,4 +131,27 @@ import WLStore
             #expect(receipt.json.data["scheduled"] as? Int == 1)
         }
     }
+
+    @Test func aPersonCanBeExportedThenErasedThroughTheAPI() async throws {
+        try await TestApp().test { client in
+            let sent = try await client.api(.post, "/sms", json: ["message": "Hi {first_name}", "recipients": ["254712345678"]])
+            let id = try #require((sent.json.data["messages"] as? [[String: Any]])?.first?["message_id"] as? Int)
+            _ = try await client.finalSMS(Int64(id))
+            let export = try await client.api(.get, "/privacy/export?phone=0712345678").json.data
+            #expect(export["subject"] as? String == "254712345678")
+            #expect((export["contacts"] as? [[String: Any]])?.first?["first_name"] as? String == "Jane")
+            #expect((export["messages"] as? [[String: Any]])?.first?["body"] as? String == "Hi Jane")
+            let erased = try await client.api(.post, "/privacy/erasure", json: ["phone": "+254712345678"])
+            #expect(erased.status == .ok)
+            #expect(erased.json.data["contacts"] as? Int == 1 && erased.json.data["messages"] as? Int == 1)
+            let shown = try await client.api(.get, "/sms/\(id)").json.data
+            #expect(shown["recipient"] as? String == "[erased]" && shown["status"] as? String == "delivered")
+            let empty = try await client.api(.get, "/privacy/export?phone=0712345678").json.data
+            #expect((empty["messages"] as? [Any])?.isEmpty == true && (empty["contacts"] as? [Any])?.isEmpty == true)
+            let both = try await client.api(.post, "/privacy/erasure", json: ["phone": "0712345678", "email": "a@b.co"])
+            #expect(both.status == .unprocessableContent && both.json["code"] as? String == "validation_failed")
+            let neither = try await client.api(.get, "/privacy/export")
+            #expect(neither.status == .unprocessableContent && neither.json.errors["phone"] != nil)
+        }
+    }
 }

@@ -1,0 +1,123 @@
+public import Foundation
+import WLDomain
+
+extension SQLStore: PrivacyStore {
+    public func erase(firmID: Int64, subject: DataSubject, now: Date) async throws -> ErasureSummary {
+        let dialect = database.dialect
+        let lock = lockClause
+        let (recipient, value) = Self.recipientMatch(subject)
+        return try await write(outbox: true) { connection in
+            var summary = ErasureSummary()
+            let rows = try await connection.query(
+                "SELECT \(MessageRow.columns) FROM messages WHERE firm_id = $1 AND \(recipient) = $2 AND stage <> 'done' ORDER BY id\(lock)",
+                [.int(firmID), .text(value)])
+            let open = try rows.map { try MessageRow(row: $0).state }
+            let waiting = open.filter { Self.isCancellable($0, now: now) }
+            if open.contains(where: { $0.message.stage == .charged || ($0.message.stage == .queued && !Self.isCancellable($0, now: now)) }) {
+                throw DomainError(.conflict, "A message to this person is being sent right now; try the erasure again in a minute.")
+            }
+            summary.cancelled = try await Self.cancel(waiting, dialect: dialect, on: connection, now: now).count
+            summary.messages = try await connection.query(
+                """
+                UPDATE messages SET recipient = $3, body = '', subject = NULL, updated_at = $4
+                WHERE firm_id = $1 AND \(recipient) = $2 RETURNING id
+                """, [.int(firmID), .text(value), .text(erasedRecipient), .time(now)]
+            ).count
+            let contactColumn = subject.isPhone ? "phone" : "LOWER(email)"
+            summary.contacts = try await connection.query(
+                "DELETE FROM contacts WHERE firm_id = $1 AND \(contactColumn) = $2 RETURNING id", [.int(firmID), .text(value)]
+            ).count
+            switch subject {
+            case .phone(let digits):
+                summary.payments = try await connection.query(
+                    "UPDATE payments SET phone = $3, updated_at = $4 WHERE firm_id = $1 AND phone = $2 RETURNING id",
+                    [.int(firmID), .text(digits), .text(erasedRecipient), .time(now)]
+                ).count
+                summary.optOuts = try await connection.query(
+                    "DELETE FROM sms_opt_outs WHERE firm_id = $1 AND phone = $2 RETURNING phone", [.int(firmID), .text(digits)]
+                ).count
+            case .email(let address):
+                summary.suppressions = try await connection.query(
+                    "DELETE FROM email_suppressions WHERE firm_id = $1 AND LOWER(address) = $2 RETURNING address", [.int(firmID), .text(address)]
+                ).count
+            }
+            // A stored answer may name the person in any form the client sent (`+254 712-345…`): match the part every
+            // form shares, spaces and dashes left out.
+            summary.idempotencyRecords = try await connection.query(
+                """
+                DELETE FROM idempotency_keys
+                WHERE firm_id = $1 AND REPLACE(REPLACE(LOWER(response_body), ' ', ''), '-', '') LIKE $2 RETURNING key
+                """,
+                [.int(firmID), .text("%" + subject.searchFragment + "%")]
+            ).count
+            return summary
+        }
+    }
+
+    public func personalData(firmID: Int64, subject: DataSubject) async throws -> PersonalDataExport {
+        let (recipient, value) = Self.recipientMatch(subject)
+        return try await database.read { connection in
+            var export = PersonalDataExport()
+            let contactColumn = subject.isPhone ? "phone" : "LOWER(email)"
+            export.contacts = try await connection.query(
+                "SELECT \(Self.contactColumns) FROM contacts WHERE firm_id = $1 AND \(contactColumn) = $2 ORDER BY id", [.int(firmID), .text(value)]
+            ).map(Self.contact)
+            export.messages = try await connection.query(
+                "SELECT \(MessageRow.columns) FROM messages WHERE firm_id = $1 AND \(recipient) = $2 ORDER BY id", [.int(firmID), .text(value)]
+            ).map { try MessageRow(row: $0).message }
+            switch subject {
+            case .phone(let digits):
+                export.optOut = try await connection.query(
+                    "SELECT phone, source, created_at FROM sms_opt_outs WHERE firm_id = $1 AND phone = $2", [.int(firmID), .text(digits)]
+                ).first.map { row in
+                    OptOut(
+                        phone: try row.text("phone"), source: try row.value("source", as: OptOutSource.self), createdAt: try row.time("created_at"))
+                }
+                export.payments = try await connection.query(
+                    "SELECT \(Self.paymentColumns) FROM payments WHERE firm_id = $1 AND phone = $2 ORDER BY id", [.int(firmID), .text(digits)]
+                ).map(Self.payment)
+            case .email(let address):
+                export.emailSuppressed = try await !connection.query(
+                    "SELECT address FROM email_suppressions WHERE firm_id = $1 AND LOWER(address) = $2", [.int(firmID), .text(address)]
+                ).isEmpty
+            }
+            return export
+        }
+    }
+
+    public func redactMessageBodies(createdBefore cutoff: Date, limit: Int) async throws -> Int {
+        try await write { connection in
+            try await connection.query(
+                """
+                UPDATE messages SET body = '', subject = NULL WHERE id IN (
+                    SELECT id FROM messages WHERE created_at < $1 AND stage = 'done' AND (body <> '' OR subject IS NOT NULL)
+                    ORDER BY created_at LIMIT $2)
+                RETURNING id
+                """, [.time(cutoff), .int(Int64(limit))]
+            ).count
+        }
+    }
+
+    /// The messages column and value that pick `subject`'s messages.
+    private static func recipientMatch(_ subject: DataSubject) -> (column: String, value: String) {
+        switch subject {
+        case .phone(let digits): ("recipient", digits)
+        case .email(let address): ("LOWER(recipient)", address.lowercased())
+        }
+    }
+}
+
+extension DataSubject {
+    var isPhone: Bool {
+        if case .phone = self { true } else { false }
+    }
+
+    /// What every written form of the subject contains: the nine subscriber digits of a number (`712345678` in
+    /// `0712…`, `254712…` and `+254 712…`), or the lower-case address.
+    var searchFragment: String {
+        switch self {
+        case .phone(let digits): String(digits.suffix(9))
+        case .email(let address): address.lowercased()
+        }
+    }
+}

@@ -1,0 +1,134 @@
+import Foundation
+import Testing
+import WLDomain
+
+@testable import WLStore
+
+/// Every text column of every table, as `(table, column)`.
+private func textColumns(_ store: SQLStore) async throws -> [(String, String)] {
+    try await store.database.read { connection in
+        switch store.database.dialect {
+        case .postgres:
+            return try await connection.query(
+                """
+                SELECT table_name, column_name FROM information_schema.columns
+                WHERE table_schema = current_schema() AND data_type IN ('text', 'character varying') ORDER BY table_name, column_name
+                """
+            ).map { (try $0.text("table_name"), try $0.text("column_name")) }
+        case .sqlite:
+            var result: [(String, String)] = []
+            for table in try await connection.query("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").map({ try $0.text("name") })
+            {
+                for column in try await connection.query("SELECT name, type FROM pragma_table_info('\(table)')") {
+                    if try column.text("type").uppercased().contains("TEXT") { result.append((table, try column.text("name"))) }
+                }
+            }
+            return result
+        }
+    }
+}
+
+/// The `(table, column)` pairs holding `fragment` anywhere in a value.
+private func columnsContaining(_ fragment: String, _ store: SQLStore) async throws -> [String] {
+    var found: [String] = []
+    for (table, column) in try await textColumns(store) {
+        let count = try await store.database.read { connection in
+            try await connection.query(
+                "SELECT COUNT(*) AS n FROM \(table) WHERE LOWER(\(column)) LIKE $1", [.text("%" + fragment + "%")]
+            )[0].int("n")
+        }
+        if count > 0 { found.append("\(table).\(column)") }
+    }
+    return found
+}
+
+/// The firm's balance and the sum of its ledger.
+private func money(_ store: SQLStore, _ firm: Firm) async throws -> (Credits?, Int64) {
+    let sum = try await store.database.read { connection in
+        try await connection.query("SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) AS total FROM credit_ledger WHERE firm_id = $1", [.int(firm.id)])[
+            0
+        ].int("total")
+    }
+    return (try await store.firm(id: firm.id)?.smsCredits, sum)
+}
+
+extension ConformanceCheck {
+    static let privacy: [ConformanceCheck] = [
+        ConformanceCheck("erasing a number leaves no trace of it in any text column, and the balance and ledger unchanged") { store in
+            let firm = try await firmWithCredits(store, credits: 50)
+            let other = try await firmWithCredits(store, "other", credits: 0)
+            let phone = "254712345678"
+            _ = try await store.upsertClients(
+                firmID: firm.id,
+                [Contact(kind: .client, firstName: "Jane", lastName: "W", phone: PhoneNumber(phone), email: "jane@example.com", accountBalance: nil)],
+                now: checkTime)
+            _ = try await store.upsertClients(
+                firmID: other.id,
+                [Contact(kind: .client, firstName: "Jane", lastName: "W", phone: PhoneNumber(phone), email: nil, accountBalance: nil)],
+                now: checkTime)
+            let blast = NewBlast(
+                id: NewBlast.makeID(for: .sms), firmID: firm.id, channel: .sms, reference: "r", template: "Hi {first_name}", subject: nil,
+                sendAt: checkTime)
+            let new = NewMessage(recipient: phone, body: "Hi Jane, call 0712345678", segments: 1, encoding: "GSM-7", credits: Credits(whole: 1))
+            let sent = try await store.createBlast(blast, messages: [new], now: checkTime)[0]
+            _ = try await store.claimDue(channel: .sms, limit: 10, owner: "w", lease: 30, now: checkTime)
+            _ = try await store.record([(sent.id, .charge)], leaseOwner: "w", now: checkTime)
+            _ = try await store.record(
+                [(sent.id, .submitted(providerMessageID: "P1", report: DeliveryReport(status: .delivered, response: "Success", network: nil)))],
+                leaseOwner: "w", now: checkTime)
+            var later = blast
+            later.id = NewBlast.makeID(for: .sms)
+            later.sendAt = checkTime.addingTimeInterval(3_600)
+            let waiting = try await store.createBlast(later, messages: [new], now: checkTime)[0]
+            _ = try await newPayment(store, firm: firm, phone: phone)
+            try await store.addOptOuts([FirmPhone(firmID: firm.id, phone: phone)], source: .api, now: checkTime)
+            _ = try await store.claimIdempotencyKey(firmID: firm.id, key: "k1", requestHash: "h", now: checkTime, staleAfter: 60, expiry: 86_400)
+            try await store.completeIdempotencyKey(
+                firmID: firm.id, key: "k1", status: 202, body: #"{"skipped":[{"recipient":"+254 712 345 678"}]}"#, now: checkTime)
+            let before = try await money(store, firm)
+            #expect(try await columnsContaining("712345678", store).count >= 5)
+
+            let summary = try await store.erase(firmID: firm.id, subject: .phone(phone), now: checkTime)
+            #expect(summary.contacts == 1 && summary.messages == 2 && summary.cancelled == 1 && summary.payments == 1)
+            #expect(summary.optOuts == 1 && summary.idempotencyRecords == 1)
+            // Only the other firm's contact still holds the number: erasure is per firm.
+            #expect(try await columnsContaining("712345678", store) == ["contacts.phone"])
+            #expect(try await store.contacts(firmID: other.id).count == 1)
+            let after = try await money(store, firm)
+            #expect(after.0 == before.0 && after.1 == before.1)
+            let erased = try #require(try await store.message(firmID: firm.id, id: sent.id))
+            #expect(erased.recipient == erasedRecipient && erased.body.isEmpty && erased.status == .delivered && erased.credits == Credits(whole: 1))
+            #expect(try await store.message(firmID: firm.id, id: waiting.id)?.response == "Cancelled")
+            let export = try await store.personalData(firmID: firm.id, subject: .phone(phone))
+            #expect(export.contacts.isEmpty && export.messages.isEmpty && export.payments.isEmpty && export.optOut == nil)
+        },
+        ConformanceCheck("an export gathers the person's contacts, messages, payments and opt-out") { store in
+            let firm = try await firmWithCredits(store, credits: 5)
+            let phone = "254700100000"
+            _ = try await store.upsertClients(
+                firmID: firm.id,
+                [Contact(kind: .client, firstName: "Ali", lastName: "", phone: PhoneNumber(phone), email: nil, accountBalance: KES(cents: 10))],
+                now: checkTime)
+            let messages = try await smsBlast(store, firm: firm, count: 2)
+            _ = try await newPayment(store, firm: firm, phone: phone)
+            try await store.addOptOuts([FirmPhone(firmID: firm.id, phone: phone)], source: .provider, now: checkTime)
+            let export = try await store.personalData(firmID: firm.id, subject: .phone(phone))
+            #expect(export.contacts.map(\.firstName) == ["Ali"])
+            #expect(export.messages.map(\.id) == [messages[0].id])
+            #expect(export.payments.count == 1 && export.optOut?.source == .provider)
+        },
+        ConformanceCheck("old final message bodies are redacted in bounded batches; waiting ones are not") { store in
+            let firm = try await firmWithCredits(store, credits: 10)
+            let messages = try await smsBlast(store, firm: firm, count: 3)
+            _ = try await store.claimDue(channel: .sms, limit: 10, owner: "w", lease: 30, now: checkTime)
+            _ = try await store.record(messages.prefix(2).map { ($0.id, .fail(response: "x", refund: false)) }, leaseOwner: "w", now: checkTime)
+            let cutoff = checkTime.addingTimeInterval(1)
+            #expect(try await store.redactMessageBodies(createdBefore: cutoff, limit: 1) == 1)
+            #expect(try await store.redactMessageBodies(createdBefore: cutoff, limit: 10) == 1)
+            #expect(try await store.redactMessageBodies(createdBefore: cutoff, limit: 10) == 0)
+            var bodies: [String?] = []
+            for message in messages { bodies.append(try await store.message(firmID: firm.id, id: message.id)?.body) }
+            #expect(bodies == ["", "", "Hello 2"])
+        },
+    ]
+}
