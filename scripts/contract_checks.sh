@@ -167,6 +167,8 @@ shared_fakes=../shared/fakes
 if [ -f "$shared_fakes/africastalking_fake.py" ]; then
   echo "-- live SMS through ../shared/fakes/africastalking_fake.py"
   python3 scripts/at_fake_check.py "$wlcomm" "$(fresh_database at)" "$shared_fakes/africastalking_fake.py" "$psql" || failures=$((failures + 1))
+  echo "-- Kenyan SMS rules: sender IDs per firm and category, opt-outs (406 UserInBlacklist, the opt-out callback), quiet hours"
+  python3 scripts/kenya_check.py "$wlcomm" "$(fresh_database kenya)" "$shared_fakes/africastalking_fake.py" "$psql" || failures=$((failures + 1))
   if [ -n "$cluster_url" ]; then
     echo "-- three servers on one PostgreSQL database, the fake at 120 ms per call, lease 5 s: no SMS sent twice, then one SIGKILLed"
     python3 scripts/multi_instance_check.py "$wlcomm" "$(fresh_database multi)" "$shared_fakes/africastalking_fake.py" "$psql" || failures=$((failures + 1))
