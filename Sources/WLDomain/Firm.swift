@@ -42,6 +42,8 @@ public struct Firm: Hashable, Codable, Sendable {
     public var promotionalWindow: SendingWindow?
     /// Promotional SMS go only to numbers whose contact recorded consent (skipped `no_consent` otherwise).
     public var promotionalConsentRequired = false
+    /// The balance at or below which `communication.credits.low` fires (see ``LowBalanceRule``); `nil`: no alert.
+    public var lowBalanceThreshold: Credits?
 
     public init(
         id: Int64, slug: String, name: String, status: FirmStatus, subscriptionExpiresAt: Date?, smsCredits: Credits,

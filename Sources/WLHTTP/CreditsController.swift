@@ -32,6 +32,18 @@ public struct CreditsController: Sendable {
         group.post("sms-credits/purchase", use: purchase)
         group.get("sms-credits/purchase/:payment_id", use: purchaseStatus)
         group.get("sms-credits/transactions", use: transactions)
+        group.get("sms-credits/low-balance", use: lowBalance)
+        group.on(.put, "sms-credits/low-balance", use: setLowBalance)
+    }
+
+    @Sendable func lowBalance(_ request: Request, context: AppRequestContext) async throws -> SuccessEnvelope<LowBalanceView> {
+        SuccessEnvelope(data: LowBalanceView(try await accounts.lowBalance(firmID: context.firmID())))
+    }
+
+    @Sendable func setLowBalance(_ request: Request, context: AppRequestContext) async throws -> SuccessEnvelope<LowBalanceView> {
+        let body = try await request.decodeJSON(as: LowBalanceRequest.self, context: context)
+        return SuccessEnvelope(
+            message: "Low-balance alert saved.", data: LowBalanceView(try await accounts.setLowBalance(body, firmID: context.firmID())))
     }
 
     @Sendable func balance(_ request: Request, context: AppRequestContext) async throws -> SuccessEnvelope<BalanceResponse> {
@@ -112,5 +124,27 @@ struct TransactionView: Encodable, Sendable {
         try container.encode(entry.messageID, forKey: .messageID)
         try container.encode(entry.kind == .adjustment ? entry.reference : nil, forKey: .reason)
         try container.encode(FirmTime.format(entry.createdAt, timezone: timezone), forKey: .createdAt)
+    }
+}
+
+/// `GET/PUT /sms-credits/low-balance`: the threshold (credits, or `null`: no alert) and the balance now.
+struct LowBalanceView: Encodable, Sendable {
+    var threshold: Credits?
+    var smsCredits: Credits
+
+    init(_ firm: Firm) {
+        threshold = firm.lowBalanceThreshold
+        smsCredits = firm.smsCredits
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case threshold
+        case smsCredits = "sms_credits"
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(threshold, forKey: .threshold)
+        try container.encode(smsCredits, forKey: .smsCredits)
     }
 }

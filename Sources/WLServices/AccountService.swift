@@ -54,4 +54,54 @@ public struct AccountService: Sendable {
         guard let firm = try await store.firm(id: firmID) else { throw DomainError(.notFound, "Firm not found.") }
         return Balance(smsCredits: firm.smsCredits, smsRate: firm.smsRate)
     }
+
+    /// The firm's low-balance threshold and its balance.
+    public func lowBalance(firmID: Int64) async throws -> Firm {
+        guard let firm = try await store.firm(id: firmID) else { throw DomainError(.notFound, "Firm not found.") }
+        return firm
+    }
+
+    /// Sets the firm's low-balance threshold (`nil`: no alert); one at or above the balance fires at once.
+    public func setLowBalance(_ request: LowBalanceRequest, firmID: Int64) async throws -> Firm {
+        try await store.setLowBalanceThreshold(firmID: firmID, request.validated(), now: time.now)
+    }
+}
+
+/// The body of `PUT /sms-credits/low-balance`: `{"threshold": 100}` in credits (up to 4 decimals), or `null` for no
+/// alert.
+public struct LowBalanceRequest: Decodable, Sendable {
+    /// The largest threshold: a billion credits.
+    public static let maximum = Credits(whole: 1_000_000_000)
+
+    var threshold: String?
+    var given: Bool
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case threshold }
+
+    public init(from decoder: any Decoder) throws {
+        try UnknownFields.refuse(in: decoder, known: CodingKeys.allCases.map(\.rawValue))
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        given = container.contains(.threshold)
+        if let text = try? container.decodeIfPresent(String.self, forKey: .threshold) {
+            threshold = text
+        } else if let number = try? container.decodeIfPresent(Decimal.self, forKey: .threshold) {
+            threshold = "\(number)"
+        } else if given, try !container.decodeNil(forKey: .threshold) {
+            threshold = "not a number"
+        }
+    }
+
+    /// - Throws: `.validation` on `threshold` unless it is `null` or credits from 0 to ``maximum``.
+    func validated() throws -> Credits? {
+        guard given else {
+            throw DomainError(.validation, "The request is not valid.", fields: ["threshold": ["This field is required (null turns the alert off)."]])
+        }
+        guard let threshold else { return nil }
+        guard let credits = Credits(threshold), credits >= .zero, credits <= Self.maximum else {
+            throw DomainError(
+                .validation, "The request is not valid.", fields: ["threshold": ["Credits from 0 to 1,000,000,000 with at most 4 decimals, or null."]]
+            )
+        }
+        return credits
+    }
 }

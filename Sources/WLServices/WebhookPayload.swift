@@ -4,7 +4,8 @@ public import WLStore
 
 /// The body of a webhook. For a message event: the contract's fields (type, event, message_id, blast_id, reference,
 /// recipient, status, status_code, response, firm_id, timestamp in the firm's timezone); for a payment event: the
-/// payment's fields (see docs/payments.md). Both add `event_id`, `sequence` and `occurred_at` (UTC, with
+/// payment's fields (see docs/payments.md); for a low-balance alert: type `credits`, event, `sms_credits` and
+/// `threshold`. Both add `event_id`, `sequence` and `occurred_at` (UTC, with
 /// milliseconds). Keys are sorted, so the signed bytes are stable.
 public struct WebhookPayload: Encodable, Sendable {
     let delivery: WebhookDelivery
@@ -20,6 +21,12 @@ public struct WebhookPayload: Encodable, Sendable {
         case occurredAt = "occurred_at"
     }
 
+    /// A low-balance alert's own fields: the balance that crossed the threshold (credits, 4 decimals).
+    enum CreditKeys: String, CodingKey {
+        case type, event, threshold
+        case balance = "sms_credits"
+    }
+
     public func encode(to encoder: any Encoder) throws {
         let id: Int64
         let sequence: Int
@@ -31,6 +38,13 @@ public struct WebhookPayload: Encodable, Sendable {
         case .payment(let event, let payment):
             try PaymentFields.encode(payment, event: event.event, status: event.status, to: encoder)
             (id, sequence, occurredAt) = (event.id, event.sequence, event.occurredAt)
+        case .credits(let event):
+            var fields = encoder.container(keyedBy: CreditKeys.self)
+            try fields.encode("credits", forKey: .type)
+            try fields.encode(event.event, forKey: .event)
+            try fields.encode(event.balance, forKey: .balance)
+            try fields.encode(event.threshold, forKey: .threshold)
+            (id, sequence, occurredAt) = (event.id, 1, event.occurredAt)
         }
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(delivery.firmID, forKey: .firmID)

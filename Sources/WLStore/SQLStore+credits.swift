@@ -21,9 +21,12 @@ extension SQLStore {
         messageID: Int64? = nil, receipt: String? = nil, now: Date
     ) async throws -> LedgerEntry {
         let updated = try await connection.query(
-            "UPDATE firms SET sms_credits = sms_credits + $2 WHERE id = $1 AND sms_credits + $2 >= 0 RETURNING sms_credits",
+            """
+            UPDATE firms SET sms_credits = sms_credits + $2 WHERE id = $1 AND sms_credits + $2 >= 0
+            RETURNING sms_credits, low_balance_threshold, low_balance_alerted
+            """,
             [.int(firmID), .int(amount.units)])
-        guard let balance = try updated.first?.int("sms_credits") else {
+        guard let row = updated.first, let balance = try? row.int("sms_credits") else {
             let exists = try await connection.query("SELECT id FROM firms WHERE id = $1", [.int(firmID)])
             if exists.isEmpty { throw DomainError(.notFound, "No firm with id \(firmID).") }
             throw DomainError(.insufficientCredits, "Insufficient SMS credits")
@@ -37,6 +40,7 @@ extension SQLStore {
                 .int(firmID), .text(kind.rawValue), .int(amount.units), .int(balance), .text(reference), .int(paymentID), .int(messageID),
                 .text(receipt), .time(now),
             ])
+        try await applyLowBalance([lowBalanceState(row, firmID: firmID)], on: connection, now: now)
         return try entry(from: rows[0])
     }
 

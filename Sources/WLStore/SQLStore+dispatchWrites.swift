@@ -35,15 +35,24 @@ extension SQLStore {
         return states
     }
 
-    /// Reads and (on PostgreSQL) locks these firms' balances, in id order (so concurrent batches cannot deadlock).
-    static func lockedBalances(firmIDs: Set<Int64>, dialect: SQLDialect, on connection: any SQLConnection) async throws -> [Int64: Credits] {
+    /// Reads and (on PostgreSQL) locks these firms' balances with their low-balance state, in id order (so concurrent
+    /// batches cannot deadlock).
+    static func lockedBalances(
+        firmIDs: Set<Int64>, dialect: SQLDialect, on connection: any SQLConnection
+    ) async throws -> [Int64: LowBalanceState] {
         guard !firmIDs.isEmpty else { return [:] }
         let lock = dialect == .postgres ? " FOR UPDATE" : ""
         let rows = try await connection.query(
-            "SELECT id, sms_credits FROM firms WHERE id IN (SELECT id FROM \(idRows.source(dialect, parameter: 1))) ORDER BY id\(lock)",
+            """
+            SELECT id, sms_credits, low_balance_threshold, low_balance_alerted FROM firms
+            WHERE id IN (SELECT id FROM \(idRows.source(dialect, parameter: 1))) ORDER BY id\(lock)
+            """,
             [idRows.parameter(firmIDs.sorted().map { [.int($0)] })])
-        var balances: [Int64: Credits] = [:]
-        for row in rows { balances[try row.int("id")] = Credits(units: try row.int("sms_credits")) }
+        var balances: [Int64: LowBalanceState] = [:]
+        for row in rows {
+            let id = try row.int("id")
+            balances[id] = try lowBalanceState(row, firmID: id)
+        }
         return balances
     }
 
@@ -56,7 +65,8 @@ extension SQLStore {
     ) async throws -> [Message] {
         var states = states
         let payers = Set(outcomes.filter(\.outcome.movesCredits).compactMap { states[$0.messageID]?.message.firmID })
-        let balancesBefore = try await lockedBalances(firmIDs: payers, dialect: dialect, on: connection)
+        let before = try await lockedBalances(firmIDs: payers, dialect: dialect, on: connection)
+        let balancesBefore = before.mapValues(\.balance)
         var effects = DispatchEffects(balances: balancesBefore)
         var applied: [Message] = []
         var changed: [Int64] = []
@@ -69,6 +79,10 @@ extension SQLStore {
         let balances = effects.balances.filter { balancesBefore[$0.key] != $0.value }
         let written = Set(changed).sorted().compactMap { states[$0] }
         try await write(written, effects: effects, balances: balances, dialect: dialect, on: connection, now: now)
+        let after = balances.compactMap { firmID, balance in
+            before[firmID].map { LowBalanceState(firmID: firmID, balance: balance, threshold: $0.threshold, alerted: $0.alerted) }
+        }
+        try await applyLowBalance(after, on: connection, now: now)
         return applied
     }
 

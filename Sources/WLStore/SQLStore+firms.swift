@@ -3,7 +3,7 @@ public import WLDomain
 
 extension SQLStore {
     static let firmColumns =
-        "id, slug, name, status, subscription_expires_at, sms_credits, sms_rate_cents, timezone, mode, created_at, send_rate_quota, send_rate_window, read_rate_quota, read_rate_window, sender_id_transactional, sender_id_promotional, promotional_window, promotional_consent_required"
+        "id, slug, name, status, subscription_expires_at, sms_credits, sms_rate_cents, timezone, mode, created_at, send_rate_quota, send_rate_window, read_rate_quota, read_rate_window, sender_id_transactional, sender_id_promotional, promotional_window, promotional_consent_required, low_balance_threshold"
 
     public func createFirm(_ firm: NewFirm, now: Date) async throws -> Firm {
         try await write(duplicate: "A firm with the slug \(firm.slug) already exists.") { connection in
@@ -136,6 +136,7 @@ extension SQLStore {
             promotional: try row.optionalText("sender_id_promotional").flatMap { try? SenderID($0) })
         firm.promotionalWindow = try row.optionalText("promotional_window").flatMap { try? SendingWindow(parsing: $0) }
         firm.promotionalConsentRequired = try row.int("promotional_consent_required") != 0
+        firm.lowBalanceThreshold = try row.optionalInt("low_balance_threshold").map(Credits.init(units:))
         return firm
     }
 

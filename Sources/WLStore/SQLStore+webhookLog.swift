@@ -61,11 +61,12 @@ extension SQLStore {
 
     /// A delivery with its event's id and name, whichever kind of event it carries.
     static let deliveryColumns = """
-        d.id, COALESCE(d.event_id, d.payment_event_id) AS event_id, d.message_id, d.payment_id, d.sequence, d.status, d.next_attempt_at, \
-        d.created_at, d.completed_at, COALESCE(e.event, p.event) AS event
+        d.id, COALESCE(d.event_id, d.payment_event_id, d.credit_event_id) AS event_id, d.message_id, d.payment_id, d.sequence, d.status, d.next_attempt_at, \
+        d.created_at, d.completed_at, COALESCE(e.event, p.event, c.event) AS event
         """
     static let deliveryJoin = """
-        webhook_deliveries d LEFT JOIN message_events e ON e.id = d.event_id LEFT JOIN payment_events p ON p.id = d.payment_event_id
+        webhook_deliveries d LEFT JOIN message_events e ON e.id = d.event_id LEFT JOIN payment_events p ON p.id = d.payment_event_id \
+        LEFT JOIN credit_events c ON c.id = d.credit_event_id
         """
 
     /// Delivery records with their attempts, in the order of `rows`.

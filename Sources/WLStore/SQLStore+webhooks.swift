@@ -27,7 +27,7 @@ extension SQLStore {
                 """
                 UPDATE webhook_deliveries SET lease_owner = $2, lease_until = $3
                 WHERE id IN (SELECT d.id FROM webhook_deliveries d WHERE \(due) ORDER BY d.next_attempt_at, d.id LIMIT $4\(skipLocked))
-                RETURNING id, firm_id, event_id, message_id, payment_event_id, payment_id, attempts
+                RETURNING id, firm_id, event_id, message_id, payment_event_id, payment_id, credit_event_id, attempts
                 """, [.time(now), .text(owner), .time(now.addingTimeInterval(lease)), .int(Int64(limit))])
             guard !claimed.isEmpty else { return [] }
             let events = try await Self.byID(
@@ -42,6 +42,9 @@ extension SQLStore {
             let payments = try await Self.byID(
                 connection, "SELECT \(Self.paymentColumns) FROM payments", ids: try claimed.compactMap { try $0.optionalInt("payment_id") },
                 Self.payment)
+            let creditEvents = try await Self.byID(
+                connection, "SELECT \(Self.creditEventColumns) FROM credit_events",
+                ids: try claimed.compactMap { try $0.optionalInt("credit_event_id") }, Self.creditEvent)
             let firms = try await Self.byID(
                 connection, "SELECT id, webhook_url, webhook_secret, webhook_previous_secret, webhook_previous_secret_until, timezone FROM firms",
                 ids: try claimed.map { try $0.int("firm_id") }
@@ -56,6 +59,8 @@ extension SQLStore {
                     let payment = try row.optionalInt("payment_id").flatMap({ payments[$0] })
                 {
                     subject = .payment(event, payment)
+                } else if let event = try row.optionalInt("credit_event_id").flatMap({ creditEvents[$0] }) {
+                    subject = .credits(event)
                 } else {
                     return nil
                 }

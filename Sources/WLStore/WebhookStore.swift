@@ -22,12 +22,15 @@ public struct WebhookDelivery: Sendable {
 public enum WebhookSubject: Sendable {
     case message(MessageEvent, Message)
     case payment(PaymentEvent, Payment)
+    /// A low-balance alert (see ``LowBalanceRule``).
+    case credits(CreditEvent)
 
     /// The event's name, `communication.sms.delivered`.
     public var eventName: String {
         switch self {
         case .message(let event, _): event.event
         case .payment(let event, _): event.event
+        case .credits(let event): event.event
         }
     }
 
@@ -36,14 +39,17 @@ public enum WebhookSubject: Sendable {
         switch self {
         case .message(let event, _): event.sequence
         case .payment(let event, _): event.sequence
+        case .credits: 1
         }
     }
 
-    /// An id unique across both kinds of event: `evt_12` for a message event, `evt_pay_3` for a payment event.
+    /// An id unique across both kinds of event: `evt_12` for a message event, `evt_pay_3` for a payment event, `evt_cred_4` for
+    /// a credit event.
     public var eventKey: String {
         switch self {
         case .message(let event, _): "evt_\(event.id)"
         case .payment(let event, _): "evt_pay_\(event.id)"
+        case .credits(let event): "evt_cred_\(event.id)"
         }
     }
 }

@@ -11,7 +11,7 @@ struct FirmCommand: AsyncParsableCommand {
         subcommands: [
             Create.self, List.self, Show.self, Suspend.self, Activate.self, SetRate.self, SetExpiry.self, AdjustCredits.self, SetSender.self,
             SetTracking.self, SetLimits.self, SetSenderIDs.self, SetPromotionalWindow.self,
-            SetConsentRequired.self,
+            SetConsentRequired.self, SetLowBalance.self,
         ])
 
     /// One line about a firm, for people.

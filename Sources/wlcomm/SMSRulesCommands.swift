@@ -79,6 +79,32 @@ extension FirmCommand {
     }
 }
 
+extension FirmCommand {
+    struct SetLowBalance: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "set-low-balance",
+            abstract: "The balance at or below which communication.credits.low fires once (webhook and log), or none.")
+        @Option(help: "Firm id or slug.") var firm: String
+        @Option(help: "Credits, up to 4 decimals, or none.") var threshold: String
+        @OptionGroup var options: GlobalOptions
+
+        func run() async throws {
+            try await reportingErrors {
+                let credits: Credits? = threshold == "none" ? nil : Credits(threshold)
+                guard threshold == "none" || (credits.map { $0 >= .zero } ?? false) else {
+                    throw ValidationError("--threshold must be credits or none")
+                }
+                let updated = try await options.withAdmin { admin, store in
+                    try await store.setLowBalanceThreshold(firmID: admin.firm(firm).id, credits, now: Date())
+                }
+                try options.output(["threshold": updated.lowBalanceThreshold.map { "\($0)" } ?? "none"]) {
+                    "\(updated.slug): low-balance alert at \($0["threshold"] ?? "none") credits"
+                }
+            }
+        }
+    }
+}
+
 /// `wlcomm opt-out …`: a firm's SMS opt-out list.
 struct OptOutCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

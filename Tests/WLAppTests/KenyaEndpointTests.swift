@@ -110,3 +110,28 @@ import WLStore
         }
     }
 }
+
+@Suite struct LowBalanceEndpointTests {
+    @Test func theFirmSetsItsThresholdAndItsWebhookHearsTheAlertOnce() async throws {
+        let receiver = LocalReceiver()
+        try await receiver.run { url in
+            let app = TestApp(webhooksAllowPrivate: true)
+            try await app.test { client in
+                try await app.admin { admin, _ in try await admin.setWebhook(firm: "sandbox", url: url, secret: "s3") }
+                #expect(try await client.api(.get, "/sms-credits/low-balance").json.data["threshold"] is NSNull)
+                let set = try await client.api(.put, "/sms-credits/low-balance", json: ["threshold": 2_000])
+                #expect(set.status == .ok && (set.json.data["threshold"] as? NSNumber)?.intValue == 2_000)
+                try await receiver.waitFor(1)
+                let alert = try #require(receiver.received.withLock { $0.first }).json
+                #expect(alert["event"] as? String == "communication.credits.low" && alert["type"] as? String == "credits")
+                #expect((alert["sms_credits"] as? NSNumber)?.intValue == 1_000 && (alert["threshold"] as? NSNumber)?.intValue == 2_000)
+                for bad in [["threshold": -1], ["threshold": "lots"], ["limit": 5]] as [[String: Any]] {
+                    let refused = try await client.api(.put, "/sms-credits/low-balance", json: bad)
+                    #expect(refused.status == .unprocessableContent && refused.json["code"] as? String == "validation_failed")
+                }
+                let off = try await client.api(.put, "/sms-credits/low-balance", raw: #"{"threshold": null}"#)
+                #expect(off.status == .ok && off.json.data["threshold"] is NSNull)
+            }
+        }
+    }
+}
