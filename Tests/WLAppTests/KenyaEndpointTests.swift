@@ -4,7 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import Testing
 import WLDomain
-import WLStore
+@testable import WLStore
 
 @Suite struct KenyaEndpointTests {
     /// 21:30 East Africa Time.
@@ -61,6 +61,22 @@ import WLStore
             let shown = try await client.api(.get, "/sms/\(id)").json.data
             #expect(shown["status"] as? String == "pending")
             #expect(shown["scheduled_for"] as? String == "2027-01-16T07:00:00+03:00")
+        }
+    }
+
+    @Test func theWindowIsEastAfricaTimeWhateverTheFirmsOwnTimezone() async throws {
+        let app = TestApp(time: ManualTime(Self.night))
+        try await app.test { client in
+            _ = try await app.admin { _, store in
+                try await store.database.transaction { try await $0.query("UPDATE firms SET timezone = 'Europe/London' WHERE slug = 'sandbox'") }
+            }
+            // 21:30 in Nairobi is 18:30 in London: quiet hours all the same; the opening shows in London time.
+            let sent = try await client.api(.post, "/sms", json: ["message": "Sale", "recipients": ["254712345678"], "category": "promotional"])
+            #expect(sent.json.data["scheduled_for"] as? String == "2027-01-16T04:00:00Z")
+            // A send_at in the firm's own zone: 06:00 London is 09:00 in Nairobi, inside the window.
+            let later = try await client.api(
+                .post, "/sms", json: ["message": "Sale", "recipients": ["254712345678"], "category": "promotional", "send_at": "2027-01-16 06:00:00"])
+            #expect(later.json.data["scheduled_for"] as? String == "2027-01-16T06:00:00Z")
         }
     }
 
