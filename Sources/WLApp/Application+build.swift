@@ -49,35 +49,43 @@ public enum WLCommApp {
         let accounts = AccountService(store: store, time: time, cacheLifetime: settings.authenticationCacheLifetime)
         let signal = WorkSignal()
         let ready = ReadinessGate()
+        let work: any WorkMetrics = metrics.map { PrometheusWorkMetrics(registry: $0) } ?? NoWorkMetrics()
         let sms = SMSService(store: store, time: time, signal: signal, policy: promotional)
         let optOuts = OptOutService(store: store, time: time, defaultSenderID: settings.africasTalking?.senderID, logger: logger)
-        let live: any SMSProvider =
-            settings.africasTalking.map { AfricasTalkingProvider(settings: $0, client: .shared, logger: logger) } ?? UnconfiguredSMSProvider()
+        let live = MeteredSMSProvider(
+            settings.africasTalking.map { AfricasTalkingProvider(settings: $0, client: .shared, logger: logger) } ?? UnconfiguredSMSProvider(),
+            name: settings.africasTalking == nil ? "unconfigured" : "africastalking", metrics: work)
         let callbacks = settings.africasTalkingCallbackToken.map {
             ProviderCallbackController(
-                reports: DeliveryReports(store: store, time: time, logger: logger), optOuts: optOuts, africasTalkingToken: $0)
+                reports: DeliveryReports(store: store, time: time, logger: logger, metrics: work), optOuts: optOuts, africasTalkingToken: $0)
         }
         let dispatcher = SMSDispatcher(
-            store: store, time: time, live: live, sandbox: SandboxSMSProvider(), signal: signal, ready: ready,
-            settings: settings.dispatcher, policy: promotional, logger: logger)
+            store: store, time: time, live: live, sandbox: MeteredSMSProvider(SandboxSMSProvider(), name: "sandbox", metrics: work), signal: signal,
+            ready: ready, settings: settings.dispatcher, policy: promotional, logger: logger, metrics: work,
+            liveName: settings.africasTalking == nil ? "unconfigured" : "africastalking")
         let paymentSignal = WorkSignal()
         let payments = PaymentService(
             store: store, time: time,
-            live: settings.daraja.map { DarajaGateway(settings: $0, client: .shared, time: time, logger: logger) } ?? UnconfiguredPaymentGateway(),
-            reconcileAfter: settings.reconcileAfter, limits: settings.purchaseLimits, signal: paymentSignal, logger: logger)
+            live: MeteredPaymentGateway(
+                settings.daraja.map { DarajaGateway(settings: $0, client: .shared, time: time, logger: logger) } ?? UnconfiguredPaymentGateway(),
+                name: settings.daraja == nil ? "unconfigured" : "daraja", metrics: work),
+            reconcileAfter: settings.reconcileAfter, limits: settings.purchaseLimits, signal: paymentSignal, logger: logger, metrics: work)
         let reconciler = PaymentReconciler(payments: payments, signal: paymentSignal, ready: ready, logger: logger)
         let emailSignal = WorkSignal()
         let email = EmailService(store: store, time: time, signal: emailSignal)
         let keyring = TrackingKeyring(secret: settings.trackingSecret)
         let smtp = try settings.smtp.map { try SMTPTransport(settings: $0, logger: logger) }
         let emailDispatcher = EmailDispatcher(
-            store: store, time: time, live: smtp ?? UnconfiguredEmailTransport(), sandbox: SandboxEmailTransport(),
+            store: store, time: time,
+            live: MeteredEmailTransport(smtp ?? UnconfiguredEmailTransport(), name: smtp == nil ? "unconfigured" : "smtp", metrics: work),
+            sandbox: MeteredEmailTransport(SandboxEmailTransport(), name: "sandbox", metrics: work),
             tracking: TrackingSettings(baseURL: settings.trackingBaseURL, keyring: keyring), defaultFrom: settings.smtpDefaultFrom,
-            signal: emailSignal, ready: ready, settings: settings.dispatcher, concurrency: settings.smtp?.poolSize ?? 4, logger: logger)
+            signal: emailSignal, ready: ready, settings: settings.dispatcher, concurrency: settings.smtp?.poolSize ?? 4, logger: logger,
+            metrics: work)
         let webhookTransport = HTTPWebhookTransport(allowPrivate: settings.webhooksAllowPrivate)
         let deliverer = WebhookDeliverer(
             store: store, time: time, transport: webhookTransport, ready: ready, lease: settings.webhookLease, signal: outboxWritten,
-            logger: logger)
+            logger: logger, metrics: work)
         let housekeeper = Housekeeper(store: store, time: time, ready: ready, settings: settings.housekeeping, logger: logger)
         var exposition: (@Sendable () async -> String)? = nil
         if let metrics {

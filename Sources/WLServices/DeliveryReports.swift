@@ -10,11 +10,13 @@ public struct DeliveryReports: Sendable {
     let store: any Store
     let time: any TimeSource
     let logger: Logger
+    let metrics: any WorkMetrics
 
-    public init(store: any Store, time: any TimeSource, logger: Logger) {
+    public init(store: any Store, time: any TimeSource, logger: Logger, metrics: any WorkMetrics = NoWorkMetrics()) {
         self.store = store
         self.time = time
         self.logger = logger
+        self.metrics = metrics
     }
 
     /// An Africa's Talking report (form fields `id`, `status`, `phoneNumber`, `networkCode`, `failureReason`):
@@ -27,9 +29,16 @@ public struct DeliveryReports: Sendable {
             logger.warning("unusable Africa's Talking report", metadata: ["status": "\(form["status"] ?? "")"])
             return nil
         }
-        let message = try await store.recordReport(
-            providerMessageID: id, status: report.status, response: report.response, network: report.network, now: time.now)
-        if message == nil { logger.info("report before its send was recorded: kept", metadata: ["provider_message_id": "\(id)"]) }
+        guard
+            let (message, changed) = try await store.applyReport(
+                providerMessageID: id, status: report.status, response: report.response, network: report.network, now: time.now)
+        else {
+            logger.info("report before its send was recorded: kept", metadata: ["provider_message_id": "\(id)"])
+            return nil
+        }
+        if changed {
+            metrics.messages(channel: .sms, status: message.status, category: message.category, provider: "africastalking", count: 1)
+        }
         return message
     }
 

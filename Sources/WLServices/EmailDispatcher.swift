@@ -34,12 +34,14 @@ public final class EmailDispatcher: Service {
     let concurrency: Int
     let owner = "email-" + UUID().uuidString.prefix(8).lowercased()
     let logger: Logger
+    let metrics: any WorkMetrics
 
     public init(
         store: any Store, time: any TimeSource, live: any EmailTransport, sandbox: any EmailTransport, tracking: TrackingSettings,
         defaultFrom: EmailAddress?, signal: WorkSignal, ready: ReadinessGate? = nil, settings: DispatcherSettings = DispatcherSettings(),
-        concurrency: Int = 4, logger: Logger
+        concurrency: Int = 4, logger: Logger, metrics: any WorkMetrics = NoWorkMetrics()
     ) {
+        self.metrics = metrics
         self.store = store
         self.time = time
         self.live = live
@@ -89,7 +91,16 @@ public final class EmailDispatcher: Service {
                 records.append((message.id, settings.retryOrGiveUp(attempts: message.attempts, reason: response, retryAfter: nil, now: now)))
             }
         }
-        let dropped = records.count - (try await store.recordOutcomes(records, leaseOwner: owner, now: now, patience: settings.lease)).count
+        let recorded = try await store.recordOutcomes(records, leaseOwner: owner, now: now, patience: settings.lease)
+        var counts: [String: (status: MessageStatus, provider: String, count: Int)] = [:]
+        for message in recorded where message.status.isFinal {
+            let provider = found[message.firmID]?.sandbox == true ? "sandbox" : "smtp"
+            counts["\(message.status.rawValue)/\(provider)", default: (message.status, provider, 0)].count += 1
+        }
+        for entry in counts.values {
+            metrics.messages(channel: .email, status: entry.status, category: nil, provider: entry.provider, count: entry.count)
+        }
+        let dropped = records.count - recorded.count
         if dropped > 0 {
             logger.debug("email outcomes dropped: the lease had passed to another worker", metadata: ["owner": "\(owner)", "count": "\(dropped)"])
         }

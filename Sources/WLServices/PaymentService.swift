@@ -27,11 +27,14 @@ public struct PaymentService: Sendable {
     let sandbox: any PaymentGateway
     let signal: WorkSignal?
     let logger: Logger
+    let metrics: any WorkMetrics
 
     public init(
         store: any Store, time: any TimeSource, live: any PaymentGateway, sandbox: any PaymentGateway = SandboxPaymentGateway(),
-        reconcileAfter: TimeInterval = 60, limits: PurchaseLimits = PurchaseLimits(), signal: WorkSignal? = nil, logger: Logger
+        reconcileAfter: TimeInterval = 60, limits: PurchaseLimits = PurchaseLimits(), signal: WorkSignal? = nil, logger: Logger,
+        metrics: any WorkMetrics = NoWorkMetrics()
     ) {
+        self.metrics = metrics
         self.store = store
         self.time = time
         self.live = live
@@ -81,6 +84,7 @@ public struct PaymentService: Sendable {
         } catch PushError.refused(let reason) {
             logger.warning("STK push refused", metadata: ["payment_id": "\(payment.id)", "reason": "\(reason)"])
             _ = try await store.settlePayment(id: payment.id, outcome: .pushFailed(reason: reason), now: time.now)
+            metrics.payment(status: PaymentStatus.failed.rawValue)
             throw DomainError(
                 .paymentProviderUnavailable, "M-Pesa could not start the payment (\(reason)); payment \(payment.id) is marked failed. Try again.")
         } catch PushError.unconfirmed(let reason) {
@@ -143,6 +147,10 @@ public struct PaymentService: Sendable {
     func settle(_ payment: Payment, _ outcome: PaymentOutcome) async throws {
         let after = try await store.settlePayment(id: payment.id, outcome: outcome, now: time.now)
         if after.status != payment.status {
+            metrics.payment(status: after.status.rawValue)
+            if after.creditsApplied > payment.creditsApplied {
+                metrics.credits(kind: "purchased", amount: after.creditsApplied - payment.creditsApplied)
+            }
             logger.info(
                 "payment settled",
                 metadata: ["payment_id": "\(after.id)", "status": "\(after.status.rawValue)", "failure": "\(after.failure?.rawValue ?? "-")"])

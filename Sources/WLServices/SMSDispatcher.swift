@@ -62,14 +62,19 @@ public final class SMSDispatcher: Service {
     let policy: PromotionalPolicy
     let owner: String
     let logger: Logger
+    let metrics: any WorkMetrics
+    /// The live provider's name in metrics.
+    let liveName: String
     /// Records the answers of concurrent provider calls in shared transactions.
     let recorder: GroupCommit<[(messageID: Int64, outcome: DispatchOutcome)], Int>
 
     public init(
         store: any Store, time: any TimeSource, live: any SMSProvider, sandbox: any SMSProvider, signal: WorkSignal,
         ready: ReadinessGate? = nil, settings: DispatcherSettings = DispatcherSettings(), policy: PromotionalPolicy = PromotionalPolicy(),
-        logger: Logger
+        logger: Logger, metrics: any WorkMetrics = NoWorkMetrics(), liveName: String = "africastalking"
     ) {
+        self.metrics = metrics
+        self.liveName = liveName
         self.ready = ready
         self.policy = policy
         self.store = store
@@ -145,6 +150,7 @@ public final class SMSDispatcher: Service {
         let records = messages.map { message in
             (message.id, outcome(outcomes[message.id] ?? .transient(reason: "No answer from the provider", retryAfter: nil), for: message, now: now))
         }
+        count(records, messages, provider: key.sandbox ? "sandbox" : liveName)
         let blocked = messages.filter { if case .blacklisted = outcomes[$0.id] { true } else { false } }
         do {
             let dropped = try await recorder.submit(records)
@@ -156,6 +162,29 @@ public final class SMSDispatcher: Service {
             logger.warning("could not record send outcomes", metadata: ["count": "\(records.count)", "error": "\(error)"])
             return 0
         }
+    }
+
+    /// Counts the statuses these recorded outcomes move `messages` to, and the credits refunded.
+    private func count(_ records: [(Int64, DispatchOutcome)], _ messages: [Message], provider: String) {
+        let byID = Dictionary(uniqueKeysWithValues: messages.map { ($0.id, $0) })
+        var counts: [String: (status: MessageStatus, category: SMSCategory, count: Int)] = [:]
+        var refunded = Credits.zero
+        for (id, outcome) in records {
+            guard let message = byID[id] else { continue }
+            let status: MessageStatus
+            switch outcome {
+            case .submitted(_, let report): status = report?.status ?? .processing
+            case .fail(_, let refund):
+                status = .failed
+                if refund { refunded = refunded + message.credits }
+            default: continue
+            }
+            counts["\(status.rawValue)/\(message.category.rawValue)", default: (status, message.category, 0)].count += 1
+        }
+        for entry in counts.values {
+            metrics.messages(channel: .sms, status: entry.status, category: entry.category, provider: provider, count: entry.count)
+        }
+        if refunded > .zero { metrics.credits(kind: "refunded", amount: refunded) }
     }
 
     /// What may share one provider call: one text, from one firm, category and sender ID, to one provider.
@@ -196,7 +225,15 @@ public final class SMSDispatcher: Service {
         }
         let charging = Set(outcomes.compactMap { if case .charge = $0.outcome { $0.messageID } else { nil } })
         let changed = outcomes.isEmpty ? [] : try await store.record(outcomes, leaseOwner: owner, now: now)
-        return toSend + changed.filter { charging.contains($0.id) && $0.stage == .charged }
+        let charged = changed.filter { charging.contains($0.id) && $0.stage == .charged }
+        let refused = changed.filter { $0.status == .failed }
+        for category in SMSCategory.allCases {
+            let failed = refused.count(where: { $0.category == category })
+            if failed > 0 { metrics.messages(channel: .sms, status: .failed, category: category, provider: "none", count: failed) }
+        }
+        let debited = charged.reduce(Credits.zero) { $0 + $1.credits }
+        if debited > .zero { metrics.credits(kind: "debited", amount: debited) }
+        return toSend + charged
     }
 
     /// What to record for the provider's answer about one message.

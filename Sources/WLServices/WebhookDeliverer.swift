@@ -19,6 +19,7 @@ public final class WebhookDeliverer: Service {
     let transport: any WebhookTransport
     let ready: ReadinessGate?
     let logger: Logger
+    let metrics: any WorkMetrics
     let owner: String
     /// Deliveries claimed per round.
     let batchSize: Int
@@ -41,8 +42,9 @@ public final class WebhookDeliverer: Service {
     public init(
         store: any Store, time: any TimeSource, transport: any WebhookTransport, ready: ReadinessGate? = nil, batchSize: Int = 200,
         perEndpoint: Int = 8, pollInterval: Duration = .milliseconds(500), lease: TimeInterval = 60, signal: WorkSignal = WorkSignal(),
-        logger: Logger
+        logger: Logger, metrics: any WorkMetrics = NoWorkMetrics()
     ) {
+        self.metrics = metrics
         self.store = store
         self.time = time
         self.transport = transport
@@ -172,6 +174,14 @@ public final class WebhookDeliverer: Service {
         let latency = Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
         let now = time.now
         let outcome = WebhookRules.outcome(statusCode: statusCode, attempt: attempt, now: now, random: Double.random(in: 0...1))
+        let name =
+            switch outcome {
+            case .succeeded: "succeeded"
+            case .retry: "retry"
+            case .failed: "failed"
+            case .disableEndpoint: "disabled"
+            }
+        metrics.webhookAttempt(outcome: name, lagSeconds: max(0, now.timeIntervalSince(delivery.subject.occurredAt)))
         if let statusCode, !(200..<300).contains(statusCode), failure == nil { failure = "HTTP \(statusCode)" }
         return WebhookAttemptReport(
             deliveryID: delivery.id, statusCode: statusCode, error: failure, latencyMilliseconds: latency, outcome: outcome, finishedAt: now)

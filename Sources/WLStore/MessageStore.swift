@@ -111,8 +111,17 @@ public protocol MessageStore: Sendable {
     /// Applies a provider's delivery report to the message it sent under `providerMessageID`. Duplicate and
     /// out-of-order reports change nothing. A report for an id no message carries yet is kept, and applied when a
     /// send under that id is recorded (``record(_:leaseOwner:now:)``); `nil` then.
-    func recordReport(
+    /// - Returns: The message after, and whether the report changed it.
+    func applyReport(
         providerMessageID: String, status: MessageStatus, response: String, network: String?, now: Date
-    ) async throws
-        -> Message?
+    ) async throws -> (message: Message, changed: Bool)?
+}
+
+extension MessageStore {
+    /// ``applyReport(providerMessageID:status:response:network:now:)``'s message.
+    public func recordReport(
+        providerMessageID: String, status: MessageStatus, response: String, network: String?, now: Date
+    ) async throws -> Message? {
+        try await applyReport(providerMessageID: providerMessageID, status: status, response: response, network: network, now: now)?.message
+    }
 }

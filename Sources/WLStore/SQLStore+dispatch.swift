@@ -70,11 +70,9 @@ extension SQLStore {
         }
     }
 
-    public func recordReport(
+    public func applyReport(
         providerMessageID: String, status: MessageStatus, response: String, network: String?, now: Date
-    ) async throws
-        -> Message?
-    {
+    ) async throws -> (message: Message, changed: Bool)? {
         let dialect = database.dialect
         let lock = lockClause
         return try await write(outbox: true) { connection in
@@ -89,10 +87,13 @@ extension SQLStore {
                 return nil
             }
             let state = try MessageRow(row: found).state
-            return try await Self.applyOutcomes(
-                [(state.message.id, .report(status, response: response, network: network))], to: [state.message.id: state], leaseOwner: nil,
-                dialect: dialect, on: connection, now: now
-            ).first
+            guard
+                let after = try await Self.applyOutcomes(
+                    [(state.message.id, .report(status, response: response, network: network))], to: [state.message.id: state], leaseOwner: nil,
+                    dialect: dialect, on: connection, now: now
+                ).first
+            else { return nil }
+            return (after, after != state.message)
         }
     }
 }

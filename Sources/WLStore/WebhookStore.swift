@@ -43,6 +43,15 @@ public enum WebhookSubject: Sendable {
         }
     }
 
+    /// When the event happened.
+    public var occurredAt: Date {
+        switch self {
+        case .message(let event, _): event.occurredAt
+        case .payment(let event, _): event.occurredAt
+        case .credits(let event): event.occurredAt
+        }
+    }
+
     /// An id unique across both kinds of event: `evt_12` for a message event, `evt_pay_3` for a payment event, `evt_cred_4` for
     /// a credit event.
     public var eventKey: String {

@@ -112,6 +112,37 @@ import Testing
         }
     }
 
+    @Test func aBlastMovesTheMessageProviderAndCreditMetrics() async throws {
+        var app = TestApp()
+        app.settings["metrics.token"] = .init(.string("metrics-token-1"), isSecret: true)
+        try await app.test(metrics: PrometheusCollectorRegistry()) { client in
+            let scrape = { () async throws -> String in
+                try await client.execute(uri: "/metrics", method: .get, headers: [.authorization: "Bearer metrics-token-1"]) {
+                    String(buffer: $0.body)
+                }
+            }
+            #expect(try await !scrape().contains("wlcomm_messages_total"))
+            let (_, sent) = try await client.api(
+                .post, "/sms", json: ["message": "Hi", "recipients": ["254712345678", "254700000099", "254700000088", "0722000111"]])
+            let ids = try #require(sent.data["messages"] as? [[String: Any]]).compactMap { ($0["message_id"] as? NSNumber)?.int64Value }
+            for id in ids { _ = try await client.finalSMS(id) }
+            let text = try await scrape()
+            let delivered = #"wlcomm_messages_total{channel="sms",status="delivered",category="transactional",provider="sandbox"}"#
+            let failed = #"wlcomm_messages_total{channel="sms",status="failed",category="transactional",provider="sandbox"}"#
+            let unpaid = #"wlcomm_messages_total{channel="sms",status="failed",category="transactional",provider="none"}"#
+            #expect(metric(text, delivered) == 2 && metric(text, failed) == 1 && metric(text, unpaid) == 1)
+            #expect(metric(text, #"wlcomm_provider_calls_total{provider="sandbox",outcome="ok"}"#) == 1)
+            #expect(metric(text, #"wlcomm_provider_call_duration_seconds_count{provider="sandbox"}"#) == 1)
+            #expect(metric(text, #"wlcomm_credits_total{kind="debited"}"#) == 3)
+            #expect(text.contains("# HELP wlcomm_messages_total"))
+        }
+    }
+
+    /// The value of the sample named exactly `series` (name and labels) in an exposition text.
+    private func metric(_ text: String, _ series: String) -> Double? {
+        text.split(separator: "\n").first { $0.hasPrefix(series + " ") }.flatMap { Double($0.split(separator: " ").last ?? "") }
+    }
+
     @Test func withoutATokenMetricsAreForLoopbackClientsOnly() async throws {
         // The router test transport has no client address, so it stands for a remote client.
         try await TestApp().test(metrics: PrometheusCollectorRegistry()) { client in
