@@ -12,6 +12,13 @@ extension ConfigReader {
     public static func wlcomm(
         flags: [AbsoluteConfigKey: ConfigValue], environment: [String: String], configFile: String?
     ) async throws -> ConfigReader {
+        ConfigReader(providers: try await wlcommProviders(flags: flags, environment: environment, configFile: configFile))
+    }
+
+    /// The providers of ``wlcomm(flags:environment:configFile:)``, highest precedence first.
+    public static func wlcommProviders(
+        flags: [AbsoluteConfigKey: ConfigValue], environment: [String: String], configFile: String?
+    ) async throws -> [any ConfigProvider] {
         let secrets = SecretsSpecifier<String, String>.dynamic { key, _ in
             key.hasSuffix("_URL") || key.hasSuffix("_SECRET") || key.hasSuffix("_PASSWORD") || key.hasSuffix("_KEY") || key.hasSuffix("_PASSKEY")
         }
@@ -20,6 +27,6 @@ extension ConfigReader {
         let file = try await FileProvider<JSONSnapshot>(
             filePath: FilePath(configFile ?? environment["WLCOMM_CONFIG_FILE"] ?? "wlcomm.json"),
             allowMissing: configFile == nil && environment["WLCOMM_CONFIG_FILE"] == nil)
-        return ConfigReader(providers: [InMemoryProvider(name: "flags", values: flags), environmentProvider, file])
+        return [InMemoryProvider(name: "flags", values: flags), environmentProvider, file]
     }
 }

@@ -9,7 +9,7 @@ struct WLComm: AsyncParsableCommand {
         abstract: "World Ledgers Communication API: SMS, bulk email, SMS credits and delivery webhooks.",
         version: WLCommApp.version,
         subcommands: [
-            Serve.self, Migrate.self, SeedSandbox.self, FirmCommand.self, KeyCommand.self, WebhookCommand.self,
+            Serve.self, Migrate.self, SeedSandbox.self, ConfigCommand.self, FirmCommand.self, KeyCommand.self, WebhookCommand.self,
             ContactsCommand.self, SuppressionCommand.self, OptOutCommand.self, PrivacyCommand.self, SecretsCommand.self, Backup.self, Restore.self,
         ]
     )

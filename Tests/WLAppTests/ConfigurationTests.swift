@@ -75,3 +75,22 @@ import WLStore
         #expect(!text.contains("at-api-key-secret") && !text.contains("db-password"))
     }
 }
+
+@Suite struct ConfigShowTests {
+    @Test func everySettingShowsItsValueAndSourceWithSecretsRedacted() async throws {
+        let providers = try await ConfigReader.wlcommProviders(
+            flags: ["port": 9090],
+            environment: [
+                "WLCOMM_PORT": "7070", "WLCOMM_HOST": "0.0.0.0", "WLCOMM_METRICS_TOKEN": "hunter2-token", "WLCOMM_DATABASE_URL": "x.sqlite",
+            ],
+            configFile: nil)
+        let entries = Dictionary(uniqueKeysWithValues: AppSettings.provenance(providers: providers).map { ($0.key, $0) })
+        #expect(entries["port"]?.value == "9090" && entries["port"]?.source == "flag")
+        #expect(entries["host"]?.value == "0.0.0.0" && entries["host"]?.source == "environment")
+        #expect(entries["dispatch.batchSize"]?.value == "200" && entries["dispatch.batchSize"]?.source == "default")
+        #expect(entries["metrics.token"]?.value == "<redacted>" && entries["metrics.token"]?.secret == true)
+        #expect(entries["database.url"]?.value == "<redacted>")
+        #expect(entries["secrets.key"]?.value == nil)
+        #expect(!entries.values.contains { $0.value?.contains("hunter2") == true })
+    }
+}
