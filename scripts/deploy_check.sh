@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Checks the deployment kit in deploy/: the systemd unit with systemd-analyze (verify, and its exposure score at
-# most 2.5), and the nginx example with `nginx -t` (with a throwaway certificate in place of Let's Encrypt's).
-# The example configuration is checked by the Swift tests (ExampleConfigurationTests). Each tool that is missing
-# is reported and skipped; .ci/run installs nginx-light.
+# most 2.5), the nginx example with `nginx -t` (with a throwaway certificate in place of Let's Encrypt's), the alert
+# rules with `promtool check rules`, and the Grafana dashboard and the alert rules' expressions against the metrics
+# the service exports (scripts/dashboard_check.py). The example configuration is checked by the Swift tests
+# (ExampleConfigurationTests). Each tool that is missing is reported and skipped; .ci/run installs nginx-light and
+# prometheus (promtool).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 work=$(mktemp -d)
@@ -32,4 +34,16 @@ if command -v nginx >/dev/null 2>&1; then
 else
   echo "SKIP nginx is not installed: deploy/nginx.conf is not checked"
 fi
+
+if command -v promtool >/dev/null 2>&1; then
+  if promtool check rules deploy/alerts.yml; then echo "PASS promtool check rules deploy/alerts.yml"
+  else echo "FAIL promtool check rules deploy/alerts.yml"; failures=$((failures + 1)); fi
+else
+  echo "SKIP promtool is not installed: deploy/alerts.yml is not checked"
+fi
+
+# The .venv's Python has PyYAML for the alert rules' expressions; without it they are skipped (the dashboard is not).
+python=python3
+if [ -x .venv/bin/python ]; then python=.venv/bin/python; fi
+if ! "$python" scripts/dashboard_check.py; then failures=$((failures + 1)); fi
 exit $((failures > 0))
