@@ -39,9 +39,15 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "WLPorts",
+            dependencies: ["WLDomain"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "WLStore",
             dependencies: [
                 "WLDomain",
+                "WLPorts",
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -53,7 +59,7 @@ let package = Package(
             name: "WLServices",
             dependencies: [
                 "WLDomain",
-                "WLStore",
+                "WLPorts",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -79,7 +85,7 @@ let package = Package(
             dependencies: [
                 .product(name: "Crypto", package: "swift-crypto"),
                 "WLDomain",
-                "WLStore",
+                "WLPorts",
                 "WLServices",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -94,6 +100,7 @@ let package = Package(
             dependencies: [
                 "WLDomain",
                 "WLStore",
+                "WLPorts",
                 "WLServices",
                 "WLProviders",
                 "WLHTTP",
@@ -113,6 +120,7 @@ let package = Package(
                 "WLApp",
                 "WLDomain",
                 "WLStore",
+                "WLPorts",
                 "WLServices",
                 "WLProviders",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -129,6 +137,7 @@ let package = Package(
                 "WLApp",
                 "WLDomain",
                 "WLStore",
+                "WLPorts",
                 "WLServices",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -168,6 +177,7 @@ let package = Package(
             dependencies: [
                 "WLDomain",
                 "WLStore",
+                "WLPorts",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -179,6 +189,7 @@ let package = Package(
                 "WLApp",
                 "WLDomain",
                 "WLStore",
+                "WLPorts",
                 "WLServices",
                 "WLProviders",
                 "WLHTTP",

@@ -1,4 +1,5 @@
 public import Logging
+import WLPorts
 import WLStore
 
 extension AppSettings {

@@ -2,6 +2,7 @@ public import Configuration
 import Foundation
 public import Logging
 public import WLDomain
+import WLPorts
 public import WLProviders
 public import WLServices
 public import WLStore

@@ -6,6 +6,7 @@ public import Prometheus
 import ServiceLifecycle
 public import WLDomain
 import WLHTTP
+import WLPorts
 import WLProviders
 import WLServices
 import WLStore

@@ -1,6 +1,7 @@
 import Prometheus
 import Synchronization
 import WLHTTP
+import WLPorts
 import WLStore
 
 /// The service's own metrics in the Prometheus registry, each with its help text and Prometheus' naming

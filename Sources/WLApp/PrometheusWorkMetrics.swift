@@ -1,5 +1,6 @@
 import Prometheus
 import WLDomain
+import WLPorts
 import WLServices
 
 /// The background work's metrics in Prometheus' naming:

@@ -1,6 +1,7 @@
 import Foundation
 import Prometheus
 import WLDomain
+import WLPorts
 import WLStore
 
 /// `wlcomm_queue_depth{queue,status}` and `wlcomm_queue_oldest_age_seconds{queue,status}`, read from the store

@@ -1,5 +1,6 @@
 public import Logging
 import ServiceLifecycle
+import WLPorts
 public import WLStore
 
 /// Opens the store for a one-shot command (migrate, seed, admin), runs `body`, and closes it again.

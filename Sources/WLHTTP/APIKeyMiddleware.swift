@@ -1,7 +1,7 @@
 public import Hummingbird
 import WLDomain
+import WLPorts
 public import WLServices
-import WLStore
 
 /// Authenticates `X-API-Key` or `Authorization: Bearer` on every route behind it: 401 for a missing, unknown or
 /// revoked key, 403 for a suspended or expired firm. The firm's id goes on the request's logger. A client address

@@ -1,8 +1,8 @@
 public import Hummingbird
 import Logging
 public import WLDomain
+public import WLPorts
 public import WLServices
-public import WLStore
 
 /// What the HTTP edge needs from the services below it.
 public struct APIDependencies: Sendable {

@@ -1,7 +1,7 @@
 public import Foundation
 public import Hummingbird
 import WLDomain
-public import WLStore
+public import WLPorts
 
 /// The per-request context: Hummingbird's core storage, the request id, and the caller once authenticated.
 public struct AppRequestContext: RequestContext {

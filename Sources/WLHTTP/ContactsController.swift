@@ -1,8 +1,8 @@
 import Foundation
 import Hummingbird
 import WLDomain
+import WLPorts
 public import WLServices
-import WLStore
 
 /// `PUT /contacts` (bulk create-or-update of the firm's clients by phone number) and `DELETE /contacts/{phone}`.
 public struct ContactsController: Sendable {

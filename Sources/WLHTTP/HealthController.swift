@@ -1,6 +1,6 @@
 import Hummingbird
 import WLDomain
-public import WLStore
+public import WLPorts
 
 /// `GET /healthz` (the process answers), `GET /readyz` (the database answers) and, when metrics are on,
 /// `GET /metrics` (Prometheus text), outside the API's base path. `/metrics` answers a client that presents

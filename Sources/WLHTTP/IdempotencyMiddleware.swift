@@ -3,7 +3,7 @@ public import Foundation
 import HTTPTypes
 public import Hummingbird
 public import WLDomain
-public import WLStore
+public import WLPorts
 
 /// `Idempotency-Key` on every POST behind the API key, as Stripe does it: the first response (status and body) is
 /// kept for 24 hours, per firm, and replayed byte for byte to a retry with the same key (with `Idempotent-Replayed:

@@ -1,6 +1,6 @@
 import Foundation
 import WLDomain
-import WLStore
+import WLPorts
 
 /// Reads the list filters and cursor of `GET /sms` (and `GET /email`) from the query string.
 struct MessageQuery {

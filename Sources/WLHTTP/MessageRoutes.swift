@@ -1,8 +1,8 @@
 import Foundation
 import Hummingbird
 import WLDomain
+import WLPorts
 import WLServices
-import WLStore
 
 /// The routes every channel shares, under its path (`sms`, `email`): `GET /{channel}` (filters and cursor),
 /// `GET /{channel}/{message_id}`, `POST /{channel}/{message_id}/cancel` and `POST /{channel}/blasts/{blast_id}/cancel`.

@@ -1,7 +1,7 @@
 import Foundation
 import WLDomain
+import WLPorts
 import WLServices
-import WLStore
 
 /// A message as `GET /sms/{id}` and `GET /email/{id}` show it: the contract's fields (``MessageFields``), then our
 /// additions (segments, encoding, credits and network for SMS; subject and engagement for email). Absent values are

@@ -1,8 +1,8 @@
 import Foundation
 import Hummingbird
 import WLDomain
+import WLPorts
 import WLServices
-import WLStore
 
 /// `POST /sms/opt-outs`, `GET /sms/opt-outs` (cursor list in number order) and `DELETE /sms/opt-outs/{phone}`: the
 /// firm's SMS opt-out list.

@@ -1,8 +1,8 @@
 import Foundation
 import Hummingbird
 import WLDomain
+import WLPorts
 public import WLServices
-import WLStore
 
 /// `POST /privacy/erasure` (`{"phone": …}` or `{"email": …}`: erase one person from the firm's records) and
 /// `GET /privacy/export?phone=…` or `?email=…` (everything held about them).

@@ -1,8 +1,8 @@
 import Foundation
 import Hummingbird
 import WLDomain
+import WLPorts
 public import WLServices
-import WLStore
 
 /// `POST /sms` and `POST /sms/quote`, plus ``MessageRoutes`` for `GET /sms`, `GET /sms/{message_id}` and the cancel
 /// endpoints.

@@ -1,8 +1,8 @@
 import Foundation
 import Hummingbird
 import WLDomain
+import WLPorts
 public import WLServices
-import WLStore
 
 /// `GET /webhooks/deliveries`, `POST /webhooks/deliveries/{id}/redeliver` and `POST /webhooks/test`.
 public struct WebhooksController: Sendable {

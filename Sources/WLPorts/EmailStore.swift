@@ -22,6 +22,12 @@ public struct Suppression: Hashable, Sendable {
     public var address: String
     public var reason: String
     public var createdAt: Date
+
+    public init(address: String, reason: String, createdAt: Date) {
+        self.address = address
+        self.reason = reason
+        self.createdAt = createdAt
+    }
 }
 
 /// What a tracking hit counts.

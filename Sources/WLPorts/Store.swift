@@ -59,6 +59,11 @@ public struct WebhookSettings: Hashable, Sendable {
 public struct Authentication: Sendable {
     public var key: APIKeyRecord
     public var firm: Firm
+
+    public init(key: APIKeyRecord, firm: Firm) {
+        self.key = key
+        self.firm = firm
+    }
 }
 
 /// What a contacts import did.

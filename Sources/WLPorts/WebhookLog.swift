@@ -9,6 +9,14 @@ public struct WebhookAttempt: Hashable, Sendable {
     public var statusCode: Int?
     public var latencyMilliseconds: Int
     public var error: String?
+
+    public init(attempt: Int, startedAt: Date, statusCode: Int?, latencyMilliseconds: Int, error: String?) {
+        self.attempt = attempt
+        self.startedAt = startedAt
+        self.statusCode = statusCode
+        self.latencyMilliseconds = latencyMilliseconds
+        self.error = error
+    }
 }
 
 /// A webhook delivery with its attempts, for the delivery log.
@@ -27,6 +35,23 @@ public struct WebhookDeliveryRecord: Hashable, Sendable {
     public var createdAt: Date
     public var completedAt: Date?
     public var attempts: [WebhookAttempt]
+
+    public init(
+        id: Int64, eventID: Int64, messageID: Int64?, paymentID: Int64?, event: String, sequence: Int, status: WebhookDeliveryStatus,
+        nextAttemptAt: Date?, createdAt: Date, completedAt: Date?, attempts: [WebhookAttempt]
+    ) {
+        self.id = id
+        self.eventID = eventID
+        self.messageID = messageID
+        self.paymentID = paymentID
+        self.event = event
+        self.sequence = sequence
+        self.status = status
+        self.nextAttemptAt = nextAttemptAt
+        self.createdAt = createdAt
+        self.completedAt = completedAt
+        self.attempts = attempts
+    }
 }
 
 /// Which deliveries the log returns; `nil` fields do not filter.

@@ -16,6 +16,19 @@ public struct WebhookDelivery: Sendable {
     public var timezone: String
     /// What happened, and to what.
     public var subject: WebhookSubject
+
+    public init(
+        id: Int64, firmID: Int64, attempts: Int, url: String, secret: String?, previousSecret: String?, timezone: String, subject: WebhookSubject
+    ) {
+        self.id = id
+        self.firmID = firmID
+        self.attempts = attempts
+        self.url = url
+        self.secret = secret
+        self.previousSecret = previousSecret
+        self.timezone = timezone
+        self.subject = subject
+    }
 }
 
 /// The event a webhook delivery carries, with the message or payment it is about (as it is now).

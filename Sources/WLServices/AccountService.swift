@@ -1,6 +1,6 @@
 public import Foundation
 public import WLDomain
-public import WLStore
+public import WLPorts
 
 /// A firm's balance as the contract shows it.
 public struct Balance: Sendable, Hashable {

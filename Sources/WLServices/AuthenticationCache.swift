@@ -1,6 +1,6 @@
 public import Foundation
 import Synchronization
-public import WLStore
+public import WLPorts
 
 /// Keeps each API key's authentication for a short time, so a busy client costs one store read per key per
 /// `lifetime`, not one per request.

@@ -1,5 +1,5 @@
 public import WLDomain
-public import WLStore
+public import WLPorts
 
 /// A firm's contacts through the API: its system keeps names, balances and consent current.
 public struct ContactService: Sendable {

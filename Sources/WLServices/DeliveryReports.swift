@@ -1,7 +1,7 @@
 import Foundation
 public import Logging
 public import WLDomain
-public import WLStore
+public import WLPorts
 
 /// Applies providers' delivery reports to messages. Duplicate and out-of-order reports change nothing (statuses
 /// only move forward); a report for an id no message carries yet is acknowledged and kept, to be applied when the

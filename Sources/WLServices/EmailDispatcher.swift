@@ -2,7 +2,7 @@ import Foundation
 public import Logging
 public import ServiceLifecycle
 public import WLDomain
-public import WLStore
+public import WLPorts
 
 /// Where tracking links point and how they are signed.
 public struct TrackingSettings: Sendable {

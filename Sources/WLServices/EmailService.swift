@@ -1,6 +1,6 @@
 import Foundation
 public import WLDomain
-public import WLStore
+public import WLPorts
 
 /// Schedules, reads and cancels email for one firm at a time, and counts opens and clicks.
 public struct EmailService: Sendable {

@@ -1,6 +1,6 @@
 import Foundation
 public import WLDomain
-public import WLStore
+public import WLPorts
 
 /// Platform administration behind the CLI: firms, keys, webhooks, contacts.
 public struct FirmAdmin: Sendable {

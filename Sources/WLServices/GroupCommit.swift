@@ -1,5 +1,5 @@
 import WLDomain
-import WLStore
+import WLPorts
 
 /// Merges concurrent writes into shared transactions (group commit).
 ///

@@ -2,7 +2,7 @@ public import Foundation
 public import Logging
 public import ServiceLifecycle
 public import WLDomain
-public import WLStore
+public import WLPorts
 
 /// How long things are kept, and how often and how hard housekeeping works. A `nil` period keeps those rows (or
 /// leaves those messages processing) for good.

@@ -1,7 +1,7 @@
 import Foundation
 import Logging
 import WLDomain
-import WLStore
+import WLPorts
 
 /// Sends a claimed batch while keeping its lease, and never starts a send whose lease is not held.
 ///

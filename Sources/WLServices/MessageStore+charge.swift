@@ -1,6 +1,6 @@
 import Foundation
 import WLDomain
-import WLStore
+import WLPorts
 
 extension MessageStore {
     /// Charges the queued messages of a claim in one transaction (`outcome` says what to record for each: a charge

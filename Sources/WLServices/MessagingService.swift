@@ -1,5 +1,5 @@
 public import WLDomain
-public import WLStore
+public import WLPorts
 
 /// What every channel's service offers for messages already scheduled: read one, list, cancel one, cancel a blast.
 /// The implementations are shared; a service names its channel, store and clock.

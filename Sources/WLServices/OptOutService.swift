@@ -1,7 +1,7 @@
 import Foundation
 public import Logging
 public import WLDomain
-public import WLStore
+public import WLPorts
 
 /// Each firm's SMS opt-out list: numbers it must not text. A listed number is skipped at accept time (`opted_out`),
 /// and a message to it still queued when it was listed fails "Opted out" without charge.

@@ -2,7 +2,7 @@ import Foundation
 public import Logging
 public import ServiceLifecycle
 import WLDomain
-public import WLStore
+public import WLPorts
 
 /// Settles what callbacks did not: delivers the sandbox's simulated callbacks when due, and asks M-Pesa about every
 /// payment still pending ``PaymentService/reconcileAfter`` after its push. "Still processing" is asked again later;

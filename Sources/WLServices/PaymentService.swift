@@ -1,7 +1,7 @@
 public import Foundation
 public import Logging
 public import WLDomain
-public import WLStore
+public import WLPorts
 
 /// A payment and the firm's balance now, as `GET /sms-credits/purchase/{id}` shows them.
 public struct PaymentView: Sendable {

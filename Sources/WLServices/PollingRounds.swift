@@ -2,7 +2,7 @@ import Logging
 import ServiceLifecycle
 import Synchronization
 import WLDomain
-import WLStore
+import WLPorts
 
 /// The loop every worker runs: after `ready` opens, rounds until graceful shutdown. A round that found work is
 /// followed at once by the next; an idle or failed one waits for `signal` or `pollInterval`, whichever comes first.

@@ -1,6 +1,6 @@
 import Foundation
 public import WLDomain
-public import WLStore
+public import WLPorts
 
 /// The Data Protection Act 2019 duties a firm meets through the service (see docs/privacy.md): erasure of one
 /// person, and a copy of what is held about them.

@@ -1,6 +1,6 @@
 import Foundation
 public import WLDomain
-public import WLStore
+public import WLPorts
 
 /// The service's default limits (a firm may have its own sends and reads limits).
 public struct LimitSettings: Sendable {

@@ -2,7 +2,7 @@ public import Foundation
 public import Logging
 public import ServiceLifecycle
 public import WLDomain
-public import WLStore
+public import WLPorts
 
 /// How the dispatcher paces itself.
 public struct DispatcherSettings: Sendable {

@@ -1,6 +1,6 @@
 public import Foundation
 public import WLDomain
-public import WLStore
+public import WLPorts
 
 /// What `POST /sms` and `POST /email` answer.
 public struct BlastScheduled: Sendable {

@@ -1,5 +1,5 @@
 public import WLDomain
-public import WLStore
+public import WLPorts
 
 /// Creates the sandbox firm of the contract, idempotently: slug `sandbox`, key `wl_test_communication_sms_sandbox`,
 /// rate 1.8 KES per credit, 1,000 starting credits, and a few clients and address-book contacts for placeholders.

@@ -3,7 +3,7 @@ public import Logging
 public import ServiceLifecycle
 import Synchronization
 public import WLDomain
-public import WLStore
+public import WLPorts
 
 /// Delivers the webhook outbox: claims due deliveries under a lease, signs and POSTs each, and records every
 /// attempt. 2xx succeeds; anything else (timeouts, redirects, 4xx, 5xx) is retried on ``RetryPolicy/webhooks``, then

@@ -1,6 +1,6 @@
 import Foundation
 import WLDomain
-public import WLStore
+public import WLPorts
 
 /// The body of a webhook. For a message event: the contract's fields (type, event, message_id, blast_id, reference,
 /// recipient, status, status_code, response, firm_id, timestamp in the firm's timezone); for a payment event: the

@@ -1,6 +1,6 @@
 import Foundation
 public import WLDomain
-public import WLStore
+public import WLPorts
 
 /// The result of a test webhook.
 public struct WebhookTestResult: Sendable, Hashable {

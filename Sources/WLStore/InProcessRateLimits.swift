@@ -1,5 +1,6 @@
 import Synchronization
 public import WLDomain
+public import WLPorts
 
 /// Rate limits kept in this process's memory: exact for one process, which is what an SQLite deployment is.
 public final class InProcessRateLimits: RateLimitStore {

@@ -6,6 +6,7 @@ import NIOSSL
 import PostgresNIO
 public import ServiceLifecycle
 import Synchronization
+import WLPorts
 
 /// The scale-out engine: a pooled `PostgresClient`. It is a `Service`: its pool runs while the service group does.
 ///

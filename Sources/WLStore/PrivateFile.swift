@@ -4,6 +4,7 @@ import Foundation
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
+public import WLPorts
 #endif
 
 /// Files only the service's user may read: the SQLite database (and so its `-wal` and `-shm` files, which SQLite

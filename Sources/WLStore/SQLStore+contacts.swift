@@ -1,5 +1,6 @@
 public import Foundation
 public import WLDomain
+public import WLPorts
 
 extension SQLStore {
     static let contactColumns = "kind, first_name, last_name, phone, email, account_balance_cents, promotional_consent, consent_source"

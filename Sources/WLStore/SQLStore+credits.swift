@@ -1,5 +1,6 @@
 public import Foundation
 public import WLDomain
+import WLPorts
 
 extension SQLStore {
     static let ledgerColumns = "id, firm_id, kind, amount, balance_after, reference, payment_id, message_id, receipt, created_at"

@@ -1,5 +1,6 @@
 public import Foundation
 public import WLDomain
+import WLPorts
 
 extension SQLStore {
     public func claimDue(channel: Channel, limit: Int, owner: String, lease: TimeInterval, now: Date) async throws -> [Message] {

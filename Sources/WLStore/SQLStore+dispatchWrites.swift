@@ -1,5 +1,6 @@
 import Foundation
 import WLDomain
+import WLPorts
 
 /// The set-based side of dispatch: a batch of messages is read, locked and written back in a constant number of
 /// statements whatever its size, each statement's text fixed (the rows travel as one JSON parameter, see

@@ -1,5 +1,6 @@
 public import Foundation
 import WLDomain
+import WLPorts
 
 /// Delivery reports that came before the send they report on was recorded. A provider may call back faster than the
 /// dispatcher commits the provider's answer; such a report is parked in `early_reports` and applied, through

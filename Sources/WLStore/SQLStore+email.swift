@@ -1,5 +1,6 @@
 public import Foundation
 public import WLDomain
+public import WLPorts
 
 extension SQLStore {
     public func emailSettings(firmID: Int64) async throws -> EmailSettings {

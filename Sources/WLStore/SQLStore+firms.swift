@@ -1,5 +1,6 @@
 public import Foundation
 public import WLDomain
+public import WLPorts
 
 extension SQLStore {
     static let firmColumns =

@@ -1,5 +1,6 @@
 public import Foundation
 public import WLDomain
+public import WLPorts
 
 extension SQLStore: HousekeepingStore {
     /// Blast ids, handed to one statement as one parameter (see ``SQLSet``).

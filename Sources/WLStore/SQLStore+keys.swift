@@ -1,5 +1,6 @@
 public import Foundation
 public import WLDomain
+public import WLPorts
 
 extension SQLStore {
     static let keyColumns = "id, firm_id, key_hash, display_prefix, label, created_at, last_used_at, revoked_at"

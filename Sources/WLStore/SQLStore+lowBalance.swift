@@ -1,6 +1,7 @@
 public import Foundation
 import Logging
 public import WLDomain
+import WLPorts
 
 /// A firm's low-balance state after a change of its balance, as read in the changing transaction.
 struct LowBalanceState: Sendable {

@@ -1,5 +1,6 @@
 public import Foundation
 public import WLDomain
+public import WLPorts
 
 extension SQLStore {
     /// Rows per multi-row INSERT: 6 binds each stays well under both engines' bind limits.

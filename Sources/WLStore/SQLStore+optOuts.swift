@@ -1,5 +1,6 @@
 public import Foundation
 import WLDomain
+public import WLPorts
 
 extension SQLStore: OptOutStore {
     static let optOutRows = SQLSet([("firm_id", .int), ("phone", .text)])

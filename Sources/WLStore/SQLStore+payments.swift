@@ -1,5 +1,6 @@
 public import Foundation
 public import WLDomain
+import WLPorts
 
 extension SQLStore {
     static let paymentColumns = """

@@ -1,5 +1,6 @@
 public import Foundation
 import WLDomain
+public import WLPorts
 
 extension SQLStore: PrivacyStore {
     public func erase(firmID: Int64, subject: DataSubject, now: Date) async throws -> ErasureSummary {

@@ -1,4 +1,5 @@
 public import Foundation
+public import WLPorts
 
 extension SQLStore {
     public func queueLevels(now: Date) async throws -> [QueueLevel] {

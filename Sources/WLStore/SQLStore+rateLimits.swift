@@ -1,4 +1,5 @@
 public import WLDomain
+import WLPorts
 
 extension SQLStore {
     /// Decides and records in one transaction that holds the key's row (created first if new), so concurrent

@@ -1,4 +1,5 @@
 public import WLDomain
+import WLPorts
 
 /// Which stored secrets a pass seals again with the current key.
 public enum ResealScope: Sendable {

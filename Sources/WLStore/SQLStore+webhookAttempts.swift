@@ -1,5 +1,6 @@
 public import Foundation
 public import WLDomain
+import WLPorts
 
 /// The write side of the webhook queue: lease renewal, and attempts recorded set-based (a constant number of
 /// statements per batch, the rows as one JSON parameter each, see ``SQLSet``); PostgreSQL writes a batch in one

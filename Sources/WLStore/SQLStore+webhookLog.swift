@@ -1,5 +1,6 @@
 public import Foundation
 import WLDomain
+public import WLPorts
 
 extension SQLStore {
     public func webhookDeliveries(

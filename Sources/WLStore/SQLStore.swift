@@ -1,5 +1,6 @@
 import Foundation
 public import WLDomain
+public import WLPorts
 
 /// The one ``Store`` implementation, engine-neutral over an ``SQLDatabase``.
 ///

@@ -7,6 +7,7 @@ import ServiceLifecycle
 import Synchronization
 import WLApp
 import WLDomain
+import WLPorts
 import WLServices
 import WLStore
 

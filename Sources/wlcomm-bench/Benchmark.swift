@@ -7,6 +7,7 @@ import Logging
 import NIOCore
 import WLApp
 import WLDomain
+import WLPorts
 import WLServices
 import WLStore
 

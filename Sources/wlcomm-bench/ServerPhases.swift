@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import WLApp
 import WLDomain
+import WLPorts
 import WLServices
 import WLStore
 

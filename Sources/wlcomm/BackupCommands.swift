@@ -1,6 +1,7 @@
 import ArgumentParser
 import Logging
 import WLApp
+import WLPorts
 import WLStore
 
 /// `wlcomm backup`: an online, consistent copy of the SQLite database (and its secrets key file).

@@ -2,6 +2,7 @@ import ArgumentParser
 import Configuration
 import Foundation
 import WLApp
+import WLPorts
 
 /// `wlcomm config show`: the effective configuration.
 struct ConfigCommand: AsyncParsableCommand {

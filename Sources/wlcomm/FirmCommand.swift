@@ -1,6 +1,7 @@
 public import ArgumentParser
 import Foundation
 public import WLDomain
+import WLPorts
 import WLServices
 import WLStore
 

@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import WLApp
 import WLDomain
+import WLPorts
 import WLServices
 import WLStore
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import WLDomain
+import WLPorts
 import WLServices
 
 /// `wlcomm key …`: API keys. A key's secret is printed once, at creation.

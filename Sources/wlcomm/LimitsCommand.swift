@@ -1,5 +1,6 @@
 import ArgumentParser
 import WLDomain
+import WLPorts
 import WLStore
 
 extension FirmCommand {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import WLDomain
+import WLPorts
 import WLServices
 import WLStore
 

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import WLApp
 import WLDomain
+import WLPorts
 import WLServices
 import WLStore
 

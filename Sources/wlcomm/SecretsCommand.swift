@@ -1,5 +1,6 @@
 import ArgumentParser
 import WLDomain
+import WLPorts
 import WLStore
 
 /// `wlcomm secrets …`: the key that encrypts webhook secrets and the tracking key in the database.

@@ -5,6 +5,7 @@ import Metrics
 import Prometheus
 import WLApp
 import WLDomain
+import WLPorts
 import WLServices
 
 /// `wlcomm serve`: the API and its workers in one process (or one of the two, with `--role`).

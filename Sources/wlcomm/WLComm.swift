@@ -1,5 +1,6 @@
 import ArgumentParser
 import WLApp
+import WLPorts
 
 /// `wlcomm`: the World Ledgers Communication API server and its administration commands.
 @main

@@ -3,6 +3,7 @@ import Configuration
 import Foundation
 import WLApp
 import WLDomain
+import WLPorts
 import WLProviders
 import WLServices
 import WLStore

@@ -2,6 +2,7 @@ import Foundation
 import Synchronization
 import Testing
 import WLDomain
+import WLPorts
 import WLServices
 import WLStore
 

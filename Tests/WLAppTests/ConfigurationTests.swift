@@ -2,6 +2,7 @@ import Configuration
 import Foundation
 import Testing
 import WLApp
+import WLPorts
 import WLStore
 
 @Suite struct ConfigurationTests {

@@ -4,6 +4,7 @@ import HummingbirdTesting
 import Logging
 import Testing
 import WLDomain
+import WLPorts
 import WLServices
 import WLStore
 

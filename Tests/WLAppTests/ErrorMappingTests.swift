@@ -2,6 +2,7 @@ import HTTPTypes
 import Testing
 import WLDomain
 import WLHTTP
+import WLPorts
 import WLStore
 
 @Suite struct ErrorMappingTests {

@@ -2,6 +2,7 @@ import Configuration
 import Foundation
 import Testing
 import WLApp
+import WLPorts
 import WLStore
 
 /// deploy/wlcomm.example.json: it loads, it is the safe production shape, and it names every key the service reads.

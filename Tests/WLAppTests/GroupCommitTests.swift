@@ -1,5 +1,6 @@
 import Synchronization
 import Testing
+import WLPorts
 import WLServices
 
 @Suite struct GroupCommitTests {

@@ -4,6 +4,7 @@ import Logging
 import Synchronization
 import Testing
 import WLApp
+import WLPorts
 
 /// The lines a ``JSONLogHandler`` wrote.
 final class WrittenLines: Sendable {

@@ -4,6 +4,8 @@ import Hummingbird
 import HummingbirdTesting
 import Testing
 import WLDomain
+import WLPorts
+
 @testable import WLStore
 
 @Suite struct KenyaEndpointTests {

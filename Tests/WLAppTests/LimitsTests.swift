@@ -5,6 +5,7 @@ import Hummingbird
 import HummingbirdTesting
 import Testing
 import WLDomain
+import WLPorts
 import WLServices
 import WLStore
 

@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import Testing
 import WLDomain
+import WLPorts
 import WLStore
 
 @Suite struct PersonalDataEndpointTests {

@@ -8,6 +8,7 @@ import ServiceLifecycle
 import Testing
 import WLApp
 import WLDomain
+import WLPorts
 import WLProviders
 import WLServices
 import WLStore

@@ -2,6 +2,7 @@ import Configuration
 import Foundation
 import Testing
 import WLApp
+import WLPorts
 
 /// The public sandbox key never becomes a tenant of a server with live providers by accident.
 @Suite struct SandboxGuardTests {

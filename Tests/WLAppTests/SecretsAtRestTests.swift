@@ -3,6 +3,7 @@ import Foundation
 import Testing
 import WLApp
 import WLDomain
+import WLPorts
 import WLServices
 
 @testable import WLStore

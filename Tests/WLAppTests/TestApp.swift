@@ -8,6 +8,7 @@ import Synchronization
 import Testing
 import WLApp
 import WLDomain
+import WLPorts
 import WLServices
 import WLStore
 

@@ -1,6 +1,7 @@
 import Configuration
 import Testing
 import WLApp
+import WLPorts
 import WLServices
 
 @Suite struct TrustedProxiesTests {

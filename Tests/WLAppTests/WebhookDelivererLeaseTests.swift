@@ -3,6 +3,7 @@ import Logging
 import Synchronization
 import Testing
 import WLDomain
+import WLPorts
 import WLServices
 import WLStore
 

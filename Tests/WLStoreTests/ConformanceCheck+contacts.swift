@@ -1,5 +1,6 @@
 import Testing
 import WLDomain
+import WLPorts
 import WLStore
 
 extension ConformanceCheck {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import WLDomain
+import WLPorts
 import WLStore
 
 /// A blast of `count` emails to `user{n}@example.com`.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import WLPorts
 import WLStore
 
 extension ConformanceCheck {

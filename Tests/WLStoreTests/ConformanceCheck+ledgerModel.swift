@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import WLDomain
+import WLPorts
 import WLStore
 
 /// A small seeded generator (SplitMix64), so a failing model run can be repeated exactly.

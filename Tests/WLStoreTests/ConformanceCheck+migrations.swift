@@ -1,4 +1,5 @@
 import Testing
+import WLPorts
 
 @testable import WLStore
 

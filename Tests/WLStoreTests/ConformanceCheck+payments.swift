@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import WLDomain
+import WLPorts
 import WLStore
 
 /// A pending payment of `shillings` from the firm at its rate, started at `now` under `limits` (none by default).

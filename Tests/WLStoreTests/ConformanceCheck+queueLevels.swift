@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import WLDomain
+import WLPorts
 import WLStore
 
 extension ConformanceCheck {

@@ -1,4 +1,5 @@
 import Testing
+import WLPorts
 import WLStore
 
 /// One behaviour every ``Store`` must have, written once as a function of a store.

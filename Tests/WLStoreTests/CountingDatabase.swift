@@ -1,4 +1,5 @@
 import Synchronization
+import WLPorts
 import WLStore
 
 /// A database that counts the statements run through it, to check that a batch costs the same number of

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Testing
 import WLDomain
+import WLPorts
 
 @testable import WLStore
 

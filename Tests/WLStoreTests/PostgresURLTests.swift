@@ -1,5 +1,6 @@
 import NIOSSL
 import Testing
+import WLPorts
 
 @testable import WLStore
 

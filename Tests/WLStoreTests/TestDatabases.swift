@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import WLPorts
 
 @testable import WLStore
 
