@@ -31,7 +31,7 @@ from wltest import Checks  # noqa: E402
 
 EVENTS = {f"communication.sms.{s}" for s in ("processing", "delivered", "failed")} \
     | {f"communication.email.{s}" for s in ("processing", "delivered", "failed", "opened", "clicked")} \
-    | {f"communication.payment.{s}" for s in ("received", "failed", "held")} | {"communication.test"}
+    | {f"communication.payment.{s}" for s in ("received", "failed", "held")} | {"communication.credits.low", "communication.test"}
 SIGNATURE_HEADERS = {"X-WL-Event", "X-WL-Signature", "webhook-id", "webhook-timestamp", "webhook-signature"}
 METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
 
