@@ -134,6 +134,10 @@ public struct AppSettings: Sendable {
     public var promotionalWindowText: String
     public var promotionalTimezone: String
     public var optOutFooter: String
+    /// The console's sessions and password hashing (`console.*`).
+    public var console: ConsoleSettings
+    /// Leave out `Secure` on the console's cookies (plain HTTP on a host other than localhost; development only).
+    public var consoleInsecureCookies: Bool
 
     /// The live providers configured, by name (empty: every firm can only use the sandbox ones).
     public var liveProviders: [String] {
@@ -262,5 +266,10 @@ public struct AppSettings: Sendable {
         self.promotionalWindowText = reader.string(forKey: "sms.promotionalWindow", default: SendingWindow.standard.description)
         self.promotionalTimezone = reader.string(forKey: "sms.promotionalTimezone", default: "Africa/Nairobi")
         self.optOutFooter = reader.string(forKey: "sms.optOutFooter", default: PromotionalPolicy.standardFooter)
+        self.console = ConsoleSettings(
+            bcryptCost: min(16, max(4, reader.int(forKey: "console.bcryptCost", default: 12))),
+            idleTimeout: Double(max(1, reader.int(forKey: "console.idleMinutes", default: 30))) * 60,
+            lifetime: Double(max(1, reader.int(forKey: "console.sessionHours", default: 12))) * 3_600)
+        self.consoleInsecureCookies = reader.bool(forKey: "console.insecureCookies", default: false)
     }
 }

@@ -107,6 +107,11 @@ public enum WLCommApp {
                 metricsToken: settings.metricsToken, healthOnly: !settings.role.servesAPI)
         dependencies.trustedProxies = trustedProxies
         dependencies.httpMetrics = metrics.map { PrometheusHTTPMetrics(registry: $0) }
+        let consoleAccounts = ConsoleAccounts(store: store, time: time, settings: settings.console, logger: logger)
+        let firmAdmin = FirmAdmin(store: store, time: time, allowPrivateWebhooks: settings.webhooksAllowPrivate)
+        dependencies.console = ConsoleDependencies(
+            accounts: consoleAccounts, actions: ConsoleActions(store: store, admin: firmAdmin, accounts: consoleAccounts),
+            queries: ConsoleQueries(store: store, time: time), admin: firmAdmin, insecureCookies: settings.consoleInsecureCookies)
         let router = APIRouter.build(dependencies)
         // ServiceGroup starts these in order and, on SIGTERM, stops them in reverse, each after the one behind it has
         // finished; Hummingbird appends the HTTP server, so it stops first. Hence every service comes after all it
@@ -130,6 +135,7 @@ public enum WLCommApp {
             try await store.resealSecrets(.plaintext)
             if seed {
                 let firm = try await SandboxSeeder(store: store, time: time).seed()
+                try await consoleAccounts.seedSandboxUser(firm: firm)
                 logger.info("sandbox firm ready", metadata: ["firm_id": "\(firm.id)", "slug": "\(firm.slug)"])
             }
             if keyring.signer == nil {

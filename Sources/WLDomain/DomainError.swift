@@ -19,6 +19,12 @@ public struct DomainError: Error, Hashable, Sendable {
         /// The database cannot be reached (or, on SQLite, cannot be written: the disk is full or failing) now;
         /// nothing was done, and the same request may succeed after ``DomainError/retryAfter`` seconds.
         case serviceUnavailable
+        /// Signed in, but the role may not do this (a firm user on an admin route, a developer buying credits).
+        case forbidden
+        /// Too many failed sign-ins: the account is locked for ``DomainError/retryAfter`` seconds.
+        case accountLocked
+        /// A console form or cookie-authenticated call without the session's CSRF token.
+        case csrfFailed
     }
 
     public var code: Code

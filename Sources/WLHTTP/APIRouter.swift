@@ -34,6 +34,8 @@ public struct APIDependencies: Sendable {
     public var httpMetrics: (any HTTPMetricsRecorder)?
     /// The reverse proxies whose `X-Forwarded-For` names the client.
     public var trustedProxies: TrustedProxies = .none
+    /// The management API and the console pages; neither is served when `nil`.
+    public var console: ConsoleDependencies?
 
     public init(
         store: any Store, accounts: AccountService, sms: SMSService, optOuts: OptOutService? = nil, webhooks: WebhookService,
@@ -96,6 +98,10 @@ public enum APIRouter {
         PrivacyController(privacy: PrivacyService(store: dependencies.store, time: dependencies.time)).addRoutes(to: apiRoutes)
         EmailController(email: dependencies.email).addRoutes(to: apiRoutes)
         WebhooksController(webhooks: dependencies.webhooks).addRoutes(to: apiRoutes)
+        if let console = dependencies.console {
+            ManageController(console: console, api: dependencies).addRoutes(router: router, routes: routes)
+            ConsolePages(console: console, api: dependencies).addRoutes(router: router, routes: routes)
+        }
         return router
     }
 }

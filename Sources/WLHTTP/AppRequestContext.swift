@@ -1,7 +1,8 @@
 public import Foundation
 public import Hummingbird
-import WLDomain
+public import WLDomain
 public import WLPorts
+public import WLServices
 
 /// The per-request context: Hummingbird's core storage, the request id, and the caller once authenticated.
 public struct AppRequestContext: RequestContext {
@@ -12,7 +13,15 @@ public struct AppRequestContext: RequestContext {
     /// The id echoed in `X-Request-Id` and attached to every log line of this request.
     public var requestID: String = ""
     /// The key and firm, set by ``APIKeyMiddleware``.
-    public var authentication: Authentication?
+    public var authentication: Authentication? {
+        didSet { actingFirm = authentication?.firm }
+    }
+    /// The console user and session, set by ``ConsoleSessionMiddleware``.
+    public var console: ConsoleIdentity? {
+        didSet { actingFirm = console?.firm }
+    }
+    /// The firm the request acts for: the API key's, or a signed-in firm user's.
+    public private(set) var actingFirm: Firm?
     /// The client's IP address (`unknown` when the transport has none), for the failed-authentication limit.
     public var clientAddress: String
     /// How long the client may take to send the body (408 after it); set from the settings by ``RequestLimitsMiddleware``.
@@ -31,7 +40,20 @@ public struct AppRequestContext: RequestContext {
     /// The authenticated firm's id.
     /// - Throws: `.unauthenticated` when the route was reached without ``APIKeyMiddleware``.
     func firmID() throws -> Int64 {
-        guard let authentication else { throw DomainError(.unauthenticated, "Missing or invalid API key.") }
-        return authentication.firm.id
+        try firm().id
+    }
+
+    /// The firm the request acts for.
+    /// - Throws: `.unauthenticated` when the route was reached without a key or a firm user's session.
+    func firm() throws -> Firm {
+        guard let actingFirm else { throw DomainError(.unauthenticated, "Missing or invalid API key.") }
+        return actingFirm
+    }
+
+    /// Who did it, for the audit log.
+    var auditOrigin: AuditOrigin {
+        AuditOrigin(
+            actor: console?.user.email ?? "api-key", role: console?.user.role.rawValue ?? "api", clientAddress: clientAddress,
+            requestID: requestID)
     }
 }

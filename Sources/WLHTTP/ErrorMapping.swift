@@ -38,12 +38,12 @@ public enum ErrorMapping {
     static func status(for code: DomainError.Code) -> HTTPResponse.Status {
         switch code {
         case .unauthenticated: .unauthorized
-        case .accountSuspended, .subscriptionExpired: .forbidden
+        case .accountSuspended, .subscriptionExpired, .forbidden, .csrfFailed: .forbidden
         case .validation, .insufficientCredits: .unprocessableContent
         case .notFound: .notFound
         case .duplicate, .conflict: .conflict
         case .payloadTooLarge: .contentTooLarge
-        case .rateLimited: .tooManyRequests
+        case .rateLimited, .accountLocked: .tooManyRequests
         case .paymentProviderUnavailable: .badGateway
         case .serviceUnavailable: .serviceUnavailable
         }
@@ -64,6 +64,9 @@ public enum ErrorMapping {
         case .rateLimited: "rate_limited"
         case .paymentProviderUnavailable: "mpesa_unavailable"
         case .serviceUnavailable: "service_unavailable"
+        case .forbidden: "forbidden"
+        case .accountLocked: "account_locked"
+        case .csrfFailed: "csrf_failed"
         }
     }
 

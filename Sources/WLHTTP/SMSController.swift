@@ -49,12 +49,6 @@ extension Request {
 }
 
 extension AppRequestContext {
-    /// The authenticated firm.
-    func firm() throws -> Firm {
-        guard let authentication else { throw DomainError(.unauthenticated, "Missing or invalid API key.") }
-        return authentication.firm
-    }
-
     /// The `message_id` path parameter; an id that is not a number is simply not found.
     func messageID() throws -> Int64 {
         guard let raw = parameters.get("message_id"), let id = Int64(raw) else {

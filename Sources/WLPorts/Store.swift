@@ -83,6 +83,7 @@ public struct ContactImportSummary: Hashable, Sendable {
 /// left to callers. Errors the caller can act on are ``DomainError``s (`.notFound`, `.duplicate`,
 /// `.insufficientCredits`).
 public protocol Store: MessageStore, WebhookStore, WebhookLogStore, PaymentStore, EmailStore, IdempotencyStore, HousekeepingStore, OptOutStore,
+    ConsoleStore,
     PrivacyStore
 {
     /// Succeeds when the database answers.

@@ -4,10 +4,17 @@ import Dispatch
 /// that a large email never occupies the cooperative threads that serve HTTP. Work queues here one job at a time.
 public final class RenderExecutor: TaskExecutor, @unchecked Sendable {
     /// The process's render thread.
-    public static let shared = RenderExecutor()
+    public static let shared = RenderExecutor(label: "wlcomm.render")
+    /// The process's password-hashing thread: bcrypt runs one hash at a time here, so a burst of sign-ins waits in
+    /// line instead of taking every core.
+    public static let passwords = RenderExecutor(label: "wlcomm.passwords")
 
     // Immutable after init; DispatchQueue is thread-safe.
-    private let queue = DispatchQueue(label: "wlcomm.render", qos: .utility)
+    private let queue: DispatchQueue
+
+    init(label: String) {
+        queue = DispatchQueue(label: label, qos: .utility)
+    }
 
     public func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)

@@ -38,6 +38,19 @@ struct GlobalOptions: ParsableArguments {
         }
     }
 
+    /// Runs `body` with the console's accounts (bcrypt cost from the settings) and the firm admin.
+    func withConsole<T: Sendable>(_ body: @Sendable (ConsoleAccounts, FirmAdmin) async throws -> T) async throws -> T {
+        let settings = AppSettings(reader: try await reader(extra: [:]))
+        var logger = Logger(label: "wlcomm")
+        logger.logLevel = .warning
+        return try await StoreSession.with(settings.store, secrets: settings.secrets, logger: logger) { [logger] store in
+            let time = SystemTimeSource()
+            return try await body(
+                ConsoleAccounts(store: store, time: time, settings: settings.console, logger: logger),
+                FirmAdmin(store: store, time: time, allowPrivateWebhooks: settings.webhooksAllowPrivate))
+        }
+    }
+
     /// Prints `value` as JSON when `--json` is set, else the text `human` makes.
     func output<T: Encodable>(_ value: T, human: (T) -> String) throws {
         if json {

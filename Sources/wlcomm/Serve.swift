@@ -82,7 +82,7 @@ struct Migrate: AsyncParsableCommand {
 /// `wlcomm seed-sandbox`: the contract's sandbox firm and key (replaces `php artisan db:seed`).
 struct SeedSandbox: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "seed-sandbox", abstract: "Create the sandbox firm, key and contacts (idempotent).")
+        commandName: "seed-sandbox", abstract: "Create the sandbox firm, key, contacts and console user (idempotent).")
 
     @OptionGroup var options: GlobalOptions
 
@@ -90,6 +90,9 @@ struct SeedSandbox: AsyncParsableCommand {
         let firm = try await options.withAdmin { _, store in
             try await SandboxSeeder(store: store, time: SystemTimeSource()).seed()
         }
-        try options.output(firm) { "sandbox firm \($0.slug) (id \($0.id)) ready; API key wl_test_communication_sms_sandbox" }
+        try await options.withConsole { accounts, _ in try await accounts.seedSandboxUser(firm: firm) }
+        try options.output(firm) {
+            "sandbox firm \($0.slug) (id \($0.id)) ready; API key wl_test_communication_sms_sandbox; console user \(ConsoleAccounts.sandboxEmail), password \(ConsoleAccounts.sandboxPassword)"
+        }
     }
 }

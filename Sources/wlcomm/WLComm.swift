@@ -12,6 +12,7 @@ struct WLComm: AsyncParsableCommand {
         subcommands: [
             Serve.self, Migrate.self, SeedSandbox.self, ConfigCommand.self, FirmCommand.self, KeyCommand.self, WebhookCommand.self,
             ContactsCommand.self, SuppressionCommand.self, OptOutCommand.self, PrivacyCommand.self, SecretsCommand.self, Backup.self, Restore.self,
+            UserCommand.self,
         ]
     )
 }

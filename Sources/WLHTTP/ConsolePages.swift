@@ -1,0 +1,139 @@
+import Foundation
+import Hummingbird
+import WLDomain
+import WLPorts
+import WLServices
+
+/// The console's pages under `/console`, rendered on the server from the templates in `Resources/Console`. Every
+/// form posts back here with the session's CSRF token and is answered with a redirect (303) to the page it changed,
+/// except when a secret must be shown once: then the page is rendered in the answer.
+struct ConsolePages: Sendable {
+    let console: ConsoleDependencies
+    let api: APIDependencies
+
+    /// The cookie that carries the sign-in form's CSRF token before there is a session.
+    static let signInCookie = "wl_signin"
+
+    func addRoutes(router: Router<AppRequestContext>, routes: RouteTable) {
+        let base = router.group("console").add(middleware: ConsolePageErrorMiddleware())
+        let open = routes.registrar(base, prefix: "/console")
+        open.get("sign-in", use: signInPage)
+        open.post("sign-in", use: signIn)
+        open.get("static/:file", use: asset)
+        let signedIn = base.add(
+            middleware: ConsoleSessionMiddleware(accounts: console.accounts, limiter: api.limiter, checksCSRFHeader: false, redirectsToSignIn: true))
+        let session = routes.registrar(signedIn, prefix: "/console")
+        session.get("", use: home)
+        session.post("sign-out", use: signOut)
+
+        let firmPages = FirmPages(console: console, api: api)
+        let firm = routes.registrar(signedIn.add(middleware: FirmUserMiddleware()), prefix: "/console")
+        firmPages.addRoutes(to: firm)
+        let admin = routes.registrar(signedIn.group("admin").add(middleware: AdminMiddleware()), prefix: "/console/admin")
+        AdminPages(console: console).addRoutes(to: admin)
+    }
+
+    @Sendable func home(_ request: Request, context: AppRequestContext) async throws -> Response {
+        ConsoleRenderer.redirect(try context.requireConsole().user.role == .admin ? "/console/admin/firms" : "/console/integration")
+    }
+
+    @Sendable func asset(_ request: Request, context: AppRequestContext) async throws -> Response {
+        guard let name = context.parameters.get("file"), let asset = ConsoleRenderer.assets[name] else {
+            throw DomainError(.notFound, "No such file.")
+        }
+        return Response(
+            status: .ok, headers: [.contentType: asset.type, .cacheControl: "max-age=300"], body: .init(byteBuffer: ByteBuffer(string: asset.body)))
+    }
+
+    @Sendable func signInPage(_ request: Request, context: AppRequestContext) async throws -> Response {
+        signInResponse(email: "", error: nil, status: .ok)
+    }
+
+    private func signInResponse(email: String, error: String?, status: HTTPResponse.Status) -> Response {
+        let token = SessionToken.generate().secret
+        var context: [String: Any] = ["title": "Sign in", "csrf": token, "email": email]
+        if let error { context["error"] = error }
+        var response = ConsoleRenderer.page("sign-in", context, status: status)
+        response.setCookie(
+            Cookie(name: Self.signInCookie, value: token, path: "/console", secure: !console.insecureCookies, httpOnly: true, sameSite: .strict))
+        return response
+    }
+
+    @Sendable func signIn(_ request: Request, context: AppRequestContext) async throws -> Response {
+        if let decision = try await api.limiter.authenticationAllowed(from: context.clientAddress), !decision.allowed {
+            return signInResponse(
+                email: "", error: "Too many failed sign-ins from your address. Wait a minute and try again.", status: .tooManyRequests)
+        }
+        let form = try await ConsoleForm.fields(request, context: context)
+        let email = form["email"] ?? ""
+        guard let expected = request.cookies[Self.signInCookie]?.value, ConstantTime.equal(form["_csrf"] ?? "", expected) else {
+            return signInResponse(email: email, error: "The form had expired. Please sign in again.", status: .forbidden)
+        }
+        do {
+            let (token, identity) = try await console.accounts.signIn(
+                email: email, password: form["password"] ?? "", kind: .cookie, origin: context.auditOrigin)
+            let cookie = Cookie(
+                name: ConsoleSessionMiddleware.cookieName, value: token.secret, path: "/", secure: !console.insecureCookies, httpOnly: true,
+                sameSite: .strict)
+            return ConsoleRenderer.redirect(identity.user.role == .admin ? "/console/admin/firms" : "/console/integration", cookies: [cookie])
+        } catch let error as DomainError where error.code == .unauthenticated {
+            _ = try await api.limiter.authenticationFailed(from: context.clientAddress)
+            return signInResponse(email: email, error: "Wrong email or password.", status: .unauthorized)
+        } catch let error as DomainError where error.code == .accountLocked {
+            var response = signInResponse(email: email, error: error.message, status: .tooManyRequests)
+            if let seconds = error.retryAfter { response.headers[.retryAfter] = String(seconds) }
+            return response
+        }
+    }
+
+    @Sendable func signOut(_ request: Request, context: AppRequestContext) async throws -> Response {
+        _ = try await ConsoleForm.checked(request, context: context)
+        if let token = request.cookies[ConsoleSessionMiddleware.cookieName].flatMap({ SessionToken($0.value) }) {
+            try await console.accounts.signOut(token)
+        }
+        let expired = Cookie(
+            name: ConsoleSessionMiddleware.cookieName, value: "", expires: Date(timeIntervalSince1970: 0), path: "/",
+            secure: !console.insecureCookies, httpOnly: true, sameSite: .strict)
+        return ConsoleRenderer.redirect("/console/sign-in", cookies: [expired])
+    }
+}
+
+/// Reads a console form and checks its CSRF token.
+enum ConsoleForm {
+    /// The largest form read, in bytes (a contacts CSV pasted in the page: 1 MiB).
+    static let maximumSize = 1_048_576
+
+    /// The form's fields (the first of each name).
+    static func fields(_ request: Request, context: AppRequestContext) async throws -> [String: String] {
+        let data = try await request.bodyData(context: context, limit: maximumSize)
+        return FormEncoding.decode(String(decoding: data, as: UTF8.self))
+    }
+
+    /// The form's fields, once its `_csrf` matched the session's.
+    /// - Throws: `.csrfFailed` when it does not.
+    static func checked(_ request: Request, context: AppRequestContext) async throws -> [String: String] {
+        let form = try await fields(request, context: context)
+        guard ConstantTime.equal(form["_csrf"] ?? "", try context.requireConsole().session.csrfToken) else {
+            throw DomainError(.csrfFailed, "The form's security token did not match your session. Reload the page and try again.")
+        }
+        return form
+    }
+}
+
+/// Turns an error in a page into a small HTML page with the right status (JSON is for the APIs).
+struct ConsolePageErrorMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as DomainError {
+            let (status, envelope, headers) = ErrorMapping.envelope(for: error)
+            var response = ConsoleRenderer.page(
+                "error", ["title": status.reasonPhrase, "error": envelope.message, "nav": PageChrome.nav(for: context.console, current: "")],
+                status: status)
+            for field in headers { response.headers.append(field) }
+            return response
+        }
+    }
+}

@@ -1,0 +1,91 @@
+import HTTPTypes
+import Hummingbird
+import WLDomain
+import WLServices
+
+/// Finds the console session behind a request: `Authorization: Bearer <token>` (the management API) or the
+/// `wl_session` cookie (the pages, and the API called from them). A cookie-carried session must prove the request is
+/// its own on every unsafe method: the API checks `X-CSRF-Token` here; pages check the form's `_csrf` in
+/// ``ConsoleForm``. Addresses that fail too often are refused like failed API keys.
+struct ConsoleSessionMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+
+    /// The cookie that carries the pages' session.
+    static let cookieName = "wl_session"
+    /// The header a cookie-authenticated API call echoes the CSRF token in.
+    static let csrfHeader = HTTPField.Name("X-CSRF-Token")!
+
+    let accounts: ConsoleAccounts
+    let limiter: RateLimiter?
+    /// Check `X-CSRF-Token` on unsafe methods of cookie sessions (the API); pages check the form instead.
+    let checksCSRFHeader: Bool
+    /// Send an unauthenticated request to the sign-in page instead of answering 401 (the pages).
+    let redirectsToSignIn: Bool
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var context = context
+        let bearer = request.headers[.authorization].flatMap(Self.bearerToken)
+        let cookie = request.cookies[Self.cookieName].flatMap { SessionToken($0.value) }
+        if let decision = try await limiter?.authenticationAllowed(from: context.clientAddress), !decision.allowed {
+            throw RateLimitHeaders.refusal(decision)
+        }
+        let identity: ConsoleIdentity
+        do {
+            identity = try await accounts.identity(bearer ?? cookie)
+        } catch let error as DomainError where error.code == .unauthenticated {
+            if bearer != nil || cookie != nil, let decision = try await limiter?.authenticationFailed(from: context.clientAddress),
+                !decision.allowed
+            {
+                throw RateLimitHeaders.refusal(decision)
+            }
+            if redirectsToSignIn { return .redirect(to: "/console/sign-in", type: .normal) }
+            throw error
+        }
+        if bearer == nil, checksCSRFHeader, !Self.isSafe(request.method),
+            !ConstantTime.equal(request.headers[Self.csrfHeader] ?? "", identity.session.csrfToken)
+        {
+            throw DomainError(.csrfFailed, "Send the session's CSRF token in X-CSRF-Token.")
+        }
+        context.console = identity
+        context.logger[metadataKey: "user_id"] = .stringConvertible(identity.user.id)
+        if let firm = identity.firm { context.logger[metadataKey: "firm_id"] = .stringConvertible(firm.id) }
+        return try await next(request, context)
+    }
+
+    static func isSafe(_ method: HTTPRequest.Method) -> Bool { method == .get || method == .head }
+
+    static func bearerToken(_ header: String) -> SessionToken? {
+        let parts = header.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
+        return SessionToken(parts[1].trimmingCharacters(in: .whitespaces))
+    }
+}
+
+/// Lets through only signed-in firm users (owner, developer); an admin gets 403.
+struct FirmUserMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        _ = try context.requireConsole().requireFirm()
+        return try await next(request, context)
+    }
+}
+
+/// Lets through only platform admins; a firm user gets 403.
+struct AdminMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        try context.requireConsole().requireAdmin()
+        return try await next(request, context)
+    }
+}
+
+extension AppRequestContext {
+    /// The signed-in console identity.
+    /// - Throws: `.unauthenticated` when the route was reached without a session.
+    func requireConsole() throws -> ConsoleIdentity {
+        guard let console else { throw DomainError(.unauthenticated, "Sign in first: the session is missing or has ended.") }
+        return console
+    }
+}

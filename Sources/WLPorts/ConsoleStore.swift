@@ -1,0 +1,144 @@
+public import Foundation
+public import WLDomain
+
+/// A console user to create; the password is already hashed.
+public struct NewConsoleUser: Sendable {
+    public var email: String
+    public var role: ConsoleRole
+    public var firmID: Int64?
+    public var passwordHash: String
+
+    public init(email: String, role: ConsoleRole, firmID: Int64?, passwordHash: String) {
+        self.email = email
+        self.role = role
+        self.firmID = firmID
+        self.passwordHash = passwordHash
+    }
+}
+
+/// How a session's token travels: a cookie for the pages (needs the CSRF token on writes) or a bearer header for
+/// the management API.
+public enum SessionKind: String, Sendable, Hashable {
+    case cookie
+    case bearer
+}
+
+/// A signed-in session, found by its token's hash.
+public struct ConsoleSession: Sendable, Hashable {
+    public var id: Int64
+    public var userID: Int64
+    public var kind: SessionKind
+    /// Forms and cookie-authenticated calls must echo it.
+    public var csrfToken: String
+    public var createdAt: Date
+    /// The session ends at this moment whatever its use.
+    public var expiresAt: Date
+    public var lastSeenAt: Date
+
+    public init(
+        id: Int64, userID: Int64, kind: SessionKind, csrfToken: String, createdAt: Date, expiresAt: Date, lastSeenAt: Date
+    ) {
+        self.id = id
+        self.userID = userID
+        self.kind = kind
+        self.csrfToken = csrfToken
+        self.createdAt = createdAt
+        self.expiresAt = expiresAt
+        self.lastSeenAt = lastSeenAt
+    }
+}
+
+/// A session to open.
+public struct NewConsoleSession: Sendable {
+    public var tokenHash: String
+    public var kind: SessionKind
+    public var csrfToken: String
+    public var expiresAt: Date
+    public var clientAddress: String
+
+    public init(tokenHash: String, kind: SessionKind, csrfToken: String, expiresAt: Date, clientAddress: String) {
+        self.tokenHash = tokenHash
+        self.kind = kind
+        self.csrfToken = csrfToken
+        self.expiresAt = expiresAt
+        self.clientAddress = clientAddress
+    }
+}
+
+/// One line of the audit log: who did what, when, from where.
+public struct AuditEntry: Sendable, Hashable {
+    public var id: Int64
+    public var at: Date
+    /// The user's email, or `cli` for the command line.
+    public var actor: String
+    public var actorRole: String
+    /// The firm the action touched, if any.
+    public var firmID: Int64?
+    /// A dotted name such as `api_key.create`.
+    public var action: String
+    /// What changed, for people; never a secret.
+    public var detail: String
+    public var clientAddress: String
+    public var requestID: String
+
+    public init(
+        id: Int64, at: Date, actor: String, actorRole: String, firmID: Int64?, action: String, detail: String,
+        clientAddress: String, requestID: String
+    ) {
+        self.id = id
+        self.at = at
+        self.actor = actor
+        self.actorRole = actorRole
+        self.firmID = firmID
+        self.action = action
+        self.detail = detail
+        self.clientAddress = clientAddress
+        self.requestID = requestID
+    }
+}
+
+/// Counts of a firm's SMS on one day in one final-or-not state, by network.
+public struct DeliveryCount: Sendable, Hashable {
+    /// `YYYY-MM-DD` in UTC.
+    public var day: String
+    /// `delivered`, `failed` or `pending` (everything not final).
+    public var outcome: String
+    /// The recipient's network, or `unknown`.
+    public var network: String
+    public var count: Int
+
+    public init(day: String, outcome: String, network: String, count: Int) {
+        self.day = day
+        self.outcome = outcome
+        self.network = network
+        self.count = count
+    }
+}
+
+/// Console users, their sessions and the audit log.
+public protocol ConsoleStore: Sendable {
+    /// - Throws: `.duplicate` when the email is taken; `.notFound` for an unknown firm.
+    func createUser(_ user: NewConsoleUser, now: Date) async throws -> ConsoleUser
+    /// The user with this (lower-case) email, or `nil`.
+    func user(email: String) async throws -> ConsoleUser?
+    /// The users of a firm, or with `nil` every user, by id.
+    func users(firmID: Int64?) async throws -> [ConsoleUser]
+    /// Counts one more failed sign-in and sets the lock `lock` decides from the new count, in one transaction.
+    /// - Returns: The user after it.
+    func recordFailedSignIn(userID: Int64, lock: @escaping @Sendable (Int) -> Date?) async throws -> ConsoleUser
+    /// Clears the failure count and any lock.
+    func unlock(userID: Int64) async throws
+    /// Opens a session for the user, clears its failures and records the sign-in, in one transaction.
+    func openSession(userID: Int64, _ session: NewConsoleSession, now: Date) async throws -> ConsoleSession
+    /// The live session with this token hash and its user: not past `expiresAt` and seen within `idle`. Records
+    /// `now` as its last use at most once a minute.
+    func session(tokenHash: String, idle: TimeInterval, now: Date) async throws -> (ConsoleSession, ConsoleUser)?
+    /// Ends the session (again is a no-op).
+    func closeSession(tokenHash: String) async throws
+    /// Appends a line to the audit log.
+    func appendAudit(_ entry: AuditEntry) async throws
+    /// The audit log, newest first, optionally one firm's, `limit` lines after the id `startingAfter`.
+    func auditLog(firmID: Int64?, limit: Int, startingAfter: Int64?) async throws -> [AuditEntry]
+    /// The firm's SMS created since `since`, counted by UTC day, outcome and network.
+    func deliveryCounts(firmID: Int64, since: Date) async throws -> [DeliveryCount]
+}

@@ -1,0 +1,213 @@
+public import Foundation
+import HummingbirdBcrypt
+public import Logging
+public import WLDomain
+public import WLPorts
+
+/// How console sessions and passwords behave.
+public struct ConsoleSettings: Sendable {
+    /// bcrypt's cost (work factor 2^cost); 12 in production, as low as 4 in tests.
+    public var bcryptCost: Int
+    /// A session unused this long ends, in seconds.
+    public var idleTimeout: TimeInterval
+    /// A session ends this long after sign-in whatever its use, in seconds.
+    public var lifetime: TimeInterval
+
+    public init(bcryptCost: Int = 12, idleTimeout: TimeInterval = 1_800, lifetime: TimeInterval = 43_200) {
+        self.bcryptCost = bcryptCost
+        self.idleTimeout = idleTimeout
+        self.lifetime = lifetime
+    }
+}
+
+/// Who is signed in: the session, its user and the user's firm (none for an admin).
+public struct ConsoleIdentity: Sendable {
+    public var session: ConsoleSession
+    public var user: ConsoleUser
+    public var firm: Firm?
+
+    public init(session: ConsoleSession, user: ConsoleUser, firm: Firm?) {
+        self.session = session
+        self.user = user
+        self.firm = firm
+    }
+
+    /// The user's firm.
+    /// - Throws: `.forbidden` for an admin, who has none.
+    public func requireFirm() throws -> Firm {
+        guard let firm, user.role.belongsToFirm else { throw DomainError(.forbidden, "Only a firm's users may do this.") }
+        return firm
+    }
+
+    /// - Throws: `.forbidden` unless the user is a platform admin.
+    public func requireAdmin() throws {
+        guard user.role == .admin else { throw DomainError(.forbidden, "Only a platform admin may do this.") }
+    }
+}
+
+/// Where an action came from, for the audit log.
+public struct AuditOrigin: Sendable {
+    public var actor: String
+    public var role: String
+    public var clientAddress: String
+    public var requestID: String
+
+    public init(actor: String, role: String, clientAddress: String, requestID: String) {
+        self.actor = actor
+        self.role = role
+        self.clientAddress = clientAddress
+        self.requestID = requestID
+    }
+
+    /// The command line, run by whoever can open the database.
+    public static let commandLine = AuditOrigin(actor: "cli", role: "cli", clientAddress: "local", requestID: "")
+}
+
+/// Console users: creating them, signing in with lockout, and finding the session behind a token.
+public struct ConsoleAccounts: Sendable {
+    /// The sandbox firm's console user, made by `seed-sandbox` (development only).
+    public static let sandboxEmail = "sandbox@worldledgers.test"
+    /// Its password, published like the sandbox key.
+    public static let sandboxPassword = "sandbox-password-1"
+
+    let store: any Store
+    let time: any TimeSource
+    let settings: ConsoleSettings
+    let logger: Logger
+
+    public init(store: any Store, time: any TimeSource, settings: ConsoleSettings = ConsoleSettings(), logger: Logger) {
+        self.store = store
+        self.time = time
+        self.settings = settings
+        self.logger = logger
+    }
+
+    /// Creates a user with a password (hashed with bcrypt; the password is never stored or logged).
+    /// - Throws: `.validation` for a bad email, password or role/firm pair; `.duplicate` for a taken email.
+    public func createUser(
+        email: String, password: String, role: ConsoleRole, firmID: Int64?, origin: AuditOrigin
+    ) async throws
+        -> ConsoleUser
+    {
+        let email = try ConsoleCredentials.email(email)
+        let password = try ConsoleCredentials.password(password)
+        guard role.belongsToFirm == (firmID != nil) else {
+            throw DomainError(
+                .validation, role.belongsToFirm ? "An owner or developer belongs to a firm." : "An admin belongs to no firm.",
+                fields: ["firm": [role.belongsToFirm ? "required" : "not allowed"]])
+        }
+        let hash = await hash(password)
+        let user = try await store.createUser(NewConsoleUser(email: email, role: role, firmID: firmID, passwordHash: hash), now: time.now)
+        try await audit(origin, firmID: firmID, action: "user.create", detail: "\(email) as \(role.rawValue)")
+        return user
+    }
+
+    /// Makes sure the sandbox firm has its published console user.
+    public func seedSandboxUser(firm: Firm) async throws {
+        guard try await store.user(email: Self.sandboxEmail) == nil else { return }
+        do {
+            _ = try await createUser(
+                email: Self.sandboxEmail, password: Self.sandboxPassword, role: .owner, firmID: firm.id, origin: .commandLine)
+        } catch let error as DomainError where error.code == .duplicate {
+            // Another process seeded it at the same moment.
+        }
+    }
+
+    /// Checks the password and opens a session.
+    /// - Throws: `.unauthenticated` for an unknown email or a wrong password (the same answer and about the same
+    ///   time for both); `.accountLocked` with `retryAfter` while the account is locked.
+    public func signIn(
+        email: String, password: String, kind: SessionKind, origin: AuditOrigin
+    ) async throws
+        -> (token: SessionToken, identity: ConsoleIdentity)
+    {
+        let refusal = DomainError(.unauthenticated, "Wrong email or password.")
+        let now = time.now
+        guard let email = try? ConsoleCredentials.email(email), password.utf8.count <= ConsoleCredentials.maximumPasswordBytes,
+            let user = try await store.user(email: email)
+        else {
+            _ = await RenderExecutor.passwords.run { Bcrypt.verify(password, hash: decoyHash) }
+            throw refusal
+        }
+        if let seconds = SignInLockout.secondsLeft(lockedUntil: user.lockedUntil, now: now) {
+            throw DomainError(.accountLocked, "Too many failed sign-ins: try again in \(seconds) s.", retryAfter: seconds)
+        }
+        guard await verify(password, hash: user.passwordHash) else {
+            let after = try await store.recordFailedSignIn(userID: user.id) { SignInLockout.lockedUntil(afterFailures: $0, now: now) }
+            try await audit(
+                origin.as(user), firmID: user.firmID, action: "session.sign_in_failed",
+                detail: after.lockedUntil == nil ? "failure \(after.failedSignIns)" : "failure \(after.failedSignIns); locked")
+            throw refusal
+        }
+        let token = SessionToken.generate()
+        let session = try await store.openSession(
+            userID: user.id,
+            NewConsoleSession(
+                tokenHash: token.hash, kind: kind, csrfToken: SessionToken.generate().secret,
+                expiresAt: now.addingTimeInterval(settings.lifetime), clientAddress: origin.clientAddress),
+            now: now)
+        try await audit(origin.as(user), firmID: user.firmID, action: "session.sign_in", detail: kind.rawValue)
+        return (token, ConsoleIdentity(session: session, user: user, firm: try await firm(of: user)))
+    }
+
+    /// The identity behind a session token.
+    /// - Throws: `.unauthenticated` when the session is unknown, ended or idle too long.
+    public func identity(_ token: SessionToken?) async throws -> ConsoleIdentity {
+        guard let token, let (session, user) = try await store.session(tokenHash: token.hash, idle: settings.idleTimeout, now: time.now)
+        else { throw DomainError(.unauthenticated, "Sign in first: the session is missing or has ended.") }
+        return ConsoleIdentity(session: session, user: user, firm: try await firm(of: user))
+    }
+
+    /// Ends the session.
+    public func signOut(_ token: SessionToken) async throws {
+        try await store.closeSession(tokenHash: token.hash)
+    }
+
+    /// Clears a user's failed sign-ins and lock.
+    /// - Throws: `.notFound`.
+    public func unlock(email: String) async throws {
+        guard let user = try await store.user(email: try ConsoleCredentials.email(email)) else {
+            throw DomainError(.notFound, "No user \(email).")
+        }
+        try await store.unlock(userID: user.id)
+        try await audit(.commandLine, firmID: user.firmID, action: "user.unlock", detail: user.email)
+    }
+
+    /// The firm's users, or with `nil` every user.
+    public func users(firmID: Int64?) async throws -> [ConsoleUser] {
+        try await store.users(firmID: firmID)
+    }
+
+    /// Writes a line to the audit log.
+    public func audit(_ origin: AuditOrigin, firmID: Int64?, action: String, detail: String) async throws {
+        try await store.appendAudit(
+            AuditEntry(
+                id: 0, at: time.now, actor: origin.actor, actorRole: origin.role, firmID: firmID, action: action, detail: detail,
+                clientAddress: origin.clientAddress, requestID: origin.requestID))
+    }
+
+    private func firm(of user: ConsoleUser) async throws -> Firm? {
+        guard let firmID = user.firmID else { return nil }
+        return try await store.firm(id: firmID)
+    }
+
+    private func hash(_ password: String) async -> String {
+        let cost = UInt8(clamping: settings.bcryptCost)
+        return await RenderExecutor.passwords.run { Bcrypt.hash(password, cost: cost) }
+    }
+
+    private func verify(_ password: String, hash: String) async -> Bool {
+        await RenderExecutor.passwords.run { Bcrypt.verify(password, hash: hash) }
+    }
+}
+
+extension AuditOrigin {
+    /// The same origin, naming `user` as the actor (for sign-ins, where the caller does not know who yet).
+    func `as`(_ user: ConsoleUser) -> AuditOrigin {
+        AuditOrigin(actor: user.email, role: user.role.rawValue, clientAddress: clientAddress, requestID: requestID)
+    }
+}
+
+/// A bcrypt hash of no one's password at the production cost, checked for unknown emails so that they take as long
+/// as a wrong password. Made on first use, on the password thread.
+private let decoyHash = Bcrypt.hash(SessionToken.generate().secret, cost: 12)

@@ -1,0 +1,90 @@
+import Foundation
+public import WLDomain
+public import WLPorts
+
+/// The changes the console and the management API make, each written to the audit log after it succeeds: a firm's
+/// keys and webhook, and the platform admin's firms and credit adjustments.
+public struct ConsoleActions: Sendable {
+    let store: any Store
+    let admin: FirmAdmin
+    let accounts: ConsoleAccounts
+
+    public init(store: any Store, admin: FirmAdmin, accounts: ConsoleAccounts) {
+        self.store = store
+        self.admin = admin
+        self.accounts = accounts
+    }
+
+    /// A new key for the firm; its secret is returned once and never stored.
+    /// - Throws: `.validation` for a label that is empty or over 64 characters.
+    public func createKey(firm: Firm, label: String, origin: AuditOrigin) async throws -> (key: APIKey, record: APIKeyRecord) {
+        let label = label.trimmingCharacters(in: .whitespaces)
+        guard (1...64).contains(label.count) else {
+            throw DomainError(.validation, "The label must be 1 to 64 characters.", fields: ["label": ["1 to 64 characters"]])
+        }
+        let created = try await admin.createKey(firm: String(firm.id), label: label)
+        try await accounts.audit(origin, firmID: firm.id, action: "api_key.create", detail: "\(created.record.displayPrefix) \(label)")
+        return created
+    }
+
+    /// Revokes one of the firm's keys.
+    public func revokeKey(firm: Firm, keyID: Int64, origin: AuditOrigin) async throws -> APIKeyRecord {
+        let record = try await admin.revokeKey(firm: String(firm.id), keyID: keyID)
+        try await accounts.audit(origin, firmID: firm.id, action: "api_key.revoke", detail: record.displayPrefix)
+        return record
+    }
+
+    /// Sets the webhook URL, keeping the current secret.
+    public func setWebhookURL(firm: Firm, url: String, origin: AuditOrigin) async throws -> WebhookSettings {
+        let current = try await store.webhook(firmID: firm.id)
+        try await admin.setWebhook(firm: String(firm.id), url: url, secret: current?.secret)
+        try await accounts.audit(origin, firmID: firm.id, action: "webhook.set", detail: url)
+        return try await store.webhook(firmID: firm.id) ?? WebhookSettings(url: url, secret: current?.secret)
+    }
+
+    /// Removes the webhook; no more deliveries are attempted.
+    public func deleteWebhook(firm: Firm, origin: AuditOrigin) async throws {
+        try await store.setWebhook(firmID: firm.id, nil, now: accounts.time.now)
+        try await accounts.audit(origin, firmID: firm.id, action: "webhook.delete", detail: "")
+    }
+
+    /// A new random signing secret for the webhook, returned once; the old one keeps signing for 24 hours.
+    /// - Throws: `.conflict` when the firm has no webhook URL yet.
+    public func rotateWebhookSecret(firm: Firm, origin: AuditOrigin) async throws -> String {
+        guard let current = try await store.webhook(firmID: firm.id) else {
+            throw DomainError(.conflict, "Set a webhook URL before its secret.")
+        }
+        let secret = "wlsec_" + String(APIKey.generate(mode: .live).secret.dropFirst(APIKey.livePrefix.count))
+        try await store.setWebhook(firmID: firm.id, WebhookSettings(url: current.url, secret: secret), now: accounts.time.now)
+        try await accounts.audit(origin, firmID: firm.id, action: "webhook.secret_rotate", detail: current.url)
+        return secret
+    }
+
+    /// Creates a firm (admin).
+    public func createFirm(_ firm: NewFirm, origin: AuditOrigin) async throws -> Firm {
+        let created = try await admin.createFirm(firm)
+        try await accounts.audit(
+            origin, firmID: created.id, action: "firm.create", detail: "\(created.slug) rate \(created.smsRate) \(created.mode.rawValue)")
+        return created
+    }
+
+    /// Changes a firm (admin); `detail` says what, for the log.
+    public func updateFirm(id: Int64, _ update: FirmUpdate, detail: String, origin: AuditOrigin) async throws -> Firm {
+        let firm = try await admin.update(String(id), update)
+        try await accounts.audit(origin, firmID: id, action: "firm.update", detail: detail)
+        return firm
+    }
+
+    /// Adds or removes credits with a reason (admin).
+    /// - Throws: `.validation` for a zero amount or a reason that is empty or over 200 characters.
+    public func adjustCredits(firmID: Int64, amount: Credits, reason: String, origin: AuditOrigin) async throws -> LedgerEntry {
+        let reason = reason.trimmingCharacters(in: .whitespaces)
+        guard (1...200).contains(reason.count) else {
+            throw DomainError(.validation, "Give a reason of 1 to 200 characters.", fields: ["reason": ["1 to 200 characters"]])
+        }
+        guard amount != .zero else { throw DomainError(.validation, "The amount must not be zero.", fields: ["amount": ["not zero"]]) }
+        let entry = try await admin.adjustCredits(firm: String(firmID), amount: amount, reason: reason)
+        try await accounts.audit(origin, firmID: firmID, action: "credits.adjust", detail: "\(amount) \(reason)")
+        return entry
+    }
+}

@@ -1,0 +1,177 @@
+public import Foundation
+public import WLDomain
+public import WLPorts
+
+extension SQLStore: ConsoleStore {
+    private static let userColumns =
+        "id, email, role, firm_id, password_hash, failed_sign_ins, locked_until, created_at, last_sign_in_at"
+
+    public func createUser(_ user: NewConsoleUser, now: Date) async throws -> ConsoleUser {
+        if let firmID = user.firmID, try await firm(id: firmID) == nil { throw DomainError(.notFound, "No firm \(firmID).") }
+        return try await write(duplicate: "A user with the email \(user.email) already exists.") { connection in
+            let rows = try await connection.query(
+                """
+                INSERT INTO console_users (email, role, firm_id, password_hash, created_at) VALUES ($1, $2, $3, $4, $5)
+                RETURNING \(Self.userColumns)
+                """, [.text(user.email), .text(user.role.rawValue), .int(user.firmID), .text(user.passwordHash), .time(now)])
+            return try Self.consoleUser(rows[0])
+        }
+    }
+
+    public func user(email: String) async throws -> ConsoleUser? {
+        try await database.read { connection in
+            try await connection.query("SELECT \(Self.userColumns) FROM console_users WHERE email = $1", [.text(email)])
+                .first.map(Self.consoleUser)
+        }
+    }
+
+    public func users(firmID: Int64?) async throws -> [ConsoleUser] {
+        try await database.read { connection in
+            try await connection.query(
+                "SELECT \(Self.userColumns) FROM console_users WHERE $1 = 0 OR firm_id = $2 ORDER BY id",
+                [.int(firmID == nil ? 0 : 1), .int(firmID ?? 0)]
+            ).map(Self.consoleUser)
+        }
+    }
+
+    public func recordFailedSignIn(userID: Int64, lock: @escaping @Sendable (Int) -> Date?) async throws -> ConsoleUser {
+        try await write { connection in
+            let counted = try await connection.query(
+                "UPDATE console_users SET failed_sign_ins = failed_sign_ins + 1 WHERE id = $1 RETURNING failed_sign_ins",
+                [.int(userID)])
+            guard let row = counted.first else { throw DomainError(.notFound, "No user \(userID).") }
+            let lockedUntil = lock(Int(try row.int("failed_sign_ins")))
+            let rows = try await connection.query(
+                "UPDATE console_users SET locked_until = $2 WHERE id = $1 RETURNING \(Self.userColumns)",
+                [.int(userID), .time(lockedUntil)])
+            return try Self.consoleUser(rows[0])
+        }
+    }
+
+    public func unlock(userID: Int64) async throws {
+        try await write { connection in
+            _ = try await connection.query(
+                "UPDATE console_users SET failed_sign_ins = 0, locked_until = NULL WHERE id = $1", [.int(userID)])
+        }
+    }
+
+    public func openSession(userID: Int64, _ session: NewConsoleSession, now: Date) async throws -> ConsoleSession {
+        try await write { connection in
+            _ = try await connection.query(
+                "UPDATE console_users SET failed_sign_ins = 0, locked_until = NULL, last_sign_in_at = $2 WHERE id = $1",
+                [.int(userID), .time(now)])
+            // Sign-in is the moment to drop this user's sessions that can no longer be used.
+            _ = try await connection.query(
+                "DELETE FROM console_sessions WHERE user_id = $1 AND expires_at <= $2", [.int(userID), .time(now)])
+            let rows = try await connection.query(
+                """
+                INSERT INTO console_sessions (token_hash, user_id, kind, csrf_token, created_at, expires_at, last_seen_at, client_address)
+                VALUES ($1, $2, $3, $4, $5, $6, $5, $7) RETURNING id
+                """,
+                [
+                    .text(session.tokenHash), .int(userID), .text(session.kind.rawValue), .text(session.csrfToken), .time(now),
+                    .time(session.expiresAt), .text(session.clientAddress),
+                ])
+            return ConsoleSession(
+                id: try rows[0].int("id"), userID: userID, kind: session.kind, csrfToken: session.csrfToken, createdAt: now,
+                expiresAt: session.expiresAt, lastSeenAt: now)
+        }
+    }
+
+    public func session(tokenHash: String, idle: TimeInterval, now: Date) async throws -> (ConsoleSession, ConsoleUser)? {
+        let found = try await database.read { connection in
+            try await connection.query(
+                """
+                SELECT s.id AS session_id, s.kind, s.csrf_token, s.created_at AS session_created_at, s.expires_at, s.last_seen_at,
+                    u.id, u.email, u.role, u.firm_id, u.password_hash, u.failed_sign_ins, u.locked_until, u.created_at,
+                    u.last_sign_in_at
+                FROM console_sessions s JOIN console_users u ON u.id = s.user_id
+                WHERE s.token_hash = $1 AND s.expires_at > $2 AND s.last_seen_at > $3
+                """, [.text(tokenHash), .time(now), .time(now.addingTimeInterval(-idle))]
+            ).first.map { row in
+                (
+                    ConsoleSession(
+                        id: try row.int("session_id"), userID: try row.int("id"), kind: try row.value("kind", as: SessionKind.self),
+                        csrfToken: try row.text("csrf_token"), createdAt: try row.time("session_created_at"),
+                        expiresAt: try row.time("expires_at"), lastSeenAt: try row.time("last_seen_at")),
+                    try Self.consoleUser(row)
+                )
+            }
+        }
+        guard let found else { return nil }
+        if now.timeIntervalSince(found.0.lastSeenAt) >= 60 {
+            try await write { connection in
+                _ = try await connection.query(
+                    "UPDATE console_sessions SET last_seen_at = $2 WHERE id = $1", [.int(found.0.id), .time(now)])
+            }
+        }
+        return found
+    }
+
+    public func closeSession(tokenHash: String) async throws {
+        try await write { connection in
+            _ = try await connection.query("DELETE FROM console_sessions WHERE token_hash = $1", [.text(tokenHash)])
+        }
+    }
+
+    public func appendAudit(_ entry: AuditEntry) async throws {
+        try await write { connection in
+            _ = try await connection.query(
+                """
+                INSERT INTO audit_log (at, actor, actor_role, firm_id, action, detail, client_address, request_id)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                """,
+                [
+                    .time(entry.at), .text(entry.actor), .text(entry.actorRole), .int(entry.firmID), .text(entry.action),
+                    .text(entry.detail), .text(entry.clientAddress), .text(entry.requestID),
+                ])
+        }
+    }
+
+    public func auditLog(firmID: Int64?, limit: Int, startingAfter: Int64?) async throws -> [AuditEntry] {
+        try await database.read { connection in
+            try await connection.query(
+                """
+                SELECT id, at, actor, actor_role, firm_id, action, detail, client_address, request_id FROM audit_log
+                WHERE ($1 = 0 OR firm_id = $2) AND id < $3 ORDER BY id DESC LIMIT $4
+                """,
+                [.int(firmID == nil ? 0 : 1), .int(firmID ?? 0), .int(startingAfter ?? Int64.max), .int(Int64(limit))]
+            ).map { row in
+                AuditEntry(
+                    id: try row.int("id"), at: try row.time("at"), actor: try row.text("actor"), actorRole: try row.text("actor_role"),
+                    firmID: try row.optionalInt("firm_id"), action: try row.text("action"), detail: try row.text("detail"),
+                    clientAddress: try row.text("client_address"), requestID: try row.text("request_id"))
+            }
+        }
+    }
+
+    public func deliveryCounts(firmID: Int64, since: Date) async throws -> [DeliveryCount] {
+        let rows = try await database.read { connection in
+            try await connection.query(
+                """
+                SELECT created_at / 86400000 AS day, status, COALESCE(network, 'unknown') AS network, COUNT(*) AS n
+                FROM messages WHERE firm_id = $1 AND channel = 'sms' AND created_at >= $2
+                GROUP BY created_at / 86400000, status, COALESCE(network, 'unknown')
+                """, [.int(firmID), .time(since)]
+            ).map { row in
+                (try row.int("day"), try row.text("status"), try row.text("network"), Int(try row.int("n")))
+            }
+        }
+        var counts: [String: DeliveryCount] = [:]
+        for (day, status, network, count) in rows {
+            let outcome = status == "delivered" || status == "failed" ? status : "pending"
+            let date = Date(timeIntervalSince1970: Double(day) * 86_400).formatted(.iso8601.year().month().day())
+            counts["\(date) \(outcome) \(network)", default: DeliveryCount(day: date, outcome: outcome, network: network, count: 0)]
+                .count += count
+        }
+        return counts.values.sorted { ($0.day, $0.outcome, $0.network) < ($1.day, $1.outcome, $1.network) }
+    }
+
+    private static func consoleUser(_ row: SQLRow) throws -> ConsoleUser {
+        ConsoleUser(
+            id: try row.int("id"), email: try row.text("email"), role: try row.value("role", as: ConsoleRole.self),
+            firmID: try row.optionalInt("firm_id"), passwordHash: try row.text("password_hash"),
+            failedSignIns: Int(try row.int("failed_sign_ins")), lockedUntil: try row.optionalTime("locked_until"),
+            createdAt: try row.time("created_at"), lastSignInAt: try row.optionalTime("last_sign_in_at"))
+    }
+}
