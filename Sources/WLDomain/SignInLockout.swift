@@ -25,6 +25,7 @@ public enum SignInLockout {
     /// Whole seconds until `lockedUntil`, or `nil` when the account is not locked at `now`.
     public static func secondsLeft(lockedUntil: Date?, now: Date) -> Int? {
         guard let lockedUntil, lockedUntil > now else { return nil }
-        return max(1, Int(lockedUntil.timeIntervalSince(now).rounded(.up)))
+        // Stores keep milliseconds: a lock read back may end a fraction of one later than it was set.
+        return max(1, Int((lockedUntil.timeIntervalSince(now) - 0.001).rounded(.up)))
     }
 }

@@ -1,0 +1,226 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import Testing
+import WLDomain
+import WLPorts
+import WLServices
+
+@testable import WLStore
+
+/// The management API under /api/v1/manage: sign-in, tenancy, roles, lockout, CSRF and the audit log.
+@Suite struct ConsoleAPITests {
+    static let manage = "/api/v1/manage"
+    static let adminEmail = "admin@worldledgers.test"
+    static let adminPassword = "admin-password-12"
+
+    /// An app with cheap bcrypt, an admin user, and (through the seed) the sandbox firm's owner.
+    static func app(time: ManualTime = ManualTime()) async throws -> TestApp {
+        let app = TestApp(time: time).with(["console.bcryptCost": 4])
+        _ = try await app.admin { _, store in
+            try await store.migrate()
+            return try await ConsoleAccounts(store: store, time: time, settings: ConsoleSettings(bcryptCost: 4), logger: Logger(label: "test"))
+                .createUser(email: adminEmail, password: adminPassword, role: .admin, firmID: nil, origin: .commandLine)
+        }
+        return app
+    }
+
+    @Test func anOwnerSignsInMakesAKeyThatWorksOnThePublicAPIAndRevokesIt() async throws {
+        try await Self.app().test { client in
+            let token = try await client.signIn(ConsoleAccounts.sandboxEmail, ConsoleAccounts.sandboxPassword)
+            let me = try await client.manage(.get, "/me", token: token)
+            #expect(
+                me.status == .ok && me.json.data["role"] as? String == "owner" && me.json.data["email"] as? String == ConsoleAccounts.sandboxEmail)
+            let created = try await client.manage(.post, "/firm/api-keys", token: token, json: ["label": "billing"])
+            #expect(created.status == .created)
+            let key = try #require(created.json.data["key"] as? String)
+            #expect(key.hasPrefix("wl_test_") && created.json.data["label"] as? String == "billing")
+            #expect(try await client.api(.get, "/sms-credits/balance", key: key).status == .ok)
+            let listed = try await client.manage(.get, "/firm/api-keys", token: token).json.data["api_keys"] as? [[String: Any]] ?? []
+            #expect(listed.count == 2 && listed.allSatisfy { $0["key"] == nil })
+            let id = try #require(created.json.data["id"] as? Int)
+            let revoked = try await client.manage(.delete, "/firm/api-keys/\(id)", token: token)
+            #expect(revoked.status == .ok && revoked.json.data["revoked_at"] is String)
+            #expect(try await client.api(.get, "/sms-credits/balance", key: key).status == .unauthorized)
+            let signedOut = try await client.manage(.delete, "/sessions/current", token: token)
+            #expect(signedOut.status == .ok)
+            let after = try await client.manage(.get, "/me", token: token)
+            #expect(after.status == .unauthorized && after.json["code"] as? String == "unauthenticated")
+        }
+    }
+
+    @Test func firmUsersAndAdminsEachReachOnlyTheirOwnRoutesAndFirm() async throws {
+        let app = try await Self.app()
+        let acmeKey = try await app.admin { admin, _ in
+            let firm = try await admin.createFirm(try NewFirm(slug: "acme", name: "Acme Ltd", smsRate: KES(shillings: 2), mode: .sandbox))
+            _ = try await admin.adjustCredits(firm: firm.slug, amount: Credits(whole: 10), reason: "trial")
+            return try await admin.createKey(firm: firm.slug, label: "acme").key.secret
+        }
+        try await app.test { client in
+            let owner = try await client.signIn(ConsoleAccounts.sandboxEmail, ConsoleAccounts.sandboxPassword)
+            let admin = try await client.signIn(Self.adminEmail, Self.adminPassword)
+            let forbidden = try await client.manage(.get, "/admin/firms", token: owner)
+            #expect(forbidden.status == .forbidden && forbidden.json["code"] as? String == "forbidden")
+            let noFirm = try await client.manage(.get, "/firm", token: admin)
+            #expect(noFirm.status == .forbidden && noFirm.json["code"] as? String == "forbidden")
+            let unauthenticated = try await client.manage(.get, "/firm", token: SessionToken.generate().secret)
+            #expect(unauthenticated.status == .unauthorized && unauthenticated.json["code"] as? String == "unauthenticated")
+            let publicKey = try await client.manage(.get, "/firm", token: sandboxKey)
+            #expect(publicKey.status == .unauthorized)
+            let sent = try await client.api(.post, "/sms", json: ["message": "Hi", "recipients": ["254712345678"]], key: acmeKey)
+            let messageID = try #require((sent.json.data["messages"] as? [[String: Any]])?.first?["message_id"] as? Int)
+            #expect(try await client.api(.get, "/sms/\(messageID)", key: acmeKey).status == .ok)
+            let hidden = try await client.manage(.get, "/firm/sms/\(messageID)", token: owner)
+            #expect(hidden.status == .notFound && hidden.json["code"] as? String == "not_found")
+            let acme = try #require(
+                (try await client.manage(.get, "/admin/firms", token: admin).json.data["firms"] as? [[String: Any]])?.first {
+                    $0["slug"] as? String == "acme"
+                })
+            #expect(acme["balance"] as? Double == 10)
+        }
+    }
+
+    @Test func theAdminsRateChangePricesTheNextPurchaseAndEveryChangeIsAudited() async throws {
+        try await Self.app().test { client in
+            let admin = try await client.signIn(Self.adminEmail, Self.adminPassword)
+            let firms = try await client.manage(.get, "/admin/firms", token: admin).json.data["firms"] as? [[String: Any]] ?? []
+            let sandboxID = try #require(firms.first { $0["slug"] as? String == "sandbox" }?["id"] as? Int)
+            let patched = try await client.manage(
+                .patch, "/admin/firms/\(sandboxID)", token: admin,
+                json: ["sms_rate": "2.50", "subscription_expires_at": "2027-12-31", "sender_id_transactional": "WLEDGERS"])
+            #expect(patched.status == .ok)
+            #expect(patched.json.data["sms_rate"] as? Double == 2.5)
+            #expect(patched.json.data["subscription_expires_at"] as? String == "2027-12-31T23:59:59+03:00")
+            #expect(patched.json.data["sender_id_transactional"] as? String == "WLEDGERS")
+            let bad = try await client.manage(.patch, "/admin/firms/\(sandboxID)", token: admin, json: ["sms_rate": "-1", "colour": "red"])
+            #expect(bad.status == .unprocessableContent && bad.json["code"] as? String == "validation_failed")
+            let owner = try await client.signIn(ConsoleAccounts.sandboxEmail, ConsoleAccounts.sandboxPassword)
+            let purchase = try await client.manage(.post, "/firm/purchases", token: owner, json: ["phone": "254700000005", "amount": 100])
+            #expect(purchase.status == .accepted)
+            #expect(purchase.json.data["sms_rate"] as? Double == 2.5)
+            #expect(purchase.json.data["estimated_credits"] as? Double == 40)
+            let audit = try await client.manage(.get, "/admin/audit?limit=100", token: admin).json.data["entries"] as? [[String: Any]] ?? []
+            let update = try #require(audit.first { $0["action"] as? String == "firm.update" })
+            #expect(update["actor"] as? String == Self.adminEmail && update["actor_role"] as? String == "admin")
+            #expect((update["detail"] as? String)?.contains("sms_rate=2.5") == true)
+            #expect((update["request_id"] as? String)?.hasPrefix("req_") == true)
+            #expect(audit.contains { $0["action"] as? String == "session.sign_in" && $0["actor"] as? String == ConsoleAccounts.sandboxEmail })
+            let ownerAudit = try await client.manage(.get, "/admin/audit", token: owner)
+            #expect(ownerAudit.status == .forbidden)
+        }
+    }
+
+    @Test func aDeveloperMayNotBuyCredits() async throws {
+        let app = try await Self.app()
+        try await app.test { client in
+            _ = try await app.admin { admin, store in
+                try await ConsoleAccounts(store: store, time: app.time, settings: ConsoleSettings(bcryptCost: 4), logger: Logger(label: "test"))
+                    .createUser(
+                        email: "dev@sandbox.test", password: "developer-pass-1", role: .developer, firmID: try await admin.firm("sandbox").id,
+                        origin: .commandLine)
+            }
+            let developer = try await client.signIn("dev@sandbox.test", "developer-pass-1")
+            let refused = try await client.manage(.post, "/firm/purchases", token: developer, json: ["phone": "254700000005", "amount": 100])
+            #expect(refused.status == .forbidden && refused.json["code"] as? String == "forbidden")
+            #expect(try await client.manage(.get, "/firm/ledger", token: developer).status == .ok)
+        }
+    }
+
+    @Test func sixWrongPasswordsLockTheAccountWithRetryAfterUntilTheLockEnds() async throws {
+        let time = ManualTime()
+        try await Self.app(time: time).test { client in
+            for attempt in 1...6 {
+                let wrong = try await client.signInResponse(Self.adminEmail, "not-the-password-\(attempt)")
+                #expect(wrong.status == .unauthorized && wrong.code == "unauthenticated")
+            }
+            let locked = try await client.signInResponse(Self.adminEmail, Self.adminPassword)
+            #expect(locked.status == .tooManyRequests && locked.code == "account_locked")
+            #expect(locked.retryAfter == "30")
+            let unknown = try await client.signInResponse("nobody@worldledgers.test", Self.adminPassword)
+            #expect(unknown.status == .unauthorized && unknown.code == "unauthenticated")
+            time.set(time.now.addingTimeInterval(31))
+            #expect(try await client.signInResponse(Self.adminEmail, Self.adminPassword).status == .created)
+        }
+    }
+
+    @Test func aCookieSessionMustEchoItsCSRFTokenOnWrites() async throws {
+        try await Self.app().test { client in
+            let page = try await client.execute(uri: "/console/sign-in", method: .get) { $0 }
+            let preCookie = try #require(page.headers[values: .setCookie].first { $0.hasPrefix("wl_signin=") })
+            let preToken = String(preCookie.dropFirst("wl_signin=".count).prefix { $0 != ";" })
+            let form = FormEncoding.encode([
+                ("email", ConsoleAccounts.sandboxEmail), ("password", ConsoleAccounts.sandboxPassword), ("_csrf", preToken),
+            ])
+            let signedIn = try await client.execute(
+                uri: "/console/sign-in", method: .post,
+                headers: [.contentType: "application/x-www-form-urlencoded", .cookie: "wl_signin=\(preToken)"], body: ByteBuffer(string: form)
+            ) { $0 }
+            #expect(signedIn.status == .seeOther && signedIn.headers[.location] == "/console/integration")
+            let sessionCookie = try #require(signedIn.headers[values: .setCookie].first { $0.hasPrefix("wl_session=") })
+            #expect(sessionCookie.contains("HttpOnly") && sessionCookie.contains("SameSite=Strict") && sessionCookie.contains("Secure"))
+            let cookie = String(sessionCookie.prefix { $0 != ";" })
+            // The same sign-in without the form's token is refused.
+            let forged = try await client.execute(
+                uri: "/console/sign-in", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
+                body: ByteBuffer(
+                    string: FormEncoding.encode([("email", ConsoleAccounts.sandboxEmail), ("password", ConsoleAccounts.sandboxPassword)]))
+            ) { $0 }
+            #expect(forged.status == .forbidden && forged.headers[values: .setCookie].allSatisfy { !$0.hasPrefix("wl_session=") })
+            let body = ByteBuffer(string: #"{"label":"from-the-page"}"#)
+            let withoutToken = try await client.execute(
+                uri: Self.manage + "/firm/api-keys", method: .post, headers: [.cookie: cookie, .contentType: "application/json"], body: body
+            ) { $0 }
+            #expect(withoutToken.status == .forbidden && withoutToken.errorCode == "csrf_failed")
+            let me = try await client.execute(uri: Self.manage + "/me", method: .get, headers: [.cookie: cookie]) { $0 }
+            #expect(me.status == .ok)
+            let formWithoutToken = try await client.execute(
+                uri: "/console/integration/keys", method: .post,
+                headers: [.cookie: cookie, .contentType: "application/x-www-form-urlencoded"], body: ByteBuffer(string: "label=x")
+            ) { $0 }
+            #expect(formWithoutToken.status == .forbidden)
+            #expect(String(buffer: formWithoutToken.body).contains("security token"))
+            let pageWithoutSession = try await client.execute(uri: "/console/integration", method: .get) { $0 }
+            #expect(pageWithoutSession.status == .seeOther && pageWithoutSession.headers[.location] == "/console/sign-in")
+        }
+    }
+}
+
+extension TestClientProtocol {
+    /// Signs in through the management API and returns the bearer token.
+    func signIn(_ email: String, _ password: String) async throws -> String {
+        let response = try await signInResponse(email, password)
+        #expect(response.status == .created)
+        return try #require(response.token)
+    }
+
+    func signInResponse(
+        _ email: String, _ password: String
+    ) async throws
+        -> (status: HTTPResponse.Status, code: String?, token: String?, retryAfter: String?)
+    {
+        let body = try JSONSerialization.data(withJSONObject: ["email": email, "password": password])
+        return try await execute(
+            uri: ConsoleAPITests.manage + "/sessions", method: .post, headers: [.contentType: "application/json"], body: ByteBuffer(bytes: body)
+        ) { response in
+            let json = (try? response.json()) ?? [:]
+            return (response.status, response.errorCode, json.data["token"] as? String, response.headers[.retryAfter])
+        }
+    }
+
+    /// Calls the management API with a bearer token.
+    func manage(
+        _ method: HTTPRequest.Method, _ path: String, token: String, json: Any? = nil
+    ) async throws
+        -> (status: HTTPResponse.Status, json: [String: Any])
+    {
+        let body = try json.map { ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: $0)) }
+        return try await execute(
+            uri: ConsoleAPITests.manage + path, method: method, headers: [.authorization: "Bearer \(token)", .contentType: "application/json"],
+            body: body
+        ) { response in
+            (response.status, (try? response.json()) ?? [:])
+        }
+    }
+}

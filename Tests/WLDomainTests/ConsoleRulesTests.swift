@@ -1,0 +1,69 @@
+import Foundation
+import PropertyBased
+import Testing
+import WLDomain
+
+@Suite struct ConsoleRulesTests {
+    @Test func fiveFailuresAreFreeThenTheLockDoublesUpToFifteenMinutes() {
+        let locks = (1...12).map { SignInLockout.lock(afterFailures: $0) }
+        #expect(locks == [nil, nil, nil, nil, nil, 30, 60, 120, 240, 480, 900, 900])
+    }
+
+    /// Any run of failures: the lock never shrinks as failures grow, never passes the cap, and is none for the
+    /// first five.
+    @Test func lockGrowsWithFailuresAndStaysCapped() async {
+        await propertyCheck(input: Gen.int(in: 0...10_000)) { failures in
+            let lock = SignInLockout.lock(afterFailures: failures)
+            let next = SignInLockout.lock(afterFailures: failures + 1)
+            #expect((lock == nil) == (failures <= SignInLockout.freeFailures))
+            #expect((next ?? 0) >= (lock ?? 0))
+            #expect((lock ?? 0) <= SignInLockout.maximumLock)
+        }
+    }
+
+    @Test func secondsLeftRoundsUpAndEndsAtTheLock() {
+        let now = Date(timeIntervalSince1970: 1_000)
+        #expect(SignInLockout.secondsLeft(lockedUntil: now.addingTimeInterval(29.2), now: now) == 30)
+        #expect(SignInLockout.secondsLeft(lockedUntil: now, now: now) == nil)
+        #expect(SignInLockout.secondsLeft(lockedUntil: nil, now: now) == nil)
+    }
+
+    @Test func passwordsAreTwelveToSeventyTwoBytesWithoutNUL() throws {
+        #expect(try ConsoleCredentials.password("twelve-chars") == "twelve-chars")
+        for bad in ["short-pass1", String(repeating: "é", count: 37), "twelve-chars\u{0}"] {
+            #expect(throws: DomainError.self) { try ConsoleCredentials.password(bad) }
+            do {
+                _ = try ConsoleCredentials.password(bad)
+            } catch let error as DomainError {
+                #expect(error.code == .validation)
+                #expect(error.fields["password"] != nil)
+            }
+        }
+        // 72 bytes is the most bcrypt reads: 36 two-byte characters pass.
+        #expect(try ConsoleCredentials.password(String(repeating: "é", count: 36)).utf8.count == 72)
+    }
+
+    @Test func emailsAreTrimmedAndLowerCasedAndMalformedOnesRefused() throws {
+        #expect(try ConsoleCredentials.email("  Owner@Example.CO.KE ") == "owner@example.co.ke")
+        for bad in ["", "owner", "@example.com", "owner@localhost", "a b@example.com", "a@b@example.com"] {
+            do {
+                _ = try ConsoleCredentials.email(bad)
+                Issue.record("accepted \(bad)")
+            } catch let error as DomainError {
+                #expect(error.code == .validation)
+                #expect(error.fields["email"] == ["invalid"])
+            }
+        }
+    }
+
+    @Test func sessionTokensAreFortyThreeBase64URLCharactersAndHashLikeKeys() {
+        let token = SessionToken.generate()
+        #expect(token.secret.utf8.count == 43)
+        #expect(SessionToken(token.secret) == token)
+        #expect(token.hash.count == 64)
+        #expect(token.hash != SessionToken.generate().hash)
+        #expect(SessionToken(String(token.secret.dropLast())) == nil)
+        #expect(SessionToken(String(token.secret.dropLast()) + "=") == nil)
+        #expect(SessionToken("wl_test_communication_sms_sandbox") == nil)
+    }
+}

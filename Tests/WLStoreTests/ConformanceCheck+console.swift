@@ -1,0 +1,101 @@
+import Foundation
+import Testing
+import WLDomain
+import WLPorts
+import WLStore
+
+extension ConformanceCheck {
+    static let console: [ConformanceCheck] = [
+        ConformanceCheck("console users are unique by email, belong to a firm unless admin, and list per firm") { store in
+            let firm = try await firmWithCredits(store, credits: 0)
+            let owner = try await store.createUser(
+                NewConsoleUser(email: "owner@acme.co.ke", role: .owner, firmID: firm.id, passwordHash: "$2b$04$hash"), now: checkTime)
+            #expect(owner.role == .owner && owner.firmID == firm.id && owner.failedSignIns == 0 && owner.lockedUntil == nil)
+            let admin = try await store.createUser(
+                NewConsoleUser(email: "admin@wl.test", role: .admin, firmID: nil, passwordHash: "$2b$04$hash"), now: checkTime)
+            do {
+                _ = try await store.createUser(
+                    NewConsoleUser(email: "owner@acme.co.ke", role: .developer, firmID: firm.id, passwordHash: "x"), now: checkTime)
+                Issue.record("a second user with the same email was created")
+            } catch let error as DomainError {
+                #expect(error.code == .duplicate)
+            }
+            do {
+                _ = try await store.createUser(NewConsoleUser(email: "x@y.test", role: .owner, firmID: 9_999, passwordHash: "x"), now: checkTime)
+                Issue.record("a user of no firm was created")
+            } catch let error as DomainError {
+                #expect(error.code == .notFound)
+            }
+            #expect(try await store.user(email: "owner@acme.co.ke") == owner)
+            #expect(try await store.user(email: "nobody@acme.co.ke") == nil)
+            #expect(try await store.users(firmID: firm.id).map(\.id) == [owner.id])
+            #expect(try await store.users(firmID: nil).map(\.id) == [owner.id, admin.id])
+        },
+        ConformanceCheck("failed sign-ins count up with the lock the rule gives, and a session clears them") { store in
+            let firm = try await firmWithCredits(store, credits: 0)
+            let user = try await store.createUser(
+                NewConsoleUser(email: "owner@acme.co.ke", role: .owner, firmID: firm.id, passwordHash: "h"), now: checkTime)
+            var after = user
+            for _ in 1...6 {
+                after = try await store.recordFailedSignIn(userID: user.id) { SignInLockout.lockedUntil(afterFailures: $0, now: checkTime) }
+            }
+            #expect(after.failedSignIns == 6)
+            #expect(after.lockedUntil == checkTime.addingTimeInterval(30))
+            let session = try await store.openSession(
+                userID: user.id,
+                NewConsoleSession(
+                    tokenHash: "hash-1", kind: .cookie, csrfToken: "csrf", expiresAt: checkTime.addingTimeInterval(3_600), clientAddress: "10.0.0.1"),
+                now: checkTime)
+            #expect(session.userID == user.id && session.kind == .cookie && session.csrfToken == "csrf")
+            let cleared = try #require(try await store.user(email: "owner@acme.co.ke"))
+            #expect(cleared.failedSignIns == 0 && cleared.lockedUntil == nil && cleared.lastSignInAt == checkTime)
+        },
+        ConformanceCheck("a session is found by its hash until it expires, idles out or is closed") { store in
+            let firm = try await firmWithCredits(store, credits: 0)
+            let user = try await store.createUser(
+                NewConsoleUser(email: "dev@acme.co.ke", role: .developer, firmID: firm.id, passwordHash: "h"), now: checkTime)
+            let new = NewConsoleSession(
+                tokenHash: "hash-2", kind: .bearer, csrfToken: "c", expiresAt: checkTime.addingTimeInterval(7_200), clientAddress: "10.0.0.2")
+            _ = try await store.openSession(userID: user.id, new, now: checkTime)
+            let found = try #require(try await store.session(tokenHash: "hash-2", idle: 1_800, now: checkTime.addingTimeInterval(600)))
+            #expect(found.1.id == user.id && found.0.kind == .bearer)
+            // Use at +600 s moved the idle clock: +2,300 s is within 30 minutes of it, not of the sign-in.
+            #expect(try await store.session(tokenHash: "hash-2", idle: 1_800, now: checkTime.addingTimeInterval(2_300)) != nil)
+            #expect(try await store.session(tokenHash: "hash-2", idle: 1_800, now: checkTime.addingTimeInterval(4_200)) == nil)
+            #expect(try await store.session(tokenHash: "hash-2", idle: 100_000, now: checkTime.addingTimeInterval(7_200)) == nil)
+            #expect(try await store.session(tokenHash: "other", idle: 1_800, now: checkTime) == nil)
+            try await store.closeSession(tokenHash: "hash-2")
+            #expect(try await store.session(tokenHash: "hash-2", idle: 100_000, now: checkTime) == nil)
+        },
+        ConformanceCheck("the audit log lists newest first, per firm or all, with a cursor") { store in
+            let firm = try await firmWithCredits(store, credits: 0)
+            for (index, action) in ["firm.create", "api_key.create", "credits.adjust"].enumerated() {
+                try await store.appendAudit(
+                    AuditEntry(
+                        id: 0, at: checkTime.addingTimeInterval(Double(index)), actor: "admin@wl.test", actorRole: "admin",
+                        firmID: index == 1 ? nil : firm.id, action: action, detail: "d\(index)", clientAddress: "10.0.0.3", requestID: "req_\(index)")
+                )
+            }
+            let all = try await store.auditLog(firmID: nil, limit: 10, startingAfter: nil)
+            #expect(all.map(\.action) == ["credits.adjust", "api_key.create", "firm.create"])
+            #expect(all[0].at == checkTime.addingTimeInterval(2) && all[0].requestID == "req_2" && all[0].clientAddress == "10.0.0.3")
+            #expect(try await store.auditLog(firmID: firm.id, limit: 10, startingAfter: nil).map(\.action) == ["credits.adjust", "firm.create"])
+            #expect(try await store.auditLog(firmID: nil, limit: 1, startingAfter: all[0].id).map(\.action) == ["api_key.create"])
+        },
+        ConformanceCheck("delivery counts group the firm's SMS by day, outcome and network") { store in
+            let firm = try await firmWithCredits(store, credits: 0)
+            let other = try await firmWithCredits(store, "other", credits: 0)
+            let sent = try await smsBlast(store, firm: firm, count: 3)
+            _ = try await smsBlast(store, firm: other, count: 2)
+            _ = try await store.cancelMessage(firmID: firm.id, id: sent[0].id, now: checkTime)
+            let day = checkTime.formatted(.iso8601.year().month().day())
+            let counts = try await store.deliveryCounts(firmID: firm.id, since: checkTime.addingTimeInterval(-86_400))
+            #expect(
+                Set(counts) == [
+                    DeliveryCount(day: day, outcome: "failed", network: "unknown", count: 1),
+                    DeliveryCount(day: day, outcome: "pending", network: "unknown", count: 2),
+                ])
+            #expect(try await store.deliveryCounts(firmID: firm.id, since: checkTime.addingTimeInterval(1)).isEmpty)
+        },
+    ]
+}
