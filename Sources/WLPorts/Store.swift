@@ -101,8 +101,8 @@ public protocol Store: MessageStore, WebhookStore, WebhookLogStore, PaymentStore
     /// Applies `update` and returns the firm after it.
     /// - Throws: `.notFound` for an unknown firm.
     func updateFirm(id: Int64, _ update: FirmUpdate) async throws -> Firm
-    /// Sets (or with `nil`, clears) the firm's low-balance threshold; the alert starts un-fired and, if the balance is
-    /// already at or below it, fires at once.
+    /// Sets (or with `nil`, clears) the firm's low-balance threshold; a changed threshold starts un-fired (the same one
+    /// again keeps its state) and, if the balance is already at or below it, fires at once.
     func setLowBalanceThreshold(firmID: Int64, _ threshold: Credits?, now: Date) async throws -> Firm
 
     /// Sets (or with `nil`, clears) the firm's webhook; setting it re-enables an endpoint that was disabled. A new

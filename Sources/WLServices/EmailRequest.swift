@@ -98,7 +98,14 @@ public struct EmailRequest: Decodable, Sendable {
                 errors[field] = [unknown]
             } else if !lacking.isEmpty {
                 errors[field] = [unknown + " Or give each recipient a value in its \"variables\"."]
-                missing += lacking
+                // A placeholder in both subject and message names each recipient once.
+                for (recipient, names) in lacking {
+                    if let index = missing.firstIndex(where: { $0.0 == recipient }) {
+                        missing[index].1 += names.filter { !missing[index].1.contains($0) }
+                    } else {
+                        missing.append((recipient, names))
+                    }
+                }
             }
         }
         if !missing.isEmpty { errors["recipients", default: []] += Placeholders.missingMessages(missing) }

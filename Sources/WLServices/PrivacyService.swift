@@ -27,7 +27,9 @@ public struct PrivacyService: Sendable {
                 throw DomainError(.validation, "The email address is not valid.", fields: ["email": ["Not an email address."]])
             }
             return .email(address.comparisonKey)
-        default:
+        case (nil, nil):
+            throw DomainError(.validation, "Name the person by phone or by email.", fields: ["phone": ["Give phone or email."]])
+        case (_?, _?):
             throw DomainError(.validation, "Name the person by phone or by email.", fields: ["phone": ["Give phone or email, not both."]])
         }
     }

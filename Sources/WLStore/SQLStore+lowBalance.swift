@@ -53,16 +53,22 @@ extension SQLStore {
 
     public func setLowBalanceThreshold(firmID: Int64, _ threshold: Credits?, now: Date) async throws -> Firm {
         try await write(outbox: true) { connection in
-            // A new threshold starts un-fired, and is checked against the balance at once.
+            // A new threshold starts un-fired, and is checked against the balance at once; the same threshold again
+            // keeps its state, so saving the form twice does not fire the alert twice.
             guard
                 let row = try await connection.query(
-                    "UPDATE firms SET low_balance_threshold = $2, low_balance_alerted = 0 WHERE id = $1 RETURNING \(Self.firmColumns)",
+                    """
+                    UPDATE firms SET low_balance_alerted = CASE WHEN low_balance_threshold IS NOT DISTINCT FROM $2 THEN low_balance_alerted ELSE 0 END,
+                        low_balance_threshold = $2
+                    WHERE id = $1 RETURNING low_balance_alerted, \(Self.firmColumns)
+                    """,
                     [.int(firmID), .int(threshold?.units)]
                 ).first
             else { throw DomainError(.notFound, "No firm with id \(firmID).") }
             let firm = try Self.firm(from: row)
             try await Self.applyLowBalance(
-                [LowBalanceState(firmID: firmID, balance: firm.smsCredits, threshold: threshold, alerted: false)], on: connection, now: now)
+                [LowBalanceState(firmID: firmID, balance: firm.smsCredits, threshold: threshold, alerted: try row.int("low_balance_alerted") != 0)],
+                on: connection, now: now)
             return firm
         }
     }

@@ -18,6 +18,14 @@ private func alerts(_ store: SQLStore, _ firm: Firm) async throws -> (events: [I
 
 extension ConformanceCheck {
     static let lowBalance: [ConformanceCheck] = [
+        ConformanceCheck("setting the same threshold again does not fire the alert again; a new one re-arms it") { store in
+            let firm = try await firmWithCredits(store, credits: 2)
+            _ = try await store.setLowBalanceThreshold(firmID: firm.id, Credits(whole: 3), now: checkTime)
+            _ = try await store.setLowBalanceThreshold(firmID: firm.id, Credits(whole: 3), now: checkTime)
+            #expect(try await alerts(store, firm).events == [Credits(whole: 2).units])
+            _ = try await store.setLowBalanceThreshold(firmID: firm.id, Credits(whole: 4), now: checkTime)
+            #expect(try await alerts(store, firm).events == [Credits(whole: 2).units, Credits(whole: 2).units])
+        },
         ConformanceCheck("a low-balance alert fires once when charges cross the threshold, and again after a top-up re-arms it") { store in
             let firm = try await firmWithCredits(store, credits: 5)
             try await store.setWebhook(firmID: firm.id, WebhookSettings(url: "https://hooks.example/in", secret: "s"), now: checkTime)
