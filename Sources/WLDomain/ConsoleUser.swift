@@ -30,6 +30,9 @@ public struct ConsoleUser: Hashable, Sendable {
     public var createdAt: Date
     public var lastSignInAt: Date?
 
+    /// Invited and not yet signed up: no password, so no sign-in matches.
+    public var isInvitationPending: Bool { passwordHash.isEmpty }
+
     public init(
         id: Int64, email: String, role: ConsoleRole, firmID: Int64?, passwordHash: String, failedSignIns: Int = 0,
         lockedUntil: Date? = nil, createdAt: Date, lastSignInAt: Date? = nil

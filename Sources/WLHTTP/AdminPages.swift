@@ -15,6 +15,7 @@ struct AdminPages: Sendable {
         group.get("firms/:firm_id", use: { try await firm($0, $1) })
         group.post("firms/:firm_id", use: updateFirm)
         group.post("firms/:firm_id/credits", use: adjustCredits)
+        group.post("firms/:firm_id/invite", use: inviteOwner)
         group.get("audit", use: audit)
     }
 
@@ -93,6 +94,23 @@ struct AdminPages: Sendable {
             _ = try await console.actions.adjustCredits(firmID: current.id, amount: amount, reason: form["reason"] ?? "", origin: context.auditOrigin)
             return ConsoleRenderer.redirect("/console/admin/firms/\(current.id)?done=credits-adjusted")
         } catch let error as DomainError where [.validation, .insufficientCredits].contains(error.code) {
+            return try await firm(request, context, extra: ["error": Self.describe(error)], status: .unprocessableContent)
+        }
+    }
+
+    @Sendable func inviteOwner(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let form = try await ConsoleForm.checked(request, context: context)
+        let current = try await adminFirm(context)
+        do {
+            let (_, token) = try await console.accounts.invite(
+                email: form["email"] ?? "", role: .owner, firmID: current.id, origin: context.auditOrigin)
+            return try await firm(
+                request, context,
+                extra: [
+                    "inviteURL": InviteLink.url(token, request: request),
+                    "notice": "Invitation made. Send this link: it is shown only now and works for 72 hours.",
+                ])
+        } catch let error as DomainError where error.code == .validation || error.code == .duplicate {
             return try await firm(request, context, extra: ["error": Self.describe(error)], status: .unprocessableContent)
         }
     }

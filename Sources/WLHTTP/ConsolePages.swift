@@ -20,6 +20,8 @@ struct ConsolePages: Sendable {
         open.get("sign-in", use: signInPage)
         open.post("sign-in", use: signIn)
         open.get("static/:file", use: asset)
+        open.get("invite/:token", use: invitationPage)
+        open.post("invite/:token", use: acceptInvitation)
         let signedIn = base.add(
             middleware: ConsoleSessionMiddleware(accounts: console.accounts, limiter: api.limiter, checksCSRFHeader: false, redirectsToSignIn: true))
         let session = routes.registrar(signedIn, prefix: "/console")
@@ -46,17 +48,55 @@ struct ConsolePages: Sendable {
     }
 
     @Sendable func signInPage(_ request: Request, context: AppRequestContext) async throws -> Response {
-        signInResponse(email: "", error: nil, status: .ok)
+        let notice = request.queryDictionary["done"] == "password-set" ? "Password set. Sign in with it." : nil
+        return signInResponse(email: "", error: nil, status: .ok, notice: notice)
     }
 
-    private func signInResponse(email: String, error: String?, status: HTTPResponse.Status) -> Response {
-        let token = SessionToken.generate().secret
-        var context: [String: Any] = ["title": "Sign in", "csrf": token, "email": email]
+    private func signInResponse(email: String, error: String?, status: HTTPResponse.Status, notice: String? = nil) -> Response {
+        var context: [String: Any] = ["title": "Sign in", "email": email]
         if let error { context["error"] = error }
-        var response = ConsoleRenderer.page("sign-in", context, status: status)
+        if let notice { context["notice"] = notice }
+        return preSessionPage("sign-in", context, status: status)
+    }
+
+    /// A page with a form but no session yet: its CSRF token is also set as the `wl_signin` cookie (double submit).
+    private func preSessionPage(_ template: String, _ context: [String: Any], status: HTTPResponse.Status) -> Response {
+        let token = SessionToken.generate().secret
+        var context = context
+        context["csrf"] = token
+        var response = ConsoleRenderer.page(template, context, status: status)
         response.setCookie(
             Cookie(name: Self.signInCookie, value: token, path: "/console", secure: !console.insecureCookies, httpOnly: true, sameSite: .strict))
         return response
+    }
+
+    @Sendable func invitationPage(_ request: Request, context: AppRequestContext) async throws -> Response {
+        invitationResponse(token: context.parameters.get("token") ?? "", error: nil, status: .ok)
+    }
+
+    private func invitationResponse(token: String, error: String?, status: HTTPResponse.Status) -> Response {
+        var page: [String: Any] = ["title": "Choose your password", "action": "/console/invite/" + (SessionToken(token)?.secret ?? "invalid")]
+        if let error { page["error"] = error }
+        return preSessionPage("invite", page, status: status)
+    }
+
+    @Sendable func acceptInvitation(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let token = context.parameters.get("token") ?? ""
+        let form = try await ConsoleForm.fields(request, context: context)
+        guard let expected = request.cookies[Self.signInCookie]?.value, ConstantTime.equal(form["_csrf"] ?? "", expected) else {
+            return invitationResponse(token: token, error: "The form had expired. Please try again.", status: .forbidden)
+        }
+        guard form["password"] == form["password_confirm"] else {
+            return invitationResponse(token: token, error: "The two passwords differ.", status: .unprocessableContent)
+        }
+        do {
+            _ = try await console.accounts.acceptInvitation(SessionToken(token), password: form["password"] ?? "", origin: context.auditOrigin)
+            return ConsoleRenderer.redirect("/console/sign-in?done=password-set")
+        } catch let error as DomainError where error.code == .validation || error.code == .notFound {
+            let detail = error.fields["password"].map { " Password: " + $0.joined(separator: ", ") + "." } ?? ""
+            return invitationResponse(
+                token: token, error: error.message + detail, status: error.code == .notFound ? .notFound : .unprocessableContent)
+        }
     }
 
     @Sendable func signIn(_ request: Request, context: AppRequestContext) async throws -> Response {

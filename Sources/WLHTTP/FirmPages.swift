@@ -25,6 +25,43 @@ struct FirmPages: Sendable {
         group.get("messages/:channel/:message_id", use: message)
         group.get("contacts", use: { try await contacts($0, $1) })
         group.post("contacts/import", use: importContacts)
+        group.get("users", use: { try await users($0, $1) })
+        group.post("users/invite", use: invite)
+    }
+
+    // MARK: Users
+
+    func users(
+        _ request: Request, _ context: AppRequestContext, extra: [String: Any] = [:], status: HTTPResponse.Status = .ok
+    ) async throws
+        -> Response
+    {
+        let identity = try context.requireConsole()
+        var page = PageChrome.context(identity, title: "Users", current: "/console/users", request: [:])
+        page["users"] = try await console.queries.users(firmID: try context.firmID()).map { user -> [String: Any] in
+            ["email": user.email, "role": user.role.rawValue, "pending": user.isInvitationPending]
+        }
+        page["canInvite"] = identity.user.role == .owner
+        page.merge(extra) { $1 }
+        return ConsoleRenderer.page("users", page, status: status)
+    }
+
+    @Sendable func invite(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let form = try await ConsoleForm.checked(request, context: context)
+        guard try context.requireConsole().user.role == .owner else { throw DomainError(.forbidden, "Only the firm's owner may invite users.") }
+        do {
+            let role = ConsoleRole(rawValue: form["role"] ?? "") ?? .developer
+            let (_, token) = try await console.accounts.invite(
+                email: form["email"] ?? "", role: role, firmID: try context.firmID(), origin: context.auditOrigin)
+            return try await users(
+                request, context,
+                extra: [
+                    "inviteURL": InviteLink.url(token, request: request),
+                    "notice": "Invitation made. Send this link: it is shown only now and works for 72 hours.",
+                ])
+        } catch let error as DomainError where error.code == .validation || error.code == .duplicate {
+            return try await users(request, context, extra: ["error": AdminPages.describe(error)], status: .unprocessableContent)
+        }
     }
 
     // MARK: API Integration

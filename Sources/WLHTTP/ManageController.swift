@@ -33,6 +33,7 @@ struct ManageController: Sendable {
     func addRoutes(router: Router<AppRequestContext>, routes: RouteTable) {
         let base = router.group(RouterPath(Self.basePath))
         routes.registrar(base, prefix: Self.basePath).post("sessions", use: signIn)
+        routes.registrar(base, prefix: Self.basePath).post("invitations/accept", use: acceptInvitation)
         let signedIn = base.add(
             middleware: ConsoleSessionMiddleware(accounts: console.accounts, limiter: api.limiter, checksCSRFHeader: true, redirectsToSignIn: false))
         let session = routes.registrar(signedIn, prefix: Self.basePath)
@@ -66,6 +67,8 @@ struct ManageController: Sendable {
         firm.get("opt-outs", use: OptOutRoutes(optOuts: api.optOuts).list)
         firm.post("contacts/import", use: importContacts)
         firm.get("delivery-stats", use: deliveryStats)
+        firm.get("users", use: users)
+        firm.post("users", use: inviteUser)
 
         let adminGroup = signedIn.group("admin").add(middleware: AdminMiddleware())
         let admin = routes.registrar(adminGroup, prefix: Self.basePath + "/admin")
@@ -74,6 +77,7 @@ struct ManageController: Sendable {
         admin.get("firms/:firm_id", use: showAdminFirm)
         admin.on(.patch, "firms/:firm_id", use: updateFirm)
         admin.post("firms/:firm_id/credits", use: adjustCredits)
+        admin.post("firms/:firm_id/users", use: inviteFirmUser)
         admin.get("audit", use: audit)
     }
 
@@ -228,6 +232,57 @@ struct ManageController: Sendable {
             throw DomainError(.validation, "The query is not valid.", fields: ["days": ["A whole number from 1 to 90."]])
         }
         return SuccessEnvelope(data: StatsView(try await console.queries.deliveryStats(firmID: try context.firmID(), days: days)))
+    }
+
+    // MARK: Users
+
+    struct UserList: Encodable, Sendable {
+        var users: [InvitedUserView]
+    }
+
+    @Sendable func users(_ request: Request, context: AppRequestContext) async throws -> SuccessEnvelope<UserList> {
+        let users = try await console.queries.users(firmID: try context.firmID())
+        return SuccessEnvelope(data: UserList(users: users.map { InvitedUserView(user: $0, inviteURL: nil) }))
+    }
+
+    struct InviteRequest: Decodable {
+        var email: String
+        var role: String
+    }
+
+    @Sendable func inviteUser(_ request: Request, context: AppRequestContext) async throws -> EditedResponse<SuccessEnvelope<InvitedUserView>> {
+        guard try context.requireConsole().user.role == .owner else { throw DomainError(.forbidden, "Only the firm's owner may invite users.") }
+        return try await invite(request, context: context, firmID: try context.firmID())
+    }
+
+    @Sendable func inviteFirmUser(_ request: Request, context: AppRequestContext) async throws -> EditedResponse<SuccessEnvelope<InvitedUserView>> {
+        try await invite(request, context: context, firmID: try await adminFirm(context).id)
+    }
+
+    private func invite(
+        _ request: Request, context: AppRequestContext, firmID: Int64
+    ) async throws -> EditedResponse<SuccessEnvelope<InvitedUserView>> {
+        let body = try await request.decodeJSON(as: InviteRequest.self, context: context)
+        guard let role = ConsoleRole(rawValue: body.role) else {
+            throw DomainError(.validation, "The request is not valid.", fields: ["role": ["owner or developer"]])
+        }
+        let (user, token) = try await console.accounts.invite(email: body.email, role: role, firmID: firmID, origin: context.auditOrigin)
+        return EditedResponse(
+            status: .created,
+            response: SuccessEnvelope(
+                message: "Invitation made. Send the link to the person: it is shown only now and works for 72 hours.",
+                data: InvitedUserView(user: user, inviteURL: InviteLink.url(token, request: request))))
+    }
+
+    struct AcceptRequest: Decodable {
+        var token: String
+        var password: String
+    }
+
+    @Sendable func acceptInvitation(_ request: Request, context: AppRequestContext) async throws -> SuccessEnvelope<UserView> {
+        let body = try await request.decodeJSON(as: AcceptRequest.self, context: context)
+        let user = try await console.accounts.acceptInvitation(SessionToken(body.token), password: body.password, origin: context.auditOrigin)
+        return SuccessEnvelope(message: "Password set. Sign in with it.", data: UserView(user))
     }
 
     // MARK: The platform (admins)

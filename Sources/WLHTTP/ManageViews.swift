@@ -209,3 +209,26 @@ struct StatsView: Encodable, Sendable {
         networks = stats.networks.map { Network(network: $0.network, delivered: $0.delivered, failed: $0.failed, pending: $0.pending) }
     }
 }
+
+/// A console user with whether they have accepted their invitation, and the invitation link when just made.
+struct InvitedUserView: Encodable, Sendable {
+    var user: ConsoleUser
+    var inviteURL: String?
+
+    enum CodingKeys: String, CodingKey {
+        case id, email, role
+        case firmID = "firm_id"
+        case invitationPending = "invitation_pending"
+        case inviteURL = "invite_url"
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(user.id, forKey: .id)
+        try container.encode(user.email, forKey: .email)
+        try container.encode(user.role.rawValue, forKey: .role)
+        try container.encode(user.firmID, forKey: .firmID)
+        try container.encode(user.isInvitationPending, forKey: .invitationPending)
+        try container.encodeIfPresent(inviteURL, forKey: .inviteURL)
+    }
+}

@@ -32,7 +32,7 @@ enum PageChrome {
             ? [("/console/admin/firms", "Firms"), ("/console/admin/audit", "Audit log")]
             : [
                 ("/console/integration", "API Integration"), ("/console/credits", "Credits"), ("/console/messages", "Messages"),
-                ("/console/contacts", "Contacts"),
+                ("/console/contacts", "Contacts"), ("/console/users", "Users"),
             ]
         return items.map { ["href": $0.0, "label": $0.1, "current": $0.0 == current] }
     }

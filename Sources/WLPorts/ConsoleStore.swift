@@ -6,13 +6,17 @@ public struct NewConsoleUser: Sendable {
     public var email: String
     public var role: ConsoleRole
     public var firmID: Int64?
+    /// Empty for an invited user who has not chosen a password yet (no sign-in matches it).
     public var passwordHash: String
+    /// The SHA-256 of an invitation's token, and when it ends; `nil` for a user made with a password.
+    public var invitation: (tokenHash: String, expiresAt: Date)?
 
-    public init(email: String, role: ConsoleRole, firmID: Int64?, passwordHash: String) {
+    public init(email: String, role: ConsoleRole, firmID: Int64?, passwordHash: String, invitation: (tokenHash: String, expiresAt: Date)? = nil) {
         self.email = email
         self.role = role
         self.firmID = firmID
         self.passwordHash = passwordHash
+        self.invitation = invitation
     }
 }
 
@@ -119,6 +123,9 @@ public struct DeliveryCount: Sendable, Hashable {
 public protocol ConsoleStore: Sendable {
     /// - Throws: `.duplicate` when the email is taken; `.notFound` for an unknown firm.
     func createUser(_ user: NewConsoleUser, now: Date) async throws -> ConsoleUser
+    /// Sets the password of the user invited with this token hash, if the invitation is still open, and closes it.
+    /// - Returns: The user, or `nil` for an unknown, used or expired invitation.
+    func acceptInvitation(tokenHash: String, passwordHash: String, now: Date) async throws -> ConsoleUser?
     /// The user with this (lower-case) email, or `nil`.
     func user(email: String) async throws -> ConsoleUser?
     /// The users of a firm, or with `nil` every user, by id.

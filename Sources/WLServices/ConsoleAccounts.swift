@@ -102,6 +102,41 @@ public struct ConsoleAccounts: Sendable {
         return user
     }
 
+    /// How long an invitation link works.
+    public static let invitationLifetime: TimeInterval = 72 * 3_600
+
+    /// Invites a firm user: the user exists at once without a password, and the returned token (for the link
+    /// `/console/invite/{token}`, shown once) lets them choose one within 72 hours.
+    /// - Throws: `.validation` for a bad email or an admin role; `.duplicate` for a taken email.
+    public func invite(email: String, role: ConsoleRole, firmID: Int64, origin: AuditOrigin) async throws -> (user: ConsoleUser, token: SessionToken)
+    {
+        let email = try ConsoleCredentials.email(email)
+        guard role.belongsToFirm else {
+            throw DomainError(.validation, "Invite an owner or a developer; admins are made with the CLI.", fields: ["role": ["owner or developer"]])
+        }
+        let token = SessionToken.generate()
+        let user = try await store.createUser(
+            NewConsoleUser(
+                email: email, role: role, firmID: firmID, passwordHash: "",
+                invitation: (token.hash, time.now.addingTimeInterval(Self.invitationLifetime))),
+            now: time.now)
+        try await audit(origin, firmID: firmID, action: "user.invite", detail: "\(email) as \(role.rawValue)")
+        return (user, token)
+    }
+
+    /// Sets an invited user's password.
+    /// - Throws: `.validation` for a bad password; `.notFound` for an unknown, used or expired invitation.
+    public func acceptInvitation(_ token: SessionToken?, password: String, origin: AuditOrigin) async throws -> ConsoleUser {
+        let password = try ConsoleCredentials.password(password)
+        guard let token else { throw DomainError(.notFound, "This invitation link is not valid.") }
+        let hash = await hash(password)
+        guard let user = try await store.acceptInvitation(tokenHash: token.hash, passwordHash: hash, now: time.now) else {
+            throw DomainError(.notFound, "This invitation link is not valid, has been used, or has expired. Ask for a new one.")
+        }
+        try await audit(origin.as(user), firmID: user.firmID, action: "user.accept_invitation", detail: user.email)
+        return user
+    }
+
     /// Makes sure the sandbox firm has its published console user.
     public func seedSandboxUser(firm: Firm) async throws {
         guard try await store.user(email: Self.sandboxEmail) == nil else { return }
@@ -131,6 +166,10 @@ public struct ConsoleAccounts: Sendable {
         }
         if let seconds = SignInLockout.secondsLeft(lockedUntil: user.lockedUntil, now: now) {
             throw DomainError(.accountLocked, "Too many failed sign-ins: try again in \(seconds) s.", retryAfter: seconds)
+        }
+        guard !user.isInvitationPending else {
+            _ = await RenderExecutor.passwords.run { Bcrypt.verify(password, hash: decoyHash) }
+            throw refusal
         }
         guard await verify(password, hash: user.passwordHash) else {
             let after = try await store.recordFailedSignIn(userID: user.id) { SignInLockout.lockedUntil(afterFailures: $0, now: now) }

@@ -11,7 +11,7 @@ extension Migration {
             CREATE TABLE console_users (
                 id \(identity), email TEXT NOT NULL UNIQUE, role TEXT NOT NULL, firm_id BIGINT REFERENCES firms (id),
                 password_hash TEXT NOT NULL, failed_sign_ins BIGINT NOT NULL DEFAULT 0, locked_until BIGINT,
-                created_at BIGINT NOT NULL, last_sign_in_at BIGINT,
+                created_at BIGINT NOT NULL, last_sign_in_at BIGINT, invite_token_hash TEXT UNIQUE, invite_expires_at BIGINT,
                 CHECK ((role = 'admin') = (firm_id IS NULL))
             )
             """,

@@ -11,10 +11,25 @@ extension SQLStore: ConsoleStore {
         return try await write(duplicate: "A user with the email \(user.email) already exists.") { connection in
             let rows = try await connection.query(
                 """
-                INSERT INTO console_users (email, role, firm_id, password_hash, created_at) VALUES ($1, $2, $3, $4, $5)
-                RETURNING \(Self.userColumns)
-                """, [.text(user.email), .text(user.role.rawValue), .int(user.firmID), .text(user.passwordHash), .time(now)])
+                INSERT INTO console_users (email, role, firm_id, password_hash, created_at, invite_token_hash, invite_expires_at)
+                VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING \(Self.userColumns)
+                """,
+                [
+                    .text(user.email), .text(user.role.rawValue), .int(user.firmID), .text(user.passwordHash), .time(now),
+                    .text(user.invitation?.tokenHash), .time(user.invitation?.expiresAt),
+                ])
             return try Self.consoleUser(rows[0])
+        }
+    }
+
+    public func acceptInvitation(tokenHash: String, passwordHash: String, now: Date) async throws -> ConsoleUser? {
+        try await write { connection in
+            try await connection.query(
+                """
+                UPDATE console_users SET password_hash = $2, invite_token_hash = NULL, invite_expires_at = NULL
+                WHERE invite_token_hash = $1 AND invite_expires_at > $3 RETURNING \(Self.userColumns)
+                """, [.text(tokenHash), .text(passwordHash), .time(now)]
+            ).first.map(Self.consoleUser)
         }
     }
 

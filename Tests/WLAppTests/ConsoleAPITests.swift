@@ -128,6 +128,33 @@ import WLServices
         }
     }
 
+    @Test func anOwnerInvitesADeveloperWhoChoosesAPasswordOnceAndSignsIn() async throws {
+        try await Self.app().test { client in
+            let owner = try await client.signIn(ConsoleAccounts.sandboxEmail, ConsoleAccounts.sandboxPassword)
+            let invited = try await client.manage(.post, "/firm/users", token: owner, json: ["email": "New.Dev@Sandbox.test", "role": "developer"])
+            #expect(invited.status == .created)
+            #expect(invited.json.data["email"] as? String == "new.dev@sandbox.test" && invited.json.data["invitation_pending"] as? Bool == true)
+            let url = try #require(invited.json.data["invite_url"] as? String)
+            let token = String(try #require(url.split(separator: "/").last))
+            #expect(try await client.signInResponse("new.dev@sandbox.test", "").status == .unauthorized)
+            let short = try await client.manage(.post, "/invitations/accept", token: "-", json: ["token": token, "password": "short"])
+            #expect(short.status == .unprocessableContent && short.json.errors["password"] != nil)
+            let accepted = try await client.manage(.post, "/invitations/accept", token: "-", json: ["token": token, "password": "developer-pass-2"])
+            #expect(accepted.status == .ok && accepted.json.data["role"] as? String == "developer")
+            let again = try await client.manage(.post, "/invitations/accept", token: "-", json: ["token": token, "password": "developer-pass-3"])
+            #expect(again.status == .notFound && again.json["code"] as? String == "not_found")
+            let developer = try await client.signIn("new.dev@sandbox.test", "developer-pass-2")
+            let team = try await client.manage(.get, "/firm/users", token: developer).json.data["users"] as? [[String: Any]] ?? []
+            #expect(team.map { $0["email"] as? String } == [ConsoleAccounts.sandboxEmail, "new.dev@sandbox.test"])
+            #expect(team.allSatisfy { $0["invitation_pending"] as? Bool == false && $0["invite_url"] == nil })
+            let byDeveloper = try await client.manage(.post, "/firm/users", token: developer, json: ["email": "x@sandbox.test", "role": "owner"])
+            #expect(byDeveloper.status == .forbidden)
+            let admin = try await client.signIn(Self.adminEmail, Self.adminPassword)
+            let asAdmin = try await client.manage(.post, "/firm/users", token: admin, json: ["email": "y@sandbox.test", "role": "owner"])
+            #expect(asAdmin.status == .forbidden)
+        }
+    }
+
     @Test func sixWrongPasswordsLockTheAccountWithRetryAfterUntilTheLockEnds() async throws {
         let time = ManualTime()
         try await Self.app(time: time).test { client in

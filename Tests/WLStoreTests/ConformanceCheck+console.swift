@@ -67,6 +67,19 @@ extension ConformanceCheck {
             try await store.closeSession(tokenHash: "hash-2")
             #expect(try await store.session(tokenHash: "hash-2", idle: 100_000, now: checkTime) == nil)
         },
+        ConformanceCheck("an invitation sets the password once, before it expires") { store in
+            let firm = try await firmWithCredits(store, credits: 0)
+            let invited = try await store.createUser(
+                NewConsoleUser(
+                    email: "new@acme.co.ke", role: .developer, firmID: firm.id, passwordHash: "",
+                    invitation: ("invite-hash", checkTime.addingTimeInterval(3_600))),
+                now: checkTime)
+            #expect(invited.isInvitationPending)
+            #expect(try await store.acceptInvitation(tokenHash: "invite-hash", passwordHash: "h", now: checkTime.addingTimeInterval(3_600)) == nil)
+            let accepted = try #require(try await store.acceptInvitation(tokenHash: "invite-hash", passwordHash: "h", now: checkTime))
+            #expect(accepted.id == invited.id && accepted.passwordHash == "h" && !accepted.isInvitationPending)
+            #expect(try await store.acceptInvitation(tokenHash: "invite-hash", passwordHash: "other", now: checkTime) == nil)
+        },
         ConformanceCheck("the audit log lists newest first, per firm or all, with a cursor") { store in
             let firm = try await firmWithCredits(store, credits: 0)
             for (index, action) in ["firm.create", "api_key.create", "credits.adjust"].enumerated() {
