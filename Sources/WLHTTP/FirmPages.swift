@@ -293,7 +293,7 @@ struct FirmPages: Sendable {
                 request, context,
                 extra: [
                     "result": ["inserted": result.inserted, "updated": result.updated],
-                    "rowErrors": result.errors.map { ["line": $0.line, "message": $0.message] },
+                    "rowErrors": result.errors.map { ["line": $0.line, "message": $0.message] }, "hasRowErrors": !result.errors.isEmpty,
                 ])
         } catch let error as DomainError where error.code == .validation {
             return try await contacts(request, context, extra: ["error": error.message])
