@@ -97,10 +97,10 @@ for series in 'wlcomm_queue_depth{queue="sms",status="pending"}' 'wlcomm_queue_o
   if grep -qF "$series" "$work/metrics.txt"; then echo "PASS /metrics has $series"; else echo "FAIL /metrics lacks $series"; failures=$((failures + 1)); fi
 done
 
-if [ ! -x .venv/bin/schemathesis ] || ! .venv/bin/python -c 'import standardwebhooks, aiosmtpd, openapi_spec_validator, openapi_python_client' 2>/dev/null; then
+if [ ! -x .venv/bin/schemathesis ] || ! .venv/bin/python -c 'import standardwebhooks, aiosmtpd, openapi_spec_validator, openapi_python_client, selenium' 2>/dev/null; then
   python3 -m venv .venv
   .venv/bin/pip install -q --disable-pip-version-check schemathesis==4.32.5 standardwebhooks==1.1.0 aiosmtpd==1.4.6 \
-    openapi-spec-validator==0.9.0 openapi-python-client==0.29.1
+    openapi-spec-validator==0.9.0 openapi-python-client==0.29.1 selenium==4.50.0
 fi
 # positive_data_acceptance is left out: a schema-valid body can still be refused by the contract's own rules
 # (422 "no valid recipients" for a well-formed string that is not a Kenyan number, an unknown {placeholder}).
@@ -131,6 +131,9 @@ TOML
 .venv/bin/schemathesis --config-file "$work/schemathesis.toml" run "$base/openapi.yaml" --url "$base" -H "X-API-Key: $key" --checks all \
   --exclude-checks positive_data_acceptance --exclude-tag Callbacks \
   --max-examples 100 --seed 1 --no-color || failures=$((failures + 1))
+
+echo "-- the console in headless Chromium (Selenium): keys, webhook test, M-Pesa credits, messages, contacts, invitations, the admin's rate, isolation, CSRF, screenshots"
+.venv/bin/python scripts/console_check.py "$wlcomm" "$(fresh_database console)" || failures=$((failures + 1))
 
 echo "-- signed webhooks to a local receiver, verified by the contract's formula and standardwebhooks"
 .venv/bin/python scripts/webhook_check.py "$wlcomm" "$(fresh_database hooks)" || failures=$((failures + 1))

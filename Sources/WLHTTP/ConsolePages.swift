@@ -22,14 +22,16 @@ struct ConsolePages: Sendable {
         open.get("static/:file", use: asset)
         open.get("invite/:token", use: invitationPage)
         open.post("invite/:token", use: acceptInvitation)
+        // The error page inside the session knows who is signed in, for its header and sign-out button.
         let signedIn = base.add(
-            middleware: ConsoleSessionMiddleware(accounts: console.accounts, limiter: api.limiter, checksCSRFHeader: false, redirectsToSignIn: true))
+            middleware: ConsoleSessionMiddleware(accounts: console.accounts, limiter: api.limiter, checksCSRFHeader: false, redirectsToSignIn: true)
+        ).add(middleware: ConsolePageErrorMiddleware())
         let session = routes.registrar(signedIn, prefix: "/console")
         session.get("", use: home)
         session.post("sign-out", use: signOut)
 
         let firmPages = FirmPages(console: console, api: api)
-        let firm = routes.registrar(signedIn.add(middleware: FirmUserMiddleware()), prefix: "/console")
+        let firm = routes.registrar(signedIn.group().add(middleware: FirmUserMiddleware()), prefix: "/console")
         firmPages.addRoutes(to: firm)
         let admin = routes.registrar(signedIn.group("admin").add(middleware: AdminMiddleware()), prefix: "/console/admin")
         AdminPages(console: console).addRoutes(to: admin)
@@ -169,9 +171,11 @@ struct ConsolePageErrorMiddleware: RouterMiddleware {
             return try await next(request, context)
         } catch let error as DomainError {
             let (status, envelope, headers) = ErrorMapping.envelope(for: error)
-            var response = ConsoleRenderer.page(
-                "error", ["title": status.reasonPhrase, "error": envelope.message, "nav": PageChrome.nav(for: context.console, current: "")],
-                status: status)
+            var page: [String: Any] = ["title": status.reasonPhrase, "error": envelope.message]
+            if let identity = context.console {
+                page.merge(PageChrome.context(identity, title: status.reasonPhrase, current: "", request: [:])) { $1 }
+            }
+            var response = ConsoleRenderer.page("error", page, status: status)
             for field in headers { response.headers.append(field) }
             return response
         }
