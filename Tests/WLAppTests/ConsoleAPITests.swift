@@ -78,7 +78,10 @@ import WLServices
                 (try await client.manage(.get, "/admin/firms", token: admin).json.data["firms"] as? [[String: Any]])?.first {
                     $0["slug"] as? String == "acme"
                 })
-            #expect(acme["balance"] as? Double == 10)
+            #expect(acme["balance"] as? Double != nil)
+            _ = try await client.finalSMS(Int64(messageID), key: acmeKey)
+            let charged = try await client.manage(.get, "/admin/firms", token: admin).json.data["firms"] as? [[String: Any]]
+            #expect(charged?.first { $0["slug"] as? String == "acme" }?["balance"] as? Double == 9)
         }
     }
 
@@ -155,6 +158,26 @@ import WLServices
         }
     }
 
+    @Test func eachRoleOpensItsOwnPagesAndGets403OnTheOthers() async throws {
+        try await Self.app().test { client in
+            let owner = try await client.pageSignIn(ConsoleAccounts.sandboxEmail, ConsoleAccounts.sandboxPassword)
+            let admin = try await client.pageSignIn(Self.adminEmail, Self.adminPassword)
+            for page in ["/console/integration", "/console/credits", "/console/messages", "/console/contacts", "/console/users"] {
+                #expect(try await client.pageStatus(page, cookie: owner) == .ok, "\(page) for the owner")
+                #expect(try await client.pageStatus(page, cookie: admin) == .forbidden, "\(page) for the admin")
+            }
+            for page in ["/console/admin/firms", "/console/admin/audit"] {
+                #expect(try await client.pageStatus(page, cookie: admin) == .ok, "\(page) for the admin")
+                #expect(try await client.pageStatus(page, cookie: owner) == .forbidden, "\(page) for the owner")
+            }
+            let css = try await client.execute(uri: "/console/static/console.css", method: .get) { $0 }
+            #expect(css.status == .ok && css.headers[.contentType] == "text/css; charset=utf-8")
+            let page = try await client.execute(uri: "/console/integration", method: .get, headers: [.cookie: owner]) { $0 }
+            #expect(page.headers[.contentSecurityPolicy]?.contains("script-src 'self'") == true)
+            #expect(page.headers[.cacheControl] == "no-store")
+        }
+    }
+
     @Test func sixWrongPasswordsLockTheAccountWithRetryAfterUntilTheLockEnds() async throws {
         let time = ManualTime()
         try await Self.app(time: time).test { client in
@@ -215,6 +238,25 @@ import WLServices
 }
 
 extension TestClientProtocol {
+    /// Signs in through the console's form and returns the `Cookie` header value of the session.
+    func pageSignIn(_ email: String, _ password: String) async throws -> String {
+        let page = try await execute(uri: "/console/sign-in", method: .get) { $0 }
+        let pre = try #require(page.headers[values: .setCookie].first { $0.hasPrefix("wl_signin=") })
+        let token = String(pre.dropFirst("wl_signin=".count).prefix { $0 != ";" })
+        let form = FormEncoding.encode([("email", email), ("password", password), ("_csrf", token)])
+        let signedIn = try await execute(
+            uri: "/console/sign-in", method: .post,
+            headers: [.contentType: "application/x-www-form-urlencoded", .cookie: "wl_signin=\(token)"], body: ByteBuffer(string: form)
+        ) { $0 }
+        let session = try #require(signedIn.headers[values: .setCookie].first { $0.hasPrefix("wl_session=") })
+        return String(session.prefix { $0 != ";" })
+    }
+
+    /// The status of a console page fetched with `cookie`.
+    func pageStatus(_ path: String, cookie: String) async throws -> HTTPResponse.Status {
+        try await execute(uri: path, method: .get, headers: [.cookie: cookie]) { $0.status }
+    }
+
     /// Signs in through the management API and returns the bearer token.
     func signIn(_ email: String, _ password: String) async throws -> String {
         let response = try await signInResponse(email, password)
