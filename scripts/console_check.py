@@ -151,10 +151,13 @@ class Console:
             for (const svg of document.querySelectorAll('svg')) {
               if (!svg.querySelector('title') && !svg.getAttribute('aria-label')) problems.push('svg without a title');
             }
+            for (const img of document.querySelectorAll('img')) {
+              if (!img.hasAttribute('alt') && !img.title && !img.getAttribute('aria-label')) problems.push('img without alt, title or aria-label: ' + img.src);
+            }
             if (!document.documentElement.lang) problems.push('no lang on html');
             return problems;
         """)
-        self.checks.check(f"{name} page: labels, one h1, titled SVG, lang", not problems, "; ".join(problems))
+        self.checks.check(f"{name} page: labels, one h1, titled SVG and img, lang", not problems, "; ".join(problems))
         self.photograph(name)
 
     def photograph(self, name):
@@ -188,7 +191,13 @@ def run(wlcomm, database_url):
     origin = f"http://localhost:{port}"
     api = origin + "/api/v1/communication"
     manage = origin + "/api/v1/manage"
-    driver = browser()
+    try:
+        driver = browser()
+    except Exception as error:  # Chromium or its driver would not start: the server and receiver must not outlive us
+        stop_server(server)
+        hooks.shutdown()
+        checks.check("headless Chromium starts", False, f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}")
+        checks.close()
     console = Console(driver, origin, checks)
     try:
         from selenium.webdriver.common.by import By
@@ -358,7 +367,10 @@ def run(wlcomm, database_url):
                      all(f"{name}-{size}.png" in shots for name, _ in console.pages for size in SIZES),
                      f"{len(console.pages)} pages in {os.path.relpath(SHOTS)}")
     except Exception as error:  # a missing element is a failed check, with the page it happened on
-        page = driver.find_element("tag name", "body").text[:400].replace("\n", " | ") if driver.current_url else ""
+        try:
+            page = driver.find_element("tag name", "body").text[:400].replace("\n", " | ")
+        except Exception:
+            page = ""
         checks.check("the browser flow ran to the end", False,
                      f"{type(error).__name__}: {str(error).splitlines()[0]} at {driver.current_url}; the page said: {page}")
     finally:

@@ -135,6 +135,9 @@ TOML
 echo "-- the console in headless Chromium (Selenium): keys, webhook test, M-Pesa credits, messages, contacts, invitations, the admin's rate, isolation, CSRF, screenshots"
 .venv/bin/python scripts/console_check.py "$wlcomm" "$(fresh_database console)" || failures=$((failures + 1))
 
+echo "-- the management API against openapi/manage.yaml: schemathesis as the sandbox owner and as an admin"
+.venv/bin/python scripts/manage_api_check.py "$wlcomm" "$(fresh_database manage)" || failures=$((failures + 1))
+
 echo "-- signed webhooks to a local receiver, verified by the contract's formula and standardwebhooks"
 .venv/bin/python scripts/webhook_check.py "$wlcomm" "$(fresh_database hooks)" || failures=$((failures + 1))
 

@@ -13,6 +13,9 @@ struct FirmChange: Sendable {
     /// - Throws: `.validation` naming each bad field.
     init(_ values: [String: String?], current: Firm) throws {
         var errors: [String: [String]] = [:]
+        for field in ["name", "status", "sms_rate"] where values[field] == .some(nil) {
+            errors[field] = ["cannot be null"]
+        }
         if let name = values["name"] ?? nil {
             let trimmed = name.trimmingCharacters(in: .whitespaces)
             if (1...200).contains(trimmed.count) {
