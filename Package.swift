@@ -96,7 +96,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Mustache", package: "swift-mustache"),
             ],
-            resources: [.copy("Resources/communication.yaml"), .copy("Resources/Console")],
+            resources: [.copy("Resources/communication.yaml"), .copy("Resources/manage.yaml"), .copy("Resources/Console")],
             swiftSettings: swiftSettings
         ),
         .target(

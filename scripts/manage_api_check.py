@@ -13,6 +13,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import urllib.request
 
 import yaml
 from openapi_spec_validator import validate
@@ -20,7 +21,7 @@ from openapi_spec_validator import validate
 from wltest import Checks, free_port, start_server, stop_server
 from console_check import ADMIN, OWNER, http_json
 
-DOCUMENT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "openapi", "manage.yaml")
+DOCUMENT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "openapi", "manage.yaml")  # also served at /api/v1/manage/openapi.yaml
 SCHEMATHESIS = os.path.join(os.path.dirname(sys.executable), "schemathesis")
 CONFIG = """[checks.negative_data_rejection]
 expected-statuses = ["400", "401", "403", "404", "405", "406", "409", "413", "415", "422", "428", "429", "5xx"]
@@ -44,6 +45,10 @@ def run(wlcomm, database_url):
     server = start_server(wlcomm, database_url, port, env={"WLCOMM_CONSOLE_BCRYPT_COST": "4", **limits})
     manage = f"http://127.0.0.1:{port}/api/v1/manage"
     try:
+        with urllib.request.urlopen(f"{manage}/openapi.yaml", timeout=10) as response:
+            served = response.read().decode()
+        with open(DOCUMENT) as file:
+            checks.check("the server serves the same document at /api/v1/manage/openapi.yaml", served == file.read())
         tokens = {}
         for role, (email, password) in (("owner", OWNER), ("admin", ADMIN)):
             status, body = http_json(f"{manage}/sessions", "POST", {"email": email, "password": password})

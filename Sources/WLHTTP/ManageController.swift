@@ -34,6 +34,7 @@ struct ManageController: Sendable {
         let base = router.group(RouterPath(Self.basePath))
         routes.registrar(base, prefix: Self.basePath).post("sessions", use: signIn)
         routes.registrar(base, prefix: Self.basePath).post("invitations/accept", use: acceptInvitation)
+        OpenAPIController(name: "manage").addRoutes(to: routes.registrar(base, prefix: Self.basePath))
         let signedIn = base.add(
             middleware: ConsoleSessionMiddleware(accounts: console.accounts, limiter: api.limiter, checksCSRFHeader: true, redirectsToSignIn: false))
         let session = routes.registrar(signedIn, prefix: Self.basePath)
