@@ -276,6 +276,10 @@ def run(wlcomm, database_url):
                      "processing" in timeline and "delivered" in timeline and timeline.index("processing") < timeline.index("delivered"),
                      timeline.replace("\n", " | "))
         console.remember("message")
+        console.click("blast-link")
+        checks.check("the message's blast shows one message, delivered", console.text("blast-total") == "1"
+                     and "delivered 1" in console.text("blast-counts").replace("\n", " "), console.text("blast-counts").replace("\n", " "))
+        console.remember("blast")
 
         # e. contacts import with a refused line
         console.open("/console/contacts")

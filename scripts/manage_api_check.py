@@ -37,6 +37,12 @@ def run(wlcomm, database_url):
         checks.check("openapi/manage.yaml is valid OpenAPI 3.1", True)
     except Exception as error:  # the validator's own error types vary by version
         checks.check("openapi/manage.yaml is valid OpenAPI 3.1", False, str(error).splitlines()[0])
+    with tempfile.TemporaryDirectory() as folder:
+        fresh = os.path.join(folder, "manage.yaml")
+        subprocess.run([sys.executable, os.path.join(os.path.dirname(os.path.abspath(__file__)), "manage_openapi.py"), fresh],
+                       check=True, capture_output=True)
+        with open(fresh) as made, open(DOCUMENT) as committed:
+            checks.check("openapi/manage.yaml is what scripts/manage_openapi.py makes now", made.read() == committed.read())
     subprocess.run([wlcomm, "user", "create", "--email", ADMIN[0], "--role", "admin", "--password-stdin"],
                    input=ADMIN[1] + "\n", text=True, check=True, capture_output=True,
                    env=dict(os.environ, WLCOMM_DATABASE_URL=database_url))

@@ -18,7 +18,7 @@ struct FirmChange: Sendable {
         }
         if let name = values["name"] ?? nil {
             let trimmed = name.trimmingCharacters(in: .whitespaces)
-            if (1...200).contains(trimmed.count) {
+            if (1...200).contains(trimmed.unicodeScalars.count) {
                 update.name = trimmed
                 detail.append("name=\(trimmed)")
             } else {

@@ -23,6 +23,7 @@ struct FirmPages: Sendable {
         group.get("credits/purchases/:payment_id", use: purchaseStatus)
         group.get("messages", use: messages)
         group.get("messages/:channel/:message_id", use: message)
+        group.get("blasts/:blast_id", use: blast)
         group.get("contacts", use: { try await contacts($0, $1) })
         group.post("contacts/import", use: importContacts)
         group.get("users", use: { try await users($0, $1) })
@@ -270,11 +271,26 @@ struct FirmPages: Sendable {
             "id": message.id, "to": message.recipient, "status": message.status.rawValue, "category": message.category.rawValue,
             "body": message.body, "segments": message.segments, "credits": message.credits.description,
             "createdAt": PageChrome.time(message.createdAt, timezone: firm.timezone), "provider": message.network ?? "",
+            "blastHref": "/console/blasts/\(message.blastID)", "blastID": message.blastID,
         ]
         page["events"] = events.map { event -> [String: Any] in
             ["at": PageChrome.time(event.occurredAt, timezone: firm.timezone), "status": event.status.rawValue, "detail": event.response]
         }
         return ConsoleRenderer.page("message", page)
+    }
+
+    @Sendable func blast(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let firm = try context.firm()
+        let summary = try await console.queries.blast(firmID: firm.id, blastID: try context.parameters.require("blast_id"))
+        var page = PageChrome.context(try context.requireConsole(), title: "Blast \(summary.blastID)", current: "/console/messages", request: [:])
+        page["blast"] = [
+            "channel": summary.channel.rawValue, "reference": summary.reference ?? "", "credits": summary.credits.description,
+            "total": summary.counts.values.reduce(0, +), "createdAt": PageChrome.time(summary.createdAt, timezone: firm.timezone),
+            "sendAt": PageChrome.time(summary.sendAt, timezone: firm.timezone),
+            "messagesHref": "/console/messages?" + FormEncoding.encode([("blast_id", summary.blastID), ("channel", summary.channel.rawValue)]),
+        ]
+        page["counts"] = MessageStatus.allCases.map { ["status": $0.rawValue, "count": summary.counts[$0] ?? 0] }
+        return ConsoleRenderer.page("blast", page)
     }
 
     // MARK: Contacts

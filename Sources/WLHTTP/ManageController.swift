@@ -66,6 +66,7 @@ struct ManageController: Sendable {
         firm.get("email", use: email.list)
         firm.get("email/:message_id", use: { try await timeline($0, $1, channel: .email) })
         firm.get("opt-outs", use: OptOutRoutes(optOuts: api.optOuts).list)
+        firm.get("blasts/:blast_id", use: blast)
         firm.post("contacts/import", use: importContacts)
         firm.get("delivery-stats", use: deliveryStats)
         firm.get("users", use: users)
@@ -209,6 +210,12 @@ struct ManageController: Sendable {
         let firm = try context.firm()
         let (message, events) = try await console.queries.timeline(firmID: firm.id, messageID: try context.messageID(), channel: channel)
         return SuccessEnvelope(data: TimelineView(message: message, events: events, timezone: firm.timezone))
+    }
+
+    @Sendable func blast(_ request: Request, context: AppRequestContext) async throws -> SuccessEnvelope<BlastView> {
+        let firm = try context.firm()
+        let summary = try await console.queries.blast(firmID: firm.id, blastID: try context.parameters.require("blast_id"))
+        return SuccessEnvelope(data: BlastView(summary: summary, timezone: firm.timezone))
     }
 
     @Sendable func importContacts(_ request: Request, context: AppRequestContext) async throws -> SuccessEnvelope<ImportView> {

@@ -232,3 +232,30 @@ struct InvitedUserView: Encodable, Sendable {
         try container.encodeIfPresent(inviteURL, forKey: .inviteURL)
     }
 }
+
+/// A blast's messages counted by status.
+struct BlastView: Encodable, Sendable {
+    var summary: BlastSummary
+    var timezone: String
+
+    enum CodingKeys: String, CodingKey {
+        case channel, reference, total, counts, credits
+        case blastID = "blast_id"
+        case createdAt = "created_at"
+        case sendAt = "send_at"
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(summary.blastID, forKey: .blastID)
+        try container.encode(summary.channel.rawValue, forKey: .channel)
+        try container.encode(summary.reference, forKey: .reference)
+        try container.encode(summary.counts.values.reduce(0, +), forKey: .total)
+        var counts: [String: Int] = [:]
+        for status in MessageStatus.allCases { counts[status.rawValue] = summary.counts[status] ?? 0 }
+        try container.encode(counts, forKey: .counts)
+        try container.encode(summary.credits, forKey: .credits)
+        try container.encode(FirmTime.format(summary.createdAt, timezone: timezone), forKey: .createdAt)
+        try container.encode(FirmTime.format(summary.sendAt, timezone: timezone), forKey: .sendAt)
+    }
+}

@@ -119,6 +119,31 @@ public struct DeliveryCount: Sendable, Hashable {
     }
 }
 
+/// A blast's messages counted by status, with its credits.
+public struct BlastSummary: Sendable, Hashable {
+    public var blastID: String
+    public var channel: Channel
+    public var reference: String?
+    public var createdAt: Date
+    public var sendAt: Date
+    /// Messages per status (`pending`, `processing`, `delivered`, `failed`); absent statuses have none.
+    public var counts: [MessageStatus: Int]
+    /// Credits charged and not refunded for the blast's messages.
+    public var credits: Credits
+
+    public init(
+        blastID: String, channel: Channel, reference: String?, createdAt: Date, sendAt: Date, counts: [MessageStatus: Int], credits: Credits
+    ) {
+        self.blastID = blastID
+        self.channel = channel
+        self.reference = reference
+        self.createdAt = createdAt
+        self.sendAt = sendAt
+        self.counts = counts
+        self.credits = credits
+    }
+}
+
 /// Console users, their sessions and the audit log.
 public protocol ConsoleStore: Sendable {
     /// - Throws: `.duplicate` when the email is taken; `.notFound` for an unknown firm.
@@ -146,6 +171,8 @@ public protocol ConsoleStore: Sendable {
     func appendAudit(_ entry: AuditEntry) async throws
     /// The audit log, newest first, optionally one firm's, `limit` lines after the id `startingAfter`.
     func auditLog(firmID: Int64?, limit: Int, startingAfter: Int64?) async throws -> [AuditEntry]
+    /// The firm's blast with this id, its messages counted by status; `nil` for an unknown or another firm's blast.
+    func blastSummary(firmID: Int64, blastID: String) async throws -> BlastSummary?
     /// The firm's SMS created since `since`, counted by UTC day, outcome and network.
     func deliveryCounts(firmID: Int64, since: Date) async throws -> [DeliveryCount]
 }

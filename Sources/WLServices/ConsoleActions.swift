@@ -16,10 +16,11 @@ public struct ConsoleActions: Sendable {
     }
 
     /// A new key for the firm; its secret is returned once and never stored.
-    /// - Throws: `.validation` for a label that is empty or over 64 characters.
+    /// - Throws: `.validation` for a label that is empty or over 64 characters (Unicode code points, as JSON Schema
+    ///   counts them).
     public func createKey(firm: Firm, label: String, origin: AuditOrigin) async throws -> (key: APIKey, record: APIKeyRecord) {
         let label = label.trimmingCharacters(in: .whitespaces)
-        guard (1...64).contains(label.count) else {
+        guard (1...64).contains(label.unicodeScalars.count) else {
             throw DomainError(.validation, "The label must be 1 to 64 characters.", fields: ["label": ["1 to 64 characters"]])
         }
         let created = try await admin.createKey(firm: String(firm.id), label: label)
@@ -79,7 +80,7 @@ public struct ConsoleActions: Sendable {
     /// - Throws: `.validation` for a zero amount or a reason that is empty or over 200 characters.
     public func adjustCredits(firmID: Int64, amount: Credits, reason: String, origin: AuditOrigin) async throws -> LedgerEntry {
         let reason = reason.trimmingCharacters(in: .whitespaces)
-        guard (1...200).contains(reason.count) else {
+        guard (1...200).contains(reason.unicodeScalars.count) else {
             throw DomainError(.validation, "Give a reason of 1 to 200 characters.", fields: ["reason": ["1 to 200 characters"]])
         }
         guard amount != .zero else { throw DomainError(.validation, "The amount must not be zero.", fields: ["amount": ["not zero"]]) }

@@ -25,6 +25,15 @@ public struct ConsoleQueries: Sendable {
         return (message, try await store.events(firmID: firmID, messageID: messageID))
     }
 
+    /// The firm's blast, its messages counted by status.
+    /// - Throws: `.notFound` for an unknown blast or another firm's.
+    public func blast(firmID: Int64, blastID: String) async throws -> BlastSummary {
+        guard blastID.utf8.count <= 64, let summary = try await store.blastSummary(firmID: firmID, blastID: blastID) else {
+            throw DomainError(.notFound, "No blast with that id.")
+        }
+        return summary
+    }
+
     /// The firm's SMS of the last `days` days (1–90) by day, outcome and network, with every day present.
     public func deliveryStats(firmID: Int64, days: Int) async throws -> DeliveryStats {
         let days = min(max(days, 1), Self.maximumChartDays)

@@ -160,6 +160,30 @@ extension SQLStore: ConsoleStore {
         }
     }
 
+    public func blastSummary(firmID: Int64, blastID: String) async throws -> BlastSummary? {
+        try await database.read { connection in
+            guard
+                let blast = try await connection.query(
+                    "SELECT channel, reference, created_at, send_at FROM blasts WHERE id = $1 AND firm_id = $2", [.text(blastID), .int(firmID)]
+                ).first
+            else { return nil }
+            var counts: [MessageStatus: Int] = [:]
+            var credits = Credits.zero
+            for row in try await connection.query(
+                """
+                SELECT status, COUNT(*) AS n, COALESCE(SUM(charged), 0) AS charged
+                FROM messages WHERE blast_id = $1 AND firm_id = $2 GROUP BY status
+                """, [.text(blastID), .int(firmID)])
+            {
+                counts[try row.value("status", as: MessageStatus.self)] = Int(try row.int("n"))
+                credits = Credits(units: credits.units + (try row.int("charged")))
+            }
+            return BlastSummary(
+                blastID: blastID, channel: try blast.value("channel", as: Channel.self), reference: try blast.optionalText("reference"),
+                createdAt: try blast.time("created_at"), sendAt: try blast.time("send_at"), counts: counts, credits: credits)
+        }
+    }
+
     public func deliveryCounts(firmID: Int64, since: Date) async throws -> [DeliveryCount] {
         let rows = try await database.read { connection in
             try await connection.query(

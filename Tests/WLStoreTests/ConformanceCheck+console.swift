@@ -95,6 +95,17 @@ extension ConformanceCheck {
             #expect(try await store.auditLog(firmID: firm.id, limit: 10, startingAfter: nil).map(\.action) == ["credits.adjust", "firm.create"])
             #expect(try await store.auditLog(firmID: nil, limit: 1, startingAfter: all[0].id).map(\.action) == ["api_key.create"])
         },
+        ConformanceCheck("a blast's summary counts its messages by status, for its own firm only") { store in
+            let firm = try await firmWithCredits(store, credits: 0)
+            let other = try await firmWithCredits(store, "other", credits: 0)
+            let sent = try await smsBlast(store, firm: firm, count: 3, reference: "march")
+            _ = try await store.cancelMessage(firmID: firm.id, id: sent[0].id, now: checkTime)
+            let summary = try #require(try await store.blastSummary(firmID: firm.id, blastID: sent[0].blastID))
+            #expect(summary.counts == [.pending: 2, .failed: 1])
+            #expect(summary.channel == .sms && summary.reference == "march" && summary.credits == .zero && summary.createdAt == checkTime)
+            #expect(try await store.blastSummary(firmID: other.id, blastID: sent[0].blastID) == nil)
+            #expect(try await store.blastSummary(firmID: firm.id, blastID: "SMS-unknown") == nil)
+        },
         ConformanceCheck("delivery counts group the firm's SMS by day, outcome and network") { store in
             let firm = try await firmWithCredits(store, credits: 0)
             let other = try await firmWithCredits(store, "other", credits: 0)
