@@ -94,8 +94,10 @@ envs = {
   'WebhookEnvelope': env({'oneOf': [ref('Webhook'), {'type': 'null'}]}),
   'SecretEnvelope': env({'type': 'object', 'required': ['secret'], 'properties': {'secret': {'type': 'string', 'description': 'Shown once.'}}}),
   'SignedOutEnvelope': env({'type': 'object', 'required': ['signed_out'], 'properties': {'signed_out': {'type': 'boolean', 'const': True}}}),
-  'TimelineEnvelope': env({'type': 'object', 'required': ['events'], 'properties': {'events': {'type': 'array', 'items': ref('Event')}},
-      'description': 'The message as the public API shows it, plus `events`, oldest first.'}),
+  'SmsTimelineEnvelope': env({'allOf': [ref('SmsMessage'), {'type': 'object', 'required': ['events'], 'properties': {
+      'events': {'type': 'array', 'items': ref('Event')}}}], 'description': 'The SMS as the public API shows it, plus `events`, oldest first.'}),
+  'EmailTimelineEnvelope': env({'allOf': [ref('EmailMessage'), {'type': 'object', 'required': ['events'], 'properties': {
+      'events': {'type': 'array', 'items': ref('Event')}}}], 'description': 'The email as the public API shows it, plus `events`, oldest first.'}),
   'ImportEnvelope': env(ref('Import')), 'StatsEnvelope': env(ref('Stats')),
   'InvitedUserEnvelope': env(ref('InvitedUser')),
   'UserListEnvelope': env({'type': 'object', 'required': ['users'], 'properties': {'users': {'type': 'array', 'items': ref('InvitedUser')}}}),
@@ -128,12 +130,8 @@ schemas['FirmPatch'] = {'type': 'object', 'additionalProperties': False, 'proper
 schemas['CreditRequest'] = {'type': 'object', 'required': ['amount', 'reason'], 'properties': {
     'amount': {'type': 'number', 'description': 'Credits to add; negative removes.'}, 'reason': {'type': 'string', 'minLength': 1, 'maxLength': 200}}}
 
-err = {'description': 'The error envelope: `unauthenticated` (401), `forbidden` or `csrf_failed` (403), `not_found` (404), '
-       '`conflict` (409), `payload_too_large` (413), `validation_failed` (422), `account_locked` or `rate_limited` (429, '
-       'with `Retry-After`), `service_unavailable` (503).',
-       'content': {'application/json': {'schema': ref('Error')}}}
 def ok(code, schema, description='OK'):
-    return {code: {'description': description, 'content': {'application/json': {'schema': ref(schema)}}}, 'default': {'$ref': '#/components/responses/Error'}}
+    return {code: {'description': description, 'content': {'application/json': {'schema': ref(schema)}}}}
 def body(schema, content='application/json'):
     return {'required': True, 'content': {content: {'schema': ref(schema) if content == 'application/json' else {'type': 'string', 'maxLength': 1048576}}}}
 def idparam(name): return {'name': name, 'in': 'path', 'required': True, 'schema': {'type': 'integer', 'minimum': 1}}
@@ -148,7 +146,7 @@ def op(summary, tag, responses, request=None, params=None, security=True, descri
     return o
 P = {}
 P['/openapi.yaml'] = {'get': {'summary': 'This document', 'tags': ['Sessions'], 'security': [],
-    'responses': {'200': {'description': 'The OpenAPI document', 'content': {'application/yaml': {}}}, 'default': {'$ref': '#/components/responses/Error'}}}}
+    'responses': {'200': {'description': 'The OpenAPI document', 'content': {'application/yaml': {}}}}}}
 P['/sessions'] = {'post': op('Sign in', 'Sessions', ok('201', 'SessionEnvelope', 'Signed in: the bearer token'), body('SignInRequest'), security=False,
     description='Five failures in a row are free; each one after locks the account (30 s, doubling to 15 minutes): 429 `account_locked` with `Retry-After`.')}
 P['/sessions/current'] = {'delete': op('Sign out (ends this session)', 'Sessions', ok('200', 'SignedOutEnvelope'))}
@@ -174,9 +172,9 @@ P['/firm/purchases/{payment_id}'] = {'get': op('A purchase', 'Firm', ok('200', '
 msg_params = page_params + [{'name': n, 'in': 'query', 'schema': {'type': 'string'}} for n in ['status', 'phone', 'reference', 'blast_id', 'from', 'to']]
 P['/firm/sms'] = {'get': op('SMS, newest first (the public filters)', 'Firm', ok('200', 'SmsMessageListEnvelope'), params=msg_params + [
     {'name': 'category', 'in': 'query', 'schema': {'type': 'string', 'enum': ['transactional', 'promotional']}}])}
-P['/firm/sms/{message_id}'] = {'get': op('One SMS with its timeline', 'Firm', ok('200', 'TimelineEnvelope'), params=[idparam('message_id')])}
+P['/firm/sms/{message_id}'] = {'get': op('One SMS with its timeline', 'Firm', ok('200', 'SmsTimelineEnvelope'), params=[idparam('message_id')])}
 P['/firm/email'] = {'get': op('Email, newest first (the public filters)', 'Firm', ok('200', 'EmailMessageListEnvelope'), params=msg_params)}
-P['/firm/email/{message_id}'] = {'get': op('One email with its timeline', 'Firm', ok('200', 'TimelineEnvelope'), params=[idparam('message_id')])}
+P['/firm/email/{message_id}'] = {'get': op('One email with its timeline', 'Firm', ok('200', 'EmailTimelineEnvelope'), params=[idparam('message_id')])}
 P['/firm/blasts/{blast_id}'] = {'get': op('A blast: its messages counted by status, and its credits', 'Firm', ok('200', 'BlastEnvelope'),
     params=[{'name': 'blast_id', 'in': 'path', 'required': True, 'schema': {'type': 'string', 'maxLength': 64}}])}
 P['/firm/opt-outs'] = {'get': op('SMS opt-outs', 'Firm', ok('200', 'OptOutListEnvelope'), params=[
@@ -195,6 +193,172 @@ P['/admin/firms/{firm_id}/credits'] = {'post': op('Adjust credits with a reason'
 P['/admin/firms/{firm_id}/users'] = {'post': op('Invite a user of the firm (typically its first owner)', 'Admin', ok('201', 'InvitedUserEnvelope'), body('InviteRequest'), params=[idparam('firm_id')])}
 P['/admin/audit'] = {'get': op('The audit log, newest first', 'Admin', ok('200', 'AuditListEnvelope'), params=page_params + [
     {'name': 'firm_id', 'in': 'query', 'schema': {'type': 'integer'}}])}
+# Errors by status, each with its example, instead of one `default`: schemathesis then flags any status an operation
+# is not documented to answer (status_code_conformance), as for the public document.
+def error_response(description, code, message, errors=None, retry_after=False):
+    example = {'status': 'error', 'code': code, 'message': message}
+    if errors: example['errors'] = errors
+    r = {'description': description, 'headers': {'X-Request-Id': {'$ref': '#/components/headers/RequestId'}},
+         'content': {'application/json': {'schema': ref('Error'), 'example': example}}}
+    if retry_after: r['headers']['Retry-After'] = {**src['components']['headers']['RetryAfter'], 'required': True}
+    return r
+responses = {
+  'Unauthenticated': error_response('`unauthenticated`: no session token, or the session has ended (signed out, 30 minutes idle, '
+      '12 hours old).', 'unauthenticated', 'Sign in first: the session is missing or has ended.'),
+  'WrongPassword': error_response('`unauthenticated`: wrong email or password (counts towards the account\'s lock and the '
+      'address\'s limit).', 'unauthenticated', 'Wrong email or password.'),
+  'Forbidden': error_response('`forbidden`: the role may not do this (a firm user on `/admin`, an admin on `/firm`, a developer '
+      'buying credits or inviting); or `csrf_failed`: a cookie-authenticated call without the session\'s `X-CSRF-Token` '
+      '(bearer calls never need it).', 'forbidden', 'Only the firm\'s owner may buy credits.'),
+  'NotFound': error_response('`not_found`: no such record in this firm (another firm\'s ids are not found either).',
+      'not_found', 'No such key.'),
+  'Conflict': error_response('`conflict` or `duplicate`: the record\'s state forbids it (no webhook URL yet, the email or slug is '
+      'taken).', 'conflict', 'Set a webhook URL before its secret.'),
+  'PayloadTooLarge': error_response('`payload_too_large`: the body is over 1 MiB.', 'payload_too_large',
+      'The request body is over the limit of 1048576 bytes.'),
+  'RequestTimeout': error_response('`request_timeout`: the body did not arrive in time.', 'request_timeout',
+      'The request body did not arrive within 30 seconds.'),
+  'ValidationFailed': error_response('`validation_failed`: `errors` names each bad field or query parameter (or `body` for a body '
+      'that is not JSON).', 'validation_failed', 'The label must be 1 to 64 characters.', {'label': ['1 to 64 characters']}),
+  'TooManyRequests': error_response('`rate_limited`: too many failed sign-ins or session tokens from this address; retry after '
+      '`Retry-After` seconds.', 'rate_limited', 'Rate limit exceeded (20 requests per 60 s); retry after 3 s.', retry_after=True),
+  'SignInRefused': error_response('`account_locked`: five failed sign-ins in a row are free, each later one locks the account for '
+      '30 s, doubling to 15 minutes (the password is not even checked while locked); or `rate_limited`: too many failures from '
+      'this address. Retry after `Retry-After` seconds.', 'account_locked', 'Too many failed sign-ins: try again in 30 s.',
+      retry_after=True),
+  'MpesaUnavailable': error_response('`mpesa_unavailable`: M-Pesa could not start the payment; the payment is marked failed.',
+      'mpesa_unavailable', 'M-Pesa could not start the payment; payment 2 is marked failed. Try again.'),
+  'InternalError': error_response('`internal_error`: a failure on our side (never the request\'s fault); quote `X-Request-Id`.',
+      'internal_error', 'Something went wrong on our side. Quote the request id when you contact support.'),
+  'ServiceUnavailable': error_response('`service_unavailable`: the database cannot be reached (or written) right now; nothing was '
+      'done.', 'service_unavailable', 'The database is unavailable right now; nothing was done. Retry shortly.', retry_after=True),
+}
+CONFLICTS = {('/firm/webhook/secret', 'post'), ('/firm/webhook/test', 'post'), ('/firm/webhook/deliveries/{delivery_id}/redeliver', 'post'),
+             ('/firm/users', 'post'), ('/admin/firms', 'post'), ('/admin/firms/{firm_id}/users', 'post')}
+for path, item in P.items():
+    for method, o in item.items():
+        r = o['responses']
+        if path == '/openapi.yaml':
+            r['500'] = {'$ref': '#/components/responses/InternalError'}
+            continue
+        codes = {}
+        if o.get('security') != []:
+            codes.update({'401': 'Unauthenticated', '403': 'Forbidden', '429': 'TooManyRequests'})
+        if path == '/sessions':
+            codes.update({'401': 'WrongPassword', '429': 'SignInRefused'})
+        if '{' in path or path == '/invitations/accept':
+            codes['404'] = 'NotFound'
+        if (path, method) in CONFLICTS:
+            codes['409'] = 'Conflict'
+        if 'requestBody' in o:
+            codes.update({'408': 'RequestTimeout', '413': 'PayloadTooLarge'})
+        if 'requestBody' in o or any(p['in'] == 'query' for p in o.get('parameters', [])):
+            codes['422'] = 'ValidationFailed'
+        if path == '/firm/purchases':
+            codes['502'] = 'MpesaUnavailable'
+        codes.update({'500': 'InternalError', '503': 'ServiceUnavailable'})
+        for code in sorted(codes):
+            r[code] = {'$ref': f'#/components/responses/{codes[code]}'}
+
+# Examples, from a sandbox server's answers.
+T = '2026-12-03T10:02:12+03:00'
+FIRM = {'id': 1, 'slug': 'sandbox', 'name': 'World Ledgers Sandbox', 'status': 'active', 'mode': 'sandbox', 'balance': 1062.0556,
+        'sms_rate': 1.8, 'timezone': 'Africa/Nairobi', 'created_at': T, 'subscription_expires_at': None,
+        'sender_id_transactional': None, 'sender_id_promotional': None}
+KEY = {'id': 7, 'prefix': 'wl_test_KYFt', 'label': 'Billing server', 'created_at': T, 'last_used_at': None, 'revoked_at': None}
+USER = {'id': 2, 'email': 'owner@example.com', 'role': 'owner', 'firm_id': 1}
+INVITED = {'id': 3, 'email': 'dev@example.com', 'role': 'developer', 'firm_id': 1, 'invitation_pending': True}
+HOOK = {'url': 'https://example.com/hooks/wl', 'has_secret': True, 'disabled_at': None, 'disabled_reason': None}
+def ok_data(data, message=None):
+    e = {'status': 'success', 'data': data}
+    if message: e['message'] = message
+    return e
+EXAMPLES = {
+  ('/sessions', 'post'): ({'email': 'owner@example.com', 'password': 'correct horse battery'},
+      ok_data({'token': 'POG8sfgyx4uqvHEAQcR6WWlqsqC0S9KNuf2Jf2IHMvY', 'expires_at': '2026-12-03T19:05:02.555Z', 'user': USER}, 'Signed in.')),
+  ('/sessions/current', 'delete'): (None, ok_data({'signed_out': True}, 'Signed out.')),
+  ('/me', 'get'): (None, ok_data(USER)),
+  ('/invitations/accept', 'post'): ({'token': 'WoyAumP5wH3euaf0cgqkA9apDDs0uRgp1nM45vQQhuE', 'password': 'a long new password'},
+      ok_data({**USER, 'id': 3, 'email': 'dev@example.com', 'role': 'developer'}, 'Password set. Sign in with it.')),
+  ('/firm', 'get'): (None, ok_data(FIRM)),
+  ('/firm/api-keys', 'get'): (None, ok_data({'api_keys': [KEY]})),
+  ('/firm/api-keys', 'post'): ({'label': 'Billing server'},
+      ok_data({**KEY, 'key': 'wl_test_KYFtlPOMJxHrrhzA6T7Uh2GgZVwByPdXGSRfZ3TB'}, 'Key created. Copy it now: it is not shown again.')),
+  ('/firm/api-keys/{key_id}', 'delete'): (None, ok_data({**KEY, 'revoked_at': '2026-12-03T10:04:19+03:00'}, 'Key revoked.')),
+  ('/firm/webhook', 'get'): (None, ok_data(HOOK)),
+  ('/firm/webhook', 'put'): ({'url': 'https://example.com/hooks/wl'}, ok_data(HOOK, 'Webhook saved.')),
+  ('/firm/webhook', 'delete'): (None, ok_data(None, 'Webhook removed.')),
+  ('/firm/webhook/secret', 'post'): (None, ok_data({'secret': 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'},
+      'New secret. Copy it now: it is not shown again. The old one keeps signing for 24 hours.')),
+  ('/firm/purchases', 'post'): ({'phone': '254712345678', 'amount': 100}, None),
+  ('/firm/contacts/import', 'post'): ('phone,first_name\n0712345678,Ann\nbad,Bob\n',
+      ok_data({'inserted': 1, 'updated': 0, 'errors': [{'line': 3, 'message': 'phone bad is not a Kenyan mobile number'}]})),
+  ('/firm/delivery-stats', 'get'): (None, ok_data({'days': [{'date': '2026-12-03', 'delivered': 6, 'failed': 0, 'pending': 0}],
+      'networks': [{'network': 'Safaricom', 'delivered': 6, 'failed': 0, 'pending': 0}]})),
+  ('/firm/users', 'get'): (None, ok_data({'users': [{**USER, 'invitation_pending': False}, INVITED]})),
+  ('/firm/users', 'post'): ({'email': 'dev@example.com', 'role': 'developer'}, ok_data({**INVITED,
+      'invite_url': 'https://comm.worldledgers.example/console/invite/WoyAumP5wH3euaf0cgqkA9apDDs0uRgp1nM45vQQhuE'},
+      'Invitation made. Send the link to the person: it is shown only now and works for 72 hours.')),
+  ('/firm/blasts/{blast_id}', 'get'): (None, ok_data({'blast_id': 'SMS-3BVWYE7XD83JBZR9DF0Q', 'channel': 'sms', 'reference': 'r2',
+      'total': 2, 'counts': {'pending': 0, 'processing': 0, 'delivered': 2, 'failed': 0}, 'credits': 2, 'created_at': T, 'send_at': T})),
+  ('/admin/firms', 'get'): (None, ok_data({'firms': [FIRM]})),
+  ('/admin/firms', 'post'): ({'slug': 'acme-ltd', 'name': 'Acme Ltd', 'sms_rate': 0.8, 'mode': 'live'},
+      ok_data({**FIRM, 'id': 2, 'slug': 'acme-ltd', 'name': 'Acme Ltd', 'mode': 'live', 'balance': 0, 'sms_rate': 0.8}, 'Firm created.')),
+  ('/admin/firms/{firm_id}', 'get'): (None, ok_data(FIRM)),
+  ('/admin/firms/{firm_id}', 'patch'): ({'sms_rate': 1.5, 'subscription_expires_at': '2027-01-31', 'sender_id_transactional': 'ACME'},
+      ok_data({**FIRM, 'sms_rate': 1.5, 'subscription_expires_at': '2027-01-31T23:59:59+03:00', 'sender_id_transactional': 'ACME'},
+              'Firm updated.')),
+  ('/admin/firms/{firm_id}/credits', 'post'): ({'amount': 12.5, 'reason': 'Goodwill for the outage of 2 December'},
+      ok_data({'id': 2, 'kind': 'adjustment', 'credits': 12.5, 'balance_after': 1012.5, 'payment_id': None, 'mpesa_receipt': None,
+               'message_id': None, 'reason': 'Goodwill for the outage of 2 December', 'created_at': T}, 'Credits adjusted.')),
+  ('/admin/firms/{firm_id}/users', 'post'): ({'email': 'owner@acme.example', 'role': 'owner'}, ok_data({**INVITED, 'id': 12,
+      'email': 'owner@acme.example', 'role': 'owner', 'firm_id': 2,
+      'invite_url': 'https://comm.worldledgers.example/console/invite/WoyAumP5wH3euaf0cgqkA9apDDs0uRgp1nM45vQQhuE'},
+      'Invitation made. Send the link to the person: it is shown only now and works for 72 hours.')),
+  ('/admin/audit', 'get'): (None, ok_data({'entries': [{'id': 835, 'at': '2026-12-03T07:07:15Z', 'actor': 'admin@worldledgers.test',
+      'actor_role': 'admin', 'firm_id': 2, 'action': 'credits.adjust', 'detail': '12.5 Goodwill for the outage of 2 December',
+      'client_address': '127.0.0.1', 'request_id': 'req_a7e47d9de72a3145c80fb48ab0203932'}], 'has_more': True,
+      'next_starting_after': 835})),
+}
+for (path, method), (request, answer) in EXAMPLES.items():
+    o = P[path][method]
+    if request is not None:
+        next(iter(o['requestBody']['content'].values()))['example'] = request
+    if answer is not None:
+        success = next(c for c in o['responses'] if c.startswith('2'))
+        o['responses'][success]['content']['application/json']['example'] = answer
+
+# The answers shared with the public API take the public document's examples.
+PUBLIC = {('/firm/webhook/test', 'post'): ('/webhooks/test', 'post'), ('/firm/webhook/deliveries', 'get'): ('/webhooks/deliveries', 'get'),
+          ('/firm/webhook/deliveries/{delivery_id}/redeliver', 'post'): ('/webhooks/deliveries/{delivery_id}/redeliver', 'post'),
+          ('/firm/ledger', 'get'): ('/sms-credits/transactions', 'get'), ('/firm/purchases', 'post'): ('/sms-credits/purchase', 'post'),
+          ('/firm/purchases/{payment_id}', 'get'): ('/sms-credits/purchase/{payment_id}', 'get'), ('/firm/sms', 'get'): ('/sms', 'get'),
+          ('/firm/email', 'get'): ('/email', 'get'), ('/firm/opt-outs', 'get'): ('/sms/opt-outs', 'get')}
+for (path, method), (public_path, public_method) in PUBLIC.items():
+    theirs = src['paths'][public_path][public_method]['responses']
+    ours = P[path][method]['responses']
+    success = next(c for c in ours if c.startswith('2'))
+    media = theirs[success]['content']['application/json']
+    if 'example' in media:
+        ours[success]['content']['application/json']['example'] = copy.deepcopy(media['example'])
+    elif 'examples' in media:
+        ours[success]['content']['application/json']['examples'] = copy.deepcopy(media['examples'])
+SMS_EVENTS = [{'event': 'communication.sms.processing', 'status': 'processing', 'at': '2026-12-03T10:02:41+03:00', 'detail': 'Sending'},
+              {'event': 'communication.sms.delivered', 'status': 'delivered', 'at': '2026-12-03T10:02:41+03:00', 'detail': 'Success'}]
+P['/firm/sms/{message_id}']['get']['responses']['200']['content']['application/json']['example'] = ok_data({
+    'message_id': 1, 'type': 'sms', 'recipient': '254712345678', 'status': 'delivered', 'status_code': 1,
+    'event': 'communication.sms.delivered', 'category': 'transactional', 'blast_id': 'SMS-1FKA1XKKQV9XRMQT80QT', 'reference': 'r0',
+    'encoding': 'GSM-7', 'segments': 1, 'credits': 1, 'network': 'Safaricom', 'response': 'Success', 'scheduled_for': None,
+    'created_at': '2026-12-03T10:02:41+03:00', 'sent_at': '2026-12-03T10:02:41+03:00', 'delivered_at': '2026-12-03T10:02:41+03:00',
+    'events': SMS_EVENTS})
+P['/firm/email/{message_id}']['get']['responses']['200']['content']['application/json']['example'] = ok_data({
+    'message_id': 7, 'type': 'email', 'recipient': 'a@example.com', 'subject': 'Hi', 'status': 'delivered', 'status_code': 1,
+    'event': 'communication.email.delivered', 'blast_id': 'MAIL-V2YJFYSABFT5VE8C625K', 'reference': None,
+    'response': '250 2.0.0 Ok (sandbox)', 'opens': 0, 'clicks': 0, 'opened_at': None, 'clicked_at': None,
+    'created_at': '2026-12-03T10:02:41+03:00', 'sent_at': '2026-12-03T10:02:41+03:00', 'delivered_at': '2026-12-03T10:02:41+03:00',
+    'events': [{**SMS_EVENTS[0], 'event': 'communication.email.processing'},
+               {**SMS_EVENTS[1], 'event': 'communication.email.delivered', 'detail': '250 2.0.0 Ok (sandbox)'}]})
+
 doc = {
   'openapi': '3.1.0',
   'info': {'title': 'World Ledgers Communication — management API', 'version': src['info']['version'],
@@ -207,7 +371,8 @@ doc = {
            {'name': 'Admin', 'description': 'Platform admins only.'}],
   'paths': P,
   'components': {'securitySchemes': {'bearer': {'type': 'http', 'scheme': 'bearer', 'description': 'A session token from `POST /sessions`.'}},
-                 'responses': {'Error': err}, 'schemas': schemas},
+                 'headers': {n: src['components']['headers'][n] for n in ('RequestId', 'RetryAfter')},
+                 'responses': responses, 'schemas': schemas},
 }
 class D(yaml.SafeDumper): pass
 D.ignore_aliases = lambda self, data: True

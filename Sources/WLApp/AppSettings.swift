@@ -29,6 +29,11 @@ public import WLStore
 /// | `retention.messageBodiesDays` | `WLCOMM_RETENTION_MESSAGE_BODIES_DAYS` | int, 0 = keep for good | `90`: then a final message's body and subject are emptied (see docs/privacy.md) |
 /// | `retention.eventsDays` | `WLCOMM_RETENTION_EVENTS_DAYS` | int, 0 = keep for good | `365` (with their messages) |
 /// | `retention.expireProcessingHours` | `WLCOMM_RETENTION_EXPIRE_PROCESSING_HOURS` | int, 0 = never | `72` |
+/// | `retention.auditDays` | `WLCOMM_RETENTION_AUDIT_DAYS` | int, 0 = keep for good | `730` |
+/// | `console.bcryptCost` | `WLCOMM_CONSOLE_BCRYPT_COST` | int, 4–16 | `12` |
+/// | `console.idleMinutes` | `WLCOMM_CONSOLE_IDLE_MINUTES` | int | `30` |
+/// | `console.sessionHours` | `WLCOMM_CONSOLE_SESSION_HOURS` | int | `12` |
+/// | `console.insecureCookies` | `WLCOMM_CONSOLE_INSECURE_COOKIES` | bool | `false` |
 /// | `dispatch.batchSize` | `WLCOMM_DISPATCH_BATCH_SIZE` | int | `200` |
 /// | `dispatch.pollMilliseconds` | `WLCOMM_DISPATCH_POLL_MILLISECONDS` | int | `500` |
 /// | `dispatch.leaseSeconds` | `WLCOMM_DISPATCH_LEASE_SECONDS` | int | `60` |
@@ -218,6 +223,7 @@ public struct AppSettings: Sendable {
         housekeeping.eventRetention = period("retention.eventsDays", 365, unit: 86_400)
         housekeeping.messageBodyRetention = period("retention.messageBodiesDays", 90, unit: 86_400)
         housekeeping.expireProcessingAfter = period("retention.expireProcessingHours", 72, unit: 3_600)
+        housekeeping.auditRetention = period("retention.auditDays", 730, unit: 86_400)
         self.housekeeping = housekeeping
         var dispatcher = DispatcherSettings()
         dispatcher.batchSize = reader.int(forKey: "dispatch.batchSize", default: dispatcher.batchSize)
@@ -271,5 +277,6 @@ public struct AppSettings: Sendable {
             idleTimeout: Double(max(1, reader.int(forKey: "console.idleMinutes", default: 30))) * 60,
             lifetime: Double(max(1, reader.int(forKey: "console.sessionHours", default: 12))) * 3_600)
         self.consoleInsecureCookies = reader.bool(forKey: "console.insecureCookies", default: false)
+        self.housekeeping.sessionIdleTimeout = console.idleTimeout
     }
 }

@@ -77,6 +77,14 @@ public struct Firm: Hashable, Codable, Sendable {
 
 /// What is needed to create a firm.
 public struct NewFirm: Sendable {
+    /// The highest SMS rate a firm may have: KES 10,000 per credit.
+    public static let maximumSMSRate = KES(shillings: 10_000)
+
+    /// Whether `text` holds a control character (a name or label is one line of printable text).
+    public static func hasControlCharacters(_ text: String) -> Bool {
+        text.unicodeScalars.contains { $0.properties.generalCategory == .control }
+    }
+
     public var slug: String
     public var name: String
     public var smsRate: KES
@@ -94,11 +102,13 @@ public struct NewFirm: Sendable {
         if !Self.isValidSlug(slug) {
             errors["slug", default: []].append("Use 2 to 63 lower-case letters, digits and dashes, starting with a letter.")
         }
-        if name.trimmingCharacters(in: .whitespaces).isEmpty || name.count > 200 {
+        if name.trimmingCharacters(in: .whitespaces).isEmpty || name.unicodeScalars.count > 200 || Self.hasControlCharacters(name) {
             errors["name", default: []].append("Give a name of 1 to 200 characters.")
         }
         if smsRate.cents <= 0 {
             errors["sms_rate", default: []].append("The SMS rate must be more than zero.")
+        } else if smsRate > Self.maximumSMSRate {
+            errors["sms_rate", default: []].append("The SMS rate is at most KES \(Self.maximumSMSRate) per credit.")
         }
         if TimeZone(identifier: timezone) == nil {
             errors["timezone", default: []].append("Unknown timezone \(timezone).")

@@ -162,15 +162,19 @@ enum ConsoleForm {
     }
 }
 
-/// Turns an error in a page into a small HTML page with the right status (JSON is for the APIs).
+/// Turns an error in a page into a small HTML page with the right status (JSON is for the APIs); server errors are
+/// logged with the request id, as ``ErrorMiddleware`` does.
 struct ConsolePageErrorMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
-        } catch let error as DomainError {
+        } catch {
             let (status, envelope, headers) = ErrorMapping.envelope(for: error)
+            if status.code >= 500 && status != .serviceUnavailable {
+                context.logger.error("request failed", metadata: ["error": "\(String(reflecting: error))"])
+            }
             var page: [String: Any] = ["title": status.reasonPhrase, "error": envelope.message]
             if let identity = context.console {
                 page.merge(PageChrome.context(identity, title: status.reasonPhrase, current: "", request: [:])) { $1 }

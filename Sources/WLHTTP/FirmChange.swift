@@ -18,11 +18,11 @@ struct FirmChange: Sendable {
         }
         if let name = values["name"] ?? nil {
             let trimmed = name.trimmingCharacters(in: .whitespaces)
-            if (1...200).contains(trimmed.unicodeScalars.count) {
+            if (1...200).contains(trimmed.unicodeScalars.count), !NewFirm.hasControlCharacters(trimmed) {
                 update.name = trimmed
                 detail.append("name=\(trimmed)")
             } else {
-                errors["name"] = ["1 to 200 characters"]
+                errors["name"] = ["1 to 200 characters, no control characters"]
             }
         }
         if let status = values["status"] ?? nil {
@@ -34,7 +34,7 @@ struct FirmChange: Sendable {
             }
         }
         if let rate = values["sms_rate"] ?? nil {
-            if let parsed = KES(rate), parsed.cents > 0, parsed.cents <= 1_000_000 {
+            if let parsed = KES(rate), parsed.cents > 0, parsed <= NewFirm.maximumSMSRate {
                 update.smsRate = parsed
                 detail.append("sms_rate=\(parsed)")
             } else {

@@ -94,7 +94,7 @@ struct ManageController: Sendable {
         if let decision = try await api.limiter.authenticationAllowed(from: context.clientAddress), !decision.allowed {
             throw RateLimitHeaders.refusal(decision)
         }
-        let body = try await request.decodeJSON(as: SignInRequest.self, context: context)
+        let body = try await request.decodeJSON(as: SignInRequest.self, context: context, known: ["email", "password"])
         do {
             let (token, identity) = try await console.accounts.signIn(
                 email: body.email, password: body.password, kind: .bearer, origin: context.auditOrigin)
@@ -151,7 +151,7 @@ struct ManageController: Sendable {
 
     @Sendable func createKey(_ request: Request, context: AppRequestContext) async throws -> EditedResponse<SuccessEnvelope<KeyView>> {
         let firm = try context.firm()
-        let body = try await request.decodeJSON(as: KeyRequest.self, context: context)
+        let body = try await request.decodeJSON(as: KeyRequest.self, context: context, known: ["label"])
         let (key, record) = try await console.actions.createKey(firm: firm, label: body.label, origin: context.auditOrigin)
         return EditedResponse(
             status: .created,
@@ -179,7 +179,7 @@ struct ManageController: Sendable {
 
     @Sendable func setWebhook(_ request: Request, context: AppRequestContext) async throws -> SuccessEnvelope<WebhookView> {
         let firm = try context.firm()
-        let body = try await request.decodeJSON(as: WebhookRequest.self, context: context)
+        let body = try await request.decodeJSON(as: WebhookRequest.self, context: context, known: ["url"])
         let settings = try await console.actions.setWebhookURL(firm: firm, url: body.url, origin: context.auditOrigin)
         return SuccessEnvelope(message: "Webhook saved.", data: WebhookView(settings: settings, timezone: firm.timezone))
     }
@@ -270,7 +270,7 @@ struct ManageController: Sendable {
     private func invite(
         _ request: Request, context: AppRequestContext, firmID: Int64
     ) async throws -> EditedResponse<SuccessEnvelope<InvitedUserView>> {
-        let body = try await request.decodeJSON(as: InviteRequest.self, context: context)
+        let body = try await request.decodeJSON(as: InviteRequest.self, context: context, known: ["email", "role"])
         guard let role = ConsoleRole(rawValue: body.role) else {
             throw DomainError(.validation, "The request is not valid.", fields: ["role": ["owner or developer"]])
         }
@@ -288,7 +288,7 @@ struct ManageController: Sendable {
     }
 
     @Sendable func acceptInvitation(_ request: Request, context: AppRequestContext) async throws -> SuccessEnvelope<UserView> {
-        let body = try await request.decodeJSON(as: AcceptRequest.self, context: context)
+        let body = try await request.decodeJSON(as: AcceptRequest.self, context: context, known: ["token", "password"])
         let user = try await console.accounts.acceptInvitation(SessionToken(body.token), password: body.password, origin: context.auditOrigin)
         return SuccessEnvelope(message: "Password set. Sign in with it.", data: UserView(user))
     }
@@ -307,7 +307,7 @@ struct ManageController: Sendable {
         var slug: String
         var name: String
         var smsRate: KES
-        var mode: FirmMode?
+        var mode: String?
         enum CodingKeys: String, CodingKey {
             case slug, name, mode
             case smsRate = "sms_rate"
@@ -315,9 +315,12 @@ struct ManageController: Sendable {
     }
 
     @Sendable func createFirm(_ request: Request, context: AppRequestContext) async throws -> EditedResponse<SuccessEnvelope<FirmView>> {
-        let body = try await request.decodeJSON(as: NewFirmRequest.self, context: context)
+        let body = try await request.decodeJSON(as: NewFirmRequest.self, context: context, known: ["slug", "name", "sms_rate", "mode"])
+        guard let mode = FirmMode(rawValue: body.mode ?? "live") else {
+            throw DomainError(.validation, "The request body is not valid.", fields: ["mode": ["live or sandbox"]])
+        }
         let firm = try await console.actions.createFirm(
-            try NewFirm(slug: body.slug, name: body.name, smsRate: body.smsRate, mode: body.mode ?? .live), origin: context.auditOrigin)
+            try NewFirm(slug: body.slug, name: body.name, smsRate: body.smsRate, mode: mode), origin: context.auditOrigin)
         return EditedResponse(status: .created, response: SuccessEnvelope(message: "Firm created.", data: FirmView(firm: firm)))
     }
 
@@ -341,7 +344,7 @@ struct ManageController: Sendable {
 
     @Sendable func adjustCredits(_ request: Request, context: AppRequestContext) async throws -> EditedResponse<SuccessEnvelope<TransactionView>> {
         let firm = try await adminFirm(context)
-        let body = try await request.decodeJSON(as: CreditRequest.self, context: context)
+        let body = try await request.decodeJSON(as: CreditRequest.self, context: context, known: ["amount", "reason"])
         let entry = try await console.actions.adjustCredits(firmID: firm.id, amount: body.amount, reason: body.reason, origin: context.auditOrigin)
         return EditedResponse(
             status: .created, response: SuccessEnvelope(message: "Credits adjusted.", data: TransactionView(entry: entry, timezone: firm.timezone)))

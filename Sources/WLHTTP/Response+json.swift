@@ -31,12 +31,16 @@ extension HTTPField.Name {
 extension Request {
     /// Reads the body (up to the context's limit) and decodes it as JSON. Decoding errors propagate as they are,
     /// so ``ErrorMapping`` can name the field (Hummingbird's own decode turns them into a bare 400).
-    func decodeJSON<T: Decodable>(as type: T.Type, context: AppRequestContext) async throws -> T {
+    ///
+    /// - Parameter known: When given, a top-level field not named here is refused (422 naming it), as the public
+    ///   API's bodies refuse unknown fields.
+    func decodeJSON<T: Decodable>(as type: T.Type, context: AppRequestContext, known: [String]? = nil) async throws -> T {
         let data = try await bodyData(context: context)
         // NUL is no character anyone means to send, and PostgreSQL cannot store it in text.
         if data.contains(0) || data.range(of: Data(#"\u0000"#.utf8)) != nil {
             throw DomainError(.validation, "Text may not contain NUL characters (\\u0000).")
         }
+        if let known { try JSONDecoder().decode(KnownFields.self, from: data).refuse(except: known) }
         return try JSONDecoder().decode(T.self, from: data)
     }
 
@@ -59,5 +63,30 @@ extension Request {
             }
         }
         return Data(collected.readableBytesView)
+    }
+}
+
+/// The field names of a JSON object body (nothing for any other JSON value: the real decode reports its type).
+private struct KnownFields: Decodable {
+    struct Key: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    var names: [String] = []
+
+    init(from decoder: any Decoder) throws {
+        names = (try? decoder.container(keyedBy: Key.self).allKeys.map(\.stringValue)) ?? []
+    }
+
+    func refuse(except known: [String]) throws {
+        let unknown = names.filter { !known.contains($0) }.sorted()
+        guard unknown.isEmpty else {
+            throw DomainError(
+                .validation, "Unknown field\(unknown.count > 1 ? "s" : ""): \(unknown.joined(separator: ", ")).",
+                fields: Dictionary(uniqueKeysWithValues: unknown.map { ($0, ["Unknown field; the fields are \(known.joined(separator: ", "))."]) }))
+        }
     }
 }

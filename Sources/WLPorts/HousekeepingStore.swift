@@ -19,6 +19,13 @@ public protocol HousekeepingStore: Sendable {
 
     /// Deletes stored `Idempotency-Key` responses created before `cutoff`.
     func deleteIdempotencyKeys(createdBefore cutoff: Date, limit: Int) async throws -> Int
+    /// Deletes console sessions that ended (past their absolute end) before `now`, or were last used before
+    /// `idleCutoff`.
+    func deleteEndedSessions(now: Date, idleCutoff: Date, limit: Int) async throws -> Int
+    /// Deletes invited users who never chose a password and whose invitation ended before `now`.
+    func deleteExpiredInvitations(now: Date, limit: Int) async throws -> Int
+    /// Deletes audit log lines written before `cutoff`.
+    func deleteAuditEntries(before cutoff: Date, limit: Int) async throws -> Int
     /// Deletes rate-limit rows whose theoretical arrival time (epoch microseconds) is at or before `now`: such a key
     /// has its whole quota back, exactly as if it had never been seen.
     func deleteIdleRateLimits(now: Int64, limit: Int) async throws -> Int

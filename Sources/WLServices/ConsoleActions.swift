@@ -20,8 +20,9 @@ public struct ConsoleActions: Sendable {
     ///   counts them).
     public func createKey(firm: Firm, label: String, origin: AuditOrigin) async throws -> (key: APIKey, record: APIKeyRecord) {
         let label = label.trimmingCharacters(in: .whitespaces)
-        guard (1...64).contains(label.unicodeScalars.count) else {
-            throw DomainError(.validation, "The label must be 1 to 64 characters.", fields: ["label": ["1 to 64 characters"]])
+        guard (1...64).contains(label.unicodeScalars.count), !NewFirm.hasControlCharacters(label) else {
+            throw DomainError(
+                .validation, "The label must be 1 to 64 characters, no control characters.", fields: ["label": ["1 to 64 characters"]])
         }
         let created = try await admin.createKey(firm: String(firm.id), label: label)
         try await accounts.audit(origin, firmID: firm.id, action: "api_key.create", detail: "\(created.record.displayPrefix) \(label)")
@@ -80,7 +81,7 @@ public struct ConsoleActions: Sendable {
     /// - Throws: `.validation` for a zero amount or a reason that is empty or over 200 characters.
     public func adjustCredits(firmID: Int64, amount: Credits, reason: String, origin: AuditOrigin) async throws -> LedgerEntry {
         let reason = reason.trimmingCharacters(in: .whitespaces)
-        guard (1...200).contains(reason.unicodeScalars.count) else {
+        guard (1...200).contains(reason.unicodeScalars.count), !NewFirm.hasControlCharacters(reason) else {
             throw DomainError(.validation, "Give a reason of 1 to 200 characters.", fields: ["reason": ["1 to 200 characters"]])
         }
         guard amount != .zero else { throw DomainError(.validation, "The amount must not be zero.", fields: ["amount": ["not zero"]]) }

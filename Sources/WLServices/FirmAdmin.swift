@@ -95,8 +95,16 @@ public struct FirmAdmin: Sendable {
         return (summary, parsed.errors)
     }
 
+    /// The largest credit adjustment, either way: a billion credits.
+    public static let maximumAdjustment = Credits(whole: 1_000_000_000)
+
     /// Adds (or with a negative amount, removes) credits as an admin adjustment.
+    /// - Throws: `.validation` for an amount beyond a billion credits either way.
     public func adjustCredits(firm idOrSlug: String, amount: Credits, reason: String) async throws -> LedgerEntry {
-        try await store.applyCredits(firmID: firm(idOrSlug).id, amount: amount, kind: .adjustment, reference: reason, now: time.now)
+        guard amount.units.magnitude <= Self.maximumAdjustment.units.magnitude else {
+            throw DomainError(
+                .validation, "An adjustment is at most \(Self.maximumAdjustment) credits either way.", fields: ["amount": ["at most 1000000000"]])
+        }
+        return try await store.applyCredits(firmID: firm(idOrSlug).id, amount: amount, kind: .adjustment, reference: reason, now: time.now)
     }
 }

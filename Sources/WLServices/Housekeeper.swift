@@ -23,6 +23,10 @@ public struct HousekeepingSettings: Sendable {
     public var earlyReportRetention: TimeInterval = 7 * 86_400
     /// Stored `Idempotency-Key` responses: 24 hours, after which the API would not replay them anyway.
     public var idempotencyKeyLifetime: TimeInterval = 86_400
+    /// The audit log of the console: two years.
+    public var auditRetention: TimeInterval? = 730 * 86_400
+    /// How long an unused console session lives (ended ones are deleted); ``ConsoleSettings/idleTimeout``.
+    public var sessionIdleTimeout: TimeInterval = 1_800
     /// Rows per statement for single-table deletions; a fifth of it for messages, deliveries, events and expiries,
     /// whose dependent rows go in the same transaction.
     public var batchSize = 5_000
@@ -46,6 +50,10 @@ public struct HousekeepingReport: Sendable, Hashable {
     public var earlyReportsDeleted = 0
     /// Message bodies emptied after their retention period.
     public var bodiesRedacted = 0
+    /// Ended console sessions, invitations never taken up, and old audit lines deleted.
+    public var sessions = 0
+    public var invitations = 0
+    public var auditEntries = 0
 
     public init() {}
 
@@ -117,6 +125,15 @@ public final class Housekeeper: Service {
         var report = HousekeepingReport()
         report.idempotencyKeys = try await pass.repeating(limit: flat) {
             try await self.store.deleteIdempotencyKeys(createdBefore: now.addingTimeInterval(-self.settings.idempotencyKeyLifetime), limit: flat)
+        }
+        report.sessions = try await pass.repeating(limit: flat) {
+            try await self.store.deleteEndedSessions(now: now, idleCutoff: now.addingTimeInterval(-self.settings.sessionIdleTimeout), limit: flat)
+        }
+        report.invitations = try await pass.repeating(limit: flat) { try await self.store.deleteExpiredInvitations(now: now, limit: flat) }
+        if let period = settings.auditRetention {
+            report.auditEntries = try await pass.repeating(limit: flat) {
+                try await self.store.deleteAuditEntries(before: now.addingTimeInterval(-period), limit: flat)
+            }
         }
         let microseconds = Int64((now.timeIntervalSince1970 * 1_000_000).rounded())
         report.rateLimits = try await pass.repeating(limit: flat) { try await self.store.deleteIdleRateLimits(now: microseconds, limit: flat) }

@@ -41,7 +41,8 @@ public struct WebhookService: Sendable {
     /// - Throws: `.conflict` when the firm has no webhook, or it is disabled.
     public func sendTest(firm: Firm) async throws -> WebhookTestResult {
         guard let webhook = try await store.webhook(firmID: firm.id) else {
-            throw DomainError(.conflict, "This firm has no webhook URL; set one with `wlcomm webhook set`.")
+            throw DomainError(
+                .conflict, "This firm has no webhook URL: set one in the console (API Integration), the management API or `wlcomm webhook set`.")
         }
         guard webhook.disabledAt == nil else {
             throw DomainError(.conflict, "This firm's webhook is disabled (\(webhook.disabledReason ?? "failing")); set it again to re-enable it.")

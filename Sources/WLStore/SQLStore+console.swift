@@ -171,7 +171,7 @@ extension SQLStore: ConsoleStore {
             var credits = Credits.zero
             for row in try await connection.query(
                 """
-                SELECT status, COUNT(*) AS n, COALESCE(SUM(charged), 0) AS charged
+                SELECT status, COUNT(*) AS n, CAST(COALESCE(SUM(charged), 0) AS BIGINT) AS charged
                 FROM messages WHERE blast_id = $1 AND firm_id = $2 GROUP BY status
                 """, [.text(blastID), .int(firmID)])
             {
@@ -212,5 +212,39 @@ extension SQLStore: ConsoleStore {
             firmID: try row.optionalInt("firm_id"), passwordHash: try row.text("password_hash"),
             failedSignIns: Int(try row.int("failed_sign_ins")), lockedUntil: try row.optionalTime("locked_until"),
             createdAt: try row.time("created_at"), lastSignInAt: try row.optionalTime("last_sign_in_at"))
+    }
+
+    public func deleteEndedSessions(now: Date, idleCutoff: Date, limit: Int) async throws -> Int {
+        try await write { connection in
+            try await connection.query(
+                """
+                DELETE FROM console_sessions WHERE id IN (
+                    SELECT id FROM console_sessions WHERE expires_at <= $1 OR last_seen_at <= $2 ORDER BY id LIMIT $3)
+                RETURNING id
+                """, [.time(now), .time(idleCutoff), .int(Int64(limit))]
+            ).count
+        }
+    }
+
+    public func deleteExpiredInvitations(now: Date, limit: Int) async throws -> Int {
+        try await write { connection in
+            try await connection.query(
+                """
+                DELETE FROM console_users WHERE id IN (
+                    SELECT id FROM console_users WHERE password_hash = '' AND invite_expires_at <= $1 ORDER BY id LIMIT $2)
+                RETURNING id
+                """, [.time(now), .int(Int64(limit))]
+            ).count
+        }
+    }
+
+    public func deleteAuditEntries(before cutoff: Date, limit: Int) async throws -> Int {
+        try await write { connection in
+            try await connection.query(
+                """
+                DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log WHERE at < $1 ORDER BY id LIMIT $2) RETURNING id
+                """, [.time(cutoff), .int(Int64(limit))]
+            ).count
+        }
     }
 }

@@ -132,10 +132,12 @@ final class SettableTime: TimeSource {
 
     @Test func aPushWhoseAnswerNeverComesIsUnconfirmedAndNeverSentAgain() async throws {
         let fake = FakeDaraja()
-        fake.pushDelay.withLock { $0 = 3 }
+        fake.pushDelay.withLock { $0 = 4 }
         try await fake.run { base in
             do {
-                _ = try await gateway(base, timeout: 0.5).requestPush(push)
+                // The timeout also covers the token request before the push: 1.5 s leaves that room on a loaded
+                // machine (0.5 s did not, once, under the full parallel run).
+                _ = try await gateway(base, timeout: 1.5).requestPush(push)
                 Issue.record("expected the push to time out")
             } catch let error as PushError {
                 guard case .unconfirmed = error else {

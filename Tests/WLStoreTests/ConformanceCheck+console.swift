@@ -106,6 +106,37 @@ extension ConformanceCheck {
             #expect(try await store.blastSummary(firmID: other.id, blastID: sent[0].blastID) == nil)
             #expect(try await store.blastSummary(firmID: firm.id, blastID: "SMS-unknown") == nil)
         },
+        ConformanceCheck("housekeeping deletes ended sessions, lapsed invitations and old audit lines, and nothing else") { store in
+            let firm = try await firmWithCredits(store, credits: 0)
+            let user = try await store.createUser(
+                NewConsoleUser(email: "owner@acme.co.ke", role: .owner, firmID: firm.id, passwordHash: "h"), now: checkTime)
+            for (hash, ends) in [("ended", 100.0), ("idle", 10_000.0), ("live", 10_000.0)] {
+                let session = NewConsoleSession(
+                    tokenHash: hash, kind: .bearer, csrfToken: "c", expiresAt: checkTime.addingTimeInterval(ends), clientAddress: "10.0.0.1")
+                _ = try await store.openSession(userID: user.id, session, now: checkTime)
+            }
+            _ = try await store.session(tokenHash: "live", idle: 100_000, now: checkTime.addingTimeInterval(1_000))
+            let later = checkTime.addingTimeInterval(1_500)
+            #expect(try await store.deleteEndedSessions(now: later, idleCutoff: later.addingTimeInterval(-1_000), limit: 10) == 2)
+            #expect(try await store.session(tokenHash: "live", idle: 100_000, now: later) != nil)
+            for (email, ends) in [("lapsed@acme.co.ke", 100.0), ("open@acme.co.ke", 10_000.0)] {
+                _ = try await store.createUser(
+                    NewConsoleUser(
+                        email: email, role: .developer, firmID: firm.id, passwordHash: "",
+                        invitation: ("i-\(email)", checkTime.addingTimeInterval(ends))),
+                    now: checkTime)
+            }
+            #expect(try await store.deleteExpiredInvitations(now: later, limit: 10) == 1)
+            #expect(try await store.users(firmID: firm.id).map(\.email) == ["owner@acme.co.ke", "open@acme.co.ke"])
+            for offset in [0.0, 2_000.0] {
+                try await store.appendAudit(
+                    AuditEntry(
+                        id: 0, at: checkTime.addingTimeInterval(offset), actor: "a", actorRole: "admin", firmID: nil, action: "x", detail: "",
+                        clientAddress: "", requestID: ""))
+            }
+            #expect(try await store.deleteAuditEntries(before: later, limit: 10) == 1)
+            #expect(try await store.auditLog(firmID: nil, limit: 10, startingAfter: nil).map(\.at) == [checkTime.addingTimeInterval(2_000)])
+        },
         ConformanceCheck("delivery counts group the firm's SMS by day, outcome and network") { store in
             let firm = try await firmWithCredits(store, credits: 0)
             let other = try await firmWithCredits(store, "other", credits: 0)
