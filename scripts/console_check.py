@@ -25,11 +25,10 @@ import shutil
 import subprocess
 import sys
 import threading
-import time
 import urllib.error
 import urllib.request
 
-from wltest import Checks, free_port, start_server, stop_server
+from wltest import Checks, free_port, start_server, stop_server, wait_for
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
@@ -66,15 +65,6 @@ def http_json(url, method="GET", body=None, headers=None):
             return error.code, json.loads(raw or b"{}")
         except ValueError:
             return error.code, {"raw": raw.decode(errors="replace")}
-
-
-def wait_until(predicate, seconds=20, every=0.2):
-    deadline = time.monotonic() + seconds
-    while True:
-        value = predicate()
-        if value or time.monotonic() >= deadline:
-            return value
-        time.sleep(every)
 
 
 def browser():
@@ -235,7 +225,7 @@ def run(wlcomm, database_url):
         console.click("send-test")
         result = console.text("test-result")
         checks.check("the test event is reported delivered", "delivered" in result and "200" in result, result)
-        got = wait_until(lambda: [h for h, b in Hooks.received if b"communication.test" in b], 10)
+        got = wait_for(lambda: [h for h, b in Hooks.received if b"communication.test" in b], 10)
         checks.check("the receiver got the signed test event",
                      bool(got) and any(k.lower() == "webhook-signature" for k in got[0]), str(got[:1])[:200])
 
@@ -248,13 +238,12 @@ def run(wlcomm, database_url):
         console.click("buy")
         checks.check("buying leads to the purchase page", "/console/credits/purchases/" in driver.current_url, driver.current_url)
         console.remember("purchase")
-        settled = wait_until(lambda: (driver.refresh() or console.text("purchase-status")) != "Pending", 20, 0.5)
+        wait_for(lambda: (driver.refresh() or console.text("purchase-status")) != "Pending", 20, 0.5)
         checks.check("the purchase settles as Received", console.text("purchase-status") == "Received", console.text("purchase-status"))
         console.open("/console/credits")
         after = float(console.text("balance"))
         checks.check("the balance grew by the credits bought (180 KES at 1.80)", abs(after - before - 100) < 1e-6,
                      f"{before} -> {after}")
-        del settled
 
         # d. an SMS sent through the public API shows up delivered in Messages and its timeline
         status, sent = http_json(f"{api}/sms", "POST", {"message": "Hello from the browser check", "recipients": ["254712345678"]},
@@ -266,11 +255,11 @@ def run(wlcomm, database_url):
             console.open("/console/messages")
             cells = driver.find_elements(By.CSS_SELECTOR, f'tr[data-message-id="{message_id}"] td.status')
             return cells and cells[0].text.strip() == "delivered"
-        checks.check("the Messages page shows it delivered", bool(wait_until(delivered_in_list, 20, 0.5)))
+        checks.check("the Messages page shows it delivered", bool(wait_for(delivered_in_list, 20, 0.5)))
         console.remember("messages")
         checks.check("the Messages page has the delivery chart", bool(driver.find_elements(By.CSS_SELECTOR, "figure.chart svg")))
         driver.find_element(By.LINK_TEXT, str(message_id)).click()
-        wait_until(lambda: driver.find_elements(By.ID, "timeline"), 10)
+        wait_for(lambda: driver.find_elements(By.ID, "timeline"), 10)
         timeline = console.text("timeline")
         checks.check("its timeline shows processing then delivered",
                      "processing" in timeline and "delivered" in timeline and timeline.index("processing") < timeline.index("delivered"),
@@ -328,7 +317,7 @@ def run(wlcomm, database_url):
         checks.check("the admin lands on Firms", driver.current_url.endswith("/console/admin/firms"), driver.current_url)
         console.remember("admin-firms")
         driver.find_element(By.LINK_TEXT, "World Ledgers Sandbox").click()
-        wait_until(lambda: driver.find_elements(By.ID, "sms-rate"), 10)
+        wait_for(lambda: driver.find_elements(By.ID, "sms-rate"), 10)
         console.fill("sms-rate", "2.50")
         console.click("save-firm")
         checks.check("the new rate is saved", "Firm saved" in driver.page_source and

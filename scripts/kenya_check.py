@@ -22,7 +22,7 @@ import urllib.parse
 import urllib.request
 from datetime import datetime, timedelta, timezone
 
-from wltest import Checks, api, cli, free_port, start_server, stop_server
+from wltest import Checks, api, cli, free_port, start_server, stop_server, wait_for
 
 TOKEN = "at-callback-token-for-kenya"
 FOOTER = " STOP *456*9*5#"
@@ -41,16 +41,6 @@ def clock(minute):
 def e164(number):
     digits = "".join(c for c in number if c.isdigit())
     return "254" + digits[1:] if digits.startswith("0") else digits
-
-
-def wait_for(predicate, seconds, every=0.2):
-    """The first truthy value of `predicate` within `seconds`, else its last value."""
-    deadline = time.monotonic() + seconds
-    while True:
-        value = predicate()
-        if value or time.monotonic() >= deadline:
-            return value
-        time.sleep(every)
 
 
 def instant(text):

@@ -24,6 +24,16 @@ def free_port():
     return port
 
 
+def wait_for(predicate, seconds, every=0.2):
+    """The first truthy value of `predicate` within `seconds`, else its last value."""
+    deadline = time.monotonic() + seconds
+    while True:
+        value = predicate()
+        if value or time.monotonic() >= deadline:
+            return value
+        time.sleep(every)
+
+
 def start_server(wlcomm, database_url, port, env=None, log_path=None):
     """Starts `wlcomm serve --seed-sandbox` and waits for /readyz. The checks run the sandbox beside fake live
     providers, which a real server refuses unless told (WLCOMM_SEED_ALLOW_SANDBOX_IN_PRODUCTION). Its output
