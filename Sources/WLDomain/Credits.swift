@@ -44,7 +44,10 @@ extension Credits: Codable {
         let container = try decoder.singleValueContainer()
         let value = try container.decode(Decimal.self)
         guard let parsed = Credits("\(value)") else {
-            throw DecodingError.dataCorruptedError(in: container, debugDescription: "Credits take at most four decimal places")
+            // Out of range, or finer than the unit: say which.
+            let tooLarge = value.magnitude >= Decimal(Int64.max) / 10_000
+            throw DecodingError.dataCorruptedError(
+                in: container, debugDescription: tooLarge ? "Credits amount is too large" : "Credits take at most four decimal places")
         }
         self = parsed
     }

@@ -47,7 +47,10 @@ extension KES: Codable {
         let container = try decoder.singleValueContainer()
         let value = try container.decode(Decimal.self)
         guard let parsed = KES("\(value)") else {
-            throw DecodingError.dataCorruptedError(in: container, debugDescription: "KES take at most two decimal places")
+            // Out of range, or finer than the unit: say which.
+            let tooLarge = value.magnitude >= Decimal(Int64.max) / 10_000
+            throw DecodingError.dataCorruptedError(
+                in: container, debugDescription: tooLarge ? "KES amount is too large" : "KES take at most two decimal places")
         }
         self = parsed
     }

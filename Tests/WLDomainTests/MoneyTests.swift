@@ -70,4 +70,23 @@ import WLDomain
     func kesDisplaysWithThousandsAndTwoDecimals(cents: Int64, text: String) {
         #expect(KES(cents: cents).display == text)
     }
+
+    /// A JSON amount that does not fit says it is too large; one finer than the unit says how many decimals fit.
+    @Test func decodingSaysWhetherAnAmountIsTooLargeOrTooFine() {
+        func reason<T: Decodable>(_ json: String, as type: T.Type) -> String? {
+            do {
+                _ = try JSONDecoder().decode([T].self, from: Data(json.utf8))
+                return nil
+            } catch DecodingError.dataCorrupted(let context) {
+                return context.debugDescription
+            } catch {
+                return "\(error)"
+            }
+        }
+        #expect(reason("[1e15]", as: Credits.self) == "Credits amount is too large")
+        #expect(reason("[1.23456]", as: Credits.self) == "Credits take at most four decimal places")
+        #expect(reason("[1e17]", as: KES.self) == "KES amount is too large")
+        #expect(reason("[1.234]", as: KES.self) == "KES take at most two decimal places")
+        #expect(reason("[922337203685.4775]", as: Credits.self) == nil)
+    }
 }
