@@ -71,7 +71,8 @@ public enum WLCommApp {
                 settings.daraja.map { DarajaGateway(settings: $0, client: .shared, time: time, logger: logger) } ?? UnconfiguredPaymentGateway(),
                 name: settings.daraja == nil ? "unconfigured" : "daraja", metrics: work),
             reconcileAfter: settings.reconcileAfter, limits: settings.purchaseLimits, signal: paymentSignal, logger: logger, metrics: work)
-        let reconciler = PaymentReconciler(payments: payments, signal: paymentSignal, ready: ready, logger: logger)
+        let reconciler = PaymentReconciler(
+            payments: payments, signal: paymentSignal, ready: ready, lease: settings.dispatcher.lease, logger: logger)
         let emailSignal = WorkSignal()
         let email = EmailService(store: store, time: time, signal: emailSignal)
         let keyring = TrackingKeyring(secret: settings.trackingSecret)

@@ -19,11 +19,24 @@ public protocol PaymentStore: Sendable {
     /// payment after it; a repeated or late outcome changes nothing.
     /// - Throws: `.notFound` for an unknown payment.
     func settlePayment(id: Int64, outcome: PaymentOutcome, now: Date) async throws -> Payment
-    /// Pending payments due for a status query (`reconcile_at <= now`), each moved to `nextCheck` as it is taken, so
-    /// concurrent reconcilers do not ask about the same one at once.
-    func claimPaymentsToReconcile(limit: Int, now: Date, nextCheck: Date) async throws -> [Payment]
-    /// Sandbox payments whose simulated callback is due, each taken once.
-    func claimSandboxCallbacks(limit: Int, now: Date) async throws -> [Payment]
+    /// Claims up to `limit` payments due for `work` whose lease is free (never leased, or run out), for `owner`
+    /// until `now + lease`. On PostgreSQL concurrent reconcilers take different payments (`SKIP LOCKED`).
+    func claimPayments(_ work: PaymentWork, limit: Int, owner: String, lease: TimeInterval, now: Date) async throws -> [Payment]
+    /// Renews `owner`'s leases on these payments until `now + lease` and returns the ids still held.
+    func renewPaymentLeases(paymentIDs: [Int64], owner: String, lease: TimeInterval, now: Date) async throws -> Set<Int64>
+    /// Gives a claimed payment back, done with `work` for now: a status query is next due at `nextCheck`; a sandbox
+    /// callback is not due again. Fenced: only while `owner` holds the lease.
+    /// - Returns: Whether the lease was still `owner`'s (when not, nothing changed and the holder decides).
+    @discardableResult
+    func releasePayment(id: Int64, _ work: PaymentWork, owner: String, nextCheck: Date) async throws -> Bool
     /// The payment's events, in order.
     func paymentEvents(paymentID: Int64) async throws -> [PaymentEvent]
+}
+
+/// What a payment reconciler claims a payment for.
+public enum PaymentWork: String, Sendable, CaseIterable {
+    /// The sandbox's simulated callback is due (`sandbox_callback_at`).
+    case sandboxCallback
+    /// A pending payment is due for an STK status query (`reconcile_at`).
+    case statusQuery
 }

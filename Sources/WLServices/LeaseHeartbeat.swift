@@ -12,7 +12,8 @@ import WLPorts
 /// lease is left, so a renewal that fails (the database is away) stops new sends before anyone else can claim them.
 /// Results recorded after a lease was lost are dropped by the store (its writes are conditional on the owner).
 ///
-/// The same heartbeat serves every leased queue (messages, webhook deliveries): `renew` is the queue's renewal.
+/// The same heartbeat serves every leased queue (messages, webhook deliveries, payments): `renew` is the queue's
+/// renewal.
 struct LeaseHeartbeat: Sendable {
     /// Renews `owner`'s leases on these items until `now + lease` and returns the ids still held.
     typealias Renew = @Sendable (_ ids: [Int64], _ owner: String, _ lease: TimeInterval, _ now: Date) async throws -> Set<Int64>

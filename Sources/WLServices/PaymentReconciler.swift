@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 public import Logging
 public import ServiceLifecycle
 import WLDomain
@@ -8,6 +8,11 @@ public import WLPorts
 /// payment still pending ``PaymentService/reconcileAfter`` after its push. "Still processing" is asked again later;
 /// a push that never got an answer (nothing to ask about) or a payment pending for a day is failed; a received
 /// payment is never touched.
+///
+/// It works the payments queue like every other queue: due payments are claimed under a lease and an owner, the
+/// lease is renewed by ``LeaseHeartbeat`` while the status queries run (a few at once), no query starts for a payment
+/// whose lease is not held, and each payment is released, fenced on the owner, with its next check. Settling is not
+/// fenced: it applies what M-Pesa said, once, whoever asked (``PaymentStore/settlePayment(id:outcome:now:)``).
 public final class PaymentReconciler: Service {
     let payments: PaymentService
     let store: any Store
@@ -16,11 +21,14 @@ public final class PaymentReconciler: Service {
     let ready: ReadinessGate?
     let pollInterval: Duration
     let batchSize: Int
+    let lease: TimeInterval
+    let concurrency: Int
+    let owner: String
     let logger: Logger
 
     public init(
         payments: PaymentService, signal: WorkSignal, ready: ReadinessGate? = nil, pollInterval: Duration = .milliseconds(250),
-        batchSize: Int = 50, logger: Logger
+        batchSize: Int = 50, lease: TimeInterval = 60, concurrency: Int = 4, logger: Logger
     ) {
         self.payments = payments
         self.store = payments.store
@@ -29,6 +37,9 @@ public final class PaymentReconciler: Service {
         self.ready = ready
         self.pollInterval = pollInterval
         self.batchSize = batchSize
+        self.lease = lease
+        self.concurrency = concurrency
+        self.owner = "payments-" + UUID().uuidString.prefix(8).lowercased()
         self.logger = logger
     }
 
@@ -39,22 +50,50 @@ public final class PaymentReconciler: Service {
         }
     }
 
-    /// One round: due sandbox callbacks, then due status queries.
-    /// - Returns: How many payments it looked at.
+    /// One round: due sandbox callbacks, then due status queries, each a leased batch.
+    /// - Returns: How many payments it claimed.
     @discardableResult
     public func runOnce() async throws -> Int {
-        let now = time.now
-        let callbacks = try await store.claimSandboxCallbacks(limit: batchSize, now: now)
-        for payment in callbacks {
-            let simulated = SandboxPaymentGateway.outcome(of: payment)
-            for _ in 0..<simulated.callbacks { try await payments.settle(payment, simulated.outcome) }
+        var claimedCount = 0
+        for work in PaymentWork.allCases {
+            let claimedAt = time.now
+            let claimed = try await store.claimPayments(work, limit: batchSize, owner: owner, lease: lease, now: claimedAt)
+            guard !claimed.isEmpty else { continue }
+            claimedCount += claimed.count
+            let store = store
+            let heartbeat = LeaseHeartbeat(owner: owner, lease: lease, time: time, logger: logger, items: "payments") { ids, owner, lease, now in
+                try await store.renewPaymentLeases(paymentIDs: ids, owner: owner, lease: lease, now: now)
+            }
+            _ = await heartbeat.run(claimed.map { (messageIDs: [$0.id], job: $0) }, claimedAt: claimedAt, concurrency: concurrency) {
+                payment, _ in
+                await self.perform(work, on: payment)
+            }
         }
-        let due = try await store.claimPaymentsToReconcile(limit: batchSize, now: now, nextCheck: now.addingTimeInterval(payments.reconcileAfter))
-        for payment in due { await reconcile(payment, now: now) }
-        return callbacks.count + due.count
+        return claimedCount
     }
 
-    private func reconcile(_ payment: Payment, now: Date) async {
+    /// Does `work` for one claimed payment and releases it. A failure leaves the lease to run out, and the payment
+    /// is claimed again then.
+    private func perform(_ work: PaymentWork, on payment: Payment) async {
+        do {
+            switch work {
+            case .sandboxCallback:
+                let simulated = SandboxPaymentGateway.outcome(of: payment)
+                for _ in 0..<simulated.callbacks { try await payments.settle(payment, simulated.outcome) }
+            case .statusQuery:
+                await reconcile(payment)
+            }
+            let nextCheck = time.now.addingTimeInterval(payments.reconcileAfter)
+            if try await !store.releasePayment(id: payment.id, work, owner: owner, nextCheck: nextCheck) {
+                logger.debug("payment lease lost before release", metadata: ["payment_id": "\(payment.id)", "owner": "\(owner)"])
+            }
+        } catch {
+            logger.warning("payment reconciliation step failed", metadata: ["payment_id": "\(payment.id)", "error": "\(error)"])
+        }
+    }
+
+    private func reconcile(_ payment: Payment) async {
+        let now = time.now
         do {
             guard payment.checkoutRequestID != nil else {
                 try await payments.settle(payment, .pushFailed(reason: "M-Pesa never answered the STK push request"))

@@ -1,6 +1,6 @@
 public import Foundation
 public import WLDomain
-import WLPorts
+public import WLPorts
 
 extension SQLStore {
     static let paymentColumns = """
@@ -104,28 +104,8 @@ extension SQLStore {
         }
     }
 
-    public func claimPaymentsToReconcile(limit: Int, now: Date, nextCheck: Date) async throws -> [Payment] {
-        try await claimPayments(
-            where: "status = 'Pending' AND reconcile_at <= $1", set: "reconcile_at = $3", limit: limit, now: now, extra: .time(nextCheck))
-    }
-
-    public func claimSandboxCallbacks(limit: Int, now: Date) async throws -> [Payment] {
-        try await claimPayments(
-            where: "sandbox_callback_at IS NOT NULL AND sandbox_callback_at <= $1", set: "sandbox_callback_at = NULL", limit: limit,
-            now: now, extra: nil)
-    }
-
-    public func paymentEvents(paymentID: Int64) async throws -> [PaymentEvent] {
-        try await database.read { connection in
-            try await connection.query(
-                "SELECT \(Self.paymentEventColumns) FROM payment_events WHERE payment_id = $1 ORDER BY sequence", [.int(paymentID)]
-            ).map(Self.paymentEvent)
-        }
-    }
-
-    /// Takes due payments: one read to see whether any are due (the usual answer is no), then one update that moves
-    /// them out of the due set and returns them.
-    private func claimPayments(where due: String, set: String, limit: Int, now: Date, extra: SQLValue?) async throws -> [Payment] {
+    public func claimPayments(_ work: PaymentWork, limit: Int, owner: String, lease: TimeInterval, now: Date) async throws -> [Payment] {
+        let due = "\(Self.dueCondition(work)) AND (lease_until IS NULL OR lease_until <= $1)"
         let anyDue = try await database.read { connection in
             try await connection.query("SELECT id FROM payments WHERE \(due) LIMIT 1", [.time(now)])
         }
@@ -134,11 +114,51 @@ extension SQLStore {
         return try await write { connection in
             try await connection.query(
                 """
-                UPDATE payments SET \(set)
+                UPDATE payments SET lease_owner = $3, lease_until = $4
                 WHERE id IN (SELECT id FROM payments WHERE \(due) ORDER BY id LIMIT $2\(skipLocked))
                 RETURNING \(Self.paymentColumns)
-                """, [.time(now), .int(Int64(limit))] + (extra.map { [$0] } ?? [])
+                """, [.time(now), .int(Int64(limit)), .text(owner), .time(now.addingTimeInterval(lease))]
             ).map(Self.payment).sorted { $0.id < $1.id }
+        }
+    }
+
+    public func renewPaymentLeases(paymentIDs: [Int64], owner: String, lease: TimeInterval, now: Date) async throws -> Set<Int64> {
+        guard !paymentIDs.isEmpty else { return [] }
+        let ids = Self.idRows.source(database.dialect, parameter: 3)
+        return try await write { connection in
+            try await connection.query(
+                """
+                UPDATE payments SET lease_until = $2
+                WHERE lease_owner = $1 AND id IN (SELECT id FROM \(ids))
+                RETURNING id
+                """, [.text(owner), .time(now.addingTimeInterval(lease)), Self.idRows.parameter(paymentIDs.map { [.int($0)] })]
+            ).reduce(into: Set<Int64>()) { $0.insert(try $1.int("id")) }
+        }
+    }
+
+    public func releasePayment(id: Int64, _ work: PaymentWork, owner: String, nextCheck: Date) async throws -> Bool {
+        let next = work == .statusQuery ? "reconcile_at = $3" : "sandbox_callback_at = NULL"
+        return try await write { connection in
+            !(try await connection.query(
+                "UPDATE payments SET lease_owner = NULL, lease_until = NULL, \(next) WHERE id = $1 AND lease_owner = $2 RETURNING id",
+                [.int(id), .text(owner)] + (work == .statusQuery ? [.time(nextCheck)] : [])
+            ).isEmpty)
+        }
+    }
+
+    /// Which payments `work` is due for at `$1`.
+    private static func dueCondition(_ work: PaymentWork) -> String {
+        switch work {
+        case .statusQuery: "status = 'Pending' AND reconcile_at <= $1"
+        case .sandboxCallback: "sandbox_callback_at IS NOT NULL AND sandbox_callback_at <= $1"
+        }
+    }
+
+    public func paymentEvents(paymentID: Int64) async throws -> [PaymentEvent] {
+        try await database.read { connection in
+            try await connection.query(
+                "SELECT \(Self.paymentEventColumns) FROM payment_events WHERE payment_id = $1 ORDER BY sequence", [.int(paymentID)]
+            ).map(Self.paymentEvent)
         }
     }
 

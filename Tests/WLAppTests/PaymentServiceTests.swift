@@ -151,6 +151,30 @@ func stkCallback(checkout: String, code: Int = 0, amount: String = "500.00", rec
         }
     }
 
+    @Test func reconcilersShareTheQueueAndACrashedOnesPaymentIsAskedAfterItsLease() async throws {
+        let gateway = ScriptedGateway()
+        try await withLiveFirm(gateway) { payments, reconciler, _, _, firm, store, time in
+            var ids: [Int64] = []
+            for phone in 0..<6 { ids.append(try await payments.purchase(PurchaseRequest(phone: "070837414\(phone)", amount: 500), firm: firm).payment.id) }
+            time.set(time.now.addingTimeInterval(60))
+            // Another instance claimed the first payment and died holding it.
+            let crashed = try await store.claimPayments(.statusQuery, limit: 1, owner: "crashed", lease: 60, now: time.now)
+            #expect(crashed.map(\.id) == [ids[0]])
+            let other = PaymentReconciler(payments: payments, signal: WorkSignal(), batchSize: 2, logger: Logger(label: "test"))
+            async let mine = reconciler.runOnce()
+            async let theirs = other.runOnce()
+            let claimed = try await [mine, theirs]
+            #expect(claimed.reduce(0, +) == 5)
+            #expect(gateway.queries.withLock { $0 } == 5)  // each payment asked once, the held one not at all
+            time.set(time.now.addingTimeInterval(59))
+            #expect(try await reconciler.runOnce() == 0)
+            time.set(time.now.addingTimeInterval(1))
+            // The crashed lease ran out and the other five are due again (released with the 60 s interval).
+            #expect(try await reconciler.runOnce() == 6)
+            #expect(gateway.queries.withLock { $0 } == 11)
+        }
+    }
+
     @Test func anUnconfirmedPushStaysPendingThenFailsWithNothingToAsk() async throws {
         let gateway = ScriptedGateway()
         gateway.pushAnswer.withLock { $0 = .unconfirmed("read timeout") }

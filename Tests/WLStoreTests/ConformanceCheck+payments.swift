@@ -106,20 +106,71 @@ extension ConformanceCheck {
                 try await store.recordCheckout(paymentID: second.id, checkoutRequestID: "ws_CO_X", merchantRequestID: nil, now: checkTime)
             }
         },
-        ConformanceCheck("pending payments are claimed for reconciliation when due, once per interval; sandbox callbacks once") { store in
+        ConformanceCheck("pending payments are claimed for a status query when due, under a lease, and released with their next check") {
+            store in
             let firm = try await firmWithCredits(store, credits: 0)
-            let payment = try await newPayment(store, firm: firm, sandboxCallback: true)
-            #expect(try await store.claimPaymentsToReconcile(limit: 10, now: checkTime.addingTimeInterval(59), nextCheck: checkTime).isEmpty)
+            let payment = try await newPayment(store, firm: firm)
+            #expect(try await store.claimPayments(.statusQuery, limit: 10, owner: "a", lease: 30, now: checkTime.addingTimeInterval(59)).isEmpty)
             let due = checkTime.addingTimeInterval(60)
-            let claimed = try await store.claimPaymentsToReconcile(limit: 10, now: due, nextCheck: due.addingTimeInterval(60))
-            #expect(claimed.map(\.id) == [payment.id])
-            #expect(try await store.claimPaymentsToReconcile(limit: 10, now: due, nextCheck: due.addingTimeInterval(60)).isEmpty)
-            #expect(try await store.claimSandboxCallbacks(limit: 10, now: checkTime).isEmpty)
-            #expect(try await store.claimSandboxCallbacks(limit: 10, now: checkTime.addingTimeInterval(1)).map(\.id) == [payment.id])
-            #expect(try await store.claimSandboxCallbacks(limit: 10, now: checkTime.addingTimeInterval(2)).isEmpty)
+            #expect(try await store.claimPayments(.statusQuery, limit: 10, owner: "a", lease: 30, now: due).map(\.id) == [payment.id])
+            // Held: nobody else takes it, and a release by another owner changes nothing.
+            #expect(try await store.claimPayments(.statusQuery, limit: 10, owner: "b", lease: 30, now: due.addingTimeInterval(29)).isEmpty)
+            #expect(try await store.releasePayment(id: payment.id, .statusQuery, owner: "b", nextCheck: due) == false)
+            #expect(try await store.claimPayments(.statusQuery, limit: 10, owner: "b", lease: 30, now: due.addingTimeInterval(29)).isEmpty)
+            // Released by its owner: due again at the next check, not before.
+            #expect(try await store.releasePayment(id: payment.id, .statusQuery, owner: "a", nextCheck: due.addingTimeInterval(60)) == true)
+            #expect(try await store.releasePayment(id: payment.id, .statusQuery, owner: "a", nextCheck: due) == false)
+            #expect(try await store.claimPayments(.statusQuery, limit: 10, owner: "b", lease: 30, now: due.addingTimeInterval(59)).isEmpty)
+            #expect(
+                try await store.claimPayments(.statusQuery, limit: 10, owner: "b", lease: 30, now: due.addingTimeInterval(60)).map(\.id) == [
+                    payment.id
+                ])
             _ = try await store.settlePayment(id: payment.id, outcome: .declined(resultCode: 1032, description: "x"), now: due)
             let later = due.addingTimeInterval(600)
-            #expect(try await store.claimPaymentsToReconcile(limit: 10, now: later, nextCheck: later).isEmpty)
+            #expect(try await store.claimPayments(.statusQuery, limit: 10, owner: "c", lease: 30, now: later).isEmpty)
+        },
+        ConformanceCheck("a payment's lease is renewed only by its owner, and taken over once it runs out") { store in
+            let firm = try await firmWithCredits(store, credits: 0)
+            let first = try await newPayment(store, firm: firm)
+            let second = try await newPayment(store, firm: firm)
+            let due = checkTime.addingTimeInterval(60)
+            #expect(try await store.claimPayments(.statusQuery, limit: 1, owner: "a", lease: 30, now: due).map(\.id) == [first.id])
+            #expect(try await store.claimPayments(.statusQuery, limit: 10, owner: "b", lease: 30, now: due).map(\.id) == [second.id])
+            #expect(
+                try await store.renewPaymentLeases(paymentIDs: [first.id, second.id], owner: "a", lease: 30, now: due.addingTimeInterval(20)) == [
+                    first.id
+                ])
+            // Renewed until due + 50: not free at due + 40, free at due + 50.
+            #expect(
+                try await store.claimPayments(.statusQuery, limit: 10, owner: "c", lease: 30, now: due.addingTimeInterval(40)).map(\.id) == [
+                    second.id
+                ])
+            #expect(
+                try await store.claimPayments(.statusQuery, limit: 10, owner: "c", lease: 30, now: due.addingTimeInterval(50)).map(\.id) == [first.id]
+            )
+            #expect(try await store.renewPaymentLeases(paymentIDs: [first.id], owner: "a", lease: 30, now: due.addingTimeInterval(51)).isEmpty)
+            #expect(try await store.releasePayment(id: first.id, .statusQuery, owner: "a", nextCheck: due) == false)
+            #expect(try await store.renewPaymentLeases(paymentIDs: [], owner: "c", lease: 30, now: due).isEmpty)
+        },
+        ConformanceCheck("a sandbox callback is claimed when due and, once released, never again") { store in
+            let firm = try await firmWithCredits(store, credits: 0)
+            let payment = try await newPayment(store, firm: firm, sandboxCallback: true)
+            #expect(try await store.claimPayments(.sandboxCallback, limit: 10, owner: "a", lease: 30, now: checkTime).isEmpty)
+            let due = checkTime.addingTimeInterval(1)
+            #expect(try await store.claimPayments(.sandboxCallback, limit: 10, owner: "a", lease: 30, now: due).map(\.id) == [payment.id])
+            #expect(try await store.claimPayments(.sandboxCallback, limit: 10, owner: "b", lease: 30, now: due).isEmpty)
+            // A crashed owner's callback is taken over after its lease.
+            #expect(
+                try await store.claimPayments(.sandboxCallback, limit: 10, owner: "b", lease: 30, now: due.addingTimeInterval(30)).map(\.id) == [
+                    payment.id
+                ])
+            #expect(try await store.releasePayment(id: payment.id, .sandboxCallback, owner: "b", nextCheck: due) == true)
+            #expect(try await store.claimPayments(.sandboxCallback, limit: 10, owner: "c", lease: 30, now: due.addingTimeInterval(3_600)).isEmpty)
+            // Still pending: the status query is a separate piece of work and still comes.
+            #expect(
+                try await store.claimPayments(.statusQuery, limit: 10, owner: "c", lease: 30, now: checkTime.addingTimeInterval(60)).map(\.id) == [
+                    payment.id
+                ])
         },
         ConformanceCheck("a payment event is queued for the firm's webhook and claimed with its payment") { store in
             let firm = try await firmWithCredits(store, credits: 0)
