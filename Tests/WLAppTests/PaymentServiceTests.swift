@@ -155,7 +155,9 @@ func stkCallback(checkout: String, code: Int = 0, amount: String = "500.00", rec
         let gateway = ScriptedGateway()
         try await withLiveFirm(gateway) { payments, reconciler, _, _, firm, store, time in
             var ids: [Int64] = []
-            for phone in 0..<6 { ids.append(try await payments.purchase(PurchaseRequest(phone: "070837414\(phone)", amount: 500), firm: firm).payment.id) }
+            for phone in 0..<6 {
+                ids.append(try await payments.purchase(PurchaseRequest(phone: "070837414\(phone)", amount: 500), firm: firm).payment.id)
+            }
             time.set(time.now.addingTimeInterval(60))
             // Another instance claimed the first payment and died holding it.
             let crashed = try await store.claimPayments(.statusQuery, limit: 1, owner: "crashed", lease: 60, now: time.now)
