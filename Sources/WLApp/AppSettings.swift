@@ -16,6 +16,7 @@ public import WLStore
 /// | `database.url` | `WLCOMM_DATABASE_URL` | string, secret | `./data/wlcomm.sqlite` (SQLite) |
 /// | `database.unavailableAfterMilliseconds` | `WLCOMM_DATABASE_UNAVAILABLE_AFTER_MILLISECONDS` | int | `1500`: a request waits at most this for a connection (SQLite: the write lock), then answers 503 (within 2 s in all) |
 /// | `database.maxConnections` | `WLCOMM_DATABASE_MAX_CONNECTIONS` | int (at least 1): PostgreSQL connections per instance | `20`; keep instances × this under the server's `max_connections` |
+/// | `database.preparedStatements` | `WLCOMM_DATABASE_PREPARED_STATEMENTS` | int, 0 = none | `512`: PostgreSQL: how many statement texts run as prepared statements, each parsed once per connection |
 /// | `database.startupWaitSeconds` | `WLCOMM_DATABASE_STARTUP_WAIT_SECONDS` | int | `30`: how long start-up waits for an unreachable database before exiting non-zero |
 /// | `seed.sandbox` | `WLCOMM_SEED_SANDBOX` | bool | `false` |
 /// | `seed.allowSandboxInProduction` | `WLCOMM_SEED_ALLOW_SANDBOX_IN_PRODUCTION` | bool | `false`: no public sandbox key beside live providers |
@@ -76,6 +77,8 @@ public struct AppSettings: Sendable {
     public var databaseUnavailableAfter: Duration
     /// PostgreSQL connections this instance may hold.
     public var databaseMaxConnections: Int
+    /// How many statement texts run prepared on PostgreSQL (0: none).
+    public var databasePreparedStatements: Int
     /// How long start-up waits for an unreachable database before it gives up.
     public var databaseStartupWait: Duration
     public var seedSandbox: Bool
@@ -201,6 +204,7 @@ public struct AppSettings: Sendable {
         self.store = StoreLocation(databaseURL: reader.string(forKey: "database.url", isSecret: true))
         self.databaseUnavailableAfter = .milliseconds(max(100, reader.int(forKey: "database.unavailableAfterMilliseconds", default: 1500)))
         self.databaseMaxConnections = max(1, reader.int(forKey: "database.maxConnections", default: 20))
+        self.databasePreparedStatements = max(0, reader.int(forKey: "database.preparedStatements", default: 512))
         self.databaseStartupWait = .seconds(max(0, reader.int(forKey: "database.startupWaitSeconds", default: 30)))
         self.seedSandbox = reader.bool(forKey: "seed.sandbox", default: false)
         self.allowSandboxInProduction = reader.bool(forKey: "seed.allowSandboxInProduction", default: false)

@@ -40,7 +40,8 @@ public enum WLCommApp {
         logger.info("starting", metadata: settings.startupSummary)
         let secrets = try settings.store.secretBox(settings.secrets, logger: logger)
         let database = try await settings.store.open(
-            logger: logger, unavailableAfter: settings.databaseUnavailableAfter, maximumConnections: settings.databaseMaxConnections)
+            logger: logger, unavailableAfter: settings.databaseUnavailableAfter, maximumConnections: settings.databaseMaxConnections,
+            preparedStatements: settings.databasePreparedStatements)
         // On SQLite "down" means writes fail (a full disk, an I/O error); reads go on.
         if let metrics, let availability = (database as? PostgresDatabase)?.availability ?? (database as? SQLiteDatabase)?.availability {
             PrometheusMetrics.observe(availability, in: metrics)

@@ -28,6 +28,8 @@ public final class PostgresDatabase: SQLDatabase, Service {
     private let poolLogger: Logger
     /// The pool in use; replaced after an outage.
     private let current: Mutex<PostgresClient>
+    /// The statements that run prepared.
+    let statementNames: PostgresStatementNames
     /// The running pools' tasks, by pool: the current one, and a replaced one while it closes.
     private let runningPools = Mutex<[ObjectIdentifier: Task<Void, Never>]>([:])
     /// Wakes the run loop to start a replaced pool, and the prober to probe at once.
@@ -40,9 +42,20 @@ public final class PostgresDatabase: SQLDatabase, Service {
     ///   - schema: When set, every connection starts with this `search_path` (tests use a schema each).
     ///   - maximumConnections: The pool's bound.
     ///   - unavailableAfter: How long a request may wait for a connection before it answers 503.
-    public init(
+    ///   - preparedStatements: How many statement texts run prepared (``PostgresStatementNames``); 0: none.
+    public convenience init(
         url: String, schema: String? = nil, maximumConnections: Int = 20, unavailableAfter: Duration = .milliseconds(1_500),
-        probeInterval: Duration = .milliseconds(250), logger: Logger
+        probeInterval: Duration = .milliseconds(250), preparedStatements: Int = 512, logger: Logger
+    ) throws {
+        try self.init(
+            url: url, schema: schema, maximumConnections: maximumConnections, unavailableAfter: unavailableAfter, probeInterval: probeInterval,
+            statementNames: PostgresStatementNames(limit: preparedStatements), logger: logger)
+    }
+
+    /// Creates the client with its statement names given: databases may share them (tests, a schema each).
+    init(
+        url: String, schema: String?, maximumConnections: Int, unavailableAfter: Duration, probeInterval: Duration,
+        statementNames: PostgresStatementNames, logger: Logger
     ) throws {
         let parts = try ConnectionParts(url: url)
         var configuration = parts.clientConfiguration
@@ -59,6 +72,7 @@ public final class PostgresDatabase: SQLDatabase, Service {
         self.probeConfiguration = probe
         self.unavailableAfter = unavailableAfter
         self.probeInterval = probeInterval
+        self.statementNames = statementNames
         self.logger = logger
         self.availability = DatabaseAvailability(logger: logger)
         // The pool logs every failed reconnection at info level; the availability logs the outage once instead.
@@ -149,13 +163,13 @@ public final class PostgresDatabase: SQLDatabase, Service {
 
     public func read<T: Sendable>(_ body: @escaping @Sendable (any SQLConnection) async throws -> T) async throws -> T {
         try await withConnection { connection in
-            try await body(PostgresSQLConnection(connection: connection, logger: self.logger))
+            try await body(PostgresSQLConnection(connection: connection, names: self.statementNames, logger: self.logger))
         }
     }
 
     public func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLConnection) async throws -> T) async throws -> T {
         try await withConnection { connection in
-            let wrapped = PostgresSQLConnection(connection: connection, logger: self.logger)
+            let wrapped = PostgresSQLConnection(connection: connection, names: self.statementNames, logger: self.logger)
             try await wrapped.query("BEGIN")
             do {
                 let result = try await body(wrapped)
@@ -387,45 +401,5 @@ struct TLSChoice: Equatable {
         configuration.certificateVerification = verification
         if let rootCertificate { configuration.trustRoots = .file(rootCertificate) }
         return configuration
-    }
-}
-
-/// One PostgreSQL connection seen through ``SQLConnection``.
-struct PostgresSQLConnection: SQLConnection, @unchecked Sendable {
-    let connection: PostgresConnection
-    let logger: Logger
-
-    func query(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow] {
-        var bindings = PostgresBindings(capacity: binds.count)
-        for bind in binds {
-            switch bind {
-            case .int(let value): bindings.append(value)
-            case .text(let value): bindings.append(value)
-            case .null: bindings.appendNull()
-            }
-        }
-        do {
-            let rows = try await connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger)
-            var result: [SQLRow] = []
-            for try await row in rows {
-                var values: [String: SQLValue] = [:]
-                for cell in row {
-                    values[cell.columnName] = try Self.value(of: cell)
-                }
-                result.append(SQLRow(values: values))
-            }
-            return result
-        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
-            throw StoreError.uniqueViolation(error.serverInfo?[.message] ?? "unique violation")
-        }
-    }
-
-    static func value(of cell: PostgresCell) throws -> SQLValue {
-        guard cell.bytes != nil else { return .null }
-        switch cell.dataType {
-        case .int8, .int4, .int2: return .int(try cell.decode(Int64.self))
-        case .bool: return .int(try cell.decode(Bool.self) ? 1 : 0)
-        default: return .text(try cell.decode(String.self))
-        }
     }
 }

@@ -31,12 +31,16 @@ public enum StoreLocation: Sendable, Equatable {
     ///   write lock) before it answers 503; the server's setting. `nil` (tools): 30 s for SQLite's lock, 1.5 s for a
     ///   PostgreSQL connection.
     /// - Parameter maximumConnections: PostgreSQL's pool size (`database.maxConnections`).
-    public func open(logger: Logger, unavailableAfter: Duration? = nil, maximumConnections: Int = 20) async throws -> any SQLDatabase {
+    /// - Parameter preparedStatements: How many statement texts PostgreSQL runs prepared (`database.preparedStatements`).
+    public func open(
+        logger: Logger, unavailableAfter: Duration? = nil, maximumConnections: Int = 20, preparedStatements: Int = 512
+    ) async throws -> any SQLDatabase {
         switch self {
         case .sqlite(let path): try await SQLiteDatabase.open(path: path, busyTimeout: unavailableAfter ?? .seconds(30), logger: logger)
         case .postgres(let url):
             try PostgresDatabase(
-                url: url, maximumConnections: maximumConnections, unavailableAfter: unavailableAfter ?? .milliseconds(1_500), logger: logger)
+                url: url, maximumConnections: maximumConnections, unavailableAfter: unavailableAfter ?? .milliseconds(1_500),
+                preparedStatements: preparedStatements, logger: logger)
         }
     }
 }

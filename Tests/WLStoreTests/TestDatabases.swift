@@ -30,6 +30,9 @@ enum TestDatabases {
         }
     }
 
+    /// Shared by every test schema, so that most statements run prepared, as they do in a long-running server.
+    static let statementNames = PostgresStatementNames(limit: 512)
+
     /// Runs `body` with a PostgreSQL database whose connections all use a new, empty schema.
     static func withPostgres<T: Sendable>(_ body: @Sendable (PostgresDatabase) async throws -> T) async throws -> T {
         guard let url = postgresURL else { throw StoreError.invalidURL("WLCOMM_TEST_POSTGRES_URL is not set") }
@@ -37,7 +40,10 @@ enum TestDatabases {
         _ = try await running(try PostgresDatabase(url: url, maximumConnections: 2, logger: logger)) { admin in
             try await admin.transaction { try await $0.query("CREATE SCHEMA \(schema)") }
         }
-        return try await running(try PostgresDatabase(url: url, schema: schema, maximumConnections: 10, logger: logger), body)
+        let database = try PostgresDatabase(
+            url: url, schema: schema, maximumConnections: 10, unavailableAfter: .milliseconds(1_500), probeInterval: .milliseconds(250),
+            statementNames: statementNames, logger: logger)
+        return try await running(database, body)
     }
 
     /// Runs a PostgreSQL pool for as long as `body` takes.
