@@ -4,7 +4,7 @@ import WLPorts
 
 extension SQLStore {
     public func claimDue(channel: Channel, limit: Int, owner: String, lease: TimeInterval, now: Date) async throws -> [Message] {
-        let skipLocked = database.dialect == .postgres ? " FOR UPDATE SKIP LOCKED" : ""
+        let skipLocked = database.dialect == .postgres ? " FOR NO KEY UPDATE SKIP LOCKED" : ""
         let due = """
             stage IN ('queued', 'charged') AND channel = $2 AND due_at <= $1 AND (lease_until IS NULL OR lease_until <= $1)
             """

@@ -24,7 +24,7 @@ extension SQLStore {
     /// Reads and (on PostgreSQL) locks these messages, in id order.
     static func lockedMessages(ids: [Int64], dialect: SQLDialect, on connection: any SQLConnection) async throws -> [Int64: DispatchState] {
         guard !ids.isEmpty else { return [:] }
-        let lock = dialect == .postgres ? " FOR UPDATE" : ""
+        let lock = dialect == .postgres ? " FOR NO KEY UPDATE" : ""
         let rows = try await connection.query(
             "SELECT \(MessageRow.columns) FROM messages WHERE id IN (SELECT id FROM \(idRows.source(dialect, parameter: 1))) ORDER BY id\(lock)",
             [idRows.parameter(ids.map { [.int($0)] })])
@@ -42,7 +42,7 @@ extension SQLStore {
         firmIDs: Set<Int64>, dialect: SQLDialect, on connection: any SQLConnection
     ) async throws -> [Int64: LowBalanceState] {
         guard !firmIDs.isEmpty else { return [:] }
-        let lock = dialect == .postgres ? " FOR UPDATE" : ""
+        let lock = dialect == .postgres ? " FOR NO KEY UPDATE" : ""
         let rows = try await connection.query(
             """
             SELECT id, sms_credits, low_balance_threshold, low_balance_alerted FROM firms

@@ -175,8 +175,9 @@ extension SQLStore {
         }
     }
 
-    /// `FOR UPDATE` on PostgreSQL; nothing on SQLite, whose single writer already serialises transactions.
-    var lockClause: String { database.dialect == .postgres ? " FOR UPDATE" : "" }
+    /// `FOR NO KEY UPDATE` on PostgreSQL (the lock an `UPDATE` takes: unlike `FOR UPDATE` it lets concurrent inserts
+    /// check their foreign keys to the row); nothing on SQLite, whose single writer already serialises transactions.
+    var lockClause: String { database.dialect == .postgres ? " FOR NO KEY UPDATE" : "" }
 
     static func isCancelled(_ message: Message) -> Bool { message.status == .failed && message.response == cancelledResponse }
 

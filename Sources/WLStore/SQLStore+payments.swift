@@ -110,7 +110,7 @@ extension SQLStore {
             try await connection.query("SELECT id FROM payments WHERE \(due) LIMIT 1", [.time(now)])
         }
         guard !anyDue.isEmpty else { return [] }
-        let skipLocked = database.dialect == .postgres ? " FOR UPDATE SKIP LOCKED" : ""
+        let skipLocked = database.dialect == .postgres ? " FOR NO KEY UPDATE SKIP LOCKED" : ""
         return try await write { connection in
             try await connection.query(
                 """

@@ -87,7 +87,7 @@ extension SQLStore {
 
     /// Reads and (on PostgreSQL) locks these deliveries, in id order.
     static func lockedDeliveries(ids: [Int64], dialect: SQLDialect, on connection: any SQLConnection) async throws -> [Int64: WebhookDeliveryState] {
-        let lock = dialect == .postgres ? " FOR UPDATE" : ""
+        let lock = dialect == .postgres ? " FOR NO KEY UPDATE" : ""
         let rows = try await connection.query(
             """
             SELECT id, firm_id, status, attempts, next_attempt_at, lease_owner, lease_until, last_status_code, last_error, completed_at
@@ -111,7 +111,7 @@ extension SQLStore {
         firmIDs: Set<Int64>, dialect: SQLDialect, on connection: any SQLConnection
     ) async throws -> [Int64: WebhookEndpointHealth] {
         guard !firmIDs.isEmpty else { return [:] }
-        let lock = dialect == .postgres ? " FOR UPDATE" : ""
+        let lock = dialect == .postgres ? " FOR NO KEY UPDATE" : ""
         let rows = try await connection.query(
             """
             SELECT id, webhook_failing_since, webhook_disabled_at, webhook_disabled_reason

@@ -8,46 +8,46 @@ extension SQLStore {
     ) async throws
         -> [WebhookDelivery]
     {
-        let skipLocked = database.dialect == .postgres ? " FOR UPDATE OF d SKIP LOCKED" : ""
-        // Excluded firm ids are integers we hold, written as literals so both queries keep their bind positions.
-        let excluded = excludingFirms.isEmpty ? "" : " AND d.firm_id NOT IN (\(excludingFirms.sorted().map(String.init).joined(separator: ", ")))"
-        let due = """
-            d.status = 'pending' AND d.next_attempt_at <= $1 AND (d.lease_until IS NULL OR d.lease_until <= $1)
-            AND NOT EXISTS (
-                SELECT 1 FROM webhook_deliveries e WHERE e.message_id = d.message_id AND e.status = 'pending' AND e.sequence < d.sequence)
-            AND NOT EXISTS (
-                SELECT 1 FROM webhook_deliveries e WHERE e.payment_id = d.payment_id AND e.status = 'pending' AND e.sequence < d.sequence)
-            AND d.firm_id IN (SELECT id FROM firms WHERE webhook_url IS NOT NULL AND webhook_disabled_at IS NULL)\(excluded)
-            """
-        let anyDue = try await database.read { connection in
-            try await connection.query("SELECT d.id FROM webhook_deliveries d WHERE \(due) LIMIT 1", [.time(now)])
-        }
-        guard !anyDue.isEmpty else { return [] }
+        let skipLocked = database.dialect == .postgres ? " FOR NO KEY UPDATE OF d SKIP LOCKED" : ""
+        // A plain read first (an idle deliverer polls without taking SQLite's single writer): the firms that have a
+        // due delivery, found by walking the pending index one firm at a time.
+        let firmIDs = try await database.read { connection in
+            try await connection.query(Self.firmsWithDueDeliveries, [.time(now)]).map { try $0.int("id") }
+        }.filter { !excludingFirms.contains($0) }
+        guard !firmIDs.isEmpty else { return [] }
+        let dialect = database.dialect
         return try await write { connection in
-            let claimed = try await connection.query(
-                """
-                UPDATE webhook_deliveries SET lease_owner = $2, lease_until = $3
-                WHERE id IN (SELECT d.id FROM webhook_deliveries d WHERE \(due) ORDER BY d.next_attempt_at, d.id LIMIT $4\(skipLocked))
-                RETURNING id, firm_id, event_id, message_id, payment_event_id, payment_id, credit_event_id, attempts
-                """, [.time(now), .text(owner), .time(now.addingTimeInterval(lease)), .int(Int64(limit))])
+            var claimed: [SQLRow] = []
+            for firmID in firmIDs where claimed.count < limit {
+                claimed += try await connection.query(
+                    """
+                    UPDATE webhook_deliveries SET lease_owner = $2, lease_until = $3
+                    WHERE id IN (
+                        SELECT d.id FROM webhook_deliveries d WHERE d.firm_id = $5 AND \(Self.dueDelivery)
+                        ORDER BY d.next_attempt_at, d.id LIMIT $4\(skipLocked))
+                    RETURNING id, firm_id, event_id, message_id, payment_event_id, payment_id, credit_event_id, attempts
+                    """,
+                    [.time(now), .text(owner), .time(now.addingTimeInterval(lease)), .int(Int64(limit - claimed.count)), .int(firmID)])
+            }
             guard !claimed.isEmpty else { return [] }
             let events = try await Self.byID(
-                connection, "SELECT id, firm_id, message_id, sequence, event, status, response, occurred_at FROM message_events",
+                connection, dialect, "SELECT id, firm_id, message_id, sequence, event, status, response, occurred_at FROM message_events",
                 ids: try claimed.compactMap { try $0.optionalInt("event_id") }, Self.event)
             let messages = try await Self.byID(
-                connection, "SELECT \(MessageRow.columns) FROM messages", ids: try claimed.compactMap { try $0.optionalInt("message_id") }
+                connection, dialect, "SELECT \(MessageRow.columns) FROM messages", ids: try claimed.compactMap { try $0.optionalInt("message_id") }
             ) { try MessageRow(row: $0).message }
             let paymentEvents = try await Self.byID(
-                connection, "SELECT \(Self.paymentEventColumns) FROM payment_events",
+                connection, dialect, "SELECT \(Self.paymentEventColumns) FROM payment_events",
                 ids: try claimed.compactMap { try $0.optionalInt("payment_event_id") }, Self.paymentEvent)
             let payments = try await Self.byID(
-                connection, "SELECT \(Self.paymentColumns) FROM payments", ids: try claimed.compactMap { try $0.optionalInt("payment_id") },
+                connection, dialect, "SELECT \(Self.paymentColumns) FROM payments", ids: try claimed.compactMap { try $0.optionalInt("payment_id") },
                 Self.payment)
             let creditEvents = try await Self.byID(
-                connection, "SELECT \(Self.creditEventColumns) FROM credit_events",
+                connection, dialect, "SELECT \(Self.creditEventColumns) FROM credit_events",
                 ids: try claimed.compactMap { try $0.optionalInt("credit_event_id") }, Self.creditEvent)
             let firms = try await Self.byID(
-                connection, "SELECT id, webhook_url, webhook_secret, webhook_previous_secret, webhook_previous_secret_until, timezone FROM firms",
+                connection, dialect,
+                "SELECT id, webhook_url, webhook_secret, webhook_previous_secret, webhook_previous_secret_until, timezone FROM firms",
                 ids: try claimed.map { try $0.int("firm_id") }
             ) { $0 }
             return try claimed.compactMap { row in
@@ -77,19 +77,43 @@ extension SQLStore {
         }
     }
 
-    /// Rows of `select` whose `id` is in `ids`, keyed by id.
-    static func byID<T>(_ connection: any SQLConnection, _ select: String, ids: [Int64], _ transform: (SQLRow) throws -> T) async throws -> [Int64: T]
-    {
-        let unique = Array(Set(ids))
+    /// A delivery `d` that is due at `$1`, not leased, and not waiting for an earlier event of its message or payment.
+    private static let dueDelivery = """
+        d.status = 'pending' AND d.next_attempt_at <= $1 AND (d.lease_until IS NULL OR d.lease_until <= $1)
+        AND NOT EXISTS (
+            SELECT 1 FROM webhook_deliveries e WHERE e.message_id = d.message_id AND e.status = 'pending' AND e.sequence < d.sequence)
+        AND NOT EXISTS (
+            SELECT 1 FROM webhook_deliveries e WHERE e.payment_id = d.payment_id AND e.status = 'pending' AND e.sequence < d.sequence)
+        """
+
+    /// The firms with a working webhook and a delivery due at `$1`, in id order: the pending index is walked one firm
+    /// at a time (a loose index scan), so the cost grows with the number of firms, not with their backlogs.
+    private static let firmsWithDueDeliveries = """
+        WITH RECURSIVE pending (firm_id) AS (
+            SELECT min(firm_id) FROM webhook_deliveries WHERE status = 'pending'
+            UNION ALL
+            SELECT (SELECT min(w.firm_id) FROM webhook_deliveries w WHERE w.status = 'pending' AND w.firm_id > pending.firm_id)
+            FROM pending WHERE pending.firm_id IS NOT NULL
+        )
+        SELECT f.id FROM pending p JOIN firms f ON f.id = p.firm_id
+        WHERE f.webhook_url IS NOT NULL AND f.webhook_disabled_at IS NULL AND EXISTS (
+            SELECT 1 FROM webhook_deliveries d WHERE d.firm_id = f.id AND d.status = 'pending' AND d.next_attempt_at <= $1
+            AND (d.lease_until IS NULL OR d.lease_until <= $1))
+        ORDER BY f.id
+        """
+
+    /// Rows of `select` whose `id` is in `ids`, keyed by id: one statement, the ids as one parameter, so its text is
+    /// the same whatever their number.
+    static func byID<T>(
+        _ connection: any SQLConnection, _ dialect: SQLDialect, _ select: String, ids: [Int64], _ transform: (SQLRow) throws -> T
+    ) async throws -> [Int64: T] {
+        guard !ids.isEmpty else { return [:] }
         var result: [Int64: T] = [:]
-        var start = 0
-        while start < unique.count {
-            let chunk = Array(unique[start..<min(start + insertBatch, unique.count)])
-            let placeholders = chunk.indices.map { "$\($0 + 1)" }.joined(separator: ", ")
-            for row in try await connection.query("\(select) WHERE id IN (\(placeholders))", chunk.map(SQLValue.int)) {
-                result[try row.int("id")] = try transform(row)
-            }
-            start += chunk.count
+        let rows = try await connection.query(
+            "\(select) WHERE id IN (SELECT id FROM \(idRows.source(dialect, parameter: 1)))", [idRows.parameter(Set(ids).sorted().map { [.int($0)] })]
+        )
+        for row in rows {
+            result[try row.int("id")] = try transform(row)
         }
         return result
     }

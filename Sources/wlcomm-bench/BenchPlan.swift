@@ -14,6 +14,8 @@ struct BenchPlan: Sendable {
     var pacedSeconds = 10
     var emailRecipients = 2_000
     var smtpPool = 8
+    /// Server settings beside the benchmark's own, `key=value` (`--setting`).
+    var settings: [String] = []
 
     /// The short plan for CI: every phase small enough that both engines together take under three minutes, even
     /// from a debug build.

@@ -19,14 +19,18 @@ extension Benchmark {
         let sink = SMTPSink()
         let sinkChannel = try await sink.start(port: smtpPort)
         defer { sinkChannel.close(promise: nil) }
-        let reader = ConfigReader(
-            provider: InMemoryProvider(values: [
-                "database.url": .init(.string(url), isSecret: true), "port": .init(.int(port), isSecret: false), "seed.sandbox": true,
-                "log.level": "critical", "dispatch.pollMilliseconds": 20, "webhooks.allowPrivate": true, "smtp.host": "127.0.0.1",
-                "smtp.port": .init(.int(smtpPort), isSecret: false), "smtp.tls": "none", "smtp.poolSize": .init(.int(plan.smtpPool), isSecret: false),
-                "smtp.defaultFrom": "bench@wl.example", "limits.enabled": false, "seed.allowSandboxInProduction": true,
-                "secrets.key": .init(.string(Self.secrets.key ?? ""), isSecret: true), "shutdown.graceSeconds": 5,
-            ]))
+        var values: [AbsoluteConfigKey: ConfigValue] = [
+            "database.url": .init(.string(url), isSecret: true), "port": .init(.int(port), isSecret: false), "seed.sandbox": true,
+            "log.level": "critical", "dispatch.pollMilliseconds": 20, "webhooks.allowPrivate": true, "smtp.host": "127.0.0.1",
+            "smtp.port": .init(.int(smtpPort), isSecret: false), "smtp.tls": "none", "smtp.poolSize": .init(.int(plan.smtpPool), isSecret: false),
+            "smtp.defaultFrom": "bench@wl.example", "limits.enabled": false, "seed.allowSandboxInProduction": true,
+            "secrets.key": .init(.string(Self.secrets.key ?? ""), isSecret: true), "shutdown.graceSeconds": 5,
+        ]
+        for setting in plan.settings {
+            let (key, value) = try Self.setting(setting)
+            values[key] = value
+        }
+        let reader = ConfigReader(provider: InMemoryProvider(values: values))
         let app = try await WLCommApp.buildApplication(reader: reader, logger: logger)
         let receiver = WebhookReceiver()
         var quiet = logger
@@ -98,6 +102,16 @@ extension Benchmark {
             try await Task.sleep(for: .milliseconds(50))
         }
         throw BenchmarkError("\(url) did not become ready")
+    }
+
+    /// `key=value` as a setting: an integer, `true`/`false`, or text.
+    static func setting(_ text: String) throws -> (AbsoluteConfigKey, ConfigValue) {
+        let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
+        guard parts.count == 2, !parts[0].isEmpty else { throw BenchmarkError("--setting takes KEY=VALUE, not \(text)") }
+        let key = AbsoluteConfigKey(parts[0].split(separator: ".").map(String.init))
+        if let number = Int(parts[1]) { return (key, .init(.int(number), isSecret: false)) }
+        if let flag = Bool(parts[1]) { return (key, .init(.bool(flag), isSecret: false)) }
+        return (key, .init(.string(parts[1]), isSecret: false))
     }
 }
 

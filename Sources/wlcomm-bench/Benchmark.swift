@@ -42,6 +42,10 @@ struct Benchmark: AsyncParsableCommand {
     @Flag(help: "Do not measure Kannel.") var noKannel = false
     @Option(help: "Also write every figure to this JSON file.") var json: String?
     @Flag(help: "Only time HTML-to-text and link tracking on degenerate bodies (no server).") var htmlOnly = false
+    @Option(
+        name: .customLong("setting"),
+        help: "A server setting for this run, KEY=VALUE (repeatable), e.g. database.preparedStatements=0 or dispatch.batchSize=500.")
+    var settings: [String] = []
 
     /// The key that seals stored secrets for this run's database (PostgreSQL needs one).
     static let secrets = SecretKeySettings(key: SecretBox.generateKey())
@@ -62,6 +66,7 @@ struct Benchmark: AsyncParsableCommand {
         plan.pacedSeconds = pacedSeconds ?? plan.pacedSeconds
         plan.emailRecipients = emailRecipients ?? plan.emailRecipients
         plan.smtpPool = smtpPool
+        plan.settings = settings
         return plan
     }
 
@@ -84,6 +89,7 @@ struct Benchmark: AsyncParsableCommand {
         figures.connections = plan.connections
         figures.loadSeconds = plan.loadSeconds
         say("engine: \(figures.engine), \(Self.build) build, \(figures.cores) cores, wrk -t1 -c\(plan.connections) -d\(plan.loadSeconds)s")
+        if !plan.settings.isEmpty { say("settings: \(plan.settings.joined(separator: " "))") }
         // Kannel first, on a machine where nothing else of ours runs yet; then our server.
         if noKannel {
             figures.kannelNote = "skipped (--no-kannel)"

@@ -89,5 +89,31 @@ extension ConformanceCheck {
             let due = try await store.claimWebhookDeliveries(limit: 1_000, owner: "x", lease: 60, now: checkTime.addingTimeInterval(5))
             #expect(due.count == 1 + 75)
         },
+        ConformanceCheck("webhook claims go firm by firm: a busy firm is skipped, the limit spans firms, and the cost is per firm") { store in
+            let first = try await firmWithDeliveries(store, "first", count: 3)
+            let second = try await firmWithDeliveries(store, "second", count: 2)
+            let third = try await firmWithDeliveries(store, "third", count: 2)
+            let counting = CountingDatabase(store.database)
+            let counted = SQLStore(database: counting, secrets: store.secrets)
+            var claimed: [WebhookDelivery] = []
+            let statements = try await counting.counting {
+                claimed = try await counted.claimWebhookDeliveries(limit: 4, owner: "a", lease: 60, now: checkTime, excludingFirms: [first.id])
+            }
+            #expect(claimed.map(\.firmID) == [second.id, second.id, third.id, third.id])
+            // The firms read, a claim for each of the two firms, then the claimed rows' events, messages and firms.
+            #expect(statements <= 2 + 2 + 6 + 2)
+            let rest = try await store.claimWebhookDeliveries(limit: 2, owner: "b", lease: 60, now: checkTime)
+            #expect(rest.map(\.firmID) == [first.id, first.id])
+            // Nothing due for the busy first firm's other owner: its last delivery is there, but excluded.
+            #expect(try await store.claimWebhookDeliveries(limit: 10, owner: "c", lease: 60, now: checkTime, excludingFirms: [first.id]).isEmpty)
+            #expect(try await store.claimWebhookDeliveries(limit: 10, owner: "c", lease: 60, now: checkTime).map(\.firmID) == [first.id])
+            // A firm whose deliveries are all leased is not read as due: nothing to claim, no write taken.
+            var none: [WebhookDelivery] = []
+            let idle = try await counting.counting {
+                none = try await counted.claimWebhookDeliveries(limit: 10, owner: "d", lease: 60, now: checkTime)
+            }
+            #expect(none.isEmpty)
+            #expect(idle == 1)
+        },
     ]
 }
