@@ -34,23 +34,19 @@ extension SQLStore {
         guard !attempts.isEmpty else { return [] }
         let dialect = database.dialect
         return try await write { connection in
-            var deliveries = try await Self.lockedDeliveries(ids: attempts.map(\.deliveryID), dialect: dialect, on: connection)
-            let firmIDs = Set(deliveries.values.filter { $0.leaseOwner == leaseOwner }.map(\.firmID))
-            let endpointsBefore = try await Self.lockedEndpoints(firmIDs: firmIDs, dialect: dialect, on: connection)
-            var endpoints = endpointsBefore
-            var rows: [[SQLValue]] = []
-            var recorded: [Int64] = []
-            for report in attempts {
-                guard var delivery = deliveries[report.deliveryID], var endpoint = endpoints[delivery.firmID] else { continue }
-                guard WebhookRules.apply(report, leaseOwner: leaseOwner, to: &delivery, endpoint: &endpoint) != nil else { continue }
-                deliveries[delivery.id] = delivery
-                endpoints[delivery.firmID] = endpoint
-                recorded.append(delivery.id)
-                rows.append([
-                    .int(delivery.id), .int(delivery.firmID), .int(Int64(delivery.attempts)), .time(report.startedAt),
-                    .int(report.statusCode.map(Int64.init)), .int(Int64(report.latencyMilliseconds)), .text(report.error),
-                ])
+            let lockedDeliveries = try await Self.lockedDeliveries(ids: attempts.map(\.deliveryID), dialect: dialect, on: connection)
+            let firmIDs = Set(lockedDeliveries.values.filter { $0.leaseOwner == leaseOwner }.map(\.firmID))
+            // The endpoints are read without a lock first: in the usual case (successes on a healthy endpoint) nothing
+            // about them changes, and this transaction is as if it ran before any concurrent one that does change
+            // them. Only when an endpoint would change are they locked and everything decided again, so recording
+            // webhook attempts does not queue behind the dispatcher's lock on the same firm rows.
+            var endpointsBefore = try await Self.endpoints(firmIDs: firmIDs, lock: false, dialect: dialect, on: connection)
+            var decided = Self.decide(attempts, leaseOwner: leaseOwner, deliveries: lockedDeliveries, endpoints: endpointsBefore)
+            if decided.endpoints != endpointsBefore, dialect == .postgres {
+                endpointsBefore = try await Self.endpoints(firmIDs: firmIDs, lock: true, dialect: dialect, on: connection)
+                decided = Self.decide(attempts, leaseOwner: leaseOwner, deliveries: lockedDeliveries, endpoints: endpointsBefore)
             }
+            let (deliveries, endpoints, rows, recorded) = (decided.deliveries, decided.endpoints, decided.rows, decided.recorded)
             guard !recorded.isEmpty else { return [] }
             let changedDeliveries = Set(recorded).sorted().compactMap { deliveries[$0] }
             let changedEndpoints = endpoints.filter { endpointsBefore[$0.key] != $0.value }.sorted { $0.key < $1.key }
@@ -106,12 +102,37 @@ extension SQLStore {
         return deliveries
     }
 
-    /// Reads and (on PostgreSQL) locks these firms' webhook health, in id order (after the deliveries, always).
-    static func lockedEndpoints(
-        firmIDs: Set<Int64>, dialect: SQLDialect, on connection: any SQLConnection
+    /// What ``WebhookRules`` makes of `attempts`: the deliveries and endpoints after them, the attempt rows to insert
+    /// and the deliveries recorded.
+    static func decide(
+        _ attempts: [WebhookAttemptReport], leaseOwner: String, deliveries: [Int64: WebhookDeliveryState],
+        endpoints: [Int64: WebhookEndpointHealth]
+    ) -> (deliveries: [Int64: WebhookDeliveryState], endpoints: [Int64: WebhookEndpointHealth], rows: [[SQLValue]], recorded: [Int64]) {
+        var deliveries = deliveries
+        var endpoints = endpoints
+        var rows: [[SQLValue]] = []
+        var recorded: [Int64] = []
+        for report in attempts {
+            guard var delivery = deliveries[report.deliveryID], var endpoint = endpoints[delivery.firmID] else { continue }
+            guard WebhookRules.apply(report, leaseOwner: leaseOwner, to: &delivery, endpoint: &endpoint) != nil else { continue }
+            deliveries[delivery.id] = delivery
+            endpoints[delivery.firmID] = endpoint
+            recorded.append(delivery.id)
+            rows.append([
+                .int(delivery.id), .int(delivery.firmID), .int(Int64(delivery.attempts)), .time(report.startedAt),
+                .int(report.statusCode.map(Int64.init)), .int(Int64(report.latencyMilliseconds)), .text(report.error),
+            ])
+        }
+        return (deliveries, endpoints, rows, recorded)
+    }
+
+    /// Reads these firms' webhook health, in id order (after the deliveries, always), and with `lock` locks them on
+    /// PostgreSQL.
+    static func endpoints(
+        firmIDs: Set<Int64>, lock: Bool, dialect: SQLDialect, on connection: any SQLConnection
     ) async throws -> [Int64: WebhookEndpointHealth] {
         guard !firmIDs.isEmpty else { return [:] }
-        let lock = dialect == .postgres ? " FOR NO KEY UPDATE" : ""
+        let lock = lock && dialect == .postgres ? " FOR NO KEY UPDATE" : ""
         let rows = try await connection.query(
             """
             SELECT id, webhook_failing_since, webhook_disabled_at, webhook_disabled_reason
