@@ -24,4 +24,18 @@ import WLDomain
     func unreadableOrTooDistantTimesAreRefused(text: String) {
         #expect(throws: DomainError.self) { try SendTime.parse(text, timezone: "Africa/Nairobi", now: now) }
     }
+
+    @Test(arguments: [
+        ("2026-06-10T11:00:00Z", 1_781_089_200.0), ("2026-06-10T14:00:00+03:00", 1_781_089_200.0), ("2026-06-10T14:00:00+0300", 1_781_089_200.0),
+        ("2026-06-10T11:00:00.250Z", 1_781_089_200.25), ("2026-06-10T14:00:00.5+03:00", 1_781_089_200.5),
+    ])
+    func iso8601InstantsWithAZoneAreRead(text: String, seconds: Double) throws {
+        let date = try #require(SendTime.iso8601(text))
+        #expect(abs(date.timeIntervalSince1970 - seconds) < 0.000_5)
+    }
+
+    @Test(arguments: ["2026-06-10T11:00:00", "2026-06-10 11:00:00", "2026-06-10", "2026-06-10T11:00:00.Z", "11:00:00Z", "garbage", ""])
+    func iso8601WithoutAZoneOrDateIsNotRead(text: String) {
+        #expect(SendTime.iso8601(text) == nil)
+    }
 }
