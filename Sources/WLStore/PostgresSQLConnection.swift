@@ -44,7 +44,7 @@ struct PostgresSQLConnection: SQLConnection, @unchecked Sendable {
                 }
             }
             let rows = try await Self.rows(of: connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger))
-            names.ranOnce(key)
+            names.ranUnnamed(key)
             return rows
         } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
             throw StoreError.uniqueViolation(error.serverInfo?[.message] ?? "unique violation")

@@ -4,9 +4,11 @@ import Synchronization
 /// Which statements run prepared on PostgreSQL, by name.
 ///
 /// A statement text (with its parameter types: a `NULL` bound where a value was makes another statement) is named
-/// once it has run successfully, so only statements known to parse against the live schema are prepared: PostgresNIO
-/// remembers a failed preparation on its connection for good. Names are kept for at most `limit` texts, so statements
-/// built at run time could never fill a connection with prepared statements; beyond it, statements run unnamed.
+/// once it has run successfully twice: only statements known to parse against the live schema are prepared
+/// (PostgresNIO remembers a failed preparation on its connection for good), and a text that runs once (a console
+/// query with its own filters) never takes a name from the hot ones. Names are kept for at most `limit` texts, so
+/// statements built at run time could never fill a connection with prepared statements; beyond it, statements run
+/// unnamed. The count of texts seen once is bounded too: past `4 × limit` it starts again.
 /// A named statement that fails on a connection with anything but a constraint violation (a preparation PostgresNIO
 /// may now refuse for good, say in an aborted transaction, or after another instance changed the schema) runs
 /// unnamed on that connection from then on.
@@ -19,6 +21,8 @@ final class PostgresStatementNames: Sendable {
 
     private struct State {
         var names: [Key: String] = [:]
+        /// Texts that have succeeded once, unnamed.
+        var seenOnce: Set<Key> = []
         /// Names not to use on a connection (its id).
         var spoiled: Set<Spoiled> = []
     }
@@ -51,11 +55,17 @@ final class PostgresStatementNames: Sendable {
         _ = state.withLock { $0.spoiled.insert(Spoiled(connection: connection, name: name)) }
     }
 
-    /// Notes that `key` ran successfully: from now on it runs prepared, while there is room.
-    func ranOnce(_ key: Key) {
+    /// Notes that `key` ran successfully unnamed: the second time, it is named and runs prepared from then on,
+    /// while there is room.
+    func ranUnnamed(_ key: Key) {
         guard limit > 0 else { return }
         state.withLock { state in
             guard state.names[key] == nil, state.names.count < limit else { return }
+            guard state.seenOnce.remove(key) != nil else {
+                if state.seenOnce.count >= 4 * limit { state.seenOnce.removeAll() }
+                state.seenOnce.insert(key)
+                return
+            }
             state.names[key] = "wl_\(state.names.count + 1)"
         }
     }
