@@ -18,7 +18,7 @@ extension SQLStore {
         let dialect = database.dialect
         return try await write { connection in
             var claimed: [SQLRow] = []
-            for firmID in firmIDs where claimed.count < limit {
+            for firmID in firmIDs.prefix(Self.firmsPerClaim) where claimed.count < limit {
                 claimed += try await connection.query(
                     """
                     UPDATE webhook_deliveries SET lease_owner = $2, lease_until = $3
@@ -76,6 +76,10 @@ extension SQLStore {
             }.sorted { $0.id < $1.id }
         }
     }
+
+    /// The most firms one claim takes deliveries from (one statement each): the firms it takes become busy and are
+    /// skipped by the next claim, so those beyond are reached in the following rounds.
+    static let firmsPerClaim = 32
 
     /// A delivery `d` that is due at `$1`, not leased, and not waiting for an earlier event of its message or payment.
     private static let dueDelivery = """

@@ -115,5 +115,14 @@ extension ConformanceCheck {
             #expect(none.isEmpty)
             #expect(idle == 1)
         },
+        ConformanceCheck("one webhook claim takes from at most 32 firms; the next, skipping them as busy, reaches the rest") { store in
+            var firms: [Int64] = []
+            for index in 0..<40 { firms.append(try await firmWithDeliveries(store, "firm\(index)", count: 1).id) }
+            let first = try await store.claimWebhookDeliveries(limit: 1_000, owner: "a", lease: 60, now: checkTime)
+            #expect(first.map(\.firmID) == Array(firms.sorted().prefix(32)))
+            let busy = Set(first.map(\.firmID))
+            let second = try await store.claimWebhookDeliveries(limit: 1_000, owner: "a", lease: 60, now: checkTime, excludingFirms: busy)
+            #expect(second.map(\.firmID) == Array(firms.sorted().dropFirst(32)))
+        },
     ]
 }
