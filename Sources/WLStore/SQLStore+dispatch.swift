@@ -30,17 +30,7 @@ extension SQLStore {
     }
 
     public func renewLeases(messageIDs: [Int64], owner: String, lease: TimeInterval, now: Date) async throws -> Set<Int64> {
-        guard !messageIDs.isEmpty else { return [] }
-        // The ids are integers we hold, written as literals.
-        let ids = messageIDs.map(String.init).joined(separator: ", ")
-        return try await write { connection in
-            try await connection.query(
-                """
-                UPDATE messages SET lease_until = $2 WHERE lease_owner = $1 AND stage IN ('queued', 'charged') AND id IN (\(ids))
-                RETURNING id
-                """, [.text(owner), .time(now.addingTimeInterval(lease))]
-            ).reduce(into: Set<Int64>()) { $0.insert(try $1.int("id")) }
-        }
+        try await renewLeases(in: "messages", held: "stage IN ('queued', 'charged')", ids: messageIDs, owner: owner, lease: lease, now: now)
     }
 
     public func record(_ outcome: DispatchOutcome, messageID: Int64, leaseOwner: String, now: Date) async throws -> Message {

@@ -123,17 +123,7 @@ extension SQLStore {
     }
 
     public func renewPaymentLeases(paymentIDs: [Int64], owner: String, lease: TimeInterval, now: Date) async throws -> Set<Int64> {
-        guard !paymentIDs.isEmpty else { return [] }
-        let ids = Self.idRows.source(database.dialect, parameter: 3)
-        return try await write { connection in
-            try await connection.query(
-                """
-                UPDATE payments SET lease_until = $2
-                WHERE lease_owner = $1 AND id IN (SELECT id FROM \(ids))
-                RETURNING id
-                """, [.text(owner), .time(now.addingTimeInterval(lease)), Self.idRows.parameter(paymentIDs.map { [.int($0)] })]
-            ).reduce(into: Set<Int64>()) { $0.insert(try $1.int("id")) }
-        }
+        try await renewLeases(in: "payments", held: nil, ids: paymentIDs, owner: owner, lease: lease, now: now)
     }
 
     public func releasePayment(id: Int64, _ work: PaymentWork, owner: String, nextCheck: Date) async throws -> Bool {

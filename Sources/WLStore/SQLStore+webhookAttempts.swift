@@ -17,17 +17,7 @@ extension SQLStore {
     static let endpointChanges = SQLSet([("id", .int), ("failing_since", .int), ("disabled_at", .int), ("disabled_reason", .text)])
 
     public func renewWebhookLeases(deliveryIDs: [Int64], owner: String, lease: TimeInterval, now: Date) async throws -> Set<Int64> {
-        guard !deliveryIDs.isEmpty else { return [] }
-        let ids = Self.idRows.source(database.dialect, parameter: 3)
-        return try await write { connection in
-            try await connection.query(
-                """
-                UPDATE webhook_deliveries SET lease_until = $2
-                WHERE lease_owner = $1 AND status = 'pending' AND id IN (SELECT id FROM \(ids))
-                RETURNING id
-                """, [.text(owner), .time(now.addingTimeInterval(lease)), Self.idRows.parameter(deliveryIDs.map { [.int($0)] })]
-            ).reduce(into: Set<Int64>()) { $0.insert(try $1.int("id")) }
-        }
+        try await renewLeases(in: "webhook_deliveries", held: "status = 'pending'", ids: deliveryIDs, owner: owner, lease: lease, now: now)
     }
 
     public func recordWebhookAttempts(_ attempts: [WebhookAttemptReport], leaseOwner: String) async throws -> Set<Int64> {
