@@ -85,10 +85,11 @@ public enum WLCommApp {
             tracking: TrackingSettings(baseURL: settings.trackingBaseURL, keyring: keyring), defaultFrom: settings.smtpDefaultFrom,
             signal: emailSignal, ready: ready, settings: settings.dispatcher, concurrency: settings.smtp?.poolSize ?? 4, logger: logger,
             metrics: work)
-        let webhookTransport = HTTPWebhookTransport(allowPrivate: settings.webhooksAllowPrivate)
+        let webhookTransport = HTTPWebhookTransport(
+            allowPrivate: settings.webhooksAllowPrivate, connectionsPerHost: settings.webhookConcurrency)
         let deliverer = WebhookDeliverer(
-            store: store, time: time, transport: webhookTransport, ready: ready, lease: settings.webhookLease, signal: outboxWritten,
-            logger: logger, metrics: work)
+            store: store, time: time, transport: webhookTransport, ready: ready, perEndpoint: settings.webhookConcurrency,
+            lease: settings.webhookLease, signal: outboxWritten, logger: logger, metrics: work)
         let housekeeper = Housekeeper(store: store, time: time, ready: ready, settings: settings.housekeeping, logger: logger)
         var exposition: (@Sendable () async -> String)? = nil
         if let metrics {

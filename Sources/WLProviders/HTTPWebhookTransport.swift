@@ -15,11 +15,14 @@ public final class HTTPWebhookTransport: WebhookTransport, Service {
     let timeoutSeconds: Int64
     let clients: PinnedClients
 
-    /// - Parameter allowPrivate: Turns the SSRF guard off (development and tests only).
-    public init(allowPrivate: Bool = false, timeoutSeconds: Int64 = 15) {
+    /// - Parameters:
+    ///   - allowPrivate: Turns the SSRF guard off (development and tests only).
+    ///   - connectionsPerHost: Connections kept open to one host: the deliverer's POSTs in flight to one endpoint
+    ///     (`webhooks.concurrency`), so none waits for a connection.
+    public init(allowPrivate: Bool = false, timeoutSeconds: Int64 = 15, connectionsPerHost: Int = 8) {
         self.allowPrivate = allowPrivate
         self.timeoutSeconds = timeoutSeconds
-        self.clients = PinnedClients(timeoutSeconds: timeoutSeconds)
+        self.clients = PinnedClients(timeoutSeconds: timeoutSeconds, connectionsPerHost: max(1, connectionsPerHost))
     }
 
     public func post(url: String, headers: [(String, String)], body: [UInt8]) async throws -> Int {
@@ -55,17 +58,19 @@ public final class HTTPWebhookTransport: WebhookTransport, Service {
 /// address. A host whose address changes gets a new client; the old one is closed.
 actor PinnedClients {
     private let timeoutSeconds: Int64
+    private let connectionsPerHost: Int
     private var clients: [String: (address: String?, client: HTTPClient)] = [:]
 
-    init(timeoutSeconds: Int64) {
+    init(timeoutSeconds: Int64, connectionsPerHost: Int) {
         self.timeoutSeconds = timeoutSeconds
+        self.connectionsPerHost = connectionsPerHost
     }
 
     func client(host: String, address: String?) -> HTTPClient {
         if let existing = clients[host], existing.address == address { return existing.client }
         var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow)
         configuration.timeout = .init(connect: .seconds(5), read: .seconds(timeoutSeconds))
-        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 8)
+        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: connectionsPerHost)
         if let address { configuration.dnsOverride = [host: address] }
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         if let old = clients[host]?.client {

@@ -34,6 +34,15 @@ import WLStore
         #expect(settings.logLevel == .info)
     }
 
+    @Test func webhookConcurrencyIsReadAndNeverBelowOne() async throws {
+        let defaults = AppSettings(reader: try await ConfigReader.wlcomm(flags: [:], environment: [:], configFile: nil))
+        #expect(defaults.webhookConcurrency == 8)
+        let set = AppSettings(reader: try await ConfigReader.wlcomm(flags: [:], environment: ["WLCOMM_WEBHOOKS_CONCURRENCY": "32"], configFile: nil))
+        #expect(set.webhookConcurrency == 32)
+        let zero = AppSettings(reader: try await ConfigReader.wlcomm(flags: [:], environment: ["WLCOMM_WEBHOOKS_CONCURRENCY": "0"], configFile: nil))
+        #expect(zero.webhookConcurrency == 1)
+    }
+
     @Test func environmentSeedsTheSandbox() async throws {
         let settings = AppSettings(reader: try await ConfigReader.wlcomm(flags: [:], environment: ["WLCOMM_SEED_SANDBOX": "true"], configFile: nil))
         #expect(settings.seedSandbox)

@@ -21,6 +21,7 @@ import WLStore
         #expect(settings.liveProviders.isEmpty)  // empty credentials: every live provider off until filled in
         #expect(settings.limits.enabled)
         #expect(settings.dispatcher.parallelBatches == 4)
+        #expect(settings.webhookConcurrency == 8)
     }
 
     @Test func theExampleNamesEveryKeyTheServiceReads() throws {
