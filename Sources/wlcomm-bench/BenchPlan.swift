@@ -16,9 +16,19 @@ struct BenchPlan: Sendable {
     var smtpPool = 8
     /// Server settings beside the benchmark's own, `key=value` (`--setting`).
     var settings: [String] = []
+    /// The server phases to run (`--only`); all of them when empty. `/healthz` always runs.
+    var phases: Set<BenchPhase> = []
+
+    /// Whether `phase` runs in this plan.
+    func runs(_ phase: BenchPhase) -> Bool { phases.isEmpty || phases.contains(phase) }
 
     /// The short plan for CI: every phase small enough that both engines together take under three minutes, even
     /// from a debug build.
     static let short = BenchPlan(
         loadSeconds: 2, blastSize: 1_000, blasts: 1, webhookRecipients: 500, pacedSeconds: 2, emailRecipients: 300)
+}
+
+/// A phase of the server run that `--only` can pick.
+enum BenchPhase: String, CaseIterable, Sendable {
+    case singles, blasts, webhooks, latency, email
 }

@@ -71,28 +71,38 @@ extension Benchmark {
         let plan = phases.plan
         figures.healthz = try await phases.healthz()
         say(String(format: "GET /healthz: %.0f req/s", figures.healthz?.acceptedPerSecond ?? 0))
-        let (singles, endToEnd) = try await phases.singles()
-        (figures.singles, figures.singlesEndToEndPerSecond) = (singles, endToEnd)
-        say(
-            String(
-                format: "POST /sms, 1 recipient: %.0f accepted/s (p50 %.1f ms, p99 %.1f ms, %d not 2xx, %d socket errors); %.0f msg/s to final",
-                singles.acceptedPerSecond, singles.p50Ms, singles.p99Ms, singles.non2xx, singles.socketErrors, endToEnd))
-        figures.blastRecipients = plan.blastSize
-        (figures.blastAcceptMs, figures.dispatchPerSecond) = try await phases.blasts()
-        say(
-            String(
-                format: "POST /sms, %d recipients: %.0f ms to 202; dispatch %.0f msg/s (medians of %d)", plan.blastSize,
-                figures.blastAcceptMs, figures.dispatchPerSecond, plan.blasts))
-        (figures.webhookEvents, figures.webhookEventsPerSecond) = try await phases.webhookThroughput()
-        say(String(format: "webhooks: %d events at %.0f events/s", figures.webhookEvents, figures.webhookEventsPerSecond))
-        figures.pacedTargetPerSecond = Double(plan.pacedRate)
-        (figures.pacedEvents, figures.pacedEventsPerSecond, figures.pacedP50Ms, figures.pacedP99Ms) = try await phases.webhookLatency()
-        say(
-            String(
-                format: "webhooks paced at %d events/s: %d events, %.0f events/s arrived, p50 %.0f ms, p99 %.0f ms", plan.pacedRate,
-                figures.pacedEvents, figures.pacedEventsPerSecond, figures.pacedP50Ms, figures.pacedP99Ms))
-        (figures.emails, figures.emailsPerSecond) = try await phases.emails(sink: sink)
-        say(String(format: "email: %d emails at %.0f emails/s (pool of %d)", figures.emails, figures.emailsPerSecond, plan.smtpPool))
+        if plan.runs(.singles) {
+            let (singles, endToEnd) = try await phases.singles()
+            (figures.singles, figures.singlesEndToEndPerSecond) = (singles, endToEnd)
+            say(
+                String(
+                    format: "POST /sms, 1 recipient: %.0f accepted/s (p50 %.1f ms, p99 %.1f ms, %d not 2xx, %d socket errors); %.0f msg/s to final",
+                    singles.acceptedPerSecond, singles.p50Ms, singles.p99Ms, singles.non2xx, singles.socketErrors, endToEnd))
+        }
+        if plan.runs(.blasts) {
+            figures.blastRecipients = plan.blastSize
+            (figures.blastAcceptMs, figures.dispatchPerSecond) = try await phases.blasts()
+            say(
+                String(
+                    format: "POST /sms, %d recipients: %.0f ms to 202; dispatch %.0f msg/s (medians of %d)", plan.blastSize,
+                    figures.blastAcceptMs, figures.dispatchPerSecond, plan.blasts))
+        }
+        if plan.runs(.webhooks) {
+            (figures.webhookEvents, figures.webhookEventsPerSecond) = try await phases.webhookThroughput()
+            say(String(format: "webhooks: %d events at %.0f events/s", figures.webhookEvents, figures.webhookEventsPerSecond))
+        }
+        if plan.runs(.latency) {
+            figures.pacedTargetPerSecond = Double(plan.pacedRate)
+            (figures.pacedEvents, figures.pacedEventsPerSecond, figures.pacedP50Ms, figures.pacedP99Ms) = try await phases.webhookLatency()
+            say(
+                String(
+                    format: "webhooks paced at %d events/s: %d events, %.0f events/s arrived, p50 %.0f ms, p99 %.0f ms", plan.pacedRate,
+                    figures.pacedEvents, figures.pacedEventsPerSecond, figures.pacedP50Ms, figures.pacedP99Ms))
+        }
+        if plan.runs(.email) {
+            (figures.emails, figures.emailsPerSecond) = try await phases.emails(sink: sink)
+            say(String(format: "email: %d emails at %.0f emails/s (pool of %d)", figures.emails, figures.emailsPerSecond, plan.smtpPool))
+        }
     }
 
     /// Waits until `url` answers below 500 (`/readyz` answers 503 until the database does).

@@ -46,6 +46,9 @@ struct Benchmark: AsyncParsableCommand {
         name: .customLong("setting"),
         help: "A server setting for this run, KEY=VALUE (repeatable), e.g. database.preparedStatements=0 or dispatch.batchSize=500.")
     var settings: [String] = []
+    @Option(
+        help: "Only these server phases, comma-separated: singles, blasts, webhooks, latency, email (for A/B runs; /healthz always runs).")
+    var only: String?
 
     /// The key that seals stored secrets for this run's database (PostgreSQL needs one).
     static let secrets = SecretKeySettings(key: SecretBox.generateKey())
@@ -67,6 +70,7 @@ struct Benchmark: AsyncParsableCommand {
         plan.emailRecipients = emailRecipients ?? plan.emailRecipients
         plan.smtpPool = smtpPool
         plan.settings = settings
+        plan.phases = Set((only ?? "").split(separator: ",").compactMap { BenchPhase(rawValue: $0.trimmingCharacters(in: .whitespaces)) })
         return plan
     }
 
