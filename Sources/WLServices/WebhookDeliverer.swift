@@ -23,13 +23,18 @@ public final class WebhookDeliverer: Service {
     let owner: String
     /// Deliveries claimed per round.
     let batchSize: Int
-    /// Deliveries in flight at once for one firm.
+    /// Deliveries in flight at once for one firm, across its lanes.
     let perEndpoint: Int
+    /// Lanes one firm may have at once: the next lane's POSTs start while the last one's attempts are recorded and
+    /// the claim after it is made, so the endpoint is not left idle between lanes.
+    static let lanesPerFirm = 2
     let pollInterval: Duration
     /// How long a claim holds; renewed every third of it while its deliveries are in flight.
     let lease: TimeInterval
-    /// Firms whose lane is running; they are not claimed for until it ends.
-    let busy = Mutex<Set<Int64>>([])
+    /// Lanes running per firm; a firm with ``lanesPerFirm`` of them is not claimed for until one ends.
+    let lanes = Mutex<[Int64: Int]>([:])
+    /// The `perEndpoint` POST slots of each firm, shared by its lanes.
+    let slots: EndpointSlots
     /// Wakes the claiming loop when a lane ends or new outbox rows are committed.
     let wake: WorkSignal
     /// Records the attempts of concurrent deliveries in shared transactions; says for each whether it was recorded.
@@ -51,6 +56,7 @@ public final class WebhookDeliverer: Service {
         self.ready = ready
         self.batchSize = batchSize
         self.perEndpoint = perEndpoint
+        self.slots = EndpointSlots(limit: perEndpoint)
         self.pollInterval = pollInterval
         self.lease = lease
         self.wake = signal
@@ -63,9 +69,11 @@ public final class WebhookDeliverer: Service {
         }
     }
 
-    /// Delivers continuously until graceful shutdown: each firm gets a lane of its own (at most `perEndpoint`
-    /// deliveries in flight), and a new claim never waits for a busy lane, so a slow or dead endpoint delays only its
-    /// own firm. On shutdown nothing new is claimed and the lanes finish what they hold.
+    /// Delivers continuously until graceful shutdown: each firm gets up to ``lanesPerFirm`` lanes of its own (at most
+    /// `perEndpoint` deliveries in flight across them), and a new claim never waits for a busy lane, so a slow or dead
+    /// endpoint delays only its own firm. Events of one message or payment still arrive in order: a claim never takes
+    /// an event while an earlier one of the same subject is pending, and a leased one is pending. On shutdown nothing
+    /// new is claimed and the lanes finish what they hold.
     public func run() async throws {
         await ready?.wait()
         await withDiscardingTaskGroup { group in
@@ -75,7 +83,7 @@ public final class WebhookDeliverer: Service {
                 var wait = pollInterval
                 do {
                     claimed = try await store.claimWebhookDeliveries(
-                        limit: batchSize, owner: owner, lease: lease, now: claimedAt, excludingFirms: self.busy.withLock { $0 })
+                        limit: batchSize, owner: owner, lease: lease, now: claimedAt, excludingFirms: self.fullFirms())
                 } catch {
                     if error.isDatabaseUnavailable {
                         wait = max(pollInterval, .seconds(1))
@@ -85,16 +93,24 @@ public final class WebhookDeliverer: Service {
                     claimed = []
                 }
                 for (firm, deliveries) in Dictionary(grouping: claimed, by: \.firmID) {
-                    self.busy.withLock { _ = $0.insert(firm) }
+                    self.lanes.withLock { $0[firm, default: 0] += 1 }
                     group.addTask {
                         await self.lane(deliveries, claimedAt: claimedAt)
-                        self.busy.withLock { _ = $0.remove(firm) }
+                        self.lanes.withLock { lanes in
+                            lanes[firm, default: 1] -= 1
+                            if lanes[firm] == 0 { lanes[firm] = nil }
+                        }
                         self.wake.signal()
                     }
                 }
                 if claimed.isEmpty { await wake.wait(upTo: wait) }
             }
         }
+    }
+
+    /// Firms that have all the lanes they may have.
+    private func fullFirms() -> Set<Int64> {
+        lanes.withLock { lanes in Set(lanes.filter { $0.value >= Self.lanesPerFirm }.keys) }
     }
 
     /// One round for tests and tools: claim, deliver everything claimed (firms in parallel), record.
@@ -111,9 +127,11 @@ public final class WebhookDeliverer: Service {
         return claimed.count
     }
 
-    /// One firm's deliveries, `perEndpoint` POSTs at a time, under a renewed lease. A POST's slot is free as soon as
-    /// it is answered: its attempt is recorded beside the next POSTs (in transactions shared with other lanes), and
-    /// the lane ends once every attempt is recorded.
+    /// One firm's deliveries under a renewed lease, each POST in one of the firm's slots (shared with its other
+    /// lane). A slot is free as soon as its POST is answered: the attempt is recorded beside the next POSTs (in
+    /// transactions shared with other lanes), and the lane ends once every attempt is recorded. A delivery that passed
+    /// the lease check may wait for a slot, at most about one POST (the other lane's, under its timeout), which is
+    /// far less than the third of the lease the check leaves.
     private func lane(_ deliveries: [WebhookDelivery], claimedAt: Date) async {
         let heartbeat = LeaseHeartbeat(owner: owner, lease: lease, time: time, logger: logger, items: "webhook deliveries") {
             [store] ids, owner, lease, now in
@@ -122,7 +140,7 @@ public final class WebhookDeliverer: Service {
         let (reports, sink) = AsyncStream.makeStream(of: WebhookAttemptReport.self)
         async let dropped = record(reports)
         _ = await heartbeat.run(deliveries.map { ([$0.id], $0) }, claimedAt: claimedAt, concurrency: perEndpoint) { delivery, _ in
-            sink.yield(await self.attempt(delivery))
+            sink.yield(await self.slots.withSlot(delivery.firmID) { await self.attempt(delivery) })
         }
         sink.finish()
         let count = await dropped
