@@ -146,14 +146,7 @@ final class RecordingTransport: WebhookTransport {
         let transport = SlowTransport()
         let app = TestApp(time: ManualTime())
         try await app.admin { admin, store in
-            let firm = try await SandboxSeeder(store: store, time: app.time).seed()
-            try await admin.setWebhook(firm: "sandbox", url: "https://hooks.example.com/wl", secret: nil)
-            let numbers = (0..<40).map { "07\(String(format: "%08d", 22_000_000 + $0))" }
-            _ = try await SMSService(store: store, time: app.time).send(SMSRequest(message: "Hi", recipients: numbers), firm: firm)
-            try await SMSDispatcher(
-                store: store, time: app.time, live: UnconfiguredSMSProvider(), sandbox: SandboxSMSProvider(), signal: WorkSignal(),
-                logger: Logger(label: "test")
-            ).runOnce()
+            try await dispatchSandboxBlast(recipients: 40, from: 22_000_000, admin: admin, store: store, time: app.time)
             let deliverer = WebhookDeliverer(
                 store: store, time: app.time, transport: transport, pollInterval: .milliseconds(5), logger: Logger(label: "test"))
             let running = Task { try await deliverer.run() }
@@ -227,6 +220,19 @@ final class RecordingTransport: WebhookTransport {
             _ = try? await running.value
         }
     }
+}
+
+/// Seeds the sandbox firm with a webhook, and sends and dispatches one blast to `recipients` numbers counted up
+/// from `first`: two events (processing, delivered) per message wait in the outbox.
+func dispatchSandboxBlast(recipients: Int, from first: Int, admin: FirmAdmin, store: SQLStore, time: ManualTime) async throws {
+    let firm = try await SandboxSeeder(store: store, time: time).seed()
+    try await admin.setWebhook(firm: "sandbox", url: "https://hooks.example.com/wl", secret: nil)
+    let numbers = (0..<recipients).map { "07\(String(format: "%08d", first + $0))" }
+    _ = try await SMSService(store: store, time: time).send(SMSRequest(message: "Hi", recipients: numbers), firm: firm)
+    try await SMSDispatcher(
+        store: store, time: time, live: UnconfiguredSMSProvider(), sandbox: SandboxSMSProvider(), signal: WorkSignal(),
+        logger: Logger(label: "test")
+    ).runOnce()
 }
 
 /// Answers 200 after a random pause, recording the order events arrive in.

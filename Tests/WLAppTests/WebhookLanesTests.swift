@@ -15,14 +15,7 @@ import WLStore
         let transport = CrowdTransport(crowd: 8)
         let app = TestApp(time: ManualTime())
         try await app.admin { admin, store in
-            let firm = try await SandboxSeeder(store: store, time: app.time).seed()
-            try await admin.setWebhook(firm: "sandbox", url: "https://hooks.example.com/wl", secret: nil)
-            let numbers = (0..<20).map { "07\(String(format: "%08d", 23_000_000 + $0))" }
-            _ = try await SMSService(store: store, time: app.time).send(SMSRequest(message: "Hi", recipients: numbers), firm: firm)
-            try await SMSDispatcher(
-                store: store, time: app.time, live: UnconfiguredSMSProvider(), sandbox: SandboxSMSProvider(), signal: WorkSignal(),
-                logger: Logger(label: "test")
-            ).runOnce()
+            try await dispatchSandboxBlast(recipients: 20, from: 23_000_000, admin: admin, store: store, time: app.time)
             // Lanes of 5 deliveries: one lane alone can never have more than 5 POSTs in flight.
             let deliverer = WebhookDeliverer(
                 store: store, time: app.time, transport: transport, batchSize: 5, perEndpoint: 8, pollInterval: .milliseconds(5),
