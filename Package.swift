@@ -197,6 +197,7 @@ let package = Package(
                 "WLServices",
                 "WLProviders",
                 "WLHTTP",
+                .product(name: "PropertyBased", package: "swift-property-based"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

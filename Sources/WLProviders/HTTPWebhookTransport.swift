@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import NIOPosix
 public import ServiceLifecycle
+import Synchronization
 public import WLServices
 
 /// Webhook POSTs over AsyncHTTPClient: connections pooled and reused, redirects never followed (a 3xx is a failed
@@ -14,6 +15,10 @@ public final class HTTPWebhookTransport: WebhookTransport, Service {
     let allowPrivate: Bool
     let timeoutSeconds: Int64
     let clients: PinnedClients
+    /// The host of each endpoint URL, parsed once (a firm sends every delivery to the same URL); emptied when it
+    /// holds ``hostCacheLimit`` URLs.
+    private let hosts = Mutex<[String: String]>([:])
+    static let hostCacheLimit = 1_024
 
     /// - Parameters:
     ///   - allowPrivate: Turns the SSRF guard off (development and tests only).
@@ -26,7 +31,7 @@ public final class HTTPWebhookTransport: WebhookTransport, Service {
     }
 
     public func post(url: String, headers: [(String, String)], body: [UInt8]) async throws -> Int {
-        guard let host = URL(string: url)?.host, !host.isEmpty else { throw WebhookAddressError(reason: "no host in \(url)") }
+        let host = try host(of: url)
         var pin: String?
         if !allowPrivate {
             let addresses = try await NIOThreadPool.singleton.runIfActive { try AddressGuard.checkedAddresses(of: host) }
@@ -40,6 +45,17 @@ public final class HTTPWebhookTransport: WebhookTransport, Service {
         let response = try await client.execute(request, timeout: .seconds(timeoutSeconds))
         _ = try await response.body.collect(upTo: 64 * 1024)
         return Int(response.status.code)
+    }
+
+    /// The host part of `url`.
+    private func host(of url: String) throws -> String {
+        if let known = hosts.withLock({ $0[url] }) { return known }
+        guard let host = URL(string: url)?.host, !host.isEmpty else { throw WebhookAddressError(reason: "no host in \(url)") }
+        hosts.withLock { hosts in
+            if hosts.count >= Self.hostCacheLimit { hosts.removeAll(keepingCapacity: true) }
+            hosts[url] = host
+        }
+        return host
     }
 
     /// Waits for graceful shutdown, then closes every client's connections.
@@ -71,6 +87,8 @@ actor PinnedClients {
         var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow)
         configuration.timeout = .init(connect: .seconds(5), read: .seconds(timeoutSeconds))
         configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: connectionsPerHost)
+        // No tracer: with the default no-op one the client still parses every request's URL into span attributes.
+        configuration.tracing.tracer = nil
         if let address { configuration.dnsOverride = [host: address] }
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         if let old = clients[host]?.client {

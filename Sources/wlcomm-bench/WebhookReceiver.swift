@@ -36,8 +36,7 @@ final class WebhookReceiver: Sendable {
             var request = request
             let body = try await request.collectBody(upTo: 1 << 20)
             let (now, clock) = (Date(), ContinuousClock.now)
-            let json = try? JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any]
-            let occurred = (json?["occurred_at"] as? String).flatMap(SendTime.iso8601)
+            let occurred = Self.occurredAt(in: body.readableBytesView).flatMap(SendTime.iso8601)
             self.window.withLock { window in
                 window.count += 1
                 if let occurred { window.latencies.append(now.timeIntervalSince(occurred) * 1000) }
@@ -48,6 +47,21 @@ final class WebhookReceiver: Sendable {
             return .ok
         }
         return router
+    }
+
+    /// The `occurred_at` string of a webhook body, found by scanning for its key: the server writes it with no space
+    /// and a timestamp has nothing to escape. (Parsing the whole body with JSONSerialization cost the benchmark's
+    /// process, which the server shares, 2 % of the CPU in the webhook phase.)
+    static func occurredAt(in body: some Collection<UInt8>) -> String? {
+        let key = Array(#""occurred_at":""#.utf8)
+        let bytes = Array(body)
+        guard bytes.count > key.count else { return nil }
+        for start in 0...(bytes.count - key.count) where bytes[start] == key[0] && bytes[start..<start + key.count].elementsEqual(key) {
+            let valueStart = start + key.count
+            guard let end = bytes[valueStart...].firstIndex(of: UInt8(ascii: "\"")) else { return nil }
+            return String(decoding: bytes[valueStart..<end], as: UTF8.self)
+        }
+        return nil
     }
 
     /// Events received since the receiver started.
