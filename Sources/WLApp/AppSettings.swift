@@ -39,7 +39,7 @@ public import WLStore
 /// | `dispatch.pollMilliseconds` | `WLCOMM_DISPATCH_POLL_MILLISECONDS` | int | `500` |
 /// | `dispatch.leaseSeconds` | `WLCOMM_DISPATCH_LEASE_SECONDS` | int | `60` |
 /// | `dispatch.providerConcurrency` | `WLCOMM_DISPATCH_PROVIDER_CONCURRENCY` | int (at least 1): SMS provider calls in flight per batch | `8` |
-/// | `dispatch.parallelBatches` | `WLCOMM_DISPATCH_PARALLEL_BATCHES` | int (at least 1): SMS batches in flight at once per instance | `4` |
+/// | `dispatch.parallelBatches` | `WLCOMM_DISPATCH_PARALLEL_BATCHES` | int (at least 1): SMS and email batches in flight at once per dispatcher | `4` |
 /// | `dispatch.maxAttempts` | `WLCOMM_DISPATCH_MAX_ATTEMPTS` | int | `6` |
 /// | `dispatch.baseBackoffSeconds` | `WLCOMM_DISPATCH_BASE_BACKOFF_SECONDS` | int | `5` |
 /// | `sms.promotionalWindow` | `WLCOMM_SMS_PROMOTIONAL_WINDOW` | `HH:MM-HH:MM` (may cross midnight) | `07:00-19:00`: promotional SMS go out only then (see docs/kenya.md) |

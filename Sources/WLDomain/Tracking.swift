@@ -31,8 +31,8 @@ public struct TrackingSigner: Sendable {
         case .open(let id): payload = "o.\(id)"
         case .click(let id, let url): payload = "c.\(id).\(url)"
         }
-        let bytes = Data(payload.utf8)
-        return Self.base64url(bytes) + "." + Self.base64url(Data(HMAC<SHA256>.authenticationCode(for: bytes, using: key).prefix(16)))
+        let bytes = Array(payload.utf8)
+        return Self.base64url(bytes) + "." + Self.base64url(Array(HMAC<SHA256>.authenticationCode(for: bytes, using: key)).prefix(16))
     }
 
     /// The event a token stands for, or `nil` when it was not signed with this secret (or was altered).
@@ -57,10 +57,32 @@ public struct TrackingSigner: Sendable {
         TrackableHTML(html).render(messageID: messageID, signer: self, baseURL: baseURL)
     }
 
-    static func base64url(_ data: Data) -> String {
-        data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+    /// `bytes` as unpadded base64url (RFC 4648 §5). Written out rather than through `base64EncodedString()` and three
+    /// replacements: every tracked email signs a token per link, and the replacements were 6 % of the CPU while email
+    /// was sent.
+    static func base64url(_ bytes: some Collection<UInt8>) -> String {
+        let input = Array(bytes)
+        var out: [UInt8] = []
+        out.reserveCapacity((input.count * 4 + 2) / 3)
+        var index = 0
+        while index + 3 <= input.count {
+            let chunk = UInt32(input[index]) << 16 | UInt32(input[index + 1]) << 8 | UInt32(input[index + 2])
+            for shift in [18, 12, 6, 0] { out.append(base64urlAlphabet[Int(chunk >> UInt32(shift) & 0x3F)]) }
+            index += 3
+        }
+        switch input.count - index {
+        case 1:
+            let chunk = UInt32(input[index]) << 16
+            for shift in [18, 12] { out.append(base64urlAlphabet[Int(chunk >> UInt32(shift) & 0x3F)]) }
+        case 2:
+            let chunk = UInt32(input[index]) << 16 | UInt32(input[index + 1]) << 8
+            for shift in [18, 12, 6] { out.append(base64urlAlphabet[Int(chunk >> UInt32(shift) & 0x3F)]) }
+        default: break
+        }
+        return String(decoding: out, as: UTF8.self)
     }
+
+    private static let base64urlAlphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
 
     /// Decodes base64url without padding; only the canonical spelling is accepted (base64's unused low bits in the last
     /// character would otherwise let two spellings mean the same bytes).

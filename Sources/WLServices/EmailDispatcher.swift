@@ -56,7 +56,10 @@ public final class EmailDispatcher: Service {
     }
 
     public func run() async throws {
-        await runRounds(ready: ready, signal: signal, pollInterval: settings.pollInterval, logger: logger, failure: "email dispatch round failed") {
+        await runRounds(
+            ready: ready, signal: signal, pollInterval: settings.pollInterval, parallel: settings.parallelBatches, logger: logger,
+            failure: "email dispatch round failed"
+        ) {
             try await self.runOnce()
         }
     }

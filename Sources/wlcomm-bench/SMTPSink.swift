@@ -18,14 +18,17 @@ final class SMTPSink: Sendable {
     }
 }
 
-/// One session of ``SMTPSink``.
+/// One session of ``SMTPSink``. Lines are found in the received bytes as they are (a message's body is only
+/// scanned for its final `.`), and the replies to a pipelined group go out in one flush: the first version, which
+/// searched a growing `String`, used a tenth of the CPU of the email phase, which the server shares.
 final class SinkHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
     let sink: SMTPSink
-    private var pending = ""
+    private var pending: ByteBuffer?
     private var inData = false
+    private var repliesWaiting = false
 
     init(sink: SMTPSink) {
         self.sink = sink
@@ -33,36 +36,59 @@ final class SinkHandler: ChannelInboundHandler {
 
     func channelActive(context: ChannelHandlerContext) {
         reply(context, "220 sink ESMTP")
+        context.flush()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        var buffer = unwrapInboundIn(data)
-        pending += buffer.readString(length: buffer.readableBytes) ?? ""
-        while let end = pending.range(of: "\r\n") {
-            let line = String(pending[..<end.lowerBound])
-            pending.removeSubrange(..<end.upperBound)
-            if inData {
-                if line == "." {
-                    inData = false
-                    sink.received.withLock { $0 += 1 }
-                    reply(context, "250 2.0.0 Ok: queued")
-                }
-                continue
+        var incoming = unwrapInboundIn(data)
+        if pending == nil {
+            pending = incoming
+        } else {
+            pending!.writeBuffer(&incoming)
+        }
+        guard var buffer = pending else { return }
+        while let newline = buffer.readableBytesView.firstIndex(of: UInt8(ascii: "\n")) {
+            let length = newline - buffer.readerIndex + 1
+            guard let line = buffer.readSlice(length: length) else { break }
+            handle(line.readableBytesView.dropLast(line.readableBytesView.last == UInt8(ascii: "\n") ? 1 : 0), context: context)
+        }
+        buffer.discardReadBytes()
+        pending = buffer.readableBytes > 0 ? buffer : nil
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        if repliesWaiting {
+            repliesWaiting = false
+            context.flush()
+        }
+    }
+
+    /// One line without its LF (a CR before it is still there).
+    private func handle(_ line: ByteBufferView.SubSequence, context: ChannelHandlerContext) {
+        let text = line.last == UInt8(ascii: "\r") ? line.dropLast() : line
+        if inData {
+            if text.elementsEqual([UInt8(ascii: ".")]) {
+                inData = false
+                sink.received.withLock { $0 += 1 }
+                reply(context, "250 2.0.0 Ok: queued")
             }
-            switch line.prefix(4).uppercased() {
-            case "EHLO": reply(context, "250-sink\r\n250-PIPELINING\r\n250 SIZE 10485760")
-            case "DATA":
-                inData = true
-                reply(context, "354 End data with <CR><LF>.<CR><LF>")
-            case "QUIT":
-                reply(context, "221 Bye")
-                context.close(promise: nil)
-            default: reply(context, "250 Ok")
-            }
+            return
+        }
+        switch String(decoding: text.prefix(4), as: UTF8.self).uppercased() {
+        case "EHLO": reply(context, "250-sink\r\n250-PIPELINING\r\n250 SIZE 10485760")
+        case "DATA":
+            inData = true
+            reply(context, "354 End data with <CR><LF>.<CR><LF>")
+        case "QUIT":
+            reply(context, "221 Bye")
+            context.flush()
+            context.close(promise: nil)
+        default: reply(context, "250 Ok")
         }
     }
 
     private func reply(_ context: ChannelHandlerContext, _ text: String) {
-        context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(string: text + "\r\n")), promise: nil)
+        context.write(wrapOutboundOut(context.channel.allocator.buffer(string: text + "\r\n")), promise: nil)
+        repliesWaiting = true
     }
 }

@@ -177,6 +177,19 @@ extension Array where Element == String {
         #expect(signer.event(from: "bzEy") == nil)
     }
 
+    /// The token's payload part is unpadded base64url, whatever the payload's length (so every remainder of three).
+    @Test func tokensSpellThePayloadInUnpaddedBase64URL() {
+        for length in 0...12 {
+            let url = String(repeating: "\u{3FF}?", count: length / 3) + String(repeating: "~", count: length % 3)
+            let payload = Data("c.7.\(url)".utf8).base64EncodedString()
+                .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+            let token = signer.token(for: .click(messageID: 7, url: url))
+            #expect(token.split(separator: ".").first.map(String.init) == payload, "length \(length)")
+            #expect(token.split(separator: ".").last?.count == 22)
+            #expect(signer.event(from: token) == .click(messageID: 7, url: url))
+        }
+    }
+
     @Test func trackingRewritesEveryWebLinkAndAddsThePixel() throws {
         let html =
             #"<body><a href="https://a.example/1?x=1&amp;y=2">A</a> <a href='http://b.example'>B</a> <a href="mailto:x@y.example">M</a></body>"#
