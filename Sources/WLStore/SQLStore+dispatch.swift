@@ -13,15 +13,16 @@ extension SQLStore {
             try await connection.query("SELECT id FROM messages WHERE \(due) LIMIT 1", [.time(now), .text(channel.rawValue)])
         }
         guard !anyDue.isEmpty else { return [] }
+        let dialect = database.dialect
         return try await write { connection in
             try await connection.query(
                 """
                 UPDATE messages SET lease_owner = $1, lease_until = $2, updated_at = $3
-                WHERE id IN (
+                WHERE \(dialect.idIn("""
                     SELECT id FROM messages
                     WHERE stage IN ('queued', 'charged') AND channel = $4 AND due_at <= $3 AND (lease_until IS NULL OR lease_until <= $3)
                     ORDER BY due_at, id LIMIT $5\(skipLocked)
-                )
+                    """))
                 RETURNING \(MessageRow.columns)
                 """,
                 [.text(owner), .time(now.addingTimeInterval(lease)), .time(now), .text(channel.rawValue), .int(Int64(limit))]

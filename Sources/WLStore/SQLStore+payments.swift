@@ -111,11 +111,12 @@ extension SQLStore {
         }
         guard !anyDue.isEmpty else { return [] }
         let skipLocked = database.dialect == .postgres ? " FOR NO KEY UPDATE SKIP LOCKED" : ""
+        let dialect = database.dialect
         return try await write { connection in
             try await connection.query(
                 """
                 UPDATE payments SET lease_owner = $3, lease_until = $4
-                WHERE id IN (SELECT id FROM payments WHERE \(due) ORDER BY id LIMIT $2\(skipLocked))
+                WHERE \(dialect.idIn("SELECT id FROM payments WHERE \(due) ORDER BY id LIMIT $2\(skipLocked)"))
                 RETURNING \(Self.paymentColumns)
                 """, [.time(now), .int(Int64(limit)), .text(owner), .time(now.addingTimeInterval(lease))]
             ).map(Self.payment).sorted { $0.id < $1.id }

@@ -22,9 +22,10 @@ extension SQLStore {
                 claimed += try await connection.query(
                     """
                     UPDATE webhook_deliveries SET lease_owner = $2, lease_until = $3
-                    WHERE id IN (
+                    WHERE \(dialect.idIn("""
                         SELECT d.id FROM webhook_deliveries d WHERE d.firm_id = $5 AND \(Self.dueDelivery)
-                        ORDER BY d.next_attempt_at, d.id LIMIT $4\(skipLocked))
+                        ORDER BY d.next_attempt_at, d.id LIMIT $4\(skipLocked)
+                        """))
                     RETURNING id, firm_id, event_id, message_id, payment_event_id, payment_id, credit_event_id, attempts
                     """,
                     [.time(now), .text(owner), .time(now.addingTimeInterval(lease)), .int(Int64(limit - claimed.count)), .int(firmID)])
