@@ -1,3 +1,5 @@
+import WLDomain
+
 /// A value of a flat JSON object (see ``FlatJSON``).
 public enum FlatJSONValue: Sendable, Hashable {
     case string(String)
@@ -65,15 +67,12 @@ public enum FlatJSON {
             case 0x0D: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
             case 0..<0x20:
                 out.append(contentsOf: "\\u00".utf8)
-                out.append(hexDigits[Int(byte >> 4)])
-                out.append(hexDigits[Int(byte & 0x0F)])
+                out.append(contentsOf: [byte].hex.utf8)
             default: out.append(byte)
             }
         }
         out.append(UInt8(ascii: "\""))
     }
-
-    private static let hexDigits = Array("0123456789abcdef".utf8)
 
     /// A key known only at run time.
     struct FieldKey: CodingKey {
