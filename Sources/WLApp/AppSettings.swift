@@ -35,7 +35,9 @@ public import WLStore
 /// | `console.idleMinutes` | `WLCOMM_CONSOLE_IDLE_MINUTES` | int | `30` |
 /// | `console.sessionHours` | `WLCOMM_CONSOLE_SESSION_HOURS` | int | `12` |
 /// | `console.insecureCookies` | `WLCOMM_CONSOLE_INSECURE_COOKIES` | bool | `false` |
-/// | `dispatch.batchSize` | `WLCOMM_DISPATCH_BATCH_SIZE` | int | `200` |
+/// | `dispatch.batchSize` | `WLCOMM_DISPATCH_BATCH_SIZE` | int: SMS claimed per round at first and at least; email per round | `200` |
+/// | `dispatch.maxBatchSize` | `WLCOMM_DISPATCH_MAX_BATCH_SIZE` | int: the most SMS claimed per round | `2000` |
+/// | `dispatch.batchTargetMilliseconds` | `WLCOMM_DISPATCH_BATCH_TARGET_MILLISECONDS` | int: how long an SMS batch should take; the claim grows while batches take less | `1000` |
 /// | `dispatch.pollMilliseconds` | `WLCOMM_DISPATCH_POLL_MILLISECONDS` | int | `500` |
 /// | `dispatch.leaseSeconds` | `WLCOMM_DISPATCH_LEASE_SECONDS` | int | `60` |
 /// | `dispatch.providerConcurrency` | `WLCOMM_DISPATCH_PROVIDER_CONCURRENCY` | int (at least 1): SMS provider calls in flight per batch | `8` |
@@ -233,7 +235,9 @@ public struct AppSettings: Sendable {
         housekeeping.auditRetention = period("retention.auditDays", 730, unit: 86_400)
         self.housekeeping = housekeeping
         var dispatcher = DispatcherSettings()
-        dispatcher.batchSize = reader.int(forKey: "dispatch.batchSize", default: dispatcher.batchSize)
+        dispatcher.batchSize = max(1, reader.int(forKey: "dispatch.batchSize", default: dispatcher.batchSize))
+        dispatcher.maxBatchSize = max(dispatcher.batchSize, reader.int(forKey: "dispatch.maxBatchSize", default: dispatcher.maxBatchSize))
+        dispatcher.batchTarget = .milliseconds(max(1, reader.int(forKey: "dispatch.batchTargetMilliseconds", default: 1_000)))
         dispatcher.pollInterval = .milliseconds(reader.int(forKey: "dispatch.pollMilliseconds", default: 500))
         dispatcher.lease = Double(reader.int(forKey: "dispatch.leaseSeconds", default: Int(dispatcher.lease)))
         dispatcher.providerConcurrency = max(1, reader.int(forKey: "dispatch.providerConcurrency", default: dispatcher.providerConcurrency))

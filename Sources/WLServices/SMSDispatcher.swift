@@ -6,8 +6,13 @@ public import WLPorts
 
 /// How the dispatcher paces itself.
 public struct DispatcherSettings: Sendable {
-    /// Messages claimed per round.
+    /// Messages claimed per round at first, and at least: the claim grows while batches are worked through faster
+    /// than `batchTarget` (see ``ClaimSize``).
     public var batchSize = 200
+    /// The most SMS claimed per round.
+    public var maxBatchSize = 2_000
+    /// How long working through one SMS batch should take; sets how far the claim grows above `batchSize`.
+    public var batchTarget: Duration = .seconds(1)
     /// How long a claim holds; a crashed worker's messages are taken back after it. A busy worker renews it every
     /// third of it (see ``LeaseHeartbeat``).
     public var lease: TimeInterval = 60
@@ -67,6 +72,8 @@ public final class SMSDispatcher: Service {
     let liveName: String
     /// Records the answers of concurrent provider calls in shared transactions.
     let recorder: GroupCommit<[(messageID: Int64, outcome: DispatchOutcome)], Int>
+    /// How many messages the next round claims.
+    let claimSize: ClaimSize
 
     public init(
         store: any Store, time: any TimeSource, live: any SMSProvider, sandbox: any SMSProvider, signal: WorkSignal,
@@ -86,6 +93,7 @@ public final class SMSDispatcher: Service {
         let owner = "sms-" + UUID().uuidString.prefix(8).lowercased()
         self.owner = owner
         self.logger = logger
+        self.claimSize = ClaimSize(floor: settings.batchSize, ceiling: settings.maxBatchSize, target: settings.batchTarget)
         self.recorder = GroupCommit { batches in
             try await store.recordOutcomes(batches.flatMap { $0 }, leaseOwner: owner, now: time.now, patience: settings.lease).dropped(from: batches)
         }
@@ -102,13 +110,13 @@ public final class SMSDispatcher: Service {
         }
     }
 
-    /// One round: claim, charge (one transaction for the batch), send (one call per identical text,
+    /// One round: claim (``claimSize`` messages), charge (one transaction for the batch), send (one call per identical text,
     /// `providerConcurrency` calls at once, under a renewed lease), record (one transaction per call, as it answers).
     /// - Returns: How many messages were claimed.
     @discardableResult
     public func runOnce() async throws -> Int {
-        let claimedAt = time.now
-        let claimed = try await store.claimDue(channel: .sms, limit: settings.batchSize, owner: owner, lease: settings.lease, now: claimedAt)
+        let (claimedAt, started) = (time.now, ContinuousClock.now)
+        let claimed = try await store.claimDue(channel: .sms, limit: claimSize.next, owner: owner, lease: settings.lease, now: claimedAt)
         guard !claimed.isEmpty else { return 0 }
         var firms: [Int64: Firm] = [:]
         for firmID in Set(claimed.map(\.firmID)) { firms[firmID] = try await store.firm(id: firmID) }
@@ -127,6 +135,7 @@ public final class SMSDispatcher: Service {
         let dropped = await heartbeat.run(jobs, claimedAt: claimedAt, concurrency: settings.providerConcurrency) { group, held in
             await self.send(group.key, group.messages.filter { held.contains($0.id) })
         }.reduce(0, +)
+        claimSize.observe(count: claimed.count, elapsed: ContinuousClock.now - started)
         if dropped > 0 {
             logger.debug("send outcomes dropped: the lease had passed to another worker", metadata: ["owner": "\(owner)", "count": "\(dropped)"])
         }

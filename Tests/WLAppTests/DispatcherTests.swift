@@ -123,6 +123,20 @@ final class ScriptedProvider: SMSProvider {
         }
     }
 
+    @Test func theClaimDoublesWhileBatchesFinishWithinTheTargetUpToTheMaximum() async throws {
+        let provider = ScriptedProvider { _, message in .accepted(providerMessageID: "P\(message.messageID)", report: nil) }
+        var settings = DispatcherSettings()
+        (settings.batchSize, settings.maxBatchSize, settings.batchTarget) = (5, 20, .seconds(3_600))
+        try await withDispatcher(credits: 100, provider: provider, settings: settings) { _, firm, sms, dispatcher, _ in
+            let recipients = (0..<60).map { "07123456" + String(format: "%02d", $0) }
+            _ = try await sms.send(SMSRequest(message: "Blast", recipients: recipients), firm: firm)
+            var claims: [Int] = []
+            for _ in 0..<6 { claims.append(try await dispatcher.runOnce()) }
+            #expect(claims == [5, 10, 20, 20, 5, 0])
+            #expect(provider.calls.withLock { $0.map(\.recipients.count) } == [5, 10, 20, 20, 5])
+        }
+    }
+
     @Test func aCrashedWorkersMessagesAreTakenBackAfterTheLeaseAndChargedOnce() async throws {
         let provider = ScriptedProvider { _, message in
             .accepted(providerMessageID: "P\(message.messageID)", report: DeliveryReport(status: .delivered, response: "Success", network: nil))
