@@ -53,12 +53,11 @@ struct PostgresSQLConnection: SQLConnection, @unchecked Sendable {
 
     private static func rows<Rows: AsyncSequence>(of sequence: Rows) async throws -> [SQLRow] where Rows.Element == PostgresRow {
         var result: [SQLRow] = []
+        var columns: SQLColumns?
         for try await row in sequence {
-            var values: [String: SQLValue] = [:]
-            for cell in row {
-                values[cell.columnName] = try value(of: cell)
-            }
-            result.append(SQLRow(values: values))
+            let shared = columns ?? SQLColumns(row.map(\.columnName))
+            columns = shared
+            result.append(SQLRow(columns: shared, cells: try row.map(value(of:))))
         }
         return result
     }

@@ -18,11 +18,29 @@ public enum SQLValue: Sendable, Hashable {
     static func milliseconds(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
 }
 
+/// The column names of one result, shared by all its rows (a dictionary per row cost a tenth of the dispatcher's
+/// CPU in decoding batches).
+final class SQLColumns: Sendable {
+    /// Each name's position in a row; a name given twice means its last position.
+    let positions: [String: Int]
+
+    init(_ names: [String]) {
+        self.positions = Dictionary(names.enumerated().map { ($1, $0) }, uniquingKeysWith: { $1 })
+    }
+}
+
 /// One result row, by column name.
 public struct SQLRow: Sendable {
-    let values: [String: SQLValue]
+    let columns: SQLColumns
+    let cells: [SQLValue]
 
-    init(values: [String: SQLValue]) { self.values = values }
+    init(columns: SQLColumns, cells: [SQLValue]) {
+        self.columns = columns
+        self.cells = cells
+    }
+
+    /// The value of `column`, or nil when the result has no such column.
+    private func cell(_ column: String) -> SQLValue? { columns.positions[column].map { cells[$0] } }
 
     /// A non-null integer column.
     func int(_ column: String) throws -> Int64 {
@@ -32,7 +50,7 @@ public struct SQLRow: Sendable {
 
     /// An integer column that may be NULL.
     func optionalInt(_ column: String) throws -> Int64? {
-        switch values[column] {
+        switch cell(column) {
         case .int(let value): return value
         case .null: return nil
         case .text(let text):
@@ -50,7 +68,7 @@ public struct SQLRow: Sendable {
 
     /// A text column that may be NULL.
     func optionalText(_ column: String) throws -> String? {
-        switch values[column] {
+        switch cell(column) {
         case .text(let value): return value
         case .null: return nil
         case .int(let value): return String(value)

@@ -123,17 +123,18 @@ struct SQLiteSQLConnection: SQLConnection {
             default: throw error
             }
         }
+        guard let first = rows.first else { return [] }
+        let columns = SQLColumns(first.columns.map(\.name))
         return try rows.map { row in
-            var values: [String: SQLValue] = [:]
-            for column in row.columns {
+            let cells = try row.columns.map { column -> SQLValue in
                 switch column.data {
-                case .integer(let value): values[column.name] = .int(Int64(value))
-                case .text(let value): values[column.name] = .text(value)
-                case .null: values[column.name] = .null
+                case .integer(let value): return .int(Int64(value))
+                case .text(let value): return .text(value)
+                case .null: return .null
                 case .float, .blob: throw StoreError.corrupt("column \(column.name) holds a non-integer, non-text value")
                 }
             }
-            return SQLRow(values: values)
+            return SQLRow(columns: columns, cells: cells)
         }
     }
 
