@@ -122,12 +122,15 @@ struct ServerPhases: Sendable {
     /// queued or charged (the dispatch queue's partial index) and none submitted and waiting for its report (the
     /// expiry's partial index). So the check, run every 5 ms, reads only open messages and takes next to no CPU from
     /// the server it measures (a filter on the firm made SQLite scan all of its messages instead, 6 ms a check).
+    /// Each check is ordered by its index's key: PostgreSQL then walks the index and stops at the first live row,
+    /// marking the dead entries it passes so the next check skips them; unordered, it built a bitmap of every entry
+    /// the blast had left dead in the index each time (3 ms a check, a fifth of a core during dispatch).
     func waitForDispatch() async throws {
         try await StoreSession.with(location, secrets: Benchmark.secrets, logger: logger) { store in
             while try await store.database.read({ connection in
                 try await connection.query(
-                    "SELECT id FROM messages WHERE stage IN ('queued', 'charged') LIMIT 1", []
-                ).count + connection.query("SELECT id FROM messages WHERE stage = 'submitted' LIMIT 1", []).count
+                    "SELECT id FROM messages WHERE stage IN ('queued', 'charged') ORDER BY due_at LIMIT 1", []
+                ).count + connection.query("SELECT id FROM messages WHERE stage = 'submitted' ORDER BY sent_at LIMIT 1", []).count
             }) > 0 {
                 try await Task.sleep(for: .milliseconds(5))
             }
