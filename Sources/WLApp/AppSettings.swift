@@ -49,7 +49,8 @@ public import WLStore
 /// | `sms.optOutFooter` | `WLCOMM_SMS_OPT_OUT_FOOTER` | string | ` STOP *456*9*5#`: appended to every promotional SMS |
 /// | `webhooks.allowPrivate` | `WLCOMM_WEBHOOKS_ALLOW_PRIVATE` | bool | `false` (SSRF guard on) |
 /// | `webhooks.leaseSeconds` | `WLCOMM_WEBHOOKS_LEASE_SECONDS` | int (at least 1) | `60`: a crashed deliverer's deliveries are taken back after this; a busy one renews it every third |
-/// | `webhooks.concurrency` | `WLCOMM_WEBHOOKS_CONCURRENCY` | int (at least 1) | `8`: POSTs in flight at once to one firm's endpoint |
+/// | `webhooks.concurrency` | `WLCOMM_WEBHOOKS_CONCURRENCY` | int (at least 1) | `8`: POSTs in flight at once to one firm's endpoint, at first |
+/// | `webhooks.maxConcurrency` | `WLCOMM_WEBHOOKS_MAX_CONCURRENCY` | int (at least `webhooks.concurrency`) | `32`: the most they grow to while the endpoint answers 2xx (one more per full window of successes, halved at each failure) |
 /// | `africastalking.*` | `WLCOMM_AFRICASTALKING_*` | see ``AfricasTalkingSettings`` | off |
 /// | `daraja.*` | `WLCOMM_DARAJA_*` | see ``DarajaSettings`` | off |
 /// | `payments.reconcileAfterSeconds` | `WLCOMM_PAYMENTS_RECONCILE_AFTER_SECONDS` | int | `60` |
@@ -138,8 +139,10 @@ public struct AppSettings: Sendable {
     public var webhooksAllowPrivate: Bool
     /// How long a webhook deliverer's claim holds (renewed while its deliveries are in flight).
     public var webhookLease: Double
-    /// POSTs in flight at once to one firm's endpoint (`webhooks.concurrency`).
+    /// POSTs in flight at once to one firm's endpoint at first (`webhooks.concurrency`).
     public var webhookConcurrency: Int
+    /// The most POSTs in flight to one firm's endpoint, reached while it answers 2xx (`webhooks.maxConcurrency`).
+    public var webhookMaxConcurrency: Int
     /// The secret in the delivery-report URL; `nil`: no report endpoint.
     public var africasTalkingCallbackToken: String?
     /// `sms.promotionalWindow`, `sms.promotionalTimezone` and `sms.optOutFooter` as configured (checked by
@@ -280,6 +283,7 @@ public struct AppSettings: Sendable {
         self.webhooksAllowPrivate = reader.bool(forKey: "webhooks.allowPrivate", default: false)
         self.webhookLease = Double(max(1, reader.int(forKey: "webhooks.leaseSeconds", default: 60)))
         self.webhookConcurrency = max(1, reader.int(forKey: "webhooks.concurrency", default: 8))
+        self.webhookMaxConcurrency = max(webhookConcurrency, reader.int(forKey: "webhooks.maxConcurrency", default: 32))
         self.africasTalkingCallbackToken = reader.nonEmptyString(forKey: "africastalking.callbackToken", isSecret: true)
         self.promotionalWindowText = reader.string(forKey: "sms.promotionalWindow", default: SendingWindow.standard.description)
         self.promotionalTimezone = reader.string(forKey: "sms.promotionalTimezone", default: "Africa/Nairobi")

@@ -86,10 +86,10 @@ public enum WLCommApp {
             signal: emailSignal, ready: ready, settings: settings.dispatcher, concurrency: settings.smtp?.poolSize ?? 4, logger: logger,
             metrics: work)
         let webhookTransport = HTTPWebhookTransport(
-            allowPrivate: settings.webhooksAllowPrivate, connectionsPerHost: settings.webhookConcurrency)
+            allowPrivate: settings.webhooksAllowPrivate, connectionsPerHost: settings.webhookMaxConcurrency)
         let deliverer = WebhookDeliverer(
             store: store, time: time, transport: webhookTransport, ready: ready, perEndpoint: settings.webhookConcurrency,
-            lease: settings.webhookLease, signal: outboxWritten, logger: logger, metrics: work)
+            maxPerEndpoint: settings.webhookMaxConcurrency, lease: settings.webhookLease, signal: outboxWritten, logger: logger, metrics: work)
         let housekeeper = Housekeeper(store: store, time: time, ready: ready, settings: settings.housekeeping, logger: logger)
         var exposition: (@Sendable () async -> String)? = nil
         if let metrics {

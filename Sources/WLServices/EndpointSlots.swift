@@ -1,26 +1,40 @@
 import Synchronization
 
 /// POSTs in flight to each firm's endpoint, shared by all of that firm's lanes: a POST takes a slot, waiting first
-/// come first served while the firm has `limit` in flight, and hands it to the next waiter when it is answered.
+/// come first served while the firm has its window's limit in flight (see ``ConcurrencyWindow``: it starts at
+/// `webhooks.concurrency`, grows while the endpoint answers 2xx, up to `webhooks.maxConcurrency`, and halves at each
+/// failure), and hands it to the next waiter when it is answered.
 final class EndpointSlots: Sendable {
     private struct Firm {
         var inFlight = 0
         var waiting: [CheckedContinuation<Void, Never>] = []
+        var window: ConcurrencyWindow
     }
 
-    /// Slots per firm (`webhooks.concurrency`).
-    let limit: Int
+    /// Slots per firm at first (`webhooks.concurrency`).
+    let start: Int
+    /// The most slots per firm (`webhooks.maxConcurrency`).
+    let ceiling: Int
+    /// Each firm that has sent: its POSTs in flight, its waiters and its window (kept while idle, so what it learnt
+    /// about the endpoint lasts; one small entry per firm).
     private let firms = Mutex<[Int64: Firm]>([:])
 
-    init(limit: Int) {
-        self.limit = max(1, limit)
+    init(start: Int, ceiling: Int) {
+        self.start = max(1, start)
+        self.ceiling = max(self.start, ceiling)
     }
 
-    /// Runs `body` holding one of `firm`'s slots.
-    func withSlot<T: Sendable>(_ firm: Int64, _ body: () async -> T) async -> T {
+    /// Runs `body` holding one of `firm`'s slots; `succeeded` says whether its result was a success for the window.
+    func withSlot<T: Sendable>(_ firm: Int64, _ body: () async -> T, succeeded: (T) -> Bool) async -> T {
         await acquire(firm)
-        defer { release(firm) }
-        return await body()
+        let result = await body()
+        release(firm, succeeded: succeeded(result))
+        return result
+    }
+
+    /// The POSTs `firm` may have in flight now.
+    func limit(_ firm: Int64) -> Int {
+        firms.withLock { $0[firm]?.window.limit ?? start }
     }
 
     /// POSTs in flight to `firm` now.
@@ -28,40 +42,47 @@ final class EndpointSlots: Sendable {
         firms.withLock { $0[firm]?.inFlight ?? 0 }
     }
 
+    private func newFirm() -> Firm { Firm(window: ConcurrencyWindow(start: start, ceiling: ceiling)) }
+
     private func acquire(_ firm: Int64) async {
         let free = firms.withLock { firms in
-            guard firms[firm, default: Firm()].inFlight < limit else { return false }
-            firms[firm, default: Firm()].inFlight += 1
+            var entry = firms[firm] ?? newFirm()
+            defer { firms[firm] = entry }
+            guard entry.inFlight < entry.window.limit else { return false }
+            entry.inFlight += 1
             return true
         }
         if free { return }
         // Every holder releases (a cancelled POST too), so a waiter always gets its turn.
         await withCheckedContinuation { continuation in
             let granted = firms.withLock { firms in
-                if firms[firm, default: Firm()].inFlight < limit {
-                    firms[firm, default: Firm()].inFlight += 1
+                var entry = firms[firm] ?? newFirm()
+                defer { firms[firm] = entry }
+                if entry.inFlight < entry.window.limit {
+                    entry.inFlight += 1
                     return true
                 }
-                firms[firm, default: Firm()].waiting.append(continuation)
+                entry.waiting.append(continuation)
                 return false
             }
             if granted { continuation.resume() }
         }
     }
 
-    private func release(_ firm: Int64) {
-        let next = firms.withLock { firms -> CheckedContinuation<Void, Never>? in
-            guard var entry = firms[firm] else { return nil }
-            // The slot passes straight to the first waiter, so the count stays as it is.
-            if !entry.waiting.isEmpty {
-                let next = entry.waiting.removeFirst()
-                firms[firm] = entry
-                return next
-            }
+    /// Frees `firm`'s slot, tells its window how the POST went, and lets in as many waiters as the window now allows.
+    private func release(_ firm: Int64, succeeded: Bool) {
+        let next = firms.withLock { firms -> [CheckedContinuation<Void, Never>] in
+            guard var entry = firms[firm] else { return [] }
+            entry.window.answered(succeeded: succeeded)
             entry.inFlight -= 1
-            firms[firm] = entry.inFlight == 0 ? nil : entry
-            return nil
+            var next: [CheckedContinuation<Void, Never>] = []
+            while entry.inFlight < entry.window.limit, !entry.waiting.isEmpty {
+                next.append(entry.waiting.removeFirst())
+                entry.inFlight += 1
+            }
+            firms[firm] = entry
+            return next
         }
-        next?.resume()
+        for waiter in next { waiter.resume() }
     }
 }

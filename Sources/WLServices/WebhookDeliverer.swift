@@ -23,8 +23,11 @@ public final class WebhookDeliverer: Service {
     let owner: String
     /// Deliveries claimed per round.
     let batchSize: Int
-    /// Deliveries in flight at once for one firm, across its lanes.
+    /// Deliveries in flight at once for one firm, across its lanes, at first.
     let perEndpoint: Int
+    /// The most deliveries in flight for one firm: its window grows to this while its endpoint answers 2xx (see
+    /// ``ConcurrencyWindow``).
+    let maxPerEndpoint: Int
     /// Lanes one firm may have at once: the next lane's POSTs start while the last one's attempts are recorded and
     /// the claim after it is made, so the endpoint is not left idle between lanes.
     static let lanesPerFirm = 2
@@ -33,7 +36,7 @@ public final class WebhookDeliverer: Service {
     let lease: TimeInterval
     /// Lanes running per firm; a firm with ``lanesPerFirm`` of them is not claimed for until one ends.
     let lanes = Mutex<[Int64: Int]>([:])
-    /// The `perEndpoint` POST slots of each firm, shared by its lanes.
+    /// The POST slots of each firm (from `perEndpoint` up to `maxPerEndpoint`), shared by its lanes.
     let slots: EndpointSlots
     /// Wakes the claiming loop when a lane ends or new outbox rows are committed.
     let wake: WorkSignal
@@ -44,10 +47,12 @@ public final class WebhookDeliverer: Service {
     ///   - lease: Seconds a claim holds (`webhooks.leaseSeconds`).
     ///   - signal: Signalled when outbox rows are committed (``SQLStore/outboxWritten``), so a new event is delivered
     ///     at once, not at the next poll.
+    ///   - perEndpoint: POSTs in flight to one firm's endpoint at first (`webhooks.concurrency`).
+    ///   - maxPerEndpoint: The most they grow to (`webhooks.maxConcurrency`); `nil`: `perEndpoint`, a fixed limit.
     public init(
         store: any Store, time: any TimeSource, transport: any WebhookTransport, ready: ReadinessGate? = nil, batchSize: Int = 200,
-        perEndpoint: Int = 8, pollInterval: Duration = .milliseconds(500), lease: TimeInterval = 60, signal: WorkSignal = WorkSignal(),
-        logger: Logger, metrics: any WorkMetrics = NoWorkMetrics()
+        perEndpoint: Int = 8, maxPerEndpoint: Int? = nil, pollInterval: Duration = .milliseconds(500), lease: TimeInterval = 60,
+        signal: WorkSignal = WorkSignal(), logger: Logger, metrics: any WorkMetrics = NoWorkMetrics()
     ) {
         self.metrics = metrics
         self.store = store
@@ -55,8 +60,9 @@ public final class WebhookDeliverer: Service {
         self.transport = transport
         self.ready = ready
         self.batchSize = batchSize
-        self.perEndpoint = perEndpoint
-        self.slots = EndpointSlots(limit: perEndpoint)
+        self.perEndpoint = max(1, perEndpoint)
+        self.maxPerEndpoint = max(self.perEndpoint, maxPerEndpoint ?? perEndpoint)
+        self.slots = EndpointSlots(start: self.perEndpoint, ceiling: self.maxPerEndpoint)
         self.pollInterval = pollInterval
         self.lease = lease
         self.wake = signal
@@ -70,7 +76,7 @@ public final class WebhookDeliverer: Service {
     }
 
     /// Delivers continuously until graceful shutdown: each firm gets up to ``lanesPerFirm`` lanes of its own (at most
-    /// `perEndpoint` deliveries in flight across them), and a new claim never waits for a busy lane, so a slow or dead
+    /// its window's deliveries in flight across them), and a new claim never waits for a busy lane, so a slow or dead
     /// endpoint delays only its own firm. Events of one message or payment still arrive in order: a claim never takes
     /// an event while an earlier one of the same subject is pending, and a leased one is pending. On shutdown nothing
     /// new is claimed and the lanes finish what they hold.
@@ -139,8 +145,13 @@ public final class WebhookDeliverer: Service {
         }
         let (reports, sink) = AsyncStream.makeStream(of: WebhookAttemptReport.self)
         async let dropped = record(reports)
-        _ = await heartbeat.run(deliveries.map { ([$0.id], $0) }, claimedAt: claimedAt, concurrency: perEndpoint) { delivery, _ in
-            sink.yield(await self.slots.withSlot(delivery.firmID) { await self.attempt(delivery) })
+        _ = await heartbeat.run(deliveries.map { ([$0.id], $0) }, claimedAt: claimedAt, concurrency: maxPerEndpoint) { delivery, _ in
+            let report = await self.slots.withSlot(delivery.firmID) {
+                await self.attempt(delivery)
+            } succeeded: { report in
+                report.statusCode.map { (200..<300).contains($0) } ?? false
+            }
+            sink.yield(report)
         }
         sink.finish()
         let count = await dropped

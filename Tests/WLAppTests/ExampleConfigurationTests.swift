@@ -22,6 +22,7 @@ import WLStore
         #expect(settings.limits.enabled)
         #expect(settings.dispatcher.parallelBatches == 4)
         #expect(settings.webhookConcurrency == 8)
+        #expect(settings.webhookMaxConcurrency == 32)
     }
 
     @Test func theExampleNamesEveryKeyTheServiceReads() throws {
