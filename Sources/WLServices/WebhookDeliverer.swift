@@ -25,9 +25,6 @@ public final class WebhookDeliverer: Service {
     let batchSize: Int
     /// Deliveries in flight at once for one firm, across its lanes, at first.
     let perEndpoint: Int
-    /// The most deliveries in flight for one firm: its window grows to this while its endpoint answers 2xx (see
-    /// ``ConcurrencyWindow``).
-    let maxPerEndpoint: Int
     /// Lanes one firm may have at once: the next lane's POSTs start while the last one's attempts are recorded and
     /// the claim after it is made, so the endpoint is not left idle between lanes.
     static let lanesPerFirm = 2
@@ -36,7 +33,8 @@ public final class WebhookDeliverer: Service {
     let lease: TimeInterval
     /// Lanes running per firm; a firm with ``lanesPerFirm`` of them is not claimed for until one ends.
     let lanes = Mutex<[Int64: Int]>([:])
-    /// The POST slots of each firm (from `perEndpoint` up to `maxPerEndpoint`), shared by its lanes.
+    /// The POST slots of each firm (from `perEndpoint`, growing while its endpoint answers 2xx up to `maxPerEndpoint`:
+    /// see ``ConcurrencyWindow``), shared by its lanes.
     let slots: EndpointSlots
     /// Wakes the claiming loop when a lane ends or new outbox rows are committed.
     let wake: WorkSignal
@@ -61,8 +59,7 @@ public final class WebhookDeliverer: Service {
         self.ready = ready
         self.batchSize = batchSize
         self.perEndpoint = max(1, perEndpoint)
-        self.maxPerEndpoint = max(self.perEndpoint, maxPerEndpoint ?? perEndpoint)
-        self.slots = EndpointSlots(start: self.perEndpoint, ceiling: self.maxPerEndpoint)
+        self.slots = EndpointSlots(start: self.perEndpoint, ceiling: max(self.perEndpoint, maxPerEndpoint ?? perEndpoint))
         self.pollInterval = pollInterval
         self.lease = lease
         self.wake = signal
@@ -145,7 +142,10 @@ public final class WebhookDeliverer: Service {
         }
         let (reports, sink) = AsyncStream.makeStream(of: WebhookAttemptReport.self)
         async let dropped = record(reports)
-        _ = await heartbeat.run(deliveries.map { ([$0.id], $0) }, claimedAt: claimedAt, concurrency: maxPerEndpoint) { delivery, _ in
+        // As many at once as the firm's window allows now, so a delivery that passed its lease check waits for a slot
+        // about one POST at most, not behind a whole batch after the window shrank.
+        let concurrency = deliveries.first.map { slots.limit($0.firmID) } ?? perEndpoint
+        _ = await heartbeat.run(deliveries.map { ([$0.id], $0) }, claimedAt: claimedAt, concurrency: concurrency) { delivery, _ in
             let report = await self.slots.withSlot(delivery.firmID) {
                 await self.attempt(delivery)
             } succeeded: { report in
