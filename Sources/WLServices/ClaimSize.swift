@@ -28,20 +28,14 @@ public final class ClaimSize: Sendable {
     /// The size of the next claim.
     public var next: Int { current.withLock { $0 } }
 
-    /// Notes that a claim of `count` items took `elapsed` from claim to the last item recorded.
+    /// Notes that a claim of `count` items took `elapsed` from claim to the last item recorded: the next claim is the
+    /// count that fits in `target` at that rate, at most twice the current size, between `floor` and `ceiling`.
     public func observe(count: Int, elapsed: Duration) {
         guard count > 0 else { return }
-        current.withLock { size in
-            size = Self.size(after: count, took: elapsed, current: size, floor: floor, ceiling: ceiling, target: target)
-        }
-    }
-
-    /// The next size after `count` items took `elapsed`: the count that fits in `target` at that rate, at most twice
-    /// `current`, between `floor` and `ceiling`.
-    static func size(after count: Int, took elapsed: Duration, current: Int, floor: Int, ceiling: Int, target: Duration) -> Int {
         let seconds = max(elapsed / .seconds(1), 0.001)
         let fitting = Double(count) * (target / .seconds(1)) / seconds
-        let grown = min(fitting, Double(current) * 2, Double(ceiling))
-        return max(floor, Int(grown.rounded(.down)))
+        current.withLock { size in
+            size = max(floor, Int(min(fitting, Double(size) * 2, Double(ceiling)).rounded(.down)))
+        }
     }
 }
