@@ -26,7 +26,7 @@ extension SQLStore {
         guard !ids.isEmpty else { return [:] }
         let lock = dialect == .postgres ? " FOR NO KEY UPDATE" : ""
         let rows = try await connection.query(
-            "SELECT \(MessageRow.columns) FROM messages WHERE id IN (SELECT id FROM \(idRows.source(dialect, parameter: 1))) ORDER BY id\(lock)",
+            "SELECT \(MessageRow.columns) FROM messages WHERE \(idRows.matches("id", dialect, parameter: 1)) ORDER BY id\(lock)",
             [idRows.parameter(ids.map { [.int($0)] })])
         var states: [Int64: DispatchState] = [:]
         for row in rows {
@@ -46,7 +46,7 @@ extension SQLStore {
         let rows = try await connection.query(
             """
             SELECT id, sms_credits, low_balance_threshold, low_balance_alerted FROM firms
-            WHERE id IN (SELECT id FROM \(idRows.source(dialect, parameter: 1))) ORDER BY id\(lock)
+            WHERE \(idRows.matches("id", dialect, parameter: 1)) ORDER BY id\(lock)
             """,
             [idRows.parameter(firmIDs.sorted().map { [.int($0)] })])
         var balances: [Int64: LowBalanceState] = [:]
@@ -85,6 +85,12 @@ extension SQLStore {
         }
         try await applyLowBalance(after, on: connection, now: now)
         return applied
+    }
+
+    /// On PostgreSQL, the extra condition with which an `UPDATE … FROM` a row set finds its rows through `column`'s
+    /// index (see ``SQLSet/matches(_:key:_:parameter:)``); SQLite needs none, as it looks each row of the set up.
+    static func indexed(_ column: String, _ set: SQLSet, _ dialect: SQLDialect, _ parameter: Int) -> String {
+        dialect == .postgres ? " AND \(set.matches(column, dialect, parameter: parameter))" : ""
     }
 
     /// One part of a batch's write: its statement for the JSON rows in parameter `$n` (`$1` is "now"), and the rows.
@@ -140,7 +146,7 @@ extension SQLStore {
     private static func messageUpdate(_ messages: [DispatchState], _ dialect: SQLDialect) -> WritePart {
         WritePart(
             sql: {
-                "UPDATE messages SET \(messageAssignments), updated_at = $1 FROM \(messageChanges.source(dialect, parameter: $0)) WHERE messages.id = v.id"
+                "UPDATE messages SET \(messageAssignments), updated_at = $1 FROM \(messageChanges.source(dialect, parameter: $0)) WHERE messages.id = v.id\(indexed("messages.id", messageChanges, dialect, $0))"
             },
             rows: messageChanges.parameter(messages.map(\.columnValues)))
     }

@@ -41,7 +41,7 @@ extension SQLStore {
         try await lockProviderIDs(Array(submitted.keys), dialect: dialect, on: connection)
         let rows = try await connection.query(
             """
-            DELETE FROM early_reports WHERE provider_message_id IN (SELECT id FROM \(providerIDRows.source(dialect, parameter: 1)))
+            DELETE FROM early_reports WHERE \(providerIDRows.matches("provider_message_id", dialect, parameter: 1))
             RETURNING \(earlyReportColumns)
             """, [providerIDRows.parameter(submitted.keys.sorted().map { [.text($0)] })])
         let reported = try await apply(reports: rows, messageIDs: submitted, dialect: dialect, on: connection, now: now)
@@ -94,7 +94,7 @@ extension SQLStore {
             for row in matched { messageIDs[try row.text("provider_message_id")] = try row.int("id") }
             let rows = try await connection.query(
                 """
-                DELETE FROM early_reports WHERE provider_message_id IN (SELECT id FROM \(Self.providerIDRows.source(dialect, parameter: 1)))
+                DELETE FROM early_reports WHERE \(Self.providerIDRows.matches("provider_message_id", dialect, parameter: 1))
                 RETURNING \(Self.earlyReportColumns)
                 """, [Self.providerIDRows.parameter(messageIDs.keys.sorted().map { [.text($0)] })])
             _ = try await Self.apply(reports: rows, messageIDs: messageIDs, dialect: dialect, on: connection, now: now)

@@ -63,17 +63,17 @@ extension SQLStore: HousekeepingStore {
                 """, [.time(cutoff), .int(Int64(limit))])
             guard !found.isEmpty else { return 0 }
             let ids = Self.idRows.parameter(try found.map { [.int(try $0.int("id"))] })
-            let messages = "SELECT id FROM \(Self.idRows.source(dialect, parameter: 1))"
+            let listed = { (column: String) in Self.idRows.matches(column, dialect, parameter: 1) }
             // Children first: no foreign key is broken at any statement.
             try await connection.query(
-                "DELETE FROM webhook_attempts WHERE delivery_id IN (SELECT id FROM webhook_deliveries WHERE message_id IN (\(messages)))", [ids])
-            try await connection.query("DELETE FROM webhook_deliveries WHERE message_id IN (\(messages))", [ids])
-            try await connection.query("DELETE FROM message_events WHERE message_id IN (\(messages))", [ids])
-            try await connection.query("DELETE FROM messages WHERE id IN (\(messages))", [ids])
+                "DELETE FROM webhook_attempts WHERE delivery_id IN (SELECT id FROM webhook_deliveries WHERE \(listed("message_id")))", [ids])
+            try await connection.query("DELETE FROM webhook_deliveries WHERE \(listed("message_id"))", [ids])
+            try await connection.query("DELETE FROM message_events WHERE \(listed("message_id"))", [ids])
+            try await connection.query("DELETE FROM messages WHERE \(listed("id"))", [ids])
             let blasts = Set(try found.map { try $0.text("blast_id") }).sorted().map { [SQLValue.text($0)] }
             try await connection.query(
                 """
-                DELETE FROM blasts WHERE id IN (SELECT id FROM \(Self.blastIDRows.source(dialect, parameter: 1)))
+                DELETE FROM blasts WHERE \(Self.blastIDRows.matches("id", dialect, parameter: 1))
                 AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.blast_id = blasts.id)
                 """, [Self.blastIDRows.parameter(blasts)])
             return found.count
@@ -89,9 +89,9 @@ extension SQLStore: HousekeepingStore {
                 [.time(cutoff), .int(Int64(limit))])
             guard !found.isEmpty else { return 0 }
             let ids = Self.idRows.parameter(try found.map { [.int(try $0.int("id"))] })
-            let deliveries = "SELECT id FROM \(Self.idRows.source(dialect, parameter: 1))"
-            try await connection.query("DELETE FROM webhook_attempts WHERE delivery_id IN (\(deliveries))", [ids])
-            try await connection.query("DELETE FROM webhook_deliveries WHERE id IN (\(deliveries))", [ids])
+            let listed = { (column: String) in Self.idRows.matches(column, dialect, parameter: 1) }
+            try await connection.query("DELETE FROM webhook_attempts WHERE \(listed("delivery_id"))", [ids])
+            try await connection.query("DELETE FROM webhook_deliveries WHERE \(listed("id"))", [ids])
             return found.count
         }
     }
@@ -109,14 +109,14 @@ extension SQLStore: HousekeepingStore {
                 """, [.time(cutoff), .int(Int64(limit))])
             guard !found.isEmpty else { return 0 }
             let ids = Self.idRows.parameter(try found.map { [.int(try $0.int("id"))] })
-            let events = "SELECT id FROM \(Self.idRows.source(dialect, parameter: 1))"
-            let finished = "SELECT id FROM webhook_deliveries WHERE event_id IN (\(events)) AND status <> 'pending'"
+            let listed = { (column: String) in Self.idRows.matches(column, dialect, parameter: 1) }
+            let finished = "SELECT id FROM webhook_deliveries WHERE \(listed("event_id")) AND status <> 'pending'"
             try await connection.query("DELETE FROM webhook_attempts WHERE delivery_id IN (\(finished))", [ids])
             try await connection.query("DELETE FROM webhook_deliveries WHERE id IN (\(finished))", [ids])
             // A delivery made pending again meanwhile (a redelivery) keeps its event.
             return try await connection.query(
                 """
-                DELETE FROM message_events WHERE id IN (\(events))
+                DELETE FROM message_events WHERE \(listed("id"))
                 AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = message_events.id)
                 RETURNING id
                 """, [ids]

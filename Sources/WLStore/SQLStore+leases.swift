@@ -9,11 +9,11 @@ extension SQLStore {
         in table: String, held: String?, ids: [Int64], owner: String, lease: TimeInterval, now: Date
     ) async throws -> Set<Int64> {
         guard !ids.isEmpty else { return [] }
-        let rows = Self.idRows.source(database.dialect, parameter: 3)
+        let listed = Self.idRows.matches("id", database.dialect, parameter: 3)
         let condition = held.map { " AND \($0)" } ?? ""
         return try await write { connection in
             try await connection.query(
-                "UPDATE \(table) SET lease_until = $2 WHERE lease_owner = $1\(condition) AND id IN (SELECT id FROM \(rows)) RETURNING id",
+                "UPDATE \(table) SET lease_until = $2 WHERE lease_owner = $1\(condition) AND \(listed) RETURNING id",
                 [.text(owner), .time(now.addingTimeInterval(lease)), Self.idRows.parameter(ids.map { [.int($0)] })]
             ).reduce(into: Set<Int64>()) { $0.insert(try $1.int("id")) }
         }

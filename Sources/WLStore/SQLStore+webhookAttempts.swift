@@ -46,7 +46,11 @@ extension SQLStore {
                     Self.attemptRows.parameter(rows)
                 ),
                 (
-                    { "\(Self.updateDeliveries) FROM \(Self.deliveryChanges.source(dialect, parameter: $0)) WHERE webhook_deliveries.id = v.id" },
+                    {
+                        let changes = Self.deliveryChanges.source(dialect, parameter: $0)
+                        let indexed = Self.indexed("webhook_deliveries.id", Self.deliveryChanges, dialect, $0)
+                        return "\(Self.updateDeliveries) FROM \(changes) WHERE webhook_deliveries.id = v.id\(indexed)"
+                    },
                     Self.deliveryChanges.parameter(changedDeliveries.map(\.columnValues))
                 ),
             ]
@@ -77,7 +81,7 @@ extension SQLStore {
         let rows = try await connection.query(
             """
             SELECT id, firm_id, status, attempts, next_attempt_at, lease_owner, lease_until, last_status_code, last_error, completed_at
-            FROM webhook_deliveries WHERE id IN (SELECT id FROM \(idRows.source(dialect, parameter: 1))) ORDER BY id\(lock)
+            FROM webhook_deliveries WHERE \(idRows.matches("id", dialect, parameter: 1)) ORDER BY id\(lock)
             """, [idRows.parameter(Set(ids).sorted().map { [.int($0)] })])
         var deliveries: [Int64: WebhookDeliveryState] = [:]
         for row in rows {
@@ -126,7 +130,7 @@ extension SQLStore {
         let rows = try await connection.query(
             """
             SELECT id, webhook_failing_since, webhook_disabled_at, webhook_disabled_reason
-            FROM firms WHERE id IN (SELECT id FROM \(idRows.source(dialect, parameter: 1))) ORDER BY id\(lock)
+            FROM firms WHERE \(idRows.matches("id", dialect, parameter: 1)) ORDER BY id\(lock)
             """, [idRows.parameter(firmIDs.sorted().map { [.int($0)] })])
         var endpoints: [Int64: WebhookEndpointHealth] = [:]
         for row in rows {

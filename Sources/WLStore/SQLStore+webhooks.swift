@@ -22,10 +22,7 @@ extension SQLStore {
                 claimed += try await connection.query(
                     """
                     UPDATE webhook_deliveries SET lease_owner = $2, lease_until = $3
-                    WHERE \(dialect.idIn("""
-                        SELECT d.id FROM webhook_deliveries d WHERE d.firm_id = $5 AND \(Self.dueDelivery)
-                        ORDER BY d.next_attempt_at, d.id LIMIT $4\(skipLocked)
-                        """))
+                    WHERE \(dialect.idIn("\(Self.dueDeliveries(dialect))\(skipLocked)"))
                     RETURNING id, firm_id, event_id, message_id, payment_event_id, payment_id, credit_event_id, attempts
                     """,
                     [.time(now), .text(owner), .time(now.addingTimeInterval(lease)), .int(Int64(limit - claimed.count)), .int(firmID)])
@@ -82,14 +79,24 @@ extension SQLStore {
     /// skipped by the next claim, so those beyond are reached in the following rounds.
     static let firmsPerClaim = 32
 
-    /// A delivery `d` that is due at `$1`, not leased, and not waiting for an earlier event of its message or payment.
-    private static let dueDelivery = """
-        d.status = 'pending' AND d.next_attempt_at <= $1 AND (d.lease_until IS NULL OR d.lease_until <= $1)
-        AND NOT EXISTS (
-            SELECT 1 FROM webhook_deliveries e WHERE e.message_id = d.message_id AND e.status = 'pending' AND e.sequence < d.sequence)
-        AND NOT EXISTS (
-            SELECT 1 FROM webhook_deliveries e WHERE e.payment_id = d.payment_id AND e.status = 'pending' AND e.sequence < d.sequence)
-        """
+    /// The first `$4` deliveries of firm `$5` due at `$1`, not leased, and not waiting for an earlier event of their
+    /// message or payment. On PostgreSQL "pending" is part of the key each wait test looks up, so only the indexes
+    /// of migration 18 can serve those tests (see ``Migration/waitingDeliveries``).
+    static func dueDeliveries(_ dialect: SQLDialect) -> String {
+        let waiting = { (column: String) in
+            switch dialect {
+            case .postgres: "(CASE WHEN e.status = 'pending' THEN e.\(column) END) = d.\(column)"
+            case .sqlite: "e.\(column) = d.\(column) AND e.status = 'pending'"
+            }
+        }
+        return """
+            SELECT d.id FROM webhook_deliveries d
+            WHERE d.firm_id = $5 AND d.status = 'pending' AND d.next_attempt_at <= $1 AND (d.lease_until IS NULL OR d.lease_until <= $1)
+            AND NOT EXISTS (SELECT 1 FROM webhook_deliveries e WHERE \(waiting("message_id")) AND e.sequence < d.sequence)
+            AND NOT EXISTS (SELECT 1 FROM webhook_deliveries e WHERE \(waiting("payment_id")) AND e.sequence < d.sequence)
+            ORDER BY d.next_attempt_at, d.id LIMIT $4
+            """
+    }
 
     /// The firms with a working webhook and a delivery due at `$1`, in id order: the pending index is walked one firm
     /// at a time (a loose index scan), so the cost grows with the number of firms, not with their backlogs.
@@ -115,7 +122,7 @@ extension SQLStore {
         guard !ids.isEmpty else { return [:] }
         var result: [Int64: T] = [:]
         let rows = try await connection.query(
-            "\(select) WHERE id IN (SELECT id FROM \(idRows.source(dialect, parameter: 1)))", [idRows.parameter(Set(ids).sorted().map { [.int($0)] })]
+            "\(select) WHERE \(idRows.matches("id", dialect, parameter: 1))", [idRows.parameter(Set(ids).sorted().map { [.int($0)] })]
         )
         for row in rows {
             result[try row.int("id")] = try transform(row)

@@ -1,0 +1,57 @@
+import Foundation
+import Testing
+import WLDomain
+import WLPorts
+
+@testable import WLStore
+
+/// PostgreSQL finds the rows a batch names, and the earlier deliveries a webhook claim waits for, through their
+/// indexes, whatever its statistics say. A plan that reads a whole table per batch, or the whole backlog per
+/// delivery, slowed the dispatcher as tables grew and once stalled the webhook deliverer (see
+/// ``Migration/waitingDeliveries``).
+@Suite(.enabled(if: TestDatabases.postgresURL != nil, "no PostgreSQL: set WLCOMM_TEST_POSTGRES_URL"))
+struct QueryPlanTests {
+    /// PostgreSQL's plans for `sql`: the one made for `binds` and the generic one a prepared statement may keep (the
+    /// stalled claim ran one), one line per node.
+    func plans(_ store: SQLStore, _ sql: String, _ binds: [SQLValue]) async throws -> [String] {
+        try await store.database.transaction { connection in
+            var plans: [String] = []
+            for mode in ["force_custom_plan", "force_generic_plan"] {
+                try await connection.query("SET LOCAL plan_cache_mode = \(mode)")
+                plans.append(try await connection.query("EXPLAIN \(sql)", binds).map { try $0.text("QUERY PLAN") }.joined(separator: "\n"))
+            }
+            return plans
+        }
+    }
+
+    @Test func aBatchOfMessagesIsReadThroughThePrimaryKeyFromATableOfThousands() async throws {
+        try await TestDatabases.withStore(.postgres) { store in
+            let firm = try await firmWithCredits(store, "acme", credits: 5)
+            let messages = try await smsBlast(store, firm: firm, count: 3_000)
+            try await store.database.transaction { try await $0.query("ANALYZE messages") }
+            let batch = messages.suffix(60).map { [SQLValue.int($0.id)] }
+            let sql = "SELECT id FROM messages WHERE \(SQLStore.idRows.matches("id", .postgres, parameter: 1)) ORDER BY id"
+            for found in try await plans(store, sql, [SQLStore.idRows.parameter(batch)]) {
+                #expect(found.contains("using messages_pkey on messages"), "\(found)")
+                #expect(!found.contains("Seq Scan on messages"), "\(found)")
+            }
+        }
+    }
+
+    @Test func theWebhookClaimLooksEarlierDeliveriesUpWhenStatisticsSayNothingIsPending() async throws {
+        try await TestDatabases.withStore(.postgres) { store in
+            // Statistics taken when every delivery had succeeded, then a burst of new ones.
+            _ = try await firmWithDeliveries(store, "early", count: 300)
+            let claimed = try await store.claimWebhookDeliveries(limit: 300, owner: "w", lease: 60, now: checkTime)
+            let done = try await store.recordWebhookAttempts(claimed.map { attempt($0.id, .succeeded, status: 200) }, leaseOwner: "w")
+            #expect(done.count == 300)
+            try await store.database.transaction { try await $0.query("ANALYZE webhook_deliveries") }
+            let firm = try await firmWithDeliveries(store, "burst", count: 300)
+            let binds: [SQLValue] = [.time(checkTime), .text("w"), .time(checkTime), .int(64), .int(firm.id)]
+            for found in try await plans(store, SQLStore.dueDeliveries(.postgres), binds) {
+                #expect(found.contains("Index Scan using webhook_deliveries_message_waiting on webhook_deliveries e"), "\(found)")
+                #expect(found.contains("Index Scan using webhook_deliveries_payment_waiting on webhook_deliveries e_1"), "\(found)")
+            }
+        }
+    }
+}
