@@ -49,8 +49,8 @@ struct QueryPlanTests {
             let firm = try await firmWithDeliveries(store, "burst", count: 300)
             let binds: [SQLValue] = [.time(checkTime), .text("w"), .time(checkTime), .int(64), .int(firm.id)]
             for found in try await plans(store, SQLStore.dueDeliveries(.postgres), binds) {
-                #expect(found.contains("Index Scan using webhook_deliveries_message_waiting on webhook_deliveries e"), "\(found)")
-                #expect(found.contains("Index Scan using webhook_deliveries_payment_waiting on webhook_deliveries e_1"), "\(found)")
+                #expect(found.contains("using webhook_deliveries_message_waiting"), "\(found)")
+                #expect(found.contains("using webhook_deliveries_payment_waiting"), "\(found)")
             }
         }
     }
