@@ -8,7 +8,7 @@ extension Migration {
     /// serve it. Between a burst of new deliveries and the next automatic `ANALYZE` (up to a minute), the statistics
     /// say nothing is pending and every such index looks as cheap as any other; a prepared statement may keep the
     /// plan made then. PostgreSQL chose the due-time index and filtered it by message: the whole backlog read once
-    /// for every delivery looked at. In about one `wlcomm-bench` run in three, claims then took up to 113 s each and
+    /// for every delivery looked at. In two of eight `wlcomm-bench` runs, claims then took up to 113 s each and
     /// the webhook phase stalled with 19,400 deliveries pending. No other index holds this expression, so the test
     /// can only look its message or payment up. SQLite is unchanged: it never had migration 17's indexes, and its
     /// planner looks each test up in the message index.

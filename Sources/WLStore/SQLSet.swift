@@ -35,16 +35,13 @@ struct SQLSet: Sendable {
 
     /// A condition that holds when `column` equals the `key` of one of the rows bound at `$parameter`.
     ///
-    /// PostgreSQL gets `column = ANY(ARRAY(SELECT …))`, which it answers from `column`'s index whatever the table's
-    /// size. It cannot know how many rows a bound set holds (`jsonb_to_recordset` counts as 100), and with
-    /// `column IN (SELECT …)` it hash-joined whole tables of some thousands of rows, read from start to end, to find
-    /// a batch of fifty: the dispatcher's and the webhook deliverer's statements slowed as the tables grew.
+    /// PostgreSQL gets `column = ANY(ARRAY(SELECT …))` (``SQLDialect/idIn(_:column:)``), which it answers from
+    /// `column`'s index whatever the table's size. It cannot know how many rows a bound set holds
+    /// (`jsonb_to_recordset` counts as 100), and with `column IN (SELECT …)` it hash-joined whole tables of some
+    /// thousands of rows, read from start to end, to find a batch of fifty: the dispatcher's and the webhook
+    /// deliverer's statements slowed as the tables grew.
     func matches(_ column: String, key: String = "id", _ dialect: SQLDialect, parameter: Int) -> String {
-        let keys = "SELECT k.\(key) FROM \(source(dialect, parameter: parameter, alias: "k"))"
-        switch dialect {
-        case .postgres: return "\(column) = ANY(ARRAY(\(keys)))"
-        case .sqlite: return "\(column) IN (\(keys))"
-        }
+        dialect.idIn("SELECT k.\(key) FROM \(source(dialect, parameter: parameter, alias: "k"))", column: column)
     }
 
     /// The rows as the JSON text to bind; each row holds one value per column, in column order. Built as bytes in
