@@ -5,24 +5,22 @@ import Testing
 
 /// A firm endpoint's POSTs in flight: one more per full window of successes up to the ceiling, halved at each failure.
 @Suite struct ConcurrencyWindowTests {
+    /// The window's limit after each answer in turn (`true`: a 2xx).
+    func limits(_ window: inout ConcurrencyWindow, after answers: [Bool]) -> [Int] {
+        answers.map { succeeded in
+            window.answered(succeeded: succeeded)
+            return window.limit
+        }
+    }
+
     @Test func successesGrowTheLimitByOnePerFullWindowUpToTheCeiling() {
         var window = ConcurrencyWindow(start: 2, ceiling: 4)
-        var limits: [Int] = []
-        for _ in 0..<12 {
-            window.answered(succeeded: true)
-            limits.append(window.limit)
-        }
-        #expect(limits == [2, 3, 3, 3, 4, 4, 4, 4, 4, 4, 4, 4])
+        #expect(limits(&window, after: Array(repeating: true, count: 12)) == [2, 3, 3, 3, 4, 4, 4, 4, 4, 4, 4, 4])
     }
 
     @Test func eachFailureHalvesTheLimitDownToOneAndRestartsTheCount() {
         var window = ConcurrencyWindow(start: 8, ceiling: 32)
-        var limits: [Int] = []
-        for _ in 0..<5 {
-            window.answered(succeeded: false)
-            limits.append(window.limit)
-        }
-        #expect(limits == [4, 2, 1, 1, 1])
+        #expect(limits(&window, after: Array(repeating: false, count: 5)) == [4, 2, 1, 1, 1])
         window.answered(succeeded: true)
         #expect(window.limit == 2, "one success fills a window of one")
     }
