@@ -17,10 +17,9 @@ public struct EmailController: Sendable {
         MessageRoutes(service: email).addRoutes(to: group)
     }
 
-    @Sendable func send(_ request: Request, context: AppRequestContext) async throws -> EditedResponse<SuccessEnvelope<ScheduledView>> {
+    @Sendable func send(_ request: Request, context: AppRequestContext) async throws -> Response {
         let body = try await request.decodeJSON(as: EmailRequest.self, context: context)
         let result = try await email.send(body, firm: try context.firm())
-        return EditedResponse(
-            status: .accepted, response: SuccessEnvelope(message: "Emails scheduled successfully.", data: ScheduledView(result, channel: .email)))
+        return ScheduledView(result, channel: .email).accepted(message: "Emails scheduled successfully.")
     }
 }

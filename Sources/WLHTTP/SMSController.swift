@@ -23,13 +23,11 @@ public struct SMSController: Sendable {
         MessageRoutes(service: sms).addRoutes(to: group)
     }
 
-    @Sendable func send(_ request: Request, context: AppRequestContext) async throws -> EditedResponse<SuccessEnvelope<ScheduledView>> {
+    @Sendable func send(_ request: Request, context: AppRequestContext) async throws -> Response {
         let body = try await request.decodeJSON(as: SMSRequest.self, context: context)
         let firm = try context.firm()
         let result = try await sms.send(body, firm: firm)
-        return EditedResponse(
-            status: .accepted, response: SuccessEnvelope(message: "SMS scheduled successfully.", data: ScheduledView(result, timezone: firm.timezone))
-        )
+        return ScheduledView(result, timezone: firm.timezone).accepted(message: "SMS scheduled successfully.")
     }
 
     @Sendable func quote(_ request: Request, context: AppRequestContext) async throws -> SuccessEnvelope<QuoteView> {

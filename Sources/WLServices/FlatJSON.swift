@@ -54,8 +54,9 @@ public enum FlatJSON {
     }
 
     /// A JSON string: `"`, `\` and the control characters escaped (`\b`, `\f`, `\n`, `\r`, `\t`, else `\u00xx`),
-    /// everything else (`/` and all of UTF-8 included) as it is.
-    static func appendString(_ text: String, to out: inout [UInt8]) {
+    /// everything else (`/` and all of UTF-8 included) as it is: the bytes `JSONEncoder` writes with
+    /// `.withoutEscapingSlashes`.
+    public static func appendString(_ text: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         for byte in text.utf8 {
             switch byte {

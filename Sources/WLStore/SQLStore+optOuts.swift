@@ -41,8 +41,20 @@ extension SQLStore: OptOutStore {
         }
     }
 
+    /// Above this many numbers of one firm, ``optedOut(_:)`` first reads the firm's whole list, when it is no
+    /// longer than this.
+    static let optOutListProbe = 1_000
+
     public func optedOut(_ entries: [FirmPhone]) async throws -> Set<FirmPhone> {
         guard !entries.isEmpty else { return [] }
+        // A blast of 10,000 numbers from a firm with a short list (most firms) reads that list instead of sending
+        // 10,000 numbers to be joined: 1 ms, not 7–19. A firm with a longer list costs one more short read.
+        let firmID = entries[0].firmID
+        if entries.count > Self.optOutListProbe, entries.allSatisfy({ $0.firmID == firmID }),
+            let listed = try await optOutList(firmID: firmID, atMost: Self.optOutListProbe)
+        {
+            return Set(entries.filter { listed.contains($0.phone) })
+        }
         let rows = Self.optOutRows.parameter(entries.map { [.int($0.firmID), .text($0.phone)] })
         let dialect = database.dialect
         return try await database.read { connection in
@@ -56,6 +68,16 @@ extension SQLStore: OptOutStore {
                 found.insert(FirmPhone(firmID: try row.int("firm_id"), phone: try row.text("phone")))
             }
             return found
+        }
+    }
+
+    /// The firm's whole list, or `nil` when it holds more than `limit` numbers.
+    private func optOutList(firmID: Int64, atMost limit: Int) async throws -> Set<String>? {
+        try await database.read { connection in
+            let phones = try await connection.query(
+                "SELECT phone FROM sms_opt_outs WHERE firm_id = $1 LIMIT $2", [.int(firmID), .int(Int64(limit + 1))]
+            ).map { try $0.text("phone") }
+            return phones.count > limit ? nil : Set(phones)
         }
     }
 

@@ -34,6 +34,21 @@ import WLDomain
         }
     }
 
+    @Test func bytesReadAsTheCharacterRulesDo() async {
+        // A prefix, a body and one stray piece at some place: mostly numbers and near misses, not noise.
+        let prefixes = ["", "+", "+254", "254", "0", "9", "+0", "2540", "++254"]
+        let bodies = ["712345678", "110123456", "102000000", "103123456", "116123456", "71234567", "7123456789", ""]
+        let strays = ["", " ", "-", "+", "a", "\u{301}", "٠", "\r\n", "7"]
+        await propertyCheck(
+            input: Gen.element(of: prefixes).map { $0! }, Gen.element(of: bodies).map { $0! }, Gen.element(of: strays).map { $0! },
+            Gen.int(in: 0...12)
+        ) { prefix, body, stray, place in
+            var raw = prefix + body
+            raw.insert(contentsOf: stray, at: raw.index(raw.startIndex, offsetBy: min(place, raw.count)))
+            #expect(PhoneNumber(raw)?.e164Digits == characterReading(raw), "\(raw.debugDescription)")
+        }
+    }
+
     @Test func normalisationIsIdempotent() async {
         await propertyCheck(input: Gen.int(in: 100_000_000...799_999_999)) { subscriber in
             if let number = PhoneNumber(String(subscriber)) {
@@ -41,6 +56,26 @@ import WLDomain
             }
         }
     }
+}
+
+/// The rules as first written, over Characters: the reference the byte reading must agree with.
+private func characterReading(_ raw: String) -> String? {
+    var text = raw.filter { $0 != " " && $0 != "-" }
+    if text.hasPrefix("+") {
+        text.removeFirst()
+        guard text.hasPrefix("254") else { return nil }
+    }
+    guard !text.isEmpty, text.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+    let subscriber: Substring
+    switch text.count {
+    case 12 where text.hasPrefix("254"): subscriber = text.dropFirst(3)
+    case 10 where text.hasPrefix("0"): subscriber = text.dropFirst()
+    case 9: subscriber = Substring(text)
+    default: return nil
+    }
+    guard subscriber.count == 9 else { return nil }
+    let mobile = subscriber.hasPrefix("7") || ["100", "101", "102", "110", "111", "112", "113", "114", "115"].contains(subscriber.prefix(3))
+    return mobile ? "254" + subscriber : nil
 }
 
 @Suite struct MobileNetworkTests {

@@ -23,6 +23,20 @@ extension ConformanceCheck {
             #expect(try await !store.removeOptOut(asked[0]))
             #expect(try await store.optedOut(asked).isEmpty)
         },
+        ConformanceCheck("a blast's numbers are checked against a short opt-out list and a long one alike") { store in
+            let firm = try await firmWithCredits(store, credits: 0)
+            let other = try await firmWithCredits(store, "other", credits: 0)
+            let numbers = (0..<3_000).map { FirmPhone(firmID: firm.id, phone: "2547\(10_000_000 + $0)") }
+            _ = try await store.addOptOuts([numbers[5], numbers[2_999]], source: .api, now: checkTime)
+            _ = try await store.addOptOuts([FirmPhone(firmID: other.id, phone: numbers[7].phone)], source: .api, now: checkTime)
+            #expect(try await store.optedOut(numbers) == [numbers[5], numbers[2_999]])
+            // More listed numbers than the store reads whole: the same answer by the other path.
+            _ = try await store.addOptOuts(Array(numbers[1_000..<2_200]), source: .api, now: checkTime)
+            let expected = Set([numbers[5], numbers[2_999]] + numbers[1_000..<2_200])
+            #expect(try await store.optedOut(numbers) == expected)
+            let mixed = numbers + [FirmPhone(firmID: other.id, phone: numbers[7].phone)]
+            #expect(try await store.optedOut(mixed) == expected.union([mixed.last!]))
+        },
         ConformanceCheck("firms sending under a sender ID are found, with the default's users when it is the default") { store in
             let acme = try await firmWithCredits(store, credits: 0)
             let beta = try await firmWithCredits(store, "beta", credits: 0)
