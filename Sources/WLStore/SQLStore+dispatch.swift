@@ -3,29 +3,39 @@ public import WLDomain
 import WLPorts
 
 extension SQLStore {
+    /// The messages `claimDue` may take: free ones (no lease) and those whose lease ended, each read from the front
+    /// of its own index (migration 19). `$1` is now, `$2` the channel.
+    static let freeDue = "stage IN ('queued', 'charged') AND lease_owner IS NULL AND channel = $2 AND due_at <= $1"
+    static let expiredDue = """
+        stage IN ('queued', 'charged') AND lease_owner IS NOT NULL AND lease_until <= $1 AND channel = $2 AND due_at <= $1
+        """
+
     public func claimDue(channel: Channel, limit: Int, owner: String, lease: TimeInterval, now: Date) async throws -> [Message] {
         let skipLocked = database.dialect == .postgres ? " FOR NO KEY UPDATE SKIP LOCKED" : ""
-        let due = """
-            stage IN ('queued', 'charged') AND channel = $2 AND due_at <= $1 AND (lease_until IS NULL OR lease_until <= $1)
-            """
+        let binds: [SQLValue] = [.time(now), .text(channel.rawValue)]
         // A plain read first: an idle dispatcher polls without taking SQLite's single writer.
         let anyDue = try await database.read { connection in
-            try await connection.query("SELECT id FROM messages WHERE \(due) LIMIT 1", [.time(now), .text(channel.rawValue)])
+            // Each part in its index's order, so PostgreSQL stops at the first live entry (and marks the dead ones).
+            try await connection.query(
+                """
+                SELECT id FROM (SELECT id FROM messages WHERE \(Self.freeDue) ORDER BY due_at, id LIMIT 1) AS f
+                UNION ALL SELECT id FROM (SELECT id FROM messages WHERE \(Self.expiredDue) ORDER BY lease_until LIMIT 1) AS e
+                """, binds)
         }
         guard !anyDue.isEmpty else { return [] }
         let dialect = database.dialect
         return try await write { connection in
+            // Ended leases first (their messages are the oldest); PostgreSQL cannot lock rows under a UNION, so
+            // each part locks its own in a CTE.
             try await connection.query(
                 """
-                UPDATE messages SET lease_owner = $1, lease_until = $2, updated_at = $3
-                WHERE \(dialect.idIn("""
-                    SELECT id FROM messages
-                    WHERE stage IN ('queued', 'charged') AND channel = $4 AND due_at <= $3 AND (lease_until IS NULL OR lease_until <= $3)
-                    ORDER BY due_at, id LIMIT $5\(skipLocked)
-                    """))
+                WITH expired AS (SELECT id FROM messages WHERE \(Self.expiredDue) ORDER BY lease_until LIMIT $3\(skipLocked)),
+                free AS (SELECT id FROM messages WHERE \(Self.freeDue) ORDER BY due_at, id LIMIT $3\(skipLocked))
+                UPDATE messages SET lease_owner = $4, lease_until = $5, updated_at = $1
+                WHERE \(dialect.idIn("SELECT id FROM expired UNION ALL SELECT id FROM free LIMIT $3"))
                 RETURNING \(MessageRow.columns)
                 """,
-                [.text(owner), .time(now.addingTimeInterval(lease)), .time(now), .text(channel.rawValue), .int(Int64(limit))]
+                binds + [.int(Int64(limit)), .text(owner), .time(now.addingTimeInterval(lease))]
             ).map { try MessageRow(row: $0).message }.sorted { ($0.dueAt, $0.id) < ($1.dueAt, $1.id) }
         }
     }

@@ -119,7 +119,7 @@ struct ServerPhases: Sendable {
     }
 
     /// Waits until no SMS is pending or processing (the phases that wait send only the sandbox firm's SMS): none
-    /// queued or charged (the dispatch queue's partial index) and none submitted and waiting for its report (the
+    /// queued or charged (the dispatch queue's two partial indexes, free and leased) and none submitted and waiting for its report (the
     /// expiry's partial index). So the check, run every 5 ms, reads only open messages and takes next to no CPU from
     /// the server it measures (a filter on the firm made SQLite scan all of its messages instead, 6 ms a check).
     /// Each check is ordered by its index's key: PostgreSQL then walks the index and stops at the first live row,
@@ -129,7 +129,12 @@ struct ServerPhases: Sendable {
         try await StoreSession.with(location, secrets: Benchmark.secrets, logger: logger) { store in
             while try await store.database.read({ connection in
                 try await connection.query(
-                    "SELECT id FROM messages WHERE stage IN ('queued', 'charged') ORDER BY due_at LIMIT 1", []
+                    """
+                    SELECT id FROM (SELECT id FROM messages WHERE stage IN ('queued', 'charged') AND lease_owner IS NULL
+                        ORDER BY due_at, id LIMIT 1) AS f
+                    UNION ALL SELECT id FROM (SELECT id FROM messages WHERE stage IN ('queued', 'charged') AND lease_owner IS NOT NULL
+                        ORDER BY lease_until LIMIT 1) AS l
+                    """, []
                 ).count + connection.query("SELECT id FROM messages WHERE stage = 'submitted' ORDER BY sent_at LIMIT 1", []).count
             }) > 0 {
                 try await Task.sleep(for: .milliseconds(5))

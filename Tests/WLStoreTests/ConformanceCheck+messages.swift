@@ -138,6 +138,16 @@ extension ConformanceCheck {
             #expect(again.status == .processing)
             #expect(try await store.firm(id: firm.id)?.smsCredits == Credits(whole: 4))
         },
+        ConformanceCheck("a claim takes ended leases before free messages, and never more than its limit in all") { store in
+            let firm = try await firmWithCredits(store, credits: 5)
+            let ids = try await smsBlast(store, firm: firm, count: 4).map(\.id)
+            #expect(try await store.claimDue(channel: .sms, limit: 2, owner: "crashed", lease: 30, now: checkTime).map(\.id) == [ids[0], ids[1]])
+            let later = checkTime.addingTimeInterval(31)
+            #expect(try await store.claimDue(channel: .sms, limit: 3, owner: "w2", lease: 30, now: later).map(\.id) == [ids[0], ids[1], ids[2]])
+            #expect(try await store.claimDue(channel: .sms, limit: 3, owner: "w3", lease: 30, now: later).map(\.id) == [ids[3]])
+            #expect(try await store.claimDue(channel: .sms, limit: 3, owner: "w4", lease: 30, now: later).isEmpty)
+            #expect(try await store.claimDue(channel: .email, limit: 3, owner: "w4", lease: 30, now: later.addingTimeInterval(60)).isEmpty)
+        },
         ConformanceCheck("a renewed lease keeps a busy worker's messages from others; another owner cannot renew it") { store in
             let firm = try await firmWithCredits(store, credits: 5)
             let ids = try await smsBlast(store, firm: firm, count: 2).map(\.id)
