@@ -121,12 +121,14 @@ def main():
     axis = axes[2]
     keys = ["sms_over_healthz", "blast_accept_ms", "dispatch_mps", "webhook_eps", "webhook_p99_ms", "email_ps"]
     names = ["POST /sms ÷\n/healthz", "blast\nto 202", "dispatch", "webhook\nevents/s", "webhook\np99", "email/s"]
+    highest = 1.0
     for index, run in enumerate(runs):
         shares = []
         for key in keys:
             item = row(run, key)
             share = share_of_target(item) if item else None
             shares.append(share or 0)
+        highest = max([highest] + shares)
         offset = (index - (len(runs) - 1) / 2) * 0.38
         xs = [k + offset for k in range(len(keys))]
         axis.bar(xs, shares, 0.36, label=run["engine"], color=["#2b6cb0", "#38a169"][index % 2])
@@ -135,7 +137,8 @@ def main():
     axis.axhline(1, color="black", linewidth=1, linestyle="--")
     axis.text(len(keys) - 0.5, 1.05, "target", ha="right", fontsize=8)
     axis.set_yscale("log")
-    axis.set_ylim(0.005, 2)
+    # Room above the tallest bar for its label (a p99 far under its bound is a share of several).
+    axis.set_ylim(0.005, max(2, highest * 1.8))
     axis.set_xticks(range(len(keys)), names, fontsize=8)
     axis.set_title("Issue #11 targets: figure as a share of target (1 = met)", fontsize=11)
     axis.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2)
