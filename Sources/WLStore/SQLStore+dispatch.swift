@@ -25,8 +25,9 @@ extension SQLStore {
         guard !anyDue.isEmpty else { return [] }
         let dialect = database.dialect
         return try await write { connection in
-            // Ended leases first (their messages are the oldest); PostgreSQL cannot lock rows under a UNION, so
-            // each part locks its own in a CTE.
+            // Ended leases first (their messages are the oldest). PostgreSQL cannot lock rows under a UNION, so each
+            // part locks its own in a CTE; when both find rows, the free part may lock a few that the limit then
+            // leaves, until this transaction commits.
             try await connection.query(
                 """
                 WITH expired AS (SELECT id FROM messages WHERE \(Self.expiredDue) ORDER BY lease_until LIMIT $3\(skipLocked)),

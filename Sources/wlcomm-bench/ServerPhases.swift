@@ -119,8 +119,8 @@ struct ServerPhases: Sendable {
     }
 
     /// Waits until no SMS is pending or processing (the phases that wait send only the sandbox firm's SMS): none
-    /// queued or charged (the dispatch queue's two partial indexes, free and leased) and none submitted and waiting for its report (the
-    /// expiry's partial index). So the check, run every 5 ms, reads only open messages and takes next to no CPU from
+    /// queued or charged (the dispatch queue's two partial indexes, free and leased) and none submitted and waiting
+    /// for its report (the expiry's partial index). So the check, run every 5 ms, reads only open messages and takes next to no CPU from
     /// the server it measures (a filter on the firm made SQLite scan all of its messages instead, 6 ms a check).
     /// Each check is ordered by its index's key: PostgreSQL then walks the index and stops at the first live row,
     /// marking the dead entries it passes so the next check skips them; unordered, it built a bitmap of every entry
