@@ -96,6 +96,16 @@ public protocol MessageStore: Sendable {
     /// Leases up to `limit` due messages (queued or charged, due, and not leased by a live worker) to `owner` until
     /// `now + lease`. On PostgreSQL concurrent claimers skip each other's rows (`FOR UPDATE SKIP LOCKED`).
     func claimDue(channel: Channel, limit: Int, owner: String, lease: TimeInterval, now: Date) async throws -> [Message]
+    /// Claims as ``claimDue(channel:limit:owner:lease:now:)`` does and, in the same transaction, applies what `decide`
+    /// answers for the claimed messages (as ``record(_:leaseOwner:now:)`` does): the round's charges commit with its
+    /// claim, and each message row is written once for both.
+    /// - Parameter decide: Given the claimed messages, their firms and which of their numbers are opted out, the
+    ///   outcomes to apply. It runs inside the transaction: it must be quick and touch nothing else.
+    /// - Returns: The batch as `decide` saw it, and its messages after the outcomes, in the same order.
+    func claimDue(
+        channel: Channel, limit: Int, owner: String, lease: TimeInterval, now: Date,
+        deciding decide: @escaping @Sendable (ClaimedBatch) -> [(messageID: Int64, outcome: DispatchOutcome)]
+    ) async throws -> (batch: ClaimedBatch, after: [Message])
     /// Extends `owner`'s lease on these messages to `now + lease` (a worker still busy with them); messages leased to
     /// another owner, or no longer waiting to be sent, are left alone.
     /// - Returns: The messages whose lease was extended: a worker starts no send for the others (fencing).
@@ -123,5 +133,21 @@ extension MessageStore {
         providerMessageID: String, status: MessageStatus, response: String, network: String?, now: Date
     ) async throws -> Message? {
         try await applyReport(providerMessageID: providerMessageID, status: status, response: response, network: network, now: now)?.message
+    }
+}
+
+/// A claim as its decision sees it (see ``MessageStore/claimDue(channel:limit:owner:lease:now:deciding:)``).
+public struct ClaimedBatch: Sendable {
+    /// The claimed messages, oldest due first.
+    public var messages: [Message]
+    /// The firms that sent them, by id.
+    public var firms: [Int64: Firm]
+    /// The numbers of queued messages that are on their firm's opt-out list.
+    public var optedOut: Set<FirmPhone>
+
+    public init(messages: [Message] = [], firms: [Int64: Firm] = [:], optedOut: Set<FirmPhone> = []) {
+        self.messages = messages
+        self.firms = firms
+        self.optedOut = optedOut
     }
 }

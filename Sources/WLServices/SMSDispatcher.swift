@@ -51,8 +51,8 @@ public let sandboxInsufficientCreditsNumber = "254700000088"
 
 /// Claims due SMS in batches under a lease, charges each (a message that cannot be paid for fails, costing
 /// nothing), hands them to the provider grouped by identical text (several calls at once, under a renewed lease:
-/// see ``LeaseHeartbeat``), and records what happened. Every step is one store transaction that writes the status
-/// change, its ledger row and its event together.
+/// see ``LeaseHeartbeat``), and records what happened. The claim and the charges are one store transaction; each
+/// later step is one too, writing the status change, its ledger row and its event together.
 ///
 /// Sandbox firms' messages go to the sandbox provider (nothing leaves the process); live firms' to the live one.
 public final class SMSDispatcher: Service {
@@ -110,20 +110,24 @@ public final class SMSDispatcher: Service {
         }
     }
 
-    /// One round: claim (``claimSize`` messages), charge (one transaction for the batch), send (one call per identical text,
-    /// `providerConcurrency` calls at once, under a renewed lease), record (one transaction per call, as it answers).
+    /// One round: claim and charge (``claimSize`` messages, one transaction that writes each row once), send (one call
+    /// per identical text, `providerConcurrency` calls at once, under a renewed lease), record (transactions shared by
+    /// the calls that answer together).
     /// - Returns: How many messages were claimed.
     @discardableResult
     public func runOnce() async throws -> Int {
         let (claimedAt, started) = (time.now, ContinuousClock.now)
-        let claimed = try await store.claimDue(channel: .sms, limit: claimSize.next, owner: owner, lease: settings.lease, now: claimedAt)
-        guard !claimed.isEmpty else { return 0 }
-        var firms: [Int64: Firm] = [:]
-        for firmID in Set(claimed.map(\.firmID)) { firms[firmID] = try await store.firm(id: firmID) }
+        let (policy, owner) = (self.policy, self.owner)
+        let (batch, after) = try await store.claimDue(channel: .sms, limit: claimSize.next, owner: owner, lease: settings.lease, now: claimedAt) {
+            Self.decide($0, policy: policy, now: claimedAt)
+        }
+        guard !after.isEmpty else { return 0 }
+        countCharges(before: batch.messages, after: after)
         var groups: [GroupKey: [Message]] = [:]
         var order: [GroupKey] = []
-        for ready in try await charge(claimed, firms: firms) {
-            let firm = firms[ready.firmID]
+        // A held message waits for a later round: its due time moved.
+        for (claimed, ready) in zip(batch.messages, after) where ready.stage == .charged && ready.dueAt == claimed.dueAt {
+            let firm = batch.firms[ready.firmID]
             let key = GroupKey(
                 sandbox: firm?.mode == .sandbox, firmID: ready.firmID, category: ready.category,
                 sender: firm?.senderIDs[ready.category]?.value, text: ready.body)
@@ -135,11 +139,11 @@ public final class SMSDispatcher: Service {
         let dropped = await heartbeat.run(jobs, claimedAt: claimedAt, concurrency: settings.providerConcurrency) { group, held in
             await self.send(group.key, group.messages.filter { held.contains($0.id) })
         }.reduce(0, +)
-        claimSize.observe(count: claimed.count, elapsed: ContinuousClock.now - started)
+        claimSize.observe(count: batch.messages.count, elapsed: ContinuousClock.now - started)
         if dropped > 0 {
             logger.debug("send outcomes dropped: the lease had passed to another worker", metadata: ["owner": "\(owner)", "count": "\(dropped)"])
         }
-        return claimed.count
+        return batch.messages.count
     }
 
     /// Messages with one text, sent in one provider call.
@@ -205,44 +209,40 @@ public final class SMSDispatcher: Service {
         var text: String
     }
 
-    /// Decides for each claimed message before any provider call, and records it in one transaction: a queued
+    /// Decides for each claimed message before any provider call (the store records it with the claim): a queued
     /// message to an opted-out number fails ("Opted out", nothing charged), a promotional one outside its firm's
     /// sending window waits for the next opening (charged ones too), the sandbox's insufficient-credits number fails,
-    /// and every other queued message is charged (see ``DispatchRules``).
-    /// - Returns: The messages to send now: the ones charged here and the charged ones taken back from a crashed
-    ///   worker.
-    private func charge(_ claimed: [Message], firms: [Int64: Firm]) async throws -> [Message] {
-        let now = time.now
-        let optedOut = try await store.optedOut(
-            claimed.filter { $0.stage == .queued }.map { FirmPhone(firmID: $0.firmID, phone: $0.recipient) })
+    /// and every other queued message is charged (see ``DispatchRules``). Charged messages taken back from a crashed
+    /// worker are sent as they are.
+    static func decide(_ batch: ClaimedBatch, policy: PromotionalPolicy, now: Date) -> [(messageID: Int64, outcome: DispatchOutcome)] {
         var outcomes: [(messageID: Int64, outcome: DispatchOutcome)] = []
-        var toSend: [Message] = []
-        for message in claimed {
-            let firm = firms[message.firmID]
+        for message in batch.messages {
+            let firm = batch.firms[message.firmID]
             let release = policy.releaseTime(for: message.category, due: now, firmWindow: firm?.promotionalWindow)
-            if message.stage == .queued && optedOut.contains(FirmPhone(firmID: message.firmID, phone: message.recipient)) {
+            if message.stage == .queued && batch.optedOut.contains(FirmPhone(firmID: message.firmID, phone: message.recipient)) {
                 outcomes.append((message.id, .fail(response: optedOutResponse, refund: false)))
             } else if release > now {
                 outcomes.append((message.id, .hold(until: release, response: quietHoursResponse)))
             } else if message.stage == .charged {
-                toSend.append(message)
+                continue
             } else if firm?.mode == .sandbox && message.recipient == sandboxInsufficientCreditsNumber {
                 outcomes.append((message.id, .fail(response: insufficientCreditsResponse, refund: false)))
             } else {
                 outcomes.append((message.id, .charge))
             }
         }
-        let charging = Set(outcomes.compactMap { if case .charge = $0.outcome { $0.messageID } else { nil } })
-        let changed = outcomes.isEmpty ? [] : try await store.record(outcomes, leaseOwner: owner, now: now)
-        let charged = changed.filter { charging.contains($0.id) && $0.stage == .charged }
-        let refused = changed.filter { $0.status == .failed }
+        return outcomes
+    }
+
+    /// Counts the claim's refusals (failed before any provider call) and the credits it debited.
+    private func countCharges(before: [Message], after: [Message]) {
         for category in SMSCategory.allCases {
-            let failed = refused.count(where: { $0.category == category })
+            let failed = after.count(where: { $0.category == category && $0.status == .failed })
             if failed > 0 { metrics.messages(channel: .sms, status: .failed, category: category, provider: "none", count: failed) }
         }
-        let debited = charged.reduce(Credits.zero) { $0 + $1.credits }
+        let charged = zip(before, after).filter { $0.stage == .queued && $1.stage == .charged }
+        let debited = charged.reduce(Credits.zero) { $0 + $1.1.credits }
         if debited > .zero { metrics.credits(kind: "debited", amount: debited) }
-        return toSend + charged
     }
 
     /// What to record for the provider's answer about one message.

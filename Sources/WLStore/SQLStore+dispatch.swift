@@ -13,16 +13,7 @@ extension SQLStore {
     public func claimDue(channel: Channel, limit: Int, owner: String, lease: TimeInterval, now: Date) async throws -> [Message] {
         let skipLocked = database.dialect == .postgres ? " FOR NO KEY UPDATE SKIP LOCKED" : ""
         let binds: [SQLValue] = [.time(now), .text(channel.rawValue)]
-        // A plain read first: an idle dispatcher polls without taking SQLite's single writer.
-        let anyDue = try await database.read { connection in
-            // Each part in its index's order, so PostgreSQL stops at the first live entry (and marks the dead ones).
-            try await connection.query(
-                """
-                SELECT id FROM (SELECT id FROM messages WHERE \(Self.freeDue) ORDER BY due_at, id LIMIT 1) AS f
-                UNION ALL SELECT id FROM (SELECT id FROM messages WHERE \(Self.expiredDue) ORDER BY lease_until LIMIT 1) AS e
-                """, binds)
-        }
-        guard !anyDue.isEmpty else { return [] }
+        guard try await anyDue(binds) else { return [] }
         let dialect = database.dialect
         return try await write { connection in
             // Ended leases first (their messages are the oldest). PostgreSQL cannot lock rows under a UNION, so each

@@ -58,11 +58,12 @@ extension SQLStore {
     }
 
     /// Applies `outcomes` in order to the messages still leased to `leaseOwner` (all of them when `nil`: delivery
-    /// reports), with ``DispatchRules``, and writes every decision in the caller's transaction.
+    /// reports), with ``DispatchRules``, and writes every decision in the caller's transaction. The messages in
+    /// `rewrite` are written even when no outcome changes them (a claim's new lease).
     /// - Returns: The messages an outcome was applied to, in the order given.
     static func applyOutcomes(
         _ outcomes: [(messageID: Int64, outcome: DispatchOutcome)], to states: [Int64: DispatchState], leaseOwner: String?,
-        dialect: SQLDialect, on connection: any SQLConnection, now: Date
+        rewrite: [Int64] = [], dialect: SQLDialect, on connection: any SQLConnection, now: Date
     ) async throws -> [Message] {
         var states = states
         let payers = Set(outcomes.filter(\.outcome.movesCredits).compactMap { states[$0.messageID]?.message.firmID })
@@ -70,7 +71,7 @@ extension SQLStore {
         let balancesBefore = before.mapValues(\.balance)
         var effects = DispatchEffects(balances: balancesBefore)
         var applied: [Message] = []
-        var changed: [Int64] = []
+        var changed = rewrite
         for (id, outcome) in outcomes {
             guard var state = states[id], leaseOwner == nil || state.leaseOwner == leaseOwner else { continue }
             if DispatchRules.apply(outcome, to: &state, effects: &effects, now: now) { changed.append(id) }

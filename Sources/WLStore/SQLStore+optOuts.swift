@@ -47,38 +47,40 @@ extension SQLStore: OptOutStore {
 
     public func optedOut(_ entries: [FirmPhone]) async throws -> Set<FirmPhone> {
         guard !entries.isEmpty else { return [] }
+        let dialect = database.dialect
+        return try await database.read { connection in try await Self.optedOut(entries, dialect: dialect, on: connection) }
+    }
+
+    /// Which of `entries` are on their firm's list, read on `connection`.
+    static func optedOut(_ entries: [FirmPhone], dialect: SQLDialect, on connection: any SQLConnection) async throws -> Set<FirmPhone> {
+        guard !entries.isEmpty else { return [] }
         // A blast of 10,000 numbers from a firm with a short list (most firms) reads that list instead of sending
         // 10,000 numbers to be joined: 1 ms, not 7–19. A firm with a longer list costs one more short read.
         let firmID = entries[0].firmID
-        if entries.count > Self.optOutListProbe, entries.allSatisfy({ $0.firmID == firmID }),
-            let listed = try await optOutList(firmID: firmID, atMost: Self.optOutListProbe)
+        if entries.count > optOutListProbe, entries.allSatisfy({ $0.firmID == firmID }),
+            let listed = try await optOutList(firmID: firmID, atMost: optOutListProbe, on: connection)
         {
             return Set(entries.filter { listed.contains($0.phone) })
         }
-        let rows = Self.optOutRows.parameter(entries.map { [.int($0.firmID), .text($0.phone)] })
-        let dialect = database.dialect
-        return try await database.read { connection in
-            var found: Set<FirmPhone> = []
-            for row in try await connection.query(
-                """
-                SELECT o.firm_id, o.phone FROM \(Self.optOutRows.source(dialect, parameter: 1))
-                JOIN sms_opt_outs o ON o.firm_id = v.firm_id AND o.phone = v.phone
-                """, [rows])
-            {
-                found.insert(FirmPhone(firmID: try row.int("firm_id"), phone: try row.text("phone")))
-            }
-            return found
+        let rows = optOutRows.parameter(entries.map { [.int($0.firmID), .text($0.phone)] })
+        var found: Set<FirmPhone> = []
+        for row in try await connection.query(
+            """
+            SELECT o.firm_id, o.phone FROM \(optOutRows.source(dialect, parameter: 1))
+            JOIN sms_opt_outs o ON o.firm_id = v.firm_id AND o.phone = v.phone
+            """, [rows])
+        {
+            found.insert(FirmPhone(firmID: try row.int("firm_id"), phone: try row.text("phone")))
         }
+        return found
     }
 
     /// The firm's whole list, or `nil` when it holds more than `limit` numbers.
-    private func optOutList(firmID: Int64, atMost limit: Int) async throws -> Set<String>? {
-        try await database.read { connection in
-            let phones = try await connection.query(
-                "SELECT phone FROM sms_opt_outs WHERE firm_id = $1 LIMIT $2", [.int(firmID), .int(Int64(limit + 1))]
-            ).map { try $0.text("phone") }
-            return phones.count > limit ? nil : Set(phones)
-        }
+    private static func optOutList(firmID: Int64, atMost limit: Int, on connection: any SQLConnection) async throws -> Set<String>? {
+        let phones = try await connection.query(
+            "SELECT phone FROM sms_opt_outs WHERE firm_id = $1 LIMIT $2", [.int(firmID), .int(Int64(limit + 1))]
+        ).map { try $0.text("phone") }
+        return phones.count > limit ? nil : Set(phones)
     }
 
     public func firmIDs(sendingAs senderID: String, isDefault: Bool) async throws -> [Int64] {

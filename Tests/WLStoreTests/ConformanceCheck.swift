@@ -18,6 +18,6 @@ struct ConformanceCheck: Sendable, CustomTestStringConvertible {
 
     /// Every check, in every group.
     static let all: [ConformanceCheck] =
-        migrations + firms + keys + credits + contacts + messages + batches + webhooks + webhookQueue + payments + email + idempotency + ledgerModel
-        + secrets + housekeeping + earlyReports + queueLevels + optOuts + clients + privacy + lowBalance + console
+        migrations + firms + keys + credits + contacts + messages + decidedClaims + batches + webhooks + webhookQueue + payments + email
+        + idempotency + ledgerModel + secrets + housekeeping + earlyReports + queueLevels + optOuts + clients + privacy + lowBalance + console
 }

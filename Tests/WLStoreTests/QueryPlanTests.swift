@@ -28,7 +28,7 @@ struct QueryPlanTests {
         try await TestDatabases.withStore(.postgres) { store in
             let firm = try await firmWithCredits(store, "acme", credits: 5)
             let messages = try await smsBlast(store, firm: firm, count: 3_000)
-            try await store.database.transaction { try await $0.query("ANALYZE messages") }
+            _ = try await store.database.transaction { try await $0.query("ANALYZE messages") }
             let batch = messages.suffix(60).map { [SQLValue.int($0.id)] }
             let sql = "SELECT id FROM messages WHERE \(SQLStore.idRows.matches("id", .postgres, parameter: 1)) ORDER BY id"
             for found in try await plans(store, sql, [SQLStore.idRows.parameter(batch)]) {
@@ -45,7 +45,7 @@ struct QueryPlanTests {
             let claimed = try await store.claimWebhookDeliveries(limit: 300, owner: "w", lease: 60, now: checkTime)
             let done = try await store.recordWebhookAttempts(claimed.map { attempt($0.id, .succeeded, status: 200) }, leaseOwner: "w")
             #expect(done.count == 300)
-            try await store.database.transaction { try await $0.query("ANALYZE webhook_deliveries") }
+            _ = try await store.database.transaction { try await $0.query("ANALYZE webhook_deliveries") }
             let firm = try await firmWithDeliveries(store, "burst", count: 300)
             let binds: [SQLValue] = [.time(checkTime), .text("w"), .time(checkTime), .int(64), .int(firm.id)]
             for found in try await plans(store, SQLStore.dueDeliveries(.postgres), binds) {

@@ -1,0 +1,72 @@
+public import Foundation
+public import WLDomain
+public import WLPorts
+
+extension SQLStore {
+    public func claimDue(
+        channel: Channel, limit: Int, owner: String, lease: TimeInterval, now: Date,
+        deciding decide: @escaping @Sendable (ClaimedBatch) -> [(messageID: Int64, outcome: DispatchOutcome)]
+    ) async throws -> (batch: ClaimedBatch, after: [Message]) {
+        let binds: [SQLValue] = [.time(now), .text(channel.rawValue)]
+        guard try await anyDue(binds) else { return (ClaimedBatch(), []) }
+        let dialect = database.dialect
+        let skipLocked = dialect == .postgres ? " FOR NO KEY UPDATE SKIP LOCKED" : ""
+        return try await write(outbox: true) { connection in
+            // The rows come from the locking reads themselves: on PostgreSQL that is the version each lock found
+            // still due, not the statement's snapshot.
+            let rows = try await connection.query(
+                """
+                WITH expired AS (SELECT \(MessageRow.columns) FROM messages WHERE \(Self.expiredDue) ORDER BY lease_until LIMIT $3\(skipLocked)),
+                free AS (SELECT \(MessageRow.columns) FROM messages WHERE \(Self.freeDue) ORDER BY due_at, id LIMIT $3\(skipLocked))
+                SELECT * FROM expired UNION ALL SELECT * FROM free LIMIT $3
+                """, binds + [.int(Int64(limit))])
+            var states: [Int64: DispatchState] = [:]
+            var claimed: [Message] = []
+            for row in rows {
+                var state = try MessageRow(row: row).state
+                state.leaseOwner = owner
+                state.leaseUntil = now.addingTimeInterval(lease)
+                states[state.message.id] = state
+                claimed.append(state.message)
+            }
+            claimed.sort { ($0.dueAt, $0.id) < ($1.dueAt, $1.id) }
+            guard !claimed.isEmpty else { return (ClaimedBatch(), []) }
+            let firms = try await Self.firms(ids: Set(claimed.map(\.firmID)), dialect: dialect, on: connection)
+            let optedOut = try await Self.optedOut(
+                claimed.filter { $0.stage == .queued }.map { FirmPhone(firmID: $0.firmID, phone: $0.recipient) }, dialect: dialect, on: connection)
+            let batch = ClaimedBatch(messages: claimed, firms: firms, optedOut: optedOut)
+            let outcomes = decide(batch)
+            let applied = try await Self.applyOutcomes(
+                outcomes, to: states, leaseOwner: owner, rewrite: claimed.map(\.id), dialect: dialect, on: connection, now: now)
+            let after = Dictionary(applied.map { ($0.id, $0) }, uniquingKeysWith: { _, last in last })
+            return (batch, claimed.map { after[$0.id] ?? $0 })
+        }
+    }
+
+    /// Whether any message may be claimed: a plain read, so that an idle dispatcher polls without taking SQLite's
+    /// single writer. `binds` are now and the channel.
+    func anyDue(_ binds: [SQLValue]) async throws -> Bool {
+        try await database.read { connection in
+            // Each part in its index's order, so PostgreSQL stops at the first live entry (and marks the dead ones).
+            try await !connection.query(
+                """
+                SELECT id FROM (SELECT id FROM messages WHERE \(Self.freeDue) ORDER BY due_at, id LIMIT 1) AS f
+                UNION ALL SELECT id FROM (SELECT id FROM messages WHERE \(Self.expiredDue) ORDER BY lease_until LIMIT 1) AS e
+                """, binds
+            ).isEmpty
+        }
+    }
+
+    /// These firms, by id, read on `connection`.
+    static func firms(ids: Set<Int64>, dialect: SQLDialect, on connection: any SQLConnection) async throws -> [Int64: Firm] {
+        let rows = try await connection.query(
+            "SELECT \(firmColumns) FROM firms WHERE \(idRows.matches("id", dialect, parameter: 1))",
+            [idRows.parameter(ids.sorted().map { [.int($0)] })])
+        var firms: [Int64: Firm] = [:]
+        for row in rows {
+            let firm = try firm(from: row)
+            firms[firm.id] = firm
+        }
+        return firms
+    }
+}
