@@ -36,13 +36,13 @@ extension SQLStore {
         return states
     }
 
-    /// Reads and (on PostgreSQL) locks these firms' balances with their low-balance state, in id order (so concurrent
-    /// batches cannot deadlock).
+    /// Reads and (on PostgreSQL, unless `lock` is false) locks these firms' balances with their low-balance state, in
+    /// id order (so concurrent batches cannot deadlock).
     static func lockedBalances(
-        firmIDs: Set<Int64>, dialect: SQLDialect, on connection: any SQLConnection
+        firmIDs: Set<Int64>, lock: Bool = true, dialect: SQLDialect, on connection: any SQLConnection
     ) async throws -> [Int64: LowBalanceState] {
         guard !firmIDs.isEmpty else { return [:] }
-        let lock = dialect == .postgres ? " FOR NO KEY UPDATE" : ""
+        let lock = dialect == .postgres && lock ? " FOR NO KEY UPDATE" : ""
         let rows = try await connection.query(
             """
             SELECT id, sms_credits, low_balance_threshold, low_balance_alerted FROM firms
@@ -63,11 +63,14 @@ extension SQLStore {
     /// - Returns: The messages an outcome was applied to, in the order given.
     static func applyOutcomes(
         _ outcomes: [(messageID: Int64, outcome: DispatchOutcome)], to states: [Int64: DispatchState], leaseOwner: String?,
-        rewrite: [Int64] = [], dialect: SQLDialect, on connection: any SQLConnection, now: Date
+        rewrite: [Int64] = [], balanceLock: BalanceLock = .first, dialect: SQLDialect, on connection: any SQLConnection, now: Date
     ) async throws -> [Message] {
         var states = states
         let payers = Set(outcomes.filter(\.outcome.movesCredits).compactMap { states[$0.messageID]?.message.firmID })
-        let before = try await lockedBalances(firmIDs: payers, dialect: dialect, on: connection)
+        // One statement moves the balances at the end, locking its rows in no set order: with several firms, two
+        // batches could each hold one the other waits for.
+        let balanceLock = payers.count > 1 ? .first : balanceLock
+        let before = try await lockedBalances(firmIDs: payers, lock: balanceLock == .first, dialect: dialect, on: connection)
         let balancesBefore = before.mapValues(\.balance)
         var effects = DispatchEffects(balances: balancesBefore)
         var applied: [Message] = []
@@ -75,17 +78,87 @@ extension SQLStore {
         for (id, outcome) in outcomes {
             guard var state = states[id], leaseOwner == nil || state.leaseOwner == leaseOwner else { continue }
             if DispatchRules.apply(outcome, to: &state, effects: &effects, now: now) { changed.append(id) }
+            if balanceLock == .last, case .charge = outcome, state.message.status == .failed { throw BalanceMoved() }
             states[id] = state
             applied.append(state.message)
         }
         let balances = effects.balances.filter { balancesBefore[$0.key] != $0.value }
         let written = Set(changed).sorted().compactMap { states[$0] }
-        try await write(written, effects: effects, balances: balances, dialect: dialect, on: connection, now: now)
-        let after = balances.compactMap { firmID, balance in
-            before[firmID].map { LowBalanceState(firmID: firmID, balance: balance, threshold: $0.threshold, alerted: $0.alerted) }
+        var after: [LowBalanceState]
+        if balanceLock == .last {
+            var messagesOnly = effects
+            messagesOnly.credits = []
+            try await write(written, effects: messagesOnly, balances: [:], dialect: dialect, on: connection, now: now)
+            after = try await settleLast(effects.credits, dialect: dialect, on: connection, now: now)
+        } else {
+            try await write(written, effects: effects, balances: balances, dialect: dialect, on: connection, now: now)
+            after = balances.compactMap { firmID, balance in
+                before[firmID].map { LowBalanceState(firmID: firmID, balance: balance, threshold: $0.threshold, alerted: $0.alerted) }
+            }
         }
         try await applyLowBalance(after, on: connection, now: now)
         return applied
+    }
+
+    /// When a batch takes its firms' balance rows (see ``applyOutcomes(_:to:leaseOwner:rewrite:balanceLock:dialect:on:now:)``).
+    enum BalanceLock {
+        /// Locked before deciding: the decision sees the balance it will write. Any batch may use it.
+        case first
+        /// Read without a lock, decided, and moved by the batch's last statements, which check that every step of
+        /// it is still covered (``BalanceMoved`` otherwise): a firm's balance row is held from then to the commit,
+        /// not for the whole batch. For charges of one firm, when its balance covered all of them.
+        case last
+    }
+
+    /// The firm's balance changed, between the read and the move, so that the batch's charges are no longer all
+    /// covered, or the batch refused a charge: ``BalanceLock/last`` gives up, and the transaction is run again with
+    /// ``BalanceLock/first``.
+    struct BalanceMoved: Error {}
+
+    static let balanceMoves = SQLSet([("id", .int), ("delta", .int), ("lowest", .int)])
+
+    /// Moves each firm's balance by its credit moves if its balance now covers every step of them, then writes their
+    /// ledger rows with the balances that followed.
+    /// - Returns: The firms' low-balance states after.
+    private static func settleLast(
+        _ credits: [CreditMove], dialect: SQLDialect, on connection: any SQLConnection, now: Date
+    ) async throws -> [LowBalanceState] {
+        guard !credits.isEmpty else { return [] }
+        var moves: [Int64: (delta: Credits, lowest: Credits, decided: Credits)] = [:]
+        for move in credits {
+            var firm = moves[move.firmID] ?? (.zero, .zero, .zero)
+            firm.delta = firm.delta + move.amount
+            firm.lowest = min(firm.lowest, firm.delta)
+            firm.decided = move.balanceAfter
+            moves[move.firmID] = firm
+        }
+        let rows = try await connection.query(
+            """
+            UPDATE firms SET sms_credits = sms_credits + v.delta FROM \(balanceMoves.source(dialect, parameter: 1))
+            WHERE firms.id = v.id AND firms.sms_credits + v.lowest >= 0
+            RETURNING firms.id, firms.sms_credits, firms.low_balance_threshold, firms.low_balance_alerted
+            """,
+            [
+                balanceMoves.parameter(
+                    moves.sorted { $0.key < $1.key }.map { [.int($0.key), .int($0.value.delta.units), .int($0.value.lowest.units)] })
+            ])
+        guard rows.count == moves.count else { throw BalanceMoved() }
+        var after: [Int64: LowBalanceState] = [:]
+        for row in rows {
+            let id = try row.int("id")
+            after[id] = try lowBalanceState(row, firmID: id)
+        }
+        // Each row's balance as decided, shifted by how far the firm's balance had moved since it was read.
+        let ledger = credits.map { move in
+            var moved = move
+            if let firm = moves[move.firmID], let actual = after[move.firmID] {
+                moved.balanceAfter = move.balanceAfter + (actual.balance - firm.decided)
+            }
+            return moved
+        }
+        let part = ledgerInsert(ledger, dialect)
+        try await connection.query(part.sql(2), [.time(now), part.rows])
+        return Array(after.values)
     }
 
     /// On PostgreSQL, the extra condition with which an `UPDATE … FROM` a row set finds its rows through `column`'s

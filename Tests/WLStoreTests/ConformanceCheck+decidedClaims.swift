@@ -57,7 +57,7 @@ extension ConformanceCheck {
             let sent = try await store.record(ids.map { ($0, .submitted(providerMessageID: "P-\($0)", report: nil)) }, leaseOwner: "w2", now: later)
             #expect(sent.map(\.stage) == [.submitted, .queued])
         },
-        ConformanceCheck("concurrent deciding claims share no message and pay for exactly what the balance covers") { store in
+        ConformanceCheck("concurrent deciding claims and top-ups share no message, never overdraw, and chain the ledger") { store in
             let firm = try await firmWithCredits(store, credits: 100)
             _ = try await smsBlast(store, firm: firm, count: 240)
             let claims = try await withThrowingTaskGroup(of: [Message].self) { group in
@@ -68,14 +68,30 @@ extension ConformanceCheck {
                         }.after
                     }
                 }
+                for topUp in 0..<3 {
+                    group.addTask {
+                        _ = try await store.applyCredits(
+                            firmID: firm.id, amount: Credits(whole: 10), kind: .adjustment, reference: "top-up \(topUp)", now: checkTime)
+                        return []
+                    }
+                }
                 return try await group.reduce(into: [Message]()) { $0 += $1 }
             }
             #expect(claims.count == 240)
             #expect(Set(claims.map(\.id)).count == 240)
-            #expect(claims.count(where: { $0.status == .processing }) == 100)
-            #expect(claims.count(where: { $0.status == .failed }) == 140)
-            #expect(try await store.firm(id: firm.id)?.smsCredits == .zero)
-            #expect(try await store.ledgerSum(firmID: firm.id) == .zero)
+            let charged = claims.count(where: { $0.status == .processing })
+            #expect(charged >= 100 && charged <= 130)
+            #expect(claims.count(where: { $0.status == .failed }) == 240 - charged)
+            let balance = try #require(try await store.firm(id: firm.id)?.smsCredits)
+            #expect(balance == Credits(whole: 130 - Int64(charged)))
+            #expect(try await store.ledgerSum(firmID: firm.id) == balance)
+            // Each row's balance follows from the one before it.
+            let ledger = try await store.ledger(firmID: firm.id, limit: 500, startingAfter: nil).sorted { $0.id < $1.id }
+            #expect(ledger.count == 1 + 3 + charged)
+            for (previous, entry) in zip(ledger, ledger.dropFirst()) {
+                #expect(entry.balanceAfter == previous.balanceAfter + entry.amount, "ledger row \(entry.id)")
+            }
+            #expect(ledger.last?.balanceAfter == balance)
         },
         ConformanceCheck("a deciding claim costs the same statements for 2 messages as for 300") { store in
             let counting = CountingDatabase(store.database)
