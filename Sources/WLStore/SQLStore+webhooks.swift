@@ -48,6 +48,17 @@ extension SQLStore {
                 "SELECT id, webhook_url, webhook_secret, webhook_previous_secret, webhook_previous_secret_until, timezone FROM firms",
                 ids: try claimed.map { try $0.int("firm_id") }
             ) { $0 }
+            // Each firm's secrets opened once per claim, not once per delivery.
+            var endpoints: [Int64: (url: String, secret: String?, previousSecret: String?, timezone: String)] = [:]
+            for (firmID, firm) in firms {
+                guard let url = try firm.optionalText("webhook_url") else { continue }
+                endpoints[firmID] = (
+                    url, try openSecret(firm.optionalText("webhook_secret"), at: "firms.webhook_secret of firm \(firmID)"),
+                    try firm.optionalTime("webhook_previous_secret_until").map { $0 > now } == true
+                        ? try openSecret(firm.optionalText("webhook_previous_secret"), at: "firms.webhook_previous_secret of firm \(firmID)") : nil,
+                    try firm.text("timezone")
+                )
+            }
             return try claimed.compactMap { row in
                 let subject: WebhookSubject
                 if let event = try row.optionalInt("event_id").flatMap({ events[$0] }),
@@ -64,13 +75,10 @@ extension SQLStore {
                     return nil
                 }
                 let firmID = try row.int("firm_id")
-                guard let firm = firms[firmID], let url = try firm.optionalText("webhook_url") else { return nil }
+                guard let endpoint = endpoints[firmID] else { return nil }
                 return WebhookDelivery(
-                    id: try row.int("id"), firmID: firmID, attempts: Int(try row.int("attempts")), url: url,
-                    secret: try openSecret(firm.optionalText("webhook_secret"), at: "firms.webhook_secret of firm \(firmID)"),
-                    previousSecret: try firm.optionalTime("webhook_previous_secret_until").map { $0 > now } == true
-                        ? try openSecret(firm.optionalText("webhook_previous_secret"), at: "firms.webhook_previous_secret of firm \(firmID)") : nil,
-                    timezone: try firm.text("timezone"), subject: subject)
+                    id: try row.int("id"), firmID: firmID, attempts: Int(try row.int("attempts")), url: endpoint.url, secret: endpoint.secret,
+                    previousSecret: endpoint.previousSecret, timezone: endpoint.timezone, subject: subject)
             }.sorted { $0.id < $1.id }
         }
     }
