@@ -20,6 +20,18 @@ public enum WebhookSignature {
         return "v1," + Data(mac).base64EncodedString()
     }
 
+    /// Both signatures with one secret, its key prepared once (``contract(body:secret:)`` and
+    /// ``standard(id:timestamp:body:secret:)`` each prepare their own).
+    public static func both(id: String, timestamp: Int64, body: [UInt8], secret: String) -> (contract: String, standard: String) {
+        let keyed = HMAC<SHA256>(key: SymmetricKey(data: Data(secret.utf8)))
+        var contract = keyed
+        contract.update(data: body)
+        var standard = keyed
+        standard.update(data: Array("\(id).\(timestamp).".utf8))
+        standard.update(data: body)
+        return ("sha256=" + contract.finalize().hex, "v1," + Data(standard.finalize()).base64EncodedString())
+    }
+
     /// The secret as Standard Webhooks libraries take it: `whsec_` + base64 of its bytes.
     public static func standardSecret(_ secret: String) -> String {
         "whsec_" + Data(secret.utf8).base64EncodedString()

@@ -15,11 +15,10 @@ enum WebhookHeaders {
             ("webhook-timestamp", String(timestamp)),
         ]
         if let secret, !secret.isEmpty {
-            headers.append(("X-WL-Signature", WebhookSignature.contract(body: body, secret: secret)))
-            let signatures = ([secret] + (previousSecret.map { [$0] } ?? [])).map {
-                WebhookSignature.standard(id: eventID, timestamp: timestamp, body: body, secret: $0)
-            }
-            headers.append(("webhook-signature", signatures.joined(separator: " ")))
+            let signed = WebhookSignature.both(id: eventID, timestamp: timestamp, body: body, secret: secret)
+            headers.append(("X-WL-Signature", signed.contract))
+            let previous = previousSecret.map { " " + WebhookSignature.standard(id: eventID, timestamp: timestamp, body: body, secret: $0) }
+            headers.append(("webhook-signature", signed.standard + (previous ?? "")))
         }
         return headers
     }

@@ -64,4 +64,17 @@ import WLDomain
                 == "v1,Q5nZ7DiOGwijBBqvBVAK6c0zDr2JLkXI7TaV4f+Q2vY=")
         #expect(WebhookSignature.standardSecret("secret") == "whsec_c2VjcmV0")
     }
+
+    @Test func bothSignaturesAtOnceEqualEachMadeAlone() {
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<50 {
+            let body = (0..<Int.random(in: 0...300, using: &generator)).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            let secret = String((0..<Int.random(in: 1...64, using: &generator)).map { _ in "aZ9_-é😀".randomElement(using: &generator)! })
+            let id = "evt_\(UInt64.random(in: 0...UInt64.max, using: &generator))"
+            let timestamp = Int64.random(in: 0...4_000_000_000, using: &generator)
+            let both = WebhookSignature.both(id: id, timestamp: timestamp, body: body, secret: secret)
+            #expect(both.contract == WebhookSignature.contract(body: body, secret: secret))
+            #expect(both.standard == WebhookSignature.standard(id: id, timestamp: timestamp, body: body, secret: secret))
+        }
+    }
 }
