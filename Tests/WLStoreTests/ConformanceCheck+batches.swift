@@ -4,14 +4,20 @@ import WLDomain
 import WLPorts
 import WLStore
 
+/// `store` seen through a statement counter, and a firm with 1,000 credits and a working webhook (so batches write
+/// outbox rows too).
+func statementCountingStore(_ store: SQLStore) async throws -> (counting: CountingDatabase, counted: SQLStore, firm: Firm) {
+    let counting = CountingDatabase(store.database)
+    let firm = try await firmWithCredits(store, credits: 1_000)
+    try await store.setWebhook(firmID: firm.id, WebhookSettings(url: "https://hooks.example/in", secret: "s"), now: checkTime)
+    return (counting, SQLStore(database: counting, secrets: store.secrets), firm)
+}
+
 extension ConformanceCheck {
     /// Set-based dispatch: a batch costs a constant number of statements, and any text survives the trip.
     static let batches: [ConformanceCheck] = [
         ConformanceCheck("charging and recording a batch costs the same statements for 2 messages as for 300") { store in
-            let counting = CountingDatabase(store.database)
-            let counted = SQLStore(database: counting, secrets: store.secrets)
-            let firm = try await firmWithCredits(store, credits: 1_000)
-            try await store.setWebhook(firmID: firm.id, WebhookSettings(url: "https://hooks.example/in", secret: "s"), now: checkTime)
+            let (counting, counted, firm) = try await statementCountingStore(store)
             var costs: [Int] = []
             for (round, size) in [2, 300].enumerated() {
                 let owner = "w\(round)"

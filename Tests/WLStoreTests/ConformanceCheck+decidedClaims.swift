@@ -94,10 +94,7 @@ extension ConformanceCheck {
             #expect(ledger.last?.balanceAfter == balance)
         },
         ConformanceCheck("a deciding claim costs the same statements for 2 messages as for 300") { store in
-            let counting = CountingDatabase(store.database)
-            let counted = SQLStore(database: counting, secrets: store.secrets)
-            let firm = try await firmWithCredits(store, credits: 1_000)
-            try await store.setWebhook(firmID: firm.id, WebhookSettings(url: "https://hooks.example/in", secret: "s"), now: checkTime)
+            let (counting, counted, firm) = try await statementCountingStore(store)
             var costs: [Int] = []
             for (round, size) in [2, 300].enumerated() {
                 _ = try await smsBlast(store, firm: firm, count: size)
