@@ -46,8 +46,8 @@ extension Benchmark {
         let services = ServiceGroup(configuration: configuration)
         let running = Running("the server") { try await services.run() }
         do {
-            try await waitUntilReady(client, "http://127.0.0.1:\(port)/readyz")
-            try await waitUntilReady(client, "http://127.0.0.1:\(receiverPort)/")
+            try await waitUntilReady(client, "http://127.0.0.1:\(port)/readyz", running)
+            try await waitUntilReady(client, "http://127.0.0.1:\(receiverPort)/", running)
             try await StoreSession.with(location, secrets: Self.secrets, logger: logger) { store in
                 let admin = FirmAdmin(store: store, time: SystemTimeSource(), allowPrivateWebhooks: true)
                 _ = try await admin.adjustCredits(firm: "sandbox", amount: Credits(whole: 10_000_000), reason: "benchmark")
@@ -106,8 +106,11 @@ extension Benchmark {
     }
 
     /// Waits until `url` answers below 500 (`/readyz` answers 503 until the database does).
-    private func waitUntilReady(_ client: HTTPClient, _ url: String) async throws {
+    /// Waits for `url` to answer, at most about ten minutes, and no longer than `running` runs (a server that ended
+    /// at start-up, say on a database sealed with another secrets key, fails the run at once).
+    private func waitUntilReady(_ client: HTTPClient, _ url: String, _ running: Running) async throws {
         for _ in 0..<600 {
+            if running.hasEnded { throw BenchmarkError("\(running.name) ended before \(url) answered") }
             if let response = try? await client.execute(HTTPClientRequest(url: url), timeout: .seconds(1)), response.status.code < 500 { return }
             try await Task.sleep(for: .milliseconds(50))
         }
@@ -138,6 +141,9 @@ final class Running: Sendable {
             self.ended.store(true, ordering: .sequentiallyConsistent)
         }
     }
+
+    /// Whether the task has ended.
+    var hasEnded: Bool { ended.load(ordering: .sequentiallyConsistent) }
 
     /// Waits at most `limit` for the task to end, and says so when it did not.
     func waitUntilEnded(within limit: Duration = .seconds(15)) async {
