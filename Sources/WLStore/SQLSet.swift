@@ -36,7 +36,7 @@ struct SQLSet: Sendable {
             }.joined(separator: ", ")
             return "(SELECT \(fields), r.ordinality AS ord FROM jsonb_array_elements(CAST($\(parameter) AS jsonb)) WITH ORDINALITY AS r) AS \(alias)"
         case .sqlite:
-            let fields = columns.enumerated().map { "value ->> \($0.offset) AS \($0.element.name)" }.joined(separator: ", ")
+            let fields = columns.enumerated().map { index, column in "value ->> \(index) AS \(column.name)" }.joined(separator: ", ")
             return "(SELECT \(fields), key AS ord FROM jsonb_each($\(parameter))) AS \(alias)"
         }
     }

@@ -105,9 +105,9 @@ extension Benchmark {
         }
     }
 
-    /// Waits until `url` answers below 500 (`/readyz` answers 503 until the database does).
-    /// Waits for `url` to answer, at most about ten minutes, and no longer than `running` runs (a server that ended
-    /// at start-up, say on a database sealed with another secrets key, fails the run at once).
+    /// Waits until `url` answers below 500 (`/readyz` answers 503 until the database does), at most about ten
+    /// minutes, and no longer than `running` runs: a server that ended at start-up (say on a database sealed with
+    /// another run's secrets key) fails the run at once.
     private func waitUntilReady(_ client: HTTPClient, _ url: String, _ running: Running) async throws {
         for _ in 0..<600 {
             if running.hasEnded { throw BenchmarkError("\(running.name) ended before \(url) answered") }
