@@ -11,11 +11,13 @@ extension SQLStore {
         let skipLocked = database.dialect == .postgres ? " FOR NO KEY UPDATE OF d SKIP LOCKED" : ""
         // A plain read first (an idle deliverer polls without taking SQLite's single writer): the firms that have a
         // due delivery, found by walking the pending index one firm at a time.
-        let firmIDs = try await database.read { connection in
-            try await connection.query(Self.firmsWithDueDeliveries, [.time(now)]).map { try $0.int("id") }
-        }.filter { !excludingFirms.contains($0) }
-        guard !firmIDs.isEmpty else { return [] }
         let dialect = database.dialect
+        let firmIDs = try await database.read { connection in
+            try await connection.query(
+                Self.firmsWithDueDeliveries(dialect), [.time(now), Self.idRows.parameter(excludingFirms.sorted().map { [.int($0)] })]
+            ).map { try $0.int("id") }
+        }
+        guard !firmIDs.isEmpty else { return [] }
         return try await write { connection in
             var claimed: [SQLRow] = []
             for firmID in firmIDs.prefix(Self.firmsPerClaim) where claimed.count < limit {
@@ -106,9 +108,13 @@ extension SQLStore {
             """
     }
 
-    /// The firms with a working webhook and a delivery due at `$1`, in id order: the pending index is walked one firm
-    /// at a time (a loose index scan), so the cost grows with the number of firms, not with their backlogs.
-    private static let firmsWithDueDeliveries = """
+    /// The firms with a working webhook and a delivery due at `$1`, in id order, leaving out the firms in `$2` (those
+    /// whose lanes are all busy): the pending index is walked one firm at a time (a loose index scan), so the cost
+    /// grows with the number of firms, not with their backlogs. A busy firm is left out before its due test, which
+    /// would otherwise step over every delivery its lanes hold (each woken claim during a blast made that walk for
+    /// nothing).
+    private static func firmsWithDueDeliveries(_ dialect: SQLDialect) -> String {
+        """
         WITH RECURSIVE pending (firm_id) AS (
             SELECT min(firm_id) FROM webhook_deliveries WHERE status = 'pending'
             UNION ALL
@@ -116,11 +122,13 @@ extension SQLStore {
             FROM pending WHERE pending.firm_id IS NOT NULL
         )
         SELECT f.id FROM pending p JOIN firms f ON f.id = p.firm_id
-        WHERE f.webhook_url IS NOT NULL AND f.webhook_disabled_at IS NULL AND EXISTS (
+        WHERE NOT (\(idRows.matches("f.id", dialect, parameter: 2))) AND f.webhook_url IS NOT NULL AND f.webhook_disabled_at IS NULL
+        AND EXISTS (
             SELECT 1 FROM webhook_deliveries d WHERE d.firm_id = f.id AND d.status = 'pending' AND d.next_attempt_at <= $1
             AND (d.lease_until IS NULL OR d.lease_until <= $1))
         ORDER BY f.id
         """
+    }
 
     /// Rows of `select` whose `id` is in `ids`, keyed by id: one statement, the ids as one parameter, so its text is
     /// the same whatever their number.
