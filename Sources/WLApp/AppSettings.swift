@@ -58,6 +58,7 @@ public import WLStore
 /// | `payments.maxPerPhonePerHour` | `WLCOMM_PAYMENTS_MAX_PER_PHONE_PER_HOUR` | int (at least 1) | `5` |
 /// | `smtp.*` | `WLCOMM_SMTP_*` | see ``SMTPSettings``; `smtp.defaultFrom` an address | off |
 /// | `auth.cacheMilliseconds` | `WLCOMM_AUTH_CACHE_MILLISECONDS` | int, 0 = read the key on every request | `1000`: an API key that authenticated is trusted this long without a store read, so a key revoked or a firm suspended elsewhere is refused within it |
+/// | `optOuts.cacheMilliseconds` | `WLCOMM_OPTOUTS_CACHE_MILLISECONDS` | int, 0 = read the list on every request | `1000`: a firm's opt-out list (up to 256 numbers) is used this long without a store read, so a number listed elsewhere is skipped at accept within it (and fails "Opted out", free, if sent to meanwhile) |
 /// | `limits.enabled` | `WLCOMM_LIMITS_ENABLED` | bool | `true` |
 /// | `limits.sendQuota`, `limits.sendWindowSeconds` | `WLCOMM_LIMITS_SEND_QUOTA`, `…_SEND_WINDOW_SECONDS` | int | 100 per 5 s |
 /// | `limits.readQuota`, `limits.readWindowSeconds` | `WLCOMM_LIMITS_READ_QUOTA`, `…_READ_WINDOW_SECONDS` | int | 600 per 10 s |
@@ -124,6 +125,8 @@ public struct AppSettings: Sendable {
     public var trustedProxyEntries: [String]
     /// How long an API key's authentication is reused without reading the store.
     public var authenticationCacheLifetime: Double
+    /// How long a firm's short opt-out list is used without a store read (`optOuts.cacheMilliseconds`), in milliseconds.
+    public var optOutCacheMilliseconds: Int
     /// The default rate limits (firms may have their own).
     public var limits: LimitSettings
     /// How long a client may take to send a request body (408 after it).
@@ -275,6 +278,7 @@ public struct AppSettings: Sendable {
         self.trustedProxyEntries = reader.string(forKey: "trustedProxies", default: "").split(separator: ",")
             .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         self.authenticationCacheLifetime = Double(max(0, reader.int(forKey: "auth.cacheMilliseconds", default: 1000))) / 1000
+        self.optOutCacheMilliseconds = max(0, reader.int(forKey: "optOuts.cacheMilliseconds", default: 1000))
         self.bodyReadTimeout = .seconds(max(1, reader.int(forKey: "limits.bodyReadTimeoutSeconds", default: 30)))
         self.idleTimeoutSeconds = max(1, reader.int(forKey: "limits.idleTimeoutSeconds", default: 60))
         self.maxConnections = max(0, reader.int(forKey: "limits.maxConnections", default: 2048))

@@ -52,8 +52,10 @@ public enum WLCommApp {
         let signal = WorkSignal()
         let ready = ReadinessGate()
         let work: any WorkMetrics = metrics.map { PrometheusWorkMetrics(registry: $0) } ?? NoWorkMetrics()
-        let sms = SMSService(store: store, time: time, signal: signal, policy: promotional)
-        let optOuts = OptOutService(store: store, time: time, defaultSenderID: settings.africasTalking?.senderID, logger: logger)
+        let optOutCache = OptOutCache(lifetime: Double(settings.optOutCacheMilliseconds) / 1000)
+        let sms = SMSService(store: store, time: time, signal: signal, policy: promotional, optOutCache: optOutCache)
+        let optOuts = OptOutService(
+            store: store, time: time, defaultSenderID: settings.africasTalking?.senderID, logger: logger, cache: optOutCache)
         let live = MeteredSMSProvider(
             settings.africasTalking.map { AfricasTalkingProvider(settings: $0, client: .shared, logger: logger) } ?? UnconfiguredSMSProvider(),
             name: settings.africasTalking == nil ? "unconfigured" : "africastalking", metrics: work)

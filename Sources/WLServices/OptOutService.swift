@@ -11,12 +11,15 @@ public struct OptOutService: Sendable {
     /// The sender ID Africa's Talking uses for firms that registered none (`africastalking.senderId`).
     let defaultSenderID: String?
     let logger: Logger
+    /// The lists ``SMSService`` keeps between requests: a firm's is forgotten when this service changes it.
+    let cache: OptOutCache?
 
-    public init(store: any Store, time: any TimeSource, defaultSenderID: String?, logger: Logger) {
+    public init(store: any Store, time: any TimeSource, defaultSenderID: String?, logger: Logger, cache: OptOutCache? = nil) {
         self.store = store
         self.time = time
         self.defaultSenderID = defaultSenderID
         self.logger = logger
+        self.cache = cache
     }
 
     /// Lists `phone` (any accepted form) for the firm.
@@ -26,6 +29,7 @@ public struct OptOutService: Sendable {
         let number = try Self.number(phone)
         let now = time.now
         let created = try await store.addOptOuts([FirmPhone(firmID: firmID, phone: number.e164Digits)], source: source, now: now) == 1
+        cache?.forget(firmIDs: [firmID])
         let entry = try await store.optOuts(firmID: firmID, limit: 1, startingAfter: Self.before(number.e164Digits)).first
         return (entry ?? OptOut(phone: number.e164Digits, source: source, createdAt: now), created)
     }
@@ -39,9 +43,9 @@ public struct OptOutService: Sendable {
     /// - Throws: `.validation` for a bad number, `.notFound` when it is not listed.
     public func remove(_ phone: String, firmID: Int64) async throws {
         let number = try Self.number(phone)
-        guard try await store.removeOptOut(FirmPhone(firmID: firmID, phone: number.e164Digits)) else {
-            throw DomainError(.notFound, "\(number.e164Digits) is not on the opt-out list.")
-        }
+        let removed = try await store.removeOptOut(FirmPhone(firmID: firmID, phone: number.e164Digits))
+        cache?.forget(firmIDs: [firmID])
+        guard removed else { throw DomainError(.notFound, "\(number.e164Digits) is not on the opt-out list.") }
     }
 
     /// Africa's Talking's opt-out notification (form fields `senderId` and `phoneNumber`): the number opted out of
@@ -56,6 +60,7 @@ public struct OptOutService: Sendable {
         }
         let firms = try await store.firmIDs(sendingAs: sender, isDefault: sender == defaultSenderID)
         try await store.addOptOuts(firms.map { FirmPhone(firmID: $0, phone: number.e164Digits) }, source: .provider, now: time.now)
+        cache?.forget(firmIDs: firms)
         logger.info("opt-out notification applied", metadata: ["sender_id": "\(sender)", "firms": "\(firms.count)"])
         return firms.count
     }

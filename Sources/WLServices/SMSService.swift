@@ -43,14 +43,23 @@ public struct SMSService: Sendable {
     let blasts: GroupCommit<BlastWrite, [Message]>
     /// The sending window and footer of promotional SMS.
     public let policy: PromotionalPolicy
+    /// Short opt-out lists kept for a moment; `nil` reads the store for every request.
+    let optOutCache: OptOutCache?
 
-    /// - Parameter signal: Woken after a blast is written, so the dispatcher starts at once.
-    public init(store: any Store, time: any TimeSource, signal: WorkSignal? = nil, policy: PromotionalPolicy = PromotionalPolicy()) {
+    /// - Parameters:
+    ///   - signal: Woken after a blast is written, so the dispatcher starts at once.
+    ///   - optOutCache: Where opt-out lists are kept between requests (shared with ``OptOutService``, which forgets a
+    ///     firm's list when it changes it).
+    public init(
+        store: any Store, time: any TimeSource, signal: WorkSignal? = nil, policy: PromotionalPolicy = PromotionalPolicy(),
+        optOutCache: OptOutCache? = nil
+    ) {
         self.store = store
         self.time = time
         self.signal = signal
         self.blasts = .blasts(store)
         self.policy = policy
+        self.optOutCache = optOutCache
     }
 
     /// Validates, personalises and prices every recipient, and writes the blast and its messages (status pending)
@@ -95,8 +104,14 @@ public struct SMSService: Sendable {
     /// promotional request of a firm that requires consent, those whose contact recorded none (`no_consent`).
     private func withoutOptedOut(_ valid: SMSRequest.Valid, firm: Firm) async throws -> SMSRequest.Valid {
         var result = valid
-        let listed = try await store.optedOut(valid.recipients.valid.map { FirmPhone(firmID: firm.id, phone: $0.e164Digits) })
-        result.skip(.optedOut) { listed.contains(FirmPhone(firmID: firm.id, phone: $0)) }
+        let phones = valid.recipients.valid.map(\.e164Digits)
+        let listed =
+            if let optOutCache {
+                try await optOutCache.listed(phones, firmID: firm.id, store: store, now: time.now)
+            } else {
+                Set(try await store.optedOut(phones.map { FirmPhone(firmID: firm.id, phone: $0) }).map(\.phone))
+            }
+        result.skip(.optedOut) { listed.contains($0) }
         if valid.category == .promotional && firm.promotionalConsentRequired {
             let contacts = try await store.contactsByPhone(firmID: firm.id, phones: result.recipients.valid.map(\.e164Digits))
             result.skip(.noConsent) { contacts[$0]?.promotionalConsent != true }

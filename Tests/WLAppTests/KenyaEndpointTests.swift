@@ -107,6 +107,31 @@ import WLPorts
         }
     }
 
+    @Test func theAcceptPathKeepsTheListAMomentButSeesItsOwnChangesAtOnce() async throws {
+        let start = Date(timeIntervalSince1970: 1_800_000_000)
+        let app = TestApp(time: ManualTime(start)).with(["optOuts.cacheMilliseconds": 60_000])
+        try await app.test { client in
+            let send = { @Sendable () async throws -> [String] in
+                let data = try await client.api(.post, "/sms", json: ["message": "Hi", "recipients": ["0712345678", "0722000111"]]).json.data
+                return (data["skipped"] as? [[String: Any]] ?? []).compactMap { $0["recipient"] as? String }
+            }
+            #expect(try await send() == [])
+            // Listed and taken off through the API: the next request sees each change.
+            #expect(try await client.api(.post, "/sms/opt-outs", json: ["phone": "0712345678"]).status == .created)
+            #expect(try await send() == ["254712345678"])
+            #expect(try await client.api(.delete, "/sms/opt-outs/0712345678").status == .ok)
+            #expect(try await send() == [])
+            // Listed by another process: accepted until the kept list lapses, then skipped.
+            try await app.admin { _, store in
+                let firm = try #require(try await store.firm(slug: "sandbox"))
+                try await store.addOptOuts([FirmPhone(firmID: firm.id, phone: "254722000111")], source: .admin, now: start)
+            }
+            #expect(try await send() == [])
+            app.time.set(start.addingTimeInterval(60))
+            #expect(try await send() == ["254722000111"])
+        }
+    }
+
     @Test func africasTalkingOptOutNotificationsJoinTheListOfTheFirmUsingThatSender() async throws {
         let app = TestApp().with(["africastalking.callbackToken": .init(.string("s3cret-token"), isSecret: true)])
         try await app.test { client in

@@ -1,0 +1,121 @@
+import Foundation
+import Synchronization
+import Testing
+import WLDomain
+import WLPorts
+import WLServices
+
+/// An opt-out store in memory that counts its reads; `optOuts` can be held until the test lets it answer.
+final class CountingOptOutStore: OptOutStore {
+    struct State {
+        var lists: [Int64: Set<String>] = [:]
+        var listReads = 0
+        var lookUps = 0
+    }
+
+    let state = Mutex(State())
+    /// When set, `optOuts` reports that it started and waits for one value before it answers.
+    let gate: (started: AsyncStream<Void>.Continuation, release: AsyncStream<Void>)?
+
+    init(_ lists: [Int64: Set<String>] = [:], gate: (started: AsyncStream<Void>.Continuation, release: AsyncStream<Void>)? = nil) {
+        state.withLock { $0.lists = lists }
+        self.gate = gate
+    }
+
+    func set(_ firmID: Int64, _ phones: Set<String>) { state.withLock { $0.lists[firmID] = phones } }
+    var reads: (lists: Int, lookUps: Int) { state.withLock { ($0.listReads, $0.lookUps) } }
+
+    func addOptOuts(_ entries: [FirmPhone], source: OptOutSource, now: Date) async throws -> Int {
+        state.withLock { state in entries.count(where: { state.lists[$0.firmID, default: []].insert($0.phone).inserted }) }
+    }
+
+    func removeOptOut(_ entry: FirmPhone) async throws -> Bool {
+        state.withLock { $0.lists[entry.firmID]?.remove(entry.phone) != nil }
+    }
+
+    func optOuts(firmID: Int64, limit: Int, startingAfter: String?) async throws -> [OptOut] {
+        let phones = state.withLock { state in
+            state.listReads += 1
+            return (state.lists[firmID] ?? []).filter { $0 > (startingAfter ?? "") }.sorted().prefix(limit)
+        }
+        if let gate {
+            gate.started.yield()
+            for await _ in gate.release { break }
+        }
+        return phones.map { OptOut(phone: $0, source: .api, createdAt: Date(timeIntervalSince1970: 0)) }
+    }
+
+    func optedOut(_ entries: [FirmPhone]) async throws -> Set<FirmPhone> {
+        state.withLock { state in
+            state.lookUps += 1
+            return Set(entries.filter { state.lists[$0.firmID]?.contains($0.phone) == true })
+        }
+    }
+
+    func firmIDs(sendingAs senderID: String, isDefault: Bool) async throws -> [Int64] { [] }
+}
+
+@Suite struct OptOutCacheTests {
+    static let start = Date(timeIntervalSince1970: 1_800_000_000)
+    static let listed = "254712345678"
+    static let other = "254722000111"
+
+    @Test func aShortListIsReadOnceAndUsedUntilItsLifetimeEnds() async throws {
+        let store = CountingOptOutStore([1: [Self.listed], 2: [Self.other]])
+        let cache = OptOutCache(lifetime: 1)
+        #expect(try await cache.listed([Self.listed, Self.other], firmID: 1, store: store, now: Self.start) == [Self.listed])
+        #expect(try await cache.listed([Self.other], firmID: 1, store: store, now: Self.start.addingTimeInterval(0.9)) == [])
+        // Each firm its own list.
+        #expect(try await cache.listed([Self.listed, Self.other], firmID: 2, store: store, now: Self.start) == [Self.other])
+        #expect(store.reads == (2, 0))
+        // A change elsewhere is seen once the lifetime has passed.
+        store.set(1, [Self.listed, Self.other])
+        #expect(try await cache.listed([Self.other], firmID: 1, store: store, now: Self.start.addingTimeInterval(0.99)) == [])
+        #expect(try await cache.listed([Self.other], firmID: 1, store: store, now: Self.start.addingTimeInterval(1)) == [Self.other])
+        #expect(store.reads == (3, 0))
+    }
+
+    @Test func aForgottenFirmIsReadAgainAtOnce() async throws {
+        let store = CountingOptOutStore([1: [Self.listed]])
+        let cache = OptOutCache(lifetime: 60)
+        #expect(try await cache.listed([Self.listed], firmID: 1, store: store, now: Self.start) == [Self.listed])
+        _ = try await store.removeOptOut(FirmPhone(firmID: 1, phone: Self.listed))
+        cache.forget(firmIDs: [1])
+        #expect(try await cache.listed([Self.listed], firmID: 1, store: store, now: Self.start) == [])
+        #expect(store.reads == (2, 0))
+    }
+
+    @Test func aLongListIsNotKeptButLookedUpEachTime() async throws {
+        let store = CountingOptOutStore([1: Set((0..<5).map { "25471100000\($0)" })])
+        let cache = OptOutCache(lifetime: 60, listLimit: 4)
+        for _ in 0..<3 {
+            #expect(try await cache.listed(["254711000003", Self.other], firmID: 1, store: store, now: Self.start) == ["254711000003"])
+        }
+        // One probe of the list, then only lookups of the numbers asked about until the lifetime ends.
+        #expect(store.reads == (1, 3))
+    }
+
+    @Test func aZeroLifetimeKeepsNothing() async throws {
+        let store = CountingOptOutStore([1: [Self.listed]])
+        let cache = OptOutCache(lifetime: 0)
+        for _ in 0..<2 { #expect(try await cache.listed([Self.listed], firmID: 1, store: store, now: Self.start) == [Self.listed]) }
+        #expect(store.reads == (0, 2))
+    }
+
+    @Test func aListReadBeforeAChangeIsNotKeptAfterIt() async throws {
+        let (started, startedContinuation) = AsyncStream.makeStream(of: Void.self)
+        let (release, releaseContinuation) = AsyncStream.makeStream(of: Void.self)
+        let store = CountingOptOutStore([1: []], gate: (startedContinuation, release))
+        let cache = OptOutCache(lifetime: 60)
+        let first = Task { try await cache.listed([Self.listed], firmID: 1, store: store, now: Self.start) }
+        for await _ in started { break }
+        // The number is listed and the firm forgotten while the old list is still on its way.
+        _ = try await store.addOptOuts([FirmPhone(firmID: 1, phone: Self.listed)], source: .api, now: Self.start)
+        cache.forget(firmIDs: [1])
+        releaseContinuation.yield()
+        #expect(try await first.value == [])
+        releaseContinuation.yield()
+        #expect(try await cache.listed([Self.listed], firmID: 1, store: store, now: Self.start) == [Self.listed])
+        #expect(store.reads == (2, 0))
+    }
+}
