@@ -1,5 +1,4 @@
 public import Foundation
-import Synchronization
 public import WLPorts
 
 /// Keeps each API key's authentication for a short time, so a busy client costs one store read per key per
@@ -9,40 +8,18 @@ public import WLPorts
 /// instance) is seen here within `lifetime`. Only keys that authenticated are kept (an unknown key is looked up every
 /// time, so random keys cannot fill the cache), and at most `capacity` of them: a full cache starts over.
 public final class AuthenticationCache: Sendable {
-    private struct Entry {
-        var authentication: Authentication
-        var expires: Date
-    }
+    private let kept: ShortLivedCache<String, Authentication>
 
     /// How long an authentication is trusted; zero keeps nothing.
-    public let lifetime: TimeInterval
-    private let capacity: Int
-    private let entries = Mutex<[String: Entry]>([:])
+    public var lifetime: TimeInterval { kept.lifetime }
 
     public init(lifetime: TimeInterval, capacity: Int = 10_000) {
-        self.lifetime = max(0, lifetime)
-        self.capacity = max(1, capacity)
+        kept = ShortLivedCache(lifetime: lifetime, capacity: capacity)
     }
 
     /// The authentication kept for `keyHash`, unless it is older than `lifetime` at `now`.
-    public func authentication(keyHash: String, now: Date) -> Authentication? {
-        guard lifetime > 0 else { return nil }
-        return entries.withLock { entries in
-            guard let entry = entries[keyHash] else { return nil }
-            guard entry.expires > now else {
-                entries[keyHash] = nil
-                return nil
-            }
-            return entry.authentication
-        }
-    }
+    public func authentication(keyHash: String, now: Date) -> Authentication? { kept.value(for: keyHash, now: now) }
 
     /// Keeps `authentication` for `keyHash` until `now + lifetime`.
-    public func keep(_ authentication: Authentication, keyHash: String, now: Date) {
-        guard lifetime > 0 else { return }
-        entries.withLock { entries in
-            if entries.count >= capacity, entries[keyHash] == nil { entries.removeAll(keepingCapacity: true) }
-            entries[keyHash] = Entry(authentication: authentication, expires: now.addingTimeInterval(lifetime))
-        }
-    }
+    public func keep(_ authentication: Authentication, keyHash: String, now: Date) { kept.keep(authentication, for: keyHash, now: now) }
 }

@@ -3,7 +3,7 @@ import Synchronization
 import Testing
 import WLDomain
 import WLPorts
-import WLServices
+@testable import WLServices
 
 /// An opt-out store in memory that counts its reads; `optOuts` can be held until the test lets it answer.
 final class CountingOptOutStore: OptOutStore {
@@ -117,5 +117,31 @@ final class CountingOptOutStore: OptOutStore {
         releaseContinuation.yield()
         #expect(try await cache.listed([Self.listed], firmID: 1, store: store, now: Self.start) == [Self.listed])
         #expect(store.reads == (2, 0))
+    }
+}
+
+@Suite struct ShortLivedCacheTests {
+    @Test func aFullCacheStartsOverButAKeptKeyIsReplacedInPlace() {
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        let cache = ShortLivedCache<String, Int>(lifetime: 10, capacity: 2)
+        cache.keep(1, for: "a", now: now)
+        cache.keep(2, for: "b", now: now)
+        cache.keep(20, for: "b", now: now)
+        #expect(cache.value(for: "a", now: now) == 1 && cache.value(for: "b", now: now) == 20)
+        cache.keep(3, for: "c", now: now)
+        #expect(cache.value(for: "a", now: now) == nil && cache.value(for: "b", now: now) == nil)
+        #expect(cache.value(for: "c", now: now) == 3)
+        #expect(cache.value(for: "c", now: now.addingTimeInterval(10)) == nil)
+    }
+
+    @Test func aValueReadBeforeAForgetIsNotKept() {
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        let cache = ShortLivedCache<String, Int>(lifetime: 10, capacity: 10)
+        let early = cache.ticket()
+        cache.forget(["other"])
+        cache.keep(1, for: "a", now: now, ticket: early)
+        #expect(cache.value(for: "a", now: now) == nil)
+        cache.keep(2, for: "a", now: now, ticket: cache.ticket())
+        #expect(cache.value(for: "a", now: now) == 2)
     }
 }
