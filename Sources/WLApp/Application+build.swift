@@ -66,7 +66,7 @@ public enum WLCommApp {
         let dispatcher = SMSDispatcher(
             store: store, time: time, live: live, sandbox: MeteredSMSProvider(SandboxSMSProvider(), name: "sandbox", metrics: work), signal: signal,
             ready: ready, settings: settings.dispatcher, policy: promotional, logger: logger, metrics: work,
-            liveName: settings.africasTalking == nil ? "unconfigured" : "africastalking")
+            liveName: settings.africasTalking == nil ? "unconfigured" : "africastalking", optOutCache: optOutCache)
         let paymentSignal = WorkSignal()
         let payments = PaymentService(
             store: store, time: time,

@@ -4,12 +4,12 @@ public import WLPorts
 /// Keeps each firm's SMS opt-out list, when it is short, for a short time, so that a busy firm's sends are checked
 /// against it without a store read each (the read was about a quarter of a single-recipient `POST /sms`).
 ///
-/// The price is staleness across processes: a number listed or taken off by another instance, the CLI or a send the
-/// network refused (`blacklisted`) is seen here within `lifetime`. That is safe where it matters: the dispatcher
-/// checks the list again just before each send, so a message accepted meanwhile to a listed number fails "Opted
-/// out", free. Changes made through this process's ``OptOutService`` forget the firm's list at once. A list longer
-/// than `listLimit` is not kept (its sends read the store as before), and at most `capacity` firms are: a full cache
-/// starts over.
+/// The price is staleness across processes: a number listed or taken off by another instance or the CLI is seen here
+/// within `lifetime`. That is safe where it matters: the dispatcher checks the list again just before each send, so a
+/// message accepted meanwhile to a listed number fails "Opted out", free. Changes made in this process (through
+/// ``OptOutService``, or a send the network refused, recorded by ``SMSDispatcher``) forget the firm's list at once.
+/// A list longer than `listLimit` is not kept (its sends read the store as before), and at most `capacity` firms are:
+/// a full cache starts over.
 public final class OptOutCache: Sendable {
     private enum List {
         case short(Set<String>)

@@ -74,12 +74,15 @@ public final class SMSDispatcher: Service {
     let recorder: GroupCommit<[(messageID: Int64, outcome: DispatchOutcome)], Int>
     /// How many messages the next round claims.
     let claimSize: ClaimSize
+    /// The accept path's kept opt-out lists: a firm's is forgotten when a refusal lists one of its numbers.
+    let optOutCache: OptOutCache?
 
     public init(
         store: any Store, time: any TimeSource, live: any SMSProvider, sandbox: any SMSProvider, signal: WorkSignal,
         ready: ReadinessGate? = nil, settings: DispatcherSettings = DispatcherSettings(), policy: PromotionalPolicy = PromotionalPolicy(),
-        logger: Logger, metrics: any WorkMetrics = NoWorkMetrics(), liveName: String = "africastalking"
+        logger: Logger, metrics: any WorkMetrics = NoWorkMetrics(), liveName: String = "africastalking", optOutCache: OptOutCache? = nil
     ) {
+        self.optOutCache = optOutCache
         self.metrics = metrics
         self.liveName = liveName
         self.ready = ready
@@ -169,6 +172,7 @@ public final class SMSDispatcher: Service {
             let dropped = try await recorder.submit(records)
             if !blocked.isEmpty {
                 try await store.addOptOuts(blocked.map { FirmPhone(firmID: $0.firmID, phone: $0.recipient) }, source: .blacklisted, now: now)
+                optOutCache?.forget(firmIDs: Set(blocked.map(\.firmID)))
             }
             return dropped
         } catch {

@@ -45,7 +45,8 @@ final class RecordingProvider: SMSProvider {
     static let night = morning.addingTimeInterval(10.5 * 3_600)
 
     /// Two live firms with credits ("acme" with its own sender IDs, "beta" without), services and a dispatcher over
-    /// `provider`, on a fresh SQLite store.
+    /// `provider`, on a fresh SQLite store. The service and the dispatcher share kept opt-out lists that only a change
+    /// they make themselves refreshes (the manual clock never lets them lapse).
     func withFirms(
         provider: RecordingProvider, at start: Date = morning,
         _ body: @Sendable (SQLStore, [Firm], SMSService, SMSDispatcher, ManualTime) async throws -> Void
@@ -60,9 +61,11 @@ final class RecordingProvider: SMSProvider {
             let ids = SenderIDs(transactional: try SenderID("ACME"), promotional: try SenderID("ACMEInfo"))
             firms.append(try await admin.update("acme", FirmUpdate(senderIDs: ids)))
             firms.append(try await admin.firm("beta"))
+            let optOutCache = OptOutCache(lifetime: 60)
             let dispatcher = SMSDispatcher(
-                store: store, time: app.time, live: provider, sandbox: SandboxSMSProvider(), signal: WorkSignal(), logger: Logger(label: "test"))
-            try await body(store, firms, SMSService(store: store, time: app.time), dispatcher, app.time)
+                store: store, time: app.time, live: provider, sandbox: SandboxSMSProvider(), signal: WorkSignal(), logger: Logger(label: "test"),
+                optOutCache: optOutCache)
+            try await body(store, firms, SMSService(store: store, time: app.time, optOutCache: optOutCache), dispatcher, app.time)
         }
     }
 
