@@ -125,8 +125,8 @@ public struct AppSettings: Sendable {
     public var trustedProxyEntries: [String]
     /// How long an API key's authentication is reused without reading the store.
     public var authenticationCacheLifetime: Double
-    /// How long a firm's short opt-out list is used without a store read (`optOuts.cacheMilliseconds`), in milliseconds.
-    public var optOutCacheMilliseconds: Int
+    /// How long a firm's short opt-out list is used without a store read (`optOuts.cacheMilliseconds`).
+    public var optOutCacheLifetime: Double
     /// The default rate limits (firms may have their own).
     public var limits: LimitSettings
     /// How long a client may take to send a request body (408 after it).
@@ -278,7 +278,7 @@ public struct AppSettings: Sendable {
         self.trustedProxyEntries = reader.string(forKey: "trustedProxies", default: "").split(separator: ",")
             .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         self.authenticationCacheLifetime = Double(max(0, reader.int(forKey: "auth.cacheMilliseconds", default: 1000))) / 1000
-        self.optOutCacheMilliseconds = max(0, reader.int(forKey: "optOuts.cacheMilliseconds", default: 1000))
+        self.optOutCacheLifetime = Double(max(0, reader.int(forKey: "optOuts.cacheMilliseconds", default: 1000))) / 1000
         self.bodyReadTimeout = .seconds(max(1, reader.int(forKey: "limits.bodyReadTimeoutSeconds", default: 30)))
         self.idleTimeoutSeconds = max(1, reader.int(forKey: "limits.idleTimeoutSeconds", default: 60))
         self.maxConnections = max(0, reader.int(forKey: "limits.maxConnections", default: 2048))

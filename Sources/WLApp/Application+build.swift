@@ -52,7 +52,7 @@ public enum WLCommApp {
         let signal = WorkSignal()
         let ready = ReadinessGate()
         let work: any WorkMetrics = metrics.map { PrometheusWorkMetrics(registry: $0) } ?? NoWorkMetrics()
-        let optOutCache = OptOutCache(lifetime: Double(settings.optOutCacheMilliseconds) / 1000)
+        let optOutCache = OptOutCache(lifetime: settings.optOutCacheLifetime)
         let sms = SMSService(store: store, time: time, signal: signal, policy: promotional, optOutCache: optOutCache)
         let optOuts = OptOutService(
             store: store, time: time, defaultSenderID: settings.africasTalking?.senderID, logger: logger, cache: optOutCache)

@@ -43,9 +43,10 @@ public struct OptOutService: Sendable {
     /// - Throws: `.validation` for a bad number, `.notFound` when it is not listed.
     public func remove(_ phone: String, firmID: Int64) async throws {
         let number = try Self.number(phone)
-        let removed = try await store.removeOptOut(FirmPhone(firmID: firmID, phone: number.e164Digits))
+        guard try await store.removeOptOut(FirmPhone(firmID: firmID, phone: number.e164Digits)) else {
+            throw DomainError(.notFound, "\(number.e164Digits) is not on the opt-out list.")
+        }
         cache?.forget(firmIDs: [firmID])
-        guard removed else { throw DomainError(.notFound, "\(number.e164Digits) is not on the opt-out list.") }
     }
 
     /// Africa's Talking's opt-out notification (form fields `senderId` and `phoneNumber`): the number opted out of

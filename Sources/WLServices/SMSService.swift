@@ -43,8 +43,8 @@ public struct SMSService: Sendable {
     let blasts: GroupCommit<BlastWrite, [Message]>
     /// The sending window and footer of promotional SMS.
     public let policy: PromotionalPolicy
-    /// Short opt-out lists kept for a moment; `nil` reads the store for every request.
-    let optOutCache: OptOutCache?
+    /// Short opt-out lists kept for a moment (by default none: the store is read for every request).
+    let optOutCache: OptOutCache
 
     /// - Parameters:
     ///   - signal: Woken after a blast is written, so the dispatcher starts at once.
@@ -52,7 +52,7 @@ public struct SMSService: Sendable {
     ///     firm's list when it changes it).
     public init(
         store: any Store, time: any TimeSource, signal: WorkSignal? = nil, policy: PromotionalPolicy = PromotionalPolicy(),
-        optOutCache: OptOutCache? = nil
+        optOutCache: OptOutCache = OptOutCache(lifetime: 0)
     ) {
         self.store = store
         self.time = time
@@ -105,12 +105,7 @@ public struct SMSService: Sendable {
     private func withoutOptedOut(_ valid: SMSRequest.Valid, firm: Firm) async throws -> SMSRequest.Valid {
         var result = valid
         let phones = valid.recipients.valid.map(\.e164Digits)
-        let listed =
-            if let optOutCache {
-                try await optOutCache.listed(phones, firmID: firm.id, store: store, now: time.now)
-            } else {
-                Set(try await store.optedOut(phones.map { FirmPhone(firmID: firm.id, phone: $0) }).map(\.phone))
-            }
+        let listed = try await optOutCache.listed(phones, firmID: firm.id, store: store, now: time.now)
         result.skip(.optedOut) { listed.contains($0) }
         if valid.category == .promotional && firm.promotionalConsentRequired {
             let contacts = try await store.contactsByPhone(firmID: firm.id, phones: result.recipients.valid.map(\.e164Digits))
