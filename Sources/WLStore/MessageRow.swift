@@ -11,30 +11,49 @@ struct MessageRow: Sendable {
     /// The last event's sequence number.
     var eventSequence: Int
 
-    static let columns = """
-        id, firm_id, blast_id, channel, reference, recipient, body, segments, encoding, credits, charged, status, response, \
-        network, stage, attempts, due_at, lease_until, lease_owner, provider_message_id, event_sequence, created_at, sent_at, delivered_at, \
-        subject, opens, clicks, opened_at, clicked_at, category
-        """
+    /// The columns a message is read from, in ``Column`` order.
+    static let names = [
+        "id", "firm_id", "blast_id", "channel", "reference", "recipient", "body", "segments", "encoding", "credits", "charged", "status",
+        "response", "network", "stage", "attempts", "due_at", "lease_until", "lease_owner", "provider_message_id", "event_sequence",
+        "created_at", "sent_at", "delivered_at", "subject", "opens", "clicks", "opened_at", "clicked_at", "category",
+    ]
+    /// ``names`` for a `SELECT` list.
+    static let columns = names.joined(separator: ", ")
+    /// ``names`` as a result's columns: a row of exactly these is decoded by position.
+    static let layout = SQLColumns(names)
 
+    /// Each column's position in ``names``.
+    enum Column: Int, CaseIterable {
+        case id, firmID, blastID, channel, reference, recipient, body, segments, encoding, credits, charged, status, response, network, stage
+        case attempts, dueAt, leaseUntil, leaseOwner, providerMessageID, eventSequence, createdAt, sentAt, deliveredAt, subject, opens
+        case clicks, openedAt, clickedAt, category
+    }
+
+    /// Decodes a row with ``names`` among its columns; reads each by its position when they are the row's columns in
+    /// that order (every `SELECT` of ``columns``), which spares hashing thirty names per row of a batch.
     init(row: SQLRow) throws {
+        let row = try row.arranged(as: Self.layout)
+        typealias C = Column
         message = Message(
-            id: try row.int("id"), firmID: try row.int("firm_id"), blastID: try row.text("blast_id"),
-            channel: try row.value("channel", as: Channel.self), reference: try row.optionalText("reference"),
-            recipient: try row.text("recipient"), body: try row.text("body"), segments: Int(try row.int("segments")),
-            encoding: try row.text("encoding"), credits: Credits(units: try row.int("credits")),
-            status: try row.value("status", as: MessageStatus.self), response: try row.text("response"),
-            network: try row.optionalText("network"), stage: try row.value("stage", as: DispatchStage.self),
-            attempts: Int(try row.int("attempts")), dueAt: try row.time("due_at"),
-            providerMessageID: try row.optionalText("provider_message_id"), createdAt: try row.time("created_at"),
-            sentAt: try row.optionalTime("sent_at"), deliveredAt: try row.optionalTime("delivered_at"))
-        message.subject = try row.optionalText("subject")
-        message.engagement = try Self.engagement(row)
-        message.category = try row.value("category", as: SMSCategory.self)
-        charged = Credits(units: try row.int("charged"))
-        leaseUntil = try row.optionalTime("lease_until")
-        leaseOwner = try row.optionalText("lease_owner")
-        eventSequence = Int(try row.int("event_sequence"))
+            id: try row.int(at: C.id.rawValue), firmID: try row.int(at: C.firmID.rawValue), blastID: try row.text(at: C.blastID.rawValue),
+            channel: try row.value(at: C.channel.rawValue, as: Channel.self), reference: try row.optionalText(at: C.reference.rawValue),
+            recipient: try row.text(at: C.recipient.rawValue), body: try row.text(at: C.body.rawValue),
+            segments: Int(try row.int(at: C.segments.rawValue)), encoding: try row.text(at: C.encoding.rawValue),
+            credits: Credits(units: try row.int(at: C.credits.rawValue)), status: try row.value(at: C.status.rawValue, as: MessageStatus.self),
+            response: try row.text(at: C.response.rawValue), network: try row.optionalText(at: C.network.rawValue),
+            stage: try row.value(at: C.stage.rawValue, as: DispatchStage.self), attempts: Int(try row.int(at: C.attempts.rawValue)),
+            dueAt: try row.time(at: C.dueAt.rawValue), providerMessageID: try row.optionalText(at: C.providerMessageID.rawValue),
+            createdAt: try row.time(at: C.createdAt.rawValue), sentAt: try row.optionalTime(at: C.sentAt.rawValue),
+            deliveredAt: try row.optionalTime(at: C.deliveredAt.rawValue))
+        message.subject = try row.optionalText(at: C.subject.rawValue)
+        message.engagement = Engagement(
+            opens: Int(try row.int(at: C.opens.rawValue)), clicks: Int(try row.int(at: C.clicks.rawValue)),
+            openedAt: try row.optionalTime(at: C.openedAt.rawValue), clickedAt: try row.optionalTime(at: C.clickedAt.rawValue))
+        message.category = try row.value(at: C.category.rawValue, as: SMSCategory.self)
+        charged = Credits(units: try row.int(at: C.charged.rawValue))
+        leaseUntil = try row.optionalTime(at: C.leaseUntil.rawValue)
+        leaseOwner = try row.optionalText(at: C.leaseOwner.rawValue)
+        eventSequence = Int(try row.int(at: C.eventSequence.rawValue))
     }
 
     /// What the dispatch rules work on.

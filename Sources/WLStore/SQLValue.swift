@@ -21,15 +21,18 @@ public enum SQLValue: Sendable, Hashable {
 /// The column names of one result, shared by all its rows (a dictionary per row cost a tenth of the dispatcher's
 /// CPU in decoding batches).
 final class SQLColumns: Sendable {
+    /// The names in the order of each row's cells.
+    let names: [String]
     /// Each name's position in a row; a name given twice means its last position.
     let positions: [String: Int]
 
     init(_ names: [String]) {
+        self.names = names
         self.positions = Dictionary(names.enumerated().map { ($1, $0) }, uniquingKeysWith: { $1 })
     }
 }
 
-/// One result row, by column name.
+/// One result row, read by column name or, through ``arranged(as:)``, by position.
 public struct SQLRow: Sendable {
     let columns: SQLColumns
     let cells: [SQLValue]
@@ -39,53 +42,85 @@ public struct SQLRow: Sendable {
         self.cells = cells
     }
 
-    /// The value of `column`, or nil when the result has no such column.
-    private func cell(_ column: String) -> SQLValue? { columns.positions[column].map { cells[$0] } }
+    /// This row with its cells in `layout`'s order, so that a decoder reads each by its position in `layout` instead
+    /// of hashing its name: the row itself when the result has exactly those columns (the usual case, a comparison of
+    /// names), a rearranged copy otherwise.
+    /// - Throws: ``StoreError/corrupt(_:)`` when a column of `layout` is missing.
+    func arranged(as layout: SQLColumns) throws -> SQLRow {
+        if columns === layout || columns.names == layout.names { return self }
+        return SQLRow(columns: layout, cells: try layout.names.map { cells[try position($0)] })
+    }
+
+    private func position(_ column: String) throws -> Int {
+        guard let position = columns.positions[column] else { throw StoreError.corrupt("no column \(column)") }
+        return position
+    }
 
     /// A non-null integer column.
-    func int(_ column: String) throws -> Int64 {
-        guard let value = try optionalInt(column) else { throw StoreError.corrupt("\(column) is NULL") }
-        return value
-    }
+    func int(_ column: String) throws -> Int64 { try int(at: position(column)) }
 
     /// An integer column that may be NULL.
-    func optionalInt(_ column: String) throws -> Int64? {
-        switch cell(column) {
-        case .int(let value): return value
-        case .null: return nil
-        case .text(let text):
-            guard let value = Int64(text) else { throw StoreError.corrupt("\(column) is not an integer") }
-            return value
-        case nil: throw StoreError.corrupt("no column \(column)")
-        }
-    }
+    func optionalInt(_ column: String) throws -> Int64? { try optionalInt(at: position(column)) }
 
     /// A non-null text column.
-    func text(_ column: String) throws -> String {
-        guard let value = try optionalText(column) else { throw StoreError.corrupt("\(column) is NULL") }
-        return value
-    }
+    func text(_ column: String) throws -> String { try text(at: position(column)) }
 
     /// A text column that may be NULL.
-    func optionalText(_ column: String) throws -> String? {
-        switch cell(column) {
-        case .text(let value): return value
-        case .null: return nil
-        case .int(let value): return String(value)
-        case nil: throw StoreError.corrupt("no column \(column)")
-        }
-    }
+    func optionalText(_ column: String) throws -> String? { try optionalText(at: position(column)) }
 
     /// An epoch-milliseconds column as a date.
-    func time(_ column: String) throws -> Date { Date(milliseconds: try int(column)) }
+    func time(_ column: String) throws -> Date { try time(at: position(column)) }
 
     /// An epoch-milliseconds column that may be NULL.
-    func optionalTime(_ column: String) throws -> Date? { try optionalInt(column).map(Date.init(milliseconds:)) }
+    func optionalTime(_ column: String) throws -> Date? { try optionalTime(at: position(column)) }
 
     /// A text column holding a raw-value enum.
     func value<T: RawRepresentable>(_ column: String, as type: T.Type) throws -> T where T.RawValue == String {
-        let raw = try text(column)
-        guard let value = T(rawValue: raw) else { throw StoreError.corrupt("\(column) has unknown value \(raw)") }
+        try value(at: position(column), as: type)
+    }
+
+    /// The non-null integer in cell `position`.
+    func int(at position: Int) throws -> Int64 {
+        guard let value = try optionalInt(at: position) else { throw StoreError.corrupt("\(columns.names[position]) is NULL") }
+        return value
+    }
+
+    /// The integer or NULL in cell `position`.
+    func optionalInt(at position: Int) throws -> Int64? {
+        switch cells[position] {
+        case .int(let value): return value
+        case .null: return nil
+        case .text(let text):
+            guard let value = Int64(text) else { throw StoreError.corrupt("\(columns.names[position]) is not an integer") }
+            return value
+        }
+    }
+
+    /// The non-null text in cell `position`.
+    func text(at position: Int) throws -> String {
+        guard let value = try optionalText(at: position) else { throw StoreError.corrupt("\(columns.names[position]) is NULL") }
+        return value
+    }
+
+    /// The text or NULL in cell `position`.
+    func optionalText(at position: Int) throws -> String? {
+        switch cells[position] {
+        case .text(let value): return value
+        case .null: return nil
+        case .int(let value): return String(value)
+        }
+    }
+
+    /// The epoch-milliseconds in cell `position` as a date.
+    func time(at position: Int) throws -> Date { Date(milliseconds: try int(at: position)) }
+
+    /// The epoch-milliseconds or NULL in cell `position`.
+    func optionalTime(at position: Int) throws -> Date? { try optionalInt(at: position).map(Date.init(milliseconds:)) }
+
+    /// The raw-value enum in cell `position`.
+    func value<T: RawRepresentable>(at position: Int, as type: T.Type) throws -> T where T.RawValue == String {
+        let raw = try text(at: position)
+        guard let value = T(rawValue: raw) else { throw StoreError.corrupt("\(columns.names[position]) has unknown value \(raw)") }
         return value
     }
 }
