@@ -2,7 +2,7 @@ extension Migration {
     /// Every migration, oldest first. Append only: never edit one that has shipped.
     public static let all: [Migration] = [
         foundation, messaging, webhooks, webhookRotation, payments, email, limits, abuse, housekeeping, earlyReports, kenya, creditAlerts, console,
-        paymentLeases, webhookClaims, appendOnlyKeys, outboxIndexes, waitingDeliveries, claimableMessages, redundantOutboxIndex,
+        paymentLeases, webhookClaims, appendOnlyKeys, outboxIndexes, waitingDeliveries, claimableMessages, redundantOutboxIndex, sqliteOutboxKeys,
     ]
 
     /// Firms, API keys, the credit ledger and contacts.
