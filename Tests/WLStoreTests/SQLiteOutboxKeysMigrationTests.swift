@@ -5,8 +5,9 @@ import WLPorts
 
 @testable import WLStore
 
-/// Migration 21 rebuilds SQLite's webhook tables with partial unique keys: every row and link survives, no id is given
-/// out twice (not even the id of a delivery deleted before the upgrade), and the keys stay unique.
+/// Migration 21 rebuilds SQLite's webhook tables with partial indexes of the payment and credit columns: every row
+/// and link survives, no id is given out twice (not even the id of a delivery deleted before the upgrade), the keys
+/// stay unique, and the webhook claim still finds a payment's deliveries through its index.
 @Suite struct SQLiteOutboxKeysMigrationTests {
     @Test func theRebuildKeepsRowsIdsAndUniquenessAndIndexesOnlyTheIdsThatAreSet() async throws {
         try await TestDatabases.withSQLite { database in
@@ -45,6 +46,13 @@ import WLPorts
                 Set(byName.keys).isSuperset(of: [
                     "webhook_deliveries_message", "webhook_deliveries_payment", "webhook_deliveries_created", "webhook_deliveries_pending_firm",
                 ]))
+            #expect(byName["webhook_deliveries_payment"]?.hasSuffix("WHERE payment_id IS NOT NULL") == true)
+            // The claim's test for an earlier pending delivery of the same payment still looks it up in that index.
+            let plan = try await database.read { connection in
+                try await connection.query("EXPLAIN QUERY PLAN \(SQLStore.dueDeliveries(.sqlite))", (1...5).map { .int(Int64($0)) })
+                    .map { try $0.text("detail") }
+            }
+            #expect(plan.contains { $0.contains("USING INDEX webhook_deliveries_payment (payment_id=? AND sequence<?)") }, "\(plan)")
             let checks = try await database.read { connection in
                 (
                     try await connection.query("PRAGMA integrity_check", []).first?.text("integrity_check"),
