@@ -7,7 +7,8 @@ public let expiredResponse = "Expired"
 /// Retention and expiry, run by one instance at a time under a leader lease.
 ///
 /// Every deletion takes at most `limit` rows of the table it is named after (and their dependent rows) in one short
-/// transaction and returns how many it took, so a caller repeats it while it returns `limit`. Nothing here touches
+/// transaction and returns how many it took, so a caller repeats it while it returns `limit`. Which eligible rows a
+/// call takes first is not set (the oldest need not go first): repeated, every one goes. Nothing here touches
 /// the credit ledger, payments or their events: they are money, and kept for good.
 public protocol HousekeepingStore: Sendable {
     /// Takes the lease called `name` for `owner` until `until`, or renews it, in one statement: it succeeds when the

@@ -59,7 +59,7 @@ extension SQLStore: HousekeepingStore {
             let found = try await connection.query(
                 """
                 SELECT id, blast_id FROM messages WHERE created_at < $1 AND status IN ('delivered', 'failed')
-                ORDER BY created_at LIMIT $2\(skipLocked)
+                LIMIT $2\(skipLocked)
                 """, [.time(cutoff), .int(Int64(limit))])
             guard !found.isEmpty else { return 0 }
             let ids = Self.idRows.parameter(try found.map { [.int(try $0.int("id"))] })
@@ -85,7 +85,7 @@ extension SQLStore: HousekeepingStore {
         let skipLocked = dialect == .postgres ? " FOR UPDATE SKIP LOCKED" : ""
         return try await write { connection in
             let found = try await connection.query(
-                "SELECT id FROM webhook_deliveries WHERE created_at < $1 AND status <> 'pending' ORDER BY created_at LIMIT $2\(skipLocked)",
+                "SELECT id FROM webhook_deliveries WHERE created_at < $1 AND status <> 'pending' LIMIT $2\(skipLocked)",
                 [.time(cutoff), .int(Int64(limit))])
             guard !found.isEmpty else { return 0 }
             let ids = Self.idRows.parameter(try found.map { [.int(try $0.int("id"))] })
@@ -105,7 +105,7 @@ extension SQLStore: HousekeepingStore {
                 WHERE e.occurred_at < $1
                 AND EXISTS (SELECT 1 FROM messages m WHERE m.id = e.message_id AND m.status IN ('delivered', 'failed'))
                 AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = e.id AND d.status = 'pending')
-                ORDER BY e.occurred_at LIMIT $2
+                LIMIT $2
                 """, [.time(cutoff), .int(Int64(limit))])
             guard !found.isEmpty else { return 0 }
             let ids = Self.idRows.parameter(try found.map { [.int(try $0.int("id"))] })

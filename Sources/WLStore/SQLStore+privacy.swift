@@ -92,7 +92,7 @@ extension SQLStore: PrivacyStore {
                 """
                 UPDATE messages SET body = '', subject = NULL WHERE id IN (
                     SELECT id FROM messages WHERE created_at < $1 AND stage = 'done' AND (body <> '' OR subject IS NOT NULL)
-                    ORDER BY created_at LIMIT $2)
+                    LIMIT $2)
                 RETURNING id
                 """, [.time(cutoff), .int(Int64(limit))]
             ).count
