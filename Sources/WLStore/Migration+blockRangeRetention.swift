@@ -2,7 +2,8 @@ extension Migration {
     /// On PostgreSQL the three instants retention looks rows up by (`messages.created_at`,
     /// `message_events.occurred_at`, `webhook_deliveries.created_at`) get BRIN indexes instead of B-trees. Each is
     /// written once, when its row is inserted, and rows are inserted in about that order, so a summary of each range
-    /// of 128 pages (its smallest and largest instant) finds the old rows as well as a B-tree does. A B-tree took an
+    /// of 128 pages (its smallest and largest instant) rules whole ranges in or out; only ranges not yet summarized
+    /// (the newest pages) are always read. A B-tree took an
     /// entry for every row version: every insert, and, as a message's updates change indexed columns, every update of
     /// a message too (a claim, a charge, a provider's answer), which a BRIN range summary does not need.
     /// `autosummarize` has autovacuum summarize each range as it fills.

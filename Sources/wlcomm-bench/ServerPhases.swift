@@ -32,12 +32,12 @@ struct ServerPhases: Sendable {
     /// first request until none is pending or processing. Then waits until their webhooks stop arriving, so that
     /// the next phase starts with an empty outbox.
     func singles() async throws -> (Wrk.Result, endToEnd: Double) {
-        let started = ContinuousClock.now
         let load = Wrk.Load.postSMS(apiKey: SandboxSeeder.sandboxKey.secret, first: 20_000_000)
-        let result = try await withProbe { probe in
+        let (result, started) = try await withProbe { probe in
+            let started = ContinuousClock.now
             let result = try await wrk.run(load, url: base + "/sms", connections: plan.connections, seconds: plan.loadSeconds, folder: folder)
             try await waitForDispatch(probe)
-            return result
+            return (result, started)
         }
         let endToEnd = Double(result.accepted) / max(milliseconds(ContinuousClock.now - started) / 1000, 0.001)
         try await receiver.waitUntilQuiet()

@@ -28,7 +28,7 @@ import WLPorts
                 try await connection.query("DELETE FROM webhook_deliveries WHERE id = $1", [.int(last.id)])
             }
 
-            #expect(try await Migrator.migrate(database).first == 21)
+            #expect(try await Migrator.migrate(database) == Migration.all.map(\.version).filter { $0 >= 21 })
 
             #expect(try await deliveries(database) == Array(before.dropLast()))
             let schema = try await database.read { connection in
