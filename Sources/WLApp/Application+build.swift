@@ -63,10 +63,11 @@ public enum WLCommApp {
             ProviderCallbackController(
                 reports: DeliveryReports(store: store, time: time, logger: logger, metrics: work), optOuts: optOuts, africasTalkingToken: $0)
         }
+        let backlog = settings.webhookYield(postgres: database.dialect == .postgres).map { DispatchBacklog(patience: $0) }
         let dispatcher = SMSDispatcher(
             store: store, time: time, live: live, sandbox: MeteredSMSProvider(SandboxSMSProvider(), name: "sandbox", metrics: work), signal: signal,
             ready: ready, settings: settings.dispatcher, policy: promotional, logger: logger, metrics: work,
-            liveName: settings.africasTalking == nil ? "unconfigured" : "africastalking", optOutCache: optOutCache)
+            liveName: settings.africasTalking == nil ? "unconfigured" : "africastalking", optOutCache: optOutCache, backlog: backlog)
         let paymentSignal = WorkSignal()
         let payments = PaymentService(
             store: store, time: time,
@@ -91,7 +92,8 @@ public enum WLCommApp {
             allowPrivate: settings.webhooksAllowPrivate, connectionsPerHost: settings.webhookMaxConcurrency)
         let deliverer = WebhookDeliverer(
             store: store, time: time, transport: webhookTransport, ready: ready, perEndpoint: settings.webhookConcurrency,
-            maxPerEndpoint: settings.webhookMaxConcurrency, lease: settings.webhookLease, signal: outboxWritten, logger: logger, metrics: work)
+            maxPerEndpoint: settings.webhookMaxConcurrency, lease: settings.webhookLease, signal: outboxWritten, backlog: backlog, logger: logger,
+            metrics: work)
         let housekeeper = Housekeeper(store: store, time: time, ready: ready, settings: settings.housekeeping, logger: logger)
         var exposition: (@Sendable () async -> String)? = nil
         if let metrics {

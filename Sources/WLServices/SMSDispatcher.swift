@@ -76,12 +76,16 @@ public final class SMSDispatcher: Service {
     let claimSize: ClaimSize
     /// The accept path's kept opt-out lists: a firm's is forgotten when a refusal lists one of its numbers.
     let optOutCache: OptOutCache?
+    /// Told after each claim whether it found a backlog, for the webhook deliverer (see ``DispatchBacklog``).
+    let backlog: DispatchBacklog?
 
     public init(
         store: any Store, time: any TimeSource, live: any SMSProvider, sandbox: any SMSProvider, signal: WorkSignal,
         ready: ReadinessGate? = nil, settings: DispatcherSettings = DispatcherSettings(), policy: PromotionalPolicy = PromotionalPolicy(),
-        logger: Logger, metrics: any WorkMetrics = NoWorkMetrics(), liveName: String = "africastalking", optOutCache: OptOutCache? = nil
+        logger: Logger, metrics: any WorkMetrics = NoWorkMetrics(), liveName: String = "africastalking", optOutCache: OptOutCache? = nil,
+        backlog: DispatchBacklog? = nil
     ) {
+        self.backlog = backlog
         self.optOutCache = optOutCache
         self.metrics = metrics
         self.liveName = liveName
@@ -120,10 +124,11 @@ public final class SMSDispatcher: Service {
     @discardableResult
     public func runOnce() async throws -> Int {
         let (claimedAt, started) = (time.now, ContinuousClock.now)
-        let (policy, owner) = (self.policy, self.owner)
-        let (batch, after) = try await store.claimDue(channel: .sms, limit: claimSize.next, owner: owner, lease: settings.lease, now: claimedAt) {
+        let (policy, owner, limit) = (self.policy, self.owner, claimSize.next)
+        let (batch, after) = try await store.claimDue(channel: .sms, limit: limit, owner: owner, lease: settings.lease, now: claimedAt) {
             Self.decide($0, policy: policy, now: claimedAt)
         }
+        backlog?.note(claimed: batch.messages.count, limit: limit, ceiling: claimSize.ceiling)
         guard !after.isEmpty else { return 0 }
         countCharges(before: batch.messages, after: after)
         var groups: [GroupKey: [Message]] = [:]

@@ -13,6 +13,8 @@ public import WLPorts
 /// deliveries are in flight, no POST starts for a delivery whose lease is not held (see ``LeaseHeartbeat``), and the
 /// store records an attempt only for the worker that holds its lease (a stale worker's result is dropped and counted
 /// in a debug log). Attempts that finish at the same time are recorded in shared transactions (``GroupCommit``).
+/// Given the SMS dispatcher's ``DispatchBacklog``, each new claim first waits while that backlog lasts, up to its
+/// patience.
 public final class WebhookDeliverer: Service {
     let store: any Store
     let time: any TimeSource
@@ -40,6 +42,8 @@ public final class WebhookDeliverer: Service {
     let wake: WorkSignal
     /// Records the attempts of concurrent deliveries in shared transactions; says for each whether it was recorded.
     let recorder: GroupCommit<WebhookAttemptReport, Bool>
+    /// The SMS dispatcher's backlog: each claim waits while it lasts, up to its patience (see ``DispatchBacklog``).
+    let backlog: DispatchBacklog?
 
     /// - Parameters:
     ///   - lease: Seconds a claim holds (`webhooks.leaseSeconds`).
@@ -47,11 +51,13 @@ public final class WebhookDeliverer: Service {
     ///     at once, not at the next poll.
     ///   - perEndpoint: POSTs in flight to one firm's endpoint at first (`webhooks.concurrency`).
     ///   - maxPerEndpoint: The most they grow to (`webhooks.maxConcurrency`); `nil`: `perEndpoint`, a fixed limit.
+    ///   - backlog: The SMS dispatcher's backlog, which new claims make way for (`webhooks.yieldToDispatchMilliseconds`).
     public init(
         store: any Store, time: any TimeSource, transport: any WebhookTransport, ready: ReadinessGate? = nil, batchSize: Int = 200,
         perEndpoint: Int = 8, maxPerEndpoint: Int? = nil, pollInterval: Duration = .milliseconds(500), lease: TimeInterval = 60,
-        signal: WorkSignal = WorkSignal(), logger: Logger, metrics: any WorkMetrics = NoWorkMetrics()
+        signal: WorkSignal = WorkSignal(), backlog: DispatchBacklog? = nil, logger: Logger, metrics: any WorkMetrics = NoWorkMetrics()
     ) {
+        self.backlog = backlog
         self.metrics = metrics
         self.store = store
         self.time = time
@@ -84,6 +90,7 @@ public final class WebhookDeliverer: Service {
                 let claimed: [WebhookDelivery]
                 let claimedAt = time.now
                 var wait = pollInterval
+                await backlog?.yield()
                 do {
                     claimed = try await store.claimWebhookDeliveries(
                         limit: batchSize, owner: owner, lease: lease, now: claimedAt, excludingFirms: self.fullFirms())

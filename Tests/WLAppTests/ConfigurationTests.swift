@@ -43,6 +43,20 @@ import WLStore
         #expect(zero.webhookConcurrency == 1)
     }
 
+    @Test func webhooksYieldToDispatchForOneSecondOnPostgreSQLAndNotOnSQLiteUnlessSet() async throws {
+        let defaults = AppSettings(reader: try await ConfigReader.wlcomm(flags: [:], environment: [:], configFile: nil))
+        #expect(defaults.webhookYield(postgres: true) == .seconds(1))
+        #expect(defaults.webhookYield(postgres: false) == nil)
+        let set = AppSettings(
+            reader: try await ConfigReader.wlcomm(flags: [:], environment: ["WLCOMM_WEBHOOKS_YIELD_TO_DISPATCH_MILLISECONDS": "250"], configFile: nil)
+        )
+        #expect(set.webhookYield(postgres: false) == .milliseconds(250))
+        #expect(set.webhookYield(postgres: true) == .milliseconds(250))
+        let off = AppSettings(
+            reader: try await ConfigReader.wlcomm(flags: [:], environment: ["WLCOMM_WEBHOOKS_YIELD_TO_DISPATCH_MILLISECONDS": "0"], configFile: nil))
+        #expect(off.webhookYield(postgres: true) == nil)
+    }
+
     @Test func environmentSeedsTheSandbox() async throws {
         let settings = AppSettings(reader: try await ConfigReader.wlcomm(flags: [:], environment: ["WLCOMM_SEED_SANDBOX": "true"], configFile: nil))
         #expect(settings.seedSandbox)

@@ -1,0 +1,70 @@
+import Testing
+import WLServices
+
+/// The webhook deliverer makes way for the SMS dispatcher only while it works through a backlog at full speed, and
+/// never for longer than its patience.
+@Suite struct DispatchBacklogTests {
+    @Test func aFullClaimAtTheCeilingIsABacklogAndAShortOneEndsIt() {
+        let backlog = DispatchBacklog(patience: .seconds(1))
+        #expect(!backlog.isBusy)
+        backlog.note(claimed: 2_000, limit: 2_000, ceiling: 2_000)
+        #expect(backlog.isBusy)
+        backlog.note(claimed: 1_999, limit: 2_000, ceiling: 2_000)
+        #expect(!backlog.isBusy)
+    }
+
+    @Test func aFullClaimBelowTheCeilingIsASlowProviderNotABacklog() {
+        // Africa's Talking at 120 ms keeps the claim at its floor: its batches are full for as long as the queue
+        // lasts, and holding webhooks back for that would starve them.
+        let backlog = DispatchBacklog(patience: .seconds(1))
+        backlog.note(claimed: 200, limit: 200, ceiling: 2_000)
+        #expect(!backlog.isBusy)
+    }
+
+    @Test func withoutABacklogNothingWaits() async {
+        let backlog = DispatchBacklog(patience: .seconds(60))
+        let started = ContinuousClock.now
+        #expect(await backlog.yield() == false)
+        #expect(ContinuousClock.now - started < .seconds(30))
+    }
+
+    @Test func theWaitEndsWhenTheBacklogDoes() async throws {
+        let backlog = DispatchBacklog(patience: .seconds(60))
+        backlog.note(claimed: 2_000, limit: 2_000, ceiling: 2_000)
+        let started = ContinuousClock.now
+        let waiting = Task { await backlog.yield() }
+        try await Self.until { backlog.isHoldingBack }
+        backlog.note(claimed: 10, limit: 2_000, ceiling: 2_000)
+        #expect(await waiting.value == true)
+        #expect(ContinuousClock.now - started < .seconds(30), "woken by the short round, not by its patience")
+    }
+
+    @Test func theWaitEndsAfterItsPatienceWhileTheBacklogLasts() async {
+        let backlog = DispatchBacklog(patience: .milliseconds(50))
+        backlog.note(claimed: 2_000, limit: 2_000, ceiling: 2_000)
+        let started = ContinuousClock.now
+        #expect(await backlog.yield() == true)
+        #expect(ContinuousClock.now - started >= .milliseconds(50))
+        #expect(backlog.isBusy)
+    }
+
+    @Test func cancellationEndsTheWait() async throws {
+        let backlog = DispatchBacklog(patience: .seconds(60))
+        backlog.note(claimed: 2_000, limit: 2_000, ceiling: 2_000)
+        let started = ContinuousClock.now
+        let waiting = Task { await backlog.yield() }
+        try await Self.until { backlog.isHoldingBack }
+        waiting.cancel()
+        _ = await waiting.value
+        #expect(ContinuousClock.now - started < .seconds(30))
+        #expect(!backlog.isHoldingBack)
+    }
+
+    /// Waits (at most ten seconds) until `condition` holds.
+    static func until(_ condition: () -> Bool) async throws {
+        for _ in 0..<2_000 where !condition() {
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        try #require(condition())
+    }
+}
