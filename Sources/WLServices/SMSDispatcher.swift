@@ -125,9 +125,17 @@ public final class SMSDispatcher: Service {
     public func runOnce() async throws -> Int {
         let (claimedAt, started) = (time.now, ContinuousClock.now)
         let (policy, owner, limit) = (self.policy, self.owner, claimSize.next)
-        let (batch, after) = try await store.claimDue(channel: .sms, limit: limit, owner: owner, lease: settings.lease, now: claimedAt) {
-            Self.decide($0, policy: policy, now: claimedAt)
+        let claimed: (ClaimedBatch, [Message])
+        do {
+            claimed = try await store.claimDue(channel: .sms, limit: limit, owner: owner, lease: settings.lease, now: claimedAt) {
+                Self.decide($0, policy: policy, now: claimedAt)
+            }
+        } catch {
+            // A failing claim works through nothing: webhooks need not wait for it.
+            backlog?.note(claimed: 0, limit: limit, ceiling: claimSize.ceiling)
+            throw error
         }
+        let (batch, after) = claimed
         backlog?.note(claimed: batch.messages.count, limit: limit, ceiling: claimSize.ceiling)
         guard !after.isEmpty else { return 0 }
         countCharges(before: batch.messages, after: after)
