@@ -29,11 +29,7 @@ import WLServices
     }
 
     @Test func theWaitEndsWhenTheBacklogDoes() async throws {
-        let backlog = DispatchBacklog(patience: .seconds(60))
-        backlog.note(claimed: 2_000, limit: 2_000, ceiling: 2_000)
-        let started = ContinuousClock.now
-        let waiting = Task { await backlog.yield() }
-        try await Self.until { backlog.isHoldingBack }
+        let (backlog, waiting, started) = try await Self.waitingOnABacklog()
         backlog.note(claimed: 10, limit: 2_000, ceiling: 2_000)
         #expect(await waiting.value == true)
         #expect(ContinuousClock.now - started < .seconds(30), "woken by the short round, not by its patience")
@@ -49,15 +45,21 @@ import WLServices
     }
 
     @Test func cancellationEndsTheWait() async throws {
-        let backlog = DispatchBacklog(patience: .seconds(60))
-        backlog.note(claimed: 2_000, limit: 2_000, ceiling: 2_000)
-        let started = ContinuousClock.now
-        let waiting = Task { await backlog.yield() }
-        try await Self.until { backlog.isHoldingBack }
+        let (backlog, waiting, started) = try await Self.waitingOnABacklog()
         waiting.cancel()
         _ = await waiting.value
         #expect(ContinuousClock.now - started < .seconds(30))
         #expect(!backlog.isHoldingBack)
+    }
+
+    /// A backlog with a minute's patience and a task already waiting on it, and when the wait began.
+    static func waitingOnABacklog() async throws -> (DispatchBacklog, Task<Bool, Never>, ContinuousClock.Instant) {
+        let backlog = DispatchBacklog(patience: .seconds(60))
+        backlog.note(claimed: 2_000, limit: 2_000, ceiling: 2_000)
+        let started = ContinuousClock.now
+        let waiting = Task { await backlog.yield() }
+        try await until { backlog.isHoldingBack }
+        return (backlog, waiting, started)
     }
 
     /// Waits (at most ten seconds) until `condition` holds.
