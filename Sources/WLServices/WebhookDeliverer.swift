@@ -87,10 +87,11 @@ public final class WebhookDeliverer: Service {
         await ready?.wait()
         await withDiscardingTaskGroup { group in
             while !Task.isShuttingDownGracefully && !Task.isCancelled {
+                // Before the claim's clock is read: the wait can last up to the backlog's patience.
+                await backlog?.yield()
                 let claimed: [WebhookDelivery]
                 let claimedAt = time.now
                 var wait = pollInterval
-                await backlog?.yield()
                 do {
                     claimed = try await store.claimWebhookDeliveries(
                         limit: batchSize, owner: owner, lease: lease, now: claimedAt, excludingFirms: self.fullFirms())
