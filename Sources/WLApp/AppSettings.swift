@@ -51,7 +51,7 @@ public import WLStore
 /// | `webhooks.leaseSeconds` | `WLCOMM_WEBHOOKS_LEASE_SECONDS` | int (at least 1) | `60`: a crashed deliverer's deliveries are taken back after this; a busy one renews it every third |
 /// | `webhooks.concurrency` | `WLCOMM_WEBHOOKS_CONCURRENCY` | int (at least 1) | `8`: POSTs in flight at once to one firm's endpoint, at first |
 /// | `webhooks.maxConcurrency` | `WLCOMM_WEBHOOKS_MAX_CONCURRENCY` | int (at least `webhooks.concurrency`) | `32`: the most they grow to while the endpoint answers 2xx (one more per full window of successes, halved at each failure) |
-/// | `webhooks.yieldToDispatchMilliseconds` | `WLCOMM_WEBHOOKS_YIELD_TO_DISPATCH_MILLISECONDS` | int, 0 = never | PostgreSQL `1000`, SQLite `0`: while the SMS dispatcher works through a backlog at full speed, each new webhook claim waits up to this for it to end (see docs/engine.md) |
+/// | `webhooks.yieldToDispatchMilliseconds` | `WLCOMM_WEBHOOKS_YIELD_TO_DISPATCH_MILLISECONDS` | int, 0 = never | `1000`: while the SMS dispatcher works through a backlog at full speed, each new webhook claim waits up to this for it to end (see docs/engine.md) |
 /// | `africastalking.*` | `WLCOMM_AFRICASTALKING_*` | see ``AfricasTalkingSettings`` | off |
 /// | `daraja.*` | `WLCOMM_DARAJA_*` | see ``DarajaSettings`` | off |
 /// | `payments.reconcileAfterSeconds` | `WLCOMM_PAYMENTS_RECONCILE_AFTER_SECONDS` | int | `60` |
@@ -148,7 +148,7 @@ public struct AppSettings: Sendable {
     /// The most POSTs in flight to one firm's endpoint, reached while it answers 2xx (`webhooks.maxConcurrency`).
     public var webhookMaxConcurrency: Int
     /// How long a new webhook claim waits for the SMS dispatcher's backlog to end (`webhooks.yieldToDispatchMilliseconds`);
-    /// `nil`: the engine's default (``webhookYield(postgres:)``).
+    /// `nil`: the default (``webhookYield``).
     public var webhookYieldMilliseconds: Int?
     /// The secret in the delivery-report URL; `nil`: no report endpoint.
     public var africasTalkingCallbackToken: String?
@@ -202,11 +202,11 @@ public struct AppSettings: Sendable {
     }
 
     /// How long a new webhook claim waits for the SMS dispatcher's backlog to end, `nil` for not at all: as set, else
-    /// one second on PostgreSQL and not at all on SQLite. On PostgreSQL the deliverer's statements run on the same cores
-    /// as the dispatcher's; making way for them took dispatch from 9,626 to 12,193 msg/s on average in five alternating
-    /// pairs. On SQLite, whose one writer already takes their transactions in turn, it gained nothing (docs/engine.md).
-    public func webhookYield(postgres: Bool) -> Duration? {
-        let milliseconds = webhookYieldMilliseconds ?? (postgres ? 1_000 : 0)
+    /// one second. The deliverer's work runs on the same cores as the dispatcher's; making way for it took dispatch
+    /// from 9,626 to 12,193 msg/s on average on PostgreSQL (five alternating pairs), and on SQLite from 24,188 to
+    /// 26,143 and from 26,344 to 27,122 (two runs of six pairs; docs/engine.md).
+    public var webhookYield: Duration? {
+        let milliseconds = webhookYieldMilliseconds ?? 1_000
         return milliseconds > 0 ? .milliseconds(milliseconds) : nil
     }
 

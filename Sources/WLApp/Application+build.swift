@@ -63,7 +63,7 @@ public enum WLCommApp {
             ProviderCallbackController(
                 reports: DeliveryReports(store: store, time: time, logger: logger, metrics: work), optOuts: optOuts, africasTalkingToken: $0)
         }
-        let backlog = settings.webhookYield(postgres: database.dialect == .postgres).map { DispatchBacklog(patience: $0) }
+        let backlog = settings.webhookYield.map { DispatchBacklog(patience: $0) }
         let dispatcher = SMSDispatcher(
             store: store, time: time, live: live, sandbox: MeteredSMSProvider(SandboxSMSProvider(), name: "sandbox", metrics: work), signal: signal,
             ready: ready, settings: settings.dispatcher, policy: promotional, logger: logger, metrics: work,

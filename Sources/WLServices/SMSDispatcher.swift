@@ -136,7 +136,8 @@ public final class SMSDispatcher: Service {
             throw error
         }
         let (batch, after) = claimed
-        backlog?.note(claimed: batch.messages.count, limit: limit, ceiling: claimSize.ceiling)
+        let ofBacklog = backlog?.note(claimed: batch.messages.count, limit: limit, ceiling: claimSize.ceiling) ?? false
+        defer { if ofBacklog { backlog?.roundEnded() } }
         guard !after.isEmpty else { return 0 }
         countCharges(before: batch.messages, after: after)
         var groups: [GroupKey: [Message]] = [:]

@@ -43,18 +43,16 @@ import WLStore
         #expect(zero.webhookConcurrency == 1)
     }
 
-    @Test func webhooksYieldToDispatchForOneSecondOnPostgreSQLAndNotOnSQLiteUnlessSet() async throws {
+    @Test func webhooksYieldToDispatchForOneSecondUnlessSet() async throws {
         let defaults = AppSettings(reader: try await ConfigReader.wlcomm(flags: [:], environment: [:], configFile: nil))
-        #expect(defaults.webhookYield(postgres: true) == .seconds(1))
-        #expect(defaults.webhookYield(postgres: false) == nil)
+        #expect(defaults.webhookYield == .seconds(1))
         let set = AppSettings(
             reader: try await ConfigReader.wlcomm(flags: [:], environment: ["WLCOMM_WEBHOOKS_YIELD_TO_DISPATCH_MILLISECONDS": "250"], configFile: nil)
         )
-        #expect(set.webhookYield(postgres: false) == .milliseconds(250))
-        #expect(set.webhookYield(postgres: true) == .milliseconds(250))
+        #expect(set.webhookYield == .milliseconds(250))
         let off = AppSettings(
             reader: try await ConfigReader.wlcomm(flags: [:], environment: ["WLCOMM_WEBHOOKS_YIELD_TO_DISPATCH_MILLISECONDS": "0"], configFile: nil))
-        #expect(off.webhookYield(postgres: true) == nil)
+        #expect(off.webhookYield == nil)
     }
 
     @Test func environmentSeedsTheSandbox() async throws {

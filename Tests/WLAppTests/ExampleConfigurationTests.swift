@@ -23,7 +23,7 @@ import WLStore
         #expect(settings.dispatcher.parallelBatches == 4)
         #expect(settings.webhookConcurrency == 8)
         #expect(settings.webhookMaxConcurrency == 32)
-        #expect(settings.webhookYield(postgres: false) == nil)  // SQLite's default, as the example's store is SQLite
+        #expect(settings.webhookYield == .seconds(1))
     }
 
     @Test func theExampleNamesEveryKeyTheServiceReads() throws {

@@ -42,6 +42,8 @@ import WLStore
             try await DispatchBacklogTests.until { backlog.isHoldingBack }
             #expect(transport.arrivals.withLock { $0.count } == 0)
             backlog.note(claimed: 0, limit: 2_000, ceiling: 2_000)
+            #expect(backlog.isHoldingBack, "the full round still sends and records")
+            backlog.roundEnded()
             try await DispatchBacklogTests.until { transport.arrivals.withLock { $0.count } == 6 }
             running.cancel()
             _ = try? await running.value
