@@ -56,6 +56,7 @@ extension SQLStore {
         -> [Message]
     {
         guard !outcomes.isEmpty else { return [] }
+        if let recorded = try await recordDecidedFirst(outcomes, leaseOwner: leaseOwner, now: now) { return recorded }
         let dialect = database.dialect
         return try await write(outbox: true) { connection in
             let states = try await Self.lockedMessages(ids: outcomes.map(\.messageID), dialect: dialect, on: connection)

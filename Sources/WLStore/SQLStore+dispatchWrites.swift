@@ -5,7 +5,8 @@ import WLPorts
 /// The set-based side of dispatch: a batch of messages is read, locked and written back in a constant number of
 /// statements whatever its size, each statement's text fixed (the rows travel as one JSON parameter, see
 /// ``SQLSet``). PostgreSQL writes a whole batch in one statement of data-modifying CTEs (one round trip); SQLite,
-/// in-process, runs the same parts one after another in the same transaction.
+/// in-process, runs the same parts one after another in the same transaction (and records outcomes that move no
+/// credits decided before its writer is taken: see `SQLStore+decidedRecords.swift`).
 extension SQLStore {
     static let messageChanges = SQLSet([
         ("id", .int), ("charged", .int), ("status", .text), ("response", .text), ("network", .text), ("stage", .text), ("attempts", .int),
@@ -182,13 +183,7 @@ extension SQLStore {
         if !messages.isEmpty { parts.append(messageUpdate(messages, dialect)) }
         if !balances.isEmpty { parts.append(balanceUpdate(balances, dialect)) }
         if !effects.credits.isEmpty { parts.append(ledgerInsert(effects.credits, dialect)) }
-        let events = eventRows.parameter(
-            effects.events.map { event in
-                [
-                    .int(event.firmID), .int(event.messageID), .int(Int64(event.sequence)), .text(event.name), .text(event.status.rawValue),
-                    .text(event.response),
-                ]
-            })
+        let events = eventParameter(effects.events)
         switch dialect {
         case .postgres:
             // One statement: every part a data-modifying CTE, the events feeding the webhook outbox.
@@ -210,11 +205,27 @@ extension SQLStore {
         case .sqlite:
             for part in parts { try await connection.query(part.sql(2), [.time(now), part.rows]) }
             guard !effects.events.isEmpty else { return }
-            let source = eventRows.source(dialect, parameter: 2)
-            try await connection.query(insertEvents(from: source), [.time(now), events])
-            let joined = "\(source) JOIN message_events e ON e.message_id = v.message_id AND e.sequence = v.sequence"
-            try await connection.query(insertDeliveries(from: joined), [.time(now), events])
+            try await insertEventsAndDeliveries(events, on: connection, now: now)
         }
+    }
+
+    /// ``eventRows`` rows of these events.
+    static func eventParameter(_ events: [StatusEvent]) -> SQLValue {
+        eventRows.parameter(
+            events.map { event in
+                [
+                    .int(event.firmID), .int(event.messageID), .int(Int64(event.sequence)), .text(event.name), .text(event.status.rawValue),
+                    .text(event.response),
+                ]
+            })
+    }
+
+    /// On SQLite: inserts the events of ``eventRows`` rows `events`, then their webhook deliveries.
+    static func insertEventsAndDeliveries(_ events: SQLValue, on connection: any SQLConnection, now: Date) async throws {
+        let source = eventRows.source(.sqlite, parameter: 2)
+        try await connection.query(insertEvents(from: source), [.time(now), events])
+        let joined = "\(source) JOIN message_events e ON e.message_id = v.message_id AND e.sequence = v.sequence"
+        try await connection.query(insertDeliveries(from: joined), [.time(now), events])
     }
 
     private static func messageUpdate(_ messages: [DispatchState], _ dialect: SQLDialect) -> WritePart {
@@ -249,7 +260,7 @@ extension SQLStore {
                 }))
     }
 
-    private static let messageAssignments = messageChanges.columns.dropFirst().map { "\($0.name) = v.\($0.name)" }.joined(separator: ", ")
+    static let messageAssignments = messageChanges.columns.dropFirst().map { "\($0.name) = v.\($0.name)" }.joined(separator: ", ")
 
     private static func insertEvents(from source: String) -> String {
         """
