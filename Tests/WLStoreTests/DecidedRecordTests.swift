@@ -47,15 +47,8 @@ import WLPorts
             try await store.migrate()
             let (firm, ids) = try await Self.chargedMessages(store, count: 2)
             let outcomes = ids.map { ($0, DispatchOutcome.submitted(providerMessageID: "P-\($0)", report: Self.delivered)) }
-            let states = try await database.read { try await SQLStore.lockedMessages(ids: ids, dialect: .sqlite, on: $0) }
-            let decided = try #require(SQLStore.decide(outcomes, states: states, leaseOwner: "w", now: checkTime))
             // Between the read and the write, another worker takes the second message (its lease had ended).
-            _ = try await database.transaction { connection in
-                try await connection.query("UPDATE messages SET lease_owner = 'other' WHERE id = $1", [.int(ids[1])])
-            }
-            await #expect(throws: SQLStore.RowsMoved.self) {
-                try await store.write { try await SQLStore.writeFenced(decided, leaseOwner: "w", on: $0, now: checkTime) }
-            }
+            try await Self.expectFencedWriteRollsBack(store, outcomes, after: "UPDATE messages SET lease_owner = 'other' WHERE id = \(ids[1])")
             for id in ids {
                 #expect(try await store.message(firmID: firm.id, id: id)?.status == .processing, "message \(id) untouched")
                 #expect(try await store.events(firmID: firm.id, messageID: id).map(\.status) == [.processing])
@@ -73,15 +66,23 @@ import WLPorts
             try await store.migrate()
             let (_, ids) = try await Self.chargedMessages(store, count: 1)
             let outcomes = ids.map { ($0, DispatchOutcome.retry(at: checkTime.addingTimeInterval(60), response: "Busy")) }
-            let states = try await database.read { try await SQLStore.lockedMessages(ids: ids, dialect: .sqlite, on: $0) }
-            let decided = try #require(SQLStore.decide(outcomes, states: states, leaseOwner: "w", now: checkTime))
             // Its event sequence moves (as a status change would move it); owner and stage stay.
-            _ = try await database.transaction { connection in
-                try await connection.query("UPDATE messages SET event_sequence = event_sequence + 1 WHERE id = $1", [.int(ids[0])])
-            }
-            await #expect(throws: SQLStore.RowsMoved.self) {
-                try await store.write { try await SQLStore.writeFenced(decided, leaseOwner: "w", on: $0, now: checkTime) }
-            }
+            try await Self.expectFencedWriteRollsBack(
+                store, outcomes, after: "UPDATE messages SET event_sequence = event_sequence + 1 WHERE id = \(ids[0])")
+            #expect(try await database.read { try await $0.query("SELECT attempts FROM messages", []).first?.int("attempts") } == 0)
+        }
+    }
+
+    /// Reads and decides `outcomes` for worker "w", runs `change` in a transaction of its own, then expects the
+    /// fenced write of the decision to throw ``SQLStore/RowsMoved``.
+    static func expectFencedWriteRollsBack(
+        _ store: SQLStore, _ outcomes: [(messageID: Int64, outcome: DispatchOutcome)], after change: String
+    ) async throws {
+        let states = try await store.database.read { try await SQLStore.lockedMessages(ids: outcomes.map(\.messageID), dialect: .sqlite, on: $0) }
+        let decided = try #require(SQLStore.decide(outcomes, states: states, leaseOwner: "w", now: checkTime))
+        _ = try await store.database.transaction { try await $0.query(change, []) }
+        await #expect(throws: SQLStore.RowsMoved.self) {
+            try await store.write { try await SQLStore.writeFenced(decided, leaseOwner: "w", on: $0, now: checkTime) }
         }
     }
 
