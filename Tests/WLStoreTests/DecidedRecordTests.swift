@@ -12,10 +12,7 @@ import WLPorts
     static let delivered = DeliveryReport(status: .delivered, response: "Success", network: "Safaricom")
 
     @Test func outcomesWithoutCreditMovesAreDecidedBeforeTheWriterAndRecordedWithTheirEvents() async throws {
-        try await TestDatabases.withSQLite { database in
-            let store = SQLStore(database: database)
-            try await store.migrate()
-            let (firm, ids) = try await Self.chargedMessages(store, count: 3)
+        try await Self.withChargedMessages(count: 3) { store, firm, ids in
             let outcomes = ids.map { ($0, DispatchOutcome.submitted(providerMessageID: "P-\($0)", report: Self.delivered)) }
             let recorded = try #require(try await store.recordDecidedFirst(outcomes, leaseOwner: "w", now: checkTime))
             #expect(recorded.map(\.id) == ids)
@@ -28,10 +25,7 @@ import WLPorts
     }
 
     @Test func outcomesThatMayMoveCreditsAreLeftToTheWritersTransaction() async throws {
-        try await TestDatabases.withSQLite { database in
-            let store = SQLStore(database: database)
-            try await store.migrate()
-            let (firm, ids) = try await Self.chargedMessages(store, count: 2)
+        try await Self.withChargedMessages(count: 2) { store, firm, ids in
             let refunds = ids.map { ($0, DispatchOutcome.fail(response: "Rejected", refund: true)) }
             #expect(try await store.recordDecidedFirst(refunds, leaseOwner: "w", now: checkTime) == nil)
             #expect(try await store.message(firmID: firm.id, id: ids[0])?.status == .processing, "nothing written")
@@ -42,10 +36,7 @@ import WLPorts
     }
 
     @Test func aMessageThatChangedAfterTheReadRollsTheWholeWriteBack() async throws {
-        try await TestDatabases.withSQLite { database in
-            let store = SQLStore(database: database)
-            try await store.migrate()
-            let (firm, ids) = try await Self.chargedMessages(store, count: 2)
+        try await Self.withChargedMessages(count: 2) { store, firm, ids in
             let outcomes = ids.map { ($0, DispatchOutcome.submitted(providerMessageID: "P-\($0)", report: Self.delivered)) }
             // Between the read and the write, another worker takes the second message (its lease had ended).
             try await Self.expectFencedWriteRollsBack(store, outcomes, after: "UPDATE messages SET lease_owner = 'other' WHERE id = \(ids[1])")
@@ -61,15 +52,12 @@ import WLPorts
     }
 
     @Test func aReportAppliedAfterTheReadAlsoRollsTheWriteBack() async throws {
-        try await TestDatabases.withSQLite { database in
-            let store = SQLStore(database: database)
-            try await store.migrate()
-            let (_, ids) = try await Self.chargedMessages(store, count: 1)
+        try await Self.withChargedMessages(count: 1) { store, _, ids in
             let outcomes = ids.map { ($0, DispatchOutcome.retry(at: checkTime.addingTimeInterval(60), response: "Busy")) }
             // Its event sequence moves (as a status change would move it); owner and stage stay.
             try await Self.expectFencedWriteRollsBack(
                 store, outcomes, after: "UPDATE messages SET event_sequence = event_sequence + 1 WHERE id = \(ids[0])")
-            #expect(try await database.read { try await $0.query("SELECT attempts FROM messages", []).first?.int("attempts") } == 0)
+            #expect(try await store.database.read { try await $0.query("SELECT attempts FROM messages", []).first?.int("attempts") } == 0)
         }
     }
 
@@ -86,13 +74,18 @@ import WLPorts
         }
     }
 
-    /// A firm with 10 credits and `count` SMS claimed and charged by worker "w".
-    static func chargedMessages(_ store: SQLStore, count: Int) async throws -> (Firm, [Int64]) {
-        let firm = try await firmWithCredits(store, credits: 10)
-        let ids = try await smsBlast(store, firm: firm, count: count).map(\.id)
-        _ = try await store.claimDue(channel: .sms, limit: 10, owner: "w", lease: 30, now: checkTime) { batch in
-            batch.messages.map { ($0.id, .charge) }
+    /// Runs `body` with a new, migrated SQLite store holding a firm with 10 credits and `count` SMS (their ids) claimed
+    /// and charged by worker "w".
+    static func withChargedMessages(count: Int, _ body: @Sendable (SQLStore, Firm, [Int64]) async throws -> Void) async throws {
+        try await TestDatabases.withSQLite { database in
+            let store = SQLStore(database: database)
+            try await store.migrate()
+            let firm = try await firmWithCredits(store, credits: 10)
+            let ids = try await smsBlast(store, firm: firm, count: count).map(\.id)
+            _ = try await store.claimDue(channel: .sms, limit: 10, owner: "w", lease: 30, now: checkTime) { batch in
+                batch.messages.map { ($0.id, .charge) }
+            }
+            try await body(store, firm, ids)
         }
-        return (firm, ids)
     }
 }
