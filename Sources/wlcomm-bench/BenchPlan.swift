@@ -1,3 +1,5 @@
+import WLApp
+
 /// How big each phase of a run is: the full run the targets speak of, or a short one for CI.
 struct BenchPlan: Sendable {
     /// Connections of every wrk run.
@@ -21,6 +23,22 @@ struct BenchPlan: Sendable {
 
     /// Whether `phase` runs in this plan.
     func runs(_ phase: BenchPhase) -> Bool { phases.isEmpty || phases.contains(phase) }
+
+    /// Whether the measured server runs its workers: not when a `role` setting names a role without them
+    /// (`role=api`), in which case nothing is ever dispatched.
+    var serverDispatches: Bool {
+        let role = settings.last { $0.hasPrefix("role=") }.map { String($0.dropFirst("role=".count)) }
+        return role.flatMap(ServerRole.init(rawValue:))?.runsWorkers ?? true
+    }
+
+    /// Why this plan cannot run, or nil: with the workers off only `singles` can run (every other phase waits for
+    /// dispatch or webhooks).
+    var problem: String? {
+        guard !serverDispatches else { return nil }
+        let waiting = BenchPhase.allCases.filter { $0 != .singles && runs($0) }
+        guard !waiting.isEmpty else { return nil }
+        return "the server runs no workers, so only --only singles can run (not \(waiting.map(\.rawValue).joined(separator: ", ")))"
+    }
 
     /// The short plan for CI: every phase small enough that both engines together take under three minutes, even
     /// from a debug build.

@@ -83,6 +83,7 @@ struct Benchmark: AsyncParsableCommand {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         let plan = plan
+        if let problem = plan.problem { throw BenchmarkError(problem) }
         let url = databaseURL ?? folder.appendingPathComponent("bench.sqlite").path
         var figures = Figures()
         figures.engine = StoreLocation(databaseURL: url).engineName

@@ -30,9 +30,13 @@ struct ServerPhases: Sendable {
 
     /// Single-recipient `POST /sms` under wrk; returns wrk's figures and the accepted messages per second from the
     /// first request until none is pending or processing. Then waits until their webhooks stop arriving, so that
-    /// the next phase starts with an empty outbox.
+    /// the next phase starts with an empty outbox. A server without workers (`role=api`) dispatches nothing: then
+    /// only the accept rate is measured and the end-to-end rate is 0.
     func singles() async throws -> (Wrk.Result, endToEnd: Double) {
         let load = Wrk.Load.postSMS(apiKey: SandboxSeeder.sandboxKey.secret, first: 20_000_000)
+        guard plan.serverDispatches else {
+            return (try await wrk.run(load, url: base + "/sms", connections: plan.connections, seconds: plan.loadSeconds, folder: folder), 0)
+        }
         let (result, started) = try await withProbe { probe in
             let started = ContinuousClock.now
             let result = try await wrk.run(load, url: base + "/sms", connections: plan.connections, seconds: plan.loadSeconds, folder: folder)
