@@ -13,7 +13,11 @@ import WLStore
 
 extension Benchmark {
     /// Starts our server and its local peers (SMTP sink, webhook receiver), runs ``ServerPhases``, and stops them.
-    func measureServer(url: String, plan: BenchPlan, wrk: Wrk, folder: URL, logger: Logger, into figures: inout Figures) async throws {
+    /// With `acceptOnly` the server runs as `role=api` (no workers) and only `/healthz` and the single-recipient
+    /// accepts are measured: the most the accept ratio could reach were dispatch and webhooks to cost nothing.
+    func measureServer(
+        url: String, plan: BenchPlan, wrk: Wrk, folder: URL, logger: Logger, acceptOnly: Bool = false, into figures: inout Figures
+    ) async throws {
         let location = StoreLocation(databaseURL: url)
         let (port, smtpPort, receiverPort) = (try freePort(), try freePort(), try freePort())
         let sink = SMTPSink()
@@ -30,6 +34,7 @@ extension Benchmark {
             let (key, value) = try Self.setting(setting)
             values[key] = value
         }
+        if acceptOnly { values["role"] = "api" }
         let reader = ConfigReader(provider: InMemoryProvider(values: values))
         let app = try await WLCommApp.buildApplication(reader: reader, logger: logger)
         let receiver = WebhookReceiver()
@@ -54,8 +59,13 @@ extension Benchmark {
                 try await admin.setWebhook(firm: "sandbox", url: "http://127.0.0.1:\(receiverPort)/hooks", secret: "benchmark-secret")
             }
             let phases = ServerPhases(
-                client: client, port: port, location: location, logger: logger, receiver: receiver, wrk: wrk, plan: plan, folder: folder)
-            try await run(phases, sink: sink, into: &figures)
+                client: client, port: port, location: location, logger: logger, receiver: receiver, wrk: wrk, plan: plan, folder: folder,
+                dispatches: plan.serverDispatches && !acceptOnly)
+            if acceptOnly {
+                try await runAcceptOnly(phases, into: &figures)
+            } else {
+                try await run(phases, sink: sink, into: &figures)
+            }
         } catch {
             try? await client.shutdown()
             await services.triggerGracefulShutdown()
@@ -103,6 +113,16 @@ extension Benchmark {
             (figures.emails, figures.emailsPerSecond) = try await phases.emails(sink: sink)
             say(String(format: "email: %d emails at %.0f emails/s (pool of %d)", figures.emails, figures.emailsPerSecond, plan.smtpPool))
         }
+    }
+
+    private func runAcceptOnly(_ phases: ServerPhases, into figures: inout Figures) async throws {
+        figures.acceptOnlyHealthz = try await phases.healthz()
+        let (singles, _) = try await phases.singles(first: 60_000_000)
+        figures.acceptOnly = singles
+        say(
+            String(
+                format: "workers off (role=api): GET /healthz %.0f req/s; POST /sms, 1 recipient: %.0f accepted/s (p50 %.1f ms, p99 %.1f ms)",
+                figures.acceptOnlyHealthz?.acceptedPerSecond ?? 0, singles.acceptedPerSecond, singles.p50Ms, singles.p99Ms))
     }
 
     /// Waits until `url` answers below 500 (`/readyz` answers 503 until the database does), at most about ten

@@ -23,7 +23,9 @@ import WLStore
 /// 2. milliseconds to accept one blast and messages per second from its 202 to final (medians);
 /// 3. webhook events per second delivered to the local receiver, and the time from each status change to its
 ///    receipt with status changes paced at 1,000 events per second (p50, p99);
-/// 4. emails per second from `POST /email` to a local SMTP server (our SMTP client, its pool, MIME, tracking).
+/// 4. emails per second from `POST /email` to a local SMTP server (our SMTP client, its pool, MIME, tracking);
+/// 5. the same server restarted with its workers off (`role=api`) on the same database: `/healthz` and the
+///    single-recipient accepts again, whose ratio bounds step 1's (what accepting alone costs).
 /// `--html-only` times HTML-to-text and link tracking instead (``HTMLBenchmark``).
 @main
 struct Benchmark: AsyncParsableCommand {
@@ -111,6 +113,9 @@ struct Benchmark: AsyncParsableCommand {
             figures.kannelNote = "not installed"
         }
         try await measureServer(url: url, plan: plan, wrk: wrk, folder: folder, logger: logger, into: &figures)
+        if plan.runs(.singles), plan.serverDispatches {
+            try await measureServer(url: url, plan: plan, wrk: wrk, folder: folder, logger: logger, acceptOnly: true, into: &figures)
+        }
         figures.tabulate()
         say("")
         say(figures.table)

@@ -32,6 +32,9 @@ struct Figures: Codable, Sendable {
     var pacedP99Ms = 0.0
     var emails = 0
     var emailsPerSecond = 0.0
+    /// `/healthz` and single-recipient `POST /sms` of the same server restarted with no workers (`role=api`).
+    var acceptOnlyHealthz: Wrk.Result?
+    var acceptOnly: Wrk.Result?
     var kannel: KannelRig.Figures?
     /// Why Kannel has no figures ("not installed", "skipped"), when it has none.
     var kannelNote: String?
@@ -54,6 +57,13 @@ struct Figures: Codable, Sendable {
         return singles.acceptedPerSecond / healthz.acceptedPerSecond
     }
 
+    /// The accept ratio with the workers off: what accepting alone costs against `/healthz`, so the most
+    /// ``smsOverHealthz`` could reach were dispatch and webhooks free.
+    var acceptOnlyOverHealthz: Double? {
+        guard let acceptOnlyHealthz, let acceptOnly, acceptOnlyHealthz.acceptedPerSecond > 0 else { return nil }
+        return acceptOnly.acceptedPerSecond / acceptOnlyHealthz.acceptedPerSecond
+    }
+
     /// Fills ``rows`` from the figures and the targets for this engine.
     mutating func tabulate() {
         let postgres = engine == "PostgreSQL"
@@ -72,6 +82,11 @@ struct Figures: Codable, Sendable {
         add(
             "sms_over_healthz", "POST /sms ÷ /healthz req/s", smsOverHealthz ?? 0, String(format: "%.2f", smsOverHealthz ?? 0),
             atLeast: postgres ? 0.6 : 0.7)
+        if let acceptOnlyOverHealthz {
+            add(
+                "accept_only_over_healthz", "the same with workers off (role=api): POST /sms ÷ /healthz req/s", acceptOnlyOverHealthz,
+                String(format: "%.2f", acceptOnlyOverHealthz) + " (\(format(acceptOnly?.acceptedPerSecond ?? 0)) req/s)")
+        }
         let blastTarget = blastRecipients == 10_000 ? (postgres ? 250.0 : 150.0) : nil
         add(
             "blast_accept_ms", "\(format(Double(blastRecipients)))-recipient POST /sms to 202, ms", blastAcceptMs, format(blastAcceptMs) + " ms",
@@ -91,6 +106,8 @@ struct Figures: Codable, Sendable {
         guard let kannel else { return }
         add("kannel_rps", "Kannel sendsms accepted req/s, \(connections) connections", kannel.acceptedPerSecond, format(kannel.acceptedPerSecond))
         add("kannel_e2e_mps", "Kannel sendsms → fake SMSC, msg/s", kannel.endToEndPerSecond, format(kannel.endToEndPerSecond))
+        let kannelOverHealthz = kannel.acceptedPerSecond / max(healthzRate, 0.001)
+        add("kannel_over_healthz", "Kannel sendsms ÷ our /healthz req/s", kannelOverHealthz, String(format: "%.2f", kannelOverHealthz))
         let accepted = smsRate / max(kannel.acceptedPerSecond, 0.001)
         let endToEnd = singlesEndToEndPerSecond / max(kannel.endToEndPerSecond, 0.001)
         add("ours_over_kannel_rps", "ours ÷ Kannel, accepted req/s", accepted, String(format: "%.2f", accepted))

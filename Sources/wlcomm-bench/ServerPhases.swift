@@ -20,6 +20,8 @@ struct ServerPhases: Sendable {
     let wrk: Wrk
     let plan: BenchPlan
     let folder: URL
+    /// Whether the server runs its workers (not with `role=api`): whether anything it accepts is ever dispatched.
+    let dispatches: Bool
 
     var base: String { "http://127.0.0.1:\(port)/api/v1/communication" }
 
@@ -28,13 +30,13 @@ struct ServerPhases: Sendable {
         try await wrk.run(.get, url: "http://127.0.0.1:\(port)/healthz", connections: plan.connections, seconds: plan.loadSeconds, folder: folder)
     }
 
-    /// Single-recipient `POST /sms` under wrk; returns wrk's figures and the accepted messages per second from the
-    /// first request until none is pending or processing. Then waits until their webhooks stop arriving, so that
-    /// the next phase starts with an empty outbox. A server without workers (`role=api`) dispatches nothing: then
-    /// only the accept rate is measured and the end-to-end rate is 0.
-    func singles() async throws -> (Wrk.Result, endToEnd: Double) {
-        let load = Wrk.Load.postSMS(apiKey: SandboxSeeder.sandboxKey.secret, first: 20_000_000)
-        guard plan.serverDispatches else {
+    /// Single-recipient `POST /sms` under wrk, to numbers counting up from 2547`first`; returns wrk's figures and
+    /// the accepted messages per second from the first request until none is pending or processing. Then waits
+    /// until their webhooks stop arriving, so that the next phase starts with an empty outbox. A server without
+    /// workers (`role=api`) dispatches nothing: then only the accept rate is measured and the end-to-end rate is 0.
+    func singles(first: Int = 20_000_000) async throws -> (Wrk.Result, endToEnd: Double) {
+        let load = Wrk.Load.postSMS(apiKey: SandboxSeeder.sandboxKey.secret, first: first)
+        guard dispatches else {
             return (try await wrk.run(load, url: base + "/sms", connections: plan.connections, seconds: plan.loadSeconds, folder: folder), 0)
         }
         let (result, started) = try await withProbe { probe in
