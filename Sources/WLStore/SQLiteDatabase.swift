@@ -19,6 +19,8 @@ public final class SQLiteDatabase: SQLDatabase {
     private let readers: ConnectionPool<SQLiteConnection>
     private let readerCount: Int
     private let threads: [NIOThreadPool]
+    /// Where write transactions run their Swift code (``WriterExecutor``).
+    private let writerExecutor = WriterExecutor(label: "wlcomm.sqlite.writer")
 
     private init(writer: SQLiteConnection, readers: [SQLiteConnection], threads: [NIOThreadPool], logger: Logger) {
         self.availability = DatabaseAvailability(logger: logger, affected: "writes")
@@ -65,6 +67,10 @@ public final class SQLiteDatabase: SQLDatabase {
     }
 
     public func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLConnection) async throws -> T) async throws -> T {
+        try await withTaskExecutorPreference(writerExecutor) { try await self.writeTransaction(body) }
+    }
+
+    private func writeTransaction<T: Sendable>(_ body: @escaping @Sendable (any SQLConnection) async throws -> T) async throws -> T {
         try await writer.with { raw in
             let connection = SQLiteSQLConnection(connection: raw, availability: availability)
             try await connection.query("BEGIN IMMEDIATE")
