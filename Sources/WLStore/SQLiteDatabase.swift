@@ -19,15 +19,16 @@ public final class SQLiteDatabase: SQLDatabase {
     private let readers: ConnectionPool<SQLiteConnection>
     private let readerCount: Int
     private let threads: [NIOThreadPool]
-    /// Where write transactions run their Swift code (``WriterExecutor``).
-    private let writerExecutor = WriterExecutor(label: "wlcomm.sqlite.writer")
+    /// Where write transactions run their Swift code: the writer's thread (``WriterExecutor``).
+    private let writerExecutor: WriterExecutor
 
-    private init(writer: SQLiteConnection, readers: [SQLiteConnection], threads: [NIOThreadPool], logger: Logger) {
+    private init(writer: SQLiteConnection, readers: [SQLiteConnection], writerThread: NIOThreadPool, readerThreads: NIOThreadPool, logger: Logger) {
         self.availability = DatabaseAvailability(logger: logger, affected: "writes")
         self.writer = ConnectionPool([writer])
         self.readers = ConnectionPool(readers)
         self.readerCount = readers.count
-        self.threads = threads
+        self.threads = [writerThread, readerThreads]
+        self.writerExecutor = WriterExecutor(pool: writerThread)
     }
 
     /// Opens (and creates, with its folder) the database file at `path`. A new file is created with mode 0600 (so
@@ -59,7 +60,7 @@ public final class SQLiteDatabase: SQLDatabase {
             _ = try await reader.query("PRAGMA query_only=1")
             readerConnections.append(reader)
         }
-        return SQLiteDatabase(writer: writer, readers: readerConnections, threads: [writerThreads, readerThreads], logger: logger)
+        return SQLiteDatabase(writer: writer, readers: readerConnections, writerThread: writerThreads, readerThreads: readerThreads, logger: logger)
     }
 
     public func read<T: Sendable>(_ body: @escaping @Sendable (any SQLConnection) async throws -> T) async throws -> T {

@@ -2,8 +2,8 @@ import Testing
 
 @testable import WLStore
 
-/// SQLite's write transactions run their Swift code on the writer's own thread, before and after each statement;
-/// reads stay on the cooperative threads.
+/// SQLite's write transactions run their Swift code on the writer connection's own thread, before, between and after
+/// their statements; reads stay on the cooperative threads.
 @Suite struct WriterExecutorTests {
     @Test func aWriteTransactionRunsOnTheWriterThreadBetweenItsStatements() async throws {
         try await TestDatabases.withSQLite { database in
