@@ -50,7 +50,13 @@ public final class SQLiteDatabase: SQLDatabase {
         let eventLoop = MultiThreadedEventLoopGroup.singleton.any()
         let writer = try await SQLiteConnection.open(storage: .file(path: path), threadPool: writerThreads, logger: logger, on: eventLoop)
         let busyMilliseconds = busyTimeout.components.seconds * 1000 + busyTimeout.components.attoseconds / 1_000_000_000_000_000
-        for pragma in ["PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=\(busyMilliseconds)"] {
+        // temp_store=MEMORY: the statement journal that a multi-row INSERT keeps (to undo itself alone if it fails
+        // midway) stays in memory instead of a temporary file the writer pwrites to; it holds at most the pages one
+        // statement changes.
+        for pragma in [
+            "PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=\(busyMilliseconds)",
+            "PRAGMA temp_store=MEMORY",
+        ] {
             _ = try await writer.query(pragma)
         }
         var readerConnections: [SQLiteConnection] = []
