@@ -40,7 +40,7 @@ public struct EmailService: Sendable {
             }
         }
         let blast = NewBlast(
-            id: NewBlast.makeID(for: .email), firmID: firm.id, channel: .email, reference: valid.reference, template: valid.template,
+            id: NewBlast.makeID(for: .email, at: now), firmID: firm.id, channel: .email, reference: valid.reference, template: valid.template,
             subject: valid.subject, sendAt: sendAt)
         let created = try await blasts.submit(BlastWrite(blast: blast, messages: messages, now: now))
         signal?.signal()

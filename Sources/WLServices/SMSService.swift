@@ -77,8 +77,8 @@ public struct SMSService: Sendable {
                 credits: line.text.credits)
         }
         let blast = NewBlast(
-            id: NewBlast.makeID(for: .sms), firmID: firm.id, channel: .sms, reference: valid.reference, template: valid.template, subject: nil,
-            sendAt: release, category: valid.category)
+            id: NewBlast.makeID(for: .sms, at: now), firmID: firm.id, channel: .sms, reference: valid.reference, template: valid.template,
+            subject: nil, sendAt: release, category: valid.category)
         let created = try await blasts.submit(BlastWrite(blast: blast, messages: messages, now: now))
         signal?.signal()
         return BlastScheduled(

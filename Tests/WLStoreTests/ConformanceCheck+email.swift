@@ -10,7 +10,7 @@ func emailBlast(_ store: SQLStore, firm: Firm, count: Int) async throws -> [Mess
         NewMessage(recipient: "user\(index)@example.com", body: "<p>Hi</p>", segments: 0, encoding: "html", credits: .zero, subject: "Hello \(index)")
     }
     let blast = NewBlast(
-        id: NewBlast.makeID(for: .email), firmID: firm.id, channel: .email, reference: "mail-1", template: "<p>Hi</p>", subject: "Hello",
+        id: NewBlast.makeID(for: .email, at: Date()), firmID: firm.id, channel: .email, reference: "mail-1", template: "<p>Hi</p>", subject: "Hello",
         sendAt: checkTime)
     return try await store.createBlast(blast, messages: messages, now: checkTime)
 }

@@ -105,7 +105,8 @@ extension ConformanceCheck {
                 id: payment.id, outcome: .paid(receipt: "TKU4X7Q2LM", amount: KES(shillings: 500), paidAt: checkTime), now: checkTime)
             let young = try await store.createBlast(
                 NewBlast(
-                    id: NewBlast.makeID(for: .sms), firmID: firm.id, channel: .sms, reference: nil, template: "Hi", subject: nil, sendAt: hours(2)),
+                    id: NewBlast.makeID(for: .sms, at: Date()), firmID: firm.id, channel: .sms, reference: nil, template: "Hi", subject: nil,
+                    sendAt: hours(2)),
                 messages: [NewMessage(recipient: "254700200000", body: "Hi", segments: 1, encoding: "GSM-7", credits: Credits(whole: 1))],
                 now: hours(2))
             _ = try await store.cancelMessage(firmID: firm.id, id: young[0].id, now: hours(2))

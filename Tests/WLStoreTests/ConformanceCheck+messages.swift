@@ -20,7 +20,8 @@ func smsBlast(_ store: SQLStore, firm: Firm, count: Int, reference: String? = "r
             recipient: "2547001\(String(format: "%05d", index))", body: "Hello \(index)", segments: 1, encoding: "GSM-7", credits: Credits(whole: 1))
     }
     let blast = NewBlast(
-        id: NewBlast.makeID(for: .sms), firmID: firm.id, channel: .sms, reference: reference, template: "Hello", subject: nil, sendAt: sendAt)
+        id: NewBlast.makeID(for: .sms, at: Date()), firmID: firm.id, channel: .sms, reference: reference, template: "Hello", subject: nil,
+        sendAt: sendAt)
     return try await store.createBlast(blast, messages: messages, now: checkTime)
 }
 

@@ -68,7 +68,7 @@ extension ConformanceCheck {
                 [Contact(kind: .client, firstName: "Jane", lastName: "W", phone: PhoneNumber(phone), email: nil, accountBalance: nil)],
                 now: checkTime)
             let blast = NewBlast(
-                id: NewBlast.makeID(for: .sms), firmID: firm.id, channel: .sms, reference: "r", template: "Hi {first_name}", subject: nil,
+                id: NewBlast.makeID(for: .sms, at: Date()), firmID: firm.id, channel: .sms, reference: "r", template: "Hi {first_name}", subject: nil,
                 sendAt: checkTime)
             let new = NewMessage(recipient: phone, body: "Hi Jane, call 0712345678", segments: 1, encoding: "GSM-7", credits: Credits(whole: 1))
             let sent = try await store.createBlast(blast, messages: [new], now: checkTime)[0]
@@ -78,7 +78,7 @@ extension ConformanceCheck {
                 [(sent.id, .submitted(providerMessageID: "P1", report: DeliveryReport(status: .delivered, response: "Success", network: nil)))],
                 leaseOwner: "w", now: checkTime)
             var later = blast
-            later.id = NewBlast.makeID(for: .sms)
+            later.id = NewBlast.makeID(for: .sms, at: Date())
             later.sendAt = checkTime.addingTimeInterval(3_600)
             let waiting = try await store.createBlast(later, messages: [new], now: checkTime)[0]
             _ = try await newPayment(store, firm: firm, phone: phone)
