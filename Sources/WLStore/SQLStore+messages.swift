@@ -34,6 +34,7 @@ extension SQLStore {
                     ]
                 }
             })
+        let blastIDs = Self.blastIDRows.parameter(writes.map { [.text($0.blast.id)] })
         let ids = try await write(duplicate: "That blast id already exists.") { connection in
             try await connection.query(
                 """
@@ -41,7 +42,9 @@ extension SQLStore {
                 SELECT v.id, v.firm_id, v.channel, v.reference, v.template, v.subject, v.send_at, v.created_at, v.category
                 FROM \(Self.blastRows.source(dialect, parameter: 1)) ORDER BY v.ord
                 """, [blasts])
-            // Everything a blast's messages share comes from the blast row.
+            // Everything a blast's messages share comes from the blast row. The blasts are looked up by their ids
+            // (an index scan whatever the statistics): joined to the bound rows alone, PostgreSQL's generic plan,
+            // made while the table was small, read the whole blasts table on every flush.
             var ids: [String: [String: Int64]] = [:]
             for row in try await connection.query(
                 """
@@ -49,9 +52,10 @@ extension SQLStore {
                     subject, status, response, stage, due_at, created_at, updated_at, category)
                 SELECT b.firm_id, b.id, b.channel, b.reference, v.recipient, v.body, v.segments, v.encoding, v.credits, v.subject,
                     'pending', 'Queued', 'queued', b.send_at, b.created_at, b.created_at, b.category
-                FROM \(Self.newMessageRows.source(dialect, parameter: 1)) JOIN blasts b ON b.id = v.blast_id ORDER BY v.ord
+                FROM \(Self.newMessageRows.source(dialect, parameter: 1)) JOIN blasts b ON b.id = v.blast_id
+                WHERE \(Self.blastIDRows.matches("b.id", dialect, parameter: 2)) ORDER BY v.ord
                 RETURNING id, blast_id, recipient
-                """, [messages])
+                """, [messages, blastIDs])
             {
                 ids[try row.text("blast_id"), default: [:]][try row.text("recipient")] = try row.int("id")
             }
