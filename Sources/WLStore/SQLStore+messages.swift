@@ -34,29 +34,39 @@ extension SQLStore {
                     ]
                 }
             })
-        let blastIDs = Self.blastIDRows.parameter(writes.map { [.text($0.blast.id)] })
+        let insertBlasts = """
+            INSERT INTO blasts (id, firm_id, channel, reference, template, subject, send_at, created_at, category)
+            SELECT v.id, v.firm_id, v.channel, v.reference, v.template, v.subject, v.send_at, v.created_at, v.category
+            FROM \(Self.blastRows.source(dialect, parameter: 1)) ORDER BY v.ord
+            """
+        // Everything a blast's messages share comes from the blast row `b`.
+        let insertMessages: @Sendable (String, Int) -> String = { blastRows, parameter in
+            """
+            INSERT INTO messages (firm_id, blast_id, channel, reference, recipient, body, segments, encoding, credits,
+                subject, status, response, stage, due_at, created_at, updated_at, category)
+            SELECT b.firm_id, b.id, b.channel, b.reference, v.recipient, v.body, v.segments, v.encoding, v.credits, v.subject,
+                'pending', 'Queued', 'queued', b.send_at, b.created_at, b.created_at, b.category
+            FROM \(Self.newMessageRows.source(dialect, parameter: parameter)) JOIN \(blastRows) ON b.id = v.blast_id ORDER BY v.ord
+            RETURNING id, blast_id, recipient
+            """
+        }
         let ids = try await write(duplicate: "That blast id already exists.") { connection in
-            try await connection.query(
-                """
-                INSERT INTO blasts (id, firm_id, channel, reference, template, subject, send_at, created_at, category)
-                SELECT v.id, v.firm_id, v.channel, v.reference, v.template, v.subject, v.send_at, v.created_at, v.category
-                FROM \(Self.blastRows.source(dialect, parameter: 1)) ORDER BY v.ord
-                """, [blasts])
-            // Everything a blast's messages share comes from the blast row. The blasts are looked up by their ids
-            // (an index scan whatever the statistics): joined to the bound rows alone, PostgreSQL's generic plan,
-            // made while the table was small, read the whole blasts table on every flush.
+            let rows: [SQLRow]
+            switch dialect {
+            case .postgres:
+                // One statement: the messages join the blast rows it has just inserted, not the blasts table, which a
+                // generic plan made while the table was small read from start to end on every flush.
+                rows = try await connection.query(
+                    """
+                    WITH b AS (\(insertBlasts) RETURNING id, firm_id, channel, reference, send_at, created_at, category)
+                    \(insertMessages("b", 2))
+                    """, [blasts, messages])
+            case .sqlite:
+                try await connection.query(insertBlasts, [blasts])
+                rows = try await connection.query(insertMessages("blasts b", 1), [messages])
+            }
             var ids: [String: [String: Int64]] = [:]
-            for row in try await connection.query(
-                """
-                INSERT INTO messages (firm_id, blast_id, channel, reference, recipient, body, segments, encoding, credits,
-                    subject, status, response, stage, due_at, created_at, updated_at, category)
-                SELECT b.firm_id, b.id, b.channel, b.reference, v.recipient, v.body, v.segments, v.encoding, v.credits, v.subject,
-                    'pending', 'Queued', 'queued', b.send_at, b.created_at, b.created_at, b.category
-                FROM \(Self.newMessageRows.source(dialect, parameter: 1)) JOIN blasts b ON b.id = v.blast_id
-                WHERE \(Self.blastIDRows.matches("b.id", dialect, parameter: 2)) ORDER BY v.ord
-                RETURNING id, blast_id, recipient
-                """, [messages, blastIDs])
-            {
+            for row in rows {
                 ids[try row.text("blast_id"), default: [:]][try row.text("recipient")] = try row.int("id")
             }
             return ids

@@ -38,6 +38,28 @@ extension ConformanceCheck {
             #expect(stored == created[600])
             #expect(try await store.message(firmID: other.id, id: created[600].id) == nil)
         },
+        ConformanceCheck("blasts written together come back in order; an id already taken fails the whole write as a duplicate") { store in
+            let firm = try await firmWithCredits(store, credits: 0)
+            func write(_ id: String, _ count: Int) -> BlastWrite {
+                let messages = (0..<count).map { index in
+                    NewMessage(recipient: "25471100\(id.suffix(2))\(index)", body: "Hi", segments: 1, encoding: "GSM-7", credits: Credits(whole: 1))
+                }
+                let blast = NewBlast(id: id, firmID: firm.id, channel: .sms, reference: id, template: "Hi", subject: nil, sendAt: checkTime)
+                return BlastWrite(blast: blast, messages: messages, now: checkTime)
+            }
+            let ids = (0..<3).map { _ in NewBlast.makeID(for: .sms, at: checkTime) }
+            let together = try await store.createBlasts([write(ids[0], 2), write(ids[1], 3)])
+            #expect(together.map { $0.map(\.blastID) } == [[ids[0], ids[0]], [ids[1], ids[1], ids[1]]])
+            #expect(together[1].map(\.reference) == [ids[1], ids[1], ids[1]])
+            do {
+                _ = try await store.createBlasts([write(ids[2], 2), write(ids[0], 1)])
+                Issue.record("a taken blast id was written")
+            } catch let error as DomainError {
+                #expect(error.code == .duplicate)
+            }
+            let kept = try await store.messages(firmID: firm.id, filter: MessageFilter(channel: .sms, blastID: ids[2]), limit: 10, startingAfter: nil)
+            #expect(kept.isEmpty)
+        },
         ConformanceCheck("lists filter, page newest first, and keep firms apart") { store in
             let firm = try await firmWithCredits(store, credits: 0)
             let first = try await smsBlast(store, firm: firm, count: 3, reference: "a")
