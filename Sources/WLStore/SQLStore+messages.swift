@@ -14,6 +14,34 @@ extension SQLStore {
         ("blast_id", .text), ("recipient", .text), ("body", .text), ("segments", .int), ("encoding", .text), ("credits", .int), ("subject", .text),
     ])
 
+    static func blastInsert(_ dialect: SQLDialect) -> String {
+        """
+        INSERT INTO blasts (id, firm_id, channel, reference, template, subject, send_at, created_at, category)
+        SELECT v.id, v.firm_id, v.channel, v.reference, v.template, v.subject, v.send_at, v.created_at, v.category
+        FROM \(blastRows.source(dialect, parameter: 1)) ORDER BY v.ord
+        """
+    }
+
+    /// Everything a blast's messages share comes from the blast row `b` (`blastRows` names it).
+    static func messageInsert(_ dialect: SQLDialect, blastRows: String, parameter: Int) -> String {
+        """
+        INSERT INTO messages (firm_id, blast_id, channel, reference, recipient, body, segments, encoding, credits,
+            subject, status, response, stage, due_at, created_at, updated_at, category)
+        SELECT b.firm_id, b.id, b.channel, b.reference, v.recipient, v.body, v.segments, v.encoding, v.credits, v.subject,
+            'pending', 'Queued', 'queued', b.send_at, b.created_at, b.created_at, b.category
+        FROM \(newMessageRows.source(dialect, parameter: parameter)) JOIN \(blastRows) ON b.id = v.blast_id ORDER BY v.ord
+        RETURNING id, blast_id, recipient
+        """
+    }
+
+    /// PostgreSQL writes blasts (`$1`) and their messages (`$2`) in one statement: the messages join the blast rows it
+    /// has just inserted, never the blasts table, which a generic plan made while the table was small read from start
+    /// to end on every flush (``QueryPlanTests``).
+    static let blastsAndMessages = """
+        WITH b AS (\(blastInsert(.postgres)) RETURNING id, firm_id, channel, reference, send_at, created_at, category)
+        \(messageInsert(.postgres, blastRows: "b", parameter: 2))
+        """
+
     public func createBlasts(_ writes: [BlastWrite]) async throws -> [[Message]] {
         guard !writes.isEmpty else { return [] }
         let dialect = database.dialect
@@ -34,36 +62,14 @@ extension SQLStore {
                     ]
                 }
             })
-        let insertBlasts = """
-            INSERT INTO blasts (id, firm_id, channel, reference, template, subject, send_at, created_at, category)
-            SELECT v.id, v.firm_id, v.channel, v.reference, v.template, v.subject, v.send_at, v.created_at, v.category
-            FROM \(Self.blastRows.source(dialect, parameter: 1)) ORDER BY v.ord
-            """
-        // Everything a blast's messages share comes from the blast row `b`.
-        let insertMessages: @Sendable (String, Int) -> String = { blastRows, parameter in
-            """
-            INSERT INTO messages (firm_id, blast_id, channel, reference, recipient, body, segments, encoding, credits,
-                subject, status, response, stage, due_at, created_at, updated_at, category)
-            SELECT b.firm_id, b.id, b.channel, b.reference, v.recipient, v.body, v.segments, v.encoding, v.credits, v.subject,
-                'pending', 'Queued', 'queued', b.send_at, b.created_at, b.created_at, b.category
-            FROM \(Self.newMessageRows.source(dialect, parameter: parameter)) JOIN \(blastRows) ON b.id = v.blast_id ORDER BY v.ord
-            RETURNING id, blast_id, recipient
-            """
-        }
         let ids = try await write(duplicate: "That blast id already exists.") { connection in
             let rows: [SQLRow]
             switch dialect {
             case .postgres:
-                // One statement: the messages join the blast rows it has just inserted, not the blasts table, which a
-                // generic plan made while the table was small read from start to end on every flush.
-                rows = try await connection.query(
-                    """
-                    WITH b AS (\(insertBlasts) RETURNING id, firm_id, channel, reference, send_at, created_at, category)
-                    \(insertMessages("b", 2))
-                    """, [blasts, messages])
+                rows = try await connection.query(Self.blastsAndMessages, [blasts, messages])
             case .sqlite:
-                try await connection.query(insertBlasts, [blasts])
-                rows = try await connection.query(insertMessages("blasts b", 1), [messages])
+                try await connection.query(Self.blastInsert(.sqlite), [blasts])
+                rows = try await connection.query(Self.messageInsert(.sqlite, blastRows: "blasts b", parameter: 1), [messages])
             }
             var ids: [String: [String: Int64]] = [:]
             for row in rows {

@@ -38,6 +38,26 @@ struct QueryPlanTests {
         }
     }
 
+    /// Statistics taken while the blasts table was nearly empty made the generic plan of a join of bound messages to
+    /// `blasts` read the whole table on every flush; the one statement joins the rows it inserts instead.
+    @Test func aBlastsMessagesNeverReadTheBlastsTable() async throws {
+        try await TestDatabases.withStore(.postgres) { store in
+            let firm = try await firmWithCredits(store, "acme", credits: 5)
+            _ = try await smsBlast(store, firm: firm, count: 2)
+            _ = try await store.database.transaction { try await $0.query("ANALYZE blasts") }
+            let blast = [
+                SQLValue.text(NewBlast.makeID(for: .sms, at: checkTime)), .int(firm.id), .text("sms"), .null, .text("Hi"), .null, .time(checkTime),
+                .time(checkTime), .text("transactional"),
+            ]
+            let message = [blast[0], .text("254711000001"), .text("Hi"), .int(1), .text("GSM-7"), .int(100), .null]
+            let binds = [SQLStore.blastRows.parameter([blast]), SQLStore.newMessageRows.parameter([message])]
+            for found in try await plans(store, SQLStore.blastsAndMessages, binds) {
+                #expect(found.contains("Insert on blasts"), "\(found)")
+                #expect(!found.contains("Scan on blasts") && !found.contains("blasts_pkey"), "\(found)")
+            }
+        }
+    }
+
     @Test func theWebhookClaimLooksEarlierDeliveriesUpWhenStatisticsSayNothingIsPending() async throws {
         try await TestDatabases.withStore(.postgres) { store in
             // Statistics taken when every delivery had succeeded, then a burst of new ones.
