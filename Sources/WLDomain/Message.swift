@@ -160,7 +160,7 @@ public struct NewBlast: Hashable, Sendable {
     }
 
     /// Crockford's base 32 symbols (no I, L, O or U to misread) in ascending byte order, so that ids sort by time.
-    static let idAlphabet = Array("0123456789ABCDEFGHJKMNPQRSTVWXYZ".utf8)
+    private static let idAlphabet = Array("0123456789ABCDEFGHJKMNPQRSTVWXYZ".utf8)
 }
 
 /// One status change of a message, in order: the transactional outbox the webhooks deliver from.
