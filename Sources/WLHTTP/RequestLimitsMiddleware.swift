@@ -24,12 +24,21 @@ public struct RequestLimitsMiddleware: RouterMiddleware {
         if let declared = request.headers[.contentLength].flatMap(Int.init), declared > limit {
             throw DomainError(.payloadTooLarge, "The request body is over the limit of \(limit) bytes.")
         }
-        let target = request.uri.string
-        if target.contains("\0") || target.range(of: "%00", options: .caseInsensitive) != nil {
+        if Self.hasNUL(request.uri.string) {
             throw DomainError(.validation, "The path and query may not contain NUL characters (%00).")
         }
         var context = context
         context.bodyReadTimeout = bodyReadTimeout
         return try await next(request, context)
+    }
+
+    /// Whether `target` has a NUL character or its percent-encoding `%00`.
+    static func hasNUL(_ target: String) -> Bool {
+        var lastTwo: (UInt8, UInt8) = (0, 0)
+        for byte in target.utf8 {
+            if byte == 0 || (lastTwo == (UInt8(ascii: "%"), UInt8(ascii: "0")) && byte == UInt8(ascii: "0")) { return true }
+            lastTwo = (lastTwo.1, byte)
+        }
+        return false
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import WLDomain
+import WLServices
 
 extension Response {
     /// A JSON response of `value` with `status`.
@@ -36,12 +37,30 @@ extension Request {
     ///   API's bodies refuse unknown fields.
     func decodeJSON<T: Decodable>(as type: T.Type, context: AppRequestContext, known: [String]? = nil) async throws -> T {
         let data = try await bodyData(context: context)
-        // NUL is no character anyone means to send, and PostgreSQL cannot store it in text.
-        if data.contains(0) || data.range(of: Data(#"\u0000"#.utf8)) != nil {
-            throw DomainError(.validation, "Text may not contain NUL characters (\\u0000).")
+        let flat: T? = try data.withUnsafeBytes { bytes in
+            // NUL is no character anyone means to send, and PostgreSQL cannot store it in text.
+            if Self.hasNUL(bytes) { throw DomainError(.validation, "Text may not contain NUL characters (\\u0000).") }
+            guard known == nil, let flatType = T.self as? any FlatJSONDecodable.Type, let fields = FlatJSONReader.fields(bytes) else { return nil }
+            return flatType.init(flatJSON: fields) as? T
         }
+        if let flat { return flat }
         if let known { try JSONDecoder().decode(KnownFields.self, from: data).refuse(except: known) }
         return try JSONDecoder().decode(T.self, from: data)
+    }
+
+    private static let nulEscape = Array(#"\u0000"#.utf8)
+
+    /// Whether `bytes` has a NUL byte or the escape `\u0000`.
+    static func hasNUL(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        let escape = nulEscape
+        var index = 0
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == 0 { return true }
+            if byte == escape[0], index + escape.count <= bytes.count, escape.indices.allSatisfy({ bytes[index + $0] == escape[$0] }) { return true }
+            index += 1
+        }
+        return false
     }
 
     /// The whole body, up to `limit` (by default the context's; 413 beyond it), within the context's

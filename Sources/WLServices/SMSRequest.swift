@@ -1,8 +1,7 @@
-import Foundation
 public import WLDomain
 
 /// The body of `POST /sms` and `POST /sms/quote`, as the contract names its fields.
-public struct SMSRequest: Decodable, Sendable {
+public struct SMSRequest: FlatJSONDecodable, Sendable {
     /// The longest message, in characters, before placeholders are filled.
     public static let maximumLength = 1_000
     /// The longest `reference`.
@@ -43,6 +42,29 @@ public struct SMSRequest: Decodable, Sendable {
         category = try container.decodeIfPresent(String.self, forKey: .category)
     }
 
+    /// A body of plain values, read without `JSONDecoder`: each field known, its value a string or `null`, and
+    /// `recipients` an array of plain numbers (objects with `variables` go through `init(from:)`).
+    public init?(flatJSON fields: [FlatJSONReader.Field]) {
+        for (key, value) in fields {
+            guard let field = CodingKeys(rawValue: key) else { return nil }
+            switch (field, value) {
+            case (_, .null): continue
+            case (.message, .string(let text)): message = text
+            case (.recipients, .strings(let numbers)): recipients = numbers.map { RecipientEntry(to: $0) }
+            case (.sendAt, .string(let text)): sendAt = text
+            case (.reference, .string(let text)): reference = text
+            case (.category, .string(let text)): category = text
+            default: return nil
+            }
+        }
+    }
+
+    /// Whether `text` has only whitespace: what `trimmingCharacters(in: .whitespacesAndNewlines)` leaves empty, without
+    /// Foundation's string bridging. Foundation also counts the zero-width space (U+200B), which Unicode no longer does.
+    static func isBlank(_ text: String) -> Bool {
+        text.unicodeScalars.allSatisfy { $0.properties.isWhitespace || $0 == "\u{200B}" }
+    }
+
     /// The checked request: every field's problems at once.
     struct Valid {
         var template: String
@@ -70,7 +92,7 @@ public struct SMSRequest: Decodable, Sendable {
     func validated() throws -> Valid {
         var errors: [String: [String]] = [:]
         let template = message ?? ""
-        if template.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+        if Self.isBlank(template) {
             errors["message"] = ["This field is required."]
         } else if template.count > Self.maximumLength {
             errors["message"] = ["At most \(Self.maximumLength) characters; this one has \(template.count)."]
