@@ -60,7 +60,10 @@ struct Serve: AsyncParsableCommand {
         let reader = try await options.reader(extra: flags)
         let settings = AppSettings(reader: reader)
         try settings.checkLogFormat()
-        if settings.logFormat == .json { LoggingSystem.bootstrap { JSONLogHandler(label: $0) } }
+        switch settings.logFormat {
+        case .json: LoggingSystem.bootstrap { JSONLogHandler(label: $0) }
+        case .text: LoggingSystem.bootstrap { TextLogHandler(label: $0) }
+        }
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         try await WLCommApp.serve(reader: reader, metrics: registry)
