@@ -79,6 +79,8 @@ struct Benchmark: AsyncParsableCommand {
     func run() async throws {
         if htmlOnly { return HTMLBenchmark.run() }
         guard let wrk = Wrk.find() else { throw BenchmarkError("wrk is not installed (Debian: apt-get install wrk); scripts/bench.sh installs it") }
+        // The server in this process logs as `wlcomm serve` does by default.
+        LoggingSystem.bootstrap { TextLogHandler(label: $0) }
         var logger = Logger(label: "bench")
         logger.logLevel = .error
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("wlcomm-bench-\(UUID().uuidString)")
