@@ -46,6 +46,9 @@ public actor GroupCommit<Item: Sendable, Output: Sendable> {
 
     private func drain() async {
         while !waiting.isEmpty {
+            // Submissions already queued on this actor join before the batch is cut: one shared transaction
+            // instead of a lone one and then another (+8 % single-recipient accepts on SQLite, docs/engine.md).
+            await Task.yield()
             var taken = 1
             var load = weight(waiting[0].item)
             while taken < waiting.count, load + weight(waiting[taken].item) <= maxBatch {
