@@ -37,10 +37,12 @@ public enum FlatJSONReader {
         mutating func object() -> [Field]? {
             guard take(UInt8(ascii: "{")) else { return nil }
             var fields: [Field] = []
+            // A set, so a body of many keys costs time in proportion to its size.
+            var keys = Set<String>()
             if take(UInt8(ascii: "}")) { return fields }
             repeat {
                 guard take(UInt8(ascii: "\"")), let key = string(), take(UInt8(ascii: ":")), let value = value() else { return nil }
-                guard !fields.contains(where: { $0.key == key }) else { return nil }
+                guard keys.insert(key).inserted else { return nil }
                 fields.append((key, value))
             } while take(UInt8(ascii: ","))
             return take(UInt8(ascii: "}")) ? fields : nil

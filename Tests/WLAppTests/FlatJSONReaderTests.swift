@@ -38,6 +38,14 @@ import WLDomain
         #expect(flat(body) == nil)
     }
 
+    @Test func aKeyRepeatedAfterManyOthersIsFound() throws {
+        let keys = (0..<20_000).map { #""k\#($0)":null"# }
+        let body = "{" + (keys + [#""k7":null"#]).joined(separator: ",") + "}"
+        #expect(Array(body.utf8).withUnsafeBytes { FlatJSONReader.fields($0) } == nil)
+        let read = try #require(Array(("{" + keys.joined(separator: ",") + "}").utf8).withUnsafeBytes { FlatJSONReader.fields($0) })
+        #expect(read.count == 20_000 && read.last?.key == "k19999" && read.last?.value == .null)
+    }
+
     @Test func invalidUTF8IsNotRead() {
         let bytes: [UInt8] = Array(#"{"message":""#.utf8) + [0xC3, 0x28] + Array(#""}"#.utf8)
         #expect(bytes.withUnsafeBytes { FlatJSONReader.fields($0) } == nil)
