@@ -8,8 +8,11 @@
 public enum FlatJSONReader {
     /// A value the reader takes.
     public enum Value: Sendable, Hashable {
+        /// A string, its escapes decoded.
         case string(String)
+        /// `null`.
         case null
+        /// An array of strings (possibly empty).
         case strings([String])
     }
 
@@ -162,11 +165,4 @@ public enum FlatJSONReader {
             }
         }
     }
-}
-
-/// A request body that can be read by ``FlatJSONReader`` as well as by `JSONDecoder`, with the same result.
-public protocol FlatJSONDecodable: Decodable {
-    /// The value the fields stand for, or nil when `JSONDecoder` must read the body (it would refuse it, or the body
-    /// has a form this initialiser does not take).
-    init?(flatJSON fields: [FlatJSONReader.Field])
 }

@@ -5,8 +5,9 @@ import WLPorts
 ///
 /// Each caller submits its item and waits for its own result. While one flush runs, new items queue; when it ends,
 /// everything queued (up to `maxBatch`) goes into the next flush. So one caller alone pays one transaction, and
-/// under load many callers share each one: the batching window is the time the previous flush took, and no caller
-/// is answered before its own rows are committed.
+/// under load many callers share each one: the batching window is the time the previous flush took (and one yield
+/// of the actor, which lets submissions already queued on it join), and no caller is answered before its own rows
+/// are committed.
 ///
 /// When a shared flush fails, its items are flushed again one by one, so each caller gets its own answer (a
 /// duplicate blast id fails that request only).
