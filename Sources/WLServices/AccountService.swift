@@ -35,16 +35,9 @@ public struct AccountService: Sendable {
         guard let key else { throw DomainError(.unauthenticated, "Missing or invalid API key.") }
         let now = time.now
         let hash = key.hash
-        let found: Authentication
-        if let cached = cache.authentication(keyHash: hash, now: now) {
-            found = cached
-        } else {
-            guard let read = try await store.authenticate(keyHash: hash, now: now) else {
-                throw DomainError(.unauthenticated, "Missing or invalid API key.")
-            }
-            cache.keep(read, keyHash: hash, now: now)
-            found = read
-        }
+        let store = self.store
+        guard let found = try await cache.authentication(keyHash: hash, now: now, read: { try await store.authenticate(keyHash: hash, now: now) })
+        else { throw DomainError(.unauthenticated, "Missing or invalid API key.") }
         if let denial = found.firm.accessDenial(at: now) { throw denial }
         return found
     }

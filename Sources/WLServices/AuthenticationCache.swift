@@ -7,6 +7,7 @@ public import WLPorts
 /// The price is staleness: a key revoked, or a firm suspended or changed, in another process (the CLI, another
 /// instance) is seen here within `lifetime`. Only keys that authenticated are kept (an unknown key is looked up every
 /// time, so random keys cannot fill the cache), and at most `capacity` of them: a full cache starts over.
+/// Requests with one key that miss it together share one read (and so at most one `last_used_at` update).
 public final class AuthenticationCache: Sendable {
     private let kept: ShortLivedCache<String, Authentication>
 
@@ -17,9 +18,11 @@ public final class AuthenticationCache: Sendable {
         kept = ShortLivedCache(lifetime: lifetime, capacity: capacity)
     }
 
-    /// The authentication kept for `keyHash`, unless it is older than `lifetime` at `now`.
-    public func authentication(keyHash: String, now: Date) -> Authentication? { kept.value(for: keyHash, now: now) }
-
-    /// Keeps `authentication` for `keyHash` until `now + lifetime`.
-    public func keep(_ authentication: Authentication, keyHash: String, now: Date) { kept.keep(authentication, for: keyHash, now: now) }
+    /// The authentication kept for `keyHash`, else what `read` finds (kept when it is not `nil`); callers that miss
+    /// the same key while a read runs wait for that read.
+    public func authentication(
+        keyHash: String, now: Date, read: @escaping @Sendable () async throws -> Authentication?
+    ) async throws -> Authentication? {
+        try await kept.value(for: keyHash, now: now, load: read)
+    }
 }

@@ -9,7 +9,7 @@ public import WLPorts
 /// message accepted meanwhile to a listed number fails "Opted out", free. Changes made in this process (through
 /// ``OptOutService``, or a send the network refused, recorded by ``SMSDispatcher``) forget the firm's list at once.
 /// A list longer than `listLimit` is not kept (its sends read the store as before), and at most `capacity` firms are:
-/// a full cache starts over.
+/// a full cache starts over. Sends of one firm that miss its list together share one read of it.
 public final class OptOutCache: Sendable {
     private enum List {
         case short(Set<String>)
@@ -33,16 +33,12 @@ public final class OptOutCache: Sendable {
     public func listed(_ phones: [String], firmID: Int64, store: any OptOutStore, now: Date) async throws -> Set<String> {
         guard !phones.isEmpty else { return [] }
         guard kept.lifetime > 0 else { return try await Self.lookUp(phones, firmID: firmID, store: store) }
-        let list: List
-        if let fresh = kept.value(for: firmID, now: now) {
-            list = fresh
-        } else {
-            let ticket = kept.ticket()
-            let page = try await store.optOuts(firmID: firmID, limit: listLimit + 1, startingAfter: nil)
-            list = page.count > listLimit ? .long : .short(Set(page.map(\.phone)))
-            kept.keep(list, for: firmID, now: now, ticket: ticket)
+        let limit = listLimit
+        let list = try await kept.value(for: firmID, now: now) {
+            let page = try await store.optOuts(firmID: firmID, limit: limit + 1, startingAfter: nil)
+            return page.count > limit ? List.long : List.short(Set(page.map(\.phone)))
         }
-        guard case .short(let short) = list else { return try await Self.lookUp(phones, firmID: firmID, store: store) }
+        guard case .short(let short)? = list else { return try await Self.lookUp(phones, firmID: firmID, store: store) }
         return Set(phones.filter(short.contains))
     }
 

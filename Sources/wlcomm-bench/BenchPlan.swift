@@ -20,6 +20,9 @@ struct BenchPlan: Sendable {
     var settings: [String] = []
     /// The server phases to run (`--only`); all of them when empty. `/healthz` always runs.
     var phases: Set<BenchPhase> = []
+    /// Whether the sandbox firm has a webhook endpoint (the local receiver); without one no event is POSTed
+    /// (`--no-webhook-endpoint`).
+    var webhookEndpoint = true
 
     /// Whether `phase` runs in this plan.
     func runs(_ phase: BenchPhase) -> Bool { phases.isEmpty || phases.contains(phase) }
@@ -31,13 +34,14 @@ struct BenchPlan: Sendable {
         return role.flatMap(ServerRole.init(rawValue:))?.runsWorkers ?? true
     }
 
-    /// Why this plan cannot run, or nil: with the workers off only `singles` can run (every other phase waits for
-    /// dispatch or webhooks).
+    /// Why this plan cannot run, or nil: with the workers off or without a webhook endpoint only `singles` can run
+    /// (every other phase waits for dispatch or webhooks).
     var problem: String? {
-        guard !serverDispatches else { return nil }
-        let waiting = BenchPhase.allCases.filter { $0 != .singles && runs($0) }
+        let waiting = BenchPhase.allCases.filter { $0 != .singles && runs($0) }.map(\.rawValue).joined(separator: ", ")
         guard !waiting.isEmpty else { return nil }
-        return "the server runs no workers, so only --only singles can run (not \(waiting.map(\.rawValue).joined(separator: ", ")))"
+        if !serverDispatches { return "the server runs no workers, so only --only singles can run (not \(waiting))" }
+        if !webhookEndpoint { return "without a webhook endpoint only --only singles can run (not \(waiting))" }
+        return nil
     }
 
     /// The short plan for CI: every phase small enough that both engines together take under three minutes, even

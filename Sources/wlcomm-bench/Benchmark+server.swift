@@ -56,7 +56,9 @@ extension Benchmark {
             try await StoreSession.with(location, secrets: Self.secrets, logger: logger) { store in
                 let admin = FirmAdmin(store: store, time: SystemTimeSource(), allowPrivateWebhooks: true)
                 _ = try await admin.adjustCredits(firm: "sandbox", amount: Credits(whole: 10_000_000), reason: "benchmark")
-                try await admin.setWebhook(firm: "sandbox", url: "http://127.0.0.1:\(receiverPort)/hooks", secret: "benchmark-secret")
+                if plan.webhookEndpoint {
+                    try await admin.setWebhook(firm: "sandbox", url: "http://127.0.0.1:\(receiverPort)/hooks", secret: "benchmark-secret")
+                }
             }
             let phases = ServerPhases(
                 client: client, port: port, location: location, logger: logger, receiver: receiver, wrk: wrk, plan: plan, folder: folder,

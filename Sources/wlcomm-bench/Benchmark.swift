@@ -42,6 +42,8 @@ struct Benchmark: AsyncParsableCommand {
     @Option(help: "Recipients of the email phase (default 2,000, short 300).") var emailRecipients: Int?
     @Option(help: "SMTP connections in the pool.") var smtpPool = 8
     @Flag(help: "Do not measure Kannel.") var noKannel = false
+    @Flag(help: "Give the sandbox firm no webhook endpoint, so no event is POSTed (only with --only singles).")
+    var noWebhookEndpoint = false
     @Option(help: "Also write every figure to this JSON file.") var json: String?
     @Flag(help: "Only time HTML-to-text and link tracking on degenerate bodies (no server).") var htmlOnly = false
     @Option(
@@ -72,6 +74,7 @@ struct Benchmark: AsyncParsableCommand {
         plan.emailRecipients = emailRecipients ?? plan.emailRecipients
         plan.smtpPool = smtpPool
         plan.settings = settings
+        plan.webhookEndpoint = !noWebhookEndpoint
         plan.phases = Set((only ?? "").split(separator: ",").compactMap { BenchPhase(rawValue: $0.trimmingCharacters(in: .whitespaces)) })
         return plan
     }
@@ -99,6 +102,7 @@ struct Benchmark: AsyncParsableCommand {
         figures.loadSeconds = plan.loadSeconds
         say("engine: \(figures.engine), \(Self.build) build, \(figures.cores) cores, wrk -t1 -c\(plan.connections) -d\(plan.loadSeconds)s")
         if !plan.settings.isEmpty { say("settings: \(plan.settings.joined(separator: " "))") }
+        if !plan.webhookEndpoint { say("webhook endpoint: none (no event is POSTed)") }
         // Kannel first, on a machine where nothing else of ours runs yet; then our server.
         if noKannel {
             figures.kannelNote = "skipped (--no-kannel)"

@@ -144,4 +144,96 @@ final class CountingOptOutStore: OptOutStore {
         cache.keep(2, for: "a", now: now, ticket: cache.ticket())
         #expect(cache.value(for: "a", now: now) == 2)
     }
+
+    @Test func callersThatMissTogetherShareOneLoad() async throws {
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        let cache = ShortLivedCache<String, Int>(lifetime: 10, capacity: 10)
+        let load = HeldLoad(value: 7)
+        let first = Task { try await cache.value(for: "a", now: now, load: load.run) }
+        await load.waitUntilStarted()
+        let others = (0..<19).map { _ in Task { try await cache.value(for: "a", now: now, load: load.run) } }
+        #expect(await until { cache.sharing("a") == 19 })
+        load.release()
+        #expect(try await first.value == 7)
+        for other in others { #expect(try await other.value == 7) }
+        #expect(load.count == 1)
+        #expect(cache.sharing("a") == 0 && cache.value(for: "a", now: now) == 7)
+    }
+
+    @Test(.timeLimit(.minutes(1))) func aCallerAfterAForgetStartsANewLoadAndTheOldOneIsNotKept() async throws {
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        let cache = ShortLivedCache<String, Int>(lifetime: 10, capacity: 10)
+        let old = HeldLoad(value: 1)
+        let first = Task { try await cache.value(for: "a", now: now, load: old.run) }
+        await old.waitUntilStarted()
+        cache.forget(["a"])
+        let new = HeldLoad(value: 2)
+        let second = Task { try await cache.value(for: "a", now: now, load: new.run) }
+        await new.waitUntilStarted()
+        old.release()
+        #expect(try await first.value == 1)
+        #expect(cache.value(for: "a", now: now) == nil)
+        new.release()
+        #expect(try await second.value == 2)
+        #expect(cache.value(for: "a", now: now) == 2)
+    }
+
+    @Test func aFailedLoadFailsEveryCallerWaitingForItAndIsNotKept() async throws {
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        let cache = ShortLivedCache<String, Int>(lifetime: 10, capacity: 10)
+        let failing = HeldLoad(value: nil)
+        let first = Task { try await cache.value(for: "a", now: now, load: failing.run) }
+        await failing.waitUntilStarted()
+        let second = Task { try await cache.value(for: "a", now: now, load: failing.run) }
+        #expect(await until { cache.sharing("a") == 1 })
+        failing.release()
+        for caller in [first, second] {
+            await #expect(throws: HeldLoad.Failure.self) { try await caller.value }
+        }
+        #expect(failing.count == 1)
+        #expect(try await cache.value(for: "a", now: now) { 3 } == 3)
+    }
+}
+
+/// A load that reports its start and answers when released: `value`, or ``Failure`` when it is `nil`.
+final class HeldLoad: Sendable {
+    struct Failure: Error {}
+
+    let value: Int?
+    private let calls = Mutex(0)
+    private let started: (stream: AsyncStream<Void>, continuation: AsyncStream<Void>.Continuation)
+    private let released: (stream: AsyncStream<Void>, continuation: AsyncStream<Void>.Continuation)
+
+    init(value: Int?) {
+        self.value = value
+        started = AsyncStream.makeStream(of: Void.self)
+        released = AsyncStream.makeStream(of: Void.self)
+    }
+
+    /// How many times the load ran.
+    var count: Int { calls.withLock { $0 } }
+
+    @Sendable func run() async throws -> Int? {
+        calls.withLock { $0 += 1 }
+        started.continuation.yield()
+        for await _ in released.stream { break }
+        guard let value else { throw Failure() }
+        return value
+    }
+
+    func waitUntilStarted() async {
+        for await _ in started.stream { break }
+    }
+
+    func release() { released.continuation.finish() }
+}
+
+/// Whether `condition` holds within 10 seconds, checked between yields.
+private func until(_ condition: () -> Bool) async -> Bool {
+    let deadline = ContinuousClock.now + .seconds(10)
+    while ContinuousClock.now < deadline {
+        if condition() { return true }
+        await Task.yield()
+    }
+    return condition()
 }
