@@ -13,7 +13,7 @@ extension Migration {
     ///
     /// Measured with `wlcomm-bench --only blasts --blasts 5` on databases migrated beforehand, four alternating
     /// pairs: dispatch 10,270 msg/s on average with the B-trees, 10,933 with BRIN, faster in all four; a blast's
-    /// 10,000-message insert 135 → 125 ms (docs/benchmarks.md, tenth session). SQLite keeps its B-trees: it has no
+    /// 10,000-message insert 135 → 125 ms (docs/benchmarks-history.md, tenth session). SQLite keeps its B-trees: it has no
     /// such index, and it touches an index on an update only when the update sets one of the index's columns, which
     /// no update of these rows does.
     static let blockRangeRetention = Migration(

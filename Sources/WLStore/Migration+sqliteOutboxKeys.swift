@@ -10,7 +10,7 @@ extension Migration {
     ///
     /// Measured with `wlcomm-bench --only blasts --blasts 5` on databases migrated beforehand, eight alternating pairs:
     /// dispatch 22,450 msg/s on average with the table-level keys, 24,700 with the partial ones, faster in seven of
-    /// the eight pairs (docs/benchmarks.md, ninth session).
+    /// the eight pairs (docs/benchmarks-history.md, ninth session).
     ///
     /// SQLite cannot drop a column's UNIQUE: both webhook tables are rebuilt (children first, as migration 12 did),
     /// their AUTOINCREMENT counters carried over so that no id is ever given out twice, and every index is made

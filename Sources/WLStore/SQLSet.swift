@@ -6,7 +6,7 @@
 /// Arrays, not objects keyed by column name: the parameter is about half the size to parse, and a column is found by
 /// its position instead of by comparing names. On SQLite, name lookups were a fifth of the one writer thread during a
 /// blast's dispatch. `--only blasts --blasts 3`, alternating builds, dispatch medians: SQLite 15,000 → 17,300 msg/s,
-/// PostgreSQL 5,660 → 6,470 (docs/benchmarks.md).
+/// PostgreSQL 5,660 → 6,470 (docs/benchmarks-history.md).
 ///
 /// On SQLite `jsonb_each`, not `json_each`: `json_each` hands each row over as JSON text, which `->>` then parses
 /// again, once per row and column set; with the binary form each row is a slice of the one parse. In `perf`, JSON
