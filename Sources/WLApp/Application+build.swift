@@ -117,7 +117,8 @@ public enum WLCommApp {
         let consoleAccounts = ConsoleAccounts(store: store, time: time, settings: settings.console, logger: logger)
         let firmAdmin = FirmAdmin(store: store, time: time, allowPrivateWebhooks: settings.webhooksAllowPrivate)
         dependencies.console = ConsoleDependencies(
-            accounts: consoleAccounts, actions: ConsoleActions(store: store, admin: firmAdmin, accounts: consoleAccounts),
+            accounts: consoleAccounts,
+            actions: ConsoleActions(store: store, admin: firmAdmin, accounts: consoleAccounts, authentications: accounts.cache),
             queries: ConsoleQueries(store: store, time: time), admin: firmAdmin, insecureCookies: settings.consoleInsecureCookies)
         let router = APIRouter.build(dependencies)
         // ServiceGroup starts these in order and, on SIGTERM, stops them in reverse, each after the one behind it has

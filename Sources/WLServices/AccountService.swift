@@ -14,7 +14,7 @@ public struct AccountService: Sendable {
     let store: any Store
     let time: any TimeSource
     /// Recent authentications (see ``AuthenticationCache`` for what that costs in staleness).
-    let cache: AuthenticationCache
+    public let cache: AuthenticationCache
 
     /// - Parameter cacheLifetime: How long an authentication is reused without reading the store; 0 reads it on
     ///   every request.

@@ -8,11 +8,14 @@ public struct ConsoleActions: Sendable {
     let store: any Store
     let admin: FirmAdmin
     let accounts: ConsoleAccounts
+    /// The API keys' authentications kept by this process, forgotten when a key is revoked or its firm changed here.
+    let authentications: AuthenticationCache
 
-    public init(store: any Store, admin: FirmAdmin, accounts: ConsoleAccounts) {
+    public init(store: any Store, admin: FirmAdmin, accounts: ConsoleAccounts, authentications: AuthenticationCache) {
         self.store = store
         self.admin = admin
         self.accounts = accounts
+        self.authentications = authentications
     }
 
     /// A new key for the firm; its secret is returned once and never stored.
@@ -29,9 +32,10 @@ public struct ConsoleActions: Sendable {
         return created
     }
 
-    /// Revokes one of the firm's keys.
+    /// Revokes one of the firm's keys; requests with it to this process get 401 from then on.
     public func revokeKey(firm: Firm, keyID: Int64, origin: AuditOrigin) async throws -> APIKeyRecord {
         let record = try await admin.revokeKey(firm: String(firm.id), keyID: keyID)
+        authentications.forget(firmID: firm.id)
         try await accounts.audit(origin, firmID: firm.id, action: "api_key.revoke", detail: record.displayPrefix)
         return record
     }
@@ -70,9 +74,11 @@ public struct ConsoleActions: Sendable {
         return created
     }
 
-    /// Changes a firm (admin); `detail` says what, for the log.
+    /// Changes a firm (admin); `detail` says what, for the log. Its API requests to this process see the change at
+    /// once (a suspension answers 403 from then on).
     public func updateFirm(id: Int64, _ update: FirmUpdate, detail: String, origin: AuditOrigin) async throws -> Firm {
         let firm = try await admin.update(String(id), update)
+        authentications.forget(firmID: id)
         try await accounts.audit(origin, firmID: id, action: "firm.update", detail: detail)
         return firm
     }

@@ -1,31 +1,47 @@
 import Foundation
 import Synchronization
 
-/// Values kept for `lifetime` each, at most `capacity` of them (a full cache starts over), for the caches that spare
-/// the store a read per request (``AuthenticationCache``, ``OptOutCache``).
+/// Values kept for `lifetime` each, at most `capacity` of them (a full cache drops its expired values, and starts
+/// over if that frees none), for the caches that spare the store a read per request (``AuthenticationCache``,
+/// ``OptOutCache``).
 ///
-/// A value read from the store before a ``forget(_:)`` is not kept after it: take a ``Ticket`` before the read and
-/// hand it to ``keep(_:for:now:ticket:)``, or let ``value(for:now:load:)`` do both, which also lets callers that miss
-/// the same key at the same time share one read.
+/// Callers that miss the same key at the same time share one read (``value(for:now:load:)``). A value read before a
+/// ``forget(_:)`` of its key, or a ``forget(where:)``, is not kept after it.
 final class ShortLivedCache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
-    /// When a read began, in ``forget(_:)`` calls.
-    struct Ticket: Sendable {
-        fileprivate let generation: Int
-    }
+    private typealias Waiter = CheckedContinuation<Value?, any Error>
 
-    /// What a caller of ``value(for:now:load:)`` found: a kept value, or a load to wait for.
-    private enum Lookup {
-        case kept(Value)
-        case loading(Task<Value?, any Error>)
+    /// A read under way: which key it reads, the callers waiting for it, and the task that reads.
+    private struct Load {
+        let key: Key
+        var waiters: [Int: Waiter]
+        var task: Task<Void, Never>?
     }
 
     private struct State {
         var values: [Key: (value: Value, expires: Date)] = [:]
-        /// The reads under way, each with a number of its own and how many callers wait for it beside the one that
-        /// started it.
-        var loads: [Key: (number: Int, task: Task<Value?, any Error>, sharing: Int)] = [:]
-        var loadsStarted = 0
-        var generation = 0
+        /// The load whose result will be kept, per key. A forget removes the key's entry: its load still answers the
+        /// callers already waiting for it, but keeps nothing, and the next caller starts a new one.
+        var current: [Key: Int] = [:]
+        var loads: [Int: Load] = [:]
+        /// The load each waiting caller waits for.
+        var waiting: [Int: Int] = [:]
+        /// Numbers loads and waiting callers.
+        var counter = 0
+
+        /// The value kept for `key` unless it expired at `now` (then it is dropped).
+        mutating func fresh(_ key: Key, now: Date) -> Value? {
+            guard let entry = values[key] else { return nil }
+            guard entry.expires > now else {
+                values[key] = nil
+                return nil
+            }
+            return entry.value
+        }
+
+        mutating func next() -> Int {
+            counter += 1
+            return counter
+        }
     }
 
     /// How long a value is kept, in seconds; zero keeps nothing.
@@ -41,88 +57,111 @@ final class ShortLivedCache<Key: Hashable & Sendable, Value: Sendable>: Sendable
     /// The value kept for `key`, unless it is older than `lifetime` at `now` (then it is dropped).
     func value(for key: Key, now: Date) -> Value? {
         guard lifetime > 0 else { return nil }
-        return state.withLock { state in
-            guard let entry = state.values[key] else { return nil }
-            guard entry.expires > now else {
-                state.values[key] = nil
-                return nil
-            }
-            return entry.value
-        }
+        return state.withLock { $0.fresh(key, now: now) }
     }
 
-    /// The value kept for `key`; else what `load` reads, kept until `now + lifetime` unless something was forgotten
-    /// meanwhile (`nil` is returned and not kept). Callers that miss `key` while a load for it runs wait for that load
-    /// instead of starting their own, so a busy key costs one read per lifetime, not one per caller that came while
-    /// it expired. A ``forget(_:)`` lets the next caller start a new load. The load runs to the end even if the
-    /// caller that started it is cancelled: others may be waiting for it.
+    /// The value kept for `key`; else what `load` reads, kept until `now + lifetime` unless the key is forgotten
+    /// meanwhile (`nil` is returned and not kept, nor is an error).
+    ///
+    /// Callers that miss `key` while a load for it runs wait for that load instead of starting their own, so a busy
+    /// key costs one read per lifetime, not one per caller that came while it expired. A ``forget(_:)`` lets the next
+    /// caller start a new load. A cancelled caller stops waiting at once with `CancellationError`; the load goes on
+    /// while anyone else waits for it, and is cancelled when no one does.
     func value(for key: Key, now: Date, load: @escaping @Sendable () async throws -> Value?) async throws -> Value? {
         guard lifetime > 0 else { return try await load() }
-        let found = state.withLock { state -> Lookup in
-            if let entry = state.values[key] {
-                if entry.expires > now { return .kept(entry.value) }
-                state.values[key] = nil
+        let kept = state.withLock { state in state.fresh(key, now: now).map { ($0, 0) } ?? (nil, state.next()) }
+        if let value = kept.0 { return value }
+        let waiter = kept.1
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: Waiter) in
+                state.withLock { state in
+                    // The cancellation handler may have run before this caller was registered: it found nothing then.
+                    if Task.isCancelled { return continuation.resume(throwing: CancellationError()) }
+                    if let value = state.fresh(key, now: now) { return continuation.resume(returning: value) }
+                    if let number = state.current[key] {
+                        state.loads[number]?.waiters[waiter] = continuation
+                        state.waiting[waiter] = number
+                        return
+                    }
+                    let number = state.next()
+                    state.current[key] = number
+                    state.waiting[waiter] = number
+                    state.loads[number] = Load(key: key, waiters: [waiter: continuation])
+                    state.loads[number]?.task = Task {
+                        let result: Result<Value?, any Error>
+                        do { result = .success(try await load()) } catch { result = .failure(error) }
+                        self.finish(number, result: result, now: now)
+                    }
+                }
             }
-            if let load = state.loads[key] {
-                state.loads[key]?.sharing += 1
-                return .loading(load.task)
-            }
-            state.loadsStarted += 1
-            let (number, generation) = (state.loadsStarted, state.generation)
-            let task = Task {
-                let result: Result<Value?, any Error>
-                do { result = .success(try await load()) } catch { result = .failure(error) }
-                self.finish(key, number: number, generation: generation, result: result, now: now)
-                return try result.get()
-            }
-            state.loads[key] = (number, task, 0)
-            return .loading(task)
-        }
-        switch found {
-        case .kept(let value): return value
-        case .loading(let task): return try await task.value
+        } onCancel: {
+            stopWaiting(waiter)
         }
     }
 
-    /// Ends load `number` of `key`: keeps what it read unless something was forgotten since it began.
-    private func finish(_ key: Key, number: Int, generation: Int, result: Result<Value?, any Error>, now: Date) {
-        state.withLock { state in
-            if state.loads[key]?.number == number { state.loads[key] = nil }
-            guard case .success(let value?) = result, state.generation == generation else { return }
-            insert(value, for: key, now: now, into: &state)
+    /// Ends load `number`: keeps what it read if it is still its key's current load, and answers its waiters.
+    private func finish(_ number: Int, result: Result<Value?, any Error>, now: Date) {
+        let waiters = state.withLock { state -> [Waiter] in
+            guard let load = state.loads.removeValue(forKey: number) else { return [] }
+            for waiter in load.waiters.keys { state.waiting[waiter] = nil }
+            if state.current[load.key] == number {
+                state.current[load.key] = nil
+                if case .success(let value?) = result { insert(value, for: load.key, now: now, into: &state) }
+            }
+            return Array(load.waiters.values)
         }
+        for waiter in waiters { waiter.resume(with: result) }
     }
 
-    /// How many callers wait for the load of `key` under way beside the one that started it (0 when none runs).
-    func sharing(_ key: Key) -> Int { state.withLock { $0.loads[key]?.sharing ?? 0 } }
-
-    /// Taken before reading a value to keep.
-    func ticket() -> Ticket { state.withLock { Ticket(generation: $0.generation) } }
-
-    /// Keeps `value` for `key` until `now + lifetime`, unless something was forgotten since `ticket` was taken.
-    func keep(_ value: Value, for key: Key, now: Date, ticket: Ticket? = nil) {
-        guard lifetime > 0 else { return }
-        state.withLock { state in
-            if let ticket, ticket.generation != state.generation { return }
-            insert(value, for: key, now: now, into: &state)
+    /// A cancelled caller stops waiting; a load no one waits for any more is cancelled and keeps nothing.
+    private func stopWaiting(_ waiter: Int) {
+        let (continuation, abandoned) = state.withLock { state -> (Waiter?, Task<Void, Never>?) in
+            guard let number = state.waiting.removeValue(forKey: waiter), var load = state.loads[number] else { return (nil, nil) }
+            let continuation = load.waiters.removeValue(forKey: waiter)
+            guard load.waiters.isEmpty else {
+                state.loads[number] = load
+                return (continuation, nil)
+            }
+            state.loads[number] = nil
+            if state.current[load.key] == number { state.current[load.key] = nil }
+            return (continuation, load.task)
         }
+        continuation?.resume(throwing: CancellationError())
+        abandoned?.cancel()
     }
 
-    /// Keeps `value` until `now + lifetime`; a full cache starts over.
+    /// How many callers wait for the load of `key` under way (0 when none runs).
+    func waiters(_ key: Key) -> Int {
+        state.withLock { state in state.current[key].flatMap { state.loads[$0]?.waiters.count } ?? 0 }
+    }
+
+    /// Keeps `value` until `now + lifetime`. A full cache first drops what expired at `now`, and starts over if that
+    /// frees nothing.
     private func insert(_ value: Value, for key: Key, now: Date, into state: inout State) {
-        if state.values.count >= capacity, state.values[key] == nil { state.values.removeAll(keepingCapacity: true) }
+        if state.values.count >= capacity, state.values[key] == nil {
+            state.values = state.values.filter { $0.value.expires > now }
+            if state.values.count >= capacity { state.values.removeAll(keepingCapacity: true) }
+        }
         state.values[key] = (value, now.addingTimeInterval(lifetime))
     }
 
-    /// Drops the values of `keys`, and refuses to keep any value whose read began before this call; a caller that
-    /// asks for one of `keys` after it does not wait for a load that began before it.
+    /// Drops the values of `keys`; a load of one of them that began before this call keeps nothing, and a caller
+    /// that asks for one of them after it does not wait for such a load.
     func forget(_ keys: some Sequence<Key>) {
         state.withLock { state in
-            state.generation += 1
             for key in keys {
                 state.values[key] = nil
-                state.loads[key] = nil
+                state.current[key] = nil
             }
+        }
+    }
+
+    /// Drops every value that `isStale` picks, and keeps nothing that any load under way reads: a load that began
+    /// before this call may have read what made them stale.
+    func forget(where isStale: (Key, Value) -> Bool) {
+        state.withLock { state in
+            state.values = state.values.filter { !isStale($0.key, $0.value.value) }
+            state.current.removeAll()
         }
     }
 }

@@ -51,6 +51,29 @@ import WLServices
         }
     }
 
+    @Test func aKeyRevokedOrAFirmSuspendedHereIsRefusedAtOnceThoughAuthenticationsAreKeptAMinute() async throws {
+        try await Self.app().with(["auth.cacheMilliseconds": 60_000]).test { client in
+            let owner = try await client.signIn(ConsoleAccounts.sandboxEmail, ConsoleAccounts.sandboxPassword)
+            let created = try await client.manage(.post, "/firm/api-keys", token: owner, json: ["label": "short-lived"])
+            let key = try #require(created.json.data["key"] as? String)
+            let id = try #require(created.json.data["id"] as? Int)
+            // Both keys are now kept by this process's cache.
+            #expect(try await client.api(.get, "/sms-credits/balance", key: key).status == .ok)
+            #expect(try await client.api(.get, "/sms-credits/balance").status == .ok)
+            #expect(try await client.manage(.delete, "/firm/api-keys/\(id)", token: owner).status == .ok)
+            let revoked = try await client.api(.get, "/sms-credits/balance", key: key)
+            #expect(revoked.status == .unauthorized && revoked.json["code"] as? String == "unauthenticated")
+
+            let admin = try await client.signIn(Self.adminEmail, Self.adminPassword)
+            let firms = try await client.manage(.get, "/admin/firms", token: admin).json.data["firms"] as? [[String: Any]] ?? []
+            let sandboxID = try #require(firms.first { $0["slug"] as? String == "sandbox" }?["id"] as? Int)
+            let suspend = try await client.manage(.patch, "/admin/firms/\(sandboxID)", token: admin, json: ["status": "suspended"])
+            #expect(suspend.status == .ok)
+            let suspended = try await client.api(.get, "/sms-credits/balance")
+            #expect(suspended.status == .forbidden && suspended.json["code"] as? String == "account_suspended")
+        }
+    }
+
     @Test func firmUsersAndAdminsEachReachOnlyTheirOwnRoutesAndFirm() async throws {
         let app = try await Self.app()
         let acmeKey = try await app.admin { admin, _ in

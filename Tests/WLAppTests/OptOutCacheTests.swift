@@ -120,78 +120,130 @@ final class CountingOptOutStore: OptOutStore {
     }
 }
 
-@Suite struct ShortLivedCacheTests {
-    @Test func aFullCacheStartsOverButAKeptKeyIsReplacedInPlace() {
-        let now = Date(timeIntervalSince1970: 1_800_000_000)
+@Suite(.timeLimit(.minutes(1))) struct ShortLivedCacheTests {
+    static let now = Date(timeIntervalSince1970: 1_800_000_000)
+
+    @Test func aFullCacheDropsWhatExpiredThenStartsOverButAKeptKeyIsReplacedInPlace() async throws {
+        let now = Self.now
         let cache = ShortLivedCache<String, Int>(lifetime: 10, capacity: 2)
-        cache.keep(1, for: "a", now: now)
-        cache.keep(2, for: "b", now: now)
-        cache.keep(20, for: "b", now: now)
+        _ = try await cache.value(for: "a", now: now) { 1 }
+        _ = try await cache.value(for: "b", now: now.addingTimeInterval(5)) { 2 }
+        cache.forget(["b"])
+        _ = try await cache.value(for: "b", now: now.addingTimeInterval(5)) { 20 }
         #expect(cache.value(for: "a", now: now) == 1 && cache.value(for: "b", now: now) == 20)
-        cache.keep(3, for: "c", now: now)
-        #expect(cache.value(for: "a", now: now) == nil && cache.value(for: "b", now: now) == nil)
-        #expect(cache.value(for: "c", now: now) == 3)
-        #expect(cache.value(for: "c", now: now.addingTimeInterval(10)) == nil)
+        // At 12 s "a" has expired: it makes room for "c", and "b" stays.
+        _ = try await cache.value(for: "c", now: now.addingTimeInterval(12)) { 3 }
+        #expect(cache.value(for: "b", now: now.addingTimeInterval(12)) == 20 && cache.value(for: "c", now: now.addingTimeInterval(12)) == 3)
+        // Nothing has expired at 13 s: the cache starts over.
+        _ = try await cache.value(for: "d", now: now.addingTimeInterval(13)) { 4 }
+        #expect(cache.value(for: "b", now: now.addingTimeInterval(13)) == nil && cache.value(for: "c", now: now.addingTimeInterval(13)) == nil)
+        #expect(cache.value(for: "d", now: now.addingTimeInterval(13)) == 4)
+        #expect(cache.value(for: "d", now: now.addingTimeInterval(23)) == nil)
     }
 
-    @Test func aValueReadBeforeAForgetIsNotKept() {
-        let now = Date(timeIntervalSince1970: 1_800_000_000)
+    @Test func aNilResultIsReturnedAndNotKept() async throws {
         let cache = ShortLivedCache<String, Int>(lifetime: 10, capacity: 10)
-        let early = cache.ticket()
-        cache.forget(["other"])
-        cache.keep(1, for: "a", now: now, ticket: early)
-        #expect(cache.value(for: "a", now: now) == nil)
-        cache.keep(2, for: "a", now: now, ticket: cache.ticket())
-        #expect(cache.value(for: "a", now: now) == 2)
+        #expect(try await cache.value(for: "a", now: Self.now) { nil } == nil)
+        #expect(try await cache.value(for: "a", now: Self.now) { 5 } == 5)
     }
 
     @Test func callersThatMissTogetherShareOneLoad() async throws {
-        let now = Date(timeIntervalSince1970: 1_800_000_000)
         let cache = ShortLivedCache<String, Int>(lifetime: 10, capacity: 10)
         let load = HeldLoad(value: 7)
-        let first = Task { try await cache.value(for: "a", now: now, load: load.run) }
+        let first = Task { try await cache.value(for: "a", now: Self.now, load: load.run) }
         await load.waitUntilStarted()
-        let others = (0..<19).map { _ in Task { try await cache.value(for: "a", now: now, load: load.run) } }
-        #expect(await until { cache.sharing("a") == 19 })
+        let others = (0..<19).map { _ in Task { try await cache.value(for: "a", now: Self.now, load: load.run) } }
+        #expect(await until { cache.waiters("a") == 20 })
         load.release()
         #expect(try await first.value == 7)
         for other in others { #expect(try await other.value == 7) }
         #expect(load.count == 1)
-        #expect(cache.sharing("a") == 0 && cache.value(for: "a", now: now) == 7)
+        #expect(cache.waiters("a") == 0 && cache.value(for: "a", now: Self.now) == 7)
     }
 
-    @Test(.timeLimit(.minutes(1))) func aCallerAfterAForgetStartsANewLoadAndTheOldOneIsNotKept() async throws {
-        let now = Date(timeIntervalSince1970: 1_800_000_000)
+    @Test func aCallerAfterAForgetStartsANewLoadAndTheOldOneIsNotKept() async throws {
         let cache = ShortLivedCache<String, Int>(lifetime: 10, capacity: 10)
         let old = HeldLoad(value: 1)
-        let first = Task { try await cache.value(for: "a", now: now, load: old.run) }
+        let first = Task { try await cache.value(for: "a", now: Self.now, load: old.run) }
         await old.waitUntilStarted()
         cache.forget(["a"])
         let new = HeldLoad(value: 2)
-        let second = Task { try await cache.value(for: "a", now: now, load: new.run) }
+        let second = Task { try await cache.value(for: "a", now: Self.now, load: new.run) }
         await new.waitUntilStarted()
         old.release()
         #expect(try await first.value == 1)
-        #expect(cache.value(for: "a", now: now) == nil)
+        #expect(cache.value(for: "a", now: Self.now) == nil)
         new.release()
         #expect(try await second.value == 2)
-        #expect(cache.value(for: "a", now: now) == 2)
+        #expect(cache.value(for: "a", now: Self.now) == 2)
+    }
+
+    @Test func forgettingAnotherKeyLeavesALoadUnderWayToBeKept() async throws {
+        let cache = ShortLivedCache<String, Int>(lifetime: 10, capacity: 10)
+        let load = HeldLoad(value: 1)
+        let first = Task { try await cache.value(for: "a", now: Self.now, load: load.run) }
+        await load.waitUntilStarted()
+        cache.forget(["b"])
+        load.release()
+        #expect(try await first.value == 1)
+        #expect(cache.value(for: "a", now: Self.now) == 1)
+    }
+
+    @Test func forgettingByValueDropsWhatItPicksAndKeepsNothingALoadUnderWayReads() async throws {
+        let cache = ShortLivedCache<String, Int>(lifetime: 10, capacity: 10)
+        _ = try await cache.value(for: "odd", now: Self.now) { 1 }
+        _ = try await cache.value(for: "even", now: Self.now) { 2 }
+        let load = HeldLoad(value: 3)
+        let reading = Task { try await cache.value(for: "c", now: Self.now, load: load.run) }
+        await load.waitUntilStarted()
+        cache.forget { _, value in value % 2 == 1 }
+        load.release()
+        #expect(try await reading.value == 3)
+        #expect(cache.value(for: "odd", now: Self.now) == nil && cache.value(for: "even", now: Self.now) == 2)
+        #expect(cache.value(for: "c", now: Self.now) == nil)
+    }
+
+    @Test func aCancelledCallerStopsWaitingWhileTheOthersGetTheValue() async throws {
+        let cache = ShortLivedCache<String, Int>(lifetime: 10, capacity: 10)
+        let load = HeldLoad(value: 4)
+        let starter = Task { try await cache.value(for: "a", now: Self.now, load: load.run) }
+        await load.waitUntilStarted()
+        let other = Task { try await cache.value(for: "a", now: Self.now, load: load.run) }
+        #expect(await until { cache.waiters("a") == 2 })
+        starter.cancel()
+        await #expect(throws: CancellationError.self) { try await starter.value }
+        #expect(cache.waiters("a") == 1 && !load.wasCancelled)
+        load.release()
+        #expect(try await other.value == 4)
+        #expect(cache.value(for: "a", now: Self.now) == 4)
+    }
+
+    @Test func aLoadNoOneWaitsForAnyMoreIsCancelledAndNotKept() async throws {
+        let cache = ShortLivedCache<String, Int>(lifetime: 10, capacity: 10)
+        let stuck = HeldLoad(value: 1)
+        let callers = (0..<2).map { _ in Task { try await cache.value(for: "a", now: Self.now, load: stuck.run) } }
+        #expect(await until { cache.waiters("a") == 2 })
+        for caller in callers { caller.cancel() }
+        for caller in callers { await #expect(throws: CancellationError.self) { try await caller.value } }
+        #expect(await until { stuck.wasCancelled })
+        // The next caller does not join the abandoned load: it starts its own.
+        #expect(try await cache.value(for: "a", now: Self.now) { 9 } == 9)
+        #expect(stuck.count == 1)
     }
 
     @Test func aFailedLoadFailsEveryCallerWaitingForItAndIsNotKept() async throws {
-        let now = Date(timeIntervalSince1970: 1_800_000_000)
         let cache = ShortLivedCache<String, Int>(lifetime: 10, capacity: 10)
         let failing = HeldLoad(value: nil)
-        let first = Task { try await cache.value(for: "a", now: now, load: failing.run) }
+        let first = Task { try await cache.value(for: "a", now: Self.now, load: failing.run) }
         await failing.waitUntilStarted()
-        let second = Task { try await cache.value(for: "a", now: now, load: failing.run) }
-        #expect(await until { cache.sharing("a") == 1 })
+        let second = Task { try await cache.value(for: "a", now: Self.now, load: failing.run) }
+        #expect(await until { cache.waiters("a") == 2 })
         failing.release()
         for caller in [first, second] {
             await #expect(throws: HeldLoad.Failure.self) { try await caller.value }
         }
         #expect(failing.count == 1)
-        #expect(try await cache.value(for: "a", now: now) { 3 } == 3)
+        #expect(try await cache.value(for: "a", now: Self.now) { 3 } == 3)
     }
 }
 
@@ -201,6 +253,7 @@ final class HeldLoad: Sendable {
 
     let value: Int?
     private let calls = Mutex(0)
+    private let cancelled = Mutex(false)
     private let started: (stream: AsyncStream<Void>, continuation: AsyncStream<Void>.Continuation)
     private let released: (stream: AsyncStream<Void>, continuation: AsyncStream<Void>.Continuation)
 
@@ -212,11 +265,17 @@ final class HeldLoad: Sendable {
 
     /// How many times the load ran.
     var count: Int { calls.withLock { $0 } }
+    /// Whether a run was cancelled before it was released.
+    var wasCancelled: Bool { cancelled.withLock { $0 } }
 
     @Sendable func run() async throws -> Int? {
         calls.withLock { $0 += 1 }
         started.continuation.yield()
         for await _ in released.stream { break }
+        if Task.isCancelled {
+            cancelled.withLock { $0 = true }
+            throw CancellationError()
+        }
         guard let value else { throw Failure() }
         return value
     }
