@@ -32,7 +32,9 @@ import WLStore
         try await app.admin { _, store in
             _ = try await SandboxSeeder(store: store, time: SystemTimeSource()).seed()
             let guarded = FirmAdmin(store: store, time: SystemTimeSource())
-            await #expect(throws: DomainError.self) { try await guarded.setWebhook(firm: "sandbox", url: url, secret: nil) }
+            let error = await #expect(throws: DomainError.self) { try await guarded.setWebhook(firm: "sandbox", url: url, secret: nil) }
+            #expect(error?.code == .validation)
+            #expect(error?.fields["url"]?.first?.hasSuffix("webhooks go to public addresses only") == true)
             let open = FirmAdmin(store: store, time: SystemTimeSource(), allowPrivateWebhooks: true)
             try await open.setWebhook(firm: "sandbox", url: url, secret: nil)
         }
@@ -40,12 +42,14 @@ import WLStore
 
     @Test func theTransportRefusesAPrivateAddressBeforeConnecting() async throws {
         let transport = HTTPWebhookTransport()
-        await #expect(throws: WebhookAddressError.self) {
+        let loopback = await #expect(throws: WebhookAddressError.self) {
             try await transport.post(url: "http://127.0.0.1:9/hook", headers: [], body: [])
         }
-        await #expect(throws: WebhookAddressError.self) {
+        #expect(loopback?.reason == "127.0.0.1 is a loopback address (127.0.0.1); webhooks go to public addresses only")
+        let mapped = await #expect(throws: WebhookAddressError.self) {
             try await transport.post(url: "http://[::ffff:192.168.0.1]:9/hook", headers: [], body: [])
         }
+        #expect(mapped?.reason.hasSuffix("webhooks go to public addresses only") == true)
     }
 
     @Test(arguments: ianaIPv4Registry + ianaIPv6Registry + otherRefusedBlocks)

@@ -43,12 +43,12 @@ import WLStore
     @Test(arguments: ["ftp://example.com/hook", "not a url", "/relative", "https://"])
     func webhookURLsMustBeAbsoluteHTTP(url: String) async throws {
         let app = TestApp()
-        await #expect(throws: DomainError.self) {
-            try await app.admin { admin, store in
-                _ = try await SandboxSeeder(store: store, time: SystemTimeSource()).seed()
-                try await admin.setWebhook(firm: "sandbox", url: url, secret: nil)
-            }
+        try await app.admin { _, store in _ = try await SandboxSeeder(store: store, time: SystemTimeSource()).seed() }
+        let error = await #expect(throws: DomainError.self) {
+            try await app.admin { admin, _ in try await admin.setWebhook(firm: "sandbox", url: url, secret: nil) }
         }
+        #expect(error?.code == .validation)
+        #expect(error?.fields["url"] == ["invalid"])
     }
 
     @Test func createdKeysAreShownOnceAndStoredHashed() async throws {
@@ -72,6 +72,7 @@ import WLStore
             return (try await admin.firm(String(firm.id)), try await admin.firm("acme"))
         }
         #expect(byID == bySlug)
-        await #expect(throws: DomainError.self) { try await app.admin { admin, _ in try await admin.firm("nobody") } }
+        let error = await #expect(throws: DomainError.self) { try await app.admin { admin, _ in try await admin.firm("nobody") } }
+        #expect(error?.code == .notFound)
     }
 }

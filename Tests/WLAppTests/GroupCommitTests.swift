@@ -3,7 +3,9 @@ import Testing
 import WLPorts
 import WLServices
 
-@Suite struct GroupCommitTests {
+/// The tests wait for the commit's queue with unbounded `Task.yield()` loops; the time limit fails a test whose
+/// awaited state never comes instead of hanging the run.
+@Suite(.timeLimit(.minutes(1))) struct GroupCommitTests {
     /// Records each flush's items; the first flush waits until `release` is called, so submissions pile up behind it.
     final class Recorder: Sendable {
         let flushes = Mutex<[[Int]]>([])

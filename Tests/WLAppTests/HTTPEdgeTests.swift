@@ -163,8 +163,10 @@ import Testing
 
     @Test func nulCharactersInAPathQueryOrBodyAre422NotAnEngineError() async throws {
         try await TestApp().test { client in
-            #expect(try await client.api(.get, "/sms?reference=a%00b").status == .unprocessableContent)
-            #expect(try await client.api(.post, "/sms/blasts/SMS-%00/cancel").status == .unprocessableContent)
+            let query = try await client.api(.get, "/sms?reference=a%00b")
+            #expect(query.status == .unprocessableContent && query.json["code"] as? String == "validation_failed")
+            let path = try await client.api(.post, "/sms/blasts/SMS-%00/cancel")
+            #expect(path.status == .unprocessableContent && path.json["code"] as? String == "validation_failed")
             let (status, json) = try await client.api(.post, "/sms", raw: #"{"message": "a\u0000b", "recipients": ["254712345678"]}"#)
             #expect(status == .unprocessableContent)
             #expect(json["code"] as? String == "validation_failed")

@@ -168,6 +168,22 @@ import WLPorts
                 let alert = try #require(receiver.received.withLock { $0.first }).json
                 #expect(alert["event"] as? String == "communication.credits.low" && alert["type"] as? String == "credits")
                 #expect((alert["sms_credits"] as? NSNumber)?.intValue == 1_000 && (alert["threshold"] as? NSNumber)?.intValue == 2_000)
+                // Saving the threshold again, and spending while low, fire nothing more. An alert's delivery is written
+                // with the change that fires it, so once these have returned the outbox holds every alert there will be.
+                #expect(try await client.api(.put, "/sms-credits/low-balance", json: ["threshold": 2_000]).status == .ok)
+                let alerts = try await app.admin { _, store in
+                    let firm = try #require(try await store.firm(slug: "sandbox"))
+                    _ = try await store.applyCredits(
+                        firmID: firm.id, amount: -Credits(whole: 1), kind: .adjustment, reference: "spend", now: app.time.now)
+                    return try await store.database.read {
+                        try await $0.query("SELECT id FROM webhook_deliveries WHERE credit_event_id IS NOT NULL").count
+                    }
+                }
+                #expect(alerts == 1)
+                let heard = receiver.received.withLock { received in
+                    received.count(where: { $0.json["event"] as? String == "communication.credits.low" })
+                }
+                #expect(heard == 1)
                 for bad in [["threshold": -1], ["threshold": "lots"], ["limit": 5]] as [[String: Any]] {
                     let refused = try await client.api(.put, "/sms-credits/low-balance", json: bad)
                     #expect(refused.status == .unprocessableContent && refused.json["code"] as? String == "validation_failed")

@@ -200,6 +200,7 @@ import WLStore
                     body: ByteBuffer(string: #"{"phone": "0712345678", "amount": 0}"#)
                 ) { response in
                     #expect(response.status == .unprocessableContent)
+                    #expect(response.errorCode == "validation_failed")
                 }
             }
             let long: HTTPFields = [
@@ -207,6 +208,7 @@ import WLStore
             ]
             try await client.execute(uri: base + "/sms-credits/purchase", method: .post, headers: long, body: ByteBuffer(string: "{}")) { response in
                 #expect(response.status == .unprocessableContent)
+                #expect(response.errorCode == "validation_failed")
             }
         }
     }

@@ -116,9 +116,10 @@ func stkCallback(checkout: String, code: Int = 0, amount: String = "500.00", rec
         let gateway = ScriptedGateway()
         gateway.pushAnswer.withLock { $0 = .refused("Daraja 500.003.02: System is busy") }
         try await withLiveFirm(gateway) { payments, _, _, _, firm, store, _ in
-            await #expect(throws: DomainError.self) {
+            let error = await #expect(throws: DomainError.self) {
                 _ = try await payments.purchase(PurchaseRequest(phone: "0708374149", amount: 500), firm: firm)
             }
+            #expect(error?.code == .paymentProviderUnavailable)
             let payment = try #require(try await store.payment(firmID: firm.id, id: 1))
             #expect(payment.status == .failed)
             #expect(payment.failure == .stkPushFailed)

@@ -74,15 +74,25 @@ import WLStore
             let sent = try await client.api(.post, "/sms", json: ["message": "Hi", "recipients": ["254712345678"]])
             #expect(sent.status == .accepted)
             let id = try #require((sent.json.data["messages"] as? [[String: Any]])?.first?["message_id"] as? NSNumber).int64Value
-            // An "all" app polling every 20 ms delivers a sandbox message well within this.
-            try await Task.sleep(for: .milliseconds(300))
             let message = try await client.api(.get, "/sms/\(id)")
             #expect(message.json.data["status"] as? String == "pending")
             return id
         }
+        // The api app and its services have stopped: had anything in it claimed the message, the lease would show.
+        let secrets = SecretKeySettings(key: testSecretsKey)
+        try await StoreSession.with(.sqlite(path: database.path), secrets: secrets, logger: Logger(label: "test")) { store in
+            let firm = try #require(try await store.firm(slug: "sandbox"))
+            let message = try #require(try await store.message(firmID: firm.id, id: id))
+            #expect(message.status == .pending)
+            #expect(message.stage == .queued)
+            #expect(message.attempts == 0)
+            let unleased = try await store.database.read { connection in
+                try await connection.query("SELECT id FROM messages WHERE id = $1 AND lease_owner IS NULL AND lease_until IS NULL", [.int(id)])
+            }
+            #expect(unleased.count == 1)
+        }
         let worker = try await app("worker", on: database)
         try await worker.test(.router) { _ in
-            let secrets = SecretKeySettings(key: testSecretsKey)
             try await StoreSession.with(.sqlite(path: database.path), secrets: secrets, logger: Logger(label: "test")) { store in
                 let firm = try #require(try await store.firm(slug: "sandbox"))
                 var status = try await store.message(firmID: firm.id, id: id)?.status

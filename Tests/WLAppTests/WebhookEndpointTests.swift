@@ -48,7 +48,7 @@ import WLDomain
             let app = TestApp(webhooksAllowPrivate: true)
             try await app.test { client in
                 let none = try await client.api(.post, "/webhooks/test")
-                #expect(none.status == .conflict)
+                #expect(none.status == .conflict && none.json["code"] as? String == "conflict")
                 try await app.admin { admin, _ in try await admin.setWebhook(firm: "sandbox", url: url, secret: "s3") }
                 let (status, json) = try await client.api(.post, "/webhooks/test")
                 #expect(status == .ok)

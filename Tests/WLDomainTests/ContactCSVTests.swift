@@ -39,8 +39,10 @@ import WLDomain
     }
 
     @Test func unknownColumnsAreRefused() {
-        #expect(throws: DomainError.self) { try ContactCSV.parse("first_name,phone,age\nA,0712345678,3\n") }
-        #expect(throws: DomainError.self) { try ContactCSV.parse("") }
+        let unknown = #expect(throws: DomainError.self) { try ContactCSV.parse("first_name,phone,age\nA,0712345678,3\n") }
+        #expect(unknown?.code == .validation)
+        #expect(unknown?.message.hasPrefix("Unknown column age;") == true)
+        #expect(throws: DomainError(.validation, "The file is empty: it needs a header row.")) { try ContactCSV.parse("") }
     }
 }
 

@@ -31,8 +31,12 @@ import WLDomain
         recipients.suppress(["otieno@example.com"])
         #expect(recipients.valid.map(\.value) == ["jane@example.com"])
         #expect(recipients.skipped.last == SkippedRecipient(recipient: "otieno@example.com", reason: .suppressed))
-        #expect(throws: DomainError.self) { try EmailRecipients([]) }
-        #expect(throws: DomainError.self) { try EmailRecipients(Array(repeating: "a@b.co", count: 10_001)) }
+        let none = #expect(throws: DomainError.self) { try EmailRecipients([]) }
+        #expect(none?.code == .validation)
+        #expect(none?.fields["recipients"] == ["This field is required."])
+        let tooMany = #expect(throws: DomainError.self) { try EmailRecipients(Array(repeating: "a@b.co", count: 10_001)) }
+        #expect(tooMany?.code == .validation)
+        #expect(tooMany?.fields["recipients"] != nil)
     }
 }
 

@@ -42,7 +42,9 @@ import WLDomain
         #expect(try SendingWindow(parsing: "07:00-19:00") == .standard)
         #expect(try SendingWindow(parsing: " 22:30-06:15 ").description == "22:30-06:15")
         for bad in ["7:00-19:00", "07:00", "07:00-07:00", "25:00-06:00", "07:60-19:00", "a-b"] {
-            #expect(throws: DomainError.self) { try SendingWindow(parsing: bad) }
+            let error = #expect(throws: DomainError.self, "\(bad)") { try SendingWindow(parsing: bad) }
+            #expect(error?.code == .validation, "\(bad)")
+            #expect(error?.fields["window"] != nil, "\(bad)")
         }
     }
 

@@ -33,7 +33,11 @@ import WLDomain
     }
 
     @Test func tooManyOrNoRecipientsAreRefused() {
-        #expect(throws: DomainError.self) { try SMSRecipients([]) }
-        #expect(throws: DomainError.self) { try SMSRecipients(Array(repeating: "0712345678", count: 10_001)) }
+        let none = #expect(throws: DomainError.self) { try SMSRecipients([]) }
+        #expect(none?.code == .validation)
+        #expect(none?.fields["recipients"] == ["This field is required."])
+        let tooMany = #expect(throws: DomainError.self) { try SMSRecipients(Array(repeating: "0712345678", count: 10_001)) }
+        #expect(tooMany?.code == .validation)
+        #expect(tooMany?.fields["recipients"] != nil)
     }
 }

@@ -22,7 +22,9 @@ import WLDomain
 
     @Test(arguments: ["tomorrow", "2026-02-30 10:00:00", "2026-06-10 25:00:00", "2026-06-10", "2026-12-31 00:00:00"])
     func unreadableOrTooDistantTimesAreRefused(text: String) {
-        #expect(throws: DomainError.self) { try SendTime.parse(text, timezone: "Africa/Nairobi", now: now) }
+        let error = #expect(throws: DomainError.self) { try SendTime.parse(text, timezone: "Africa/Nairobi", now: now) }
+        #expect(error?.code == .validation)
+        #expect(error?.fields["send_at"] != nil)
     }
 
     @Test(arguments: [

@@ -61,9 +61,10 @@ extension ConformanceCheck {
             #expect(try await store.firm(id: b.id)?.smsCredits == Credits(whole: 500))
         },
         ConformanceCheck("credits for an unknown firm are not found") { store in
-            await #expect(throws: DomainError.self) {
+            let error = await #expect(throws: DomainError.self) {
                 try await store.applyCredits(firmID: 424_242, amount: Credits(whole: 1), kind: .adjustment, reference: "x", now: checkTime)
             }
+            #expect(error?.code == .notFound)
         },
     ]
 }

@@ -37,7 +37,8 @@ extension ConformanceCheck {
             try await store.setEmailSettings(firmID: firm.id, settings)
             #expect(try await store.emailSettings(firmID: firm.id) == settings)
             #expect(try await store.emailSettings(firmID: other.id) == EmailSettings())
-            await #expect(throws: DomainError.self) { try await store.setEmailSettings(firmID: 999, settings) }
+            let error = await #expect(throws: DomainError.self) { try await store.setEmailSettings(firmID: 999, settings) }
+            #expect(error?.code == .notFound)
         },
         ConformanceCheck("suppression lists are per firm, case-insensitive, and removable") { store in
             let firm = try await firmWithCredits(store, credits: 0)

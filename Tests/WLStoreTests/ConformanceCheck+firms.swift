@@ -46,7 +46,8 @@ extension ConformanceCheck {
             #expect(cleared.subscriptionExpiresAt == nil)
             #expect(cleared.smsRate == KES(cents: 95))
             #expect(try await store.updateFirm(id: firm.id, FirmUpdate()) == cleared)
-            await #expect(throws: DomainError.self) { try await store.updateFirm(id: 999_999, FirmUpdate(status: .active)) }
+            let error = await #expect(throws: DomainError.self) { try await store.updateFirm(id: 999_999, FirmUpdate(status: .active)) }
+            #expect(error?.code == .notFound)
         },
         ConformanceCheck("webhook settings are per firm") { store in
             let a = try await store.createFirm(try newFirm("firm-a"), now: checkTime)

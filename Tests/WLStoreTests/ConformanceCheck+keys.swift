@@ -46,16 +46,18 @@ extension ConformanceCheck {
             let key = APIKey.generate(mode: .live)
             let record = try await store.createAPIKey(firmID: a.id, hash: key.hash, displayPrefix: key.displayPrefix, label: "", now: checkTime)
             #expect(try await store.apiKeys(firmID: b.id).isEmpty)
-            await #expect(throws: DomainError.self) { try await store.revokeAPIKey(firmID: b.id, keyID: record.id, now: checkTime) }
+            let error = await #expect(throws: DomainError.self) { try await store.revokeAPIKey(firmID: b.id, keyID: record.id, now: checkTime) }
+            #expect(error?.code == .notFound)
             #expect(try await store.authenticate(keyHash: key.hash, now: checkTime)?.firm.id == a.id)
         },
         ConformanceCheck("a key hash is unique") { store in
             let firm = try await store.createFirm(try newFirm("acme"), now: checkTime)
             let key = APIKey.generate(mode: .live)
             _ = try await store.createAPIKey(firmID: firm.id, hash: key.hash, displayPrefix: key.displayPrefix, label: "", now: checkTime)
-            await #expect(throws: DomainError.self) {
+            let error = await #expect(throws: DomainError.self) {
                 try await store.createAPIKey(firmID: firm.id, hash: key.hash, displayPrefix: key.displayPrefix, label: "", now: checkTime)
             }
+            #expect(error?.code == .duplicate)
         },
     ]
 }

@@ -81,7 +81,7 @@ extension ConformanceCheck {
                         _ = try await store.applyCredits(firmID: firm.id, amount: amount, kind: .adjustment, reference: "admin", now: checkTime)
                         oracles[index].apply(.adjustment, amount)
                     } else {
-                        await #expect(throws: DomainError.self, "step \(step)") {
+                        await #expect(throws: DomainError(.insufficientCredits, "Insufficient SMS credits"), "step \(step)") {
                             try await store.applyCredits(firmID: firm.id, amount: amount, kind: .adjustment, reference: "admin", now: checkTime)
                         }
                     }

@@ -153,10 +153,11 @@ extension ConformanceCheck {
             let rescued = try await store.claimDue(channel: .sms, limit: 5, owner: "w2", lease: 30, now: checkTime.addingTimeInterval(31))
             #expect(rescued.map(\.id) == [message.id])
             #expect(rescued.first?.stage == .charged)
-            await #expect(throws: DomainError.self) {
+            let stale = await #expect(throws: DomainError.self) {
                 try await store.record(
                     .submitted(providerMessageID: "late", report: nil), messageID: message.id, leaseOwner: "crashed", now: checkTime)
             }
+            #expect(stale?.code == .conflict)
             let again = try await store.record(.charge, messageID: message.id, leaseOwner: "w2", now: checkTime.addingTimeInterval(31))
             #expect(again.status == .processing)
             #expect(try await store.firm(id: firm.id)?.smsCredits == Credits(whole: 4))
@@ -263,14 +264,21 @@ extension ConformanceCheck {
             #expect(cancelled.response == "Cancelled")
             #expect(try await store.cancelMessage(firmID: firm.id, id: messages[0].id, now: checkTime) == cancelled)
             _ = try await store.claimDue(channel: .sms, limit: 1, owner: "w", lease: 30, now: checkTime)
-            await #expect(throws: DomainError.self) { try await store.cancelMessage(firmID: firm.id, id: messages[1].id, now: checkTime) }
+            let leased = await #expect(throws: DomainError.self) {
+                try await store.cancelMessage(firmID: firm.id, id: messages[1].id, now: checkTime)
+            }
+            #expect(leased?.code == .conflict)
             let blast = try await store.cancelBlast(firmID: firm.id, blastID: messages[0].blastID, channel: .sms, now: checkTime)
             #expect(blast == BlastCancellation(cancelled: 1, alreadyCancelled: 1, notCancellable: 1))
             let other = try await firmWithCredits(store, "other", credits: 0)
-            await #expect(throws: DomainError.self) { try await store.cancelMessage(firmID: other.id, id: messages[2].id, now: checkTime) }
-            await #expect(throws: DomainError.self) {
+            let foreignMessage = await #expect(throws: DomainError.self) {
+                try await store.cancelMessage(firmID: other.id, id: messages[2].id, now: checkTime)
+            }
+            #expect(foreignMessage?.code == .notFound)
+            let foreignBlast = await #expect(throws: DomainError.self) {
                 try await store.cancelBlast(firmID: other.id, blastID: messages[0].blastID, channel: .sms, now: checkTime)
             }
+            #expect(foreignBlast?.code == .notFound)
         },
     ]
 }

@@ -19,7 +19,12 @@ extension ConformanceCheck {
                 if index == 0 { migration.name += "-renamed" }
                 return migration
             }
-            await #expect(throws: StoreError.self) { try await Migrator.migrate(store.database, migrations: renamed) }
+            let first = Migration.all[0]
+            let mismatch = StoreError.migrationMismatch(
+                "the database has migration \(first.version) \(first.name), which this build does not know")
+            await #expect(throws: mismatch) {
+                try await Migrator.migrate(store.database, migrations: renamed)
+            }
         },
         ConformanceCheck("concurrent migrations apply each version once") { store in
             let extra = Migration(

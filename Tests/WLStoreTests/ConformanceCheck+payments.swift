@@ -102,9 +102,10 @@ extension ConformanceCheck {
             #expect(try await store.paymentForCallback(id: payment.id)?.callbackTokenHash == CallbackToken.hash("token-254712345678"))
             try await store.recordCheckout(paymentID: payment.id, checkoutRequestID: "ws_CO_X", merchantRequestID: nil, now: checkTime)
             let second = try await newPayment(store, firm: other)
-            await #expect(throws: DomainError.self) {
+            let error = await #expect(throws: DomainError.self) {
                 try await store.recordCheckout(paymentID: second.id, checkoutRequestID: "ws_CO_X", merchantRequestID: nil, now: checkTime)
             }
+            #expect(error?.code == .duplicate)
         },
         ConformanceCheck("pending payments are claimed for a status query when due, under a lease, and released with their next check") {
             store in
@@ -241,7 +242,8 @@ extension ConformanceCheck {
                         do {
                             _ = try await newPayment(store, firm: firm, limits: limits)
                             return true
-                        } catch is PurchaseLimitExceeded {
+                        } catch let error as PurchaseLimitExceeded {
+                            #expect(error == .pending(limit: 2))
                             return false
                         }
                     }

@@ -50,11 +50,12 @@ extension ConformanceCheck {
                 deliveryID: claimed[1].id, leaseOwner: "d", statusCode: 410, error: "HTTP 410", latencyMilliseconds: 3,
                 outcome: .disableEndpoint(reason: "Gone"), now: checkTime)
             #expect(try await store.webhook(firmID: firm.id)?.disabledReason == "Gone")
-            await #expect(throws: DomainError.self) {
+            let error = await #expect(throws: DomainError.self) {
                 try await store.recordWebhookAttempt(
                     deliveryID: claimed[1].id, leaseOwner: "d", statusCode: 200, error: nil, latencyMilliseconds: 1, outcome: .succeeded,
                     now: checkTime)
             }
+            #expect(error?.code == .conflict)
             try await store.setWebhook(firmID: firm.id, WebhookSettings(url: "https://b.example/hook", secret: nil), now: checkTime)
             #expect(try await store.webhook(firmID: firm.id)?.disabledAt == nil)
         },

@@ -78,7 +78,7 @@ import WLPorts
                 ).first?.int("payment_event_id")
             }
             let event = try #require(paymentDelivery)
-            await #expect(throws: StoreError.self) {
+            let duplicate = await #expect(throws: StoreError.self) {
                 try await database.transaction { connection in
                     try await connection.query(
                         """
@@ -87,6 +87,7 @@ import WLPorts
                         """, [.int(firm.id), .int(event), .int(payment.id)])
                 }
             }
+            if case .uniqueViolation = duplicate {} else { Issue.record("expected uniqueViolation, got \(String(describing: duplicate))") }
         }
     }
 
