@@ -25,6 +25,16 @@ public struct DarajaGateway: PaymentGateway {
         self.logger = logger
     }
 
+    /// Each attempt is at most two posts (a rejected token is replaced once), each after a token that may have to be
+    /// fetched, every one of them bounded by `settings.timeout`; then the delays between attempts.
+    public var longestPush: Double {
+        let attempts = Double(settings.retryDelays.count + 1)
+        let delays = settings.retryDelays.reduce(0.0) { total, delay in
+            total + Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18
+        }
+        return attempts * 4 * settings.timeout + delays
+    }
+
     public func requestPush(_ request: PushRequest) async throws -> PushAccepted {
         var attempt = 0
         while true {

@@ -51,11 +51,16 @@ public protocol PaymentGateway: Sendable {
     func requestPush(_ request: PushRequest) async throws -> PushAccepted
     /// Asks M-Pesa how the payment's push ended.
     func queryPush(_ payment: Payment) async throws -> PushStatus
+    /// The longest ``requestPush(_:)`` can take, in seconds, every timeout and retry included: until then a payment
+    /// without a checkout id may still get one from the request that pushed it.
+    var longestPush: Double { get }
 }
 
 /// The live gateway when Daraja is not configured: every push is refused.
 public struct UnconfiguredPaymentGateway: PaymentGateway {
     public init() {}
+
+    public var longestPush: Double { 0 }
 
     public func requestPush(_ request: PushRequest) async throws -> PushAccepted {
         throw PushError.refused("M-Pesa is not configured on this server")
@@ -70,6 +75,8 @@ public struct UnconfiguredPaymentGateway: PaymentGateway {
 /// (see ``SandboxPayer``); the simulated callbacks come from ``PaymentReconciler``.
 public struct SandboxPaymentGateway: PaymentGateway {
     public init() {}
+
+    public var longestPush: Double { 0 }
 
     public func requestPush(_ request: PushRequest) async throws -> PushAccepted {
         PushAccepted(checkoutRequestID: "ws_CO_SANDBOX_\(request.paymentID)", merchantRequestID: "sandbox-\(request.paymentID)")

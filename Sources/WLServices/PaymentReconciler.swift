@@ -6,8 +6,8 @@ public import WLPorts
 
 /// Settles what callbacks did not: delivers the sandbox's simulated callbacks when due, and asks M-Pesa about every
 /// payment still pending ``PaymentService/reconcileAfter`` after its push. "Still processing" is asked again later;
-/// a push that never got an answer (nothing to ask about) or a payment pending for a day is failed; a received
-/// payment is never touched.
+/// a push that never got an answer (nothing to ask about: failed once the push can no longer be under way, see
+/// ``PaymentGateway/longestPush``) or a payment pending for a day is failed; a received payment is never touched.
 ///
 /// It works the payments queue like every other queue: due payments are claimed under a lease and an owner, the
 /// lease is renewed by ``LeaseHeartbeat`` while the status queries run (a few at once), no query starts for a payment
@@ -96,6 +96,9 @@ public final class PaymentReconciler: Service {
         let now = time.now
         do {
             guard payment.checkoutRequestID != nil else {
+                // The request that pushed may still be waiting for Daraja: failing the payment now would tell the
+                // firm "failed" while the prompt reaches the phone, and a paid prompt would never be asked about.
+                guard now.timeIntervalSince(payment.createdAt) >= payments.gateway(for: payment.mode).longestPush else { return }
                 try await payments.settle(payment, .pushFailed(reason: "M-Pesa never answered the STK push request"))
                 return
             }

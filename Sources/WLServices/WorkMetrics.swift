@@ -98,6 +98,8 @@ public struct MeteredPaymentGateway: PaymentGateway {
         self.metrics = metrics
     }
 
+    public var longestPush: Double { base.longestPush }
+
     public func requestPush(_ request: PushRequest) async throws -> PushAccepted {
         try await timed { try await base.requestPush(request) }
     }

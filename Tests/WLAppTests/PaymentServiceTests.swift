@@ -14,6 +14,11 @@ final class ScriptedGateway: PaymentGateway {
     let pushAnswer = Mutex<PushError?>(nil)
     let queryAnswers = Mutex<[PushStatus]>([])
     let queries = Mutex(0)
+    let longestPush: TimeInterval
+
+    init(longestPush: TimeInterval = 0) {
+        self.longestPush = longestPush
+    }
 
     func requestPush(_ request: PushRequest) async throws -> PushAccepted {
         pushes.withLock { $0.append(request) }
@@ -178,13 +183,19 @@ func stkCallback(checkout: String, code: Int = 0, amount: String = "500.00", rec
         }
     }
 
-    @Test func anUnconfirmedPushStaysPendingThenFailsWithNothingToAsk() async throws {
-        let gateway = ScriptedGateway()
+    @Test func anUnconfirmedPushStaysPendingWhileAPushCouldBeUnderWayThenFailsWithNothingToAsk() async throws {
+        let gateway = ScriptedGateway(longestPush: 150)
         gateway.pushAnswer.withLock { $0 = .unconfirmed("read timeout") }
         try await withLiveFirm(gateway) { payments, reconciler, _, _, firm, store, time in
             let view = try await payments.purchase(PurchaseRequest(phone: "0708374149", amount: 500), firm: firm)
             #expect(view.payment.status == .pending)
             #expect(view.payment.checkoutRequestID == nil)
+            // Reconciliation comes at 60 s and 120 s: a push started at 0 could still be waiting for Daraja.
+            for _ in 0..<2 {
+                time.set(time.now.addingTimeInterval(60))
+                #expect(try await reconciler.runOnce() == 1)
+                #expect(try await store.payment(firmID: firm.id, id: view.payment.id)?.status == .pending)
+            }
             time.set(time.now.addingTimeInterval(60))
             try await reconciler.runOnce()
             let failed = try #require(try await store.payment(firmID: firm.id, id: view.payment.id))

@@ -33,6 +33,11 @@ final class SettableTime: TimeSource {
             status: .pending, checkoutRequestID: "ws_CO_1", mode: .live, createdAt: time.now, updatedAt: time.now)
     }
 
+    @Test func theLongestPushCountsEveryTokenPostAndDelayOfEveryAttempt() {
+        // Three attempts of up to four calls (token, push, a new token, the push again) of 5 s, and 20 ms of delays.
+        #expect(abs(gateway("http://127.0.0.1:9").longestPush - 60.02) < 1e-9)
+    }
+
     @Test func aPushSendsDarajasFieldsWithOneTimestampAndReusesTheToken() async throws {
         let fake = FakeDaraja()
         try await fake.run { base in
