@@ -49,7 +49,8 @@ struct LeaseHeartbeat: Sendable {
     ///   - claimedAt: When the batch was claimed: its lease runs from then.
     ///   - work: Sends those of a job's messages whose lease is held (never none) and says what happened.
     /// - Returns: What the jobs that ran returned, in the order they finished; a job none of whose messages is still
-    ///   held does not run (they are counted in a log line and left to whoever holds them now).
+    ///   held does not run (they are counted in a log line and left to whoever holds them now), nor does any job
+    ///   once the task is cancelled (left to their lease: the jobs running then finish or fail on their own).
     func run<Job: Sendable, Outcome: Sendable>(
         _ jobs: [(messageIDs: [Int64], job: Job)], claimedAt: Date, concurrency: Int,
         work: @escaping @Sendable (Job, _ held: Set<Int64>) async -> Outcome
@@ -60,6 +61,7 @@ struct LeaseHeartbeat: Sendable {
         // Every message of the batch until it is given up: the email dispatcher records only at the end.
         var renewing = held
         var notStarted = 0
+        var abandoned = 0
         let interval = lease / 3
         return await withTaskGroup(of: HeartbeatStep<Outcome>.self) { group in
             var outcomes: [Outcome] = []
@@ -76,7 +78,7 @@ struct LeaseHeartbeat: Sendable {
                         logger.warning("lease renewal failed", metadata: ["owner": "\(owner)", "error": "\(error)"])
                     }
                 }
-                while running < max(1, concurrency), let (ids, job) = queue.popFirst() {
+                while running < max(1, concurrency), !Task.isCancelled, let (ids, job) = queue.popFirst() {
                     let fenced = time.now < heldUntil.addingTimeInterval(-interval) ? Set(ids).intersection(held) : []
                     if fenced.count < ids.count {
                         notStarted += ids.count - fenced.count
@@ -86,8 +88,17 @@ struct LeaseHeartbeat: Sendable {
                     running += 1
                     group.addTask { .done(await work(job, fenced)) }
                 }
+                if Task.isCancelled, !queue.isEmpty {
+                    // Cancelled (the shutdown's grace is over): a job started now would fail at once and be recorded
+                    // as a failed attempt without having been tried. What has not started is left to its lease.
+                    let left = queue.flatMap(\.messageIDs)
+                    abandoned += left.count
+                    renewing.subtract(left)
+                    queue.removeAll()
+                }
                 if running == 0 { break }
-                if !ticking {
+                // A cancelled group's timer would fire at once, again and again, while the last jobs finish.
+                if !ticking, !Task.isCancelled {
                     ticking = true
                     group.addTask {
                         try? await Task.sleep(for: .seconds(interval))
@@ -110,6 +121,9 @@ struct LeaseHeartbeat: Sendable {
                 logger.info(
                     "lease lost: \(items) not sent, left to the worker that holds them",
                     metadata: ["owner": "\(owner)", "count": "\(notStarted)"])
+            }
+            if abandoned > 0 {
+                logger.info("cancelled: \(items) not sent, left to their lease", metadata: ["owner": "\(owner)", "count": "\(abandoned)"])
             }
             return outcomes
         }

@@ -110,8 +110,9 @@ public final class PaymentReconciler: Service {
         } catch {
             logger.warning("STK status query failed", metadata: ["payment_id": "\(payment.id)", "error": "\(error)"])
         }
-        // Still processing, or not to be asked: after a day it is given up.
-        if now.timeIntervalSince(payment.createdAt) >= PaymentService.expiry {
+        // Still processing, or not to be asked: after a day it is given up. A query cut short by shutdown said
+        // nothing about the payment.
+        if now.timeIntervalSince(payment.createdAt) >= PaymentService.expiry, !Task.isCancelled {
             try? await payments.settle(payment, .declined(resultCode: 1019, description: "Transaction has expired (no outcome within a day)"))
         }
     }

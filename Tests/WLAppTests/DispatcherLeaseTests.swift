@@ -169,6 +169,32 @@ final class CallGate: Sendable {
         }
     }
 
+    @Test func onceCancelledNoFurtherSendStartsAndWhatWasNotTriedKeepsItsAttempts() async throws {
+        let time = ManualTime(Self.start)
+        let provider = SlowSMSProvider(time: time, step: 1)
+        try await withBatch(texts: 5, time: time, provider: provider) { store, firm, ids, dispatcher throws in
+            let round = Mutex<Task<Int, any Error>?>(nil)
+            provider.duringCall.withLock {
+                $0 = (
+                    at: 1,
+                    action: {
+                        while round.withLock({ $0 }) == nil { await Task.yield() }
+                        round.withLock { $0 }?.cancel()
+                    }
+                )
+            }
+            let task = Task { try await dispatcher.runOnce() }
+            round.withLock { $0 = task }
+            _ = try? await task.value
+            let sent = provider.sent.withLock { $0 }
+            #expect(sent.count == 1)
+            for id in ids where !sent.contains(id) {
+                let message = try #require(try await store.message(firmID: firm.id, id: id))
+                #expect(message.attempts == 0 && message.providerMessageID == nil)
+            }
+        }
+    }
+
     @Test func providerCallsOfABatchRunTogetherUpToTheSetting() async throws {
         let gate = CallGate(needed: 3)
         try await withBatch(texts: 7, provider: GatedProvider(gate: gate), concurrency: 3) { store, firm, ids, dispatcher throws in
