@@ -138,11 +138,15 @@ struct QuoteView: Encodable, Sendable {
     var optOutFooter: String?
     var scheduledFor: String
 
+    /// The most characters a line lists as the reason for UCS-2 (the first ones found): with 10,000 recipients and a
+    /// text of many different ones, repeating them all on every line made answers of tens of megabytes.
+    static let nonGSMListed = 20
+
     init(_ quote: SMSQuote, timezone: String) {
         recipients = quote.lines.map {
             Line(
                 recipient: $0.recipient, segments: $0.text.segments, encoding: $0.text.encoding.rawValue, credits: $0.text.credits,
-                nonGSMCharacters: $0.text.nonGSMCharacters.map(String.init))
+                nonGSMCharacters: $0.text.nonGSMCharacters.prefix(Self.nonGSMListed).map(String.init))
         }
         skipped = quote.skipped.map(SkippedView.init)
         totalSegments = quote.totalSegments

@@ -7,9 +7,10 @@ import Synchronization
 public import WLServices
 
 /// Webhook POSTs over AsyncHTTPClient: connections pooled and reused, redirects never followed (a 3xx is a failed
-/// attempt), 15 s to answer. With the SSRF guard on (the default) every POST first resolves the host, refuses it if
-/// any address is loopback, private, link-local, CGNAT, multicast or IPv4-mapped, and then connects to exactly the
-/// address it checked (TLS still verifies the host name), so a DNS answer that changes in between cannot sneak in.
+/// attempt), 15 s to answer. With the SSRF guard on (the default) every POST first resolves the host (its checked
+/// addresses kept 30 s, ``CheckedAddressCache``), refuses it if any address is loopback, private, link-local, CGNAT,
+/// multicast or IPv4-mapped, and then connects to exactly the address it checked (TLS still verifies the host name),
+/// so a DNS answer that changes in between cannot sneak in.
 /// It is a `Service` so its clients shut down with the process.
 public final class HTTPWebhookTransport: WebhookTransport, Service {
     let allowPrivate: Bool
@@ -19,6 +20,8 @@ public final class HTTPWebhookTransport: WebhookTransport, Service {
     /// holds ``hostCacheLimit`` URLs.
     private let hosts = Mutex<[String: String]>([:])
     static let hostCacheLimit = 1_024
+    /// The checked addresses of each host, looked up off the request threads.
+    private let addresses = CheckedAddressCache()
 
     /// - Parameters:
     ///   - allowPrivate: Turns the SSRF guard off (development and tests only).
@@ -34,8 +37,7 @@ public final class HTTPWebhookTransport: WebhookTransport, Service {
         let host = try host(of: url)
         var pin: String?
         if !allowPrivate {
-            let addresses = try await NIOThreadPool.singleton.runIfActive { try AddressGuard.checkedAddresses(of: host) }
-            pin = addresses.first
+            pin = try await addresses.addresses(of: host).first
         }
         let client = await clients.client(host: host, address: pin)
         var request = HTTPClientRequest(url: url)

@@ -126,7 +126,20 @@ public enum AddressGuard {
         return addresses
     }
 
-    /// The addresses of `host`, every one of them allowed.
+    /// Where ``checkedAddresses(of:)`` waits for the resolver off the request threads: a queue of its own may add
+    /// threads when lookups block, while the cooperative pool has one a core.
+    private static let lookups = DispatchQueue(label: "wlcomm.address-guard", attributes: .concurrent)
+
+    /// ``checkedAddresses(of:)`` on a thread of its own, so that a host whose DNS answers slowly holds up no request
+    /// but its own.
+    /// - Throws: ``WebhookAddressError`` naming the reason.
+    public static func checkedAddressesOffThread(of host: String) async throws -> [String] {
+        try await withCheckedThrowingContinuation { continuation in
+            lookups.async { continuation.resume(with: Result { try checkedAddresses(of: host) }) }
+        }
+    }
+
+    /// The addresses of `host`, every one of them allowed. Blocking (it resolves the host).
     /// - Throws: ``WebhookAddressError`` naming the reason.
     public static func checkedAddresses(of host: String) throws -> [String] {
         let addresses = resolve(host)

@@ -60,14 +60,22 @@ public struct FirmAdmin: Sendable {
         try await store.revokeAPIKey(firmID: firm(idOrSlug).id, keyID: keyID, now: time.now)
     }
 
+    /// The longest webhook URL, in bytes.
+    public static let maximumWebhookURLLength = 2_048
+
     /// Sets the firm's webhook URL (http or https) and optional secret.
-    /// - Throws: `.validation` for a URL that is not absolute http(s).
+    /// - Throws: `.validation` for a URL that is not absolute http(s), or longer than ``maximumWebhookURLLength``.
     public func setWebhook(firm idOrSlug: String, url: String, secret: String?) async throws {
+        guard url.utf8.count <= Self.maximumWebhookURLLength else {
+            throw DomainError(
+                .validation, "The webhook URL must be at most \(Self.maximumWebhookURLLength) bytes.",
+                fields: ["url": ["at most \(Self.maximumWebhookURLLength) bytes"]])
+        }
         guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme?.lowercased() ?? ""),
             parsed.host?.isEmpty == false
         else { throw DomainError(.validation, "The webhook URL must be an absolute http or https URL.", fields: ["url": ["invalid"]]) }
         do {
-            if !allowPrivateWebhooks { _ = try AddressGuard.checkedAddresses(of: parsed.host ?? "") }
+            if !allowPrivateWebhooks { _ = try await AddressGuard.checkedAddressesOffThread(of: parsed.host ?? "") }
         } catch let error as WebhookAddressError {
             throw DomainError(.validation, "The webhook URL is refused: \(error.reason).", fields: ["url": [error.reason]])
         }

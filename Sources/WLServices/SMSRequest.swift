@@ -4,6 +4,9 @@ public import WLDomain
 public struct SMSRequest: FlatJSONDecodable, Sendable {
     /// The longest message, in characters, before placeholders are filled.
     public static let maximumLength = 1_000
+    /// The longest message to one recipient once its placeholders are filled (before an opt-out footer), in
+    /// characters: ten 160-character segments.
+    public static let maximumFilledLength = 1_600
     /// The longest `reference`.
     public static let maximumReferenceLength = 255
 
@@ -87,7 +90,8 @@ public struct SMSRequest: FlatJSONDecodable, Sendable {
     /// Checks every field and returns the usable parts.
     ///
     /// Limits: `message` at most ``maximumLength`` characters, `reference` ``maximumReferenceLength``, at most
-    /// ``SMSRecipients/maximum`` recipients, each with at most ``RecipientEntry/maximumVariables`` variables.
+    /// ``SMSRecipients/maximum`` recipients, each with at most ``RecipientEntry/maximumVariables`` variables, and at
+    /// most ``Placeholders/maximumNames`` different placeholders.
     /// - Throws: `.validation` naming each bad field; 422 at the edge.
     func validated() throws -> Valid {
         var errors: [String: [String]] = [:]
@@ -113,14 +117,10 @@ public struct SMSRequest: FlatJSONDecodable, Sendable {
         for entry in entries where !entry.variables.isEmpty {
             if let number = PhoneNumber(entry.to), variables[number.e164Digits] == nil { variables[number.e164Digits] = entry.variables }
         }
-        if errors["message"] == nil, let unknown = Placeholders.unknownMessage(in: template) {
-            let missing = Placeholders.missing(in: template, order: list?.valid.map(\.e164Digits) ?? [], variables: variables)
-            if variables.isEmpty {
-                errors["message"] = [unknown]
-            } else if !missing.isEmpty {
-                errors["message"] = [unknown + " Or give each recipient a value in its \"variables\"."]
-                errors["recipients", default: []] += Placeholders.missingMessages(missing)
-            }
+        if errors["message"] == nil {
+            let placeholders = Placeholders.validationErrors(
+                in: [("message", template)], order: list?.valid.map(\.e164Digits) ?? [], variables: variables)
+            errors.merge(placeholders) { $0 + $1 }
         }
         guard errors.isEmpty, let list, let parsedCategory else { throw DomainError(.validation, "The request is not valid.", fields: errors) }
         return Valid(template: template, recipients: list, reference: reference, category: parsedCategory, variables: variables)

@@ -1,0 +1,62 @@
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import Testing
+import WLDomain
+import WLServices
+
+/// What one request may make of its placeholders and characters: no SMS longer than 1,600 characters once filled,
+/// no quote line listing more than 20 non-GSM characters, no webhook URL over 2,048 bytes.
+@Suite struct FilledMessageLimitTests {
+    /// `{v}` four times, filled with `value`.
+    func filled(_ path: String, _ value: String, _ client: some TestClientProtocol) async throws -> (status: HTTPResponse.Status, json: [String: Any])
+    {
+        try await client.api(.post, path, json: ["message": "{v}{v}{v}{v}", "recipients": [["to": "254712345678", "variables": ["v": value]]]])
+    }
+
+    @Test func anSMSMayBe1600CharactersOnceFilledAndNoMore() async throws {
+        try await TestApp().test { client in
+            for path in ["/sms", "/sms/quote"] {
+                let longest = try await filled(path, String(repeating: "a", count: 400), client)
+                #expect(longest.status == (path == "/sms" ? .accepted : .ok))
+                let over = try await filled(path, String(repeating: "a", count: 401), client)
+                #expect(over.status == .unprocessableContent && over.json["code"] as? String == "validation_failed")
+                #expect(over.json.errors["message"] == ["At most 1600 characters once placeholders are filled."])
+                // Characters, not bytes: 400 four-byte characters are within it.
+                #expect(try await filled(path, String(repeating: "😀", count: 400), client).status != .unprocessableContent)
+            }
+        }
+    }
+
+    @Test func aQuoteLineListsTheFirst20CharactersThatMakeItUCS2() async throws {
+        try await TestApp().test { client in
+            let text = String((0..<30).map { Character(UnicodeScalar(0x4E00 + $0)!) })
+            let quote = try await client.api(.post, "/sms/quote", json: ["message": text, "recipients": ["254712345678"]])
+            let line = try #require((quote.json.data["recipients"] as? [[String: Any]])?.first)
+            #expect(line["encoding"] as? String == "UCS-2")
+            #expect(line["non_gsm_characters"] as? [String] == Array(text.prefix(20)).map(String.init))
+        }
+    }
+
+    @Test func aWebhookURLIsAtMost2048Bytes() async throws {
+        let app = TestApp()
+        try await app.admin { admin, store in
+            _ = try await SandboxSeeder(store: store, time: SystemTimeSource()).seed()
+            let base = "https://hooks.example.com/"
+            try await admin.setWebhook(firm: "sandbox", url: base + String(repeating: "a", count: 2_048 - base.utf8.count), secret: nil)
+            let error = await #expect(throws: DomainError.self) {
+                try await admin.setWebhook(firm: "sandbox", url: base + String(repeating: "a", count: 2_049 - base.utf8.count), secret: nil)
+            }
+            #expect(error?.code == .validation && error?.fields["url"] == ["at most 2048 bytes"])
+        }
+    }
+
+    @Test func aHostsCheckedAddressesAreKeptAndARefusedHostIsNot() async throws {
+        let cache = CheckedAddressCache()
+        #expect(try await cache.addresses(of: "93.184.215.14") == ["93.184.215.14"])
+        for _ in 0..<2 {
+            let refused = await #expect(throws: WebhookAddressError.self) { try await cache.addresses(of: "127.0.0.1") }
+            #expect(refused?.reason == "127.0.0.1 is a loopback address (127.0.0.1); webhooks go to public addresses only")
+        }
+    }
+}
