@@ -1,7 +1,8 @@
 import WLDomain
 
-/// Uploaded contacts files. Parsing throws only `.validation`; each data row is reported once, either as a contact
-/// with a first name and a phone or an email, or as an error; the header is never a row.
+/// Uploaded contacts files. Parsing throws only `.validation`; each data row is reported at most once, as a contact
+/// with a first name and a phone or an email, or as an error (past the first 100 refused rows, one entry counts the
+/// rest); the header is never a row.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let result: ContactCSV.Result

@@ -4,7 +4,8 @@ import Foundation
 ///
 /// The header row names the columns, in any order: `first_name`, `last_name`, `phone`, `email`,
 /// `account_balance`, `kind` (`client` or `address_book`; default `address_book`). A row needs a first name and a
-/// phone or an email. A bad row is reported by its line number and kept out whole.
+/// phone or an email. A bad row is reported by its line number and kept out whole; past
+/// ``maximumReportedErrors`` refused rows, one last entry counts the rest.
 public enum ContactCSV {
     /// A row that could not be read, by its 1-based line number.
     public struct RowError: Hashable, Sendable {
@@ -12,7 +13,8 @@ public enum ContactCSV {
         public var message: String
     }
 
-    /// The contacts read (with their line numbers) and the rows refused.
+    /// The contacts read (with their line numbers) and the rows refused: the first ``maximumReportedErrors`` by
+    /// line, then (when more were refused) one entry on the next refused line that counts it and every later one.
     public struct Result: Sendable {
         public var contacts: [(line: Int, contact: Contact)]
         public var errors: [RowError]
@@ -22,6 +24,8 @@ public enum ContactCSV {
     public static let columns = ["first_name", "last_name", "phone", "email", "account_balance", "kind"]
     /// The longest value, in characters, each column may hold (a placeholder never renders longer than this).
     public static let maximumLengths = ["first_name": 100, "last_name": 100, "phone": 20, "email": 254, "account_balance": 24, "kind": 12]
+    /// The most refused rows reported one by one; a file of a million bad lines is answered with these and a count.
+    public static let maximumReportedErrors = 100
 
     /// Parses `text`.
     /// - Throws: ``DomainError`` `.validation` when the header is missing or names an unknown column.
@@ -38,23 +42,43 @@ public enum ContactCSV {
             throw DomainError(.validation, "The header needs first_name and phone or email.")
         }
         var result = Result(contacts: [], errors: [])
+        var unreported: (line: Int, count: Int)?
+        func refuse(_ line: Int, _ message: @autoclosure () -> String) {
+            if result.errors.count < maximumReportedErrors {
+                result.errors.append(RowError(line: line, message: message()))
+            } else {
+                unreported = (unreported?.line ?? line, (unreported?.count ?? 0) + 1)
+            }
+        }
         for (line, fields) in records.dropFirst() where !(fields.count == 1 && fields[0].isEmpty) {
             guard fields.count == names.count else {
-                result.errors.append(RowError(line: line, message: "expected \(names.count) fields, found \(fields.count)"))
+                refuse(line, "expected \(names.count) fields, found \(fields.count)")
                 continue
             }
             var row: [String: String] = [:]
             for (name, value) in zip(names, fields) { row[name] = value.trimmingCharacters(in: .whitespaces) }
             switch contact(from: row) {
             case .success(let contact): result.contacts.append((line, contact))
-            case .failure(let error): result.errors.append(RowError(line: line, message: error.message))
+            case .failure(let error): refuse(line, error.message)
             }
+        }
+        if let unreported {
+            let rows = unreported.count == 1 ? "this row" : "this row and \(unreported.count - 1) more"
+            result.errors.append(
+                RowError(line: unreported.line, message: "\(rows) refused too; only the first \(maximumReportedErrors) refused rows are listed"))
         }
         return result
     }
 
     private static func contact(from row: [String: String]) -> Swift.Result<Contact, DomainError> {
         func fail(_ message: String) -> Swift.Result<Contact, DomainError> { .failure(DomainError(.validation, message)) }
+        // PostgreSQL refuses NUL in text (a 500 at the insert); no other control character belongs in a name,
+        // number or address either. Tab and line breaks may stand in a quoted value.
+        for column in columns {
+            if let value = row[column], let control = value.unicodeScalars.first(where: isRefusedControl) {
+                return fail("\(column) has a control character (\(String(format: "U+%04X", control.value)))")
+            }
+        }
         for column in columns {
             if let value = row[column], let limit = maximumLengths[column], value.count > limit {
                 return fail("\(column) is longer than \(limit) characters")
@@ -81,6 +105,11 @@ public enum ContactCSV {
             Contact(
                 kind: kind, firstName: firstName, lastName: row["last_name"] ?? "", phone: phone,
                 email: email.isEmpty ? nil : email, accountBalance: balance))
+    }
+
+    /// A C0 control character other than tab, line feed and carriage return.
+    static func isRefusedControl(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.value < 0x20 && scalar != "\t" && scalar != "\n" && scalar != "\r"
     }
 
     /// Splits CSV text into records with the line each starts on. Quoted fields may hold commas and newlines.

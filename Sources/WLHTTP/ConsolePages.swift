@@ -146,9 +146,21 @@ enum ConsoleForm {
     static let maximumSize = 1_048_576
 
     /// The form's fields (the first of each name).
+    /// - Throws: `.validation` when a name or value holds a control character other than tab and line breaks.
     static func fields(_ request: Request, context: AppRequestContext) async throws -> [String: String] {
         let data = try await request.bodyData(context: context, limit: maximumSize)
-        return FormEncoding.decode(String(decoding: data, as: UTF8.self))
+        let form = FormEncoding.decode(String(decoding: data, as: UTF8.self))
+        // `%00` decodes to NUL, which PostgreSQL refuses in text (a 500 at the write); no other C0 control character
+        // belongs in a typed field either. Text areas send line breaks, and a tab may be pasted.
+        if form.contains(where: { hasControl($0.key) || hasControl($0.value) }) {
+            throw DomainError(.validation, "The form may not contain control characters such as NUL (%00); tabs and line breaks are fine.")
+        }
+        return form
+    }
+
+    /// Whether `text` has a C0 control character other than tab, line feed and carriage return.
+    static func hasControl(_ text: String) -> Bool {
+        text.unicodeScalars.contains { $0.value < 0x20 && $0 != "\t" && $0 != "\n" && $0 != "\r" }
     }
 
     /// The form's fields, once its `_csrf` matched the session's.

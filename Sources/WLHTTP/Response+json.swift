@@ -50,14 +50,23 @@ extension Request {
 
     private static let nulEscape = Array(#"\u0000"#.utf8)
 
-    /// Whether `bytes` has a NUL byte or the escape `\u0000`.
+    /// Whether `bytes` has a NUL byte or the escape `\u0000` (not `\\u0000`, an escaped backslash before the text
+    /// `u0000`).
     static func hasNUL(_ bytes: UnsafeRawBufferPointer) -> Bool {
         let escape = nulEscape
         var index = 0
+        // A backslash starts an escape only after an even run of them: `\\` is one escaped backslash.
+        var backslashes = 0
         while index < bytes.count {
             let byte = bytes[index]
             if byte == 0 { return true }
-            if byte == escape[0], index + escape.count <= bytes.count, escape.indices.allSatisfy({ bytes[index + $0] == escape[$0] }) { return true }
+            if byte == escape[0] {
+                let startsEscape = backslashes.isMultiple(of: 2) && index + escape.count <= bytes.count
+                if startsEscape, escape.indices.allSatisfy({ bytes[index + $0] == escape[$0] }) { return true }
+                backslashes += 1
+            } else {
+                backslashes = 0
+            }
             index += 1
         }
         return false

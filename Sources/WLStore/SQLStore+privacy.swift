@@ -43,17 +43,19 @@ extension SQLStore: PrivacyStore {
                 ).count
             }
             // A stored answer may name the person in any form the client sent (`+254 712-345…`): match the part every
-            // form shares, spaces and dashes left out.
+            // form shares, spaces and dashes left out of a number (not of an address, where a dash is part of it).
+            // `%` and `_` are legal in an address: escaped, so `%@example.com` cannot match everyone's answers.
+            let body = subject.isPhone ? "REPLACE(REPLACE(LOWER(response_body), ' ', ''), '-', '')" : "LOWER(response_body)"
             summary.idempotencyRecords = try await connection.query(
-                """
-                DELETE FROM idempotency_keys
-                WHERE firm_id = $1 AND REPLACE(REPLACE(LOWER(response_body), ' ', ''), '-', '') LIKE $2 RETURNING key
-                """,
-                [.int(firmID), .text("%" + subject.searchFragment + "%")]
+                #"DELETE FROM idempotency_keys WHERE firm_id = $1 AND \#(body) LIKE $2 ESCAPE '\' RETURNING key"#,
+                [.int(firmID), .text("%" + Self.likeEscaped(subject.searchFragment) + "%")]
             ).count
             return summary
         }
     }
+
+    /// The most messages one export holds: the person's newest, so one request cannot read without bound.
+    static let exportedMessageLimit = 10_000
 
     public func personalData(firmID: Int64, subject: DataSubject) async throws -> PersonalDataExport {
         let (recipient, value) = Self.recipientMatch(subject)
@@ -63,9 +65,11 @@ extension SQLStore: PrivacyStore {
             export.contacts = try await connection.query(
                 "SELECT \(Self.contactColumns) FROM contacts WHERE firm_id = $1 AND \(contactColumn) = $2 ORDER BY id", [.int(firmID), .text(value)]
             ).map(Self.contact)
+            // Newest first to pick them, then back in the order they were sent.
             export.messages = try await connection.query(
-                "SELECT \(MessageRow.columns) FROM messages WHERE firm_id = $1 AND \(recipient) = $2 ORDER BY id", [.int(firmID), .text(value)]
-            ).map { try MessageRow(row: $0).message }
+                "SELECT \(MessageRow.columns) FROM messages WHERE firm_id = $1 AND \(recipient) = $2 ORDER BY id DESC LIMIT $3",
+                [.int(firmID), .text(value), .int(Int64(Self.exportedMessageLimit))]
+            ).map { try MessageRow(row: $0).message }.reversed()
             switch subject {
             case .phone(let digits):
                 export.optOut = try await connection.query(
@@ -97,6 +101,16 @@ extension SQLStore: PrivacyStore {
                 """, [.time(cutoff), .int(Int64(limit))]
             ).count
         }
+    }
+
+    /// `text` as a `LIKE … ESCAPE '\'` pattern that matches only itself: `\`, `%` and `_` escaped.
+    static func likeEscaped(_ text: String) -> String {
+        var escaped = ""
+        for character in text {
+            if character == "\\" || character == "%" || character == "_" { escaped.append("\\") }
+            escaped.append(character)
+        }
+        return escaped
     }
 
     /// The messages column and value that pick `subject`'s messages.

@@ -86,6 +86,10 @@ import WLDomain
         for (text, expected) in [("abc", false), ("a\0b", true), (#"a\u0000"#, true), (#"\u0001\u000"#, false), (#"\"#, false)] {
             #expect(Array(text.utf8).withUnsafeBytes { Request.hasNUL($0) } == expected, "\(text)")
         }
+        // An escaped backslash followed by the text `u0000` is no NUL; an odd run of backslashes ends in an escape.
+        for (text, expected) in [(#"a\\u0000"#, false), (#"\\\u0000"#, true), (#"\\\\u0000"#, false), (#"\\ \u0000"#, true)] {
+            #expect(Array(text.utf8).withUnsafeBytes { Request.hasNUL($0) } == expected, "\(text)")
+        }
         for (target, expected) in [("/sms?a=%00", true), ("/sms?a=%0", false), ("/sms%2500", false), ("/sms\0", true), ("%%00", true)] {
             #expect(RequestLimitsMiddleware.hasNUL(target) == expected, "\(target)")
         }

@@ -170,6 +170,9 @@ import Testing
             let (status, json) = try await client.api(.post, "/sms", raw: #"{"message": "a\u0000b", "recipients": ["254712345678"]}"#)
             #expect(status == .unprocessableContent)
             #expect(json["code"] as? String == "validation_failed")
+            // `\\u0000` is a backslash and the text `u0000`, which a message may hold.
+            let text = try await client.api(.post, "/sms", raw: #"{"message": "a\\u0000b", "recipients": ["254712345678"]}"#)
+            #expect(text.status == .accepted)
         }
     }
 }

@@ -38,6 +38,30 @@ import WLDomain
         #expect(result.errors.map(\.line) == [4])
     }
 
+    @Test func refusedRowsPastTheFirst100AreCountedInOneEntry() throws {
+        let csv = "first_name,phone\n" + String(repeating: "x\n", count: 250) + "A,0712345678\n"
+        let result = try ContactCSV.parse(csv)
+        #expect(result.contacts.map(\.line) == [252])
+        #expect(result.errors.count == ContactCSV.maximumReportedErrors + 1)
+        #expect(result.errors.prefix(100).map(\.line) == Array(2...101))
+        #expect(result.errors[0].message == "expected 2 fields, found 1")
+        #expect(result.errors.last?.line == 102)
+        #expect(result.errors.last?.message == "this row and 149 more refused too; only the first 100 refused rows are listed")
+        let one = try ContactCSV.parse("first_name,phone\n" + String(repeating: "x\n", count: 101))
+        #expect(one.errors.last?.line == 102)
+        #expect(one.errors.last?.message == "this row refused too; only the first 100 refused rows are listed")
+        #expect(try ContactCSV.parse("first_name,phone\n" + String(repeating: "x\n", count: 100)).errors.count == 100)
+    }
+
+    @Test func aCellWithNULOrAnotherControlCharacterRefusesItsRow() throws {
+        let csv = "first_name,last_name,phone\nA\0,,0712345678\nB,x\u{1B}y,0712345679\n\"C\tD\",\"two\r\nlines\",0712345670\n"
+        let result = try ContactCSV.parse(csv)
+        #expect(result.errors.map(\.line) == [2, 3])
+        #expect(result.errors.map(\.message) == ["first_name has a control character (U+0000)", "last_name has a control character (U+001B)"])
+        #expect(result.contacts.map(\.contact.firstName) == ["C\tD"])
+        #expect(result.contacts.map(\.contact.lastName) == ["two\r\nlines"])
+    }
+
     @Test func unknownColumnsAreRefused() {
         let unknown = #expect(throws: DomainError.self) { try ContactCSV.parse("first_name,phone,age\nA,0712345678,3\n") }
         #expect(unknown?.code == .validation)

@@ -103,6 +103,30 @@ extension ConformanceCheck {
             let export = try await store.personalData(firmID: firm.id, subject: .phone(phone))
             #expect(export.contacts.isEmpty && export.messages.isEmpty && export.payments.isEmpty && export.optOut == nil)
         },
+        ConformanceCheck("erasing an address with % or _ removes only the answers naming it, not other people's") { store in
+            let firm = try await firmWithCredits(store, credits: 0)
+            let bodies = [
+                "jane": #"{"skipped":[{"recipient":"jane@example.com"}]}"#, "axb": #"{"skipped":[{"recipient":"axb@example.com"}]}"#,
+                "percent": #"{"skipped":[{"recipient":"%@example.com"}]}"#, "dash": #"{"skipped":[{"recipient":"Mary-Jane@example.com"}]}"#,
+            ]
+            for (key, body) in bodies {
+                _ = try await store.claimIdempotencyKey(firmID: firm.id, key: key, requestHash: "h", now: checkTime, staleAfter: 60, expiry: 86_400)
+                try await store.completeIdempotencyKey(firmID: firm.id, key: key, status: 202, body: body, now: checkTime)
+            }
+            func stored(_ key: String) async throws -> Bool {
+                try await store.claimIdempotencyKey(firmID: firm.id, key: key, requestHash: "h", now: checkTime, staleAfter: 60, expiry: 86_400)
+                    == .replay(status: 202, body: bodies[key] ?? "")
+            }
+
+            #expect(try await store.erase(firmID: firm.id, subject: .email("%@example.com"), now: checkTime).idempotencyRecords == 1)
+            #expect(try await store.erase(firmID: firm.id, subject: .email("a_b@example.com"), now: checkTime).idempotencyRecords == 0)
+            #expect(try await stored("jane"))
+            #expect(try await stored("axb"))
+            #expect(try await !stored("percent"))
+            // An address's own dash is part of it: the answer naming it goes.
+            #expect(try await store.erase(firmID: firm.id, subject: .email("mary-jane@example.com"), now: checkTime).idempotencyRecords == 1)
+            #expect(try await stored("jane"))
+        },
         ConformanceCheck("an export gathers the person's contacts, messages, payments and opt-out") { store in
             let firm = try await firmWithCredits(store, credits: 5)
             let phone = "254700100000"
