@@ -28,14 +28,27 @@ public struct PlaceholderValues: Hashable, Sendable {
 public enum Placeholders {
     /// The placeholders known.
     public static let known = ["first_name", "last_name", "name", "account_balance"]
+    /// At most this many different placeholders, known or not, in one message or subject.
+    public static let maximumNames = 50
+    /// The longest known name, in characters.
+    private static let longestKnown = known.map(\.count).max() ?? 0
+
+    /// The different `{word}` placeholders in `template`, known or not, in order of first appearance.
+    public static func names(in template: String) -> [String] {
+        var seen: Set<String> = []
+        return tokens(in: template).filter { seen.insert($0).inserted }
+    }
 
     /// The unknown `{word}` placeholders in `template`, in order of first appearance.
     public static func unknown(in template: String) -> [String] {
-        var result: [String] = []
-        for token in tokens(in: template) where !known.contains(token) && !result.contains(token) {
-            result.append(token)
-        }
-        return result
+        names(in: template).filter { !known.contains($0) }
+    }
+
+    /// The validation message when `template` has more than ``maximumNames`` different placeholders; `nil` otherwise.
+    public static func tooManyMessage(in template: String) -> String? {
+        let count = names(in: template).count
+        guard count > maximumNames else { return nil }
+        return "At most \(maximumNames) different placeholders; this one has \(count)."
     }
 
     /// The validation message for the unknown placeholders in `template`; `nil` when there are none.
@@ -58,17 +71,20 @@ public enum Placeholders {
 
     /// `template` with every placeholder replaced for one recipient: from its own `variables` first, then its contact
     /// (`values`; `nil`: no matching contact) for the known ones. A name in neither stays as written (validation
-    /// refuses such requests first).
+    /// refuses such requests first). Takes time linear in the length of `template` (times the longest name).
     /// - Parameter escape: Applied to each value (HTML escaping for HTML email bodies).
     public static func render(
         _ template: String, with values: PlaceholderValues?, variables: [String: String] = [:], escape: (String) -> String = { $0 }
     ) -> String {
+        // Text up to a `}` further away than the longest name can match nothing, so the search for it stops there:
+        // searching to the end for every `{` was quadratic.
+        let longest = variables.keys.reduce(longestKnown) { max($0, $1.count) }
         var output = ""
         var rest = Substring(template)
         while let open = rest.firstIndex(of: "{") {
             output += rest[..<open]
             let afterOpen = rest.index(after: open)
-            if let close = rest[afterOpen...].firstIndex(of: "}"),
+            if let close = firstClose(in: rest[afterOpen...], within: longest),
                 let value = variables[String(rest[afterOpen..<close])] ?? value(of: String(rest[afterOpen..<close]), values)
             {
                 output += escape(value)
@@ -79,6 +95,17 @@ public enum Placeholders {
             }
         }
         return output + rest
+    }
+
+    /// The index of the first `}` in `text`, if at most `limit` characters come before it.
+    private static func firstClose(in text: Substring, within limit: Int) -> Substring.Index? {
+        var index = text.startIndex
+        for _ in 0...limit {
+            guard index < text.endIndex else { return nil }
+            if text[index] == "}" { return index }
+            text.formIndex(after: &index)
+        }
+        return nil
     }
 
     private static func value(of name: String, _ values: PlaceholderValues?) -> String? {

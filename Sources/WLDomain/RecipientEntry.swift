@@ -81,22 +81,68 @@ extension Placeholders {
         !name.isEmpty && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }
     }
 
-    /// The placeholders of `template` that are neither known nor given: for each recipient key (in `order`) that
-    /// lacks any, the missing names. Empty when every recipient can be filled.
-    public static func missing(in template: String, order: [String], variables: [String: [String: String]]) -> [(String, [String])] {
-        let unknown = unknown(in: template)
-        guard !unknown.isEmpty else { return [] }
-        return order.compactMap { key in
-            let given = variables[key] ?? [:]
-            let lacking = unknown.filter { given[$0] == nil }
-            return lacking.isEmpty ? nil : (key, lacking)
+    /// The 422 field messages for the placeholders of `fields` (each a field name and its text): more than
+    /// ``maximumNames`` different ones, or unknown ones that `variables` (by recipient key) do not fill for every
+    /// recipient in `order`. Recipients lacking values are named on `recipients`. Empty when all is well.
+    /// - Parameter order: The recipient keys; evaluated only when some recipient gave variables.
+    public static func validationErrors(
+        in fields: [(String, String)], order: @autoclosure () -> [String], variables: [String: [String: String]]
+    ) -> [String: [String]] {
+        let keys = variables.isEmpty ? [] : order()
+        var errors: [String: [String]] = [:]
+        var lacking: [String] = []
+        for (field, text) in fields {
+            if let tooMany = tooManyMessage(in: text) {
+                errors[field] = [tooMany]
+            } else if let unknown = unknownMessage(in: text) {
+                if variables.isEmpty {
+                    errors[field] = [unknown]
+                } else if !missing(in: [text], order: keys, variables: variables).isEmpty {
+                    errors[field] = [unknown + " Or give each recipient a value in its \"variables\"."]
+                    lacking.append(text)
+                }
+            }
         }
+        // A placeholder in both subject and message names each recipient once.
+        if !lacking.isEmpty { errors["recipients"] = missing(in: lacking, order: keys, variables: variables).messages }
+        return errors
     }
 
-    /// The 422 field messages for recipients that lack placeholder values (the first 20 named, then a count).
-    public static func missingMessages(_ missing: [(String, [String])]) -> [String] {
-        var lines = missing.prefix(20).map { "\($0.0) has no value for \($0.1.map { "{\($0)}" }.joined(separator: ", "))." }
-        if missing.count > 20 { lines.append("…and \(missing.count - 20) more recipients.") }
-        return lines
+    /// The recipients (keys, in `order`) that lack a value in `variables` for an unknown placeholder of `templates`.
+    public static func missing(in templates: [String], order: [String], variables: [String: [String: String]]) -> Missing {
+        var seen: Set<String> = []
+        let wanted = templates.flatMap { unknown(in: $0) }.filter { seen.insert($0).inserted }
+        var result = Missing()
+        guard !wanted.isEmpty else { return result }
+        for key in order {
+            let given = variables[key] ?? [:]
+            // Stops at the first name lacking: a recipient without variables costs one look-up, not a list.
+            guard wanted.contains(where: { given[$0] == nil }) else { continue }
+            result.count += 1
+            if result.listed.count < Missing.listedLimit { result.listed.append((key, wanted.filter { given[$0] == nil })) }
+        }
+        return result
+    }
+
+    /// Recipients that lack placeholder values: the first ``listedLimit`` named with the names each lacks, the rest
+    /// only counted, as a 422 names no more.
+    public struct Missing: Sendable {
+        /// At most this many recipients are named.
+        public static let listedLimit = 20
+
+        /// The first recipients (keys) lacking values, each with the names it lacks in order of first appearance.
+        public var listed: [(recipient: String, names: [String])] = []
+        /// How many recipients lack any value.
+        public var count = 0
+
+        /// Whether every recipient has its values.
+        public var isEmpty: Bool { count == 0 }
+
+        /// The 422 field messages: one per named recipient, then how many more lack values.
+        public var messages: [String] {
+            var lines = listed.map { "\($0.recipient) has no value for \($0.names.map { "{\($0)}" }.joined(separator: ", "))." }
+            if count > listed.count { lines.append("…and \(count - listed.count) more recipients.") }
+            return lines
+        }
     }
 }

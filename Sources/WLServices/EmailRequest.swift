@@ -90,25 +90,9 @@ public struct EmailRequest: Decodable, Sendable {
         for entry in entries where !entry.variables.isEmpty {
             if let address = EmailAddress(entry.to), variables[address.comparisonKey] == nil { variables[address.comparisonKey] = entry.variables }
         }
-        var missing: [(String, [String])] = []
-        for (field, text) in [("subject", subject), ("message", template)] where errors[field] == nil {
-            guard let unknown = Placeholders.unknownMessage(in: text) else { continue }
-            let lacking = Placeholders.missing(in: text, order: list?.valid.map(\.comparisonKey) ?? [], variables: variables)
-            if variables.isEmpty {
-                errors[field] = [unknown]
-            } else if !lacking.isEmpty {
-                errors[field] = [unknown + " Or give each recipient a value in its \"variables\"."]
-                // A placeholder in both subject and message names each recipient once.
-                for (recipient, names) in lacking {
-                    if let index = missing.firstIndex(where: { $0.0 == recipient }) {
-                        missing[index].1 += names.filter { !missing[index].1.contains($0) }
-                    } else {
-                        missing.append((recipient, names))
-                    }
-                }
-            }
-        }
-        if !missing.isEmpty { errors["recipients", default: []] += Placeholders.missingMessages(missing) }
+        let fields = [("subject", subject), ("message", template)].filter { errors[$0.0] == nil }
+        let placeholders = Placeholders.validationErrors(in: fields, order: list?.valid.map(\.comparisonKey) ?? [], variables: variables)
+        errors.merge(placeholders) { $0 + $1 }
         guard errors.isEmpty, let list else { throw DomainError(.validation, "The request is not valid.", fields: errors) }
         return Valid(
             subject: subject, template: template, isHTML: HTMLText.isHTML(template), recipients: list, reference: reference,

@@ -100,6 +100,23 @@ import WLStore
         }
     }
 
+    @Test func moreThanFiftyDifferentPlaceholdersIsA422() async throws {
+        let fifty = (1...50).map { "{v\($0)}" }.joined(separator: " ")
+        let tooMany = ["At most 50 different placeholders; this one has 51."]
+        try await TestApp().test { client in
+            let sms = try await client.api(.post, "/sms", json: ["message": fifty + " {v51}", "recipients": ["254712345678"]])
+            #expect(sms.status == .unprocessableContent && sms.json["code"] as? String == "validation_failed")
+            #expect(sms.json.errors["message"] == tooMany)
+            let email = try await client.api(
+                .post, "/email", json: ["subject": fifty + " {v51}", "message": "Hi", "recipients": ["amina@example.com"]])
+            #expect(email.status == .unprocessableContent && email.json["code"] as? String == "validation_failed")
+            #expect(email.json.errors["subject"] == tooMany)
+            // Fifty pass the cap (and are then refused as unknown, as no recipient gives their values).
+            let atTheCap = try await client.api(.post, "/sms", json: ["message": fifty, "recipients": ["254712345678"]])
+            #expect(atTheCap.json.errors["message"]?.first?.hasPrefix("Unknown placeholders {v1}, {v2},") == true)
+        }
+    }
+
     @Test func emailVariablesAreEscapedInHTMLBodies() async throws {
         let app = TestApp()
         try await app.test { client in
