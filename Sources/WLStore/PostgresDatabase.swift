@@ -193,7 +193,7 @@ public final class PostgresDatabase: SQLDatabase, Service {
         let attempt = Attempt<T>()
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
-                attempt.begin(continuation)
+                guard attempt.begin(continuation) else { return }
                 let work = Task {
                     do {
                         let value = try await client.withConnection { connection in
@@ -263,14 +263,26 @@ private final class Attempt<T: Sendable>: Sendable {
         var continuation: CheckedContinuation<T, any Error>?
         var started = false
         var answered = false
+        var cancelled = false
         var work: Task<Void, Never>?
         var watchdog: Task<Void, Never>?
     }
 
     private let state = Mutex(State())
 
-    func begin(_ continuation: CheckedContinuation<T, any Error>) {
-        state.withLock { $0.continuation = continuation }
+    /// Takes the request's continuation: `false`, and the request answered `CancellationError`, when it was cancelled
+    /// before (its cancellation handler then found nothing to answer).
+    func begin(_ continuation: CheckedContinuation<T, any Error>) -> Bool {
+        let cancelled = state.withLock { state in
+            if state.cancelled {
+                state.answered = true
+                return true
+            }
+            state.continuation = continuation
+            return false
+        }
+        if cancelled { continuation.resume(throwing: CancellationError()) }
+        return !cancelled
     }
 
     /// Starts the watchdog; both tasks are cancelled once the request is answered.
@@ -307,6 +319,7 @@ private final class Attempt<T: Sendable>: Sendable {
     }
 
     func cancel() {
+        state.withLock { $0.cancelled = true }
         answer(.failure(CancellationError()))
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Synchronization
 import Testing
 import WLDomain
 import WLPorts
@@ -25,6 +26,19 @@ import WLPorts
                 if attempt > 0 { #expect(!database.availability.isUp) }
             }
             #expect(database.availability.outages == 1)
+        }
+    }
+
+    @Test(.enabled(if: TestDatabases.postgresURL != nil))
+    func aRequestCancelledBeforeItGetsAConnectionRunsNothingAndEndsCancelled() async throws {
+        try await TestDatabases.withPostgres { database in
+            let ran = Mutex(false)
+            let request = Task {
+                withUnsafeCurrentTask { $0?.cancel() }
+                return try await database.read { _ in ran.withLock { $0 = true } }
+            }
+            await #expect(throws: CancellationError.self) { try await request.value }
+            #expect(!ran.withLock { $0 })
         }
     }
 
