@@ -84,15 +84,10 @@ public struct ConsoleActions: Sendable {
     }
 
     /// Adds or removes credits with a reason (admin).
-    /// - Throws: `.validation` for a zero amount or a reason that is empty or over 200 characters.
+    /// - Throws: `.validation` as ``FirmAdmin/adjustCredits(firm:amount:reason:)`` does.
     public func adjustCredits(firmID: Int64, amount: Credits, reason: String, origin: AuditOrigin) async throws -> LedgerEntry {
-        let reason = reason.trimmingCharacters(in: .whitespaces)
-        guard (1...200).contains(reason.unicodeScalars.count), !NewFirm.hasControlCharacters(reason) else {
-            throw DomainError(.validation, "Give a reason of 1 to 200 characters.", fields: ["reason": ["1 to 200 characters"]])
-        }
-        guard amount != .zero else { throw DomainError(.validation, "The amount must not be zero.", fields: ["amount": ["not zero"]]) }
         let entry = try await admin.adjustCredits(firm: String(firmID), amount: amount, reason: reason)
-        try await accounts.audit(origin, firmID: firmID, action: "credits.adjust", detail: "\(amount) \(reason)")
+        try await accounts.audit(origin, firmID: firmID, action: "credits.adjust", detail: "\(amount) \(entry.reference)")
         return entry
     }
 }

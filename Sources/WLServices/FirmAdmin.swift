@@ -36,9 +36,21 @@ public struct FirmAdmin: Sendable {
     /// Every firm.
     public func firms() async throws -> [Firm] { try await store.firms() }
 
-    /// Changes a firm.
+    /// Changes a firm, the same from the CLI and the console.
+    /// - Throws: `.validation` for an SMS rate of zero or less or above ``NewFirm/maximumSMSRate`` (a purchase could
+    ///   then buy nothing), or a name that is empty, over 200 characters or holds a control character.
     public func update(_ idOrSlug: String, _ update: FirmUpdate) async throws -> Firm {
-        try await store.updateFirm(id: firm(idOrSlug).id, update)
+        var errors: [String: [String]] = [:]
+        if let rate = update.smsRate, rate.cents <= 0 || rate > NewFirm.maximumSMSRate {
+            errors["sms_rate"] = ["more than 0, at most KES \(NewFirm.maximumSMSRate) per credit"]
+        }
+        if let name = update.name,
+            name.trimmingCharacters(in: .whitespaces).isEmpty || name.unicodeScalars.count > 200 || NewFirm.hasControlCharacters(name)
+        {
+            errors["name"] = ["1 to 200 characters"]
+        }
+        guard errors.isEmpty else { throw DomainError(.validation, "The change is not valid.", fields: errors) }
+        return try await store.updateFirm(id: firm(idOrSlug).id, update)
     }
 
     /// A new key and its record; the key's secret is shown to the caller once and never stored.
@@ -106,9 +118,15 @@ public struct FirmAdmin: Sendable {
     /// The largest credit adjustment, either way: a billion credits.
     public static let maximumAdjustment = Credits(whole: 1_000_000_000)
 
-    /// Adds (or with a negative amount, removes) credits as an admin adjustment.
-    /// - Throws: `.validation` for an amount beyond a billion credits either way.
+    /// Adds (or with a negative amount, removes) credits as an admin adjustment, the same from the CLI and the console.
+    /// - Throws: `.validation` for a zero amount, one beyond a billion credits either way, or a reason (trimmed) that
+    ///   is empty, over 200 characters or holds a control character.
     public func adjustCredits(firm idOrSlug: String, amount: Credits, reason: String) async throws -> LedgerEntry {
+        let reason = reason.trimmingCharacters(in: .whitespaces)
+        guard (1...200).contains(reason.unicodeScalars.count), !NewFirm.hasControlCharacters(reason) else {
+            throw DomainError(.validation, "Give a reason of 1 to 200 characters.", fields: ["reason": ["1 to 200 characters"]])
+        }
+        guard amount != .zero else { throw DomainError(.validation, "The amount must not be zero.", fields: ["amount": ["not zero"]]) }
         guard amount.units.magnitude <= Self.maximumAdjustment.units.magnitude else {
             throw DomainError(
                 .validation, "An adjustment is at most \(Self.maximumAdjustment) credits either way.", fields: ["amount": ["at most 1000000000"]])

@@ -65,6 +65,27 @@ import WLStore
         #expect(stored[0].label == "billing")
     }
 
+    @Test func theCLIsRateChangesAndAdjustmentsObeyTheConsolesRules() async throws {
+        let app = TestApp()
+        try await app.admin { admin, _ in
+            _ = try await admin.createFirm(try NewFirm(slug: "acme", name: "Acme", smsRate: KES(cents: 100)))
+            for rate in [KES(cents: 0), KES(shillings: 10_001)] {
+                let error = await #expect(throws: DomainError.self) { try await admin.update("acme", FirmUpdate(smsRate: rate)) }
+                #expect(error?.code == .validation && error?.fields["sms_rate"] != nil)
+            }
+            #expect(try await admin.update("acme", FirmUpdate(smsRate: NewFirm.maximumSMSRate)).smsRate == NewFirm.maximumSMSRate)
+            let blank = await #expect(throws: DomainError.self) { try await admin.update("acme", FirmUpdate(name: "  ")) }
+            #expect(blank?.code == .validation && blank?.fields["name"] == ["1 to 200 characters"])
+            let zero = await #expect(throws: DomainError.self) { try await admin.adjustCredits(firm: "acme", amount: .zero, reason: "none") }
+            #expect(zero?.code == .validation && zero?.fields["amount"] == ["not zero"])
+            let noReason = await #expect(throws: DomainError.self) {
+                try await admin.adjustCredits(firm: "acme", amount: Credits(whole: 1), reason: " ")
+            }
+            #expect(noReason?.code == .validation && noReason?.fields["reason"] == ["1 to 200 characters"])
+            #expect(try await admin.adjustCredits(firm: "acme", amount: Credits(whole: 1), reason: " trial ").reference == "trial")
+        }
+    }
+
     @Test func aFirmIsFoundByIdOrSlug() async throws {
         let app = TestApp()
         let (byID, bySlug) = try await app.admin { admin, _ in
