@@ -10,7 +10,9 @@ import WLPorts
 /// are committed.
 ///
 /// When a shared flush fails, its items are flushed again one by one, so each caller gets its own answer (a
-/// duplicate blast id fails that request only).
+/// duplicate blast id fails that request only). A caller cancelled while its item waits for a flush gets
+/// `CancellationError` at once and its item is never written; once a flush has taken the item, the caller waits for
+/// that flush (its rows may be committed).
 public actor GroupCommit<Item: Sendable, Output: Sendable> {
     /// Writes the items in one transaction; returns one output per item, in order.
     public typealias Flush = @Sendable ([Item]) async throws -> [Output]
@@ -18,7 +20,8 @@ public actor GroupCommit<Item: Sendable, Output: Sendable> {
     private let flush: Flush
     private let maxBatch: Int
     private let weight: @Sendable (Item) -> Int
-    private var waiting: [(item: Item, continuation: CheckedContinuation<Output, any Error>)] = []
+    private var waiting: [(id: Int, item: Item, continuation: CheckedContinuation<Output, any Error>)] = []
+    private var submitted = 0
     private var flushing = false
 
     /// - Parameters:
@@ -36,13 +39,27 @@ public actor GroupCommit<Item: Sendable, Output: Sendable> {
 
     /// Writes `item` in the next flush and returns its output once that flush committed.
     public func submit(_ item: Item) async throws -> Output {
-        try await withCheckedThrowingContinuation { continuation in
-            waiting.append((item, continuation))
-            if !flushing {
-                flushing = true
-                Task { await self.drain() }
+        submitted += 1
+        let id = submitted
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                // Cancelled before it queued: the handler below ran too early to find it.
+                if Task.isCancelled { return continuation.resume(throwing: CancellationError()) }
+                waiting.append((id, item, continuation))
+                if !flushing {
+                    flushing = true
+                    Task { await self.drain() }
+                }
             }
+        } onCancel: {
+            Task { await self.withdraw(id) }
         }
+    }
+
+    /// Answers the caller of submission `id` with `CancellationError` if no flush has taken its item yet.
+    private func withdraw(_ id: Int) {
+        guard let index = waiting.firstIndex(where: { $0.id == id }) else { return }
+        waiting.remove(at: index).continuation.resume(throwing: CancellationError())
     }
 
     private func drain() async {
@@ -63,7 +80,7 @@ public actor GroupCommit<Item: Sendable, Output: Sendable> {
         flushing = false
     }
 
-    private func run(_ batch: [(item: Item, continuation: CheckedContinuation<Output, any Error>)]) async {
+    private func run(_ batch: [(id: Int, item: Item, continuation: CheckedContinuation<Output, any Error>)]) async {
         do {
             let outputs = try await flush(batch.map(\.item))
             guard outputs.count == batch.count else { throw GroupCommitError.outputCount(expected: batch.count, got: outputs.count) }

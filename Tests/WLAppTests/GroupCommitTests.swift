@@ -65,6 +65,30 @@ import WLServices
         #expect(flushes[1].sorted() == Array(1...20))
     }
 
+    @Test func aCallerCancelledWhileItsItemWaitsIsAnsweredAtOnceAndItsItemIsNeverWritten() async throws {
+        let recorder = Recorder()
+        let commit = GroupCommit<Int, String>(maxBatch: 100) { try await recorder.flush($0) }
+        async let first = commit.submit(0)
+        while recorder.flushCount == 0 { await Task.yield() }
+        let waiting = Task { try await commit.submit(1) }
+        let staying = Task { try await commit.submit(2) }
+        while await commit.queued < 2 { await Task.yield() }
+        waiting.cancel()
+        await #expect(throws: CancellationError.self) { try await waiting.value }
+        #expect(await commit.queued == 1)
+        recorder.release()
+        #expect(try await first == "#0")
+        #expect(try await staying.value == "#2")
+        #expect(recorder.flushes.withLock { $0 } == [[0], [2]])
+        // A caller already cancelled never queues.
+        let early = Task {
+            withUnsafeCurrentTask { $0?.cancel() }
+            return try await commit.submit(3)
+        }
+        await #expect(throws: CancellationError.self) { try await early.value }
+        #expect(recorder.flushes.withLock { $0 } == [[0], [2]])
+    }
+
     @Test func aFailedSharedFlushIsRetriedItemByItemSoOnlyTheBadItemFails() async throws {
         let recorder = Recorder(bad: 13)
         let commit = GroupCommit<Int, String>(maxBatch: 100) { try await recorder.flush($0) }
