@@ -101,7 +101,7 @@ public final class SQLiteDatabase: SQLDatabase {
     }
 
     public func close() async throws {
-        for connection in await writer.drain(count: 1) + readers.drain(count: readerCount) {
+        for connection in try await writer.drain(count: 1) + readers.drain(count: readerCount) {
             try await connection.close()
         }
         for pool in threads {
