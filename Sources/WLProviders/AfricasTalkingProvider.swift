@@ -69,10 +69,10 @@ public struct AfricasTalkingProvider: SMSProvider {
         let body: ByteBuffer
         let retryAfter: Double?
         do {
-            let response = try await client.execute(request, timeout: .milliseconds(Int64(settings.timeout * 1000)))
-            status = Int(response.status.code)
-            retryAfter = response.headers.first(name: "Retry-After").flatMap(Double.init)
-            body = try await response.body.collect(upTo: 4 << 20)
+            let answer = try await client.executeCollecting(request, timeout: .milliseconds(Int64(settings.timeout * 1000)), limit: 4 << 20)
+            status = Int(answer.response.status.code)
+            retryAfter = answer.response.headers.first(name: "Retry-After").flatMap(Double.init)
+            body = answer.body
         } catch {
             logger.warning("Africa's Talking call failed", metadata: ["error": "\(error)"])
             return all(.transient(reason: "Provider unreachable: \(error)", retryAfter: nil))

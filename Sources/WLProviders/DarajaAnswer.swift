@@ -46,9 +46,11 @@ struct DarajaAnswer {
 
     static func execute(client: HTTPClient, _ request: HTTPClientRequest, timeout: TimeInterval) async throws -> DarajaAnswer {
         do {
-            let response = try await client.execute(request, timeout: .milliseconds(Int64(timeout * 1000)))
-            let body = try await response.body.collect(upTo: 1 << 20)
+            let (response, body) = try await client.executeCollecting(request, timeout: .milliseconds(Int64(timeout * 1000)), limit: 1 << 20)
             return DarajaAnswer(status: Int(response.status.code), fields: Self.fields(Data(body.readableBytesView)))
+        } catch let error as HTTPCallTimedOut {
+            // The head had come, so the request had reached Daraja.
+            throw DarajaCallError.noAnswer("\(error)")
         } catch {
             // A connection that never opened (refused, connect timeout, no such host) names "connect" in its error:
             // nothing was sent. Anything else (a read timeout, a dropped connection) may have reached Daraja.

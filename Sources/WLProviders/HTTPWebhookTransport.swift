@@ -7,10 +7,10 @@ import Synchronization
 public import WLServices
 
 /// Webhook POSTs over AsyncHTTPClient: connections pooled and reused, redirects never followed (a 3xx is a failed
-/// attempt), 15 s to answer. With the SSRF guard on (the default) every POST first resolves the host (its checked
-/// addresses kept 30 s, ``CheckedAddressCache``), refuses it if any address is loopback, private, link-local, CGNAT,
-/// multicast or IPv4-mapped, and then connects to exactly the address it checked (TLS still verifies the host name),
-/// so a DNS answer that changes in between cannot sneak in.
+/// attempt), 15 s for the whole answer, body included. With the SSRF guard on (the default) every POST first resolves
+/// the host (its checked addresses kept 30 s, ``CheckedAddressCache``), refuses it if any address is loopback, private,
+/// link-local, CGNAT, multicast or IPv4-mapped, and then connects to exactly the address it checked (TLS still verifies
+/// the host name), so a DNS answer that changes in between cannot sneak in.
 /// It is a `Service` so its clients shut down with the process.
 public final class HTTPWebhookTransport: WebhookTransport, Service {
     let allowPrivate: Bool
@@ -44,8 +44,7 @@ public final class HTTPWebhookTransport: WebhookTransport, Service {
         request.method = .POST
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         request.body = .bytes(ByteBuffer(bytes: body))
-        let response = try await client.execute(request, timeout: .seconds(timeoutSeconds))
-        _ = try await response.body.collect(upTo: 64 * 1024)
+        let (response, _) = try await client.executeCollecting(request, timeout: .seconds(timeoutSeconds), limit: 64 * 1024)
         return Int(response.status.code)
     }
 
@@ -103,5 +102,51 @@ actor PinnedClients {
     func shutdown() async {
         for (_, entry) in clients { try? await entry.client.shutdown() }
         clients = [:]
+    }
+}
+
+/// An HTTP call whose answer, head and body, did not arrive in full within its timeout.
+struct HTTPCallTimedOut: Error, CustomStringConvertible {
+    let timeout: TimeAmount
+
+    // No "connect" in the text: DarajaAnswer reads that word as "nothing was sent".
+    var description: String { "no complete answer within \(timeout.nanoseconds / 1_000_000) ms" }
+}
+
+extension HTTPClient {
+    /// Executes `request` and collects its body (at most `limit` bytes), the whole call within `timeout`.
+    ///
+    /// - Returns: The response (its status and headers; its body stream already read) and the body.
+    /// - Throws: ``HTTPCallTimedOut`` when the body is still incomplete at the deadline; until the head arrives,
+    ///   AsyncHTTPClient's own errors (a connect failure, `deadlineExceeded`); `NIOTooManyBytesError` for a longer body.
+    func executeCollecting(
+        _ request: HTTPClientRequest, timeout: TimeAmount, limit: Int
+    ) async throws -> (response: HTTPClientResponse, body: ByteBuffer) {
+        let deadline = NIODeadline.now() + timeout
+        let response = try await execute(request, deadline: deadline)
+        let body = try await collectBody(response.body, upTo: limit, remaining: deadline - .now(), timeout: timeout)
+        return (response, body)
+    }
+}
+
+/// `body` in full, or ``HTTPCallTimedOut`` once `remaining` has passed.
+///
+/// AsyncHTTPClient's deadline ends with the head; the body is bounded only by the read timeout, which a server trickling
+/// bytes never trips. So the body races the rest of the deadline, and the loser is cancelled: a cancelled body stream
+/// cancels the request and closes its connection. (A free function: inside `extension HTTPClient`, `Task` is
+/// `HTTPClient.Task`.)
+private func collectBody(
+    _ body: HTTPClientResponse.Body, upTo limit: Int, remaining: TimeAmount, timeout: TimeAmount
+) async throws -> ByteBuffer {
+    try await withThrowingTaskGroup(of: ByteBuffer.self, returning: ByteBuffer.self) { group in
+        group.addTask { try await body.collect(upTo: limit) }
+        group.addTask {
+            // A cancelled sleep throws CancellationError, so a cancelled caller never reads as a timeout.
+            try await Task.sleep(for: .nanoseconds(max(remaining.nanoseconds, 0)))
+            throw HTTPCallTimedOut(timeout: timeout)
+        }
+        defer { group.cancelAll() }
+        guard let collected = try await group.next() else { throw CancellationError() }
+        return collected
     }
 }

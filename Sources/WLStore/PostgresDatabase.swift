@@ -154,11 +154,34 @@ public final class PostgresDatabase: SQLDatabase, Service {
         }
     }
 
-    private func probe() async throws {
-        let connection = try await PostgresConnection.connect(
-            on: MultiThreadedEventLoopGroup.singleton.any(), configuration: probeConfiguration, id: 0, logger: logger)
-        defer { Task { try? await connection.close() } }
-        _ = try await connection.query("SELECT 1", logger: logger).collect()
+    /// Opens one connection and runs `SELECT 1` on it, the whole probe within `unavailableAfter` (at least 1 s).
+    /// - Throws: The connection's error, or ``ProbeTimedOut`` (the connection is then closed).
+    func probe() async throws {
+        // A connection that goes silent after authentication would otherwise hold the prober, the only one to mark the
+        // database up again, until TCP gives up. The floor keeps a healthy probe (300 ms connect, TLS, authentication,
+        // query) from being cut short when unavailableAfter is small, which would keep a live database marked down.
+        let limit = max(unavailableAfter, .seconds(1))
+        let probeConfiguration = probeConfiguration
+        let logger = logger
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                // Connecting honours cancellation; the query does not, so cancelling it closes the connection.
+                let connection = try await PostgresConnection.connect(
+                    on: MultiThreadedEventLoopGroup.singleton.any(), configuration: probeConfiguration, id: 0, logger: logger)
+                defer { Task { try? await connection.close() } }
+                try await withTaskCancellationHandler {
+                    _ = try await connection.query("SELECT 1", logger: logger).collect()
+                } onCancel: {
+                    let _: EventLoopFuture<Void> = connection.close()
+                }
+            }
+            group.addTask {
+                try await Task.sleep(for: limit)
+                throw ProbeTimedOut()
+            }
+            defer { group.cancelAll() }
+            try await group.next()
+        }
     }
 
     public func read<T: Sendable>(_ body: @escaping @Sendable (any SQLConnection) async throws -> T) async throws -> T {
@@ -255,6 +278,9 @@ public final class PostgresDatabase: SQLDatabase, Service {
     /// Nothing to do: the pool closes when ``run()`` ends.
     public func close() async throws {}
 }
+
+/// A probe that did not connect and answer `SELECT 1` in time.
+struct ProbeTimedOut: Error {}
 
 /// One request's way through ``PostgresDatabase``: waiting for a connection, running on one, then answered once —
 /// by its work, or by its watchdog giving it up (503).

@@ -94,6 +94,18 @@ import WLServices
         }
     }
 
+    @Test func aBodyThatNeverCompletesTimesOutAsTransient() async throws {
+        let fake = FakeAfricasTalking()
+        fake.trickle.withLock { $0 = true }
+        try await fake.run { base in
+            let start = ContinuousClock.now
+            let outcomes = await provider(base, timeout: 1).send("Hi", from: nil, to: Array(recipients.prefix(1)))
+            let elapsed = ContinuousClock.now - start
+            #expect(elapsed < .seconds(10), "took \(elapsed)")
+            #expect(outcomes[1] == .transient(reason: "Provider unreachable: no complete answer within 1000 ms", retryAfter: nil))
+        }
+    }
+
     @Test func nobodyIsUnreachableForLong() async throws {
         let outcomes = await provider("http://127.0.0.1:1").send("Hi", from: nil, to: Array(recipients.prefix(1)))
         guard case .transient = outcomes[1] else {

@@ -160,6 +160,20 @@ final class SettableTime: TimeSource {
         }
     }
 
+    @Test func aPushWhoseBodyNeverCompletesIsUnconfirmedWithinTheTimeoutAndNeverSentAgain() async throws {
+        let fake = FakeDaraja()
+        fake.pushTrickles.withLock { $0 = true }
+        try await fake.run { base in
+            let start = ContinuousClock.now
+            await #expect(throws: PushError.unconfirmed("no complete answer within 1000 ms")) {
+                try await gateway(base, timeout: 1).requestPush(push)
+            }
+            let elapsed = ContinuousClock.now - start
+            #expect(elapsed < .seconds(10), "took \(elapsed)")
+            #expect(fake.pushes().count == 1)
+        }
+    }
+
     @Test func theQueryReadsBeingProcessedAsPendingAndAStringResultCode() async throws {
         let fake = FakeDaraja()
         fake.script(

@@ -24,6 +24,8 @@ final class FakeDaraja: Sendable {
     let scripted = Mutex<[String: [(Int, String)]]>([:])
     /// Seconds to wait before answering a push.
     let pushDelay = Mutex<Double>(0)
+    /// Answers a push 200 at once, then never completes the body (``ResponseBody/trickle``).
+    let pushTrickles = Mutex(false)
 
     func script(_ path: String, _ answers: [(Int, String)]) { scripted.withLock { $0[path, default: []] += answers } }
 
@@ -58,6 +60,9 @@ final class FakeDaraja: Sendable {
                 if name == "processrequest" {
                     let wait = self.pushDelay.withLock { $0 }
                     if wait > 0 { try await Task.sleep(for: .milliseconds(Int(wait * 1000))) }
+                    if self.pushTrickles.withLock({ $0 }) {
+                        return Response(status: .ok, headers: [.contentType: "application/json"], body: .trickle)
+                    }
                 }
                 return Self.json(answer.0, answer.1)
             }

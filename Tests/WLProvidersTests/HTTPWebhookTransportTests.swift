@@ -1,0 +1,66 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Synchronization
+import Testing
+
+@testable import WLProviders
+
+/// A webhook receiver on a real local port that answers 200 at once and then never completes the body.
+final class TricklingReceiver: Sendable {
+    /// The requests it has begun answering.
+    let started = Mutex(0)
+
+    /// Runs the receiver for the duration of `body`, which gets its URL.
+    func run(_ body: @Sendable (_ url: String) async throws -> Void) async throws {
+        let router = Router()
+        router.post("hooks") { request, _ -> Response in
+            var request = request
+            _ = try await request.collectBody(upTo: 1 << 20)
+            self.started.withLock { $0 += 1 }
+            return Response(status: .ok, body: .trickle)
+        }
+        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        try await app.test(.live) { client in try await body("http://127.0.0.1:\(client.port!)/hooks") }
+    }
+
+    /// Waits (polling, bounded) until a request has arrived.
+    func waitForStart() async throws {
+        for _ in 0..<1_000 where started.withLock({ $0 }) == 0 {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+    }
+}
+
+@Suite struct HTTPWebhookTransportTests {
+    @Test func aBodyThatNeverCompletesFailsTheAttemptWithinTheTimeout() async throws {
+        let receiver = TricklingReceiver()
+        try await receiver.run { url in
+            let transport = HTTPWebhookTransport(allowPrivate: true, timeoutSeconds: 1)
+            let start = ContinuousClock.now
+            let error = await #expect(throws: HTTPCallTimedOut.self) {
+                try await transport.post(url: url, headers: [("Content-Type", "application/json")], body: Array("{}".utf8))
+            }
+            let elapsed = ContinuousClock.now - start
+            #expect(elapsed < .seconds(10), "took \(elapsed)")
+            #expect(error?.description == "no complete answer within 1000 ms")
+            #expect(receiver.started.withLock { $0 } == 1)
+            await transport.shutdown()
+        }
+    }
+
+    @Test func aCancelledPostEndsCancelledNotTimedOut() async throws {
+        let receiver = TricklingReceiver()
+        try await receiver.run { url in
+            let transport = HTTPWebhookTransport(allowPrivate: true, timeoutSeconds: 30)
+            let post = Task { try await transport.post(url: url, headers: [], body: []) }
+            try await receiver.waitForStart()
+            let start = ContinuousClock.now
+            post.cancel()
+            await #expect(throws: CancellationError.self) { try await post.value }
+            let elapsed = ContinuousClock.now - start
+            #expect(elapsed < .seconds(10), "took \(elapsed)")
+            await transport.shutdown()
+        }
+    }
+}
