@@ -34,7 +34,7 @@ key=wl_test_communication_sms_sandbox
 # Limits stay on, so every answer carries RateLimit-Policy and RateLimit, but far above what schemathesis's thousands
 # of requests (many with bad keys, all from 127.0.0.1) reach: a quota of 1,000,000 per 1,000 s.
 high_limits=()
-for limit in SEND READ AUTH; do
+for limit in SEND READ AUTH CONSOLE WEBHOOK_TEST; do
   high_limits+=("WLCOMM_LIMITS_${limit}_QUOTA=1000000" "WLCOMM_LIMITS_${limit}_WINDOW_SECONDS=1000")
 done
 env WLCOMM_DATABASE_URL="$database_url" "${high_limits[@]}" "$wlcomm" serve --seed-sandbox --port "$port" >"$work/server.log" 2>&1 &

@@ -160,7 +160,9 @@ P['/firm/webhook'] = {'get': op('The webhook settings, or null', 'Firm', ok('200
     'put': op('Set the webhook URL (keeps the secret)', 'Firm', ok('200', 'WebhookEnvelope'), body('WebhookRequest')),
     'delete': op('Remove the webhook', 'Firm', ok('200', 'WebhookEnvelope'))}
 P['/firm/webhook/secret'] = {'post': op('A new signing secret (shown once; the old one signs for 24 h more)', 'Firm', ok('201', 'SecretEnvelope'))}
-P['/firm/webhook/test'] = {'post': op('Send a signed test event now', 'Firm', ok('200', 'WebhookTestEnvelope'))}
+P['/firm/webhook/test'] = {'post': op('Send a signed test event now', 'Firm', ok('200', 'WebhookTestEnvelope'),
+    description='At most 10 a minute per firm (`limits.webhookTestQuota`), counted with the public API\'s `POST /webhooks/test` and the '
+    'console\'s: 429 `rate_limited` with `Retry-After` beyond.')}
 P['/firm/webhook/deliveries'] = {'get': op('Webhook deliveries, newest first', 'Firm', ok('200', 'DeliveryListEnvelope'), params=page_params + [
     {'name': 'status', 'in': 'query', 'schema': {'type': 'string', 'enum': ['pending', 'succeeded', 'failed']}},
     {'name': 'message_id', 'in': 'query', 'schema': {'type': 'integer'}}, {'name': 'payment_id', 'in': 'query', 'schema': {'type': 'integer'}},
@@ -220,11 +222,13 @@ responses = {
       'The request body did not arrive within 30 seconds.'),
   'ValidationFailed': error_response('`validation_failed`: `errors` names each bad field or query parameter (or `body` for a body '
       'that is not JSON).', 'validation_failed', 'The label must be 1 to 64 characters.', {'label': ['1 to 64 characters']}),
-  'TooManyRequests': error_response('`rate_limited`: too many failed sign-ins or session tokens from this address; retry after '
-      '`Retry-After` seconds.', 'rate_limited', 'Rate limit exceeded (20 requests per 60 s); retry after 3 s.', retry_after=True),
+  'TooManyRequests': error_response('`rate_limited`: over the `console` limit (600 requests a minute per signed-in user, shared '
+      'with the console pages; per client address before sign-in), too many test webhooks for the firm, or too many failed '
+      'sign-ins or session tokens from this address; retry after `Retry-After` seconds.', 'rate_limited',
+      'Rate limit exceeded (600 requests per 60 s); retry after 1 s.', retry_after=True),
   'SignInRefused': error_response('`account_locked`: five failed sign-ins in a row are free, each later one locks the account for '
       '30 s, doubling to 15 minutes (the password is not even checked while locked); or `rate_limited`: too many failures from '
-      'this address. Retry after `Retry-After` seconds.', 'account_locked', 'Too many failed sign-ins: try again in 30 s.',
+      'this address, or over the address\'s `console` limit. Retry after `Retry-After` seconds.', 'account_locked', 'Too many failed sign-ins: try again in 30 s.',
       retry_after=True),
   'MpesaUnavailable': error_response('`mpesa_unavailable`: M-Pesa could not start the payment; the payment is marked failed.',
       'mpesa_unavailable', 'M-Pesa could not start the payment; payment 2 is marked failed. Try again.'),
@@ -248,6 +252,8 @@ for path, item in P.items():
             codes.update({'401': 'WrongPassword', '429': 'SignInRefused'})
         if '{' in path or path == '/invitations/accept':
             codes['404'] = 'NotFound'
+        if path == '/invitations/accept':
+            codes['429'] = 'TooManyRequests'
         if (path, method) in CONFLICTS:
             codes['409'] = 'Conflict'
         if 'requestBody' in o:

@@ -13,7 +13,8 @@ extension AppSettings {
             }
         let limits =
             self.limits.enabled
-            ? "sends \(self.limits.sends.quota)/\(self.limits.sends.window) s, reads \(self.limits.reads.quota)/\(self.limits.reads.window) s per key"
+            ? "sends \(self.limits.sends.quota)/\(self.limits.sends.window) s, reads \(self.limits.reads.quota)/\(self.limits.reads.window) s per key; "
+                + "console \(self.limits.console.quota)/\(self.limits.console.window) s per user"
             : "off"
         return [
             "version": .string(WLCommApp.version), "engine": .string(engine), "role": .string(role.rawValue),

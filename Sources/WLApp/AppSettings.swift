@@ -65,6 +65,8 @@ public import WLStore
 /// | `limits.readQuota`, `limits.readWindowSeconds` | `WLCOMM_LIMITS_READ_QUOTA`, `…_READ_WINDOW_SECONDS` | int | 600 per 10 s |
 /// | `limits.authQuota`, `limits.authWindowSeconds` | `WLCOMM_LIMITS_AUTH_QUOTA`, `…_AUTH_WINDOW_SECONDS` | int | 20 per 60 s |
 /// | `limits.trackingQuota`, `limits.trackingWindowSeconds` | `WLCOMM_LIMITS_TRACKING_QUOTA`, `…_TRACKING_WINDOW_SECONDS` | int | 120 per 60 s |
+/// | `limits.consoleQuota`, `limits.consoleWindowSeconds` | `WLCOMM_LIMITS_CONSOLE_QUOTA`, `…_CONSOLE_WINDOW_SECONDS` | int | 600 per 60 s: management API and console page requests per signed-in user (per client address before sign-in) |
+/// | `limits.webhookTestQuota`, `limits.webhookTestWindowSeconds` | `WLCOMM_LIMITS_WEBHOOK_TEST_QUOTA`, `…_WEBHOOK_TEST_WINDOW_SECONDS` | int | 10 per 60 s: test webhooks per firm (public API, management API and console together) |
 /// | `limits.bodyReadTimeoutSeconds` | `WLCOMM_LIMITS_BODY_READ_TIMEOUT_SECONDS` | int | `30` |
 /// | `limits.idleTimeoutSeconds` | `WLCOMM_LIMITS_IDLE_TIMEOUT_SECONDS` | int | `60` |
 /// | `limits.maxConnections` | `WLCOMM_LIMITS_MAX_CONNECTIONS` | int, 0 = no cap | `2048` |
@@ -287,6 +289,8 @@ public struct AppSettings: Sendable {
         limits.reads = policy("read", limits.reads)
         limits.failedAuthentication = policy("auth", limits.failedAuthentication)
         limits.tracking = policy("tracking", limits.tracking)
+        limits.console = policy("console", limits.console)
+        limits.webhookTest = policy("webhookTest", limits.webhookTest)
         self.limits = limits
         self.trustedProxyEntries = reader.string(forKey: "trustedProxies", default: "").split(separator: ",")
             .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }

@@ -97,7 +97,7 @@ public enum APIRouter {
         ContactsController(contacts: ContactService(store: dependencies.store, time: dependencies.time)).addRoutes(to: apiRoutes)
         PrivacyController(privacy: PrivacyService(store: dependencies.store, time: dependencies.time)).addRoutes(to: apiRoutes)
         EmailController(email: dependencies.email).addRoutes(to: apiRoutes)
-        WebhooksController(webhooks: dependencies.webhooks).addRoutes(to: apiRoutes)
+        WebhooksController(webhooks: dependencies.webhooks, limiter: dependencies.limiter).addRoutes(to: apiRoutes)
         if let console = dependencies.console {
             ManageController(console: console, api: dependencies).addRoutes(router: router, routes: routes)
             ConsolePages(console: console, api: dependencies).addRoutes(router: router, routes: routes)

@@ -16,16 +16,20 @@ struct ConsolePages: Sendable {
 
     func addRoutes(router: Router<AppRequestContext>, routes: RouteTable) {
         let base = router.group("console").add(middleware: ConsolePageErrorMiddleware())
-        let open = routes.registrar(base, prefix: "/console")
+        // The stylesheet and script are constant and cached by the browser: not worth counting.
+        routes.registrar(base, prefix: "/console").get("static/:file", use: asset)
+        // Before sign-in there is no user to count, so the client address is counted instead.
+        let beforeSignIn = base.group().add(middleware: ConsoleRateLimitMiddleware(limiter: api.limiter, addsFields: false))
+        let open = routes.registrar(beforeSignIn, prefix: "/console")
         open.get("sign-in", use: signInPage)
         open.post("sign-in", use: signIn)
-        open.get("static/:file", use: asset)
         open.get("invite/:token", use: invitationPage)
         open.post("invite/:token", use: acceptInvitation)
-        // The error page inside the session knows who is signed in, for its header and sign-out button.
+        // The error page inside the session knows who is signed in, for its header and sign-out button, and the
+        // limit counts the user (a group's middleware applies to the routes added after it: not to those above).
         let signedIn = base.add(
             middleware: ConsoleSessionMiddleware(accounts: console.accounts, limiter: api.limiter, checksCSRFHeader: false, redirectsToSignIn: true)
-        ).add(middleware: ConsolePageErrorMiddleware())
+        ).add(middleware: ConsolePageErrorMiddleware()).add(middleware: ConsoleRateLimitMiddleware(limiter: api.limiter, addsFields: false))
         let session = routes.registrar(signedIn, prefix: "/console")
         session.get("", use: home)
         session.post("sign-out", use: signOut)

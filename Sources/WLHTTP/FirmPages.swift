@@ -139,8 +139,10 @@ struct FirmPages: Sendable {
 
     @Sendable func sendTest(_ request: Request, context: AppRequestContext) async throws -> Response {
         _ = try await ConsoleForm.checked(request, context: context)
+        let firm = try context.firm()
+        try await WebhooksController.admitTest(firm: firm, limiter: api.limiter)
         do {
-            let result = try await api.webhooks.sendTest(firm: try context.firm())
+            let result = try await api.webhooks.sendTest(firm: firm)
             let text =
                 result.succeeded
                 ? "Test event delivered: your endpoint answered \(result.statusCode.map(String.init) ?? "")."

@@ -32,11 +32,16 @@ struct ManageController: Sendable {
 
     func addRoutes(router: Router<AppRequestContext>, routes: RouteTable) {
         let base = router.group(RouterPath(Self.basePath))
-        routes.registrar(base, prefix: Self.basePath).post("sessions", use: signIn)
-        routes.registrar(base, prefix: Self.basePath).post("invitations/accept", use: acceptInvitation)
         OpenAPIController(name: "manage").addRoutes(to: routes.registrar(base, prefix: Self.basePath))
+        // Before sign-in there is no user to count, so the client address is counted instead.
+        let beforeSignIn = base.group().add(middleware: ConsoleRateLimitMiddleware(limiter: api.limiter, addsFields: true))
+        let open = routes.registrar(beforeSignIn, prefix: Self.basePath)
+        open.post("sessions", use: signIn)
+        open.post("invitations/accept", use: acceptInvitation)
+        // A group's middleware applies to the routes added after it, so the routes above have neither of these.
         let signedIn = base.add(
-            middleware: ConsoleSessionMiddleware(accounts: console.accounts, limiter: api.limiter, checksCSRFHeader: true, redirectsToSignIn: false))
+            middleware: ConsoleSessionMiddleware(accounts: console.accounts, limiter: api.limiter, checksCSRFHeader: true, redirectsToSignIn: false)
+        ).add(middleware: ConsoleRateLimitMiddleware(limiter: api.limiter, addsFields: true))
         let session = routes.registrar(signedIn, prefix: Self.basePath)
         session.on(.delete, "sessions/current", use: signOut)
         session.get("me", use: me)
@@ -51,7 +56,7 @@ struct ManageController: Sendable {
         firm.on(.put, "webhook", use: setWebhook)
         firm.on(.delete, "webhook", use: deleteWebhook)
         firm.post("webhook/secret", use: rotateSecret)
-        let webhooks = WebhooksController(webhooks: api.webhooks)
+        let webhooks = WebhooksController(webhooks: api.webhooks, limiter: api.limiter)
         firm.post("webhook/test", use: webhooks.test)
         firm.get("webhook/deliveries", use: webhooks.list)
         firm.post("webhook/deliveries/:delivery_id/redeliver", use: webhooks.redeliver)

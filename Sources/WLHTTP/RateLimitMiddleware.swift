@@ -35,6 +35,35 @@ public struct RateLimitMiddleware: RouterMiddleware {
     }
 }
 
+/// Counts every management API and console page request against the `console` limit: per signed-in user when it
+/// runs after ``ConsoleSessionMiddleware``, per client address on the routes before sign-in. Over it: 429 with
+/// `Retry-After`, `RateLimit-Policy` and `RateLimit`, which the error middleware outside renders (the JSON envelope
+/// for the API, the error page for pages).
+struct ConsoleRateLimitMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+
+    let limiter: RateLimiter
+    /// Add `RateLimit-Policy` and `RateLimit` to every answer, errors turned into their JSON envelope here (the
+    /// management API); pages leave them out, so their errors still reach the page error middleware.
+    let addsFields: Bool
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard let decision = try await limiter.consoleRequest(userID: context.console?.user.id, address: context.clientAddress) else {
+            return try await next(request, context)
+        }
+        guard decision.allowed else { throw RateLimitHeaders.refusal(decision) }
+        guard addsFields else { return try await next(request, context) }
+        var response: Response
+        do {
+            response = try await next(request, context)
+        } catch {
+            response = try ErrorMiddleware.response(for: error, context: context)
+        }
+        response.headers.append(contentsOf: RateLimitHeaders.fields(decision))
+        return response
+    }
+}
+
 /// The IETF RateLimit header fields and the 429 that carries them.
 enum RateLimitHeaders {
     static let policy = HTTPField.Name("RateLimit-Policy")!

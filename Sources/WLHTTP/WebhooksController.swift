@@ -7,9 +7,12 @@ public import WLServices
 /// `GET /webhooks/deliveries`, `POST /webhooks/deliveries/{id}/redeliver` and `POST /webhooks/test`.
 public struct WebhooksController: Sendable {
     let webhooks: WebhookService
+    /// Counts test webhooks per firm.
+    let limiter: RateLimiter
 
-    public init(webhooks: WebhookService) {
+    public init(webhooks: WebhookService, limiter: RateLimiter) {
         self.webhooks = webhooks
+        self.limiter = limiter
     }
 
     public func addRoutes(to group: RouteRegistrar) {
@@ -54,7 +57,16 @@ public struct WebhooksController: Sendable {
     }
 
     @Sendable func test(_ request: Request, context: AppRequestContext) async throws -> SuccessEnvelope<TestView> {
-        SuccessEnvelope(data: TestView(result: try await webhooks.sendTest(firm: try context.firm())))
+        let firm = try context.firm()
+        try await Self.admitTest(firm: firm, limiter: limiter)
+        return SuccessEnvelope(data: TestView(result: try await webhooks.sendTest(firm: firm)))
+    }
+
+    /// Counts one test webhook against the firm's `webhook-test` limit, whichever way it was asked for.
+    /// - Throws: A 429 with `Retry-After` when the firm is over it.
+    static func admitTest(firm: Firm, limiter: RateLimiter) async throws {
+        // Each test is an outbound request that may take its full timeout, so the firm's key limits are too loose.
+        if let decision = try await limiter.webhookTest(firmID: firm.id), !decision.allowed { throw RateLimitHeaders.refusal(decision) }
     }
 }
 

@@ -14,12 +14,18 @@ public struct LimitSettings: Sendable {
     public var failedAuthentication = RateLimitPolicy(name: "auth", quota: 20, window: 60)
     /// Tracking hits (open pixel and clicks) per client address: 120 per minute; over it a hit is answered but not counted.
     public var tracking = RateLimitPolicy(name: "tracking", quota: 120, window: 60)
+    /// Management API and console page requests per signed-in user (per client address before sign-in): 600 per
+    /// minute, so bursts of 600 and then 10 a second.
+    public var console = RateLimitPolicy(name: "console", quota: 600, window: 60)
+    /// Test webhooks per firm, from the public API, the management API and the console alike: 10 per minute.
+    public var webhookTest = RateLimitPolicy(name: "webhook-test", quota: 10, window: 60)
 
     public init() {}
 }
 
-/// Applies the rate limits: per API key for authenticated requests (sends and reads apart), and per client address
-/// for failed authentication and for tracking hits.
+/// Applies the rate limits: per API key for authenticated requests (sends and reads apart), per console user for the
+/// management API and the console, per firm for test webhooks, and per client address for failed authentication and
+/// for tracking hits.
 public struct RateLimiter: Sendable {
     let store: any RateLimitStore
     let time: any TimeSource
@@ -51,6 +57,20 @@ public struct RateLimiter: Sendable {
     public func trackingHit(from address: String) async throws -> RateLimitDecision? {
         guard settings.enabled else { return nil }
         return try await store.consume(key: "tracking:\(address)", policy: settings.tracking, now: now)
+    }
+
+    /// Counts one management API or console page request of the signed-in user `userID`, or of `address` when no
+    /// one is signed in; `nil` when limits are off.
+    public func consoleRequest(userID: Int64?, address: String) async throws -> RateLimitDecision? {
+        guard settings.enabled else { return nil }
+        let key = userID.map { "console:user:\($0)" } ?? "console:address:\(address)"
+        return try await store.consume(key: key, policy: settings.console, now: now)
+    }
+
+    /// Counts one test webhook of the firm `firmID`; `nil` when limits are off.
+    public func webhookTest(firmID: Int64) async throws -> RateLimitDecision? {
+        guard settings.enabled else { return nil }
+        return try await store.consume(key: "webhook-test:firm:\(firmID)", policy: settings.webhookTest, now: now)
     }
 
     /// Counts a failed authentication from `address`.

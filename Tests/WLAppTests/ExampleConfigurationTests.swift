@@ -56,7 +56,9 @@ import WLStore
             }
         }
         // The rate limits are read as limits.<name>Quota and limits.<name>WindowSeconds.
-        for name in ["send", "read", "auth", "tracking"] { keys.formUnion(["limits.\(name)Quota", "limits.\(name)WindowSeconds"]) }
+        for name in ["send", "read", "auth", "tracking", "console", "webhookTest"] {
+            keys.formUnion(["limits.\(name)Quota", "limits.\(name)WindowSeconds"])
+        }
         return keys
     }
 }

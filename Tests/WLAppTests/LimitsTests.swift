@@ -102,6 +102,95 @@ import WLStore
     }
 }
 
+/// The `console` limit per signed-in user (management API and console pages together) and the `webhook-test` limit per
+/// firm (public API, management API and console together).
+@Suite struct ConsoleRateLimitTests {
+    /// Five requests per minute per user (one every 12 s), two test webhooks per minute per firm (one every 30 s).
+    static let limited: [AbsoluteConfigKey: ConfigValue] = [
+        "limits.enabled": true, "limits.consoleQuota": 5, "limits.consoleWindowSeconds": 60, "limits.webhookTestQuota": 2,
+        "limits.webhookTestWindowSeconds": 60,
+    ]
+    static let policy = HTTPField.Name("RateLimit-Policy")!
+
+    /// A management API call with a bearer token: its status, error code and header fields.
+    private func manage(
+        _ client: any TestClientProtocol, _ method: HTTPRequest.Method, _ path: String, token: String
+    ) async throws
+        -> (status: HTTPResponse.Status, code: String?, headers: HTTPFields)
+    {
+        try await client.execute(uri: ConsoleAPITests.manage + path, method: method, headers: [.authorization: "Bearer \(token)"]) { response in
+            (response.status, response.errorCode, response.headers)
+        }
+    }
+
+    @Test func aSignedInUserOverTheQuotaGets429WithRetryAfterOnTheAPIAndThePagesWhileAnotherUserIsUnaffected() async throws {
+        let app = try await ConsoleAPITests.app().with(Self.limited)
+        try await app.test { client in
+            // Three sign-in requests and one sign-in page, all counted against the client address's own quota of 5.
+            let owner = try await client.signIn(ConsoleAccounts.sandboxEmail, ConsoleAccounts.sandboxPassword)
+            let admin = try await client.signIn(ConsoleAPITests.adminEmail, ConsoleAPITests.adminPassword)
+            let cookie = try await client.pageSignIn(ConsoleAccounts.sandboxEmail, ConsoleAccounts.sandboxPassword)
+            for index in 1...4 {
+                let allowed = try await manage(client, .get, "/firm/api-keys", token: owner)
+                #expect(allowed.status == .ok, "request \(index)")
+                #expect(allowed.headers[Self.policy] == #""console";q=5;w=60"#)
+            }
+            // The pages count against the same user's quota: this is the fifth request.
+            #expect(try await client.pageStatus("/console/integration", cookie: cookie) == .ok)
+            let refused = try await manage(client, .get, "/firm/api-keys", token: owner)
+            #expect(refused.status == .tooManyRequests)
+            #expect(refused.code == "rate_limited")
+            #expect(refused.headers[.retryAfter] == "12")
+            #expect(refused.headers[Self.policy] == #""console";q=5;w=60"#)
+            let page = try await client.execute(uri: "/console/integration", method: .get, headers: [.cookie: cookie]) { $0 }
+            #expect(page.status == .tooManyRequests)
+            #expect(page.headers[.contentType]?.hasPrefix("text/html") == true)
+            #expect(page.headers[.retryAfter] == "12")
+
+            #expect(try await manage(client, .get, "/me", token: admin).status == .ok)
+            #expect(try await manage(client, .get, "/admin/firms", token: admin).status == .ok)
+
+            app.time.set(app.time.now.addingTimeInterval(12))
+            #expect(try await manage(client, .get, "/me", token: owner).status == .ok)
+            #expect(try await manage(client, .get, "/me", token: owner).status == .tooManyRequests)
+        }
+    }
+
+    @Test func testWebhooksAreLimitedPerFirmWhicheverWayTheyAreAskedFor() async throws {
+        let app = try await ConsoleAPITests.app().with(Self.limited)
+        try await app.test { client in
+            let owner = try await client.signIn(ConsoleAccounts.sandboxEmail, ConsoleAccounts.sandboxPassword)
+            // The sandbox firm has no webhook, so a test let through answers 409 without a request going out.
+            #expect(try await client.api(.post, "/webhooks/test").status == .conflict)
+            #expect(try await manage(client, .post, "/firm/webhook/test", token: owner).status == .conflict)
+            let refused = try await manage(client, .post, "/firm/webhook/test", token: owner)
+            #expect(refused.status == .tooManyRequests)
+            #expect(refused.code == "rate_limited")
+            #expect(refused.headers[.retryAfter] == "30")
+            let viaKey = try await client.api(.post, "/webhooks/test")
+            #expect(viaKey.status == .tooManyRequests)
+            #expect(viaKey.json["code"] as? String == "rate_limited")
+        }
+    }
+
+    @Test func withLimitsOffNeitherIsCounted() async throws {
+        var settings = Self.limited
+        settings["limits.enabled"] = false
+        let app = try await ConsoleAPITests.app().with(settings)
+        try await app.test { client in
+            let owner = try await client.signIn(ConsoleAccounts.sandboxEmail, ConsoleAccounts.sandboxPassword)
+            let cookie = try await client.pageSignIn(ConsoleAccounts.sandboxEmail, ConsoleAccounts.sandboxPassword)
+            for _ in 0..<10 {
+                let answer = try await manage(client, .get, "/me", token: owner)
+                #expect(answer.status == .ok)
+                #expect(answer.headers[Self.policy] == nil)
+                #expect(try await client.pageStatus("/console/integration", cookie: cookie) == .ok)
+                #expect(try await manage(client, .post, "/firm/webhook/test", token: owner).status == .conflict)
+            }
+        }
+    }
+}
+
 @Suite struct IdempotencyTests {
     @Test(arguments: TestEngine.available)
     func fiftyConcurrentRetriesWithOneKeyMakeOneBlastAndOneAnswer(engine: TestEngine) async throws {
