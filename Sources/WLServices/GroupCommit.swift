@@ -67,6 +67,8 @@ public actor GroupCommit<Item: Sendable, Output: Sendable> {
             // Submissions already queued on this actor join before the batch is cut: one shared transaction
             // instead of a lone one and then another (+8 % single-recipient accepts on SQLite, docs/engine.md).
             await Task.yield()
+            // A cancelled caller may have withdrawn the last waiting item meanwhile.
+            if waiting.isEmpty { continue }
             var taken = 1
             var load = weight(waiting[0].item)
             while taken < waiting.count, load + weight(waiting[taken].item) <= maxBatch {

@@ -89,6 +89,27 @@ import WLServices
         #expect(recorder.flushes.withLock { $0 } == [[0], [2]])
     }
 
+    @Test func callersCancelledAsTheySubmitEachGetOneAnswerAndOnlyWrittenItemsAreFlushed() async throws {
+        let flushed = Mutex<[Int]>([])
+        let commit = GroupCommit<Int, String>(maxBatch: 100) { items in
+            flushed.withLock { $0 += items }
+            return items.map { "#\($0)" }
+        }
+        var written = 0
+        for item in 0..<200 {
+            let lone = Task { try await commit.submit(item) }
+            lone.cancel()
+            do {
+                #expect(try await lone.value == "#\(item)")
+                written += 1
+            } catch {
+                #expect(error is CancellationError)
+            }
+        }
+        #expect(flushed.withLock { $0.count } == written)
+        #expect(try await commit.submit(1_000) == "#1000")
+    }
+
     @Test func aFailedSharedFlushIsRetriedItemByItemSoOnlyTheBadItemFails() async throws {
         let recorder = Recorder(bad: 13)
         let commit = GroupCommit<Int, String>(maxBatch: 100) { try await recorder.flush($0) }
