@@ -28,9 +28,17 @@ public struct AccessLogMiddleware: RouterMiddleware {
         return response
     }
 
-    /// `path` with the last segment of a callback or tracking URL (a secret token) replaced by `[redacted]`.
+    /// The routes whose path carries a secret token, and how many of their leading segments are not secret.
+    private static let tokenRoutes: [(prefix: [Substring], kept: Int)] = [
+        (["callbacks", "mpesa", "stk"], 4), (["callbacks"], 3), (["t"], 2), (["console", "invite"], 2),
+    ]
+
+    /// `path` with everything after the fixed part of a callback, tracking or invitation URL (a secret token) replaced
+    /// by `[redacted]`. Segments are counted as the router counts them (empty ones skipped), so a trailing slash or an
+    /// extra segment cannot push the token out of the redacted part.
     static func loggable(_ path: String) -> String {
-        guard path.hasPrefix("/callbacks/") || path.hasPrefix("/t/"), let slash = path.lastIndex(of: "/") else { return path }
-        return path[...slash] + "[redacted]"
+        let segments = path.split(separator: "/")
+        guard let route = tokenRoutes.first(where: { segments.starts(with: $0.prefix) }), segments.count > route.kept else { return path }
+        return "/" + segments.prefix(route.kept).joined(separator: "/") + "/[redacted]"
     }
 }

@@ -185,11 +185,16 @@ import Testing
             try await client.execute(uri: "/callbacks/africastalking/dlr/at-zq9x", method: .post) { _ in }
             try await client.execute(uri: "/t/c/click-zq9x", method: .get) { _ in }
             try await client.execute(uri: "/t/o/open-zq9x.gif", method: .get) { _ in }
+            try await client.execute(uri: "/callbacks/africastalking/optout/slash-zq9x/", method: .post) { _ in }
+            try await client.execute(uri: "/console/invite/invite-zq9x", method: .get) { _ in }
             try await client.execute(uri: "\(base)/sms-credits/balance", method: .get, headers: [.init("X-API-Key")!: sandboxKey]) { _ in }
         }
         let lines = capture.all
         #expect(!lines.contains { $0.contains("zq9x") }, "\(lines.filter { $0.contains("zq9x") })")
-        for path in ["/callbacks/mpesa/stk/1/[redacted]", "/callbacks/africastalking/dlr/[redacted]", "/t/c/[redacted]", "/t/o/[redacted]"] {
+        for path in [
+            "/callbacks/mpesa/stk/1/[redacted]", "/callbacks/africastalking/dlr/[redacted]", "/callbacks/africastalking/optout/[redacted]",
+            "/t/c/[redacted]", "/t/o/[redacted]", "/console/invite/[redacted]",
+        ] {
             #expect(lines.contains { $0.contains("path=\(path)") }, "no access line for \(path)")
         }
         #expect(lines.contains { $0.contains("path=\(base)/sms-credits/balance") })
