@@ -86,6 +86,12 @@ public struct FirmAdmin: Sendable {
         guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme?.lowercased() ?? ""),
             parsed.host?.isEmpty == false
         else { throw DomainError(.validation, "The webhook URL must be an absolute http or https URL.", fields: ["url": ["invalid"]]) }
+        // It is stored and audited as written: a password in it would be readable by every platform admin.
+        guard parsed.user == nil, parsed.password == nil else {
+            throw DomainError(
+                .validation, "The webhook URL must not carry a user name or password: deliveries are signed with the webhook secret.",
+                fields: ["url": ["no user name or password"]])
+        }
         do {
             if !allowPrivateWebhooks { _ = try await AddressGuard.checkedAddressesOffThread(of: parsed.host ?? "") }
         } catch let error as WebhookAddressError {

@@ -51,6 +51,17 @@ import WLServices
         }
     }
 
+    @Test func aWebhookURLCarriesNoUserNameOrPassword() async throws {
+        let app = TestApp()
+        try await app.admin { admin, store in
+            _ = try await SandboxSeeder(store: store, time: SystemTimeSource()).seed()
+            for url in ["https://user:secret@hooks.example.com/wl", "https://user@hooks.example.com/wl"] {
+                let error = await #expect(throws: DomainError.self) { try await admin.setWebhook(firm: "sandbox", url: url, secret: nil) }
+                #expect(error?.code == .validation && error?.fields["url"] == ["no user name or password"])
+            }
+        }
+    }
+
     @Test func aHostsCheckedAddressesAreKeptAndARefusedHostIsNot() async throws {
         let cache = CheckedAddressCache()
         #expect(try await cache.addresses(of: "93.184.215.14") == ["93.184.215.14"])
