@@ -148,11 +148,22 @@ final class SMTPConnection: Sendable {
         return Self.outcome(of: accepted, atRecipient: false)
     }
 
-    /// 2xx delivered; 4xx transient; 5xx rejected (suppressing the address when the recipient was refused).
+    /// 2xx delivered; 4xx transient, and 552 to a recipient (a full mailbox, RFC 5321 4.5.3.1.10); 5xx rejected,
+    /// suppressing the address only when the refusal is about the address itself (``refusesTheAddress(_:)``).
     static func outcome(of reply: SMTPReply, atRecipient: Bool) -> EmailSendOutcome {
         if reply.code == 250 || reply.code == 251 { return .delivered(response: reply.description) }
-        if reply.isTransient { return .transient(response: reply.description) }
-        return .rejected(response: reply.description, suppress: atRecipient && reply.code >= 500)
+        if reply.isTransient || (atRecipient && reply.code == 552) { return .transient(response: reply.description) }
+        return .rejected(response: reply.description, suppress: atRecipient && refusesTheAddress(reply))
+    }
+
+    /// Whether a refused RCPT says the mailbox does not exist or cannot be (550, 551, 553 with no enhanced status code
+    /// or a 5.1.x one), not the relay's policy (5.7.x: relaying denied, authentication, reputation) or its system:
+    /// a misconfigured relay would otherwise suppress every address of a blast for good.
+    static func refusesTheAddress(_ reply: SMTPReply) -> Bool {
+        guard [550, 551, 553].contains(reply.code) else { return false }
+        let text = reply.lines.first?.trimmingCharacters(in: .whitespaces) ?? ""
+        guard let first = text.first, first.isNumber, text.dropFirst().first == "." else { return true }
+        return text.hasPrefix("5.1.")
     }
 
     /// The message with every line that starts with "." given another (RFC 5321 4.5.2), ending in CRLF. Written over
