@@ -35,17 +35,19 @@ public final class HTTPWebhookTransport: WebhookTransport, Service {
 
     public func post(url: String, headers: [(String, String)], body: [UInt8]) async throws -> Int {
         let host = try host(of: url)
-        var pin: String?
-        if !allowPrivate {
-            pin = try await addresses.addresses(of: host).first
-        }
-        let client = await clients.client(host: host, address: pin)
+        let checked = allowPrivate ? nil : try await addresses.addresses(of: host)
+        let client = await clients.client(host: host, addresses: checked)
         var request = HTTPClientRequest(url: url)
         request.method = .POST
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         request.body = .bytes(ByteBuffer(bytes: body))
-        let (response, _) = try await client.executeCollecting(request, timeout: .seconds(timeoutSeconds), limit: 64 * 1024)
-        return Int(response.status.code)
+        do {
+            let (response, _) = try await client.executeCollecting(request, timeout: .seconds(timeoutSeconds), limit: 64 * 1024)
+            return Int(response.status.code)
+        } catch let tooLong as HTTPBodyTooLong where (200..<300).contains(tooLong.status) {
+            // A 2xx is a delivery whatever page comes with it; only the rest of the page is not read.
+            return tooLong.status
+        }
     }
 
     /// The host part of `url`.
@@ -83,8 +85,13 @@ actor PinnedClients {
         self.connectionsPerHost = connectionsPerHost
     }
 
-    func client(host: String, address: String?) -> HTTPClient {
-        if let existing = clients[host], existing.address == address { return existing.client }
+    /// The client for `host`, pinned to one of `addresses` (`nil`: not pinned). The current client is kept while its
+    /// address is still among them: a host whose DNS rotates its answers (a load balancer, a CDN) keeps its connections.
+    func client(host: String, addresses: [String]?) -> HTTPClient {
+        if let existing = clients[host], existing.address.map({ addresses?.contains($0) == true }) ?? (addresses == nil) {
+            return existing.client
+        }
+        let address = addresses?.first
         var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow)
         configuration.timeout = .init(connect: .seconds(5), read: .seconds(timeoutSeconds))
         configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: connectionsPerHost)
@@ -93,7 +100,12 @@ actor PinnedClients {
         if let address { configuration.dnsOverride = [host: address] }
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         if let old = clients[host]?.client {
-            Task { try? await old.shutdown() }
+            // Shutting a client down cancels its requests in flight: let them finish first (each has the timeout).
+            let grace = timeoutSeconds
+            Task {
+                try? await Task.sleep(for: .seconds(grace))
+                try? await old.shutdown()
+            }
         }
         clients[host] = (address, client)
         return client
@@ -103,6 +115,14 @@ actor PinnedClients {
         for (_, entry) in clients { try? await entry.client.shutdown() }
         clients = [:]
     }
+}
+
+/// An answer whose body was longer than the caller would read; its status came.
+struct HTTPBodyTooLong: Error, CustomStringConvertible {
+    let status: Int
+    let limit: Int
+
+    var description: String { "HTTP \(status) with a body over \(limit) bytes" }
 }
 
 /// An HTTP call whose answer, head and body, did not arrive in full within its timeout.
@@ -118,14 +138,18 @@ extension HTTPClient {
     ///
     /// - Returns: The response (its status and headers; its body stream already read) and the body.
     /// - Throws: ``HTTPCallTimedOut`` when the body is still incomplete at the deadline; until the head arrives,
-    ///   AsyncHTTPClient's own errors (a connect failure, `deadlineExceeded`); `NIOTooManyBytesError` for a longer body.
+    ///   AsyncHTTPClient's own errors (a connect failure, `deadlineExceeded`); ``HTTPBodyTooLong`` for a longer body.
     func executeCollecting(
         _ request: HTTPClientRequest, timeout: TimeAmount, limit: Int
     ) async throws -> (response: HTTPClientResponse, body: ByteBuffer) {
         let deadline = NIODeadline.now() + timeout
         let response = try await execute(request, deadline: deadline)
-        let body = try await collectBody(response.body, upTo: limit, remaining: deadline - .now(), timeout: timeout)
-        return (response, body)
+        do {
+            let body = try await collectBody(response.body, upTo: limit, remaining: deadline - .now(), timeout: timeout)
+            return (response, body)
+        } catch is NIOTooManyBytesError {
+            throw HTTPBodyTooLong(status: Int(response.status.code), limit: limit)
+        }
     }
 }
 

@@ -64,3 +64,36 @@ final class TricklingReceiver: Sendable {
         }
     }
 }
+
+/// Receivers that answer in full, for what the transport makes of their answers.
+@Suite struct WebhookAnswerTests {
+    @Test func a2xxWithAPageLongerThanIsReadIsStillADeliveryAndA500IsNot() async throws {
+        let router = Router()
+        let page = String(repeating: "<p>thanks</p>", count: 10_000)
+        router.post("ok") { _, _ -> Response in Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: page))) }
+        router.post("broken") { _, _ -> Response in
+            Response(status: .internalServerError, body: .init(byteBuffer: ByteBuffer(string: page)))
+        }
+        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        try await app.test(.live) { client async throws in
+            let transport = HTTPWebhookTransport(allowPrivate: true, timeoutSeconds: 5)
+            let base = "http://127.0.0.1:\(client.port ?? 0)"
+            #expect(try await transport.post(url: base + "/ok", headers: [], body: []) == 200)
+            let error = await #expect(throws: HTTPBodyTooLong.self) {
+                try await transport.post(url: base + "/broken", headers: [], body: [])
+            }
+            #expect(error?.status == 500)
+            await transport.shutdown()
+        }
+    }
+
+    @Test func theClientStaysPinnedWhileItsAddressIsStillAmongTheHostsAddresses() async throws {
+        let clients = PinnedClients(timeoutSeconds: 1, connectionsPerHost: 1)
+        let first = await clients.client(host: "hooks.example.com", addresses: ["93.184.215.14", "93.184.215.15"])
+        let rotated = await clients.client(host: "hooks.example.com", addresses: ["93.184.215.15", "93.184.215.14"])
+        #expect(first === rotated)
+        let moved = await clients.client(host: "hooks.example.com", addresses: ["93.184.215.16"])
+        #expect(first !== moved)
+        await clients.shutdown()
+    }
+}
