@@ -91,7 +91,8 @@ extension Placeholders {
         let keys = variables.isEmpty ? [] : order()
         var errors: [String: [String]] = [:]
         var lacking: [String] = []
-        for (field, text) in fields {
+        // Most texts hold no placeholder at all: a byte search spares them two scans by Character.
+        for (field, text) in fields where text.utf8.contains(UInt8(ascii: "{")) {
             if let tooMany = tooManyMessage(in: text) {
                 errors[field] = [tooMany]
             } else if let unknown = unknownMessage(in: text) {
