@@ -33,12 +33,16 @@ public struct WebhookDeliveryState: Sendable, Hashable {
 
 /// A firm's webhook endpoint as the disabling policy sees it.
 public struct WebhookEndpointHealth: Sendable, Hashable {
+    /// The endpoint's URL now: an attempt made on another one (the firm changed it while the POST was in flight) says
+    /// nothing about this endpoint's health.
+    public var url: String?
     /// Since when every attempt has failed; `nil` after a success.
     public var failingSince: Date?
     public var disabledAt: Date?
     public var disabledReason: String?
 
-    public init(failingSince: Date? = nil, disabledAt: Date? = nil, disabledReason: String? = nil) {
+    public init(url: String? = nil, failingSince: Date? = nil, disabledAt: Date? = nil, disabledReason: String? = nil) {
+        self.url = url
         self.failingSince = failingSince
         self.disabledAt = disabledAt
         self.disabledReason = disabledReason
@@ -56,10 +60,14 @@ public struct WebhookAttemptReport: Sendable, Hashable {
     public var outcome: WebhookAttemptOutcome
     /// When the attempt ended.
     public var finishedAt: Date
+    /// The URL POSTed to; `nil`: the endpoint's URL, whatever it is when the attempt is recorded.
+    public var url: String?
 
     public init(
-        deliveryID: Int64, statusCode: Int?, error: String?, latencyMilliseconds: Int, outcome: WebhookAttemptOutcome, finishedAt: Date
+        deliveryID: Int64, statusCode: Int?, error: String?, latencyMilliseconds: Int, outcome: WebhookAttemptOutcome, finishedAt: Date,
+        url: String? = nil
     ) {
+        self.url = url
         self.deliveryID = deliveryID
         self.statusCode = statusCode
         self.error = error
@@ -79,6 +87,8 @@ public struct WebhookAttemptReport: Sendable, Hashable {
 /// - The disabling policy: a success clears the endpoint's failing mark; a failure sets it if unset; an endpoint
 ///   whose mark is ``failingLimit`` old when an attempt fails is disabled ("Failing for 5 days"), like 410.
 /// - An attempt is recorded only by the worker that holds the delivery's lease (fencing); recording ends the lease.
+/// - An attempt on a URL that is no longer the endpoint's (changed while the POST was in flight) leaves the endpoint
+///   alone; unless it succeeded, its delivery is due again at once, on the new URL, even if its attempts are used.
 public enum WebhookRules {
     /// How long an endpoint may keep failing before it is disabled: 5 days.
     public static let failingLimit: TimeInterval = 5 * 86_400
@@ -133,7 +143,12 @@ public enum WebhookRules {
     ) -> WebhookAttemptOutcome? {
         guard delivery.leaseOwner == leaseOwner, delivery.id == report.deliveryID else { return nil }
         let now = report.finishedAt
-        let outcome = settle(report.outcome, endpoint: &endpoint, now: now)
+        let outcome: WebhookAttemptOutcome
+        if let url = report.url, url != endpoint.url {
+            outcome = report.outcome == .succeeded ? .succeeded : .retry(at: now)
+        } else {
+            outcome = settle(report.outcome, endpoint: &endpoint, now: now)
+        }
         delivery.attempts += 1
         delivery.leaseOwner = nil
         delivery.leaseUntil = nil

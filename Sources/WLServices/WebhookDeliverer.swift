@@ -153,12 +153,17 @@ public final class WebhookDeliverer: Service {
         // As many at once as the firm's window allows now, so a delivery that passed its lease check waits for a slot
         // about one POST at most, not behind a whole batch after the window shrank.
         let concurrency = deliveries.first.map { slots.limit($0.firmID) } ?? perEndpoint
+        // After a 410 the endpoint is disabled: the lane's other deliveries are not POSTed to it, and their leases
+        // lapse (a disabled endpoint is not claimed for; re-enabled, they are delivered once the lease has passed).
+        let gone = GoneMark()
         _ = await heartbeat.run(deliveries.map { ([$0.id], $0) }, claimedAt: claimedAt, concurrency: concurrency) { delivery, _ in
+            guard !gone.isSet else { return }
             let report = await self.slots.withSlot(delivery.firmID) {
                 await self.attempt(delivery)
             } succeeded: { report in
                 report.statusCode.map { (200..<300).contains($0) } ?? false
             }
+            if case .disableEndpoint = report.outcome { gone.set() }
             sink.yield(report)
         }
         sink.finish()
@@ -221,6 +226,16 @@ public final class WebhookDeliverer: Service {
         metrics.webhookAttempt(outcome: name, lagSeconds: max(0, now.timeIntervalSince(delivery.subject.occurredAt)))
         if let statusCode, !(200..<300).contains(statusCode), failure == nil { failure = "HTTP \(statusCode)" }
         return WebhookAttemptReport(
-            deliveryID: delivery.id, statusCode: statusCode, error: failure, latencyMilliseconds: latency, outcome: outcome, finishedAt: now)
+            deliveryID: delivery.id, statusCode: statusCode, error: failure, latencyMilliseconds: latency, outcome: outcome, finishedAt: now,
+            url: delivery.url)
     }
+}
+
+/// Whether an endpoint answered 410 Gone during a lane.
+private final class GoneMark: Sendable {
+    private let gone = Atomic(false)
+
+    var isSet: Bool { gone.load(ordering: .relaxed) }
+
+    func set() { gone.store(true, ordering: .relaxed) }
 }

@@ -129,13 +129,14 @@ extension SQLStore {
         let lock = lock && dialect == .postgres ? " FOR NO KEY UPDATE" : ""
         let rows = try await connection.query(
             """
-            SELECT id, webhook_failing_since, webhook_disabled_at, webhook_disabled_reason
+            SELECT id, webhook_url, webhook_failing_since, webhook_disabled_at, webhook_disabled_reason
             FROM firms WHERE \(idRows.matches("id", dialect, parameter: 1)) ORDER BY id\(lock)
             """, [idRows.parameter(firmIDs.sorted().map { [.int($0)] })])
         var endpoints: [Int64: WebhookEndpointHealth] = [:]
         for row in rows {
             endpoints[try row.int("id")] = WebhookEndpointHealth(
-                failingSince: try row.optionalTime("webhook_failing_since"), disabledAt: try row.optionalTime("webhook_disabled_at"),
+                url: try row.optionalText("webhook_url"), failingSince: try row.optionalTime("webhook_failing_since"),
+                disabledAt: try row.optionalTime("webhook_disabled_at"),
                 disabledReason: try row.optionalText("webhook_disabled_reason"))
         }
         return endpoints

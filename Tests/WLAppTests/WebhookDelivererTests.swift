@@ -124,6 +124,28 @@ final class RecordingTransport: WebhookTransport {
         }
     }
 
+    @Test func afterA410TheLanesOtherDeliveriesWaitUntilTheEndpointIsSetAgain() async throws {
+        let transport = RecordingTransport { index in index == 0 ? 410 : 200 }
+        try await withDispatchedBlast(transport: transport) { store, _, time, _ in
+            // One POST at a time, so the other two have not started when the 410 comes.
+            let deliverer = WebhookDeliverer(store: store, time: time, transport: transport, perEndpoint: 1, logger: Logger(label: "test"))
+            #expect(try await deliverer.runOnce() == 3)
+            #expect(transport.posts.withLock { $0.count } == 1)
+            #expect(try await store.webhook(firmID: 1)?.disabledReason == WebhookRules.goneReason)
+            try await store.setWebhook(firmID: 1, WebhookSettings(url: "https://hooks.example.com/wl", secret: "whsecret"), now: time.now)
+            // The two held by the lane's lease wait until it ends; only the event that waited behind the failed one
+            // (its message's next) may go before.
+            let beforeLapse = try await deliverer.runOnce()
+            #expect(beforeLapse <= 1 && transport.posts.withLock { $0.count } == 1 + beforeLapse)
+            time.set(time.now.addingTimeInterval(61))
+            while try await deliverer.runOnce() > 0 {}
+            // Five events in all, each POSTed once.
+            let posts = transport.posts.withLock { $0 }
+            #expect(posts.count == 5 && Set(posts.compactMap { $0.headers["webhook-id"] }).count == 5)
+            #expect(posts.allSatisfy { $0.headers["X-WL-Attempt"] == "1" })
+        }
+    }
+
     @Test func duringRotationTheStandardSignatureCoversBothSecrets() async throws {
         let transport = RecordingTransport()
         try await withDispatchedBlast(transport: transport, secret: "first") { store, deliverer, time, _ in

@@ -67,6 +67,33 @@ import WLDomain
         #expect(endpoint.disabledAt == Self.now && endpoint.disabledReason == WebhookRules.goneReason)
     }
 
+    @Test func anAttemptOnAReplacedURLLeavesTheEndpointAloneAndIsDueAgainAtOnce() {
+        let current = WebhookEndpointHealth(url: "https://new.example/hook")
+        let gone = WebhookAttemptOutcome.disableEndpoint(reason: WebhookRules.goneReason)
+        for outcome in [gone, .failed, .retry(at: Self.now.addingTimeInterval(300))] {
+            var delivery = Self.leased(attempts: 7)
+            var endpoint = current
+            var report = Self.report(outcome, status: 410)
+            report.url = "https://old.example/hook"
+            #expect(WebhookRules.apply(report, leaseOwner: "w", to: &delivery, endpoint: &endpoint) == .retry(at: Self.now))
+            #expect(endpoint == current)
+            #expect(delivery.status == .pending && delivery.nextAttemptAt == Self.now && delivery.attempts == 8 && delivery.leaseOwner == nil)
+        }
+        var delivery = Self.leased()
+        var endpoint = WebhookEndpointHealth(url: "https://new.example/hook", failingSince: Self.now)
+        var success = Self.report(.succeeded, status: 200)
+        success.url = "https://old.example/hook"
+        #expect(WebhookRules.apply(success, leaseOwner: "w", to: &delivery, endpoint: &endpoint) == .succeeded)
+        #expect(delivery.status == .succeeded && endpoint.failingSince == Self.now)
+        // The same answer from the current URL disables it.
+        var sameURL = Self.report(gone, status: 410)
+        sameURL.url = "https://new.example/hook"
+        var fresh = Self.leased()
+        var health = current
+        #expect(WebhookRules.apply(sameURL, leaseOwner: "w", to: &fresh, endpoint: &health) == gone)
+        #expect(health.disabledAt == Self.now && fresh.status == .failed)
+    }
+
     @Test func failingForFiveDaysDisablesAndASuccessInBetweenResetsTheClock() {
         var endpoint = WebhookEndpointHealth()
         #expect(WebhookRules.settle(.failed, endpoint: &endpoint, now: Self.now) == .failed)

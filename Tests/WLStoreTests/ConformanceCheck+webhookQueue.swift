@@ -115,6 +115,28 @@ extension ConformanceCheck {
             #expect(none.isEmpty)
             #expect(idle == 1)
         },
+        ConformanceCheck("a 410 from a URL the firm has since replaced disables nothing, and its delivery goes to the new URL at once") { store in
+            let firm = try await firmWithDeliveries(store, count: 2)
+            let claimed = try await store.claimWebhookDeliveries(limit: 10, owner: "a", lease: 60, now: checkTime)
+            #expect(claimed.map(\.url) == ["https://acme.example/hook", "https://acme.example/hook"])
+            let changedAt = checkTime.addingTimeInterval(1)
+            try await store.setWebhook(firmID: firm.id, WebhookSettings(url: "https://new.example/hook", secret: nil), now: changedAt)
+            let answeredAt = checkTime.addingTimeInterval(2)
+            let gone = WebhookAttemptOutcome.disableEndpoint(reason: WebhookRules.goneReason)
+            var stale = attempt(claimed[0].id, gone, status: 410, at: answeredAt)
+            stale.url = "https://acme.example/hook"
+            #expect(try await store.recordWebhookAttempts([stale], leaseOwner: "a") == [claimed[0].id])
+            let settings = try #require(try await store.webhook(firmID: firm.id))
+            #expect(settings.url == "https://new.example/hook" && settings.disabledAt == nil)
+            let again = try await store.claimWebhookDeliveries(limit: 10, owner: "b", lease: 60, now: answeredAt)
+            #expect(again.map(\.id) == [claimed[0].id] && again.first?.url == "https://new.example/hook" && again.first?.attempts == 1)
+            // The same answer from the URL the endpoint has now disables it.
+            var current = attempt(claimed[0].id, gone, status: 410, at: answeredAt)
+            current.url = "https://new.example/hook"
+            #expect(try await store.recordWebhookAttempts([current], leaseOwner: "b") == [claimed[0].id])
+            let disabled = try #require(try await store.webhook(firmID: firm.id))
+            #expect(disabled.disabledAt == answeredAt && disabled.disabledReason == WebhookRules.goneReason)
+        },
         ConformanceCheck("one webhook claim takes from at most 32 firms; the next, skipping them as busy, reaches the rest") { store in
             var firms: [Int64] = []
             for index in 0..<40 { firms.append(try await firmWithDeliveries(store, "firm\(index)", count: 1).id) }
