@@ -78,6 +78,7 @@ public final class EmailDispatcher: Service {
         let results = await sendAll(ready, claimedAt: claimedAt, senders: found, bodies: bodies)
         let now = time.now
         var records: [(messageID: Int64, outcome: DispatchOutcome)] = []
+        var suppressed: [(message: Message, reason: String)] = []
         for (message, outcome) in results {
             switch outcome {
             case .delivered(let response):
@@ -88,13 +89,22 @@ public final class EmailDispatcher: Service {
                             providerMessageID: "email-\(message.id)", report: DeliveryReport(status: .delivered, response: response, network: nil))
                     ))
             case .rejected(let response, let suppress):
-                if suppress { try await store.suppress(firmID: message.firmID, address: message.recipient, reason: response, now: now) }
+                if suppress { suppressed.append((message, response)) }
                 records.append((message.id, .fail(response: response, refund: false)))
             case .transient(let response):
                 records.append((message.id, settings.retryOrGiveUp(attempts: message.attempts, reason: response, retryAfter: nil, now: now)))
             }
         }
         let recorded = try await store.recordOutcomes(records, leaseOwner: owner, now: now, patience: settings.lease)
+        // After the outcomes: a suppression that cannot be written must not stop them being recorded (the batch,
+        // sent, would stay leased and be sent again once the lease ran out).
+        for (message, reason) in suppressed {
+            do {
+                try await store.suppress(firmID: message.firmID, address: message.recipient, reason: reason, now: now)
+            } catch {
+                logger.warning("could not suppress a refused address", metadata: ["message_id": "\(message.id)", "error": "\(error)"])
+            }
+        }
         var counts: [String: (status: MessageStatus, provider: String, count: Int)] = [:]
         for message in recorded where message.status.isFinal {
             let provider = found[message.firmID]?.sandbox == true ? "sandbox" : "smtp"

@@ -145,6 +145,29 @@ final class SlowRelay: EmailTransport {
         }
     }
 
+    @Test func aSuppressionThatCannotBeWrittenDoesNotStopTheOutcomesBeingRecorded() async throws {
+        let transport = CapturingEmailTransport { email, _ in
+            email.to.value == "nobody@example.com"
+                ? .rejected(response: "550 5.1.1 No such user", suppress: true) : .delivered(response: "250 2.0.0 Ok")
+        }
+        try await withLiveFirm(transport, defaultFrom: "noreply@wl.example") { email, dispatcher, firm, store, time in
+            _ = try await store.database.transaction { connection in
+                try await connection.query(
+                    "CREATE TRIGGER refuse_suppressions BEFORE INSERT ON email_suppressions BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END", [])
+            }
+            let sent = try await email.send(
+                EmailRequest(subject: "S", message: "Hi", recipients: ["nobody@example.com", "someone@example.com"]), firm: firm)
+            try await dispatcher.runOnce()
+            let statuses = try await sent.messages.asyncMap { try await store.message(firmID: firm.id, id: $0.id)?.status }
+            #expect(statuses == [.failed, .delivered])
+            #expect(try await store.suppressions(firmID: firm.id).isEmpty)
+            // Recorded, so nothing is leased and sent again once the lease would have run out.
+            time.set(time.now.addingTimeInterval(3_600))
+            #expect(try await dispatcher.runOnce() == 0)
+            #expect(transport.sent.withLock { $0.count } == 2)
+        }
+    }
+
     @Test func sandboxEmailEventsAreSignedWebhooks() async throws {
         let app = TestApp(time: ManualTime(Date(timeIntervalSince1970: 1_781_100_300)))
         try await app.admin { admin, store in
