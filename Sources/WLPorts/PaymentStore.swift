@@ -29,8 +29,8 @@ public protocol PaymentStore: Sendable {
     /// - Returns: Whether the lease was still `owner`'s (when not, nothing changed and the holder decides).
     @discardableResult
     func releasePayment(id: Int64, _ work: PaymentWork, owner: String, nextCheck: Date) async throws -> Bool
-    /// The payment's events, in order.
-    func paymentEvents(paymentID: Int64) async throws -> [PaymentEvent]
+    /// The events of the firm's payment, in order; none for another firm's payment.
+    func paymentEvents(firmID: Int64, paymentID: Int64) async throws -> [PaymentEvent]
 }
 
 /// What a payment reconciler claims a payment for.

@@ -374,7 +374,7 @@ struct ConnectionParts {
     var tls: TLSChoice
 
     init(url text: String) throws {
-        guard let url = URLComponents(string: text), url.scheme == "postgres" || url.scheme == "postgresql",
+        guard let url = URLComponents(string: text), ["postgres", "postgresql"].contains(url.scheme?.lowercased()),
             let host = url.host, !host.isEmpty
         else { throw StoreError.invalidURL("expected postgres://user:password@host:port/database") }
         let database = url.path.hasPrefix("/") ? String(url.path.dropFirst()) : url.path

@@ -145,10 +145,11 @@ extension SQLStore {
         }
     }
 
-    public func paymentEvents(paymentID: Int64) async throws -> [PaymentEvent] {
+    public func paymentEvents(firmID: Int64, paymentID: Int64) async throws -> [PaymentEvent] {
         try await database.read { connection in
             try await connection.query(
-                "SELECT \(Self.paymentEventColumns) FROM payment_events WHERE payment_id = $1 ORDER BY sequence", [.int(paymentID)]
+                "SELECT \(Self.paymentEventColumns) FROM payment_events WHERE payment_id = $1 AND firm_id = $2 ORDER BY sequence",
+                [.int(paymentID), .int(firmID)]
             ).map(Self.paymentEvent)
         }
     }

@@ -47,6 +47,7 @@ extension StoreLocation {
     /// uses the key file beside the database, created once with a random key and mode 0600; PostgreSQL refuses.
     /// - Throws: ``SecretKeyConfigurationError`` naming the setting at fault.
     public func secretBox(_ settings: SecretKeySettings, logger: Logger) throws -> SecretBox {
+        try check()
         let fileKey = try keyFilePath.flatMap { try Self.keyFile($0, create: settings.key == nil, logger: logger) }
         guard let current = settings.key ?? fileKey else {
             throw SecretKeyConfigurationError(

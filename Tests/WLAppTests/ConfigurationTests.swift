@@ -1,5 +1,6 @@
 import Configuration
 import Foundation
+import Logging
 import Testing
 import WLApp
 import WLPorts
@@ -72,12 +73,26 @@ import WLStore
     @Test(arguments: [
         ("postgres://a@b/c", StoreLocation.postgres(url: "postgres://a@b/c")),
         ("postgresql://a@b/c", .postgres(url: "postgresql://a@b/c")),
+        ("POSTGRES://a@b/c", .postgres(url: "POSTGRES://a@b/c")),
+        ("SQLite:/tmp/x.db", .sqlite(path: "/tmp/x.db")),
         ("sqlite:/tmp/x.db", .sqlite(path: "/tmp/x.db")),
         ("/tmp/y.sqlite", .sqlite(path: "/tmp/y.sqlite")),
         ("", .sqlite(path: "./data/wlcomm.sqlite")),
     ])
-    func databaseURLsChooseTheEngine(url: String, location: StoreLocation) {
+    func databaseURLsChooseTheEngine(url: String, location: StoreLocation) throws {
         #expect(StoreLocation(databaseURL: url) == location)
+        try StoreLocation(databaseURL: url).check()
+    }
+
+    @Test func aDatabaseURLOfAnotherSchemeIsRefusedNotTakenForAFile() async throws {
+        let location = StoreLocation(databaseURL: "mysql://root@db/wl")
+        #expect(
+            throws: StoreError.invalidURL(
+                "unsupported database URL scheme \"mysql\": use postgres://user:password@host:port/database or a SQLite file path")
+        ) {
+            try location.check()
+        }
+        await #expect(throws: StoreError.self) { _ = try await location.open(logger: Logger(label: "test")) }
     }
 }
 

@@ -41,7 +41,8 @@ extension ConformanceCheck {
             #expect(ledger.first?.kind == .purchase)
             #expect(ledger.first?.paymentID == payment.id)
             #expect(ledger.first?.receipt == "TKU4X7Q2LM")
-            #expect(try await store.paymentEvents(paymentID: payment.id).map(\.event) == ["communication.payment.received"])
+            #expect(try await store.paymentEvents(firmID: firm.id, paymentID: payment.id).map(\.event) == ["communication.payment.received"])
+            #expect(try await store.paymentEvents(firmID: firm.id + 1, paymentID: payment.id).isEmpty)
         },
         ConformanceCheck("a received payment is never downgraded; a failed one is upgraded when M-Pesa reports the money taken") { store in
             let firm = try await firmWithCredits(store, credits: 0)
@@ -58,7 +59,7 @@ extension ConformanceCheck {
             #expect(upgraded.status == .received)
             #expect(try await store.firm(id: firm.id)?.smsCredits == Credits("555.5556"))
             #expect(
-                try await store.paymentEvents(paymentID: second.id).map(\.event) == [
+                try await store.paymentEvents(firmID: firm.id, paymentID: second.id).map(\.event) == [
                     "communication.payment.failed", "communication.payment.received",
                 ])
         },
@@ -91,7 +92,7 @@ extension ConformanceCheck {
             #expect(try await store.firm(id: firm.id)?.smsCredits == Credits("277.7778"))
             let ledger = try await store.ledger(firmID: firm.id, limit: 10, startingAfter: nil)
             #expect(ledger.map(\.receipt) == ["LATE1"])
-            #expect(try await store.paymentEvents(paymentID: payment.id).count == 1)
+            #expect(try await store.paymentEvents(firmID: firm.id, paymentID: payment.id).count == 1)
         },
         ConformanceCheck("payments are per firm, and a checkout id belongs to one payment") { store in
             let firm = try await firmWithCredits(store, credits: 0)
@@ -269,8 +270,8 @@ extension ConformanceCheck {
             let upgraded = try await store.settlePayment(
                 id: lost.id, outcome: .paid(receipt: "RL", amount: nil, paidAt: nil), now: checkTime.addingTimeInterval(20))
             #expect(upgraded.status == .received && upgraded.paidAmount == KES(shillings: 500) && upgraded.paidAt == checkTime.addingTimeInterval(20))
-            #expect(try await store.paymentEvents(paymentID: lost.id).map(\.sequence) == [1, 2])
-            #expect(try await store.paymentEvents(paymentID: wrong.id).map(\.event) == ["communication.payment.held"])
+            #expect(try await store.paymentEvents(firmID: firm.id, paymentID: lost.id).map(\.sequence) == [1, 2])
+            #expect(try await store.paymentEvents(firmID: firm.id, paymentID: wrong.id).map(\.event) == ["communication.payment.held"])
             #expect(try await store.firm(id: firm.id)?.smsCredits == Credits("277.7778"))
         },
     ]
