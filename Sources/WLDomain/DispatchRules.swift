@@ -157,3 +157,15 @@ public enum DispatchRules {
         effects.credits.append(CreditMove(firmID: message.firmID, messageID: message.id, amount: amount, kind: kind, balanceAfter: after))
     }
 }
+
+extension DispatchRules {
+    /// Whether the message was cancelled: failed with ``cancelledResponse``.
+    public static func isCancelled(_ message: Message) -> Bool { message.status == .failed && message.response == cancelledResponse }
+
+    /// Whether cancelling the message at `now` is allowed: pending, still queued (not charged), and not leased by a
+    /// live dispatcher. A cancellation is then ``DispatchOutcome/fail(response:refund:)`` with ``cancelledResponse``
+    /// and no refund (nothing was charged).
+    public static func isCancellable(_ state: DispatchState, now: Date) -> Bool {
+        state.message.status == .pending && state.message.stage == .queued && (state.leaseUntil.map { $0 <= now } ?? true)
+    }
+}

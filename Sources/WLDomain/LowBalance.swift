@@ -10,6 +10,13 @@ public enum LowBalanceRule {
     /// The event name of the alert.
     public static let eventName = "communication.credits.low"
 
+    /// Whether the alert counts as fired once the threshold is set to `threshold` (from `previous`): a new threshold
+    /// starts un-fired, to be checked against the balance at once; the same one again keeps its state, so saving the
+    /// form twice does not fire the alert twice.
+    public static func alerted(afterSetting threshold: Credits?, previous: Credits?, alerted: Bool) -> Bool {
+        threshold == previous ? alerted : false
+    }
+
     /// After a change that leaves `balance`: whether the alert is now fired (`alerted`) and whether to send it now.
     public static func decide(balance: Credits, threshold: Credits?, alerted: Bool) -> (alerted: Bool, fire: Bool) {
         guard let threshold, balance <= threshold else { return (false, false) }

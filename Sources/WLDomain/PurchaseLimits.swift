@@ -17,6 +17,21 @@ public struct PurchaseLimits: Hashable, Sendable {
         self.maxPending = max(1, maxPending)
         self.maxPerHour = max(1, maxPerHour)
     }
+
+    /// Whether one more payment to the phone may start at `now`.
+    /// - Parameters:
+    ///   - startedInWindow: When the phone's payments of the past ``window`` started; the newest ``maxPerHour`` are
+    ///     enough.
+    ///   - pending: How many of the phone's payments are `Pending`.
+    /// - Throws: ``PurchaseLimitExceeded``: the hourly cap first (it says when a slot frees), then the pending one.
+    public func check(startedInWindow: [Date], pending: Int, now: Date) throws(PurchaseLimitExceeded) {
+        let inWindow = startedInWindow.filter { $0 > now.addingTimeInterval(-Self.window) }.sorted(by: >)
+        // While the maxPerHour-th newest is in the window, it is full; a slot frees when that one leaves it.
+        if inWindow.count >= maxPerHour {
+            throw .hourly(limit: maxPerHour, freeAt: inWindow[maxPerHour - 1].addingTimeInterval(Self.window))
+        }
+        if pending >= maxPending { throw .pending(limit: maxPending) }
+    }
 }
 
 /// A purchase the store refused because it would break the firm's ``PurchaseLimits`` for that phone.

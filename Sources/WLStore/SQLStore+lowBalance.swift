@@ -52,22 +52,22 @@ extension SQLStore {
     }
 
     public func setLowBalanceThreshold(firmID: Int64, _ threshold: Credits?, now: Date) async throws -> Firm {
-        try await write(outbox: true) { connection in
-            // A new threshold starts un-fired, and is checked against the balance at once; the same threshold again
-            // keeps its state, so saving the form twice does not fire the alert twice.
+        let lock = lockClause
+        return try await write(outbox: true) { connection in
             guard
-                let row = try await connection.query(
-                    """
-                    UPDATE firms SET low_balance_alerted = CASE WHEN low_balance_threshold IS NOT DISTINCT FROM $2 THEN low_balance_alerted ELSE 0 END,
-                        low_balance_threshold = $2
-                    WHERE id = $1 RETURNING low_balance_alerted, \(Self.firmColumns)
-                    """,
-                    [.int(firmID), .int(threshold?.units)]
+                let current = try await connection.query(
+                    "SELECT low_balance_threshold, low_balance_alerted FROM firms WHERE id = $1\(lock)", [.int(firmID)]
                 ).first
             else { throw DomainError(.notFound, "No firm with id \(firmID).") }
+            let alerted = LowBalanceRule.alerted(
+                afterSetting: threshold, previous: try current.optionalInt("low_balance_threshold").map(Credits.init(units:)),
+                alerted: try current.int("low_balance_alerted") != 0)
+            let row = try await connection.query(
+                "UPDATE firms SET low_balance_alerted = $2, low_balance_threshold = $3 WHERE id = $1 RETURNING \(Self.firmColumns)",
+                [.int(firmID), .int(alerted ? 1 : 0), .int(threshold?.units)])[0]
             let firm = try Self.firm(from: row)
             try await Self.applyLowBalance(
-                [LowBalanceState(firmID: firmID, balance: firm.smsCredits, threshold: threshold, alerted: try row.int("low_balance_alerted") != 0)],
+                [LowBalanceState(firmID: firmID, balance: firm.smsCredits, threshold: threshold, alerted: alerted)],
                 on: connection, now: now)
             return firm
         }

@@ -164,8 +164,8 @@ extension SQLStore {
                 ).first
             else { throw DomainError(.notFound, "No message \(id).") }
             let state = try MessageRow(row: found).state
-            if Self.isCancelled(state.message) { return state.message }
-            guard Self.isCancellable(state, now: now) else {
+            if DispatchRules.isCancelled(state.message) { return state.message }
+            guard DispatchRules.isCancellable(state, now: now) else {
                 throw DomainError(
                     .conflict,
                     "Message \(id) has begun sending (status \(state.message.status.rawValue)); it can no longer be cancelled.")
@@ -183,8 +183,8 @@ extension SQLStore {
                 [.text(blastID), .int(firmID), .text(channel.rawValue)])
             guard !rows.isEmpty else { throw DomainError(.notFound, "No blast \(blastID).") }
             let states = try rows.map { try MessageRow(row: $0).state }
-            let cancellable = states.filter { Self.isCancellable($0, now: now) }
-            let already = states.count(where: { Self.isCancelled($0.message) })
+            let cancellable = states.filter { DispatchRules.isCancellable($0, now: now) }
+            let already = states.count(where: { DispatchRules.isCancelled($0.message) })
             let result = BlastCancellation(
                 cancelled: cancellable.count, alreadyCancelled: already, notCancellable: states.count - cancellable.count - already)
             if result.cancelled == 0 && result.alreadyCancelled == 0 {
@@ -198,13 +198,6 @@ extension SQLStore {
     /// `FOR NO KEY UPDATE` on PostgreSQL (the lock an `UPDATE` takes: unlike `FOR UPDATE` it lets concurrent inserts
     /// check their foreign keys to the row); nothing on SQLite, whose single writer already serialises transactions.
     var lockClause: String { database.dialect == .postgres ? " FOR NO KEY UPDATE" : "" }
-
-    static func isCancelled(_ message: Message) -> Bool { message.status == .failed && message.response == cancelledResponse }
-
-    /// Pending, still queued, and not leased by a live dispatcher at `now`.
-    static func isCancellable(_ state: DispatchState, now: Date) -> Bool {
-        state.message.status == .pending && state.message.stage == .queued && (state.leaseUntil.map { $0 <= now } ?? true)
-    }
 
     /// Cancels these locked, cancellable messages: a failure "Cancelled" that charged nothing, decided by
     /// ``DispatchRules`` and written set-based like every other status change.

@@ -34,20 +34,17 @@ extension SQLStore {
         _ limits: PurchaseLimits, firmID: Int64, phone: String, on connection: any SQLConnection, now: Date
     ) async throws {
         try await connection.query("SELECT id FROM firms WHERE id = $1\(lockClause)", [.int(firmID)])
-        // The maxPerHour-th newest payment in the window: while it is in it the window is full; when it leaves, a slot frees.
-        let full = try await connection.query(
+        let started = try await connection.query(
             """
             SELECT created_at FROM payments WHERE firm_id = $1 AND phone = $2 AND created_at > $3
-            ORDER BY created_at DESC LIMIT 1 OFFSET $4
+            ORDER BY created_at DESC LIMIT $4
             """,
-            [.int(firmID), .text(phone), .time(now.addingTimeInterval(-PurchaseLimits.window)), .int(Int64(limits.maxPerHour - 1))])
-        if let row = full.first {
-            throw PurchaseLimitExceeded.hourly(limit: limits.maxPerHour, freeAt: try row.time("created_at").addingTimeInterval(PurchaseLimits.window))
-        }
+            [.int(firmID), .text(phone), .time(now.addingTimeInterval(-PurchaseLimits.window)), .int(Int64(limits.maxPerHour))]
+        ).map { try $0.time("created_at") }
         let pending = try await connection.query(
             "SELECT COUNT(*) AS pending FROM payments WHERE firm_id = $1 AND phone = $2 AND status = $3",
             [.int(firmID), .text(phone), .text(PaymentStatus.pending.rawValue)])[0].int("pending")
-        if pending >= Int64(limits.maxPending) { throw PurchaseLimitExceeded.pending(limit: limits.maxPending) }
+        try limits.check(startedInWindow: started, pending: Int(pending), now: now)
     }
 
     public func recordCheckout(paymentID: Int64, checkoutRequestID: String, merchantRequestID: String?, now: Date) async throws {

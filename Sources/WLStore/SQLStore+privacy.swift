@@ -13,8 +13,8 @@ extension SQLStore: PrivacyStore {
                 "SELECT \(MessageRow.columns) FROM messages WHERE firm_id = $1 AND \(recipient) = $2 AND stage <> 'done' ORDER BY id\(lock)",
                 [.int(firmID), .text(value)])
             let open = try rows.map { try MessageRow(row: $0).state }
-            let waiting = open.filter { Self.isCancellable($0, now: now) }
-            if open.contains(where: { $0.message.stage == .charged || ($0.message.stage == .queued && !Self.isCancellable($0, now: now)) }) {
+            let waiting = open.filter { DispatchRules.isCancellable($0, now: now) }
+            if open.contains(where: { $0.message.stage == .charged || ($0.message.stage == .queued && !DispatchRules.isCancellable($0, now: now)) }) {
                 throw DomainError(.conflict, "A message to this person is being sent right now; try the erasure again in a minute.")
             }
             summary.cancelled = try await Self.cancel(waiting, dialect: dialect, on: connection, now: now).count

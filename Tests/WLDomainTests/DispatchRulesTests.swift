@@ -14,6 +14,27 @@ import WLDomain
         return DispatchState(message: message, charged: .zero, leaseOwner: "w", leaseUntil: now.addingTimeInterval(60), eventSequence: 0)
     }
 
+    @Test func onlyAQueuedPendingMessageNoDispatcherHoldsCanBeCancelled() {
+        var state = Self.state()
+        #expect(!DispatchRules.isCancellable(state, now: Self.now))  // leased until now + 60 s
+        #expect(DispatchRules.isCancellable(state, now: Self.now.addingTimeInterval(60)))
+        state.leaseUntil = nil
+        #expect(DispatchRules.isCancellable(state, now: Self.now))
+        var charged = state
+        charged.message.stage = .charged
+        #expect(!DispatchRules.isCancellable(charged, now: Self.now))
+        var processing = state
+        processing.message.status = .processing
+        #expect(!DispatchRules.isCancellable(processing, now: Self.now))
+        var effects = DispatchEffects()
+        #expect(DispatchRules.apply(.fail(response: cancelledResponse, refund: false), to: &state, effects: &effects, now: Self.now))
+        #expect(DispatchRules.isCancelled(state.message) && !DispatchRules.isCancellable(state, now: Self.now))
+        #expect(effects.credits.isEmpty)
+        var failed = Self.state()
+        failed.message.status = .failed
+        #expect(!DispatchRules.isCancelled(failed.message))
+    }
+
     @Test func aChargeDebitsMovesToProcessingAndWritesOneEventAndOneLedgerRow() {
         var state = Self.state()
         var effects = DispatchEffects(balances: [7: Credits(whole: 5)])

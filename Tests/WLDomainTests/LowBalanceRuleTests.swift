@@ -16,6 +16,15 @@ import WLDomain
         #expect(!alerted)
     }
 
+    @Test func aNewThresholdStartsUnfiredAndTheSameOneKeepsItsState() {
+        let five = Credits(whole: 5)
+        #expect(LowBalanceRule.alerted(afterSetting: five, previous: five, alerted: true))
+        #expect(!LowBalanceRule.alerted(afterSetting: five, previous: five, alerted: false))
+        #expect(!LowBalanceRule.alerted(afterSetting: Credits(whole: 6), previous: five, alerted: true))
+        #expect(!LowBalanceRule.alerted(afterSetting: nil, previous: five, alerted: true))
+        #expect(!LowBalanceRule.alerted(afterSetting: five, previous: nil, alerted: true))
+    }
+
     @Test func withoutAThresholdNothingFires() {
         #expect(LowBalanceRule.decide(balance: .zero, threshold: nil, alerted: true) == (false, false))
     }
