@@ -154,6 +154,12 @@ public struct PaymentService: Sendable {
             logger.info(
                 "payment settled",
                 metadata: ["payment_id": "\(after.id)", "status": "\(after.status.rawValue)", "failure": "\(after.failure?.rawValue ?? "-")"])
+        } else if after.status == .received, case .declined(let code, let description) = outcome {
+            // The credits stand (a received payment is never downgraded), but M-Pesa has now said two things: an
+            // operator should compare the M-Pesa statement.
+            logger.warning(
+                "M-Pesa reported a failure for a payment already received; its credits stand",
+                metadata: ["payment_id": "\(after.id)", "result_code": "\(code)", "result_desc": "\(description)"])
         }
     }
 

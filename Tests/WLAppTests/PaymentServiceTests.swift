@@ -91,6 +91,25 @@ func stkCallback(checkout: String, code: Int = 0, amount: String = "500.00", rec
         }
     }
 
+    @Test func aFailureReportedAfterTheMoneyWasReceivedLeavesTheCreditsAndIsLogged() async throws {
+        let gateway = ScriptedGateway()
+        try await withLiveFirm(gateway) { _, _, _, _, firm, store, time in
+            let log = LogCapture()
+            let payments = PaymentService(store: store, time: time, live: gateway, reconcileAfter: 60, logger: log.logger())
+            let view = try await payments.purchase(PurchaseRequest(phone: "0708374149", amount: 500), firm: firm)
+            let checkout = try #require(view.payment.checkoutRequestID)
+            try await payments.callback(paymentID: view.payment.id, token: gateway.lastToken, body: stkCallback(checkout: checkout))
+            #expect(!log.all.contains { $0.hasPrefix("warning") })
+            try await payments.callback(paymentID: view.payment.id, token: gateway.lastToken, body: stkCallback(checkout: checkout, code: 1032))
+            let settled = try await payments.payment(id: view.payment.id, firm: firm)
+            #expect(settled.payment.status == .received && settled.firmCredits == Credits("277.7778"))
+            let warnings = log.all.filter { $0.hasPrefix("warning") }
+            #expect(warnings.count == 1)
+            #expect(warnings.first?.contains("M-Pesa reported a failure for a payment already received") == true)
+            #expect(warnings.first?.contains("result_code=1032") == true)
+        }
+    }
+
     @Test func aWrongAmountIsHeldAndAWrongTokenOrCheckoutChangesNothing() async throws {
         let gateway = ScriptedGateway()
         try await withLiveFirm(gateway) { payments, _, _, _, firm, _, _ in
