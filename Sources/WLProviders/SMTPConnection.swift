@@ -15,6 +15,9 @@ final class SMTPConnection: Sendable {
     /// The server's EHLO keywords after TLS and AUTH.
     let extensions: [String: String]
     private let sent = NIOLockedValueBox(0)
+    /// Set once the session is in a state no further message should rely on: the server said 421 (it is closing the
+    /// session, RFC 5321 3.8) or answered DATA with something other than 354.
+    private let spoiled = NIOLockedValueBox(false)
 
     private init(channel: any NIOCore.Channel, handler: NIOLoopBound<SMTPReplyHandler>, settings: SMTPSettings, extensions: [String: String]) {
         self.channel = channel
@@ -141,12 +144,22 @@ final class SMTPConnection: Sendable {
             }
             replies = collected
         }
+        if replies.contains(where: { $0.code == 421 }) { spoiled.withLockedValue { $0 = true } }
         if let mail = replies.first, !mail.isPositive { return Self.outcome(of: mail, atRecipient: false) }
         if replies.count > 1, !replies[1].isPositive { return Self.outcome(of: replies[1], atRecipient: true) }
-        guard replies.count > 2, replies[2].code == 354 else { return Self.outcome(of: replies.last!, atRecipient: false) }
+        guard replies.count > 2, replies[2].code == 354 else {
+            guard let data = replies.dropFirst(2).first, data.isPositive else { return Self.outcome(of: replies.last!, atRecipient: false) }
+            // A positive reply that is not 354: the content was never asked for, so nothing was sent, whatever it says.
+            spoiled.withLockedValue { $0 = true }
+            return .transient(response: "Unexpected reply to DATA: \(data.description)")
+        }
         let accepted = try await exchange([content + ".\r\n"], step: "end of DATA", raw: true)[0]
+        if accepted.code == 421 { spoiled.withLockedValue { $0 = true } }
         return Self.outcome(of: accepted, atRecipient: false)
     }
+
+    /// Whether another message may be sent in this session: connected, and not spoiled by a 421 or an odd DATA reply.
+    var isReusable: Bool { channel.isActive && !spoiled.withLockedValue { $0 } }
 
     /// 2xx delivered; 4xx transient, and 552 to a recipient (a full mailbox, RFC 5321 4.5.3.1.10); 5xx rejected,
     /// suppressing the address only when the refusal is about the address itself (``refusesTheAddress(_:)``).

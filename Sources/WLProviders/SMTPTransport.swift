@@ -39,7 +39,7 @@ public final class SMTPTransport: EmailTransport, Service {
         }
         do {
             let outcome = try await connection.send(email)
-            await pool.release(connection, reusable: connection.isActive)
+            await pool.release(connection, reusable: connection.isReusable)
             return outcome
         } catch {
             await pool.release(connection, reusable: false)

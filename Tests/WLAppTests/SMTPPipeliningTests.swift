@@ -35,6 +35,26 @@ import WLServices
         #expect(server.bodies.withLock { $0.map { $0.contains("X-WL-Message-Id: ") } } == [true, true])
     }
 
+    @Test func after421OrAnOddReplyToDATAtheSessionIsNotUsedAgain() async throws {
+        let server = HoldingSMTPServer()
+        let channel = try await server.start()
+        let port = try #require(channel.localAddress?.port)
+        let transport = try SMTPTransport(
+            settings: SMTPSettings(host: "127.0.0.1", port: port, tls: .none, poolSize: 1, timeout: 3), logger: Logger(label: "test"))
+        var outcomes: [EmailSendOutcome] = []
+        for (index, recipient) in ["busy@example.net", "jane@example.net", "odd@example.net", "joe@example.net"].enumerated() {
+            outcomes.append(await transport.send(email(Int64(index + 1), to: recipient)))
+        }
+        try await channel.close()
+        #expect(outcomes[0] == .transient(response: "421 4.3.2 Service shutting down"))
+        #expect(outcomes[1] == .delivered(response: "250 2.0.0 Ok: queued"))
+        #expect(outcomes[2] == .transient(response: "Unexpected reply to DATA: 250 2.0.0 Ok"))
+        #expect(outcomes[3] == .delivered(response: "250 2.0.0 Ok: queued"))
+        // A new session after each: the 421 one and the one whose DATA was not answered 354.
+        #expect(server.sessions.load(ordering: .relaxed) == 3)
+        #expect(server.bodies.withLock { $0.count } == 2)
+    }
+
     private func email(_ id: Int64, to recipient: String) -> OutgoingEmail {
         OutgoingEmail(
             messageID: id, from: Mailbox(address: EmailAddress("bills@firm.example")!), replyTo: nil, to: EmailAddress(recipient)!,
@@ -44,7 +64,8 @@ import WLServices
 }
 
 /// The server of ``SMTPPipeliningTests``: it answers EHLO at once, keeps the replies to RSET, MAIL and RCPT until
-/// DATA arrives, refuses RCPT to `nobody@` (550) and DATA without an accepted recipient (554), and records every
+/// DATA arrives, refuses RCPT to `nobody@` (550) and DATA without an accepted recipient (554), answers RCPT to `busy@`
+/// with 421 (and keeps the session open), answers DATA after RCPT to `odd@` with 250 instead of 354, and records every
 /// command and every message body.
 final class HoldingSMTPServer: Sendable {
     let commands = Mutex<[String]>([])
@@ -69,6 +90,7 @@ final class HoldingSMTPServer: Sendable {
         private var held: [String] = []
         private var recipients = 0
         private var body: String?
+        private var oddData = false
 
         init(server: HoldingSMTPServer) {
             self.server = server
@@ -108,12 +130,21 @@ final class HoldingSMTPServer: Sendable {
             case "RCPT":
                 if line.contains("nobody@") {
                     held.append("550 5.1.1 No such user")
+                } else if line.contains("busy@") {
+                    // Says it is closing the session, and (wrongly) keeps it open.
+                    held.append("421 4.3.2 Service shutting down")
+                } else if line.contains("odd@") {
+                    oddData = true
+                    held.append("250 2.1.5 Ok")
                 } else {
                     recipients += 1
                     held.append("250 2.1.5 Ok")
                 }
             case "DATA":
-                if recipients > 0 {
+                if oddData {
+                    oddData = false
+                    held.append("250 2.0.0 Ok")
+                } else if recipients > 0 {
                     body = ""
                     held.append("354 End data with <CR><LF>.<CR><LF>")
                 } else {
