@@ -151,6 +151,8 @@ public protocol ConsoleStore: Sendable {
     /// Sets the password of the user invited with this token hash, if the invitation is still open, and closes it.
     /// - Returns: The user, or `nil` for an unknown, used or expired invitation.
     func acceptInvitation(tokenHash: String, passwordHash: String, now: Date) async throws -> ConsoleUser?
+    /// Whether an invitation with this token hash is open at `now` (checked before a password is hashed for it).
+    func invitationIsOpen(tokenHash: String, now: Date) async throws -> Bool
     /// The user with this (lower-case) email, or `nil`.
     func user(email: String) async throws -> ConsoleUser?
     /// The users of a firm, or with `nil` every user, by id.

@@ -1,6 +1,7 @@
 public import Foundation
 import HummingbirdBcrypt
 public import Logging
+import Synchronization
 public import WLDomain
 public import WLPorts
 
@@ -74,11 +75,16 @@ public struct ConsoleAccounts: Sendable {
     let time: any TimeSource
     let settings: ConsoleSettings
     let logger: Logger
+    /// Where bcrypt runs (one hash at a time, a bounded line).
+    let passwords: PasswordLine
 
-    public init(store: any Store, time: any TimeSource, settings: ConsoleSettings = ConsoleSettings(), logger: Logger) {
+    public init(
+        store: any Store, time: any TimeSource, settings: ConsoleSettings = ConsoleSettings(), passwords: PasswordLine = .shared, logger: Logger
+    ) {
         self.store = store
         self.time = time
         self.settings = settings
+        self.passwords = passwords
         self.logger = logger
     }
 
@@ -96,7 +102,7 @@ public struct ConsoleAccounts: Sendable {
                 .validation, role.belongsToFirm ? "An owner or developer belongs to a firm." : "An admin belongs to no firm.",
                 fields: ["firm": [role.belongsToFirm ? "required" : "not allowed"]])
         }
-        let hash = await hash(password)
+        let hash = try await hash(password)
         let user = try await store.createUser(NewConsoleUser(email: email, role: role, firmID: firmID, passwordHash: hash), now: time.now)
         try await audit(origin, firmID: firmID, action: "user.create", detail: "\(email) as \(role.rawValue)")
         return user
@@ -129,7 +135,11 @@ public struct ConsoleAccounts: Sendable {
     public func acceptInvitation(_ token: SessionToken?, password: String, origin: AuditOrigin) async throws -> ConsoleUser {
         let password = try ConsoleCredentials.password(password)
         guard let token else { throw DomainError(.notFound, "This invitation link is not valid.") }
-        let hash = await hash(password)
+        // Looked up before the password is hashed, so guessed tokens cost no bcrypt.
+        guard try await store.invitationIsOpen(tokenHash: token.hash, now: time.now) else {
+            throw DomainError(.notFound, "This invitation link is not valid, has been used, or has expired. Ask for a new one.")
+        }
+        let hash = try await hash(password)
         guard let user = try await store.acceptInvitation(tokenHash: token.hash, passwordHash: hash, now: time.now) else {
             throw DomainError(.notFound, "This invitation link is not valid, has been used, or has expired. Ask for a new one.")
         }
@@ -161,22 +171,29 @@ public struct ConsoleAccounts: Sendable {
         guard let email = try? ConsoleCredentials.email(email), password.utf8.count <= ConsoleCredentials.maximumPasswordBytes,
             let user = try await store.user(email: email)
         else {
-            _ = await RenderExecutor.passwords.run { Bcrypt.verify(password, hash: decoyHash) }
+            _ = try await passwords.run { [cost = settings.bcryptCost] in Bcrypt.verify(password, hash: DecoyHashes.shared.hash(cost: cost)) }
             throw refusal
         }
         if let seconds = SignInLockout.secondsLeft(lockedUntil: user.lockedUntil, now: now) {
             throw DomainError(.accountLocked, "Too many failed sign-ins: try again in \(seconds) s.", retryAfter: seconds)
         }
         guard !user.isInvitationPending else {
-            _ = await RenderExecutor.passwords.run { Bcrypt.verify(password, hash: decoyHash) }
+            _ = try await passwords.run { [cost = settings.bcryptCost] in Bcrypt.verify(password, hash: DecoyHashes.shared.hash(cost: cost)) }
             throw refusal
         }
-        guard await verify(password, hash: user.passwordHash) else {
+        guard try await verify(password, hash: user.passwordHash) else {
             let after = try await store.recordFailedSignIn(userID: user.id) { SignInLockout.lockedUntil(afterFailures: $0, now: now) }
             try await audit(
                 origin.as(user), firmID: user.firmID, action: "session.sign_in_failed",
                 detail: after.lockedUntil == nil ? "failure \(after.failedSignIns)" : "failure \(after.failedSignIns); locked")
             throw refusal
+        }
+        // Concurrent wrong guesses may have locked the account while this one waited for the password thread: a
+        // right password then opens nothing either, so a burst gets no more tries than the lock allows.
+        if let lockedUntil = try await store.user(email: email)?.lockedUntil,
+            let seconds = SignInLockout.secondsLeft(lockedUntil: lockedUntil, now: time.now)
+        {
+            throw DomainError(.accountLocked, "Too many failed sign-ins: try again in \(seconds) s.", retryAfter: seconds)
         }
         let token = SessionToken.generate()
         let session = try await store.openSession(
@@ -230,13 +247,13 @@ public struct ConsoleAccounts: Sendable {
         return try await store.firm(id: firmID)
     }
 
-    private func hash(_ password: String) async -> String {
+    private func hash(_ password: String) async throws -> String {
         let cost = UInt8(clamping: settings.bcryptCost)
-        return await RenderExecutor.passwords.run { Bcrypt.hash(password, cost: cost) }
+        return try await passwords.run { Bcrypt.hash(password, cost: cost) }
     }
 
-    private func verify(_ password: String, hash: String) async -> Bool {
-        await RenderExecutor.passwords.run { Bcrypt.verify(password, hash: hash) }
+    private func verify(_ password: String, hash: String) async throws -> Bool {
+        try await passwords.run { Bcrypt.verify(password, hash: hash) }
     }
 }
 
@@ -247,6 +264,16 @@ extension AuditOrigin {
     }
 }
 
-/// A bcrypt hash of no one's password at the production cost, checked for unknown emails so that they take as long
-/// as a wrong password. Made on first use, on the password thread.
-private let decoyHash = Bcrypt.hash(SessionToken.generate().secret, cost: 12)
+/// Bcrypt hashes of no one's password, one per cost, checked for unknown emails so that they take as long as a wrong
+/// password at the configured cost. Each is made on first use, on the password thread.
+private final class DecoyHashes: Sendable {
+    static let shared = DecoyHashes()
+    private let hashes = Mutex<[Int: String]>([:])
+
+    func hash(cost: Int) -> String {
+        if let known = hashes.withLock({ $0[cost] }) { return known }
+        let made = Bcrypt.hash(SessionToken.generate().secret, cost: UInt8(clamping: cost))
+        hashes.withLock { $0[cost] = made }
+        return made
+    }
+}

@@ -33,6 +33,14 @@ extension SQLStore: ConsoleStore {
         }
     }
 
+    public func invitationIsOpen(tokenHash: String, now: Date) async throws -> Bool {
+        try await database.read { connection in
+            try await !connection.query(
+                "SELECT id FROM console_users WHERE invite_token_hash = $1 AND invite_expires_at > $2", [.text(tokenHash), .time(now)]
+            ).isEmpty
+        }
+    }
+
     public func user(email: String) async throws -> ConsoleUser? {
         try await database.read { connection in
             try await connection.query("SELECT \(Self.userColumns) FROM console_users WHERE email = $1", [.text(email)])

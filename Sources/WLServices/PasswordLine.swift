@@ -1,0 +1,32 @@
+import Synchronization
+public import WLDomain
+
+/// The line for the password thread (``RenderExecutor/passwords``): bcrypt runs there one hash at a time, and at most
+/// ``limit`` hashes may wait, so a burst of sign-ins cannot queue minutes of hashing that every other sign-in would
+/// wait behind.
+public final class PasswordLine: Sendable {
+    /// The process's line.
+    public static let shared = PasswordLine(limit: 32)
+
+    /// Hashes that may be running or waiting at once.
+    public let limit: Int
+    private let waiting = Atomic(0)
+
+    /// Hashes running or waiting now.
+    public var inLine: Int { waiting.load(ordering: .relaxed) }
+
+    public init(limit: Int) {
+        self.limit = max(1, limit)
+    }
+
+    /// Runs `work` on the password thread.
+    /// - Throws: `.serviceUnavailable` (retry after 1 s) while ``limit`` hashes are running or waiting.
+    public func run<Result: Sendable>(_ work: @escaping @Sendable () -> Result) async throws -> Result {
+        guard waiting.add(1, ordering: .relaxed).newValue <= limit else {
+            waiting.subtract(1, ordering: .relaxed)
+            throw DomainError(.serviceUnavailable, "Too many sign-ins at once: try again in a moment.", retryAfter: 1)
+        }
+        defer { waiting.subtract(1, ordering: .relaxed) }
+        return await RenderExecutor.passwords.run(work)
+    }
+}
