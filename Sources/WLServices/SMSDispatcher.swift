@@ -227,18 +227,18 @@ public final class SMSDispatcher: Service {
         var text: String
     }
 
-    /// Decides for each claimed message before any provider call (the store records it with the claim): a queued
-    /// message to an opted-out number fails ("Opted out", nothing charged), a promotional one outside its firm's
+    /// Decides for each claimed message before any provider call (the store records it with the claim): a message to
+    /// an opted-out number fails ("Opted out"; a queued one charged nothing, a charged one — a retry, a message held
+    /// for quiet hours, or one taken back from a crashed worker — is refunded), a promotional one outside its firm's
     /// sending window waits for the next opening (charged ones too), the sandbox's insufficient-credits number fails,
-    /// and every other queued message is charged (see ``DispatchRules``). Charged messages taken back from a crashed
-    /// worker are sent as they are.
+    /// and every other queued message is charged (see ``DispatchRules``). Other charged messages are sent as they are.
     static func decide(_ batch: ClaimedBatch, policy: PromotionalPolicy, now: Date) -> [(messageID: Int64, outcome: DispatchOutcome)] {
         var outcomes: [(messageID: Int64, outcome: DispatchOutcome)] = []
         for message in batch.messages {
             let firm = batch.firms[message.firmID]
             let release = policy.releaseTime(for: message.category, due: now, firmWindow: firm?.promotionalWindow)
-            if message.stage == .queued && batch.optedOut.contains(FirmPhone(firmID: message.firmID, phone: message.recipient)) {
-                outcomes.append((message.id, .fail(response: optedOutResponse, refund: false)))
+            if batch.optedOut.contains(FirmPhone(firmID: message.firmID, phone: message.recipient)) {
+                outcomes.append((message.id, .fail(response: optedOutResponse, refund: message.stage == .charged)))
             } else if release > now {
                 outcomes.append((message.id, .hold(until: release, response: quietHoursResponse)))
             } else if message.stage == .charged {

@@ -49,7 +49,7 @@ extension SQLStore {
             guard !claimed.isEmpty else { return (ClaimedBatch(), []) }
             let firms = try await Self.firms(ids: Set(claimed.map(\.firmID)), dialect: dialect, on: connection)
             let optedOut = try await Self.optedOut(
-                claimed.filter { $0.stage == .queued }.map { FirmPhone(firmID: $0.firmID, phone: $0.recipient) }, dialect: dialect, on: connection)
+                claimed.map { FirmPhone(firmID: $0.firmID, phone: $0.recipient) }, dialect: dialect, on: connection)
             let batch = ClaimedBatch(messages: claimed, firms: firms, optedOut: optedOut)
             let outcomes = decide(batch)
             let applied = try await Self.applyOutcomes(

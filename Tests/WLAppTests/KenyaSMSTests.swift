@@ -173,6 +173,32 @@ final class RecordingProvider: SMSProvider {
         }
     }
 
+    @Test func aChargedMessageWaitingToRetryToANumberOptedOutSinceFailsAndIsRefunded() async throws {
+        let provider = BusyOnceProvider()
+        let app = TestApp(time: ManualTime(Self.morning))
+        try await app.admin { admin, store in
+            let firm = try await admin.createFirm(try NewFirm(slug: "acme", name: "Acme", smsRate: KES(cents: 100)))
+            _ = try await admin.adjustCredits(firm: "acme", amount: Credits(whole: 100), reason: "test")
+            let dispatcher = SMSDispatcher(
+                store: store, time: app.time, live: provider, sandbox: SandboxSMSProvider(), signal: WorkSignal(), logger: Logger(label: "test"))
+            let sent = try await SMSService(store: store, time: app.time).send(SMSRequest(message: "Hi", recipients: ["0712345678"]), firm: firm)
+            #expect(try await dispatcher.runOnce() == 1)
+            let waiting = try #require(try await store.message(firmID: firm.id, id: sent.messages[0].id))
+            #expect(waiting.status == .processing)
+            #expect(waiting.stage == .charged)
+            #expect(waiting.attempts == 1)
+            #expect(try await store.firm(id: firm.id)?.smsCredits == Credits(whole: 99))
+            try await store.addOptOuts([FirmPhone(firmID: firm.id, phone: "254712345678")], source: .api, now: Self.morning)
+            app.time.set(Self.morning.addingTimeInterval(3_600))
+            #expect(try await dispatcher.runOnce() == 1)
+            let failed = try #require(try await store.message(firmID: firm.id, id: sent.messages[0].id))
+            #expect(failed.status == .failed && failed.response == "Opted out")
+            #expect(provider.calls.load(ordering: .relaxed) == 1)
+            #expect(try await store.firm(id: firm.id)?.smsCredits == Credits(whole: 100))
+            #expect(try await store.ledgerSum(firmID: firm.id) == Credits(whole: 100))
+        }
+    }
+
     @Test func everyRecipientOptedOutIsA422NamingThem() async throws {
         try await withFirms(provider: RecordingProvider()) { store, firms, sms, _, _ in
             try await store.addOptOuts([FirmPhone(firmID: firms[0].id, phone: "254712345678")], source: .api, now: Self.morning)
@@ -182,5 +208,21 @@ final class RecordingProvider: SMSProvider {
                 (error as? DomainError)?.code == .validation && (error as? DomainError)?.fields["recipients"] == ["254712345678: opted_out"]
             }
         }
+    }
+}
+
+/// A provider that answers its first call "busy" (transient) and accepts every call after; counts its calls.
+final class BusyOnceProvider: SMSProvider {
+    let calls = Atomic(0)
+
+    func send(_ text: String, from sender: String?, to recipients: [OutgoingSMS]) async -> [Int64: SendOutcome] {
+        let first = calls.add(1, ordering: .relaxed).newValue == 1
+        return Dictionary(
+            uniqueKeysWithValues: recipients.map {
+                (
+                    $0.messageID,
+                    first ? .transient(reason: "Provider busy", retryAfter: nil) : .accepted(providerMessageID: "AT-\($0.messageID)", report: nil)
+                )
+            })
     }
 }
