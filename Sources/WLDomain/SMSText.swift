@@ -17,7 +17,9 @@ public struct SMSText: Hashable, Sendable {
     public let encoding: SMSEncoding
     /// Septets (GSM-7) or UTF-16 code units (UCS-2).
     public let units: Int
-    /// Parts the text is sent in: GSM-7 160 in one or 153 per part; UCS-2 70 in one or 67 per part.
+    /// Parts the text is sent in: GSM-7 160 in one or up to 153 per part; UCS-2 70 in one or up to 67 per part. A
+    /// part never splits an extension character's escape pair (GSM-7) or a surrogate pair (UCS-2): such a character
+    /// that would straddle two parts starts the next one, as phones and SMSCs require.
     public let segments: Int
     /// The characters that forced UCS-2, in order of first appearance (empty for GSM-7).
     public let nonGSMCharacters: [Character]
@@ -30,6 +32,9 @@ public struct SMSText: Hashable, Sendable {
         for character in text {
             if Self.gsmBasic.contains(character) {
                 septets += 1
+            } else if character == "\r\n" {
+                // One Character to Swift, two septets on the air (a Windows line break).
+                septets += 2
             } else if Self.gsmExtension.contains(character) {
                 septets += 2
             } else if seen.insert(character).inserted {
@@ -39,13 +44,29 @@ public struct SMSText: Hashable, Sendable {
         if offending.isEmpty {
             encoding = .gsm7
             units = septets
-            segments = septets <= 160 ? 1 : (septets + 152) / 153
+            segments =
+                septets <= 160
+                ? 1 : Self.parts(text.lazy.flatMap { Self.gsmExtension.contains($0) ? [2] : $0 == "\r\n" ? [1, 1] : [1] }, of: 153)
         } else {
             encoding = .ucs2
             units = text.utf16.count
-            segments = units <= 70 ? 1 : (units + 66) / 67
+            segments = units <= 70 ? 1 : Self.parts(text.unicodeScalars.lazy.map { UTF16.width($0) }, of: 67)
         }
         nonGSMCharacters = offending
+    }
+
+    /// How many parts of `capacity` units hold these indivisible pieces, in order, each part as full as it can be.
+    static func parts(_ pieces: some Sequence<Int>, of capacity: Int) -> Int {
+        var parts = 1
+        var used = 0
+        for piece in pieces {
+            if used + piece > capacity {
+                parts += 1
+                used = 0
+            }
+            used += piece
+        }
+        return parts
     }
 
     /// The credits this text costs: one per segment.

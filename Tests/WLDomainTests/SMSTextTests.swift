@@ -39,14 +39,45 @@ import WLDomain
         #expect(SMSText(String(repeating: "a", count: 200)).credits == Credits(whole: 2))
     }
 
-    @Test func gsmSegmentsMatchTheFormula() async {
+    /// Parts of `capacity` filled in order, a piece that does not fit starting the next: the reference the segment
+    /// counts are checked against.
+    static func packed(_ pieces: [Int], single: Int, capacity: Int) -> Int {
+        guard pieces.reduce(0, +) > single else { return 1 }
+        return pieces.reduce(into: (parts: 1, used: 0)) { state, piece in
+            if state.used + piece > capacity { state = (state.parts + 1, 0) }
+            state.used += piece
+        }.parts
+    }
+
+    @Test func gsmSegmentsNeverSplitAnEscapePair() async {
         await propertyCheck(input: Gen.element(of: Array("abcXYZ 019@£$_!?{}[]€^~|\\")).map { $0! }.array(of: 0...600)) { characters in
             let text = SMSText(String(characters))
-            let septets = characters.reduce(0) { $0 + ("{}[]€^~|\\".contains($1) ? 2 : 1) }
+            let pieces = characters.map { "{}[]€^~|\\".contains($0) ? 2 : 1 }
+            let septets = pieces.reduce(0, +)
             #expect(text.encoding == .gsm7)
             #expect(text.units == septets)
-            #expect(text.segments == (septets <= 160 ? 1 : Int((Double(septets) / 153).rounded(.up))))
+            #expect(text.segments == Self.packed(pieces, single: 160, capacity: 153))
+            // Never fewer than the plain division, and at most one septet lost per part.
+            #expect(text.segments >= (septets <= 160 ? 1 : (septets + 152) / 153))
+            #expect(text.segments <= (septets <= 160 ? 1 : (septets + 151) / 152))
         }
+    }
+
+    @Test func anEscapePairAtAPartBoundaryStartsTheNextPart() {
+        // 152 + 2 + 152 = 306 septets: two parts by division, but the € cannot straddle the first part's end.
+        let text = SMSText(String(repeating: "a", count: 152) + "€" + String(repeating: "a", count: 152))
+        #expect(text.units == 306 && text.segments == 3)
+        #expect(SMSText(String(repeating: "a", count: 151) + "€" + String(repeating: "a", count: 153)).segments == 2)
+        // A surrogate pair at UCS-2 unit 67/68 likewise.
+        let emoji = SMSText(String(repeating: "ж", count: 66) + "😀" + String(repeating: "ж", count: 66))
+        #expect(emoji.units == 134 && emoji.segments == 3)
+    }
+
+    @Test func aWindowsLineBreakIsTwoGSMSeptetsNotUCS2() {
+        let text = SMSText("Habari\r\nKaribu")
+        #expect(text.encoding == .gsm7 && text.units == 14 && text.nonGSMCharacters.isEmpty)
+        let long = SMSText(String(repeating: "a", count: 152) + "\r\n" + String(repeating: "a", count: 152))
+        #expect(long.units == 306 && long.segments == 2)  // CR and LF are two septets: they may be split
     }
 
     @Test func oneNonGSMCharacterSwitchesTheWholeTextToUCS2() async {
@@ -54,7 +85,8 @@ import WLDomain
             let text = SMSText(base + String(odd))
             let units = (base + String(odd)).utf16.count
             #expect(text.encoding == .ucs2)
-            #expect(text.segments == (units <= 70 ? 1 : (units + 66) / 67))
+            let pieces = (base + String(odd)).unicodeScalars.map { UTF16.width($0) }
+            #expect(text.segments == Self.packed(pieces, single: 70, capacity: 67))
         }
     }
 }
