@@ -52,8 +52,9 @@ public struct IdempotencyMiddleware: RouterMiddleware {
         digest.update(data: Data("\(request.method.rawValue) \(request.uri.path)\n".utf8))
         digest.update(data: body)
         let hash = digest.finalize().hex
+        let claimedAt = time.now
         switch try await store.claimIdempotencyKey(
-            firmID: firmID, key: key, requestHash: hash, now: time.now, staleAfter: Self.staleAfter, expiry: Self.expiry)
+            firmID: firmID, key: key, requestHash: hash, now: claimedAt, staleAfter: Self.staleAfter, expiry: Self.expiry)
         {
         case .replay(let status, let stored):
             return Response(
@@ -72,21 +73,32 @@ public struct IdempotencyMiddleware: RouterMiddleware {
         } catch {
             response = try ErrorMiddleware.response(for: error, context: context)
         }
-        return try await finish(response, firmID: firmID, key: key)
+        return try await finish(response, firmID: firmID, key: key, claimedAt: claimedAt, context: context)
     }
 
-    /// Keeps a response below 500 other than 429 for replay (releases the key otherwise) and returns it with its body in one buffer.
-    private func finish(_ response: Response, firmID: Int64, key: String) async throws -> Response {
+    /// Keeps a response below 500 other than 429 for replay (releases the key otherwise) and returns it with its body
+    /// in one buffer. The response is returned even when keeping it fails: what the request did is done (a blast
+    /// accepted and charged), and an error would tell the client to send it again; the key stays claimed until
+    /// ``staleAfter`` and a retry meanwhile gets 409.
+    private func finish(
+        _ response: Response, firmID: Int64, key: String, claimedAt: Date, context: AppRequestContext
+    ) async throws -> Response {
         var response = response
         let collector = BodyCollector()
         try await response.body.write(collector.writer())
         let buffer = collector.buffer
         response.body = .init(byteBuffer: buffer)
-        if response.status.code >= 500 || response.status == .tooManyRequests {
-            try await store.releaseIdempotencyKey(firmID: firmID, key: key)
-        } else {
-            try await store.completeIdempotencyKey(
-                firmID: firmID, key: key, status: Int(response.status.code), body: String(buffer: buffer), now: time.now)
+        do {
+            if response.status.code >= 500 || response.status == .tooManyRequests {
+                try await store.releaseIdempotencyKey(firmID: firmID, key: key, claimedAt: claimedAt)
+            } else {
+                try await store.completeIdempotencyKey(
+                    firmID: firmID, key: key, claimedAt: claimedAt, status: Int(response.status.code), body: String(buffer: buffer), now: time.now)
+            }
+        } catch {
+            context.logger.warning(
+                "could not keep an idempotent response; the key stays claimed until it is stale",
+                metadata: ["status": "\(response.status.code)", "error": "\(error)"])
         }
         return response
     }

@@ -20,8 +20,10 @@ public protocol IdempotencyStore: Sendable {
         firmID: Int64, key: String, requestHash: String, now: Date, staleAfter: TimeInterval, expiry: TimeInterval
     )
         async throws -> IdempotencyClaim
-    /// Stores the response of a claimed key.
-    func completeIdempotencyKey(firmID: Int64, key: String, status: Int, body: String, now: Date) async throws
-    /// Forgets a claimed key whose request failed on our side (5xx), so a retry runs again.
-    func releaseIdempotencyKey(firmID: Int64, key: String) async throws
+    /// Stores the response of the claim made at `claimedAt` (the `now` it was claimed with). Fenced: a claim taken
+    /// over since (its request was thought dead) is left to its new owner, and nothing changes.
+    func completeIdempotencyKey(firmID: Int64, key: String, claimedAt: Date, status: Int, body: String, now: Date) async throws
+    /// Forgets the claim made at `claimedAt` whose request failed on our side (5xx), so a retry runs again; fenced
+    /// like ``completeIdempotencyKey(firmID:key:claimedAt:status:body:now:)``.
+    func releaseIdempotencyKey(firmID: Int64, key: String, claimedAt: Date) async throws
 }

@@ -37,17 +37,22 @@ extension SQLStore {
         }
     }
 
-    public func completeIdempotencyKey(firmID: Int64, key: String, status: Int, body: String, now: Date) async throws {
+    public func completeIdempotencyKey(firmID: Int64, key: String, claimedAt: Date, status: Int, body: String, now: Date) async throws {
         try await write { connection in
             try await connection.query(
-                "UPDATE idempotency_keys SET response_status = $3, response_body = $4, completed_at = $5 WHERE firm_id = $1 AND key = $2",
-                [.int(firmID), .text(key), .int(Int64(status)), .text(body), .time(now)])
+                """
+                UPDATE idempotency_keys SET response_status = $3, response_body = $4, completed_at = $5
+                WHERE firm_id = $1 AND key = $2 AND created_at = $6 AND response_status IS NULL
+                """,
+                [.int(firmID), .text(key), .int(Int64(status)), .text(body), .time(now), .time(claimedAt)])
         }
     }
 
-    public func releaseIdempotencyKey(firmID: Int64, key: String) async throws {
+    public func releaseIdempotencyKey(firmID: Int64, key: String, claimedAt: Date) async throws {
         try await write { connection in
-            try await connection.query("DELETE FROM idempotency_keys WHERE firm_id = $1 AND key = $2", [.int(firmID), .text(key)])
+            try await connection.query(
+                "DELETE FROM idempotency_keys WHERE firm_id = $1 AND key = $2 AND created_at = $3 AND response_status IS NULL",
+                [.int(firmID), .text(key), .time(claimedAt)])
         }
     }
 }

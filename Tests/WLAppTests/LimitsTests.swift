@@ -238,6 +238,29 @@ import WLStore
         }
     }
 
+    @Test func aResponseThatCannotBeKeptIsStillAnsweredAndARetryDoesNotSendAgain() async throws {
+        let app = TestApp()
+        try await app.test { client in
+            try await app.admin { _, store in
+                _ = try await store.database.transaction { connection in
+                    try await connection.query(
+                        "CREATE TRIGGER refuse_completion BEFORE UPDATE OF response_status ON idempotency_keys BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END",
+                        [])
+                }
+            }
+            let headers: HTTPFields = [.init("X-API-Key")!: sandboxKey, .contentType: "application/json", .init("Idempotency-Key")!: "send-7"]
+            let body = ByteBuffer(string: #"{"message": "Hello", "recipients": ["254712345678"], "reference": "kept"}"#)
+            try await client.execute(uri: base + "/sms", method: .post, headers: headers, body: body) { response in
+                #expect(response.status == .accepted)
+            }
+            try await client.execute(uri: base + "/sms", method: .post, headers: headers, body: body) { response in
+                #expect(response.status == .conflict && response.errorCode == "conflict")
+            }
+            let page = try await client.api(.get, "/sms?reference=kept").json.data
+            #expect((page["messages"] as? [[String: Any]])?.count == 1)
+        }
+    }
+
     @Test func anEmailAndACancelRetriedWithTheirKeysAreReplayed() async throws {
         // 2026-06-10; the email is scheduled ten days later, so it is still pending when it is cancelled.
         let app = TestApp(time: ManualTime(Date(timeIntervalSince1970: 1_781_100_300)))

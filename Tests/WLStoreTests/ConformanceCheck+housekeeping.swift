@@ -61,7 +61,7 @@ extension ConformanceCheck {
                 #expect(
                     try await store.claimIdempotencyKey(
                         firmID: firm.id, key: key, requestHash: "h", now: hours(at), staleAfter: 600, expiry: 86_400) == .proceed)
-                try await store.completeIdempotencyKey(firmID: firm.id, key: key, status: 202, body: "{}", now: hours(at))
+                try await store.completeIdempotencyKey(firmID: firm.id, key: key, claimedAt: hours(at), status: 202, body: "{}", now: hours(at))
             }
             let cutoff = hours(48).addingTimeInterval(-86_400)  // 24 h before hour 48: only "young" is younger
             #expect(try await store.deleteIdempotencyKeys(createdBefore: cutoff, limit: 2) == 2)

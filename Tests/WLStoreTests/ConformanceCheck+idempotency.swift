@@ -16,7 +16,7 @@ extension ConformanceCheck {
             #expect(try await claim(acme.id, "h1") == .inFlight)
             #expect(try await claim(acme.id, "h2") == .mismatch)
             #expect(try await claim(other.id, "h2") == .proceed)
-            try await store.completeIdempotencyKey(firmID: acme.id, key: "k-1", status: 202, body: #"{"a":1}"#, now: checkTime)
+            try await store.completeIdempotencyKey(firmID: acme.id, key: "k-1", claimedAt: checkTime, status: 202, body: #"{"a":1}"#, now: checkTime)
             #expect(try await claim(acme.id, "h1", at: 60) == .replay(status: 202, body: #"{"a":1}"#))
             #expect(try await claim(acme.id, "h2", at: 60) == .mismatch)
             // After 24 hours the key is new again, whatever the body.
@@ -33,8 +33,25 @@ extension ConformanceCheck {
             #expect(try await claim("h2", at: 700) == .mismatch)
             #expect(try await claim("h1", at: 700) == .proceed)
             #expect(try await claim("h1", at: 701) == .inFlight)
-            try await store.releaseIdempotencyKey(firmID: firm.id, key: "k-2")
+            try await store.releaseIdempotencyKey(firmID: firm.id, key: "k-2", claimedAt: checkTime.addingTimeInterval(700))
             #expect(try await claim("h2", at: 702) == .proceed)
+        },
+        ConformanceCheck("a request whose idempotency claim was taken over neither completes nor releases it; the new owner does") { store in
+            let firm = try await firmWithCredits(store, credits: 0)
+            func claim(at seconds: TimeInterval) async throws -> IdempotencyClaim {
+                try await store.claimIdempotencyKey(
+                    firmID: firm.id, key: "k-3", requestHash: "h", now: checkTime.addingTimeInterval(seconds), staleAfter: 600, expiry: 86_400)
+            }
+            let first = checkTime
+            let second = checkTime.addingTimeInterval(700)
+            #expect(try await claim(at: 0) == .proceed)
+            #expect(try await claim(at: 700) == .proceed)  // the first looked dead
+            try await store.completeIdempotencyKey(firmID: firm.id, key: "k-3", claimedAt: first, status: 202, body: "first", now: second)
+            try await store.releaseIdempotencyKey(firmID: firm.id, key: "k-3", claimedAt: first)
+            #expect(try await claim(at: 701) == .inFlight)
+            try await store.completeIdempotencyKey(firmID: firm.id, key: "k-3", claimedAt: second, status: 202, body: "second", now: second)
+            try await store.releaseIdempotencyKey(firmID: firm.id, key: "k-3", claimedAt: second)
+            #expect(try await claim(at: 702) == .replay(status: 202, body: "second"))
         },
     ]
 }

@@ -85,7 +85,8 @@ extension ConformanceCheck {
             try await store.addOptOuts([FirmPhone(firmID: firm.id, phone: phone)], source: .api, now: checkTime)
             _ = try await store.claimIdempotencyKey(firmID: firm.id, key: "k1", requestHash: "h", now: checkTime, staleAfter: 60, expiry: 86_400)
             try await store.completeIdempotencyKey(
-                firmID: firm.id, key: "k1", status: 202, body: #"{"skipped":[{"recipient":"+254 712 345 678"}]}"#, now: checkTime)
+                firmID: firm.id, key: "k1", claimedAt: checkTime, status: 202, body: #"{"skipped":[{"recipient":"+254 712 345 678"}]}"#,
+                now: checkTime)
             let before = try await money(store, firm)
             #expect(try await columnsContaining("712345678", store).count >= 5)
 
@@ -111,7 +112,7 @@ extension ConformanceCheck {
             ]
             for (key, body) in bodies {
                 _ = try await store.claimIdempotencyKey(firmID: firm.id, key: key, requestHash: "h", now: checkTime, staleAfter: 60, expiry: 86_400)
-                try await store.completeIdempotencyKey(firmID: firm.id, key: key, status: 202, body: body, now: checkTime)
+                try await store.completeIdempotencyKey(firmID: firm.id, key: key, claimedAt: checkTime, status: 202, body: body, now: checkTime)
             }
             func stored(_ key: String) async throws -> Bool {
                 try await store.claimIdempotencyKey(firmID: firm.id, key: key, requestHash: "h", now: checkTime, staleAfter: 60, expiry: 86_400)
