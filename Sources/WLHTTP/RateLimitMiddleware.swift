@@ -3,7 +3,8 @@ public import Hummingbird
 import WLDomain
 public import WLServices
 
-/// Counts every authenticated request against its API key's limit (POSTs as sends, the rest as reads): 429 with
+/// Counts every authenticated request against its API key's limit (writes — POST, PUT, PATCH, DELETE — as sends,
+/// GET and HEAD as reads: a `PUT /contacts` of 10,000 rows is no read): 429 with
 /// `Retry-After`, `RateLimit-Policy` and `RateLimit` when over it; `RateLimit-Policy` and `RateLimit` on the answer
 /// otherwise, error answers included (the error is turned into its envelope here, so the fields can be added).
 public struct RateLimitMiddleware: RouterMiddleware {
@@ -21,7 +22,7 @@ public struct RateLimitMiddleware: RouterMiddleware {
         -> Response
     {
         guard let authentication = context.authentication,
-            let decision = try await limiter.admit(authentication, isSend: request.method == .post)
+            let decision = try await limiter.admit(authentication, isSend: request.method != .get && request.method != .head)
         else { return try await next(request, context) }
         guard decision.allowed else { throw RateLimitHeaders.refusal(decision) }
         var response: Response

@@ -31,12 +31,15 @@ extension SQLStore {
     }
 
     public func redeliverWebhook(firmID: Int64, deliveryID: Int64, now: Date) async throws -> WebhookDeliveryRecord {
-        try await write { connection in
+        // The delivery is locked as it is read (PostgreSQL), so retention cannot delete it between the read and the
+        // update; and should it be gone anyway, the answer is 404, not a trap.
+        let lock = database.dialect == .postgres ? " FOR NO KEY UPDATE OF d" : ""
+        return try await write { connection in
             guard
                 let row = try await connection.query(
                     """
                     SELECT d.status, f.webhook_url, f.webhook_disabled_at FROM webhook_deliveries d JOIN firms f ON f.id = d.firm_id
-                    WHERE d.id = $1 AND d.firm_id = $2
+                    WHERE d.id = $1 AND d.firm_id = $2\(lock)
                     """, [.int(deliveryID), .int(firmID)]
                 ).first
             else { throw DomainError(.notFound, "No webhook delivery \(deliveryID).") }
@@ -56,7 +59,10 @@ extension SQLStore {
                 """
                 SELECT \(Self.deliveryColumns) FROM \(Self.deliveryJoin) WHERE d.id = $1
                 """, [.int(deliveryID)])
-            return try await Self.deliveryRecords(rows, on: connection)[0]
+            guard let record = try await Self.deliveryRecords(rows, on: connection).first else {
+                throw DomainError(.notFound, "No webhook delivery \(deliveryID).")
+            }
+            return record
         }
     }
 

@@ -83,6 +83,12 @@ import WLStore
                 #expect(response.headers[.init("RateLimit-Policy")!] == #""sends";q=2;w=60"#)
                 #expect(response.headers[.retryAfter] == "30")
             }
+            // A PUT or a DELETE writes: it counts as a send too; a GET is a read.
+            let put = try await client.api(.put, "/contacts", json: ["contacts": [["phone": "254712345678"]]])
+            #expect(put.status == .tooManyRequests && put.json["code"] as? String == "rate_limited")
+            let delete = try await client.api(.delete, "/sms/opt-outs/254712345678")
+            #expect(delete.status == .tooManyRequests && delete.json["code"] as? String == "rate_limited")
+            #expect(try await client.api(.get, "/sms/opt-outs").status == .ok)
         }
     }
 
