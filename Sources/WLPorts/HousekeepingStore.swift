@@ -53,9 +53,13 @@ public protocol HousekeepingStore: Sendable {
     /// - Returns: How many reports it applied.
     func applyEarlyReports(limit: Int, now: Date) async throws -> Int
     /// Deletes early delivery reports received before `cutoff` that no recorded send ever claimed.
+    func deleteEarlyReports(receivedBefore cutoff: Date, limit: Int) async throws -> Int
     /// Empties the bodies and subjects of up to `limit` final messages created before `cutoff` (the Data Protection
     /// Act's storage limitation); status, cost and times stay.
     /// - Returns: How many were redacted.
     func redactMessageBodies(createdBefore cutoff: Date, limit: Int) async throws -> Int
-    func deleteEarlyReports(receivedBefore cutoff: Date, limit: Int) async throws -> Int
+    /// Empties the text (template and subject) of up to `limit` blasts created before `cutoff` whose messages are all
+    /// final: a blast without placeholders keeps its one text there, not in its messages.
+    /// - Returns: How many were redacted.
+    func redactBlastTexts(createdBefore cutoff: Date, limit: Int) async throws -> Int
 }

@@ -50,6 +50,8 @@ public struct HousekeepingReport: Sendable, Hashable {
     public var earlyReportsDeleted = 0
     /// Message bodies emptied after their retention period.
     public var bodiesRedacted = 0
+    /// Blast texts (templates and subjects) emptied after the same period, once all their messages are final.
+    public var blastTextsRedacted = 0
     /// Ended console sessions, invitations never taken up, and old audit lines deleted.
     public var sessions = 0
     public var invitations = 0
@@ -157,6 +159,9 @@ public final class Housekeeper: Service {
         if let period = settings.messageBodyRetention {
             report.bodiesRedacted = try await pass.repeating(limit: nested) {
                 try await self.store.redactMessageBodies(createdBefore: now.addingTimeInterval(-period), limit: nested)
+            }
+            report.blastTextsRedacted = try await pass.repeating(limit: nested) {
+                try await self.store.redactBlastTexts(createdBefore: now.addingTimeInterval(-period), limit: nested)
             }
         }
         if let period = settings.eventRetention {

@@ -92,16 +92,34 @@ extension SQLStore: PrivacyStore {
 
     public func redactMessageBodies(createdBefore cutoff: Date, limit: Int) async throws -> Int {
         try await write { connection in
-            try await connection.query(
-                """
-                UPDATE messages SET body = '', subject = NULL WHERE id IN (
-                    SELECT id FROM messages WHERE created_at < $1 AND stage = 'done' AND (body <> '' OR subject IS NOT NULL)
-                    LIMIT $2)
-                RETURNING id
-                """, [.time(cutoff), .int(Int64(limit))]
-            ).count
+            try await connection.query(Self.redactMessages, [.time(cutoff), .int(Int64(limit))]).count
         }
     }
+
+    public func redactBlastTexts(createdBefore cutoff: Date, limit: Int) async throws -> Int {
+        try await write { connection in
+            try await connection.query(Self.redactBlasts, [.time(cutoff), .int(Int64(limit))]).count
+        }
+    }
+
+    /// Empties up to `$2` final messages created before `$1` that still hold text, found through
+    /// `messages_unredacted` (``Migration/unredactedIndexes``).
+    static let redactMessages = """
+        UPDATE messages SET body = '', subject = NULL WHERE id IN (
+            SELECT id FROM messages WHERE created_at < $1 AND stage = 'done' AND (body <> '' OR subject IS NOT NULL)
+            LIMIT $2)
+        RETURNING id
+        """
+
+    /// Empties up to `$2` blasts created before `$1` that still hold text and whose messages are all final, found
+    /// through `blasts_unredacted`.
+    static let redactBlasts = """
+        UPDATE blasts SET template = '', subject = NULL WHERE id IN (
+            SELECT b.id FROM blasts b WHERE b.created_at < $1 AND (b.template <> '' OR b.subject IS NOT NULL)
+            AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.blast_id = b.id AND m.stage <> 'done')
+            LIMIT $2)
+        RETURNING id
+        """
 
     /// `text` as a `LIKE … ESCAPE '\'` pattern that matches only itself: `\`, `%` and `_` escaped.
     static func likeEscaped(_ text: String) -> String {

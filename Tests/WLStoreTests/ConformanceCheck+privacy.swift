@@ -156,5 +156,22 @@ extension ConformanceCheck {
             for message in messages { bodies.append(try await store.message(firmID: firm.id, id: message.id)?.body) }
             #expect(bodies == ["", "", "Hello 2"])
         },
+        ConformanceCheck("an old blast's text is emptied once all its messages are final, in bounded batches") { store in
+            let firm = try await firmWithCredits(store, credits: 10)
+            let finished = try await smsBlast(store, firm: firm, count: 2)
+            let open = try await smsBlast(store, firm: firm, count: 1)
+            for message in finished { _ = try await store.cancelMessage(firmID: firm.id, id: message.id, now: checkTime) }
+            let cutoff = checkTime.addingTimeInterval(1)
+            #expect(try await store.redactBlastTexts(createdBefore: checkTime, limit: 10) == 0)
+            #expect(try await store.redactBlastTexts(createdBefore: cutoff, limit: 10) == 1)
+            #expect(try await store.redactBlastTexts(createdBefore: cutoff, limit: 10) == 0)
+            let templates = try await store.database.read { connection in
+                try await connection.query(
+                    "SELECT id, template FROM blasts WHERE id IN ($1, $2)", [.text(finished[0].blastID), .text(open[0].blastID)]
+                ).map { (try $0.text("id"), try $0.text("template")) }
+            }
+            let byID = Dictionary(uniqueKeysWithValues: templates)
+            #expect(byID[finished[0].blastID] == "" && byID[open[0].blastID]?.isEmpty == false)
+        },
     ]
 }
