@@ -51,7 +51,9 @@ public struct OptOutService: Sendable {
 
     /// Africa's Talking's opt-out notification (form fields `senderId` and `phoneNumber`): the number opted out of
     /// that sender ID, so it joins the list of every firm sending under it (the firms that registered it; for the
-    /// platform's default, also every firm that uses the default).
+    /// platform's default, also every firm that uses the default). Without `africastalking.senderId` the default is
+    /// not known by name: a sender ID no firm registered is then taken for it (the account's own), since the firms
+    /// without one send under it.
     /// - Returns: How many firms' lists it joined.
     @discardableResult
     public func africasTalkingOptOut(_ form: [String: String]) async throws -> Int {
@@ -59,7 +61,13 @@ public struct OptOutService: Sendable {
             logger.warning("unusable Africa's Talking opt-out notification")
             return 0
         }
-        let firms = try await store.firmIDs(sendingAs: sender, isDefault: sender == defaultSenderID)
+        var firms = try await store.firmIDs(sendingAs: sender, isDefault: sender == defaultSenderID)
+        if firms.isEmpty && defaultSenderID == nil {
+            firms = try await store.firmIDs(sendingAs: sender, isDefault: true)
+        }
+        if firms.isEmpty {
+            logger.warning("opt-out notification for a sender ID no firm sends as", metadata: ["sender_id": "\(sender)"])
+        }
         try await store.addOptOuts(firms.map { FirmPhone(firmID: $0, phone: number.e164Digits) }, source: .provider, now: time.now)
         cache?.forget(firmIDs: firms)
         logger.info("opt-out notification applied", metadata: ["sender_id": "\(sender)", "firms": "\(firms.count)"])

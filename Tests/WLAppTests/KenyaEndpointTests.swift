@@ -2,9 +2,11 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Logging
 import Testing
 import WLDomain
 import WLPorts
+import WLServices
 
 @testable import WLStore
 
@@ -150,6 +152,43 @@ import WLPorts
             let listed = try await client.api(.get, "/sms/opt-outs").json.data["opt_outs"] as? [[String: Any]]
             #expect(listed?.map { $0["phone"] as? String } == ["254711000001"])
             #expect(listed?.first?["source"] as? String == "provider")
+        }
+    }
+}
+
+@Suite struct AfricasTalkingOptOutTests {
+    /// "plain" sends under the account's default sender ID, "beta" under its own two.
+    func withFirms(defaultSenderID: String?, _ body: @Sendable (OptOutService, SQLStore, Firm, Firm) async throws -> Void) async throws {
+        let app = TestApp()
+        try await app.admin { admin, store in
+            let plain = try await admin.createFirm(try NewFirm(slug: "plain", name: "Plain", smsRate: KES(cents: 100)))
+            _ = try await admin.createFirm(try NewFirm(slug: "beta", name: "Beta", smsRate: KES(cents: 100)))
+            let beta = try await admin.update(
+                "beta", FirmUpdate(senderIDs: SenderIDs(transactional: try SenderID("BETA"), promotional: try SenderID("BETAInfo"))))
+            let service = OptOutService(store: store, time: app.time, defaultSenderID: defaultSenderID, logger: Logger(label: "test"))
+            try await body(service, store, plain, beta)
+        }
+    }
+
+    @Test func withoutAConfiguredDefaultAnUnregisteredSenderIDIsTheAccountsOwn() async throws {
+        try await withFirms(defaultSenderID: nil) { service, store, plain, beta in
+            let unregistered = try await service.africasTalkingOptOut(["senderId": "AFRICASTKNG", "phoneNumber": "+254711000001"])
+            let plainList = try await store.optOuts(firmID: plain.id, limit: 10, startingAfter: nil)
+            let betaList = try await store.optOuts(firmID: beta.id, limit: 10, startingAfter: nil)
+            #expect(unregistered == 1 && plainList.map(\.phone) == ["254711000001"] && betaList.isEmpty)
+            // A registered one still reaches only its firm.
+            let registered = try await service.africasTalkingOptOut(["senderId": "BETA", "phoneNumber": "+254711000002"])
+            let plainAfter = try await store.optOuts(firmID: plain.id, limit: 10, startingAfter: nil)
+            #expect(registered == 1 && plainAfter.count == 1)
+        }
+    }
+
+    @Test func withAConfiguredDefaultAnotherUnknownSenderIDReachesNoOne() async throws {
+        try await withFirms(defaultSenderID: "WLCOMM") { service, store, plain, _ in
+            let unknown = try await service.africasTalkingOptOut(["senderId": "AFRICASTKNG", "phoneNumber": "+254711000001"])
+            let configured = try await service.africasTalkingOptOut(["senderId": "WLCOMM", "phoneNumber": "+254711000001"])
+            let plainList = try await store.optOuts(firmID: plain.id, limit: 10, startingAfter: nil)
+            #expect(unknown == 0 && configured == 1 && plainList.count == 1)
         }
     }
 }
