@@ -28,13 +28,15 @@ public struct AccessLogMiddleware: RouterMiddleware {
         return response
     }
 
-    /// The routes whose path carries a secret token, and how many of their leading segments are not secret.
+    /// The routes whose path carries a secret token or a person's phone number, and how many of their leading segments
+    /// are neither.
     private static let tokenRoutes: [(prefix: [Substring], kept: Int)] = [
         (["callbacks", "mpesa", "stk"], 4), (["callbacks"], 3), (["t"], 2), (["console", "invite"], 2),
+        (["api", "v1", "communication", "sms", "opt-outs"], 5), (["api", "v1", "communication", "contacts"], 4),
     ]
 
-    /// `path` with everything after the fixed part of a callback, tracking or invitation URL (a secret token) replaced
-    /// by `[redacted]`. Segments are counted as the router counts them (empty ones skipped), so a trailing slash or an
+    /// `path` with everything after the fixed part of a callback, tracking or invitation URL (a secret token), or of
+    /// an opt-out or contact URL (a phone number, which erasure could not reach in a log), replaced by `[redacted]`. Segments are counted as the router counts them (empty ones skipped), so a trailing slash or an
     /// extra segment cannot push the token out of the redacted part.
     static func loggable(_ path: String) -> String {
         let segments = path.split(separator: "/")

@@ -188,12 +188,16 @@ import Testing
             try await client.execute(uri: "/callbacks/africastalking/optout/slash-zq9x/", method: .post) { _ in }
             try await client.execute(uri: "/console/invite/invite-zq9x", method: .get) { _ in }
             try await client.execute(uri: "\(base)/sms-credits/balance", method: .get, headers: [.init("X-API-Key")!: sandboxKey]) { _ in }
+            for path in ["/sms/opt-outs/0712zq9x", "/contacts/254712zq9x"] {
+                try await client.execute(uri: base + path, method: .delete, headers: [.init("X-API-Key")!: sandboxKey]) { _ in }
+            }
         }
         let lines = capture.all
         #expect(!lines.contains { $0.contains("zq9x") }, "\(lines.filter { $0.contains("zq9x") })")
         for path in [
             "/callbacks/mpesa/stk/1/[redacted]", "/callbacks/africastalking/dlr/[redacted]", "/callbacks/africastalking/optout/[redacted]",
-            "/t/c/[redacted]", "/t/o/[redacted]", "/console/invite/[redacted]",
+            "/t/c/[redacted]", "/t/o/[redacted]", "/console/invite/[redacted]", "\(base)/sms/opt-outs/[redacted]",
+            "\(base)/contacts/[redacted]",
         ] {
             #expect(lines.contains { $0.contains("path=\(path)") }, "no access line for \(path)")
         }
