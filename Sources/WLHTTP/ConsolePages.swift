@@ -35,7 +35,7 @@ struct ConsolePages: Sendable {
         session.post("sign-out", use: signOut)
 
         let firmPages = FirmPages(console: console, api: api)
-        let firm = routes.registrar(signedIn.group().add(middleware: FirmUserMiddleware()), prefix: "/console")
+        let firm = routes.registrar(signedIn.group().add(middleware: FirmUserMiddleware(time: api.time)), prefix: "/console")
         firmPages.addRoutes(to: firm)
         let admin = routes.registrar(signedIn.group("admin").add(middleware: AdminMiddleware()), prefix: "/console/admin")
         AdminPages(console: console).addRoutes(to: admin)

@@ -61,12 +61,18 @@ struct ConsoleSessionMiddleware: RouterMiddleware {
     }
 }
 
-/// Lets through only signed-in firm users (owner, developer); an admin gets 403.
+/// Lets through only signed-in firm users (owner, developer); an admin gets 403. A firm that is suspended or whose
+/// subscription has expired may still read (its messages, ledger, settings) but change nothing: a write (buying
+/// credits, which prompts a phone; a test webhook; a key; an invitation) gets 403 `account_suspended` or
+/// `subscription_expired`, as its API keys do for everything.
 struct FirmUserMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
 
+    let time: any TimeSource
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        _ = try context.requireConsole().requireFirm()
+        let firm = try context.requireConsole().requireFirm()
+        if !ConsoleSessionMiddleware.isSafe(request.method), let denial = firm.accessDenial(at: time.now) { throw denial }
         return try await next(request, context)
     }
 }

@@ -46,7 +46,7 @@ struct ManageController: Sendable {
         session.on(.delete, "sessions/current", use: signOut)
         session.get("me", use: me)
 
-        let firmGroup = signedIn.group("firm").add(middleware: FirmUserMiddleware())
+        let firmGroup = signedIn.group("firm").add(middleware: FirmUserMiddleware(time: api.time))
         let firm = routes.registrar(firmGroup, prefix: Self.basePath + "/firm")
         firm.get("", use: showFirm)
         firm.get("api-keys", use: keys)

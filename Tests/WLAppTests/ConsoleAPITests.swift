@@ -71,6 +71,12 @@ import WLServices
             #expect(suspend.status == .ok)
             let suspended = try await client.api(.get, "/sms-credits/balance")
             #expect(suspended.status == .forbidden && suspended.json["code"] as? String == "account_suspended")
+            // The owner's console session may still read, but not buy credits (a prompt to a phone) or make keys.
+            #expect(try await client.manage(.get, "/firm/ledger", token: owner).status == .ok)
+            let purchase = try await client.manage(.post, "/firm/purchases", token: owner, json: ["phone": "254700000005", "amount": 100])
+            #expect(purchase.status == .forbidden && purchase.json["code"] as? String == "account_suspended")
+            let newKey = try await client.manage(.post, "/firm/api-keys", token: owner, json: ["label": "after"])
+            #expect(newKey.status == .forbidden && newKey.json["code"] as? String == "account_suspended")
         }
     }
 
