@@ -121,6 +121,13 @@ def main():
         checks.check("and the balance the restored ledger holds (credits are units of 1/10,000)",
                      status == 200 and Decimal(balance["data"]["sms_credits"]) * 10_000 == units,
                      f"{status} {balance.get('data')} vs {units} units")
+        if not url.startswith("postgres"):
+            # The server has the restored database open: replacing it under the server would lose what it writes.
+            refused = subprocess.run([wlcomm, "restore", "--from", backup, "--replace", "--json"],
+                                     env=dict(os.environ, WLCOMM_DATABASE_URL=restored), capture_output=True, text=True)
+            checks.check("a restore over a database a server has open is refused",
+                         refused.returncode != 0 and "is open in a running server" in refused.stdout + refused.stderr,
+                         f"exit {refused.returncode}: {(refused.stdout + refused.stderr)[:200]}")
     finally:
         for process in (server, restored_server):
             if process:

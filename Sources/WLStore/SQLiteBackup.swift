@@ -24,31 +24,46 @@ public enum SQLiteBackup {
         guard FileManager.default.fileExists(atPath: databasePath) else { throw SQLiteBackupError("No database at \(databasePath).") }
         try refuseExisting(backupPath)
         try PrivateFile.createFolder(holding: backupPath)
-        try await withConnection(databasePath, logger: logger) { connection in
-            _ = try await connection.query("VACUUM INTO ?1", [.text(backupPath)])
+        // Made empty with mode 0600 first (VACUUM INTO takes an empty file as its target): SQLite would create it
+        // 0644, readable by anyone until the copy, which can take minutes, was done.
+        try PrivateFile.createEmpty(backupPath)
+        do {
+            try await withConnection(databasePath, logger: logger) { connection in
+                _ = try await connection.query("VACUUM INTO ?1", [.text(backupPath)])
+            }
+        } catch {
+            try? FileManager.default.removeItem(atPath: backupPath)
+            throw error
         }
-        try PrivateFile.restrict(backupPath)
         try await checkIntegrity(backupPath, logger: logger)
         let keyFile = try copyKeyFile(from: databasePath, to: backupPath)
         return Written(database: backupPath, keyFile: keyFile, bytes: try size(backupPath))
     }
 
     /// Restores the backup at `backupPath` as the database at `databasePath` (with its key file), after checking it.
-    /// The target must not exist unless `replace`; a replaced database loses its `-wal` and `-shm` files too, so stop
-    /// every server using it first.
+    /// The target must not exist unless `replace`; a replaced database loses its `-wal` and `-shm` files too. Refused
+    /// while any process has the database open (see ``DatabaseLock``): a server would go on writing to the replaced
+    /// file, and what it wrote would vanish. The new file takes the old one's place in one `rename`.
     public static func restore(backupPath: String, to databasePath: String, replace: Bool, logger: Logger) async throws -> Written {
         guard FileManager.default.fileExists(atPath: backupPath) else { throw SQLiteBackupError("No backup at \(backupPath).") }
         try await checkIntegrity(backupPath, logger: logger)
         if !replace { try refuseExisting(databasePath) }
         try PrivateFile.createFolder(holding: databasePath)
+        let lock: DatabaseLock
+        do {
+            lock = try DatabaseLock.exclusive(databasePath)
+        } catch {
+            throw SQLiteBackupError("\(databasePath) is open in a running server or command; stop it first (\(error)).")
+        }
+        defer { lock.release() }
         let staging = "\(databasePath).restoring"
         try? FileManager.default.removeItem(atPath: staging)
         try FileManager.default.copyItem(atPath: backupPath, toPath: staging)
         try PrivateFile.restrict(staging)
-        for stale in [databasePath, "\(databasePath)-wal", "\(databasePath)-shm"] where FileManager.default.fileExists(atPath: stale) {
+        for stale in ["\(databasePath)-wal", "\(databasePath)-shm"] where FileManager.default.fileExists(atPath: stale) {
             try FileManager.default.removeItem(atPath: stale)
         }
-        try FileManager.default.moveItem(atPath: staging, toPath: databasePath)
+        try PrivateFile.replace(databasePath, with: staging)
         let keyFile = try copyKeyFile(from: backupPath, to: databasePath, replace: replace)
         return Written(database: databasePath, keyFile: keyFile, bytes: try size(databasePath))
     }

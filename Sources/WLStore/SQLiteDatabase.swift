@@ -21,8 +21,14 @@ public final class SQLiteDatabase: SQLDatabase {
     private let threads: [NIOThreadPool]
     /// Where write transactions run their Swift code: the writer's thread (``WriterExecutor``).
     private let writerExecutor: WriterExecutor
+    /// Held while the database is open (see ``DatabaseLock``).
+    private let lock: DatabaseLock
 
-    private init(writer: SQLiteConnection, readers: [SQLiteConnection], writerThread: NIOThreadPool, readerThreads: NIOThreadPool, logger: Logger) {
+    private init(
+        writer: SQLiteConnection, readers: [SQLiteConnection], writerThread: NIOThreadPool, readerThreads: NIOThreadPool, lock: DatabaseLock,
+        logger: Logger
+    ) {
+        self.lock = lock
         self.availability = DatabaseAvailability(logger: logger, affected: "writes")
         self.writer = ConnectionPool([writer])
         self.readers = ConnectionPool(readers)
@@ -39,34 +45,42 @@ public final class SQLiteDatabase: SQLDatabase {
     ///   - busyTimeout: How long a write waits for another process's lock on the file before it answers 503.
     public static func open(path: String, readers: Int = 4, busyTimeout: Duration = .seconds(30), logger: Logger) async throws -> SQLiteDatabase {
         try PrivateFile.createFolder(holding: path)
-        // SQLite would create the file with mode 0644; an empty file is a new database to it.
-        try PrivateFile.createEmptyIfMissing(path)
-        // Own threads, not sqlite-nio's shared pool: a connection waiting on SQLite's lock blocks its thread, and
-        // must never block the thread of the connection that holds the lock (another store in this process).
-        let writerThreads = NIOThreadPool(numberOfThreads: 1)
-        let readerThreads = NIOThreadPool(numberOfThreads: max(1, readers))
-        writerThreads.start()
-        readerThreads.start()
-        let eventLoop = MultiThreadedEventLoopGroup.singleton.any()
-        let writer = try await SQLiteConnection.open(storage: .file(path: path), threadPool: writerThreads, logger: logger, on: eventLoop)
-        let busyMilliseconds = busyTimeout.components.seconds * 1000 + busyTimeout.components.attoseconds / 1_000_000_000_000_000
-        // temp_store=MEMORY: the statement journal that a multi-row INSERT keeps (to undo itself alone if it fails
-        // midway) stays in memory instead of a temporary file the writer pwrites to; it holds at most the pages one
-        // statement changes.
-        for pragma in [
-            "PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=\(busyMilliseconds)",
-            "PRAGMA temp_store=MEMORY",
-        ] {
-            _ = try await writer.query(pragma)
+        // Held until close: a restore refuses to replace a database that is open.
+        let lock = try DatabaseLock.shared(path)
+        do {
+            // SQLite would create the file with mode 0644; an empty file is a new database to it.
+            try PrivateFile.createEmptyIfMissing(path)
+            // Own threads, not sqlite-nio's shared pool: a connection waiting on SQLite's lock blocks its thread, and
+            // must never block the thread of the connection that holds the lock (another store in this process).
+            let writerThreads = NIOThreadPool(numberOfThreads: 1)
+            let readerThreads = NIOThreadPool(numberOfThreads: max(1, readers))
+            writerThreads.start()
+            readerThreads.start()
+            let eventLoop = MultiThreadedEventLoopGroup.singleton.any()
+            let writer = try await SQLiteConnection.open(storage: .file(path: path), threadPool: writerThreads, logger: logger, on: eventLoop)
+            let busyMilliseconds = busyTimeout.components.seconds * 1000 + busyTimeout.components.attoseconds / 1_000_000_000_000_000
+            // temp_store=MEMORY: the statement journal that a multi-row INSERT keeps (to undo itself alone if it fails
+            // midway) stays in memory instead of a temporary file the writer pwrites to; it holds at most the pages one
+            // statement changes.
+            for pragma in [
+                "PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=\(busyMilliseconds)",
+                "PRAGMA temp_store=MEMORY",
+            ] {
+                _ = try await writer.query(pragma)
+            }
+            var readerConnections: [SQLiteConnection] = []
+            for _ in 0..<max(1, readers) {
+                let reader = try await SQLiteConnection.open(storage: .file(path: path), threadPool: readerThreads, logger: logger, on: eventLoop)
+                _ = try await reader.query("PRAGMA busy_timeout=5000")
+                _ = try await reader.query("PRAGMA query_only=1")
+                readerConnections.append(reader)
+            }
+            return SQLiteDatabase(
+                writer: writer, readers: readerConnections, writerThread: writerThreads, readerThreads: readerThreads, lock: lock, logger: logger)
+        } catch {
+            lock.release()
+            throw error
         }
-        var readerConnections: [SQLiteConnection] = []
-        for _ in 0..<max(1, readers) {
-            let reader = try await SQLiteConnection.open(storage: .file(path: path), threadPool: readerThreads, logger: logger, on: eventLoop)
-            _ = try await reader.query("PRAGMA busy_timeout=5000")
-            _ = try await reader.query("PRAGMA query_only=1")
-            readerConnections.append(reader)
-        }
-        return SQLiteDatabase(writer: writer, readers: readerConnections, writerThread: writerThreads, readerThreads: readerThreads, logger: logger)
     }
 
     public func read<T: Sendable>(_ body: @escaping @Sendable (any SQLConnection) async throws -> T) async throws -> T {
@@ -107,6 +121,7 @@ public final class SQLiteDatabase: SQLDatabase {
         for pool in threads {
             try await pool.shutdownGracefully()
         }
+        lock.release()
     }
 }
 

@@ -30,6 +30,35 @@ import WLPorts
         }
     }
 
+    @Test func aRestoreIsRefusedWhileTheDatabaseIsOpenAndABackupIsOwnerOnlyFromItsFirstByte() async throws {
+        defer { cleanUp() }
+        let database = try await SQLiteDatabase.open(path: databasePath, readers: 1, logger: TestDatabases.logger)
+        let backup = folder.appendingPathComponent("backup.sqlite").path
+        do {
+            try await SQLStore(database: database).migrate()
+            _ = try await SQLiteBackup.backUp(databasePath: databasePath, to: backup, logger: TestDatabases.logger)
+            #expect(try PrivateFile.mode(of: backup) & 0o777 == 0o600)
+            await #expect(throws: SQLiteBackupError.self) {
+                _ = try await SQLiteBackup.restore(backupPath: backup, to: databasePath, replace: true, logger: TestDatabases.logger)
+            }
+            try await database.close()
+        } catch {
+            try? await database.close()
+            throw error
+        }
+        // Closed: the restore goes ahead, and the database opens again.
+        _ = try await SQLiteBackup.restore(backupPath: backup, to: databasePath, replace: true, logger: TestDatabases.logger)
+        let reopened = try await SQLiteDatabase.open(path: databasePath, readers: 1, logger: TestDatabases.logger)
+        try await reopened.close()
+        // A file planted at the backup's path first is never written to.
+        let planted = folder.appendingPathComponent("planted.sqlite").path
+        FileManager.default.createFile(atPath: planted, contents: Data())
+        await #expect(throws: (any Error).self) {
+            _ = try await SQLiteBackup.backUp(databasePath: databasePath, to: planted, logger: TestDatabases.logger)
+        }
+        #expect(try FileManager.default.attributesOfItem(atPath: planted)[.size] as? Int == 0)
+    }
+
     @Test func withoutAConfiguredKeySQLiteCreatesOneOwnerOnlyKeyFileBesideTheDatabaseAndReusesIt() throws {
         defer { cleanUp() }
         let location = StoreLocation.sqlite(path: databasePath)
