@@ -31,7 +31,7 @@ struct ManageController: Sendable {
     let api: APIDependencies
 
     func addRoutes(router: Router<AppRequestContext>, routes: RouteTable) {
-        let base = router.group(RouterPath(Self.basePath))
+        let base = router.group(RouterPath(Self.basePath)).add(middleware: NoStoreMiddleware())
         OpenAPIController(name: "manage").addRoutes(to: routes.registrar(base, prefix: Self.basePath))
         // Before sign-in there is no user to count, so the client address is counted instead.
         let beforeSignIn = base.group().add(middleware: ConsoleRateLimitMiddleware(limiter: api.limiter, addsFields: true))

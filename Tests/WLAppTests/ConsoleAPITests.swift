@@ -55,6 +55,13 @@ import WLServices
         try await Self.app().with(["auth.cacheMilliseconds": 60_000]).test { client in
             let owner = try await client.signIn(ConsoleAccounts.sandboxEmail, ConsoleAccounts.sandboxPassword)
             let created = try await client.manage(.post, "/firm/api-keys", token: owner, json: ["label": "short-lived"])
+            // Answers that carry a key, or anything else, are never kept by a cache.
+            try await client.execute(
+                uri: Self.manage + "/firm/api-keys", method: .post, headers: [.authorization: "Bearer \(owner)", .contentType: "application/json"],
+                body: ByteBuffer(string: #"{"label": "cached?"}"#)
+            ) { response in
+                #expect(response.status == .created && response.headers[.cacheControl] == "no-store")
+            }
             let key = try #require(created.json.data["key"] as? String)
             let id = try #require(created.json.data["id"] as? Int)
             // Both keys are now kept by this process's cache.
