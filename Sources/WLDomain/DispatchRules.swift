@@ -168,4 +168,10 @@ extension DispatchRules {
     public static func isCancellable(_ state: DispatchState, now: Date) -> Bool {
         state.message.status == .pending && state.message.stage == .queued && (state.leaseUntil.map { $0 <= now } ?? true)
     }
+
+    /// Whether the message was charged but no dispatcher holds it at `now`: it waits to retry after a provider error,
+    /// or was held for quiet hours once charged. Calling it off (an erasure) is a failure with a refund.
+    public static func isChargedAndIdle(_ state: DispatchState, now: Date) -> Bool {
+        state.message.stage == .charged && !state.message.status.isFinal && (state.leaseUntil.map { $0 <= now } ?? true)
+    }
 }

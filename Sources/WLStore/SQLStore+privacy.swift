@@ -14,10 +14,21 @@ extension SQLStore: PrivacyStore {
                 [.int(firmID), .text(value)])
             let open = try rows.map { try MessageRow(row: $0).state }
             let waiting = open.filter { DispatchRules.isCancellable($0, now: now) }
-            if open.contains(where: { $0.message.stage == .charged || ($0.message.stage == .queued && !DispatchRules.isCancellable($0, now: now)) }) {
+            // Charged but idle (waiting to retry, or held for quiet hours): called off and refunded, rather than
+            // refusing the erasure until the retry or the morning.
+            let charged = open.filter { DispatchRules.isChargedAndIdle($0, now: now) }
+            if open.contains(where: {
+                ($0.message.stage == .queued || $0.message.stage == .charged)
+                    && !DispatchRules.isCancellable($0, now: now) && !DispatchRules.isChargedAndIdle($0, now: now)
+            }) {
                 throw DomainError(.conflict, "A message to this person is being sent right now; try the erasure again in a minute.")
             }
             summary.cancelled = try await Self.cancel(waiting, dialect: dialect, on: connection, now: now).count
+            summary.cancelled += try await Self.applyOutcomes(
+                charged.map { ($0.message.id, .fail(response: cancelledResponse, refund: true)) },
+                to: Dictionary(uniqueKeysWithValues: charged.map { ($0.message.id, $0) }), leaseOwner: nil, dialect: dialect, on: connection,
+                now: now
+            ).count
             summary.messages = try await connection.query(
                 """
                 UPDATE messages SET recipient = $3, body = '', subject = NULL, updated_at = $4

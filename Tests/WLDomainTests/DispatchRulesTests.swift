@@ -33,6 +33,15 @@ import WLDomain
         var failed = Self.state()
         failed.message.status = .failed
         #expect(!DispatchRules.isCancelled(failed.message))
+        // Charged and waiting to retry: idle once no dispatcher holds it; never once final.
+        var retrying = Self.state()
+        retrying.message.stage = .charged
+        retrying.message.status = .processing
+        #expect(!DispatchRules.isChargedAndIdle(retrying, now: Self.now))
+        retrying.leaseUntil = nil
+        #expect(DispatchRules.isChargedAndIdle(retrying, now: Self.now) && !DispatchRules.isCancellable(retrying, now: Self.now))
+        retrying.message.status = .failed
+        #expect(!DispatchRules.isChargedAndIdle(retrying, now: Self.now))
     }
 
     @Test func aChargeDebitsMovesToProcessingAndWritesOneEventAndOneLedgerRow() {

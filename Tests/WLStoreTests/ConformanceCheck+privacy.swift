@@ -104,6 +104,23 @@ extension ConformanceCheck {
             let export = try await store.personalData(firmID: firm.id, subject: .phone(phone))
             #expect(export.contacts.isEmpty && export.messages.isEmpty && export.payments.isEmpty && export.optOut == nil)
         },
+        ConformanceCheck("erasure calls off a charged message waiting to retry, with a refund, but not one being sent") { store in
+            let firm = try await firmWithCredits(store, credits: 10)
+            let messages = try await smsBlast(store, firm: firm, count: 1)
+            let phone = messages[0].recipient
+            _ = try await store.claimDue(channel: .sms, limit: 10, owner: "w", lease: 30, now: checkTime)
+            _ = try await store.record([(messages[0].id, .charge)], leaseOwner: "w", now: checkTime)
+            // Being sent: the lease is live.
+            await #expect(throws: DomainError.self) { _ = try await store.erase(firmID: firm.id, subject: .phone(phone), now: checkTime) }
+            _ = try await store.record(
+                [(messages[0].id, .retry(at: checkTime.addingTimeInterval(600), response: "busy"))], leaseOwner: "w", now: checkTime)
+            let summary = try await store.erase(firmID: firm.id, subject: .phone(phone), now: checkTime.addingTimeInterval(1))
+            #expect(summary.cancelled == 1 && summary.messages == 1)
+            let message = try #require(try await store.message(firmID: firm.id, id: messages[0].id))
+            #expect(message.status == .failed && message.response == "Cancelled" && message.recipient == erasedRecipient)
+            #expect(try await store.firm(id: firm.id)?.smsCredits == Credits(whole: 10))
+            #expect(try await store.ledgerSum(firmID: firm.id) == Credits(whole: 10))
+        },
         ConformanceCheck("erasing an address with % or _ removes only the answers naming it, not other people's") { store in
             let firm = try await firmWithCredits(store, credits: 0)
             let bodies = [
