@@ -29,9 +29,21 @@ extension SQLStore: PrivacyStore {
                 to: Dictionary(uniqueKeysWithValues: charged.map { ($0.message.id, $0) }), leaseOwner: nil, dialect: dialect, on: connection,
                 now: now
             ).count
+            // A relay's refusal may quote the address ("550 5.1.1 <jane@example.com>: Recipient address rejected"), in
+            // the message's response and its events': the recipient, as written, is taken out of both.
+            let written = try await connection.query(
+                "SELECT DISTINCT recipient FROM messages WHERE firm_id = $1 AND \(recipient) = $2", [.int(firmID), .text(value)]
+            ).map { try $0.text("recipient") }
+            for address in written {
+                try await connection.query(
+                    #"""
+                    UPDATE message_events SET response = REPLACE(response, $2, $3)
+                    WHERE firm_id = $1 AND response LIKE $4 ESCAPE '\' AND message_id IN (SELECT id FROM messages WHERE firm_id = $1 AND recipient = $2)
+                    """#, [.int(firmID), .text(address), .text(erasedRecipient), .text("%" + Self.likeEscaped(address) + "%")])
+            }
             summary.messages = try await connection.query(
                 """
-                UPDATE messages SET recipient = $3, body = '', subject = NULL, updated_at = $4
+                UPDATE messages SET recipient = $3, body = '', subject = NULL, response = REPLACE(response, recipient, $3), updated_at = $4
                 WHERE firm_id = $1 AND \(recipient) = $2 RETURNING id
                 """, [.int(firmID), .text(value), .text(erasedRecipient), .time(now)]
             ).count

@@ -121,6 +121,22 @@ extension ConformanceCheck {
             #expect(try await store.firm(id: firm.id)?.smsCredits == Credits(whole: 10))
             #expect(try await store.ledgerSum(firmID: firm.id) == Credits(whole: 10))
         },
+        ConformanceCheck("erasing an address takes it out of a relay's refusal quoted in the response and the events") { store in
+            let firm = try await firmWithCredits(store, credits: 0)
+            let messages = try await emailBlast(store, firm: firm, count: 2)
+            _ = try await store.claimDue(channel: .email, limit: 10, owner: "w", lease: 30, now: checkTime)
+            let refusal = { (address: String) in "550 5.1.1 <\(address)>: Recipient address rejected" }
+            _ = try await store.record(
+                messages.map { ($0.id, .fail(response: refusal($0.recipient), refund: false)) }, leaseOwner: "w", now: checkTime)
+            _ = try await store.erase(firmID: firm.id, subject: .email("USER0@example.com"), now: checkTime)
+            #expect(try await columnsContaining("user0@example.com", store).isEmpty)
+            let erased = try #require(try await store.message(firmID: firm.id, id: messages[0].id))
+            #expect(erased.response == refusal(erasedRecipient))
+            let events = try await store.events(firmID: firm.id, messageID: messages[0].id)
+            #expect(!events.isEmpty && events.allSatisfy { !$0.response.contains("user0@") })
+            // The other person's refusal is untouched.
+            #expect(try await store.message(firmID: firm.id, id: messages[1].id)?.response == refusal("user1@example.com"))
+        },
         ConformanceCheck("erasing an address with % or _ removes only the answers naming it, not other people's") { store in
             let firm = try await firmWithCredits(store, credits: 0)
             let bodies = [
