@@ -187,8 +187,9 @@ public final class Housekeeper: Service {
         var renewedAt: Date
         var stopped = false
 
-        /// Runs `batch` until it returns less than `limit`, the process is stopping, or the lease is lost (checked
-        /// once a third of the lease has passed since the last renewal).
+        /// Runs `batch` until it returns less than `limit`, the process is stopping, or the lease is lost. The lease is
+        /// renewed before any batch, the first of each step included, once a third of it has passed since the last
+        /// renewal: a pass of many steps with short batches each used to run past its lease, beside the next leader.
         /// - Returns: The total of what the batches returned.
         mutating func repeating(limit: Int, _ batch: () async throws -> Int) async throws -> Int {
             var total = 0
@@ -197,15 +198,16 @@ public final class Housekeeper: Service {
                     stopped = true
                     break
                 }
-                let count = try await batch()
-                total += count
-                guard count >= limit else { break }
                 let now = housekeeper.time.now
                 if now.timeIntervalSince(renewedAt) >= housekeeper.settings.lease / 3 {
                     stopped = try await !housekeeper.store.holdLease(
                         Housekeeper.leaseName, owner: housekeeper.owner, until: now.addingTimeInterval(housekeeper.settings.lease), now: now)
                     renewedAt = now
+                    if stopped { break }
                 }
+                let count = try await batch()
+                total += count
+                guard count >= limit else { break }
             }
             return total
         }
