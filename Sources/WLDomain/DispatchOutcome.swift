@@ -34,5 +34,8 @@ public let cancelledResponse = "Cancelled"
 public let insufficientCreditsResponse = "Insufficient SMS credits"
 /// The response of a queued message whose recipient opted out before it was sent (nothing charged).
 public let optedOutResponse = "Opted out"
+/// The response of a promotional message whose contact withdrew (or never gave) consent before it was sent, at a firm
+/// that requires it.
+public let noConsentResponse = "No promotional consent"
 /// The response of a promotional message waiting for the sending window.
 public let quietHoursResponse = "Held for quiet hours"

@@ -142,12 +142,15 @@ public struct ClaimedBatch: Sendable {
     public var messages: [Message]
     /// The firms that sent them, by id.
     public var firms: [Int64: Firm]
-    /// The numbers of queued messages that are on their firm's opt-out list.
+    /// The numbers of claimed messages that are on their firm's opt-out list.
     public var optedOut: Set<FirmPhone>
+    /// The numbers of promotional messages, of firms that require consent, whose contact has none now.
+    public var withoutConsent: Set<FirmPhone>
 
-    public init(messages: [Message] = [], firms: [Int64: Firm] = [:], optedOut: Set<FirmPhone> = []) {
+    public init(messages: [Message] = [], firms: [Int64: Firm] = [:], optedOut: Set<FirmPhone> = [], withoutConsent: Set<FirmPhone> = []) {
         self.messages = messages
         self.firms = firms
         self.optedOut = optedOut
+        self.withoutConsent = withoutConsent
     }
 }

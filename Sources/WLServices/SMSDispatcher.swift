@@ -230,7 +230,8 @@ public final class SMSDispatcher: Service {
     /// Decides for each claimed message before any provider call (the store records it with the claim): a message to
     /// an opted-out number fails ("Opted out"; a queued one charged nothing, a charged one — a retry, a message held
     /// for quiet hours, or one taken back from a crashed worker — is refunded), a promotional one outside its firm's
-    /// sending window waits for the next opening (charged ones too), the sandbox's insufficient-credits number fails,
+    /// sending window waits for the next opening (charged ones too), a promotional one whose contact has no consent now
+    /// (at a firm that requires it) fails like an opted-out one, the sandbox's insufficient-credits number fails,
     /// and every other queued message is charged (see ``DispatchRules``). Other charged messages are sent as they are.
     static func decide(_ batch: ClaimedBatch, policy: PromotionalPolicy, now: Date) -> [(messageID: Int64, outcome: DispatchOutcome)] {
         var outcomes: [(messageID: Int64, outcome: DispatchOutcome)] = []
@@ -239,6 +240,8 @@ public final class SMSDispatcher: Service {
             let release = policy.releaseTime(for: message.category, due: now, firmWindow: firm?.promotionalWindow)
             if batch.optedOut.contains(FirmPhone(firmID: message.firmID, phone: message.recipient)) {
                 outcomes.append((message.id, .fail(response: optedOutResponse, refund: message.stage == .charged)))
+            } else if message.category == .promotional && batch.withoutConsent.contains(FirmPhone(firmID: message.firmID, phone: message.recipient)) {
+                outcomes.append((message.id, .fail(response: noConsentResponse, refund: message.stage == .charged)))
             } else if release > now {
                 outcomes.append((message.id, .hold(until: release, response: quietHoursResponse)))
             } else if message.stage == .charged {

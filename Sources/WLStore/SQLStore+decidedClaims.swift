@@ -50,7 +50,11 @@ extension SQLStore {
             let firms = try await Self.firms(ids: Set(claimed.map(\.firmID)), dialect: dialect, on: connection)
             let optedOut = try await Self.optedOut(
                 claimed.map { FirmPhone(firmID: $0.firmID, phone: $0.recipient) }, dialect: dialect, on: connection)
-            let batch = ClaimedBatch(messages: claimed, firms: firms, optedOut: optedOut)
+            let needConsent = claimed.filter { $0.category == .promotional && firms[$0.firmID]?.promotionalConsentRequired == true }
+                .map { FirmPhone(firmID: $0.firmID, phone: $0.recipient) }
+            let consenting = try await Self.consenting(needConsent, dialect: dialect, on: connection)
+            let batch = ClaimedBatch(
+                messages: claimed, firms: firms, optedOut: optedOut, withoutConsent: Set(needConsent).subtracting(consenting))
             let outcomes = decide(batch)
             let applied = try await Self.applyOutcomes(
                 outcomes, to: states, leaseOwner: owner, rewrite: claimed.map(\.id), balanceLock: balanceLock, dialect: dialect, on: connection,
@@ -72,6 +76,21 @@ extension SQLStore {
                 """, binds
             ).isEmpty
         }
+    }
+
+    /// Which of `entries` have a contact of their firm that consents to promotional SMS, read on `connection`.
+    static func consenting(_ entries: [FirmPhone], dialect: SQLDialect, on connection: any SQLConnection) async throws -> Set<FirmPhone> {
+        guard !entries.isEmpty else { return [] }
+        var found: Set<FirmPhone> = []
+        for row in try await connection.query(
+            """
+            SELECT c.firm_id, c.phone FROM \(optOutRows.source(dialect, parameter: 1))
+            JOIN contacts c ON c.firm_id = v.firm_id AND c.phone = v.phone WHERE c.promotional_consent = 1
+            """, [optOutRows.parameter(entries.map { [.int($0.firmID), .text($0.phone)] })])
+        {
+            found.insert(FirmPhone(firmID: try row.int("firm_id"), phone: try row.text("phone")))
+        }
+        return found
     }
 
     /// These firms, by id, read on `connection`.

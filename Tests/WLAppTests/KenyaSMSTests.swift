@@ -199,6 +199,30 @@ final class RecordingProvider: SMSProvider {
         }
     }
 
+    @Test func aScheduledPromotionToAContactWhoWithdrewConsentSinceFailsUnsent() async throws {
+        let provider = RecordingProvider()
+        try await withFirms(provider: provider) { store, firms, sms, dispatcher, _ in
+            let firm = try await store.updateFirm(id: firms[1].id, FirmUpdate(promotionalConsentRequired: true))
+            let consenting = { (phone: String, consent: Bool) in
+                Contact(
+                    kind: .client, firstName: "A", lastName: "B", phone: PhoneNumber(phone), email: nil, accountBalance: nil,
+                    promotionalConsent: consent, consentSource: "form")
+            }
+            _ = try await store.upsertClients(
+                firmID: firm.id, [consenting("0712345678", true), consenting("0722000111", true)], now: Self.morning)
+            let sent = try await sms.send(
+                SMSRequest(message: "Sale", recipients: ["0712345678", "0722000111"], category: "promotional"), firm: firm)
+            #expect(sent.scheduled == 2)
+            // One of them withdraws consent before the dispatcher gets to the messages.
+            _ = try await store.upsertClients(firmID: firm.id, [consenting("0712345678", false)], now: Self.morning)
+            #expect(try await dispatcher.runOnce() == 2)
+            let withdrawn = try #require(try await store.message(firmID: firm.id, id: sent.messages[0].id))
+            #expect(withdrawn.status == .failed && withdrawn.response == "No promotional consent")
+            #expect(provider.calls.withLock { $0.map(\.recipients) } == [["254722000111"]])
+            #expect(try await store.firm(id: firm.id)?.smsCredits == Credits(whole: 99))
+        }
+    }
+
     @Test func everyRecipientOptedOutIsA422NamingThem() async throws {
         try await withFirms(provider: RecordingProvider()) { store, firms, sms, _, _ in
             try await store.addOptOuts([FirmPhone(firmID: firms[0].id, phone: "254712345678")], source: .api, now: Self.morning)
