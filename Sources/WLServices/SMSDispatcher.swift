@@ -152,9 +152,22 @@ public final class SMSDispatcher: Service {
             groups[key, default: []].append(ready)
         }
         let heartbeat = LeaseHeartbeat(store: store, owner: owner, lease: settings.lease, time: time, logger: logger)
-        let jobs = order.map { key in (messageIDs: (groups[key] ?? []).map(\.id), job: Group(key: key, messages: groups[key] ?? [])) }
+        let jobs = order.map { key in
+            (
+                messageIDs: (groups[key] ?? []).map(\.id),
+                job: Group(key: key, messages: groups[key] ?? [], window: batch.firms[key.firmID]?.promotionalWindow)
+            )
+        }
         let dropped = await heartbeat.run(jobs, claimedAt: claimedAt, concurrency: settings.providerConcurrency) { group, held in
-            await self.send(group.key, group.messages.filter { held.contains($0.id) })
+            let messages = group.messages.filter { held.contains($0.id) }
+            // A promotion claimed just before quiet hours may reach its call after they began (a slow provider, a
+            // long batch): it waits for the opening instead.
+            if group.key.category == .promotional {
+                let now = self.time.now
+                let release = policy.releaseTime(for: .promotional, due: now, firmWindow: group.window)
+                if release > now { return await self.hold(messages, until: release) }
+            }
+            return await self.send(group.key, messages)
         }.reduce(0, +)
         claimSize.observe(count: batch.messages.count, elapsed: ContinuousClock.now - started)
         if dropped > 0 {
@@ -163,10 +176,22 @@ public final class SMSDispatcher: Service {
         return batch.messages.count
     }
 
-    /// Messages with one text, sent in one provider call.
+    /// Messages with one text, sent in one provider call, and their firm's own window for promotions.
     struct Group: Sendable {
         var key: GroupKey
         var messages: [Message]
+        var window: SendingWindow?
+    }
+
+    /// Holds charged messages for quiet hours until `release` (no attempt counted), in a shared transaction.
+    /// - Returns: How many the store dropped because the lease had passed to another worker.
+    private func hold(_ messages: [Message], until release: Date) async -> Int {
+        do {
+            return try await recorder.submit(messages.map { ($0.id, .hold(until: release, response: quietHoursResponse)) })
+        } catch {
+            logger.warning("could not hold messages for quiet hours", metadata: ["count": "\(messages.count)", "error": "\(error)"])
+            return 0
+        }
     }
 
     /// Sends one text to its messages and records the answers (in a transaction shared with the calls that answered

@@ -223,6 +223,30 @@ final class RecordingProvider: SMSProvider {
         }
     }
 
+    @Test func aPromotionWhoseCallComesAfterQuietHoursBeganIsHeldNotSent() async throws {
+        // 18:59:50 EAT: both messages are claimed inside the window; the receipt's call takes until 19:00:30.
+        let start = Self.morning.addingTimeInterval(8 * 3_600 - 10)
+        let app = TestApp(time: ManualTime(start))
+        let provider = SlowFirstCallProvider(time: app.time, until: start.addingTimeInterval(40))
+        try await app.admin { admin, store in
+            let firm = try await admin.createFirm(try NewFirm(slug: "acme", name: "Acme", smsRate: KES(cents: 100)))
+            _ = try await admin.adjustCredits(firm: "acme", amount: Credits(whole: 100), reason: "test")
+            var settings = DispatcherSettings()
+            settings.providerConcurrency = 1
+            let dispatcher = SMSDispatcher(
+                store: store, time: app.time, live: provider, sandbox: SandboxSMSProvider(), signal: WorkSignal(), settings: settings,
+                logger: Logger(label: "test"))
+            let sms = SMSService(store: store, time: app.time)
+            _ = try await sms.send(SMSRequest(message: "Receipt", recipients: ["0712345678"]), firm: firm)
+            let promo = try await sms.send(SMSRequest(message: "Sale", recipients: ["0712345678"], category: "promotional"), firm: firm)
+            #expect(try await dispatcher.runOnce() == 2)
+            #expect(provider.texts.withLock { $0 } == ["Receipt"])
+            let held = try #require(try await store.message(firmID: firm.id, id: promo.messages[0].id))
+            #expect(held.status != .failed && held.response == "Held for quiet hours" && held.attempts == 0)
+            #expect(held.dueAt == Self.morning.addingTimeInterval(20 * 3_600))  // 07:00 the next day
+        }
+    }
+
     @Test func everyRecipientOptedOutIsA422NamingThem() async throws {
         try await withFirms(provider: RecordingProvider()) { store, firms, sms, _, _ in
             try await store.addOptOuts([FirmPhone(firmID: firms[0].id, phone: "254712345678")], source: .api, now: Self.morning)
@@ -248,5 +272,27 @@ final class BusyOnceProvider: SMSProvider {
                     first ? .transient(reason: "Provider busy", retryAfter: nil) : .accepted(providerMessageID: "AT-\($0.messageID)", report: nil)
                 )
             })
+    }
+}
+
+/// A provider whose first call takes until `until` on the manual clock; records each call's text.
+final class SlowFirstCallProvider: SMSProvider {
+    let time: ManualTime
+    let until: Date
+    let texts = Mutex<[String]>([])
+
+    init(time: ManualTime, until: Date) {
+        self.time = time
+        self.until = until
+    }
+
+    func send(_ text: String, from sender: String?, to recipients: [OutgoingSMS]) async -> [Int64: SendOutcome] {
+        if texts.withLock({ texts in
+            texts.append(text)
+            return texts.count == 1
+        }) {
+            time.set(until)
+        }
+        return Dictionary(uniqueKeysWithValues: recipients.map { ($0.messageID, .accepted(providerMessageID: "AT-\($0.messageID)", report: nil)) })
     }
 }
