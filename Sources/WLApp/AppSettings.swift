@@ -35,6 +35,7 @@ public import WLStore
 /// | `console.idleMinutes` | `WLCOMM_CONSOLE_IDLE_MINUTES` | int | `30` |
 /// | `console.sessionHours` | `WLCOMM_CONSOLE_SESSION_HOURS` | int | `12` |
 /// | `console.insecureCookies` | `WLCOMM_CONSOLE_INSECURE_COOKIES` | bool | `false` |
+/// | `console.publicURL` | `WLCOMM_CONSOLE_PUBLIC_URL` | `http://` or `https://` URL | none: invitation links use the request's `Host` |
 /// | `dispatch.batchSize` | `WLCOMM_DISPATCH_BATCH_SIZE` | int: SMS claimed per round at first and at least; email per round | `200` |
 /// | `dispatch.maxBatchSize` | `WLCOMM_DISPATCH_MAX_BATCH_SIZE` | int: the most SMS claimed per round | `2000` |
 /// | `dispatch.batchTargetMilliseconds` | `WLCOMM_DISPATCH_BATCH_TARGET_MILLISECONDS` | int: how long an SMS batch should take; the claim grows while batches take less | `1000` |
@@ -163,6 +164,10 @@ public struct AppSettings: Sendable {
     public var console: ConsoleSettings
     /// Leave out `Secure` on the console's cookies (plain HTTP on a host other than localhost; development only).
     public var consoleInsecureCookies: Bool
+    /// Where invitation links point (`console.publicURL`, without a trailing slash); nil: the request's `Host`.
+    public var consolePublicURL: String?
+    /// A `console.publicURL` that is not an `http://` or `https://` URL, refused at start-up.
+    var badConsolePublicURL: String?
 
     /// The live providers configured, by name (empty: every firm can only use the sandbox ones).
     public var liveProviders: [String] {
@@ -220,6 +225,12 @@ public struct AppSettings: Sendable {
     public func checkRole() throws {
         guard let unknownRole else { return }
         throw StartupError("Unknown role \"\(unknownRole)\" (role, WLCOMM_ROLE or --role): use all, api or worker.")
+    }
+
+    public func checkConsolePublicURL() throws {
+        guard let badConsolePublicURL else { return }
+        throw StartupError(
+            "console.publicURL (WLCOMM_CONSOLE_PUBLIC_URL) \"\(badConsolePublicURL)\" is not an http:// or https:// URL with a host.")
     }
 
     /// Reads the settings from `reader` (see the table above for keys and defaults).
@@ -315,6 +326,15 @@ public struct AppSettings: Sendable {
             idleTimeout: Double(max(1, reader.int(forKey: "console.idleMinutes", default: 30))) * 60,
             lifetime: Double(max(1, reader.int(forKey: "console.sessionHours", default: 12))) * 3_600)
         self.consoleInsecureCookies = reader.bool(forKey: "console.insecureCookies", default: false)
+        if let url = reader.nonEmptyString(forKey: "console.publicURL") {
+            let trimmed = url.hasSuffix("/") ? String(url.dropLast()) : url
+            let scheme = URL(string: trimmed)?.scheme?.lowercased()
+            if (scheme == "https" || scheme == "http") && URL(string: trimmed)?.host?.isEmpty == false {
+                self.consolePublicURL = trimmed
+            } else {
+                self.badConsolePublicURL = url
+            }
+        }
         self.housekeeping.sessionIdleTimeout = console.idleTimeout
     }
 }

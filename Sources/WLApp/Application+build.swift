@@ -34,6 +34,7 @@ public enum WLCommApp {
             return logger
         }()
         try settings.checkRole()
+        try settings.checkConsolePublicURL()
         try settings.checkSandboxSeeding()
         let trustedProxies = try settings.trustedProxies()
         let promotional = try settings.promotionalPolicy()
@@ -119,7 +120,8 @@ public enum WLCommApp {
         dependencies.console = ConsoleDependencies(
             accounts: consoleAccounts,
             actions: ConsoleActions(store: store, admin: firmAdmin, accounts: consoleAccounts, authentications: accounts.cache),
-            queries: ConsoleQueries(store: store, time: time), admin: firmAdmin, insecureCookies: settings.consoleInsecureCookies)
+            queries: ConsoleQueries(store: store, time: time), admin: firmAdmin, insecureCookies: settings.consoleInsecureCookies,
+            publicURL: settings.consolePublicURL)
         let router = APIRouter.build(dependencies)
         // ServiceGroup starts these in order and, on SIGTERM, stops them in reverse, each after the one behind it has
         // finished; Hummingbird appends the HTTP server, so it stops first. Hence every service comes after all it

@@ -107,7 +107,7 @@ struct AdminPages: Sendable {
             return try await firm(
                 request, context,
                 extra: [
-                    "inviteURL": InviteLink.url(token, request: request),
+                    "inviteURL": InviteLink.url(token, request: request, publicURL: console.publicURL),
                     "notice": "Invitation made. Send this link: it is shown only now and works for 72 hours.",
                 ])
         } catch let error as DomainError where error.code == .validation || error.code == .duplicate {

@@ -76,6 +76,13 @@ struct ConsolePages: Sendable {
         return response
     }
 
+    /// Whether a form made before there was a session carries the token of its `wl_signin` cookie (double submit). The
+    /// token must have the shape this server makes: an empty cookie and an empty field are not a match.
+    private static func isFresh(_ form: [String: String], _ request: Request) -> Bool {
+        guard let expected = request.cookies[signInCookie]?.value, SessionToken(expected) != nil else { return false }
+        return ConstantTime.equal(form["_csrf"] ?? "", expected)
+    }
+
     @Sendable func invitationPage(_ request: Request, context: AppRequestContext) async throws -> Response {
         invitationResponse(token: context.parameters.get("token") ?? "", error: nil, status: .ok)
     }
@@ -89,7 +96,7 @@ struct ConsolePages: Sendable {
     @Sendable func acceptInvitation(_ request: Request, context: AppRequestContext) async throws -> Response {
         let token = context.parameters.get("token") ?? ""
         let form = try await ConsoleForm.fields(request, context: context)
-        guard let expected = request.cookies[Self.signInCookie]?.value, ConstantTime.equal(form["_csrf"] ?? "", expected) else {
+        guard Self.isFresh(form, request) else {
             return invitationResponse(token: token, error: "The form had expired. Please try again.", status: .forbidden)
         }
         guard form["password"] == form["password_confirm"] else {
@@ -112,12 +119,16 @@ struct ConsolePages: Sendable {
         }
         let form = try await ConsoleForm.fields(request, context: context)
         let email = form["email"] ?? ""
-        guard let expected = request.cookies[Self.signInCookie]?.value, ConstantTime.equal(form["_csrf"] ?? "", expected) else {
+        guard Self.isFresh(form, request) else {
             return signInResponse(email: email, error: "The form had expired. Please sign in again.", status: .forbidden)
         }
         do {
             let (token, identity) = try await console.accounts.signIn(
                 email: email, password: form["password"] ?? "", kind: .cookie, origin: context.auditOrigin)
+            // The browser's previous session, if any, ends: one browser holds one session.
+            if let previous = request.cookies[ConsoleSessionMiddleware.cookieName].flatMap({ SessionToken($0.value) }) {
+                try await console.accounts.signOut(previous)
+            }
             let cookie = Cookie(
                 name: ConsoleSessionMiddleware.cookieName, value: token.secret, path: "/", secure: !console.insecureCookies, httpOnly: true,
                 sameSite: .strict)

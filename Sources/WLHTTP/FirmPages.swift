@@ -57,7 +57,7 @@ struct FirmPages: Sendable {
             return try await users(
                 request, context,
                 extra: [
-                    "inviteURL": InviteLink.url(token, request: request),
+                    "inviteURL": InviteLink.url(token, request: request, publicURL: console.publicURL),
                     "notice": "Invitation made. Send this link: it is shown only now and works for 72 hours.",
                 ])
         } catch let error as DomainError where error.code == .validation || error.code == .duplicate {

@@ -12,13 +12,20 @@ public struct ConsoleDependencies: Sendable {
     public var admin: FirmAdmin
     /// Leave out `Secure` on the session cookie (plain-HTTP development only).
     public var insecureCookies: Bool
+    /// The address invitation links start with (`https://comm.example.co.ke`, no trailing slash); nil: the request's
+    /// `Host`.
+    public var publicURL: String?
 
-    public init(accounts: ConsoleAccounts, actions: ConsoleActions, queries: ConsoleQueries, admin: FirmAdmin, insecureCookies: Bool) {
+    public init(
+        accounts: ConsoleAccounts, actions: ConsoleActions, queries: ConsoleQueries, admin: FirmAdmin, insecureCookies: Bool,
+        publicURL: String? = nil
+    ) {
         self.accounts = accounts
         self.actions = actions
         self.queries = queries
         self.admin = admin
         self.insecureCookies = insecureCookies
+        self.publicURL = publicURL
     }
 }
 
@@ -284,7 +291,7 @@ struct ManageController: Sendable {
             status: .created,
             response: SuccessEnvelope(
                 message: "Invitation made. Send the link to the person: it is shown only now and works for 72 hours.",
-                data: InvitedUserView(user: user, inviteURL: InviteLink.url(token, request: request))))
+                data: InvitedUserView(user: user, inviteURL: InviteLink.url(token, request: request, publicURL: console.publicURL))))
     }
 
     struct AcceptRequest: Decodable {

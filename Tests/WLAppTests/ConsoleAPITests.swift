@@ -1,9 +1,11 @@
+import Configuration
 import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Logging
 import Testing
+import WLApp
 import WLDomain
 import WLPorts
 import WLServices
@@ -17,8 +19,8 @@ import WLServices
     static let adminPassword = "admin-password-12"
 
     /// An app with cheap bcrypt, an admin user, and (through the seed) the sandbox firm's owner.
-    static func app(time: ManualTime = ManualTime()) async throws -> TestApp {
-        let app = TestApp(time: time).with(["console.bcryptCost": 4])
+    static func app(time: ManualTime = ManualTime(), settings: [AbsoluteConfigKey: ConfigValue] = [:]) async throws -> TestApp {
+        let app = TestApp(time: time).with(settings.merging(["console.bcryptCost": 4]) { $1 })
         _ = try await app.admin { _, store in
             try await store.migrate()
             return try await ConsoleAccounts(store: store, time: time, settings: ConsoleSettings(bcryptCost: 4), logger: Logger(label: "test"))
@@ -197,6 +199,23 @@ import WLServices
         }
     }
 
+    @Test func invitationLinksStartWithTheConfiguredPublicAddressNotTheRequestsHost() async throws {
+        try await Self.app(settings: ["console.publicURL": "https://comm.example.co.ke/"]).test { client in
+            let owner = try await client.signIn(ConsoleAccounts.sandboxEmail, ConsoleAccounts.sandboxPassword)
+            let invited = try await client.manage(.post, "/firm/users", token: owner, json: ["email": "dev@sandbox.test", "role": "developer"])
+            let url = try #require(invited.json.data["invite_url"] as? String)
+            #expect(url.hasPrefix("https://comm.example.co.ke/console/invite/") && url.count == 42 + 43)
+        }
+    }
+
+    @Test func aPublicURLThatIsNotHTTPStopsStartUpNamingTheSetting() async throws {
+        let app = TestApp().with(["console.publicURL": "comm.example.co.ke"])
+        let error = await #expect(throws: StartupError.self) { try await app.test { _ in } }
+        #expect(
+            error?.description
+                == "console.publicURL (WLCOMM_CONSOLE_PUBLIC_URL) \"comm.example.co.ke\" is not an http:// or https:// URL with a host.")
+    }
+
     @Test func eachRoleOpensItsOwnPagesAndGets403OnTheOthers() async throws {
         try await Self.app().test { client in
             let owner = try await client.pageSignIn(ConsoleAccounts.sandboxEmail, ConsoleAccounts.sandboxPassword)
@@ -234,6 +253,17 @@ import WLServices
         }
     }
 
+    @Test func signingInAgainInTheSameBrowserEndsItsPreviousSession() async throws {
+        try await Self.app().test { client in
+            let first = try await client.pageSignIn(ConsoleAccounts.sandboxEmail, ConsoleAccounts.sandboxPassword)
+            #expect(try await client.pageStatus("/console/integration", cookie: first) == .ok)
+            let second = try await client.pageSignIn(ConsoleAccounts.sandboxEmail, ConsoleAccounts.sandboxPassword, previous: first)
+            #expect(second != first)
+            #expect(try await client.pageStatus("/console/integration", cookie: first) == .seeOther)
+            #expect(try await client.pageStatus("/console/integration", cookie: second) == .ok)
+        }
+    }
+
     @Test func aCookieSessionMustEchoItsCSRFTokenOnWrites() async throws {
         try await Self.app().test { client in
             let page = try await client.execute(uri: "/console/sign-in", method: .get) { $0 }
@@ -257,6 +287,15 @@ import WLServices
                     string: FormEncoding.encode([("email", ConsoleAccounts.sandboxEmail), ("password", ConsoleAccounts.sandboxPassword)]))
             ) { $0 }
             #expect(forged.status == .forbidden && forged.headers[values: .setCookie].allSatisfy { !$0.hasPrefix("wl_session=") })
+            // Nor with an empty token in both the cookie and the form.
+            let empty = try await client.execute(
+                uri: "/console/sign-in", method: .post, headers: [.contentType: "application/x-www-form-urlencoded", .cookie: "wl_signin="],
+                body: ByteBuffer(
+                    string: FormEncoding.encode([
+                        ("email", ConsoleAccounts.sandboxEmail), ("password", ConsoleAccounts.sandboxPassword), ("_csrf", ""),
+                    ]))
+            ) { $0 }
+            #expect(empty.status == .forbidden && empty.headers[values: .setCookie].allSatisfy { !$0.hasPrefix("wl_session=") })
             let body = ByteBuffer(string: #"{"label":"from-the-page"}"#)
             let withoutToken = try await client.execute(
                 uri: Self.manage + "/firm/api-keys", method: .post, headers: [.cookie: cookie, .contentType: "application/json"], body: body
@@ -278,14 +317,16 @@ import WLServices
 
 extension TestClientProtocol {
     /// Signs in through the console's form and returns the `Cookie` header value of the session.
-    func pageSignIn(_ email: String, _ password: String) async throws -> String {
+    /// `previous` is the session cookie the browser still sends, if any.
+    func pageSignIn(_ email: String, _ password: String, previous: String? = nil) async throws -> String {
         let page = try await execute(uri: "/console/sign-in", method: .get) { $0 }
         let pre = try #require(page.headers[values: .setCookie].first { $0.hasPrefix("wl_signin=") })
         let token = String(pre.dropFirst("wl_signin=".count).prefix { $0 != ";" })
         let form = FormEncoding.encode([("email", email), ("password", password), ("_csrf", token)])
+        let cookies = ["wl_signin=\(token)"] + (previous.map { [$0] } ?? [])
         let signedIn = try await execute(
             uri: "/console/sign-in", method: .post,
-            headers: [.contentType: "application/x-www-form-urlencoded", .cookie: "wl_signin=\(token)"], body: ByteBuffer(string: form)
+            headers: [.contentType: "application/x-www-form-urlencoded", .cookie: cookies.joined(separator: "; ")], body: ByteBuffer(string: form)
         ) { $0 }
         let session = try #require(signedIn.headers[values: .setCookie].first { $0.hasPrefix("wl_session=") })
         return String(session.prefix { $0 != ";" })

@@ -26,6 +26,11 @@ import WLStore
         while line.inLine < count { await Task.yield() }
     }
 
+    /// Console accounts on `store` at the test's time, the cheapest bcrypt cost, hashing in `line`.
+    static func accounts(_ store: SQLStore, _ app: TestApp, _ line: PasswordLine) -> ConsoleAccounts {
+        ConsoleAccounts(store: store, time: app.time, settings: ConsoleSettings(bcryptCost: 4), passwords: line, logger: Logger(label: "test"))
+    }
+
     @Test func aFullLineRefusesAtOnceWith503AndFreesAsHashesFinish() async throws {
         let line = PasswordLine(limit: 2)
         let release = DispatchSemaphore(value: 0)
@@ -47,8 +52,7 @@ import WLStore
         let app = TestApp()
         try await app.admin { _, store in
             let line = PasswordLine(limit: 8)
-            let accounts = ConsoleAccounts(
-                store: store, time: app.time, settings: ConsoleSettings(bcryptCost: 4), passwords: line, logger: Logger(label: "test"))
+            let accounts = Self.accounts(store, app, line)
             let user = try await accounts.createUser(
                 email: "admin@wl.test", password: "admin-password-12", role: .admin, firmID: nil, origin: .commandLine)
             let release = DispatchSemaphore(value: 0)
@@ -72,8 +76,7 @@ import WLStore
         let app = TestApp()
         try await app.admin { _, store in
             let line = PasswordLine(limit: 1)
-            let accounts = ConsoleAccounts(
-                store: store, time: app.time, settings: ConsoleSettings(bcryptCost: 4), passwords: line, logger: Logger(label: "test"))
+            let accounts = Self.accounts(store, app, line)
             let release = DispatchSemaphore(value: 0)
             let holder = await Self.hold(line, until: release)
             // The line is full: a token that needed a hash would be refused with 503, not 404.

@@ -13,15 +13,7 @@ import WLServices
 @Suite struct SMTPPipeliningTests {
     @Test func theResetBetweenMessagesIsPipelinedWithTheNextEnvelope() async throws {
         let server = HoldingSMTPServer()
-        let channel = try await server.start()
-        let port = try #require(channel.localAddress?.port)
-        let transport = try SMTPTransport(
-            settings: SMTPSettings(host: "127.0.0.1", port: port, tls: .none, poolSize: 1, timeout: 3), logger: Logger(label: "test"))
-        var outcomes: [EmailSendOutcome] = []
-        for (index, recipient) in ["jane@example.net", "nobody@example.net", "joe@example.net"].enumerated() {
-            outcomes.append(await transport.send(email(Int64(index + 1), to: recipient)))
-        }
-        try await channel.close()
+        let outcomes = try await send(to: ["jane@example.net", "nobody@example.net", "joe@example.net"], through: server)
         #expect(outcomes[0] == .delivered(response: "250 2.0.0 Ok: queued"))
         #expect(outcomes[1] == .rejected(response: "550 5.1.1 No such user", suppress: true))
         #expect(outcomes[2] == .delivered(response: "250 2.0.0 Ok: queued"))
@@ -37,15 +29,7 @@ import WLServices
 
     @Test func after421OrAnOddReplyToDATAtheSessionIsNotUsedAgain() async throws {
         let server = HoldingSMTPServer()
-        let channel = try await server.start()
-        let port = try #require(channel.localAddress?.port)
-        let transport = try SMTPTransport(
-            settings: SMTPSettings(host: "127.0.0.1", port: port, tls: .none, poolSize: 1, timeout: 3), logger: Logger(label: "test"))
-        var outcomes: [EmailSendOutcome] = []
-        for (index, recipient) in ["busy@example.net", "jane@example.net", "odd@example.net", "joe@example.net"].enumerated() {
-            outcomes.append(await transport.send(email(Int64(index + 1), to: recipient)))
-        }
-        try await channel.close()
+        let outcomes = try await send(to: ["busy@example.net", "jane@example.net", "odd@example.net", "joe@example.net"], through: server)
         #expect(outcomes[0] == .transient(response: "421 4.3.2 Service shutting down"))
         #expect(outcomes[1] == .delivered(response: "250 2.0.0 Ok: queued"))
         #expect(outcomes[2] == .transient(response: "Unexpected reply to DATA: 250 2.0.0 Ok"))
@@ -53,6 +37,20 @@ import WLServices
         // A new session after each: the 421 one and the one whose DATA was not answered 354.
         #expect(server.sessions.load(ordering: .relaxed) == 3)
         #expect(server.bodies.withLock { $0.count } == 2)
+    }
+
+    /// Sends one email to each recipient in turn through a one-session pool on `server`, and closes the server.
+    private func send(to recipients: [String], through server: HoldingSMTPServer) async throws -> [EmailSendOutcome] {
+        let channel = try await server.start()
+        let port = try #require(channel.localAddress?.port)
+        let transport = try SMTPTransport(
+            settings: SMTPSettings(host: "127.0.0.1", port: port, tls: .none, poolSize: 1, timeout: 3), logger: Logger(label: "test"))
+        var outcomes: [EmailSendOutcome] = []
+        for (index, recipient) in recipients.enumerated() {
+            outcomes.append(await transport.send(email(Int64(index + 1), to: recipient)))
+        }
+        try await channel.close()
+        return outcomes
     }
 
     private func email(_ id: Int64, to recipient: String) -> OutgoingEmail {
