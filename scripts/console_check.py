@@ -297,6 +297,18 @@ def run(wlcomm, database_url):
         checks.check("a developer sees no buy form", not driver.find_elements(By.ID, "buy"))
         console.sign_out()
 
+        # the owner removes the developer on the Users page: the developer can no longer sign in
+        console.sign_in(*OWNER)
+        console.open("/console/users")
+        checks.check("the owner has no Remove button on their own row",
+                     not driver.find_elements(By.CSS_SELECTOR, f"button[aria-label='Remove {OWNER[0]}']"))
+        console.click(driver.find_element(By.CSS_SELECTOR, "button[aria-label='Remove developer@sandbox.test']").get_attribute("id"))
+        checks.check("the owner removes the developer on the Users page",
+                     "User removed" in driver.page_source and "developer@sandbox.test" not in console.text("users"))
+        console.sign_out()
+        status, _ = http_json(f"{manage}/sessions", "POST", {"email": "developer@sandbox.test", "password": "developer-password-1"})
+        checks.check("the removed developer cannot sign in", status == 401, str(status))
+
         # f. a firm user cannot reach the admin side, nor another firm's message; CSRF
         status, signed = http_json(f"{manage}/sessions", "POST", {"email": OWNER[0], "password": OWNER[1]})
         owner_token = signed.get("data", {}).get("token", "")
@@ -353,6 +365,11 @@ def run(wlcomm, database_url):
         acme_message = (acme_sent.get("data", {}).get("messages") or [{}])[0].get("message_id")
         status, _ = http_json(f"{manage}/firm/sms/{acme_message}", headers={"Authorization": f"Bearer {owner_token}"})
         checks.check("another firm's message is 404 for the sandbox owner", acme_message is not None and status == 404, str(status))
+        removed = subprocess.run([wlcomm, "user", "remove", "owner@acme.test"], capture_output=True, text=True,
+                                 env=dict(os.environ, WLCOMM_DATABASE_URL=database_url))
+        status, _ = http_json(f"{manage}/me", headers=acme_auth)
+        checks.check("wlcomm user remove ends the removed user's session at once", removed.returncode == 0 and status == 401,
+                     f"{removed.returncode} {removed.stderr.strip()[:200]} {status}")
         console.sign_out()
 
         shots = sorted(os.listdir(SHOTS))

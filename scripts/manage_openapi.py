@@ -187,12 +187,16 @@ P['/firm/delivery-stats'] = {'get': op('Delivered, failed and pending SMS per da
     {'name': 'days', 'in': 'query', 'schema': {'type': 'integer', 'minimum': 1, 'maximum': 90, 'default': 14}}])}
 P['/firm/users'] = {'get': op('The firm\'s users', 'Firm', ok('200', 'UserListEnvelope')),
     'post': op('Invite a user (owners only); the link is in this answer only', 'Firm', ok('201', 'InvitedUserEnvelope'), body('InviteRequest'))}
+P['/firm/users/{user_id}'] = {'delete': op('Remove a user of the firm (owners only; not yourself); their sessions end at once', 'Firm',
+    ok('200', 'InvitedUserEnvelope'), params=[idparam('user_id')])}
 P['/admin/firms'] = {'get': op('Every firm', 'Admin', ok('200', 'FirmListEnvelope')),
     'post': op('Create a firm', 'Admin', ok('201', 'FirmEnvelope'), body('NewFirmRequest'))}
 P['/admin/firms/{firm_id}'] = {'get': op('A firm', 'Admin', ok('200', 'FirmEnvelope'), params=[idparam('firm_id')]),
     'patch': op('Change a firm (absent fields stay; null clears)', 'Admin', ok('200', 'FirmEnvelope'), body('FirmPatch'), params=[idparam('firm_id')])}
 P['/admin/firms/{firm_id}/credits'] = {'post': op('Adjust credits with a reason', 'Admin', ok('201', 'TransactionEnvelope'), body('CreditRequest'), params=[idparam('firm_id')])}
 P['/admin/firms/{firm_id}/users'] = {'post': op('Invite a user of the firm (typically its first owner)', 'Admin', ok('201', 'InvitedUserEnvelope'), body('InviteRequest'), params=[idparam('firm_id')])}
+P['/admin/firms/{firm_id}/users/{user_id}'] = {'delete': op('Remove a user of the firm; their sessions end at once', 'Admin',
+    ok('200', 'InvitedUserEnvelope'), params=[idparam('firm_id'), idparam('user_id')])}
 P['/admin/audit'] = {'get': op('The audit log, newest first', 'Admin', ok('200', 'AuditListEnvelope'), params=page_params + [
     {'name': 'firm_id', 'in': 'query', 'schema': {'type': 'integer'}}])}
 # Errors by status, each with its example, instead of one `default`: schemathesis then flags any status an operation
@@ -210,12 +214,12 @@ responses = {
   'WrongPassword': error_response('`unauthenticated`: wrong email or password (counts towards the account\'s lock and the '
       'address\'s limit).', 'unauthenticated', 'Wrong email or password.'),
   'Forbidden': error_response('`forbidden`: the role may not do this (a firm user on `/admin`, an admin on `/firm`, a developer '
-      'buying credits or inviting); or `csrf_failed`: a cookie-authenticated call without the session\'s `X-CSRF-Token` '
+      'buying credits, inviting or removing users); or `csrf_failed`: a cookie-authenticated call without the session\'s `X-CSRF-Token` '
       '(bearer calls never need it).', 'forbidden', 'Only the firm\'s owner may buy credits.'),
   'NotFound': error_response('`not_found`: no such record in this firm (another firm\'s ids are not found either).',
       'not_found', 'No such key.'),
   'Conflict': error_response('`conflict` or `duplicate`: the record\'s state forbids it (no webhook URL yet, the email or slug is '
-      'taken).', 'conflict', 'Set a webhook URL before its secret.'),
+      'taken, an owner removing themselves).', 'conflict', 'Set a webhook URL before its secret.'),
   'PayloadTooLarge': error_response('`payload_too_large`: the body is over 1 MiB.', 'payload_too_large',
       'The request body is over the limit of 1048576 bytes.'),
   'RequestTimeout': error_response('`request_timeout`: the body did not arrive in time.', 'request_timeout',
@@ -238,7 +242,7 @@ responses = {
       'done.', 'service_unavailable', 'The database is unavailable right now; nothing was done. Retry shortly.', retry_after=True),
 }
 CONFLICTS = {('/firm/webhook/secret', 'post'), ('/firm/webhook/test', 'post'), ('/firm/webhook/deliveries/{delivery_id}/redeliver', 'post'),
-             ('/firm/users', 'post'), ('/admin/firms', 'post'), ('/admin/firms/{firm_id}/users', 'post')}
+             ('/firm/users', 'post'), ('/firm/users/{user_id}', 'delete'), ('/admin/firms', 'post'), ('/admin/firms/{firm_id}/users', 'post')}
 for path, item in P.items():
     for method, o in item.items():
         r = o['responses']
@@ -305,6 +309,7 @@ EXAMPLES = {
   ('/firm/users', 'post'): ({'email': 'dev@example.com', 'role': 'developer'}, ok_data({**INVITED,
       'invite_url': 'https://comm.worldledgers.example/console/invite/WoyAumP5wH3euaf0cgqkA9apDDs0uRgp1nM45vQQhuE'},
       'Invitation made. Send the link to the person: it is shown only now and works for 72 hours.')),
+  ('/firm/users/{user_id}', 'delete'): (None, ok_data({**INVITED, 'invitation_pending': False}, 'User removed; their sessions have ended.')),
   ('/firm/blasts/{blast_id}', 'get'): (None, ok_data({'blast_id': 'SMS-3BVWYE7XD83JBZR9DF0Q', 'channel': 'sms', 'reference': 'r2',
       'total': 2, 'counts': {'pending': 0, 'processing': 0, 'delivered': 2, 'failed': 0}, 'credits': 2, 'created_at': T, 'send_at': T})),
   ('/admin/firms', 'get'): (None, ok_data({'firms': [FIRM]})),
@@ -321,6 +326,8 @@ EXAMPLES = {
       'email': 'owner@acme.example', 'role': 'owner', 'firm_id': 2,
       'invite_url': 'https://comm.worldledgers.example/console/invite/WoyAumP5wH3euaf0cgqkA9apDDs0uRgp1nM45vQQhuE'},
       'Invitation made. Send the link to the person: it is shown only now and works for 72 hours.')),
+  ('/admin/firms/{firm_id}/users/{user_id}', 'delete'): (None, ok_data({**INVITED, 'id': 12, 'email': 'owner@acme.example',
+      'role': 'owner', 'firm_id': 2, 'invitation_pending': False}, 'User removed; their sessions have ended.')),
   ('/admin/audit', 'get'): (None, ok_data({'entries': [{'id': 835, 'at': '2026-12-03T07:07:15Z', 'actor': 'admin@worldledgers.test',
       'actor_role': 'admin', 'firm_id': 2, 'action': 'credits.adjust', 'detail': '12.5 Goodwill for the outage of 2 December',
       'client_address': '127.0.0.1', 'request_id': 'req_a7e47d9de72a3145c80fb48ab0203932'}], 'has_more': True,

@@ -28,6 +28,7 @@ struct FirmPages: Sendable {
         group.post("contacts/import", use: importContacts)
         group.get("users", use: { try await users($0, $1) })
         group.post("users/invite", use: invite)
+        group.post("users/:user_id/remove", use: removeUser)
     }
 
     // MARK: Users
@@ -38,13 +39,25 @@ struct FirmPages: Sendable {
         -> Response
     {
         let identity = try context.requireConsole()
-        var page = PageChrome.context(identity, title: "Users", current: "/console/users", request: [:])
+        var page = PageChrome.context(identity, title: "Users", current: "/console/users", request: request.queryDictionary)
+        let isOwner = identity.user.role == .owner
         page["users"] = try await console.queries.users(firmID: try context.firmID()).map { user -> [String: Any] in
-            ["email": user.email, "role": user.role.rawValue, "pending": user.isInvitationPending]
+            [
+                "id": user.id, "email": user.email, "role": user.role.rawValue, "pending": user.isInvitationPending,
+                "removable": isOwner && user.id != identity.user.id,
+            ]
         }
-        page["canInvite"] = identity.user.role == .owner
+        page["canInvite"] = isOwner
         page.merge(extra) { $1 }
         return ConsoleRenderer.page("users", page, status: status)
+    }
+
+    @Sendable func removeUser(_ request: Request, context: AppRequestContext) async throws -> Response {
+        _ = try await ConsoleForm.checked(request, context: context)
+        guard let id = context.parameters.get("user_id").flatMap(Int64.init) else { throw DomainError(.notFound, "No such user.") }
+        _ = try await console.accounts.removeUser(
+            id: id, firmID: try context.firmID(), by: try context.requireConsole().user, origin: context.auditOrigin)
+        return ConsoleRenderer.redirect("/console/users?done=user-removed")
     }
 
     @Sendable func invite(_ request: Request, context: AppRequestContext) async throws -> Response {

@@ -83,6 +83,7 @@ struct ManageController: Sendable {
         firm.get("delivery-stats", use: deliveryStats)
         firm.get("users", use: users)
         firm.post("users", use: inviteUser)
+        firm.on(.delete, "users/:user_id", use: removeUser)
 
         let adminGroup = signedIn.group("admin").add(middleware: AdminMiddleware())
         let admin = routes.registrar(adminGroup, prefix: Self.basePath + "/admin")
@@ -92,6 +93,7 @@ struct ManageController: Sendable {
         admin.on(.patch, "firms/:firm_id", use: updateFirm)
         admin.post("firms/:firm_id/credits", use: adjustCredits)
         admin.post("firms/:firm_id/users", use: inviteFirmUser)
+        admin.on(.delete, "firms/:firm_id/users/:user_id", use: removeFirmUser)
         admin.get("audit", use: audit)
     }
 
@@ -292,6 +294,20 @@ struct ManageController: Sendable {
             response: SuccessEnvelope(
                 message: "Invitation made. Send the link to the person: it is shown only now and works for 72 hours.",
                 data: InvitedUserView(user: user, inviteURL: InviteLink.url(token, request: request, publicURL: console.publicURL))))
+    }
+
+    @Sendable func removeUser(_ request: Request, context: AppRequestContext) async throws -> SuccessEnvelope<InvitedUserView> {
+        try await remove(context: context, firmID: try context.firmID())
+    }
+
+    @Sendable func removeFirmUser(_ request: Request, context: AppRequestContext) async throws -> SuccessEnvelope<InvitedUserView> {
+        try await remove(context: context, firmID: try await adminFirm(context).id)
+    }
+
+    private func remove(context: AppRequestContext, firmID: Int64) async throws -> SuccessEnvelope<InvitedUserView> {
+        guard let id = context.parameters.get("user_id").flatMap(Int64.init) else { throw DomainError(.notFound, "No such user.") }
+        let user = try await console.accounts.removeUser(id: id, firmID: firmID, by: try context.requireConsole().user, origin: context.auditOrigin)
+        return SuccessEnvelope(message: "User removed; their sessions have ended.", data: InvitedUserView(user: user, inviteURL: nil))
     }
 
     struct AcceptRequest: Decodable {

@@ -8,6 +8,7 @@ enum PageChrome {
     /// Notices a form's redirect names with `?done=`.
     static let notices: [String: String] = [
         "key-revoked": "Key revoked. Requests with it now get 401.",
+        "user-removed": "User removed. Their sessions have ended and they can no longer sign in.",
         "webhook-saved": "Webhook URL saved.",
         "redelivered": "Delivery queued again.",
         "firm-saved": "Firm saved.",

@@ -169,6 +169,8 @@ public protocol ConsoleStore: Sendable {
     func session(tokenHash: String, idle: TimeInterval, now: Date) async throws -> (ConsoleSession, ConsoleUser)?
     /// Ends the session (again is a no-op).
     func closeSession(tokenHash: String) async throws
+    /// Deletes the user and every session of theirs in one transaction; false when there was no such user.
+    func removeUser(id: Int64) async throws -> Bool
     /// Appends a line to the audit log.
     func appendAudit(_ entry: AuditEntry) async throws
     /// The audit log, newest first, optionally one firm's, `limit` lines after the id `startingAfter`.

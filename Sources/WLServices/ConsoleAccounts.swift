@@ -229,6 +229,31 @@ public struct ConsoleAccounts: Sendable {
         try await audit(.commandLine, firmID: user.firmID, action: "user.unlock", detail: user.email)
     }
 
+    /// Removes user `id` of firm `firmID` on behalf of `actor` (see ``ConsoleUserRemoval``); their sessions end at once
+    /// and an invitation of theirs stops working.
+    /// - Throws: `.forbidden`, `.notFound` or `.conflict` from the rule.
+    public func removeUser(id: Int64, firmID: Int64, by actor: ConsoleUser, origin: AuditOrigin) async throws -> ConsoleUser {
+        let target = try await store.users(firmID: firmID).first { $0.id == id }
+        let user = try ConsoleUserRemoval.check(actor: actor, target: target, firmID: firmID)
+        try await remove(user, origin: origin)
+        return user
+    }
+
+    /// Removes a user of any firm, or an admin, from the command line; their sessions end at once.
+    /// - Throws: `.notFound`.
+    public func removeUser(email: String) async throws -> ConsoleUser {
+        guard let user = try await store.user(email: try ConsoleCredentials.email(email)) else {
+            throw DomainError(.notFound, "No user \(email).")
+        }
+        try await remove(user, origin: .commandLine)
+        return user
+    }
+
+    private func remove(_ user: ConsoleUser, origin: AuditOrigin) async throws {
+        guard try await store.removeUser(id: user.id) else { throw DomainError(.notFound, "No such user.") }
+        try await audit(origin, firmID: user.firmID, action: "user.remove", detail: "\(user.email) (\(user.role.rawValue))")
+    }
+
     /// The firm's users, or with `nil` every user.
     public func users(firmID: Int64?) async throws -> [ConsoleUser] {
         try await store.users(firmID: firmID)

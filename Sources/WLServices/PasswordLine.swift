@@ -1,5 +1,5 @@
 import Synchronization
-public import WLDomain
+import WLDomain
 
 /// The line for the password thread (``RenderExecutor/passwords``): bcrypt runs there one hash at a time, and at most
 /// ``limit`` hashes may wait, so a burst of sign-ins cannot queue minutes of hashing that every other sign-in would

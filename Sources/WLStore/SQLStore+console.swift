@@ -137,6 +137,13 @@ extension SQLStore: ConsoleStore {
         }
     }
 
+    public func removeUser(id: Int64) async throws -> Bool {
+        try await write { connection in
+            _ = try await connection.query("DELETE FROM console_sessions WHERE user_id = $1", [.int(id)])
+            return try await !connection.query("DELETE FROM console_users WHERE id = $1 RETURNING id", [.int(id)]).isEmpty
+        }
+    }
+
     public func appendAudit(_ entry: AuditEntry) async throws {
         try await write { connection in
             _ = try await connection.query(

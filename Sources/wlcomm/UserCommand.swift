@@ -7,7 +7,8 @@ import WLServices
 /// `wlcomm user …`: console users (firm owners and developers, platform admins).
 struct UserCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "user", abstract: "Create, list and unlock console users.", subcommands: [Create.self, List.self, Unlock.self])
+        commandName: "user", abstract: "Create, list, unlock and remove console users.",
+        subcommands: [Create.self, List.self, Unlock.self, Remove.self])
 
     /// A user as `--json` prints it (never the password hash).
     struct Listed: Encodable {
@@ -82,6 +83,19 @@ struct UserCommand: AsyncParsableCommand {
             try await reportingErrors {
                 try await options.withConsole { accounts, _ in try await accounts.unlock(email: email) }
                 print("\(email) unlocked")
+            }
+        }
+    }
+
+    struct Remove: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Remove a user (of any firm, or an admin); their sessions end at once.")
+        @Argument(help: "The user's email.") var email: String
+        @OptionGroup var options: GlobalOptions
+
+        func run() async throws {
+            try await reportingErrors {
+                let user = try await options.withConsole { accounts, _ in try await accounts.removeUser(email: email) }
+                try options.output(Listed(user)) { "user \($0.id) \($0.email) (\($0.role)) removed" }
             }
         }
     }

@@ -216,6 +216,81 @@ import WLServices
                 == "console.publicURL (WLCOMM_CONSOLE_PUBLIC_URL) \"comm.example.co.ke\" is not an http:// or https:// URL with a host.")
     }
 
+    @Test func anOwnerRemovesAnotherUserWhoseSessionsEndAtOnceButNotThemselvesNorAnotherFirmsUser() async throws {
+        let app = try await Self.app()
+        try await app.test { client in
+            let (developerID, outsiderID, acmeID) = try await app.admin { admin, store in
+                let accounts = ConsoleAccounts(store: store, time: app.time, settings: ConsoleSettings(bcryptCost: 4), logger: Logger(label: "test"))
+                let sandbox = try await admin.firm("sandbox")
+                let acme = try await admin.createFirm(try NewFirm(slug: "acme", name: "Acme Ltd", smsRate: KES(shillings: 2), mode: .sandbox))
+                let developer = try await accounts.createUser(
+                    email: "dev@sandbox.test", password: "developer-pass-1", role: .developer, firmID: sandbox.id, origin: .commandLine)
+                let outsider = try await accounts.createUser(
+                    email: "owner@acme.test", password: "acme-owner-pass-1", role: .owner, firmID: acme.id, origin: .commandLine)
+                return (developer.id, outsider.id, acme.id)
+            }
+            let owner = try await client.signIn(ConsoleAccounts.sandboxEmail, ConsoleAccounts.sandboxPassword)
+            let developer = try await client.signIn("dev@sandbox.test", "developer-pass-1")
+            let ownerID = try #require(try await client.manage(.get, "/me", token: owner).json.data["id"] as? Int)
+            let byDeveloper = try await client.manage(.delete, "/firm/users/\(ownerID)", token: developer)
+            #expect(byDeveloper.status == .forbidden && byDeveloper.json["code"] as? String == "forbidden")
+            let themselves = try await client.manage(.delete, "/firm/users/\(ownerID)", token: owner)
+            #expect(themselves.status == .conflict && themselves.json["code"] as? String == "conflict")
+            let outsider = try await client.manage(.delete, "/firm/users/\(outsiderID)", token: owner)
+            #expect(outsider.status == .notFound && outsider.json["code"] as? String == "not_found")
+            let removed = try await client.manage(.delete, "/firm/users/\(developerID)", token: owner)
+            #expect(removed.status == .ok && removed.json.data["email"] as? String == "dev@sandbox.test")
+            let ended = try await client.manage(.get, "/me", token: developer)
+            #expect(ended.status == .unauthorized && ended.json["code"] as? String == "unauthenticated")
+            #expect(try await client.signInResponse("dev@sandbox.test", "developer-pass-1").status == .unauthorized)
+            let again = try await client.manage(.delete, "/firm/users/\(developerID)", token: owner)
+            #expect(again.status == .notFound && again.json["code"] as? String == "not_found")
+            let admin = try await client.signIn(Self.adminEmail, Self.adminPassword)
+            let wrongFirm = try await client.manage(.delete, "/admin/firms/\(acmeID)/users/\(ownerID)", token: admin)
+            #expect(wrongFirm.status == .notFound && wrongFirm.json["code"] as? String == "not_found")
+            let byAdmin = try await client.manage(.delete, "/admin/firms/\(acmeID)/users/\(outsiderID)", token: admin)
+            #expect(byAdmin.status == .ok && byAdmin.json.data["email"] as? String == "owner@acme.test")
+            let audit = try await client.manage(.get, "/admin/audit", token: admin).json.data["entries"] as? [[String: Any]] ?? []
+            #expect(
+                audit.filter { $0["action"] as? String == "user.remove" }.map { "\($0["actor"] ?? "") \($0["detail"] ?? "")" } == [
+                    "\(Self.adminEmail) owner@acme.test (owner)", "\(ConsoleAccounts.sandboxEmail) dev@sandbox.test (developer)",
+                ])
+        }
+    }
+
+    @Test func theUsersPageOffersRemoveOnEveryRowButTheOwnersOwnAndRemovesWithTheCSRFToken() async throws {
+        let app = try await Self.app()
+        try await app.test { client in
+            let developerID = try await app.admin { admin, store in
+                try await ConsoleAccounts(store: store, time: app.time, settings: ConsoleSettings(bcryptCost: 4), logger: Logger(label: "test"))
+                    .createUser(
+                        email: "dev@sandbox.test", password: "developer-pass-1", role: .developer, firmID: try await admin.firm("sandbox").id,
+                        origin: .commandLine
+                    ).id
+            }
+            let cookie = try await client.pageSignIn(ConsoleAccounts.sandboxEmail, ConsoleAccounts.sandboxPassword)
+            let page = try await client.execute(uri: "/console/users", method: .get, headers: [.cookie: cookie]) { String(buffer: $0.body) }
+            #expect(page.contains("action=\"/console/users/\(developerID)/remove\""))
+            #expect(page.components(separatedBy: "class=\"remove-user").count == 2)
+            let csrf = try #require(page.firstMatch(of: /name="_csrf" value="([^"]+)"/)?.1)
+            let withoutToken = try await client.execute(
+                uri: "/console/users/\(developerID)/remove", method: .post,
+                headers: [.cookie: cookie, .contentType: "application/x-www-form-urlencoded"], body: ByteBuffer(string: "")
+            ) { $0.status }
+            #expect(withoutToken == .forbidden)
+            let removed = try await client.execute(
+                uri: "/console/users/\(developerID)/remove", method: .post,
+                headers: [.cookie: cookie, .contentType: "application/x-www-form-urlencoded"],
+                body: ByteBuffer(string: FormEncoding.encode([("_csrf", String(csrf))]))
+            ) { $0 }
+            #expect(removed.status == .seeOther && removed.headers[.location] == "/console/users?done=user-removed")
+            let after = try await client.execute(uri: "/console/users?done=user-removed", method: .get, headers: [.cookie: cookie]) {
+                String(buffer: $0.body)
+            }
+            #expect(after.contains("User removed.") && !after.contains("dev@sandbox.test"))
+        }
+    }
+
     @Test func eachRoleOpensItsOwnPagesAndGets403OnTheOthers() async throws {
         try await Self.app().test { client in
             let owner = try await client.pageSignIn(ConsoleAccounts.sandboxEmail, ConsoleAccounts.sandboxPassword)

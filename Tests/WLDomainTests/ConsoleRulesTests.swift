@@ -21,6 +21,38 @@ import WLDomain
         }
     }
 
+    /// Every pair of actor and target among two firms' owners and developers and an admin: who may remove whom.
+    @Test func anOwnerRemovesOthersOfTheirFirmAnAdminAnyFirmUserNobodyThemselves() {
+        func user(_ id: Int64, _ role: ConsoleRole, _ firm: Int64?) -> ConsoleUser {
+            ConsoleUser(id: id, email: "u\(id)@acme.test", role: role, firmID: firm, passwordHash: "h", createdAt: Date(timeIntervalSince1970: 0))
+        }
+        let owner = user(1, .owner, 7)
+        let otherOwner = user(2, .owner, 7)
+        let developer = user(3, .developer, 7)
+        let outsider = user(4, .owner, 8)
+        let admin = user(5, .admin, nil)
+        func outcome(_ actor: ConsoleUser, _ target: ConsoleUser?, firm: Int64 = 7) -> String {
+            do {
+                return "removes \(try ConsoleUserRemoval.check(actor: actor, target: target, firmID: firm).id)"
+            } catch let error as DomainError {
+                return error.code.rawValue
+            } catch {
+                return "\(error)"
+            }
+        }
+        #expect(outcome(owner, developer) == "removes 3")
+        #expect(outcome(owner, otherOwner) == "removes 2")
+        #expect(outcome(owner, owner) == "conflict")
+        #expect(outcome(owner, outsider) == "notFound")
+        #expect(outcome(owner, nil) == "notFound")
+        #expect(outcome(developer, owner) == "forbidden")
+        #expect(outcome(outsider, developer) == "forbidden")
+        #expect(outcome(admin, owner) == "removes 1")
+        #expect(outcome(admin, outsider, firm: 8) == "removes 4")
+        #expect(outcome(admin, outsider) == "notFound")
+        #expect(outcome(admin, admin, firm: 7) == "notFound")
+    }
+
     @Test func secondsLeftRoundsUpAndEndsAtTheLock() {
         let now = Date(timeIntervalSince1970: 1_000)
         #expect(SignInLockout.secondsLeft(lockedUntil: now.addingTimeInterval(29.2), now: now) == 30)

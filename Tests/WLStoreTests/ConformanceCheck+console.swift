@@ -80,6 +80,27 @@ extension ConformanceCheck {
             #expect(accepted.id == invited.id && accepted.passwordHash == "h" && !accepted.isInvitationPending)
             #expect(try await store.acceptInvitation(tokenHash: "invite-hash", passwordHash: "other", now: checkTime) == nil)
         },
+        ConformanceCheck("removing a user deletes the user and every session of theirs, and only theirs") { store in
+            let firm = try await firmWithCredits(store, credits: 0)
+            let removed = try await store.createUser(
+                NewConsoleUser(email: "dev@acme.co.ke", role: .developer, firmID: firm.id, passwordHash: "h"), now: checkTime)
+            let kept = try await store.createUser(
+                NewConsoleUser(email: "owner@acme.co.ke", role: .owner, firmID: firm.id, passwordHash: "h"), now: checkTime)
+            for (user, hash) in [(removed, "removed-1"), (removed, "removed-2"), (kept, "kept-1")] {
+                _ = try await store.openSession(
+                    userID: user.id,
+                    NewConsoleSession(
+                        tokenHash: hash, kind: .bearer, csrfToken: "c", expiresAt: checkTime.addingTimeInterval(3_600), clientAddress: "10.0.0.3"),
+                    now: checkTime)
+            }
+            #expect(try await store.removeUser(id: removed.id))
+            #expect(try await store.removeUser(id: removed.id) == false)
+            #expect(try await store.user(email: "dev@acme.co.ke") == nil)
+            #expect(try await store.users(firmID: firm.id).map(\.id) == [kept.id])
+            #expect(try await store.session(tokenHash: "removed-1", idle: 1_800, now: checkTime) == nil)
+            #expect(try await store.session(tokenHash: "removed-2", idle: 1_800, now: checkTime) == nil)
+            #expect(try await store.session(tokenHash: "kept-1", idle: 1_800, now: checkTime)?.1.id == kept.id)
+        },
         ConformanceCheck("the audit log lists newest first, per firm or all, with a cursor") { store in
             let firm = try await firmWithCredits(store, credits: 0)
             for (index, action) in ["firm.create", "api_key.create", "credits.adjust"].enumerated() {
