@@ -47,6 +47,15 @@ extension SQLStore: PrivacyStore {
                 WHERE firm_id = $1 AND \(recipient) = $2 RETURNING id
                 """, [.int(firmID), .text(value), .text(erasedRecipient), .time(now)]
             ).count
+            // A blast whose every message went to erased people (a single send, typically) keeps their text as its
+            // template and subject: emptied too. A blast with anyone else among its recipients keeps its own.
+            try await connection.query(
+                """
+                UPDATE blasts SET template = '', subject = NULL
+                WHERE firm_id = $1 AND (template <> '' OR subject IS NOT NULL)
+                    AND id IN (SELECT blast_id FROM messages WHERE firm_id = $1 AND recipient = $2)
+                    AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.blast_id = blasts.id AND m.recipient <> $2)
+                """, [.int(firmID), .text(erasedRecipient)])
             let contactColumn = subject.isPhone ? "phone" : "LOWER(email)"
             summary.contacts = try await connection.query(
                 "DELETE FROM contacts WHERE firm_id = $1 AND \(contactColumn) = $2 RETURNING id", [.int(firmID), .text(value)]

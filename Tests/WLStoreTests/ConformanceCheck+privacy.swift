@@ -104,6 +104,30 @@ extension ConformanceCheck {
             let export = try await store.personalData(firmID: firm.id, subject: .phone(phone))
             #expect(export.contacts.isEmpty && export.messages.isEmpty && export.payments.isEmpty && export.optOut == nil)
         },
+        ConformanceCheck("erasure empties the text of a blast sent to the person alone, and keeps a shared blast's") { store in
+            let firm = try await firmWithCredits(store, credits: 50)
+            func blast(_ template: String, subject: String?, to phones: [String]) async throws -> String {
+                let id = NewBlast.makeID(for: .sms, at: Date())
+                let new = NewBlast(
+                    id: id, firmID: firm.id, channel: .sms, reference: nil, template: template, subject: subject, sendAt: checkTime)
+                _ = try await store.createBlast(
+                    new,
+                    messages: phones.map {
+                        NewMessage(recipient: $0, body: template, segments: 1, encoding: "GSM-7", credits: Credits(whole: 1))
+                    }, now: checkTime)
+                return id
+            }
+            let alone = try await blast("Jane, your loan of KES 5,000 is due on Friday", subject: "Loan", to: ["254712345678"])
+            let shared = try await blast("Our offices close at noon on Friday", subject: nil, to: ["254712345678", "254722000001"])
+            _ = try await store.erase(firmID: firm.id, subject: .phone("254712345678"), now: checkTime)
+            let texts = try await store.database.read { connection in
+                try await connection.query("SELECT id, template, subject FROM blasts WHERE firm_id = $1", [.int(firm.id)]).map {
+                    (try $0.text("id"), try $0.text("template"), try $0.optionalText("subject"))
+                }
+            }
+            #expect(texts.first { $0.0 == alone }.map { $0.1 == "" && $0.2 == nil } == true)
+            #expect(texts.first { $0.0 == shared }?.1 == "Our offices close at noon on Friday")
+        },
         ConformanceCheck("erasure calls off a charged message waiting to retry, with a refund, but not one being sent") { store in
             let firm = try await firmWithCredits(store, credits: 10)
             let messages = try await smsBlast(store, firm: firm, count: 1)
