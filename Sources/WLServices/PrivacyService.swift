@@ -41,7 +41,14 @@ public struct PrivacyService: Sendable {
 
     /// What the firm holds about the person, as the API and the CLI show it.
     public func export(_ subject: DataSubject, firm: Firm) async throws -> PersonalDataView {
-        PersonalDataView(subject: subject, export: try await store.personalData(firmID: firm.id, subject: subject), timezone: firm.timezone)
+        var export = try await store.personalData(firmID: firm.id, subject: subject)
+        // A message without placeholders is stored once, as its blast's template, and each message's empty body
+        // stands for it: the person was sent that text. (After retention or erasure the template is empty too.)
+        let shared = try await store.blastTemplates(ids: Set(export.messages.filter { $0.body.isEmpty }.map(\.blastID)))
+        for index in export.messages.indices where export.messages[index].body.isEmpty {
+            export.messages[index].body = shared[export.messages[index].blastID] ?? ""
+        }
+        return PersonalDataView(subject: subject, export: export, timezone: firm.timezone)
     }
 }
 

@@ -150,6 +150,18 @@ import WLStore
         }
     }
 
+    @Test func theExportShowsTheTextOfAnEmailWithoutPlaceholdersStoredOnceForItsBlast() async throws {
+        try await TestApp().test { client in
+            let sent = try await client.api(
+                .post, "/email", json: ["subject": "Statement", "message": "Your statement is ready.", "recipients": ["amina@example.com", "joe@example.com"]])
+            #expect(sent.status == .accepted)
+            let export = try await client.api(.get, "/privacy/export?email=Amina@example.com").json.data
+            let messages = export["messages"] as? [[String: Any]] ?? []
+            #expect(messages.map { $0["body"] as? String } == ["Your statement is ready."])
+            #expect(messages.map { $0["subject"] as? String } == ["Statement"])
+        }
+    }
+
     @Test func aPersonCanBeExportedThenErasedThroughTheAPI() async throws {
         try await TestApp().test { client in
             let sent = try await client.api(.post, "/sms", json: ["message": "Hi {first_name}", "recipients": ["254712345678"]])
