@@ -153,7 +153,8 @@ import WLStore
     @Test func theExportShowsTheTextOfAnEmailWithoutPlaceholdersStoredOnceForItsBlast() async throws {
         try await TestApp().test { client in
             let sent = try await client.api(
-                .post, "/email", json: ["subject": "Statement", "message": "Your statement is ready.", "recipients": ["amina@example.com", "joe@example.com"]])
+                .post, "/email",
+                json: ["subject": "Statement", "message": "Your statement is ready.", "recipients": ["amina@example.com", "joe@example.com"]])
             #expect(sent.status == .accepted)
             let export = try await client.api(.get, "/privacy/export?email=Amina@example.com").json.data
             let messages = export["messages"] as? [[String: Any]] ?? []
