@@ -5,7 +5,8 @@ Starts the fake with its delivery reports pointed at our callback endpoint, and 
 live SMS to the fake. A live firm sends one SMS to each of the fake's magic numbers; the check waits for every
 message to settle and compares statuses, responses, networks, charges, refunds and events with what the fake's
 README documents: rejections at send (403, 406) are refunded; the always-500 number is retried and then refunded;
-Failed/Rejected reports fail without refund; an out-of-order Buffered after Success and a duplicate Success change
+Failed/Rejected reports fail without refund (a
+UserInBlackList one lists the number, as a UserInBlacklist refusal does); an out-of-order Buffered after Success and a duplicate Success change
 nothing; identical texts go out in one provider call with Accept: application/json and +254 numbers.
 
 Usage: at_fake_check.py WLCOMM DATABASE_URL FAKE_SCRIPT [PSQL]
@@ -79,6 +80,10 @@ def main():
                                        f"({ids['254700000888']}, {ids['254700000777']}) GROUP BY message_id"))
         checks.check("duplicate and late reports add no events",
                      events == {str(ids["254700000888"]): "2", str(ids["254700000777"]): "2"}, str(events))
+        listed = api(port, "GET", "/sms/opt-outs", key=key)["data"]["opt_outs"]
+        checks.check("a UserInBlacklist refusal and a UserInBlackList report both list the number as blacklisted",
+                     sorted((o["phone"], o["source"]) for o in listed)
+                     == [("254700000097", "blacklisted"), ("254700000406", "blacklisted")], str(listed)[:300])
         requests = json.load(urllib.request.urlopen(fake_url + "/__fake/requests"))
         sends = [r for r in requests if r["path"] == "/version1/messaging"]
         checks.check("one provider call for the nine identical texts, then retries of the transient one",

@@ -47,6 +47,9 @@ import WLStore
             #expect(failed?.status == .failed)
             #expect(failed?.response == response)
             #expect(try await store.firm(id: 1)?.smsCredits == Credits(whole: 9))  // a delivery failure is not refunded
+            let listed = try await store.optedOut([FirmPhone(firmID: 1, phone: "254733000111")])
+            #expect(listed.isEmpty == (reason != "UserInBlackList"))
+            #expect(try await store.optOuts(firmID: 1, limit: 10, startingAfter: nil).map(\.source) == (listed.isEmpty ? [] : [.blacklisted]))
         }
     }
 
