@@ -38,12 +38,17 @@ public struct WebhookEndpointHealth: Sendable, Hashable {
     public var url: String?
     /// Since when every attempt has failed; `nil` after a success.
     public var failingSince: Date?
+    /// When an attempt last failed, to within ``WebhookRules/lastFailureStep`` (exact when a run of failures starts).
+    public var lastFailureAt: Date?
     public var disabledAt: Date?
     public var disabledReason: String?
 
-    public init(url: String? = nil, failingSince: Date? = nil, disabledAt: Date? = nil, disabledReason: String? = nil) {
+    public init(
+        url: String? = nil, failingSince: Date? = nil, lastFailureAt: Date? = nil, disabledAt: Date? = nil, disabledReason: String? = nil
+    ) {
         self.url = url
         self.failingSince = failingSince
+        self.lastFailureAt = lastFailureAt
         self.disabledAt = disabledAt
         self.disabledReason = disabledReason
     }
@@ -84,14 +89,22 @@ public struct WebhookAttemptReport: Sendable, Hashable {
 ///
 /// - 2xx succeeds; 410 Gone fails the delivery and disables the endpoint at once; anything else is retried on
 ///   ``RetryPolicy/webhooks`` and failed once its attempts are used.
-/// - The disabling policy: a success clears the endpoint's failing mark; a failure sets it if unset; an endpoint
-///   whose mark is ``failingLimit`` old when an attempt fails is disabled ("Failing for 5 days"), like 410.
+/// - The disabling policy: a success clears the endpoint's failing mark; a failure sets it if unset, or restarts it
+///   when no attempt has failed for ``failingGap`` (the endpoint was not tried in between: one with anything to
+///   deliver is tried at least every 11 hours); an endpoint whose mark is ``failingLimit`` old when an attempt fails
+///   is disabled ("Failing for 5 days"), like 410.
 /// - An attempt is recorded only by the worker that holds the delivery's lease (fencing); recording ends the lease.
 /// - An attempt on a URL that is no longer the endpoint's (changed while the POST was in flight) leaves the endpoint
 ///   alone; unless it succeeded, its delivery is due again at once, on the new URL, even if its attempts are used.
 public enum WebhookRules {
     /// How long an endpoint may keep failing before it is disabled: 5 days.
     public static let failingLimit: TimeInterval = 5 * 86_400
+    /// A failing mark whose last failure is older than this is stale: the next failure starts a new run. Longer than
+    /// the longest wait between retries (``RetryPolicy/webhooks``: 10 hours, with jitter 11).
+    public static let failingGap: TimeInterval = 86_400
+    /// The last failure's time is moved on at most this often, so a failing endpoint's row is written once an hour,
+    /// not at every failed attempt.
+    public static let lastFailureStep: TimeInterval = 3_600
     /// Why a 410 disabled an endpoint.
     public static let goneReason = "The endpoint answered 410 Gone"
     /// Why ``failingLimit`` disabled an endpoint.
@@ -119,7 +132,11 @@ public enum WebhookRules {
         if outcome == .succeeded {
             endpoint.failingSince = nil
         } else {
-            let since = endpoint.failingSince ?? now
+            let recent = endpoint.lastFailureAt.map { now.timeIntervalSince($0) <= failingGap } ?? false
+            let since = (recent ? endpoint.failingSince : nil) ?? now
+            if since != endpoint.failingSince || endpoint.lastFailureAt.map({ now.timeIntervalSince($0) >= lastFailureStep }) ?? true {
+                endpoint.lastFailureAt = now
+            }
             endpoint.failingSince = since
             if now.timeIntervalSince(since) >= failingLimit {
                 if case .disableEndpoint = outcome {} else { outcome = .disableEndpoint(reason: failingReason) }

@@ -96,7 +96,8 @@ extension SQLStore {
             try await connection.query(
                 """
                 UPDATE firms SET webhook_url = $2, webhook_secret = $3, webhook_disabled_at = NULL, webhook_disabled_reason = NULL,
-                    webhook_previous_secret = $4, webhook_previous_secret_until = $5, webhook_failing_since = NULL
+                    webhook_previous_secret = $4, webhook_previous_secret_until = $5, webhook_failing_since = NULL,
+                    webhook_last_failure_at = NULL
                 WHERE id = $1
                 """,
                 [

@@ -14,7 +14,9 @@ extension SQLStore {
         ("delivery_id", .int), ("firm_id", .int), ("attempt", .int), ("started_at", .int), ("status_code", .int), ("latency_ms", .int),
         ("error", .text),
     ])
-    static let endpointChanges = SQLSet([("id", .int), ("failing_since", .int), ("disabled_at", .int), ("disabled_reason", .text)])
+    static let endpointChanges = SQLSet([
+        ("id", .int), ("failing_since", .int), ("last_failure_at", .int), ("disabled_at", .int), ("disabled_reason", .text),
+    ])
 
     public func renewWebhookLeases(deliveryIDs: [Int64], owner: String, lease: TimeInterval, now: Date) async throws -> Set<Int64> {
         try await renewLeases(in: "webhook_deliveries", held: "status = 'pending'", ids: deliveryIDs, owner: owner, lease: lease, now: now)
@@ -60,7 +62,10 @@ extension SQLStore {
                         { "\(Self.updateEndpoints) FROM \(Self.endpointChanges.source(dialect, parameter: $0)) WHERE firms.id = v.id" },
                         Self.endpointChanges.parameter(
                             changedEndpoints.map {
-                                [.int($0.key), .time($0.value.failingSince), .time($0.value.disabledAt), .text($0.value.disabledReason)]
+                                [
+                                    .int($0.key), .time($0.value.failingSince), .time($0.value.lastFailureAt), .time($0.value.disabledAt),
+                                    .text($0.value.disabledReason),
+                                ]
                             })
                     ))
             }
@@ -129,14 +134,14 @@ extension SQLStore {
         let lock = lock && dialect == .postgres ? " FOR NO KEY UPDATE" : ""
         let rows = try await connection.query(
             """
-            SELECT id, webhook_url, webhook_failing_since, webhook_disabled_at, webhook_disabled_reason
+            SELECT id, webhook_url, webhook_failing_since, webhook_last_failure_at, webhook_disabled_at, webhook_disabled_reason
             FROM firms WHERE \(idRows.matches("id", dialect, parameter: 1)) ORDER BY id\(lock)
             """, [idRows.parameter(firmIDs.sorted().map { [.int($0)] })])
         var endpoints: [Int64: WebhookEndpointHealth] = [:]
         for row in rows {
             endpoints[try row.int("id")] = WebhookEndpointHealth(
                 url: try row.optionalText("webhook_url"), failingSince: try row.optionalTime("webhook_failing_since"),
-                disabledAt: try row.optionalTime("webhook_disabled_at"),
+                lastFailureAt: try row.optionalTime("webhook_last_failure_at"), disabledAt: try row.optionalTime("webhook_disabled_at"),
                 disabledReason: try row.optionalText("webhook_disabled_reason"))
         }
         return endpoints
@@ -153,7 +158,8 @@ extension SQLStore {
         .joined(separator: ", ")
 
     private static let updateEndpoints = """
-        UPDATE firms SET webhook_failing_since = v.failing_since, webhook_disabled_at = v.disabled_at, webhook_disabled_reason = v.disabled_reason
+        UPDATE firms SET webhook_failing_since = v.failing_since, webhook_last_failure_at = v.last_failure_at, webhook_disabled_at = v.disabled_at,
+            webhook_disabled_reason = v.disabled_reason
         """
 }
 

@@ -103,10 +103,18 @@ import WLDomain
         #expect(endpoint.failingSince == nil)
         let restart = almost.addingTimeInterval(1)
         #expect(WebhookRules.settle(.failed, endpoint: &endpoint, now: restart) == .failed)
+        // A failure every day keeps the run unbroken.
+        for day in 1...4 {
+            let later = restart.addingTimeInterval(Double(day) * Self.day)
+            #expect(WebhookRules.settle(.retry(at: later), endpoint: &endpoint, now: later) == .retry(at: later))
+        }
         let fiveDays = restart.addingTimeInterval(5 * Self.day)
         let disabled = WebhookAttemptOutcome.disableEndpoint(reason: WebhookRules.failingReason)
         #expect(WebhookRules.settle(.retry(at: fiveDays), endpoint: &endpoint, now: fiveDays) == disabled)
-        #expect(endpoint == WebhookEndpointHealth(failingSince: restart, disabledAt: fiveDays, disabledReason: WebhookRules.failingReason))
+        #expect(
+            endpoint
+                == WebhookEndpointHealth(
+                    failingSince: restart, lastFailureAt: fiveDays, disabledAt: fiveDays, disabledReason: WebhookRules.failingReason))
         // A 410 at the limit keeps its own reason.
         var gone = WebhookEndpointHealth(failingSince: Self.now)
         let goneOutcome = WebhookAttemptOutcome.disableEndpoint(reason: WebhookRules.goneReason)
@@ -114,8 +122,29 @@ import WLDomain
         #expect(gone.disabledReason == WebhookRules.goneReason)
     }
 
+    @Test func aFailingMarkWithNoFailureForADayRestartsInsteadOfDisablingAtTheNextFailure() {
+        var endpoint = WebhookEndpointHealth()
+        // A delivery gave up; then nothing was sent to the endpoint for a week.
+        #expect(WebhookRules.settle(.failed, endpoint: &endpoint, now: Self.now) == .failed)
+        let week = Self.now.addingTimeInterval(7 * Self.day)
+        #expect(WebhookRules.settle(.retry(at: week), endpoint: &endpoint, now: week) == .retry(at: week))
+        #expect(endpoint == WebhookEndpointHealth(failingSince: week, lastFailureAt: week))
+        // Within the hour the last failure is not moved on, so the endpoint's row is not written again.
+        let soon = week.addingTimeInterval(WebhookRules.lastFailureStep - 1)
+        _ = WebhookRules.settle(.retry(at: soon), endpoint: &endpoint, now: soon)
+        #expect(endpoint == WebhookEndpointHealth(failingSince: week, lastFailureAt: week))
+        // A day and a second without a failure is a gap; a day is not.
+        let dayLater = week.addingTimeInterval(WebhookRules.failingGap)
+        _ = WebhookRules.settle(.retry(at: dayLater), endpoint: &endpoint, now: dayLater)
+        #expect(endpoint.failingSince == week)
+        let gap = dayLater.addingTimeInterval(WebhookRules.failingGap + 1)
+        _ = WebhookRules.settle(.retry(at: gap), endpoint: &endpoint, now: gap)
+        #expect(endpoint.failingSince == gap)
+    }
+
     /// Any sequence of attempts on one endpoint, hours apart: it ends disabled exactly when a 410 came or some failure
-    /// came five days or more into an unbroken run of failures, and its failing mark is the start of the current run.
+    /// came five days or more into an unbroken run of failures (no success, and no day without a failure), and its
+    /// failing mark is the start of the current run.
     @Test func anySequenceOfAttemptsDisablesExactlyWhenThePolicySays() async {
         let step = Gen.int(in: 0...2).map { pick -> WebhookAttemptOutcome in
             switch pick {
@@ -128,13 +157,16 @@ import WLDomain
             var endpoint = WebhookEndpointHealth()
             var now = Self.now
             var runStart: Date?
+            var lastFailure: Date?
             var shouldDisable = false
             for (outcome, gap) in zip(outcomes, gaps) {
                 now = now.addingTimeInterval(Double(gap) * 3_600)
                 if outcome == .succeeded {
                     runStart = nil
                 } else {
+                    if let last = lastFailure, now.timeIntervalSince(last) > WebhookRules.failingGap { runStart = nil }
                     runStart = runStart ?? now
+                    lastFailure = now
                     if outcome != .failed || now.timeIntervalSince(runStart ?? now) >= 5 * Self.day { shouldDisable = true }
                 }
                 _ = WebhookRules.settle(outcome, endpoint: &endpoint, now: now)

@@ -74,7 +74,7 @@ extension ConformanceCheck {
             #expect(later.count == 2)  // the first one's lease ran out too
             #expect(later.allSatisfy { $0.previousSecret == nil })
         },
-        ConformanceCheck("an endpoint failing for five days is disabled; a success in between resets the clock") { store in
+        ConformanceCheck("an endpoint failing every day for five days is disabled; a success in between resets the clock") { store in
             let firm = try await firmWithCredits(store, credits: 5)
             try await store.setWebhook(firmID: firm.id, WebhookSettings(url: "https://a.example/hook", secret: nil), now: checkTime)
             let messages = try await smsBlast(store, firm: firm, count: 4)
@@ -88,7 +88,10 @@ extension ConformanceCheck {
             }
             try await attempt(0, .failed)
             try await attempt(4, .succeeded)
-            try await attempt(4.5, .failed)
+            // Failures a day apart: the endpoint keeps its mark (and the time of its last failure) between them.
+            for day in [4.5, 5.5, 6.5, 7.5, 8.5] {
+                try await attempt(day, .retry(at: checkTime.addingTimeInterval(day * 86_400)))
+            }
             #expect(try await store.webhook(firmID: firm.id)?.disabledAt == nil)
             try await attempt(9.5, .failed)
             #expect(try await store.webhook(firmID: firm.id)?.disabledReason == "Failing for 5 days")
