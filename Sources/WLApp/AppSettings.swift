@@ -166,7 +166,8 @@ public struct AppSettings: Sendable {
     public var consoleInsecureCookies: Bool
     /// Where invitation links point (`console.publicURL`, without a trailing slash); nil: the request's `Host`.
     public var consolePublicURL: String?
-    /// A `console.publicURL` that is not an `http://` or `https://` URL, refused at start-up.
+    /// A `console.publicURL` that is not an `http://` or `https://` URL with a host and no query or fragment, refused at
+    /// start-up.
     var badConsolePublicURL: String?
 
     /// The live providers configured, by name (empty: every firm can only use the sandbox ones).
@@ -230,7 +231,8 @@ public struct AppSettings: Sendable {
     public func checkConsolePublicURL() throws {
         guard let badConsolePublicURL else { return }
         throw StartupError(
-            "console.publicURL (WLCOMM_CONSOLE_PUBLIC_URL) \"\(badConsolePublicURL)\" is not an http:// or https:// URL with a host.")
+            "console.publicURL (WLCOMM_CONSOLE_PUBLIC_URL) \"\(badConsolePublicURL)\" is not an http:// or https:// URL with a host (and no query or fragment)."
+        )
     }
 
     /// Reads the settings from `reader` (see the table above for keys and defaults).
@@ -328,8 +330,9 @@ public struct AppSettings: Sendable {
         self.consoleInsecureCookies = reader.bool(forKey: "console.insecureCookies", default: false)
         if let url = reader.nonEmptyString(forKey: "console.publicURL") {
             let trimmed = url.hasSuffix("/") ? String(url.dropLast()) : url
-            let scheme = URL(string: trimmed)?.scheme?.lowercased()
-            if (scheme == "https" || scheme == "http") && URL(string: trimmed)?.host?.isEmpty == false {
+            let parsed = URLComponents(string: trimmed)
+            let scheme = parsed?.scheme?.lowercased()
+            if scheme == "https" || scheme == "http", parsed?.host?.isEmpty == false, parsed?.query == nil, parsed?.fragment == nil {
                 self.consolePublicURL = trimmed
             } else {
                 self.badConsolePublicURL = url

@@ -59,8 +59,23 @@ public struct DispatchEffects: Sendable, Hashable {
     /// Each firm's balance: the caller gives the balance before the batch for every firm whose credits may move
     /// (see ``DispatchOutcome/movesCredits``); after the batch it holds the balance to write back.
     public var balances: [Int64: Credits]
+    /// Numbers whose subscriber blocked the firm's sender, as a failure report said: each joins the firm's opt-out
+    /// list (source `blacklisted`).
+    public var blockedSenders: [SenderBlock] = []
 
     public init(balances: [Int64: Credits] = [:]) { self.balances = balances }
+}
+
+/// A number whose subscriber blocked a firm's sender at the network.
+public struct SenderBlock: Sendable, Hashable {
+    public var firmID: Int64
+    /// The number in E.164 digits.
+    public var phone: String
+
+    public init(firmID: Int64, phone: String) {
+        self.firmID = firmID
+        self.phone = phone
+    }
 }
 
 /// The state machine of dispatch: what each ``DispatchOutcome`` does to a message's status, stage, lease and
@@ -74,7 +89,15 @@ public struct DispatchEffects: Sendable, Hashable {
 /// - A retry counts the attempt and frees the message for `at`; a final message is not retried.
 /// - A hold frees the message for `until` without counting an attempt (quiet hours).
 /// - A failure is final; with `refund` the credits charged come back as a refund row.
+/// - A report that fails an SMS because the subscriber blocked the sender (``blocksSender(_:)``) also lists the
+///   number (``DispatchEffects/blockedSenders``), as the same refusal does when it answers the send.
 public enum DispatchRules {
+    /// Whether a failure report's response says the subscriber blocked the sender: Africa's Talking's reports give
+    /// `UserInBlackList` as the failure reason, which ends the response (`Rejected: UserInBlackList`).
+    public static func blocksSender(_ response: String) -> Bool {
+        response.lowercased().hasSuffix("userinblacklist")
+    }
+
     /// Applies `outcome` to `state`, appending ledger rows and events to `effects`.
     /// - Returns: Whether anything about the message changed.
     @discardableResult
@@ -107,7 +130,11 @@ public enum DispatchRules {
             }
         case .report(let status, let response, let network):
             if let network { state.message.network = network }
-            move(&state, to: status, response: response, effects: &effects, now: now)
+            if move(&state, to: status, response: response, effects: &effects, now: now), status == .failed,
+                state.message.channel == .sms, blocksSender(response), PhoneNumber(state.message.recipient) != nil
+            {
+                effects.blockedSenders.append(SenderBlock(firmID: state.message.firmID, phone: state.message.recipient))
+            }
         case .retry(let at, let response):
             guard !state.message.status.isFinal else { return false }
             state.message.attempts += 1

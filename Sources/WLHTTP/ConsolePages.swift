@@ -37,6 +37,8 @@ struct ConsolePages: Sendable {
         let firmPages = FirmPages(console: console, api: api)
         let firm = routes.registrar(signedIn.group().add(middleware: FirmUserMiddleware(time: api.time)), prefix: "/console")
         firmPages.addRoutes(to: firm)
+        let takingAway = signedIn.group().add(middleware: FirmUserMiddleware(time: api.time, takesAccessAway: true))
+        firmPages.addRevocationRoutes(to: routes.registrar(takingAway, prefix: "/console"))
         let admin = routes.registrar(signedIn.group("admin").add(middleware: AdminMiddleware()), prefix: "/console/admin")
         AdminPages(console: console).addRoutes(to: admin)
     }
@@ -125,9 +127,10 @@ struct ConsolePages: Sendable {
         do {
             let (token, identity) = try await console.accounts.signIn(
                 email: email, password: form["password"] ?? "", kind: .cookie, origin: context.auditOrigin)
-            // The browser's previous session, if any, ends: one browser holds one session.
+            // The browser's previous session, if any, ends: one browser holds one session. Should that fail, the old
+            // session ends on its own (idle or lifetime) and the new one, already open, is still handed over.
             if let previous = request.cookies[ConsoleSessionMiddleware.cookieName].flatMap({ SessionToken($0.value) }) {
-                try await console.accounts.signOut(previous)
+                try? await console.accounts.signOut(previous)
             }
             let cookie = Cookie(
                 name: ConsoleSessionMiddleware.cookieName, value: token.secret, path: "/", secure: !console.insecureCookies, httpOnly: true,

@@ -64,15 +64,18 @@ struct ConsoleSessionMiddleware: RouterMiddleware {
 /// Lets through only signed-in firm users (owner, developer); an admin gets 403. A firm that is suspended or whose
 /// subscription has expired may still read (its messages, ledger, settings) but change nothing: a write (buying
 /// credits, which prompts a phone; a test webhook; a key; an invitation) gets 403 `account_suspended` or
-/// `subscription_expired`, as its API keys do for everything.
+/// `subscription_expired`, as its API keys do for everything. Routes that only take access away (revoking a key,
+/// removing a user) sit behind one made with `takesAccessAway`, which lets their writes through: a suspended firm
+/// must still be able to shut out someone who left.
 struct FirmUserMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
 
     let time: any TimeSource
+    var takesAccessAway = false
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let firm = try context.requireConsole().requireFirm()
-        if !ConsoleSessionMiddleware.isSafe(request.method), let denial = firm.accessDenial(at: time.now) { throw denial }
+        if !takesAccessAway, !ConsoleSessionMiddleware.isSafe(request.method), let denial = firm.accessDenial(at: time.now) { throw denial }
         return try await next(request, context)
     }
 }

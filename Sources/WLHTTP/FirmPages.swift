@@ -13,7 +13,6 @@ struct FirmPages: Sendable {
     func addRoutes(to group: RouteRegistrar) {
         group.get("integration", use: { try await integration($0, $1) })
         group.post("integration/keys", use: createKey)
-        group.post("integration/keys/:key_id/revoke", use: revokeKey)
         group.post("integration/webhook", use: saveWebhook)
         group.post("integration/webhook/secret", use: rotateSecret)
         group.post("integration/webhook/test", use: sendTest)
@@ -28,6 +27,12 @@ struct FirmPages: Sendable {
         group.post("contacts/import", use: importContacts)
         group.get("users", use: { try await users($0, $1) })
         group.post("users/invite", use: invite)
+    }
+
+    /// The routes that only take access away, which a suspended or expired firm may still use (see
+    /// ``FirmUserMiddleware``).
+    func addRevocationRoutes(to group: RouteRegistrar) {
+        group.post("integration/keys/:key_id/revoke", use: revokeKey)
         group.post("users/:user_id/remove", use: removeUser)
     }
 

@@ -22,8 +22,8 @@ public struct DeliveryReports: Sendable {
     /// An Africa's Talking report (form fields `id`, `status`, `phoneNumber`, `networkCode`, `failureReason`):
     /// Sent, Submitted and Buffered are processing; Success is delivered; Failed, Rejected, Expired and
     /// AbsentSubscriber are failed, with the failure reason as the response. A failure for `UserInBlackList` (the
-    /// subscriber blocked the sender) also puts the number on the firm's opt-out list, as the same refusal does when
-    /// it comes in the answer to the send.
+    /// subscriber blocked the sender) also puts the number on the firm's opt-out list, in the same transaction
+    /// (``DispatchRules/blocksSender(_:)``), whether the report is applied now or parked until its send is recorded.
     /// - Returns: The message after the report, or `nil` when the report was unusable or was kept for later.
     @discardableResult
     public func africasTalking(_ form: [String: String]) async throws -> Message? {
@@ -40,17 +40,8 @@ public struct DeliveryReports: Sendable {
         }
         if changed {
             metrics.messages(channel: .sms, status: message.status, category: message.category, provider: "africastalking", count: 1)
-            if message.status == .failed, Self.blocksSender(form), PhoneNumber(message.recipient) != nil {
-                _ = try await store.addOptOuts([FirmPhone(firmID: message.firmID, phone: message.recipient)], source: .blacklisted, now: time.now)
-            }
         }
         return message
-    }
-
-    /// Whether the report's failure reason says the subscriber blocked the sender (`UserInBlackList`; the send
-    /// answer spells it `UserInBlacklist`).
-    static func blocksSender(_ form: [String: String]) -> Bool {
-        form["failureReason"]?.lowercased() == "userinblacklist"
     }
 
     static func africasTalkingReport(_ form: [String: String], status raw: String) -> DeliveryReport? {

@@ -42,14 +42,21 @@ public struct PrivacyService: Sendable {
     /// What the firm holds about the person, as the API and the CLI show it.
     public func export(_ subject: DataSubject, firm: Firm) async throws -> PersonalDataView {
         var export = try await store.personalData(firmID: firm.id, subject: subject)
-        // A message without placeholders is stored once, as its blast's template, and each message's empty body
-        // stands for it: the person was sent that text. (After retention or erasure the template is empty too.)
-        let shared = try await store.blastTemplates(ids: Set(export.messages.filter { $0.body.isEmpty }.map(\.blastID)))
-        for index in export.messages.indices where export.messages[index].body.isEmpty {
-            export.messages[index].body = shared[export.messages[index].blastID] ?? ""
+        // An email without placeholders is stored once, as its blast's template, and each message's empty body stands
+        // for it: the person was sent that text. Retention empties a message's subject with its body, and the
+        // template only once the whole blast is final, so a message without a subject is redacted and stays empty.
+        let shared = export.messages.filter(\.standsForItsBlastsTemplate)
+        let templates = try await store.blastTemplates(ids: Set(shared.map(\.blastID)))
+        for index in export.messages.indices where export.messages[index].standsForItsBlastsTemplate {
+            export.messages[index].body = templates[export.messages[index].blastID] ?? ""
         }
         return PersonalDataView(subject: subject, export: export, timezone: firm.timezone)
     }
+}
+
+extension Message {
+    /// An email whose text is its blast's template (stored once for every recipient), not yet redacted.
+    fileprivate var standsForItsBlastsTemplate: Bool { channel == .email && body.isEmpty && subject != nil }
 }
 
 /// A subject access answer: every record about one person, times in the firm's timezone.

@@ -183,6 +183,7 @@ extension SQLStore {
         if !messages.isEmpty { parts.append(messageUpdate(messages, dialect)) }
         if !balances.isEmpty { parts.append(balanceUpdate(balances, dialect)) }
         if !effects.credits.isEmpty { parts.append(ledgerInsert(effects.credits, dialect)) }
+        if !effects.blockedSenders.isEmpty { parts.append(blockedSenderInsert(effects.blockedSenders, dialect)) }
         let events = eventParameter(effects.events)
         switch dialect {
         case .postgres:
@@ -240,6 +241,18 @@ extension SQLStore {
         WritePart(
             sql: { "UPDATE firms SET sms_credits = v.balance FROM \(balanceChanges.source(dialect, parameter: $0)) WHERE firms.id = v.id" },
             rows: balanceChanges.parameter(balances.sorted { $0.key < $1.key }.map { [.int($0.key), .int($0.value.units)] }))
+    }
+
+    private static func blockedSenderInsert(_ blocks: [SenderBlock], _ dialect: SQLDialect) -> WritePart {
+        WritePart(
+            sql: {
+                """
+                INSERT INTO sms_opt_outs (firm_id, phone, source, created_at)
+                SELECT DISTINCT v.firm_id, v.phone, '\(OptOutSource.blacklisted.rawValue)', $1 FROM \(optOutRows.source(dialect, parameter: $0))
+                WHERE true ON CONFLICT (firm_id, phone) DO NOTHING
+                """
+            },
+            rows: optOutRows.parameter(blocks.map { [.int($0.firmID), .text($0.phone)] }))
     }
 
     private static func ledgerInsert(_ credits: [CreditMove], _ dialect: SQLDialect) -> WritePart {

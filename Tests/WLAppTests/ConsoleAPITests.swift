@@ -66,6 +66,8 @@ import WLServices
             }
             let key = try #require(created.json.data["key"] as? String)
             let id = try #require(created.json.data["id"] as? Int)
+            let invited = try await client.manage(.post, "/firm/users", token: owner, json: ["email": "dev@sandbox.test", "role": "developer"])
+            let developerID = try #require(invited.json.data["id"] as? Int)
             // Both keys are now kept by this process's cache.
             #expect(try await client.api(.get, "/sms-credits/balance", key: key).status == .ok)
             #expect(try await client.api(.get, "/sms-credits/balance").status == .ok)
@@ -86,6 +88,13 @@ import WLServices
             #expect(purchase.status == .forbidden && purchase.json["code"] as? String == "account_suspended")
             let newKey = try await client.manage(.post, "/firm/api-keys", token: owner, json: ["label": "after"])
             #expect(newKey.status == .forbidden && newKey.json["code"] as? String == "account_suspended")
+            let invitation = try await client.manage(.post, "/firm/users", token: owner, json: ["email": "x@sandbox.test", "role": "developer"])
+            #expect(invitation.status == .forbidden && invitation.json["code"] as? String == "account_suspended")
+            // Taking access away still works: a suspended firm can shut out someone who left.
+            let keys = try await client.manage(.get, "/firm/api-keys", token: owner).json.data["api_keys"] as? [[String: Any]] ?? []
+            let cachedID = try #require(keys.first { $0["label"] as? String == "cached?" }?["id"] as? Int)
+            #expect(try await client.manage(.delete, "/firm/api-keys/\(cachedID)", token: owner).status == .ok)
+            #expect(try await client.manage(.delete, "/firm/users/\(developerID)", token: owner).status == .ok)
         }
     }
 
@@ -208,12 +217,14 @@ import WLServices
         }
     }
 
-    @Test func aPublicURLThatIsNotHTTPStopsStartUpNamingTheSetting() async throws {
-        let app = TestApp().with(["console.publicURL": "comm.example.co.ke"])
+    @Test(arguments: ["comm.example.co.ke", "https://comm.example.co.ke/?next=1"])
+    func aPublicURLThatIsNotAPlainHTTPAddressStopsStartUpNamingTheSetting(value: String) async throws {
+        let app = TestApp().with(["console.publicURL": .init(.string(value), isSecret: false)])
         let error = await #expect(throws: StartupError.self) { try await app.test { _ in } }
         #expect(
             error?.description
-                == "console.publicURL (WLCOMM_CONSOLE_PUBLIC_URL) \"comm.example.co.ke\" is not an http:// or https:// URL with a host.")
+                == "console.publicURL (WLCOMM_CONSOLE_PUBLIC_URL) \"\(value)\" is not an http:// or https:// URL with a host (and no query or fragment)."
+        )
     }
 
     @Test func anOwnerRemovesAnotherUserWhoseSessionsEndAtOnceButNotThemselvesNorAnotherFirmsUser() async throws {

@@ -44,6 +44,29 @@ import WLDomain
         #expect(!DispatchRules.isChargedAndIdle(retrying, now: Self.now))
     }
 
+    @Test func aReportFailingAnSMSForUserInBlackListListsTheNumberOnceAndOtherFailuresDoNot() {
+        var blocked = Self.state()
+        blocked.message.status = .processing
+        var other = blocked
+        other.message.id = 2
+        var effects = DispatchEffects()
+        #expect(
+            DispatchRules.apply(.report(.failed, response: "Rejected: UserInBlackList", network: nil), to: &blocked, effects: &effects, now: Self.now)
+        )
+        #expect(
+            DispatchRules.apply(.report(.failed, response: "Failed: UserDoesNotExist", network: nil), to: &other, effects: &effects, now: Self.now))
+        // The same report again changes nothing and lists nothing more.
+        #expect(
+            !DispatchRules.apply(
+                .report(.failed, response: "Rejected: UserInBlackList", network: nil), to: &blocked, effects: &effects, now: Self.now))
+        #expect(effects.blockedSenders == [SenderBlock(firmID: 7, phone: "254712345678")])
+        var email = Self.state(channel: .email)
+        email.message.status = .processing
+        var emailEffects = DispatchEffects()
+        DispatchRules.apply(.report(.failed, response: "UserInBlackList", network: nil), to: &email, effects: &emailEffects, now: Self.now)
+        #expect(emailEffects.blockedSenders.isEmpty)
+    }
+
     @Test func aChargeDebitsMovesToProcessingAndWritesOneEventAndOneLedgerRow() {
         var state = Self.state()
         var effects = DispatchEffects(balances: [7: Credits(whole: 5)])

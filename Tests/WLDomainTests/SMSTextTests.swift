@@ -83,7 +83,6 @@ import WLDomain
     @Test func oneNonGSMCharacterSwitchesTheWholeTextToUCS2() async {
         await propertyCheck(input: Gen.letterOrNumber.string(of: 0...300), Gen.element(of: Array("😀ж中✓ł")).map { $0! }) { base, odd in
             let text = SMSText(base + String(odd))
-            let units = (base + String(odd)).utf16.count
             #expect(text.encoding == .ucs2)
             let pieces = (base + String(odd)).unicodeScalars.map { UTF16.width($0) }
             #expect(text.segments == Self.packed(pieces, single: 70, capacity: 67))

@@ -44,6 +44,27 @@ extension ConformanceCheck {
             #expect(events.map(\.status) == [.processing, .delivered])
             #expect(try await store.firm(id: firm.id)?.smsCredits == Credits(whole: 8))  // charged once each, no refund
         },
+        ConformanceCheck("a UserInBlackList failure lists the number whether its report comes early or late, in one transaction") { store in
+            let firm = try await firmWithCredits(store, credits: 10)
+            let messages = try await smsBlast(store, firm: firm, count: 2)
+            try await charged(store, messages)
+            let later = checkTime.addingTimeInterval(1)
+            // One report comes before its send is recorded (parked), the other after.
+            #expect(
+                try await store.recordReport(
+                    providerMessageID: "P-early", status: .failed, response: "Rejected: UserInBlackList", network: nil, now: later) == nil)
+            _ = try await store.record(
+                [
+                    (messages[0].id, .submitted(providerMessageID: "P-early", report: nil)),
+                    (messages[1].id, .submitted(providerMessageID: "P-late", report: nil)),
+                ], leaseOwner: "w", now: later)
+            let late = try await store.recordReport(
+                providerMessageID: "P-late", status: .failed, response: "Rejected: UserInBlackList", network: nil, now: later)
+            #expect(late?.status == .failed)
+            let listed = try await store.optedOut(messages.map { FirmPhone(firmID: firm.id, phone: $0.recipient) })
+            #expect(listed == Set(messages.map { FirmPhone(firmID: firm.id, phone: $0.recipient) }))
+            #expect(try await store.optOuts(firmID: firm.id, limit: 10, startingAfter: nil).map(\.source) == [.blacklisted, .blacklisted])
+        },
         ConformanceCheck("a report parked after its send was recorded is applied by the sweep; old unclaimed ones are deleted") { store in
             let firm = try await firmWithCredits(store, credits: 10)
             let messages = try await smsBlast(store, firm: firm, count: 1)

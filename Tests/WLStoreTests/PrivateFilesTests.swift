@@ -52,7 +52,7 @@ import WLPorts
         try await reopened.close()
         // A file planted at the backup's path first is never written to.
         let planted = folder.appendingPathComponent("planted.sqlite").path
-        FileManager.default.createFile(atPath: planted, contents: Data())
+        #expect(FileManager.default.createFile(atPath: planted, contents: Data()))
         await #expect(throws: (any Error).self) {
             _ = try await SQLiteBackup.backUp(databasePath: databasePath, to: planted, logger: TestDatabases.logger)
         }
