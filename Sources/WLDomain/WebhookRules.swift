@@ -100,7 +100,8 @@ public enum WebhookRules {
     /// How long an endpoint may keep failing before it is disabled: 5 days.
     public static let failingLimit: TimeInterval = 5 * 86_400
     /// A failing mark whose last failure is older than this is stale: the next failure starts a new run. Longer than
-    /// the longest wait between retries (``RetryPolicy/webhooks``: 10 hours, with jitter 11).
+    /// the longest wait between retries (``RetryPolicy/webhooks``: 10 hours, with jitter 11). The last failure is kept
+    /// to within ``lastFailureStep``, so a run ends after 23 to 24 hours without a failure.
     public static let failingGap: TimeInterval = 86_400
     /// The last failure's time is moved on at most this often, so a failing endpoint's row is written once an hour,
     /// not at every failed attempt.

@@ -60,7 +60,7 @@ extension SQLStore {
             current[id] = state
             applied.append(state.message)
         }
-        guard effects.credits.isEmpty else { return nil }
+        guard effects.credits.isEmpty, effects.blockedSenders.isEmpty else { return nil }
         let written = Set(applied.map(\.id)).sorted().compactMap { id -> [SQLValue]? in
             guard let read = states[id], let state = current[id] else { return nil }
             return state.columnValues + [.text(read.message.stage.rawValue), .int(Int64(read.eventSequence)), .int(Int64(read.message.attempts))]

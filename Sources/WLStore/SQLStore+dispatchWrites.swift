@@ -249,7 +249,7 @@ extension SQLStore {
                 """
                 INSERT INTO sms_opt_outs (firm_id, phone, source, created_at)
                 SELECT DISTINCT v.firm_id, v.phone, '\(OptOutSource.blacklisted.rawValue)', $1 FROM \(optOutRows.source(dialect, parameter: $0))
-                WHERE true ON CONFLICT (firm_id, phone) DO NOTHING
+                WHERE true ORDER BY v.firm_id, v.phone ON CONFLICT (firm_id, phone) DO NOTHING
                 """
             },
             rows: optOutRows.parameter(blocks.map { [.int($0.firmID), .text($0.phone)] }))
