@@ -163,6 +163,7 @@ public protocol ConsoleStore: Sendable {
     /// Clears the failure count and any lock.
     func unlock(userID: Int64) async throws
     /// Opens a session for the user, clears its failures and records the sign-in, in one transaction.
+    /// - Throws: `.notFound` when the user has been removed.
     func openSession(userID: Int64, _ session: NewConsoleSession, now: Date) async throws -> ConsoleSession
     /// The live session with this token hash and its user: not past `expiresAt` and seen within `idle`. Records
     /// `now` as its last use at most once a minute.

@@ -182,7 +182,13 @@ public struct ConsoleAccounts: Sendable {
             throw refusal
         }
         guard try await verify(password, hash: user.passwordHash) else {
-            let after = try await store.recordFailedSignIn(userID: user.id) { SignInLockout.lockedUntil(afterFailures: $0, now: now) }
+            // A user removed while the password was checked is as unknown as any other.
+            let after: ConsoleUser
+            do {
+                after = try await store.recordFailedSignIn(userID: user.id) { SignInLockout.lockedUntil(afterFailures: $0, now: now) }
+            } catch let error as DomainError where error.code == .notFound {
+                throw refusal
+            }
             try await audit(
                 origin.as(user), firmID: user.firmID, action: "session.sign_in_failed",
                 detail: after.lockedUntil == nil ? "failure \(after.failedSignIns)" : "failure \(after.failedSignIns); locked")
@@ -196,12 +202,17 @@ public struct ConsoleAccounts: Sendable {
             throw DomainError(.accountLocked, "Too many failed sign-ins: try again in \(seconds) s.", retryAfter: seconds)
         }
         let token = SessionToken.generate()
-        let session = try await store.openSession(
-            userID: user.id,
-            NewConsoleSession(
-                tokenHash: token.hash, kind: kind, csrfToken: SessionToken.generate().secret,
-                expiresAt: now.addingTimeInterval(settings.lifetime), clientAddress: origin.clientAddress),
-            now: now)
+        let session: ConsoleSession
+        do {
+            session = try await store.openSession(
+                userID: user.id,
+                NewConsoleSession(
+                    tokenHash: token.hash, kind: kind, csrfToken: SessionToken.generate().secret,
+                    expiresAt: now.addingTimeInterval(settings.lifetime), clientAddress: origin.clientAddress),
+                now: now)
+        } catch let error as DomainError where error.code == .notFound {
+            throw refusal
+        }
         try await audit(origin.as(user), firmID: user.firmID, action: "session.sign_in", detail: kind.rawValue)
         return (token, ConsoleIdentity(session: session, user: user, firm: try await firm(of: user)))
     }

@@ -80,9 +80,14 @@ extension SQLStore: ConsoleStore {
 
     public func openSession(userID: Int64, _ session: NewConsoleSession, now: Date) async throws -> ConsoleSession {
         try await write { connection in
-            _ = try await connection.query(
-                "UPDATE console_users SET failed_sign_ins = 0, locked_until = NULL, last_sign_in_at = $2 WHERE id = $1",
-                [.int(userID), .time(now)])
+            // The user's row is taken first: a removal at the same moment then waits and takes this session with it,
+            // and a user removed already opens nothing.
+            guard
+                try await !connection.query(
+                    "UPDATE console_users SET failed_sign_ins = 0, locked_until = NULL, last_sign_in_at = $2 WHERE id = $1 RETURNING id",
+                    [.int(userID), .time(now)]
+                ).isEmpty
+            else { throw DomainError(.notFound, "No user \(userID).") }
             // Sign-in is the moment to drop this user's sessions that can no longer be used.
             _ = try await connection.query(
                 "DELETE FROM console_sessions WHERE user_id = $1 AND expires_at <= $2", [.int(userID), .time(now)])

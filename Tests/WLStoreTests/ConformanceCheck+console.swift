@@ -100,6 +100,18 @@ extension ConformanceCheck {
             #expect(try await store.session(tokenHash: "removed-1", idle: 1_800, now: checkTime) == nil)
             #expect(try await store.session(tokenHash: "removed-2", idle: 1_800, now: checkTime) == nil)
             #expect(try await store.session(tokenHash: "kept-1", idle: 1_800, now: checkTime)?.1.id == kept.id)
+            // A sign-in that found the user before the removal opens nothing after it.
+            do {
+                _ = try await store.openSession(
+                    userID: removed.id,
+                    NewConsoleSession(
+                        tokenHash: "removed-3", kind: .bearer, csrfToken: "c", expiresAt: checkTime.addingTimeInterval(3_600),
+                        clientAddress: "10.0.0.3"),
+                    now: checkTime)
+                Issue.record("a session was opened for a removed user")
+            } catch let error as DomainError {
+                #expect(error.code == .notFound)
+            }
         },
         ConformanceCheck("the audit log lists newest first, per firm or all, with a cursor") { store in
             let firm = try await firmWithCredits(store, credits: 0)
