@@ -89,11 +89,12 @@ public struct SenderBlock: Sendable, Hashable {
 /// - A retry counts the attempt and frees the message for `at`; a final message is not retried.
 /// - A hold frees the message for `until` without counting an attempt (quiet hours).
 /// - A failure is final; with `refund` the credits charged come back as a refund row.
-/// - A report that fails an SMS because the subscriber blocked the sender (``blocksSender(_:)``) also lists the
-///   number (``DispatchEffects/blockedSenders``), as the same refusal does when it answers the send.
+/// - A failure of an SMS because the subscriber blocked the sender (``blocksSender(_:)``), whether the provider
+///   refused the send or a report said so later, also lists the number (``DispatchEffects/blockedSenders``).
 public enum DispatchRules {
-    /// Whether a failure report's response says the subscriber blocked the sender: Africa's Talking's reports give
-    /// `UserInBlackList` as the failure reason, which ends the response (`Rejected: UserInBlackList`).
+    /// Whether a failure's response says the subscriber blocked the sender: Africa's Talking refuses such a send with
+    /// `UserInBlacklist` (the response), and its reports give `UserInBlackList` as the failure reason, which ends the
+    /// response (`Rejected: UserInBlackList`).
     public static func blocksSender(_ response: String) -> Bool {
         response.lowercased().hasSuffix("userinblacklist")
     }
@@ -130,10 +131,8 @@ public enum DispatchRules {
             }
         case .report(let status, let response, let network):
             if let network { state.message.network = network }
-            if move(&state, to: status, response: response, effects: &effects, now: now), status == .failed,
-                state.message.channel == .sms, blocksSender(response), PhoneNumber(state.message.recipient) != nil
-            {
-                effects.blockedSenders.append(SenderBlock(firmID: state.message.firmID, phone: state.message.recipient))
+            if move(&state, to: status, response: response, effects: &effects, now: now), status == .failed {
+                listIfBlocked(state.message, response: response, effects: &effects)
             }
         case .retry(let at, let response):
             guard !state.message.status.isFinal else { return false }
@@ -154,8 +153,15 @@ public enum DispatchRules {
                 moveCredits(state.charged, kind: .refund, for: state.message, effects: &effects)
                 state.charged = .zero
             }
+            listIfBlocked(state.message, response: response, effects: &effects)
         }
         return state != before
+    }
+
+    /// Lists the number of an SMS that just failed because its subscriber blocked the sender.
+    static func listIfBlocked(_ message: Message, response: String, effects: inout DispatchEffects) {
+        guard message.channel == .sms, blocksSender(response), PhoneNumber(message.recipient) != nil else { return }
+        effects.blockedSenders.append(SenderBlock(firmID: message.firmID, phone: message.recipient))
     }
 
     /// Moves to `status` with an event, if statuses allow the move; a final status ends the lease.

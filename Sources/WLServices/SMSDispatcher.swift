@@ -208,11 +208,10 @@ public final class SMSDispatcher: Service {
         count(records, messages, provider: key.sandbox ? "sandbox" : liveName)
         let blocked = messages.filter { if case .blacklisted = outcomes[$0.id] { true } else { false } }
         do {
+            // A refusal for a blocked sender lists the number in the transaction that records it (DispatchRules); this
+            // server's cached lists of those firms are dropped so that the next request sees it.
             let dropped = try await recorder.submit(records)
-            if !blocked.isEmpty {
-                try await store.addOptOuts(blocked.map { FirmPhone(firmID: $0.firmID, phone: $0.recipient) }, source: .blacklisted, now: now)
-                optOutCache?.forget(firmIDs: Set(blocked.map(\.firmID)))
-            }
+            if !blocked.isEmpty { optOutCache?.forget(firmIDs: Set(blocked.map(\.firmID))) }
             return dropped
         } catch {
             logger.warning("could not record send outcomes", metadata: ["count": "\(records.count)", "error": "\(error)"])
