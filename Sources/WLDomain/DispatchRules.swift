@@ -61,13 +61,13 @@ public struct DispatchEffects: Sendable, Hashable {
     public var balances: [Int64: Credits]
     /// Numbers whose subscriber blocked the firm's sender, as a failure report said: each joins the firm's opt-out
     /// list (source `blacklisted`).
-    public var blockedSenders: [SenderBlock] = []
+    public var blockedSenders: [FirmPhone] = []
 
     public init(balances: [Int64: Credits] = [:]) { self.balances = balances }
 }
 
-/// A number whose subscriber blocked a firm's sender at the network.
-public struct SenderBlock: Sendable, Hashable {
+/// One firm's number: an entry of its opt-out list, or a number whose subscriber blocked its sender.
+public struct FirmPhone: Sendable, Hashable {
     public var firmID: Int64
     /// The number in E.164 digits.
     public var phone: String
@@ -161,7 +161,7 @@ public enum DispatchRules {
     /// Lists the number of an SMS that just failed because its subscriber blocked the sender.
     static func listIfBlocked(_ message: Message, response: String, effects: inout DispatchEffects) {
         guard message.channel == .sms, blocksSender(response), PhoneNumber(message.recipient) != nil else { return }
-        effects.blockedSenders.append(SenderBlock(firmID: message.firmID, phone: message.recipient))
+        effects.blockedSenders.append(FirmPhone(firmID: message.firmID, phone: message.recipient))
     }
 
     /// Moves to `status` with an event, if statuses allow the move; a final status ends the lease.

@@ -1,5 +1,5 @@
 public import Foundation
-import WLDomain
+public import WLDomain
 
 /// How a number came onto a firm's opt-out list.
 public enum OptOutSource: String, Codable, Sendable, CaseIterable {
@@ -24,17 +24,6 @@ public struct OptOut: Hashable, Sendable, Codable {
         self.phone = phone
         self.source = source
         self.createdAt = createdAt
-    }
-}
-
-/// A number on a firm's list (for lookups across firms).
-public struct FirmPhone: Hashable, Sendable {
-    public var firmID: Int64
-    public var phone: String
-
-    public init(firmID: Int64, phone: String) {
-        self.firmID = firmID
-        self.phone = phone
     }
 }
 

@@ -1,4 +1,5 @@
 public import Foundation
+import WLDomain
 public import WLPorts
 
 /// Keeps each firm's SMS opt-out list, when it is short, for a short time, so that a busy firm's sends are checked

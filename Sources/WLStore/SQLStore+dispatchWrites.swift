@@ -243,7 +243,7 @@ extension SQLStore {
             rows: balanceChanges.parameter(balances.sorted { $0.key < $1.key }.map { [.int($0.key), .int($0.value.units)] }))
     }
 
-    private static func blockedSenderInsert(_ blocks: [SenderBlock], _ dialect: SQLDialect) -> WritePart {
+    private static func blockedSenderInsert(_ blocks: [FirmPhone], _ dialect: SQLDialect) -> WritePart {
         WritePart(
             sql: {
                 """

@@ -1,5 +1,5 @@
 public import Foundation
-import WLDomain
+public import WLDomain
 public import WLPorts
 
 extension SQLStore: OptOutStore {

@@ -59,14 +59,14 @@ import WLDomain
         #expect(
             !DispatchRules.apply(
                 .report(.failed, response: "Rejected: UserInBlackList", network: nil), to: &blocked, effects: &effects, now: Self.now))
-        #expect(effects.blockedSenders == [SenderBlock(firmID: 7, phone: "254712345678")])
+        #expect(effects.blockedSenders == [FirmPhone(firmID: 7, phone: "254712345678")])
         // A send refused for the same reason lists the number too; another refusal does not.
         var refused = Self.state(id: 3)
         var refusedOther = Self.state(id: 4)
         var refusals = DispatchEffects()
         DispatchRules.apply(.fail(response: "UserInBlacklist", refund: true), to: &refused, effects: &refusals, now: Self.now)
         DispatchRules.apply(.fail(response: "InvalidPhoneNumber", refund: true), to: &refusedOther, effects: &refusals, now: Self.now)
-        #expect(refusals.blockedSenders == [SenderBlock(firmID: 7, phone: "254712345678")])
+        #expect(refusals.blockedSenders == [FirmPhone(firmID: 7, phone: "254712345678")])
         var email = Self.state(channel: .email)
         email.message.status = .processing
         var emailEffects = DispatchEffects()
