@@ -170,8 +170,15 @@ public protocol ConsoleStore: Sendable {
     func session(tokenHash: String, idle: TimeInterval, now: Date) async throws -> (ConsoleSession, ConsoleUser)?
     /// Ends the session (again is a no-op).
     func closeSession(tokenHash: String) async throws
-    /// Deletes the user and every session of theirs in one transaction; false when there was no such user.
-    func removeUser(id: Int64) async throws -> Bool
+    /// Deletes user `id` and every session of theirs and appends the audit line `audit` writes for it, in one
+    /// transaction. `decide` gets the acting user (`actorID`; `nil` for the command line) and user `id` as they are
+    /// inside that transaction, each `nil` when gone, and returns the user to delete or throws to delete nothing: two
+    /// owners removing each other at once go one after the other, and the second finds its actor gone.
+    /// - Returns: The deleted user.
+    func removeUser(
+        id: Int64, actorID: Int64?, decide: @escaping @Sendable (_ actor: ConsoleUser?, _ target: ConsoleUser?) throws -> ConsoleUser,
+        audit: @escaping @Sendable (ConsoleUser) -> AuditEntry
+    ) async throws -> ConsoleUser
     /// Appends a line to the audit log.
     func appendAudit(_ entry: AuditEntry) async throws
     /// The audit log, newest first, optionally one firm's, `limit` lines after the id `startingAfter`.

@@ -240,14 +240,19 @@ public struct ConsoleAccounts: Sendable {
         try await audit(.commandLine, firmID: user.firmID, action: "user.unlock", detail: user.email)
     }
 
-    /// Removes user `id` of firm `firmID` on behalf of `actor` (see ``ConsoleUserRemoval``); their sessions end at once
-    /// and an invitation of theirs stops working.
-    /// - Throws: `.forbidden`, `.notFound` or `.conflict` from the rule.
+    /// Removes user `id` of firm `firmID` on behalf of `actor` (see ``ConsoleUserRemoval``, checked against both
+    /// users as they are when the removal commits); their sessions end at once and an invitation of theirs stops
+    /// working. The audit line is written in the same transaction.
+    /// - Throws: `.forbidden`, `.notFound` or `.conflict` from the rule; `.unauthenticated` when `actor` was removed
+    ///   meanwhile.
     public func removeUser(id: Int64, firmID: Int64, by actor: ConsoleUser, origin: AuditOrigin) async throws -> ConsoleUser {
-        let target = try await store.users(firmID: firmID).first { $0.id == id }
-        let user = try ConsoleUserRemoval.check(actor: actor, target: target, firmID: firmID)
-        try await remove(user, origin: origin)
-        return user
+        try await store.removeUser(
+            id: id, actorID: actor.id,
+            decide: { actorNow, target in
+                guard let actorNow else { throw DomainError(.unauthenticated, "Your console account was removed.") }
+                return try ConsoleUserRemoval.check(actor: actorNow, target: target, firmID: firmID)
+            },
+            audit: auditOfRemoval(origin))
     }
 
     /// Removes a user of any firm, or an admin, from the command line; their sessions end at once.
@@ -256,13 +261,22 @@ public struct ConsoleAccounts: Sendable {
         guard let user = try await store.user(email: try ConsoleCredentials.email(email)) else {
             throw DomainError(.notFound, "No user \(email).")
         }
-        try await remove(user, origin: .commandLine)
-        return user
+        return try await store.removeUser(
+            id: user.id, actorID: nil,
+            decide: { _, target in
+                guard let target else { throw DomainError(.notFound, "No user \(email).") }
+                return target
+            },
+            audit: auditOfRemoval(.commandLine))
     }
 
-    private func remove(_ user: ConsoleUser, origin: AuditOrigin) async throws {
-        guard try await store.removeUser(id: user.id) else { throw DomainError(.notFound, "No such user.") }
-        try await audit(origin, firmID: user.firmID, action: "user.remove", detail: "\(user.email) (\(user.role.rawValue))")
+    private func auditOfRemoval(_ origin: AuditOrigin) -> @Sendable (ConsoleUser) -> AuditEntry {
+        let now = time.now
+        return { user in
+            AuditEntry(
+                id: 0, at: now, actor: origin.actor, actorRole: origin.role, firmID: user.firmID, action: "user.remove",
+                detail: "\(user.email) (\(user.role.rawValue))", clientAddress: origin.clientAddress, requestID: origin.requestID)
+        }
     }
 
     /// The firm's users, or with `nil` every user.

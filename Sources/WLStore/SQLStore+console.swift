@@ -142,25 +142,40 @@ extension SQLStore: ConsoleStore {
         }
     }
 
-    public func removeUser(id: Int64) async throws -> Bool {
-        try await write { connection in
-            _ = try await connection.query("DELETE FROM console_sessions WHERE user_id = $1", [.int(id)])
-            return try await !connection.query("DELETE FROM console_users WHERE id = $1 RETURNING id", [.int(id)]).isEmpty
+    public func removeUser(
+        id: Int64, actorID: Int64?, decide: @escaping @Sendable (_ actor: ConsoleUser?, _ target: ConsoleUser?) throws -> ConsoleUser,
+        audit: @escaping @Sendable (ConsoleUser) -> AuditEntry
+    ) async throws -> ConsoleUser {
+        // Both rows are taken in id order: two owners removing each other at once go one after the other, and the
+        // second finds its actor gone (on SQLite the single writer orders them anyway).
+        let lock = database.dialect == .postgres ? " FOR UPDATE" : ""
+        return try await write { connection in
+            let rows = try await connection.query(
+                "SELECT \(Self.userColumns) FROM console_users WHERE id = $1 OR id = $2 ORDER BY id\(lock)",
+                [.int(id), .int(actorID ?? id)]
+            ).map(Self.consoleUser)
+            let user = try decide(actorID.flatMap { actorID in rows.first { $0.id == actorID } }, rows.first { $0.id == id })
+            _ = try await connection.query("DELETE FROM console_sessions WHERE user_id = $1", [.int(user.id)])
+            _ = try await connection.query("DELETE FROM console_users WHERE id = $1", [.int(user.id)])
+            try await Self.insertAudit(audit(user), on: connection)
+            return user
         }
     }
 
     public func appendAudit(_ entry: AuditEntry) async throws {
-        try await write { connection in
-            _ = try await connection.query(
-                """
-                INSERT INTO audit_log (at, actor, actor_role, firm_id, action, detail, client_address, request_id)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-                """,
-                [
-                    .time(entry.at), .text(entry.actor), .text(entry.actorRole), .int(entry.firmID), .text(entry.action),
-                    .text(entry.detail), .text(entry.clientAddress), .text(entry.requestID),
-                ])
-        }
+        try await write { connection in try await Self.insertAudit(entry, on: connection) }
+    }
+
+    private static func insertAudit(_ entry: AuditEntry, on connection: any SQLConnection) async throws {
+        _ = try await connection.query(
+            """
+            INSERT INTO audit_log (at, actor, actor_role, firm_id, action, detail, client_address, request_id)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+            """,
+            [
+                .time(entry.at), .text(entry.actor), .text(entry.actorRole), .int(entry.firmID), .text(entry.action),
+                .text(entry.detail), .text(entry.clientAddress), .text(entry.requestID),
+            ])
     }
 
     public func auditLog(firmID: Int64?, limit: Int, startingAfter: Int64?) async throws -> [AuditEntry] {

@@ -93,8 +93,22 @@ extension ConformanceCheck {
                         tokenHash: hash, kind: .bearer, csrfToken: "c", expiresAt: checkTime.addingTimeInterval(3_600), clientAddress: "10.0.0.3"),
                     now: checkTime)
             }
-            #expect(try await store.removeUser(id: removed.id))
-            #expect(try await store.removeUser(id: removed.id) == false)
+            let gone = try await store.removeUser(id: removed.id, actorID: nil, decide: { $1! }, audit: removalAudit)
+            #expect(gone.id == removed.id && gone.email == "dev@acme.co.ke")
+            do {
+                _ = try await store.removeUser(
+                    id: removed.id, actorID: nil,
+                    decide: { _, target in
+                        guard let target else { throw DomainError(.notFound, "No such user.") }
+                        return target
+                    }, audit: removalAudit)
+                Issue.record("a removed user was removed again")
+            } catch let error as DomainError {
+                #expect(error.code == .notFound)
+            }
+            // The removal's audit line, and none for the refused one.
+            let audit = try await store.auditLog(firmID: firm.id, limit: 10, startingAfter: nil)
+            #expect(audit.map { "\($0.action) \($0.detail)" } == ["user.remove dev@acme.co.ke"])
             #expect(try await store.user(email: "dev@acme.co.ke") == nil)
             #expect(try await store.users(firmID: firm.id).map(\.id) == [kept.id])
             #expect(try await store.session(tokenHash: "removed-1", idle: 1_800, now: checkTime) == nil)
@@ -112,6 +126,39 @@ extension ConformanceCheck {
             } catch let error as DomainError {
                 #expect(error.code == .notFound)
             }
+        },
+        ConformanceCheck("two owners removing each other at once: one removal wins, the other finds its actor gone") { store in
+            let firm = try await firmWithCredits(store, credits: 0)
+            let owners = [
+                try await store.createUser(NewConsoleUser(email: "a@acme.co.ke", role: .owner, firmID: firm.id, passwordHash: "h"), now: checkTime),
+                try await store.createUser(NewConsoleUser(email: "b@acme.co.ke", role: .owner, firmID: firm.id, passwordHash: "h"), now: checkTime),
+            ]
+            let results = await withTaskGroup(of: Result<ConsoleUser, DomainError>.self) { group in
+                for (actor, target) in [(owners[0], owners[1]), (owners[1], owners[0])] {
+                    group.addTask {
+                        do {
+                            return .success(
+                                try await store.removeUser(
+                                    id: target.id, actorID: actor.id,
+                                    decide: { actorNow, targetNow in
+                                        guard let actorNow else { throw DomainError(.unauthenticated, "Your console account was removed.") }
+                                        return try ConsoleUserRemoval.check(actor: actorNow, target: targetNow, firmID: firm.id)
+                                    }, audit: removalAudit))
+                        } catch let error as DomainError {
+                            return .failure(error)
+                        } catch {
+                            return .failure(DomainError(.validation, "unexpected \(error)"))
+                        }
+                    }
+                }
+                return await group.reduce(into: []) { $0.append($1) }
+            }
+            let removed = results.compactMap { try? $0.get() }
+            let refusals = results.compactMap { if case .failure(let error) = $0 { error.code } else { nil } }
+            #expect(removed.count == 1 && refusals == [.unauthenticated])
+            let left = try await store.users(firmID: firm.id)
+            #expect(left.count == 1 && left[0].role == .owner && left[0].id != removed.first?.id)
+            #expect(try await store.auditLog(firmID: firm.id, limit: 10, startingAfter: nil).count == 1)
         },
         ConformanceCheck("the audit log lists newest first, per firm or all, with a cursor") { store in
             let firm = try await firmWithCredits(store, credits: 0)
@@ -186,4 +233,11 @@ extension ConformanceCheck {
             #expect(try await store.deliveryCounts(firmID: firm.id, since: checkTime.addingTimeInterval(1)).isEmpty)
         },
     ]
+}
+
+/// The audit line the conformance checks write with a removal.
+@Sendable private func removalAudit(_ user: ConsoleUser) -> AuditEntry {
+    AuditEntry(
+        id: 0, at: checkTime, actor: "owner@acme.co.ke", actorRole: "owner", firmID: user.firmID, action: "user.remove",
+        detail: user.email, clientAddress: "10.0.0.3", requestID: "req_remove")
 }
