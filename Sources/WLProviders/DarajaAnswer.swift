@@ -89,16 +89,33 @@ actor DarajaTokenCache {
         self.time = time
     }
 
-    /// A valid token: the cached one, or a new one (one fetch at a time).
+    /// A valid token: the cached one, or a new one (one fetch at a time, shared by every caller waiting for it). A
+    /// caller cancelled while it waits returns at once with `CancellationError`; the fetch goes on for the others.
     func token() async throws -> String {
         if let current, current.refreshAt > time.now { return current.token }
-        if let fetching { return try await fetching.value.token }
-        let task = Task { try await self.fetch() }
+        let task = fetching ?? startFetch()
+        return try await task.valueUnlessCancelled().token
+    }
+
+    /// Starts the one fetch, which keeps its token when it ends whoever still waits for it.
+    private func startFetch() -> Task<(token: String, refreshAt: Date), any Error> {
+        let task = Task {
+            do {
+                let fresh = try await self.fetch()
+                self.fetchEnded(.success(fresh))
+                return fresh
+            } catch {
+                self.fetchEnded(.failure(error))
+                throw error
+            }
+        }
         fetching = task
-        defer { fetching = nil }
-        let fresh = try await task.value
-        current = fresh
-        return fresh.token
+        return task
+    }
+
+    private func fetchEnded(_ result: Result<(token: String, refreshAt: Date), any Error>) {
+        fetching = nil
+        if case .success(let fresh) = result { current = fresh }
     }
 
     /// Forgets the token (Daraja rejected it).

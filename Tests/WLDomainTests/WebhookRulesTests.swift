@@ -28,6 +28,14 @@ import WLDomain
         #expect(WebhookRules.outcome(statusCode: nil, attempt: 8, now: Self.now, random: 0.5) == .failed)
     }
 
+    @Test func aRedeliveryIsOneMoreAttemptRetriedOnlyWhileAttemptsAreLeft() {
+        // A delivery that failed after all eight attempts, redelivered: its ninth attempt fails for good at once.
+        #expect(WebhookRules.outcome(statusCode: 503, attempt: 9, now: Self.now, random: 0.5) == .failed)
+        #expect(WebhookRules.outcome(statusCode: 200, attempt: 9, now: Self.now, random: 0.5) == .succeeded)
+        // One that succeeded at its first attempt, redelivered: its second attempt is retried on the usual schedule.
+        #expect(WebhookRules.outcome(statusCode: 503, attempt: 2, now: Self.now, random: 0.5) == .retry(at: Self.now.addingTimeInterval(300)))
+    }
+
     @Test func aRecordedAttemptCountsEndsTheLeaseAndMovesTheDelivery() {
         var delivery = Self.leased(attempts: 2)
         var endpoint = WebhookEndpointHealth()

@@ -77,6 +77,26 @@ final class SettableTime: TimeSource {
         }
     }
 
+    @Test func aCallerCancelledWhileTheTokenIsFetchedStopsWaitingAndTheFetchServesTheOthers() async throws {
+        let fake = FakeDaraja()
+        fake.tokenHeld.withLock { $0 = true }
+        try await fake.run { base in
+            let gateway = gateway(base, timeout: 30)
+            let cancelled = Task { try await gateway.requestPush(push) }
+            let waiting = Task { try await gateway.requestPush(push) }
+            while fake.tokenArrivals.withLock({ $0 }) == 0 { try await Task.sleep(for: .milliseconds(5)) }
+            cancelled.cancel()
+            // The token is still held: only the cancellation can end this caller's wait.
+            let result = await cancelled.result
+            #expect(fake.tokenRequests.withLock { $0 } == 0)
+            #expect(throws: CancellationError.self) { try result.get() }
+            fake.tokenHeld.withLock { $0 = false }
+            #expect(try await waiting.value.checkoutRequestID == "ws_CO_1")
+            #expect(fake.tokenArrivals.withLock { $0 } == 1)
+            #expect(fake.pushes().count == 1)
+        }
+    }
+
     @Test func aBusyDarajaIsAskedAgainAndOnlyOnePushIsAccepted() async throws {
         let fake = FakeDaraja()
         fake.script(

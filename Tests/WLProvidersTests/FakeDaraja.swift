@@ -26,6 +26,10 @@ final class FakeDaraja: Sendable {
     let pushDelay = Mutex<Double>(0)
     /// Answers a push 200 at once, then never completes the body (``ResponseBody/trickle``).
     let pushTrickles = Mutex(false)
+    /// While true, token requests wait (checked every 5 ms) before they are answered.
+    let tokenHeld = Mutex(false)
+    /// Token requests that have arrived, answered or not.
+    let tokenArrivals = Mutex(0)
 
     func script(_ path: String, _ answers: [(Int, String)]) { scripted.withLock { $0[path, default: []] += answers } }
 
@@ -34,6 +38,8 @@ final class FakeDaraja: Sendable {
     func router() -> Router<BasicRequestContext> {
         let router = Router()
         router.get("oauth/v1/generate") { request, _ -> Response in
+            self.tokenArrivals.withLock { $0 += 1 }
+            while self.tokenHeld.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(5)) }
             let expected = "Basic " + Data("key:secret".utf8).base64EncodedString()
             guard request.headers[.authorization] == expected, request.uri.queryParameters["grant_type"] == "client_credentials" else {
                 return Self.json(400, #"{"errorCode":"400.008.01","errorMessage":"Invalid Authentication passed"}"#)
