@@ -157,6 +157,10 @@ class Console:
         for size, (width, height) in SIZES.items():
             self.driver.set_window_size(width, height)
             self.driver.save_screenshot(os.path.join(SHOTS, f"{name}-{size}.png"))
+            # Only tables may scroll sideways (inside their own .table-wrap); the page itself never does.
+            overflow = self.driver.execute_script("return document.documentElement.scrollWidth - document.documentElement.clientWidth")
+            if overflow > 0:
+                self.checks.check(f"{name} page fits the {size} width", False, f"{overflow} px wider than the window")
         self.driver.set_window_size(*SIZES["desktop"])
 
 
@@ -365,12 +369,22 @@ def run(wlcomm, database_url):
         acme_message = (acme_sent.get("data", {}).get("messages") or [{}])[0].get("message_id")
         status, _ = http_json(f"{manage}/firm/sms/{acme_message}", headers={"Authorization": f"Bearer {owner_token}"})
         checks.check("another firm's message is 404 for the sandbox owner", acme_message is not None and status == 404, str(status))
+        cli_env = dict(os.environ, WLCOMM_DATABASE_URL=database_url)
+        demoted = subprocess.run([wlcomm, "user", "role", "owner@acme.test", "developer"], capture_output=True, text=True, env=cli_env)
+        status, me = http_json(f"{manage}/me", headers=acme_auth)
+        checks.check("wlcomm user role gives a live session its new role at its next request",
+                     demoted.returncode == 0 and status == 200 and me.get("data", {}).get("role") == "developer",
+                     f"{demoted.returncode} {demoted.stderr.strip()[:200]} {status} {me.get('data', {}).get('role')}")
         removed = subprocess.run([wlcomm, "user", "remove", "owner@acme.test"], capture_output=True, text=True,
                                  env=dict(os.environ, WLCOMM_DATABASE_URL=database_url))
         status, _ = http_json(f"{manage}/me", headers=acme_auth)
         checks.check("wlcomm user remove ends the removed user's session at once", removed.returncode == 0 and status == 401,
                      f"{removed.returncode} {removed.stderr.strip()[:200]} {status}")
         console.sign_out()
+        signed_out = subprocess.run([wlcomm, "user", "sign-out", OWNER[0]], capture_output=True, text=True, env=cli_env)
+        status, _ = http_json(f"{manage}/me", headers={"Authorization": f"Bearer {owner_token}"})
+        checks.check("wlcomm user sign-out ends every session of the user at once", signed_out.returncode == 0 and status == 401,
+                     f"{signed_out.returncode} {signed_out.stdout.strip()[:200]} {status}")
 
         shots = sorted(os.listdir(SHOTS))
         checks.check("screenshots of every page at desktop and phone widths",

@@ -93,6 +93,7 @@ envs = {
   'KeyListEnvelope': env({'type': 'object', 'required': ['api_keys'], 'properties': {'api_keys': {'type': 'array', 'items': ref('Key')}}}),
   'WebhookEnvelope': env({'oneOf': [ref('Webhook'), {'type': 'null'}]}),
   'SecretEnvelope': env({'type': 'object', 'required': ['secret'], 'properties': {'secret': {'type': 'string', 'description': 'Shown once.'}}}),
+  'SessionsEndedEnvelope': env({'type': 'object', 'required': ['sessions_ended'], 'properties': {'sessions_ended': {'type': 'integer', 'minimum': 0}}}, msg=True),
   'SignedOutEnvelope': env({'type': 'object', 'required': ['signed_out'], 'properties': {'signed_out': {'type': 'boolean', 'const': True}}}),
   'SmsTimelineEnvelope': env({'allOf': [ref('SmsMessage'), {'type': 'object', 'required': ['events'], 'properties': {
       'events': {'type': 'array', 'items': ref('Event')}}}], 'description': 'The SMS as the public API shows it, plus `events`, oldest first.'}),
@@ -116,6 +117,8 @@ schemas['AcceptRequest'] = {'type': 'object', 'required': ['token', 'password'],
     'token': {'type': 'string'}, 'password': {'type': 'string', 'minLength': 12, 'maxLength': 72}}}
 schemas['KeyRequest'] = {'type': 'object', 'required': ['label'], 'properties': {'label': {'type': 'string', 'minLength': 1, 'maxLength': 64}}}
 schemas['WebhookRequest'] = {'type': 'object', 'required': ['url'], 'properties': {'url': {'type': 'string', 'format': 'uri'}}}
+schemas['RoleRequest'] = {'type': 'object', 'required': ['role'], 'additionalProperties': False, 'properties': {
+    'role': {'type': 'string', 'enum': ['owner', 'developer']}}}
 schemas['InviteRequest'] = {'type': 'object', 'required': ['email', 'role'], 'properties': {
     'email': {'type': 'string', 'format': 'email'}, 'role': {'type': 'string', 'enum': ['owner', 'developer']}}}
 schemas['NewFirmRequest'] = {'type': 'object', 'required': ['slug', 'name', 'sms_rate'], 'properties': {
@@ -148,7 +151,9 @@ P = {}
 P['/openapi.yaml'] = {'get': {'summary': 'This document', 'tags': ['Sessions'], 'security': [],
     'responses': {'200': {'description': 'The OpenAPI document', 'content': {'application/yaml': {}}}}}}
 P['/sessions'] = {'post': op('Sign in', 'Sessions', ok('201', 'SessionEnvelope', 'Signed in: the bearer token'), body('SignInRequest'), security=False,
-    description='Five failures in a row are free; each one after locks the account (30 s, doubling to 15 minutes): 429 `account_locked` with `Retry-After`.')}
+    description='Five failures in a row are free; each one after locks the account (30 s, doubling to 15 minutes): 429 `account_locked` with `Retry-After`.'),
+    'delete': op('Sign out everywhere (ends every session of the signed-in user, this one too)', 'Sessions', ok('200', 'SessionsEndedEnvelope'),
+        description='For a lost laptop or a leaked bearer token: every browser and token of this user must sign in again. Audited as `user.sign_out_everywhere`.')}
 P['/sessions/current'] = {'delete': op('Sign out (ends this session)', 'Sessions', ok('200', 'SignedOutEnvelope'))}
 P['/me'] = {'get': op('Who is signed in', 'Sessions', ok('200', 'UserEnvelope'))}
 P['/invitations/accept'] = {'post': op('Choose a password from an invitation', 'Sessions', ok('200', 'UserEnvelope'), body('AcceptRequest'), security=False)}
@@ -188,7 +193,9 @@ P['/firm/delivery-stats'] = {'get': op('Delivered, failed and pending SMS per da
 P['/firm/users'] = {'get': op('The firm\'s users', 'Firm', ok('200', 'UserListEnvelope')),
     'post': op('Invite a user (owners only); the link is in this answer only', 'Firm', ok('201', 'InvitedUserEnvelope'), body('InviteRequest'))}
 P['/firm/users/{user_id}'] = {'delete': op('Remove a user of the firm (owners only; not yourself); their sessions end at once', 'Firm',
-    ok('200', 'InvitedUserEnvelope'), params=[idparam('user_id')])}
+    ok('200', 'InvitedUserEnvelope'), params=[idparam('user_id')]),
+    'patch': op('Change a user\'s role (owners only; not your own); it applies from their next request', 'Firm',
+    ok('200', 'InvitedUserEnvelope'), body('RoleRequest'), params=[idparam('user_id')])}
 P['/admin/firms'] = {'get': op('Every firm', 'Admin', ok('200', 'FirmListEnvelope')),
     'post': op('Create a firm', 'Admin', ok('201', 'FirmEnvelope'), body('NewFirmRequest'))}
 P['/admin/firms/{firm_id}'] = {'get': op('A firm', 'Admin', ok('200', 'FirmEnvelope'), params=[idparam('firm_id')]),
@@ -196,7 +203,9 @@ P['/admin/firms/{firm_id}'] = {'get': op('A firm', 'Admin', ok('200', 'FirmEnvel
 P['/admin/firms/{firm_id}/credits'] = {'post': op('Adjust credits with a reason', 'Admin', ok('201', 'TransactionEnvelope'), body('CreditRequest'), params=[idparam('firm_id')])}
 P['/admin/firms/{firm_id}/users'] = {'post': op('Invite a user of the firm (typically its first owner)', 'Admin', ok('201', 'InvitedUserEnvelope'), body('InviteRequest'), params=[idparam('firm_id')])}
 P['/admin/firms/{firm_id}/users/{user_id}'] = {'delete': op('Remove a user of the firm; their sessions end at once', 'Admin',
-    ok('200', 'InvitedUserEnvelope'), params=[idparam('firm_id'), idparam('user_id')])}
+    ok('200', 'InvitedUserEnvelope'), params=[idparam('firm_id'), idparam('user_id')]),
+    'patch': op('Change a user\'s role; it applies from their next request', 'Admin',
+    ok('200', 'InvitedUserEnvelope'), body('RoleRequest'), params=[idparam('firm_id'), idparam('user_id')])}
 P['/admin/audit'] = {'get': op('The audit log, newest first', 'Admin', ok('200', 'AuditListEnvelope'), params=page_params + [
     {'name': 'firm_id', 'in': 'query', 'schema': {'type': 'integer'}}])}
 # Errors by status, each with its example, instead of one `default`: schemathesis then flags any status an operation
@@ -242,7 +251,8 @@ responses = {
       'done.', 'service_unavailable', 'The database is unavailable right now; nothing was done. Retry shortly.', retry_after=True),
 }
 CONFLICTS = {('/firm/webhook/secret', 'post'), ('/firm/webhook/test', 'post'), ('/firm/webhook/deliveries/{delivery_id}/redeliver', 'post'),
-             ('/firm/users', 'post'), ('/firm/users/{user_id}', 'delete'), ('/admin/firms', 'post'), ('/admin/firms/{firm_id}/users', 'post')}
+             ('/firm/users', 'post'), ('/firm/users/{user_id}', 'delete'), ('/firm/users/{user_id}', 'patch'),
+             ('/admin/firms/{firm_id}/users/{user_id}', 'patch'), ('/admin/firms', 'post'), ('/admin/firms/{firm_id}/users', 'post')}
 for path, item in P.items():
     for method, o in item.items():
         r = o['responses']
@@ -252,7 +262,7 @@ for path, item in P.items():
         codes = {}
         if o.get('security') != []:
             codes.update({'401': 'Unauthenticated', '403': 'Forbidden', '429': 'TooManyRequests'})
-        if path == '/sessions':
+        if path == '/sessions' and method == 'post':
             codes.update({'401': 'WrongPassword', '429': 'SignInRefused'})
         if '{' in path or path == '/invitations/accept':
             codes['404'] = 'NotFound'
@@ -287,6 +297,7 @@ EXAMPLES = {
   ('/sessions', 'post'): ({'email': 'owner@example.com', 'password': 'correct horse battery'},
       ok_data({'token': 'POG8sfgyx4uqvHEAQcR6WWlqsqC0S9KNuf2Jf2IHMvY', 'expires_at': '2026-12-03T19:05:02.555Z', 'user': USER}, 'Signed in.')),
   ('/sessions/current', 'delete'): (None, ok_data({'signed_out': True}, 'Signed out.')),
+  ('/sessions', 'delete'): (None, ok_data({'sessions_ended': 2}, 'Signed out everywhere: every session of yours has ended, this one too.')),
   ('/me', 'get'): (None, ok_data(USER)),
   ('/invitations/accept', 'post'): ({'token': 'WoyAumP5wH3euaf0cgqkA9apDDs0uRgp1nM45vQQhuE', 'password': 'a long new password'},
       ok_data({**USER, 'id': 3, 'email': 'dev@example.com', 'role': 'developer'}, 'Password set. Sign in with it.')),
@@ -328,6 +339,10 @@ EXAMPLES = {
       'Invitation made. Send the link to the person: it is shown only now and works for 72 hours.')),
   ('/admin/firms/{firm_id}/users/{user_id}', 'delete'): (None, ok_data({**INVITED, 'id': 12, 'email': 'owner@acme.example',
       'role': 'owner', 'firm_id': 2, 'invitation_pending': False}, 'User removed; their sessions have ended.')),
+  ('/firm/users/{user_id}', 'patch'): ({'role': 'owner'}, ok_data({**INVITED, 'role': 'owner', 'invitation_pending': False},
+      'Role changed; it applies from the user\'s next request.')),
+  ('/admin/firms/{firm_id}/users/{user_id}', 'patch'): ({'role': 'developer'}, ok_data({**INVITED, 'id': 12, 'email': 'owner@acme.example',
+      'role': 'developer', 'firm_id': 2, 'invitation_pending': False}, 'Role changed; it applies from the user\'s next request.')),
   ('/admin/audit', 'get'): (None, ok_data({'entries': [{'id': 835, 'at': '2026-12-03T07:07:15Z', 'actor': 'admin@worldledgers.test',
       'actor_role': 'admin', 'firm_id': 2, 'action': 'credits.adjust', 'detail': '12.5 Goodwill for the outage of 2 December',
       'client_address': '127.0.0.1', 'request_id': 'req_a7e47d9de72a3145c80fb48ab0203932'}], 'has_more': True,

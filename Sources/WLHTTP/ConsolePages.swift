@@ -33,6 +33,7 @@ struct ConsolePages: Sendable {
         let session = routes.registrar(signedIn, prefix: "/console")
         session.get("", use: home)
         session.post("sign-out", use: signOut)
+        session.post("sign-out-everywhere", use: signOutEverywhere)
 
         let firmPages = FirmPages(console: console, api: api)
         let firm = routes.registrar(signedIn.group().add(middleware: FirmUserMiddleware(time: api.time)), prefix: "/console")
@@ -151,6 +152,18 @@ struct ConsolePages: Sendable {
         if let token = request.cookies[ConsoleSessionMiddleware.cookieName].flatMap({ SessionToken($0.value) }) {
             try await console.accounts.signOut(token)
         }
+        return signedOutRedirect
+    }
+
+    /// Ends every session of the signed-in user, this browser's too.
+    @Sendable func signOutEverywhere(_ request: Request, context: AppRequestContext) async throws -> Response {
+        _ = try await ConsoleForm.checked(request, context: context)
+        _ = try await console.accounts.signOutEverywhere(try context.requireConsole().user, origin: context.auditOrigin)
+        return signedOutRedirect
+    }
+
+    /// To the sign-in page, with the session cookie expired.
+    private var signedOutRedirect: Response {
         let expired = Cookie(
             name: ConsoleSessionMiddleware.cookieName, value: "", expires: Date(timeIntervalSince1970: 0), path: "/",
             secure: !console.insecureCookies, httpOnly: true, sameSite: .strict)

@@ -27,6 +27,7 @@ struct FirmPages: Sendable {
         group.post("contacts/import", use: importContacts)
         group.get("users", use: { try await users($0, $1) })
         group.post("users/invite", use: invite)
+        group.post("users/:user_id/role", use: changeRole)
     }
 
     /// The routes that only take access away, which a suspended or expired firm may still use (see
@@ -50,6 +51,7 @@ struct FirmPages: Sendable {
             [
                 "id": user.id, "email": user.email, "role": user.role.rawValue, "pending": user.isInvitationPending,
                 "removable": isOwner && user.id != identity.user.id,
+                "otherRole": user.role == .owner ? "developer" : "owner",
             ]
         }
         page["canInvite"] = isOwner
@@ -63,6 +65,15 @@ struct FirmPages: Sendable {
         _ = try await console.accounts.removeUser(
             id: id, firmID: try context.firmID(), by: try context.requireConsole().user, origin: context.auditOrigin)
         return ConsoleRenderer.redirect("/console/users?done=user-removed")
+    }
+
+    @Sendable func changeRole(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let form = try await ConsoleForm.checked(request, context: context)
+        guard let id = context.parameters.get("user_id").flatMap(Int64.init) else { throw DomainError(.notFound, "No such user.") }
+        guard let role = ConsoleRole(rawValue: form["role"] ?? "") else { throw DomainError(.validation, "The role is owner or developer.") }
+        _ = try await console.accounts.changeRole(
+            id: id, firmID: try context.firmID(), to: role, by: try context.requireConsole().user, origin: context.auditOrigin)
+        return ConsoleRenderer.redirect("/console/users?done=role-changed")
     }
 
     @Sendable func invite(_ request: Request, context: AppRequestContext) async throws -> Response {

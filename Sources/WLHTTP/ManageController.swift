@@ -51,6 +51,7 @@ struct ManageController: Sendable {
         ).add(middleware: ConsoleRateLimitMiddleware(limiter: api.limiter, addsFields: true))
         let session = routes.registrar(signedIn, prefix: Self.basePath)
         session.on(.delete, "sessions/current", use: signOut)
+        session.on(.delete, "sessions", use: signOutEverywhere)
         session.get("me", use: me)
 
         let firmGroup = signedIn.group("firm").add(middleware: FirmUserMiddleware(time: api.time))
@@ -82,6 +83,7 @@ struct ManageController: Sendable {
         firm.get("delivery-stats", use: deliveryStats)
         firm.get("users", use: users)
         firm.post("users", use: inviteUser)
+        firm.on(.patch, "users/:user_id", use: changeRole)
         let takingAway = signedIn.group("firm").add(middleware: FirmUserMiddleware(time: api.time, takesAccessAway: true))
         let revocations = routes.registrar(takingAway, prefix: Self.basePath + "/firm")
         revocations.on(.delete, "api-keys/:key_id", use: revokeKey)
@@ -96,6 +98,7 @@ struct ManageController: Sendable {
         admin.post("firms/:firm_id/credits", use: adjustCredits)
         admin.post("firms/:firm_id/users", use: inviteFirmUser)
         admin.on(.delete, "firms/:firm_id/users/:user_id", use: removeFirmUser)
+        admin.on(.patch, "firms/:firm_id/users/:user_id", use: changeFirmUserRole)
         admin.get("audit", use: audit)
     }
 
@@ -138,6 +141,17 @@ struct ManageController: Sendable {
         let cookie = request.cookies[ConsoleSessionMiddleware.cookieName].flatMap { SessionToken($0.value) }
         if let token = bearer ?? cookie { try await console.accounts.signOut(token) }
         return SuccessEnvelope(message: "Signed out.", data: SignedOut())
+    }
+
+    struct SessionsEnded: Encodable, Sendable {
+        var sessionsEnded: Int
+        enum CodingKeys: String, CodingKey { case sessionsEnded = "sessions_ended" }
+    }
+
+    @Sendable func signOutEverywhere(_ request: Request, context: AppRequestContext) async throws -> SuccessEnvelope<SessionsEnded> {
+        let ended = try await console.accounts.signOutEverywhere(try context.requireConsole().user, origin: context.auditOrigin)
+        return SuccessEnvelope(
+            message: "Signed out everywhere: every session of yours has ended, this one too.", data: SessionsEnded(sessionsEnded: ended))
     }
 
     @Sendable func me(_ request: Request, context: AppRequestContext) async throws -> SuccessEnvelope<UserView> {
@@ -310,6 +324,30 @@ struct ManageController: Sendable {
         guard let id = context.parameters.get("user_id").flatMap(Int64.init) else { throw DomainError(.notFound, "No such user.") }
         let user = try await console.accounts.removeUser(id: id, firmID: firmID, by: try context.requireConsole().user, origin: context.auditOrigin)
         return SuccessEnvelope(message: "User removed; their sessions have ended.", data: InvitedUserView(user: user, inviteURL: nil))
+    }
+
+    struct RoleRequest: Decodable {
+        var role: String
+    }
+
+    @Sendable func changeRole(_ request: Request, context: AppRequestContext) async throws -> SuccessEnvelope<InvitedUserView> {
+        try await changeRole(request, context: context, firmID: try context.firmID())
+    }
+
+    @Sendable func changeFirmUserRole(_ request: Request, context: AppRequestContext) async throws -> SuccessEnvelope<InvitedUserView> {
+        try await changeRole(request, context: context, firmID: try await adminFirm(context).id)
+    }
+
+    private func changeRole(_ request: Request, context: AppRequestContext, firmID: Int64) async throws -> SuccessEnvelope<InvitedUserView> {
+        guard let id = context.parameters.get("user_id").flatMap(Int64.init) else { throw DomainError(.notFound, "No such user.") }
+        let body = try await request.decodeJSON(as: RoleRequest.self, context: context, known: ["role"])
+        guard let role = ConsoleRole(rawValue: body.role) else {
+            throw DomainError(.validation, "The request is not valid.", fields: ["role": ["owner or developer"]])
+        }
+        let user = try await console.accounts.changeRole(
+            id: id, firmID: firmID, to: role, by: try context.requireConsole().user, origin: context.auditOrigin)
+        return SuccessEnvelope(
+            message: "Role changed; it applies from the user's next request.", data: InvitedUserView(user: user, inviteURL: nil))
     }
 
     struct AcceptRequest: Decodable {

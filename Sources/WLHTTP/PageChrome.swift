@@ -9,6 +9,7 @@ enum PageChrome {
     static let notices: [String: String] = [
         "key-revoked": "Key revoked. Requests with it now get 401.",
         "user-removed": "User removed. Their sessions have ended and they can no longer sign in.",
+        "role-changed": "Role changed. It applies from the user's next page or request.",
         "webhook-saved": "Webhook URL saved.",
         "redelivered": "Delivery queued again.",
         "firm-saved": "Firm saved.",

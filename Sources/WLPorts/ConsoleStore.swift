@@ -170,6 +170,9 @@ public protocol ConsoleStore: Sendable {
     func session(tokenHash: String, idle: TimeInterval, now: Date) async throws -> (ConsoleSession, ConsoleUser)?
     /// Ends the session (again is a no-op).
     func closeSession(tokenHash: String) async throws
+    /// Ends every session of the user.
+    /// - Returns: How many ended.
+    func closeSessions(userID: Int64) async throws -> Int
     /// Deletes user `id` and every session of theirs and appends the audit line `audit` writes for it, in one
     /// transaction. `decide` gets the acting user (`actorID`; `nil` for the command line) and user `id` as they are
     /// inside that transaction, each `nil` when gone, and returns the user to delete or throws to delete nothing: two
@@ -178,6 +181,14 @@ public protocol ConsoleStore: Sendable {
     func removeUser(
         id: Int64, actorID: Int64?, decide: @escaping @Sendable (_ actor: ConsoleUser?, _ target: ConsoleUser?) throws -> ConsoleUser,
         audit: @escaping @Sendable (ConsoleUser) -> AuditEntry
+    ) async throws -> ConsoleUser
+    /// Sets user `id`'s role to the one `decide` returns it with, and appends `audit`'s line when the role changed, in
+    /// one transaction; `decide` sees both users as ``removeUser(id:actorID:decide:audit:)``'s does. Sessions go on:
+    /// each request reads the user's role afresh.
+    /// - Returns: The user with its role now.
+    func changeRole(
+        id: Int64, actorID: Int64?, decide: @escaping @Sendable (_ actor: ConsoleUser?, _ target: ConsoleUser?) throws -> ConsoleUser,
+        audit: @escaping @Sendable (_ before: ConsoleUser, _ after: ConsoleUser) -> AuditEntry
     ) async throws -> ConsoleUser
     /// Appends a line to the audit log.
     func appendAudit(_ entry: AuditEntry) async throws

@@ -230,6 +230,24 @@ public struct ConsoleAccounts: Sendable {
         try await store.closeSession(tokenHash: token.hash)
     }
 
+    /// Ends every session of `user` (every browser and bearer token, the one asking too), for a lost laptop or a
+    /// leaked token; audited as `user.sign_out_everywhere`.
+    /// - Returns: How many sessions ended.
+    public func signOutEverywhere(_ user: ConsoleUser, origin: AuditOrigin) async throws -> Int {
+        let ended = try await store.closeSessions(userID: user.id)
+        try await audit(origin, firmID: user.firmID, action: "user.sign_out_everywhere", detail: "\(user.email): \(ended) session(s)")
+        return ended
+    }
+
+    /// Ends every session of the user with this email, from the command line.
+    /// - Throws: `.notFound`.
+    public func signOutEverywhere(email: String) async throws -> (user: ConsoleUser, ended: Int) {
+        guard let user = try await store.user(email: try ConsoleCredentials.email(email)) else {
+            throw DomainError(.notFound, "No user \(email).")
+        }
+        return (user, try await signOutEverywhere(user, origin: .commandLine))
+    }
+
     /// Clears a user's failed sign-ins and lock.
     /// - Throws: `.notFound`.
     public func unlock(email: String) async throws {
@@ -268,6 +286,50 @@ public struct ConsoleAccounts: Sendable {
                 return target
             },
             audit: auditOfRemoval(.commandLine))
+    }
+
+    /// Gives user `id` of firm `firmID` role `role` on behalf of `actor` (see ``ConsoleRoleChange``, checked against
+    /// both users as they are when the change commits); audited as `user.role` when the role changed. Their sessions
+    /// go on with the new role from their next request.
+    /// - Throws: `.forbidden`, `.notFound`, `.conflict` or `.validation` from the rule; `.unauthenticated` when `actor`
+    ///   was removed meanwhile.
+    public func changeRole(id: Int64, firmID: Int64, to role: ConsoleRole, by actor: ConsoleUser, origin: AuditOrigin) async throws -> ConsoleUser {
+        try await store.changeRole(
+            id: id, actorID: actor.id,
+            decide: { actorNow, target in
+                guard let actorNow else { throw DomainError(.unauthenticated, "Your console account was removed.") }
+                return try ConsoleRoleChange.check(actor: actorNow, target: target, firmID: firmID, role: role)
+            },
+            audit: auditOfRoleChange(origin))
+    }
+
+    /// Gives a firm's user role `role` from the command line.
+    /// - Throws: `.notFound`; `.validation` for an admin or the admin role.
+    public func changeRole(email: String, to role: ConsoleRole) async throws -> ConsoleUser {
+        guard let user = try await store.user(email: try ConsoleCredentials.email(email)) else {
+            throw DomainError(.notFound, "No user \(email).")
+        }
+        return try await store.changeRole(
+            id: user.id, actorID: nil,
+            decide: { _, target in
+                guard var target else { throw DomainError(.notFound, "No user \(email).") }
+                guard target.role != .admin, role != .admin else {
+                    throw DomainError(.validation, "Only a firm's users change role, to owner or developer.")
+                }
+                target.role = role
+                return target
+            },
+            audit: auditOfRoleChange(.commandLine))
+    }
+
+    private func auditOfRoleChange(_ origin: AuditOrigin) -> @Sendable (ConsoleUser, ConsoleUser) -> AuditEntry {
+        let now = time.now
+        return { before, after in
+            AuditEntry(
+                id: 0, at: now, actor: origin.actor, actorRole: origin.role, firmID: after.firmID, action: "user.role",
+                detail: "\(after.email) (\(before.role.rawValue) → \(after.role.rawValue))", clientAddress: origin.clientAddress,
+                requestID: origin.requestID)
+        }
     }
 
     private func auditOfRemoval(_ origin: AuditOrigin) -> @Sendable (ConsoleUser) -> AuditEntry {

@@ -142,24 +142,54 @@ extension SQLStore: ConsoleStore {
         }
     }
 
+    public func closeSessions(userID: Int64) async throws -> Int {
+        try await write { connection in
+            try await connection.query("DELETE FROM console_sessions WHERE user_id = $1 RETURNING id", [.int(userID)]).count
+        }
+    }
+
     public func removeUser(
         id: Int64, actorID: Int64?, decide: @escaping @Sendable (_ actor: ConsoleUser?, _ target: ConsoleUser?) throws -> ConsoleUser,
         audit: @escaping @Sendable (ConsoleUser) -> AuditEntry
     ) async throws -> ConsoleUser {
-        // Both rows are taken in id order: two owners removing each other at once go one after the other, and the
-        // second finds its actor gone (on SQLite the single writer orders them anyway).
-        let lock = database.dialect == .postgres ? " FOR UPDATE" : ""
+        let lock = rowLock
         return try await write { connection in
-            let rows = try await connection.query(
-                "SELECT \(Self.userColumns) FROM console_users WHERE id = $1 OR id = $2 ORDER BY id\(lock)",
-                [.int(id), .int(actorID ?? id)]
-            ).map(Self.consoleUser)
-            let user = try decide(actorID.flatMap { actorID in rows.first { $0.id == actorID } }, rows.first { $0.id == id })
+            let (actor, target) = try await Self.lockedUsers(id: id, actorID: actorID, lock: lock, on: connection)
+            let user = try decide(actor, target)
             _ = try await connection.query("DELETE FROM console_sessions WHERE user_id = $1", [.int(user.id)])
             _ = try await connection.query("DELETE FROM console_users WHERE id = $1", [.int(user.id)])
             try await Self.insertAudit(audit(user), on: connection)
             return user
         }
+    }
+
+    public func changeRole(
+        id: Int64, actorID: Int64?, decide: @escaping @Sendable (_ actor: ConsoleUser?, _ target: ConsoleUser?) throws -> ConsoleUser,
+        audit: @escaping @Sendable (_ before: ConsoleUser, _ after: ConsoleUser) -> AuditEntry
+    ) async throws -> ConsoleUser {
+        let lock = rowLock
+        return try await write { connection in
+            let (actor, target) = try await Self.lockedUsers(id: id, actorID: actorID, lock: lock, on: connection)
+            let user = try decide(actor, target)
+            guard let before = target, before.role != user.role else { return user }
+            _ = try await connection.query("UPDATE console_users SET role = $2 WHERE id = $1", [.int(user.id), .text(user.role.rawValue)])
+            try await Self.insertAudit(audit(before, user), on: connection)
+            return user
+        }
+    }
+
+    /// `FOR UPDATE` on PostgreSQL; SQLite's single writer orders the transactions anyway.
+    private var rowLock: String { database.dialect == .postgres ? " FOR UPDATE" : "" }
+
+    /// The acting user and user `id` inside a transaction, each `nil` when gone. Both rows are taken in id order: two
+    /// owners acting on each other at once go one after the other, and the second finds its actor as the first left it.
+    private static func lockedUsers(
+        id: Int64, actorID: Int64?, lock: String, on connection: any SQLConnection
+    ) async throws -> (actor: ConsoleUser?, target: ConsoleUser?) {
+        let rows = try await connection.query(
+            "SELECT \(userColumns) FROM console_users WHERE id = $1 OR id = $2 ORDER BY id\(lock)", [.int(id), .int(actorID ?? id)]
+        ).map(consoleUser)
+        return (actorID.flatMap { actorID in rows.first { $0.id == actorID } }, rows.first { $0.id == id })
     }
 
     public func appendAudit(_ entry: AuditEntry) async throws {

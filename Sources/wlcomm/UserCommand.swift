@@ -7,8 +7,8 @@ import WLServices
 /// `wlcomm user …`: console users (firm owners and developers, platform admins).
 struct UserCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "user", abstract: "Create, list, unlock and remove console users.",
-        subcommands: [Create.self, List.self, Unlock.self, Remove.self])
+        commandName: "user", abstract: "Create, list, unlock and remove console users, change their role, end their sessions.",
+        subcommands: [Create.self, List.self, Unlock.self, Remove.self, Role.self, SignOut.self])
 
     /// A user as `--json` prints it (never the password hash).
     struct Listed: Encodable {
@@ -96,6 +96,47 @@ struct UserCommand: AsyncParsableCommand {
             try await reportingErrors {
                 let user = try await options.withConsole { accounts, _ in try await accounts.removeUser(email: email) }
                 try options.output(Listed(user)) { "user \($0.id) \($0.email) (\($0.role)) removed" }
+            }
+        }
+    }
+}
+
+extension UserCommand {
+    struct Role: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Give a firm's user the role owner or developer; their sessions go on with it from their next request.")
+        @Argument(help: "The user's email.") var email: String
+        @Argument(help: "owner or developer.") var role: String
+        @OptionGroup var options: GlobalOptions
+
+        func validate() throws {
+            guard let role = ConsoleRole(rawValue: role), role != .admin else { throw ValidationError("The role is owner or developer.") }
+        }
+
+        func run() async throws {
+            try await reportingErrors {
+                let role = ConsoleRole(rawValue: role)!
+                let user = try await options.withConsole { accounts, _ in try await accounts.changeRole(email: email, to: role) }
+                try options.output(Listed(user)) { "user \($0.id) \($0.email) is now \($0.role)" }
+            }
+        }
+    }
+
+    struct SignOut: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "sign-out", abstract: "End every session of a user (a lost laptop, a leaked token); the user stays.")
+        @Argument(help: "The user's email.") var email: String
+        @OptionGroup var options: GlobalOptions
+
+        struct Ended: Encodable {
+            var user: Listed
+            var sessionsEnded: Int
+        }
+
+        func run() async throws {
+            try await reportingErrors {
+                let (user, ended) = try await options.withConsole { accounts, _ in try await accounts.signOutEverywhere(email: email) }
+                try options.output(Ended(user: Listed(user), sessionsEnded: ended)) { "\($0.user.email): \($0.sessionsEnded) session(s) ended" }
             }
         }
     }

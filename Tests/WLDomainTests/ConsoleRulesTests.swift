@@ -53,6 +53,35 @@ import WLDomain
         #expect(outcome(admin, admin, firm: 7) == "notFound")
     }
 
+    /// A role change: the same people as a removal, to owner or developer only, never one's own.
+    @Test func anOwnerChangesOthersRolesInTheirFirmAnAdminAnyFirmUserNobodyTheirOwn() {
+        func user(_ id: Int64, _ role: ConsoleRole, _ firm: Int64?) -> ConsoleUser {
+            ConsoleUser(id: id, email: "u\(id)@acme.test", role: role, firmID: firm, passwordHash: "h", createdAt: Date(timeIntervalSince1970: 0))
+        }
+        let owner = user(1, .owner, 7)
+        let developer = user(3, .developer, 7)
+        let outsider = user(4, .owner, 8)
+        let admin = user(5, .admin, nil)
+        func outcome(_ actor: ConsoleUser, _ target: ConsoleUser?, _ role: ConsoleRole, firm: Int64 = 7) -> String {
+            do {
+                let changed = try ConsoleRoleChange.check(actor: actor, target: target, firmID: firm, role: role)
+                return "\(changed.id) \(changed.role.rawValue)"
+            } catch let error as DomainError {
+                return error.code.rawValue
+            } catch {
+                return "\(error)"
+            }
+        }
+        #expect(outcome(owner, developer, .owner) == "3 owner")
+        #expect(outcome(owner, developer, .developer) == "3 developer")
+        #expect(outcome(owner, developer, .admin) == "validation")
+        #expect(outcome(owner, owner, .developer) == "conflict")
+        #expect(outcome(owner, outsider, .developer) == "notFound")
+        #expect(outcome(developer, owner, .developer) == "forbidden")
+        #expect(outcome(admin, outsider, .developer, firm: 8) == "4 developer")
+        #expect(outcome(admin, admin, .owner) == "notFound")
+    }
+
     @Test func secondsLeftRoundsUpAndEndsAtTheLock() {
         let now = Date(timeIntervalSince1970: 1_000)
         #expect(SignInLockout.secondsLeft(lockedUntil: now.addingTimeInterval(29.2), now: now) == 30)

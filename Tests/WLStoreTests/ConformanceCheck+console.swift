@@ -160,6 +160,57 @@ extension ConformanceCheck {
             #expect(left.count == 1 && left[0].role == .owner && left[0].id != removed.first?.id)
             #expect(try await store.auditLog(firmID: firm.id, limit: 10, startingAfter: nil).count == 1)
         },
+        ConformanceCheck("a role change is kept with its audit line, seen by the user's sessions, and none when nothing changed") { store in
+            let firm = try await firmWithCredits(store, credits: 0)
+            let developer = try await store.createUser(
+                NewConsoleUser(email: "dev@acme.co.ke", role: .developer, firmID: firm.id, passwordHash: "h"), now: checkTime)
+            _ = try await store.openSession(
+                userID: developer.id,
+                NewConsoleSession(
+                    tokenHash: "dev-1", kind: .bearer, csrfToken: "c", expiresAt: checkTime.addingTimeInterval(3_600), clientAddress: "10.0.0.3"),
+                now: checkTime)
+            let audit: @Sendable (ConsoleUser, ConsoleUser) -> AuditEntry = { before, after in
+                AuditEntry(
+                    id: 0, at: checkTime, actor: "cli", actorRole: "cli", firmID: after.firmID, action: "user.role",
+                    detail: "\(before.role.rawValue) → \(after.role.rawValue)", clientAddress: "", requestID: "")
+            }
+            let promote: @Sendable (ConsoleUser?, ConsoleUser?) throws -> ConsoleUser = { _, target in
+                guard var target else { throw DomainError(.notFound, "No such user.") }
+                target.role = .owner
+                return target
+            }
+            #expect(try await store.changeRole(id: developer.id, actorID: nil, decide: promote, audit: audit).role == .owner)
+            #expect(try await store.changeRole(id: developer.id, actorID: nil, decide: promote, audit: audit).role == .owner)
+            #expect(try await store.session(tokenHash: "dev-1", idle: 1_800, now: checkTime)?.1.role == .owner)
+            #expect(try await store.auditLog(firmID: firm.id, limit: 10, startingAfter: nil).map(\.detail) == ["developer → owner"])
+            do {
+                _ = try await store.changeRole(
+                    id: developer.id, actorID: nil, decide: { _, _ in throw DomainError(.conflict, "no") }, audit: audit)
+                Issue.record("a refused change went through")
+            } catch let error as DomainError {
+                #expect(error.code == .conflict)
+            }
+            #expect(try await store.user(email: "dev@acme.co.ke")?.role == .owner)
+        },
+        ConformanceCheck("signing out everywhere ends every session of the user and only theirs") { store in
+            let firm = try await firmWithCredits(store, credits: 0)
+            let users = [
+                try await store.createUser(NewConsoleUser(email: "a@acme.co.ke", role: .owner, firmID: firm.id, passwordHash: "h"), now: checkTime),
+                try await store.createUser(NewConsoleUser(email: "b@acme.co.ke", role: .owner, firmID: firm.id, passwordHash: "h"), now: checkTime),
+            ]
+            for (user, hash) in [(users[0], "a-1"), (users[0], "a-2"), (users[1], "b-1")] {
+                _ = try await store.openSession(
+                    userID: user.id,
+                    NewConsoleSession(
+                        tokenHash: hash, kind: .bearer, csrfToken: "c", expiresAt: checkTime.addingTimeInterval(3_600), clientAddress: "10.0.0.3"),
+                    now: checkTime)
+            }
+            #expect(try await store.closeSessions(userID: users[0].id) == 2)
+            #expect(try await store.closeSessions(userID: users[0].id) == 0)
+            #expect(try await store.session(tokenHash: "a-1", idle: 1_800, now: checkTime) == nil)
+            #expect(try await store.session(tokenHash: "a-2", idle: 1_800, now: checkTime) == nil)
+            #expect(try await store.session(tokenHash: "b-1", idle: 1_800, now: checkTime)?.1.id == users[1].id)
+        },
         ConformanceCheck("the audit log lists newest first, per firm or all, with a cursor") { store in
             let firm = try await firmWithCredits(store, credits: 0)
             for (index, action) in ["firm.create", "api_key.create", "credits.adjust"].enumerated() {
