@@ -1,3 +1,4 @@
+import Foundation
 import HTTPTypes
 import Hummingbird
 import WLDomain
@@ -77,6 +78,14 @@ struct FirmUserMiddleware: RouterMiddleware {
         let firm = try context.requireConsole().requireFirm()
         if !takesAccessAway, !ConsoleSessionMiddleware.isSafe(request.method), let denial = firm.accessDenial(at: time.now) { throw denial }
         return try await next(request, context)
+    }
+}
+
+extension AppRequestContext {
+    /// On a route open to a suspended or expired firm because it takes access away, the part that would give some:
+    /// 403 (as every other write) unless the firm is active.
+    func requireActiveFirm(at now: Date) throws {
+        if let denial = try requireConsole().requireFirm().accessDenial(at: now) { throw denial }
     }
 }
 

@@ -27,7 +27,6 @@ struct FirmPages: Sendable {
         group.post("contacts/import", use: importContacts)
         group.get("users", use: { try await users($0, $1) })
         group.post("users/invite", use: invite)
-        group.post("users/:user_id/role", use: changeRole)
     }
 
     /// The routes that only take access away, which a suspended or expired firm may still use (see
@@ -35,6 +34,7 @@ struct FirmPages: Sendable {
     func addRevocationRoutes(to group: RouteRegistrar) {
         group.post("integration/keys/:key_id/revoke", use: revokeKey)
         group.post("users/:user_id/remove", use: removeUser)
+        group.post("users/:user_id/role", use: changeRole)
     }
 
     // MARK: Users
@@ -71,6 +71,8 @@ struct FirmPages: Sendable {
         let form = try await ConsoleForm.checked(request, context: context)
         guard let id = context.parameters.get("user_id").flatMap(Int64.init) else { throw DomainError(.notFound, "No such user.") }
         guard let role = ConsoleRole(rawValue: form["role"] ?? "") else { throw DomainError(.validation, "The role is owner or developer.") }
+        // Open to a suspended or expired firm, as it may take access away: there it only demotes.
+        if role == .owner { try context.requireActiveFirm(at: api.time.now) }
         _ = try await console.accounts.changeRole(
             id: id, firmID: try context.firmID(), to: role, by: try context.requireConsole().user, origin: context.auditOrigin)
         return ConsoleRenderer.redirect("/console/users?done=role-changed")

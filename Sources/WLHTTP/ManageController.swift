@@ -83,11 +83,11 @@ struct ManageController: Sendable {
         firm.get("delivery-stats", use: deliveryStats)
         firm.get("users", use: users)
         firm.post("users", use: inviteUser)
-        firm.on(.patch, "users/:user_id", use: changeRole)
         let takingAway = signedIn.group("firm").add(middleware: FirmUserMiddleware(time: api.time, takesAccessAway: true))
         let revocations = routes.registrar(takingAway, prefix: Self.basePath + "/firm")
         revocations.on(.delete, "api-keys/:key_id", use: revokeKey)
         revocations.on(.delete, "users/:user_id", use: removeUser)
+        revocations.on(.patch, "users/:user_id", use: changeRole)
 
         let adminGroup = signedIn.group("admin").add(middleware: AdminMiddleware())
         let admin = routes.registrar(adminGroup, prefix: Self.basePath + "/admin")
@@ -272,95 +272,6 @@ struct ManageController: Sendable {
         return SuccessEnvelope(data: StatsView(try await console.queries.deliveryStats(firmID: try context.firmID(), days: days)))
     }
 
-    // MARK: Users
-
-    struct UserList: Encodable, Sendable {
-        var users: [InvitedUserView]
-    }
-
-    @Sendable func users(_ request: Request, context: AppRequestContext) async throws -> SuccessEnvelope<UserList> {
-        let users = try await console.queries.users(firmID: try context.firmID())
-        return SuccessEnvelope(data: UserList(users: users.map { InvitedUserView(user: $0, inviteURL: nil) }))
-    }
-
-    struct InviteRequest: Decodable {
-        var email: String
-        var role: String
-    }
-
-    @Sendable func inviteUser(_ request: Request, context: AppRequestContext) async throws -> EditedResponse<SuccessEnvelope<InvitedUserView>> {
-        guard try context.requireConsole().user.role == .owner else { throw DomainError(.forbidden, "Only the firm's owner may invite users.") }
-        return try await invite(request, context: context, firmID: try context.firmID())
-    }
-
-    @Sendable func inviteFirmUser(_ request: Request, context: AppRequestContext) async throws -> EditedResponse<SuccessEnvelope<InvitedUserView>> {
-        try await invite(request, context: context, firmID: try await adminFirm(context).id)
-    }
-
-    private func invite(
-        _ request: Request, context: AppRequestContext, firmID: Int64
-    ) async throws -> EditedResponse<SuccessEnvelope<InvitedUserView>> {
-        let body = try await request.decodeJSON(as: InviteRequest.self, context: context, known: ["email", "role"])
-        guard let role = ConsoleRole(rawValue: body.role) else {
-            throw DomainError(.validation, "The request is not valid.", fields: ["role": ["owner or developer"]])
-        }
-        let (user, token) = try await console.accounts.invite(email: body.email, role: role, firmID: firmID, origin: context.auditOrigin)
-        return EditedResponse(
-            status: .created,
-            response: SuccessEnvelope(
-                message: "Invitation made. Send the link to the person: it is shown only now and works for 72 hours.",
-                data: InvitedUserView(user: user, inviteURL: InviteLink.url(token, request: request, publicURL: console.publicURL))))
-    }
-
-    @Sendable func removeUser(_ request: Request, context: AppRequestContext) async throws -> SuccessEnvelope<InvitedUserView> {
-        try await remove(context: context, firmID: try context.firmID())
-    }
-
-    @Sendable func removeFirmUser(_ request: Request, context: AppRequestContext) async throws -> SuccessEnvelope<InvitedUserView> {
-        try await remove(context: context, firmID: try await adminFirm(context).id)
-    }
-
-    private func remove(context: AppRequestContext, firmID: Int64) async throws -> SuccessEnvelope<InvitedUserView> {
-        guard let id = context.parameters.get("user_id").flatMap(Int64.init) else { throw DomainError(.notFound, "No such user.") }
-        let user = try await console.accounts.removeUser(id: id, firmID: firmID, by: try context.requireConsole().user, origin: context.auditOrigin)
-        return SuccessEnvelope(message: "User removed; their sessions have ended.", data: InvitedUserView(user: user, inviteURL: nil))
-    }
-
-    struct RoleRequest: Decodable {
-        var role: String
-    }
-
-    @Sendable func changeRole(_ request: Request, context: AppRequestContext) async throws -> SuccessEnvelope<InvitedUserView> {
-        try await changeRole(request, context: context, firmID: try context.firmID())
-    }
-
-    @Sendable func changeFirmUserRole(_ request: Request, context: AppRequestContext) async throws -> SuccessEnvelope<InvitedUserView> {
-        try await changeRole(request, context: context, firmID: try await adminFirm(context).id)
-    }
-
-    private func changeRole(_ request: Request, context: AppRequestContext, firmID: Int64) async throws -> SuccessEnvelope<InvitedUserView> {
-        guard let id = context.parameters.get("user_id").flatMap(Int64.init) else { throw DomainError(.notFound, "No such user.") }
-        let body = try await request.decodeJSON(as: RoleRequest.self, context: context, known: ["role"])
-        guard let role = ConsoleRole(rawValue: body.role) else {
-            throw DomainError(.validation, "The request is not valid.", fields: ["role": ["owner or developer"]])
-        }
-        let user = try await console.accounts.changeRole(
-            id: id, firmID: firmID, to: role, by: try context.requireConsole().user, origin: context.auditOrigin)
-        return SuccessEnvelope(
-            message: "Role changed; it applies from the user's next request.", data: InvitedUserView(user: user, inviteURL: nil))
-    }
-
-    struct AcceptRequest: Decodable {
-        var token: String
-        var password: String
-    }
-
-    @Sendable func acceptInvitation(_ request: Request, context: AppRequestContext) async throws -> SuccessEnvelope<UserView> {
-        let body = try await request.decodeJSON(as: AcceptRequest.self, context: context, known: ["token", "password"])
-        let user = try await console.accounts.acceptInvitation(SessionToken(body.token), password: body.password, origin: context.auditOrigin)
-        return SuccessEnvelope(message: "Password set. Sign in with it.", data: UserView(user))
-    }
-
     // MARK: The platform (admins)
 
     struct FirmList: Encodable, Sendable {
@@ -432,7 +343,7 @@ struct ManageController: Sendable {
         return SuccessEnvelope(data: PageView(key: "entries", fetched: entries.map(AuditView.init), limit: page.limit, cursor: \.entry.id))
     }
 
-    private func adminFirm(_ context: AppRequestContext) async throws -> Firm {
+    func adminFirm(_ context: AppRequestContext) async throws -> Firm {
         guard let id = context.parameters.get("firm_id").flatMap(Int64.init) else { throw DomainError(.notFound, "No such firm.") }
         return try await console.admin.firm(String(id))
     }

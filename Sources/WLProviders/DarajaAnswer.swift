@@ -118,8 +118,10 @@ actor DarajaTokenCache {
         if case .success(let fresh) = result { current = fresh }
     }
 
-    /// Forgets the token (Daraja rejected it).
-    func invalidate() { current = nil }
+    /// Forgets the token Daraja rejected, unless another caller has replaced it already.
+    func invalidate(rejected token: String) {
+        if current?.token == token { current = nil }
+    }
 
     private func fetch() async throws -> (token: String, refreshAt: Date) {
         var request = HTTPClientRequest(url: settings.baseURL + "/oauth/v1/generate?grant_type=client_credentials")

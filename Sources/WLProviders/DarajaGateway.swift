@@ -95,10 +95,10 @@ public struct DarajaGateway: PaymentGateway {
 
     /// POSTs `body` as JSON with a bearer token; a rejected token is replaced and the call made once more.
     private func post(_ path: String, _ body: [String: String]) async throws -> DarajaAnswer {
-        var answer = try await DarajaAnswer.fetch(
-            client: client, url: settings.baseURL + path, body: body, token: try await tokens.token(), timeout: settings.timeout)
+        let token = try await tokens.token()
+        var answer = try await DarajaAnswer.fetch(client: client, url: settings.baseURL + path, body: body, token: token, timeout: settings.timeout)
         if answer.isTokenRejected {
-            await tokens.invalidate()
+            await tokens.invalidate(rejected: token)
             answer = try await DarajaAnswer.fetch(
                 client: client, url: settings.baseURL + path, body: body, token: try await tokens.token(), timeout: settings.timeout)
         }

@@ -42,12 +42,20 @@ extension ConsoleAPITests {
             // The same role again changes nothing and writes no audit line.
             #expect(try await client.manage(.patch, "/firm/users/\(developerID)", token: owner, json: ["role": "owner"]).status == .ok)
             let admin = try await client.signIn(Self.adminEmail, Self.adminPassword)
+            // A suspended firm's owner may still take access away (demote), but not give it (promote).
+            let sandboxID = try #require(try await client.manage(.get, "/firm", token: owner).json.data["id"] as? Int)
+            #expect(try await client.manage(.patch, "/admin/firms/\(sandboxID)", token: admin, json: ["status": "suspended"]).status == .ok)
+            let demotedWhileSuspended = try await client.manage(.patch, "/firm/users/\(developerID)", token: owner, json: ["role": "developer"])
+            #expect(demotedWhileSuspended.status == .ok && demotedWhileSuspended.json.data["role"] as? String == "developer")
+            let promotedWhileSuspended = try await client.manage(.patch, "/firm/users/\(developerID)", token: owner, json: ["role": "owner"])
+            #expect(promotedWhileSuspended.status == .forbidden && promotedWhileSuspended.json["code"] as? String == "account_suspended")
             let demoted = try await client.manage(.patch, "/admin/firms/\(acmeID)/users/\(acmeOwnerID)", token: admin, json: ["role": "developer"])
             #expect(demoted.status == .ok && demoted.json.data["role"] as? String == "developer")
             let audit = try await client.manage(.get, "/admin/audit", token: admin).json.data["entries"] as? [[String: Any]] ?? []
             #expect(
                 audit.filter { $0["action"] as? String == "user.role" }.map { "\($0["actor"] ?? "") \($0["detail"] ?? "")" } == [
-                    "\(Self.adminEmail) owner@acme.test (owner → developer)", "\(ConsoleAccounts.sandboxEmail) dev@sandbox.test (developer → owner)",
+                    "\(Self.adminEmail) owner@acme.test (owner → developer)", "\(ConsoleAccounts.sandboxEmail) dev@sandbox.test (owner → developer)",
+                    "\(ConsoleAccounts.sandboxEmail) dev@sandbox.test (developer → owner)",
                 ])
         }
     }

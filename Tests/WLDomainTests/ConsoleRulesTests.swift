@@ -78,6 +78,8 @@ import WLDomain
         #expect(outcome(owner, owner, .developer) == "conflict")
         #expect(outcome(owner, outsider, .developer) == "notFound")
         #expect(outcome(developer, owner, .developer) == "forbidden")
+        #expect(outcome(developer, owner, .admin) == "forbidden")
+        #expect(outcome(owner, outsider, .admin) == "notFound")
         #expect(outcome(admin, outsider, .developer, firm: 8) == "4 developer")
         #expect(outcome(admin, admin, .owner) == "notFound")
     }

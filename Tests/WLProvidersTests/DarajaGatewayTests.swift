@@ -77,7 +77,8 @@ final class SettableTime: TimeSource {
         }
     }
 
-    @Test func aCallerCancelledWhileTheTokenIsFetchedStopsWaitingAndTheFetchServesTheOthers() async throws {
+    @Test(.timeLimit(.minutes(1)))
+    func aCallerCancelledWhileTheTokenIsFetchedStopsWaitingAndTheFetchServesTheOthers() async throws {
         let fake = FakeDaraja()
         fake.tokenHeld.withLock { $0 = true }
         try await fake.run { base in
