@@ -84,13 +84,7 @@ extension ConsoleAPITests {
     @Test func theUsersPageChangesARoleAndTheHeaderSignsOutEverywhereWithTheCSRFToken() async throws {
         let app = try await Self.app()
         try await app.test { client in
-            let developerID = try await app.admin { admin, store in
-                try await ConsoleAccounts(store: store, time: app.time, settings: ConsoleSettings(bcryptCost: 4), logger: Logger(label: "test"))
-                    .createUser(
-                        email: "dev@sandbox.test", password: "developer-pass-1", role: .developer, firmID: try await admin.firm("sandbox").id,
-                        origin: .commandLine
-                    ).id
-            }
+            let developerID = try await app.sandboxDeveloper()
             let cookie = try await client.pageSignIn(ConsoleAccounts.sandboxEmail, ConsoleAccounts.sandboxPassword)
             let bearer = try await client.signIn(ConsoleAccounts.sandboxEmail, ConsoleAccounts.sandboxPassword)
             let page = try await client.execute(uri: "/console/users", method: .get, headers: [.cookie: cookie]) { String(buffer: $0.body) }

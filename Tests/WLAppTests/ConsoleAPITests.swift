@@ -168,12 +168,7 @@ import WLServices
     @Test func aDeveloperMayNotBuyCredits() async throws {
         let app = try await Self.app()
         try await app.test { client in
-            _ = try await app.admin { admin, store in
-                try await ConsoleAccounts(store: store, time: app.time, settings: ConsoleSettings(bcryptCost: 4), logger: Logger(label: "test"))
-                    .createUser(
-                        email: "dev@sandbox.test", password: "developer-pass-1", role: .developer, firmID: try await admin.firm("sandbox").id,
-                        origin: .commandLine)
-            }
+            _ = try await app.sandboxDeveloper()
             let developer = try await client.signIn("dev@sandbox.test", "developer-pass-1")
             let refused = try await client.manage(.post, "/firm/purchases", token: developer, json: ["phone": "254700000005", "amount": 100])
             #expect(refused.status == .forbidden && refused.json["code"] as? String == "forbidden")
@@ -272,13 +267,7 @@ import WLServices
     @Test func theUsersPageOffersRemoveOnEveryRowButTheOwnersOwnAndRemovesWithTheCSRFToken() async throws {
         let app = try await Self.app()
         try await app.test { client in
-            let developerID = try await app.admin { admin, store in
-                try await ConsoleAccounts(store: store, time: app.time, settings: ConsoleSettings(bcryptCost: 4), logger: Logger(label: "test"))
-                    .createUser(
-                        email: "dev@sandbox.test", password: "developer-pass-1", role: .developer, firmID: try await admin.firm("sandbox").id,
-                        origin: .commandLine
-                    ).id
-            }
+            let developerID = try await app.sandboxDeveloper()
             let cookie = try await client.pageSignIn(ConsoleAccounts.sandboxEmail, ConsoleAccounts.sandboxPassword)
             let page = try await client.execute(uri: "/console/users", method: .get, headers: [.cookie: cookie]) { String(buffer: $0.body) }
             #expect(page.contains("action=\"/console/users/\(developerID)/remove\""))
@@ -456,6 +445,20 @@ extension TestClientProtocol {
             body: body
         ) { response in
             (response.status, (try? response.json()) ?? [:])
+        }
+    }
+}
+
+extension TestApp {
+    /// Makes `dev@sandbox.test` (password `developer-pass-1`), a developer of the sandbox firm.
+    /// - Returns: The user's id.
+    func sandboxDeveloper() async throws -> Int64 {
+        try await admin { [time] admin, store in
+            try await ConsoleAccounts(store: store, time: time, settings: ConsoleSettings(bcryptCost: 4), logger: Logger(label: "test"))
+                .createUser(
+                    email: "dev@sandbox.test", password: "developer-pass-1", role: .developer, firmID: try await admin.firm("sandbox").id,
+                    origin: .commandLine
+                ).id
         }
     }
 }

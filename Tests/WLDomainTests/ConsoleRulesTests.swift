@@ -4,6 +4,10 @@ import Testing
 import WLDomain
 
 @Suite struct ConsoleRulesTests {
+    static func user(_ id: Int64, _ role: ConsoleRole, _ firm: Int64?) -> ConsoleUser {
+        ConsoleUser(id: id, email: "u\(id)@acme.test", role: role, firmID: firm, passwordHash: "h", createdAt: Date(timeIntervalSince1970: 0))
+    }
+
     @Test func fiveFailuresAreFreeThenTheLockDoublesUpToFifteenMinutes() {
         let locks = (1...12).map { SignInLockout.lock(afterFailures: $0) }
         #expect(locks == [nil, nil, nil, nil, nil, 30, 60, 120, 240, 480, 900, 900])
@@ -23,14 +27,11 @@ import WLDomain
 
     /// Every pair of actor and target among two firms' owners and developers and an admin: who may remove whom.
     @Test func anOwnerRemovesOthersOfTheirFirmAnAdminAnyFirmUserNobodyThemselves() {
-        func user(_ id: Int64, _ role: ConsoleRole, _ firm: Int64?) -> ConsoleUser {
-            ConsoleUser(id: id, email: "u\(id)@acme.test", role: role, firmID: firm, passwordHash: "h", createdAt: Date(timeIntervalSince1970: 0))
-        }
-        let owner = user(1, .owner, 7)
-        let otherOwner = user(2, .owner, 7)
-        let developer = user(3, .developer, 7)
-        let outsider = user(4, .owner, 8)
-        let admin = user(5, .admin, nil)
+        let owner = Self.user(1, .owner, 7)
+        let otherOwner = Self.user(2, .owner, 7)
+        let developer = Self.user(3, .developer, 7)
+        let outsider = Self.user(4, .owner, 8)
+        let admin = Self.user(5, .admin, nil)
         func outcome(_ actor: ConsoleUser, _ target: ConsoleUser?, firm: Int64 = 7) -> String {
             do {
                 return "removes \(try ConsoleUserRemoval.check(actor: actor, target: target, firmID: firm).id)"
@@ -55,13 +56,10 @@ import WLDomain
 
     /// A role change: the same people as a removal, to owner or developer only, never one's own.
     @Test func anOwnerChangesOthersRolesInTheirFirmAnAdminAnyFirmUserNobodyTheirOwn() {
-        func user(_ id: Int64, _ role: ConsoleRole, _ firm: Int64?) -> ConsoleUser {
-            ConsoleUser(id: id, email: "u\(id)@acme.test", role: role, firmID: firm, passwordHash: "h", createdAt: Date(timeIntervalSince1970: 0))
-        }
-        let owner = user(1, .owner, 7)
-        let developer = user(3, .developer, 7)
-        let outsider = user(4, .owner, 8)
-        let admin = user(5, .admin, nil)
+        let owner = Self.user(1, .owner, 7)
+        let developer = Self.user(3, .developer, 7)
+        let outsider = Self.user(4, .owner, 8)
+        let admin = Self.user(5, .admin, nil)
         func outcome(_ actor: ConsoleUser, _ target: ConsoleUser?, _ role: ConsoleRole, firm: Int64 = 7) -> String {
             do {
                 let changed = try ConsoleRoleChange.check(actor: actor, target: target, firmID: firm, role: role)
