@@ -11,16 +11,8 @@ extension ConsoleAPITests {
     @Test func anOwnerChangesAnotherUsersRoleWhichAppliesAtTheirNextRequestButNotTheirOwn() async throws {
         let app = try await Self.app()
         try await app.test { client in
-            let (developerID, acmeOwnerID, acmeID) = try await app.admin { admin, store in
-                let accounts = ConsoleAccounts(store: store, time: app.time, settings: ConsoleSettings(bcryptCost: 4), logger: Logger(label: "test"))
-                let acme = try await admin.createFirm(try NewFirm(slug: "acme", name: "Acme Ltd", smsRate: KES(shillings: 2), mode: .sandbox))
-                let developer = try await accounts.createUser(
-                    email: "dev@sandbox.test", password: "developer-pass-1", role: .developer, firmID: try await admin.firm("sandbox").id,
-                    origin: .commandLine)
-                let acmeOwner = try await accounts.createUser(
-                    email: "owner@acme.test", password: "acme-owner-pass-1", role: .owner, firmID: acme.id, origin: .commandLine)
-                return (developer.id, acmeOwner.id, acme.id)
-            }
+            let developerID = try await app.sandboxDeveloper()
+            let (acmeID, acmeOwnerID) = try await app.acmeWithOwner()
             let owner = try await client.signIn(ConsoleAccounts.sandboxEmail, ConsoleAccounts.sandboxPassword)
             let developer = try await client.signIn("dev@sandbox.test", "developer-pass-1")
             let ownerID = try #require(try await client.manage(.get, "/me", token: owner).json.data["id"] as? Int)

@@ -225,16 +225,8 @@ import WLServices
     @Test func anOwnerRemovesAnotherUserWhoseSessionsEndAtOnceButNotThemselvesNorAnotherFirmsUser() async throws {
         let app = try await Self.app()
         try await app.test { client in
-            let (developerID, outsiderID, acmeID) = try await app.admin { admin, store in
-                let accounts = ConsoleAccounts(store: store, time: app.time, settings: ConsoleSettings(bcryptCost: 4), logger: Logger(label: "test"))
-                let sandbox = try await admin.firm("sandbox")
-                let acme = try await admin.createFirm(try NewFirm(slug: "acme", name: "Acme Ltd", smsRate: KES(shillings: 2), mode: .sandbox))
-                let developer = try await accounts.createUser(
-                    email: "dev@sandbox.test", password: "developer-pass-1", role: .developer, firmID: sandbox.id, origin: .commandLine)
-                let outsider = try await accounts.createUser(
-                    email: "owner@acme.test", password: "acme-owner-pass-1", role: .owner, firmID: acme.id, origin: .commandLine)
-                return (developer.id, outsider.id, acme.id)
-            }
+            let developerID = try await app.sandboxDeveloper()
+            let (acmeID, outsiderID) = try await app.acmeWithOwner()
             let owner = try await client.signIn(ConsoleAccounts.sandboxEmail, ConsoleAccounts.sandboxPassword)
             let developer = try await client.signIn("dev@sandbox.test", "developer-pass-1")
             let ownerID = try #require(try await client.manage(.get, "/me", token: owner).json.data["id"] as? Int)
@@ -459,6 +451,17 @@ extension TestApp {
                     email: "dev@sandbox.test", password: "developer-pass-1", role: .developer, firmID: try await admin.firm("sandbox").id,
                     origin: .commandLine
                 ).id
+        }
+    }
+
+    /// Makes the sandbox firm `acme` (KES 2 a message) and its owner `owner@acme.test` (password `acme-owner-pass-1`).
+    /// - Returns: The firm's id and the owner's.
+    func acmeWithOwner() async throws -> (firmID: Int64, ownerID: Int64) {
+        try await admin { [time] admin, store in
+            let acme = try await admin.createFirm(try NewFirm(slug: "acme", name: "Acme Ltd", smsRate: KES(shillings: 2), mode: .sandbox))
+            let owner = try await ConsoleAccounts(store: store, time: time, settings: ConsoleSettings(bcryptCost: 4), logger: Logger(label: "test"))
+                .createUser(email: "owner@acme.test", password: "acme-owner-pass-1", role: .owner, firmID: acme.id, origin: .commandLine)
+            return (acme.id, owner.id)
         }
     }
 }
