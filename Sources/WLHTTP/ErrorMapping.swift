@@ -8,10 +8,14 @@ public enum ErrorMapping {
     public static func envelope(for error: any Error) -> (HTTPResponse.Status, ErrorEnvelope, HTTPFields) {
         switch error {
         case let error as DomainError:
+            var headers = HTTPFields()
+            if let retryAfter = error.retryAfter { headers[.retryAfter] = String(retryAfter) }
+            // RFC 9110 asks every 401 to name the scheme that would work.
+            if error.code == .unauthenticated { headers[.wwwAuthenticate] = #"Bearer realm="World Ledgers""# }
             return (
                 status(for: error.code),
                 ErrorEnvelope(code: code(for: error.code), message: error.message, errors: error.fields.isEmpty ? nil : error.fields),
-                error.retryAfter.map { [.retryAfter: String($0)] } ?? [:]
+                headers
             )
         case let error as HTTPError:
             return (error.status, ErrorEnvelope(code: code(for: error.status), message: error.body ?? error.status.reasonPhrase), error.headers)
@@ -108,7 +112,8 @@ public enum ErrorMapping {
         case is Int.Type, is Int64.Type: "an integer"
         case is Decimal.Type, is Double.Type: "a number"
         case is Bool.Type: "true or false"
-        default: type is any Collection.Type ? "an array" : "an object"
+        // A dictionary is a Collection too: a body or field that should be an object reports one.
+        default: String(describing: type).hasPrefix("Dictionary<") || !(type is any Collection.Type) ? "an object" : "an array"
         }
     }
 }

@@ -79,9 +79,11 @@ enum RateLimitHeaders {
     static func refusal(_ decision: RateLimitDecision) -> HTTPError {
         var headers = fields(decision)
         headers[.retryAfter] = String(decision.retryAfter ?? 1)
-        return HTTPError(
-            .tooManyRequests, headers: headers,
-            message:
-                "Rate limit exceeded (\(decision.policy.quota) requests per \(decision.policy.window) s); retry after \(decision.retryAfter ?? 1) s.")
+        let retry = decision.retryAfter ?? 1
+        let message =
+            decision.policy.name == LimitSettings().failedAuthentication.name
+            ? "Too many failed authentications from this address (\(decision.policy.quota) per \(decision.policy.window) s); every request from it is refused until they expire; retry after \(retry) s."
+            : "Rate limit exceeded (\(decision.policy.quota) requests per \(decision.policy.window) s); retry after \(retry) s."
+        return HTTPError(.tooManyRequests, headers: headers, message: message)
     }
 }

@@ -3,7 +3,8 @@ import WLDomain
 
 /// Refuses a body whose declared `Content-Length` is over the limit with 413 before reading any of it.
 /// A chunked body is cut off at the same limit while it is collected (``AppRequestContext/maxUploadSize``).
-/// Also refuses (422) a path or query that carries a NUL character (`%00`), which no parameter may hold, and gives
+/// Refuses (415) a body sent with a `Content-Encoding` other than `identity`: bodies are read as they arrive, never
+/// decompressed, so a compressed one would only fail later as unreadable JSON. Also refuses (422) a path or query that carries a NUL character (`%00`), which no parameter may hold, and gives
 /// the request its body read timeout.
 public struct RequestLimitsMiddleware: RouterMiddleware {
     public typealias Context = AppRequestContext
@@ -23,6 +24,10 @@ public struct RequestLimitsMiddleware: RouterMiddleware {
     {
         if let declared = request.headers[.contentLength].flatMap(Int.init), declared > limit {
             throw DomainError(.payloadTooLarge, "The request body is over the limit of \(limit) bytes.")
+        }
+        if let encoding = request.headers[.contentEncoding], encoding.lowercased() != "identity" {
+            throw HTTPError(
+                .unsupportedMediaType, message: "Compressed request bodies (Content-Encoding: \(encoding)) are not accepted; send the body as is.")
         }
         if Self.hasNUL(request.uri.string) {
             throw DomainError(.validation, "The path and query may not contain NUL characters (%00).")

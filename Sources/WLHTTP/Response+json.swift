@@ -83,7 +83,9 @@ extension Request {
         let deadline = ContinuousClock.now.advanced(by: timeout)
         var collected = ByteBuffer()
         for try await part in body {
-            guard collected.readableBytes + part.readableBytes <= limit else { throw HTTPError(.contentTooLarge) }
+            guard collected.readableBytes + part.readableBytes <= limit else {
+                throw DomainError(.payloadTooLarge, "The request body is over the limit of \(limit) bytes.")
+            }
             var part = part
             collected.writeBuffer(&part)
             if ContinuousClock.now > deadline {

@@ -102,7 +102,7 @@ public struct ConsoleAccounts: Sendable {
                 .validation, role.belongsToFirm ? "An owner or developer belongs to a firm." : "An admin belongs to no firm.",
                 fields: ["firm": [role.belongsToFirm ? "required" : "not allowed"]])
         }
-        let hash = try await hash(password)
+        let hash = try await hash(password, origin: origin)
         let user = try await store.createUser(NewConsoleUser(email: email, role: role, firmID: firmID, passwordHash: hash), now: time.now)
         try await audit(origin, firmID: firmID, action: "user.create", detail: "\(email) as \(role.rawValue)")
         return user
@@ -359,9 +359,9 @@ public struct ConsoleAccounts: Sendable {
         return try await store.firm(id: firmID)
     }
 
-    private func hash(_ password: String) async throws -> String {
+    private func hash(_ password: String, origin: AuditOrigin? = nil) async throws -> String {
         let cost = UInt8(clamping: settings.bcryptCost)
-        return try await passwords.run { Bcrypt.hash(password, cost: cost) }
+        return try await passwords.run(queues: origin?.role == AuditOrigin.commandLine.role) { Bcrypt.hash(password, cost: cost) }
     }
 
     private func verify(_ password: String, hash: String) async throws -> Bool {

@@ -41,7 +41,7 @@ public struct PurchaseRequest: Decodable, Sendable {
         if phone == nil {
             errors["phone"] = ["This field is required."]
         } else if number == nil {
-            errors["phone"] = ["Not a Kenyan mobile number (2547…, 2541…, 07…, 01…, 7…)."]
+            errors["phone"] = ["Not a Kenyan mobile number (2547…, 07…, 7…, +254…, 2541…, 01…, 1…)."]
         }
         let range = "a whole number of KES from 1 to \(Payment.maximumShillings)"
         var shillings: Int64?

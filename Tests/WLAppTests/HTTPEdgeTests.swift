@@ -58,6 +58,60 @@ import Testing
         }
     }
 
+    @Test func aChunkedBodyOverOneMebibyteGets413NamingTheLimit() async throws {
+        try await TestApp().test { client in
+            let body = ByteBuffer(repeating: UInt8(ascii: "a"), count: 1_048_577)
+            try await client.execute(uri: "\(base)/sms", method: .post, headers: [.init("X-API-Key")!: sandboxKey], body: body) { response in
+                #expect(response.status == .contentTooLarge)
+                #expect(response.errorCode == "payload_too_large")
+                #expect(String(buffer: response.body).contains("over the limit of 1048576 bytes"))
+            }
+        }
+    }
+
+    @Test(arguments: ["gzip", "br", "deflate, gzip"])
+    func aCompressedBodyGets415NotAConfusingValidationError(encoding: String) async throws {
+        try await TestApp().test { client in
+            try await client.execute(
+                uri: "\(base)/sms", method: .post,
+                headers: [.init("X-API-Key")!: sandboxKey, .contentEncoding: encoding, .contentType: "application/json"],
+                body: ByteBuffer(bytes: [0x1f, 0x8b, 0x08, 0x00])
+            ) { response in
+                #expect(response.status == .unsupportedMediaType)
+                #expect(response.errorCode == "unsupported_media_type")
+            }
+            try await client.execute(
+                uri: "\(base)/sms-credits/balance", method: .get, headers: [.init("X-API-Key")!: sandboxKey, .contentEncoding: "identity"]
+            ) { #expect($0.status == .ok) }
+        }
+    }
+
+    @Test(arguments: ["[1,2]", "[]", "\"abc\"", "123", "true"])
+    func aBodyThatIsNotAnObjectIsSaidToNeedOne(body: String) async throws {
+        try await TestApp().test { client in
+            try await client.execute(
+                uri: "\(base)/sms", method: .post, headers: [.init("X-API-Key")!: sandboxKey, .contentType: "application/json"],
+                body: ByteBuffer(string: body)
+            ) { response in
+                #expect(response.status == .unprocessableContent)
+                #expect(response.errorCode == "validation_failed")
+                #expect(String(buffer: response.body).contains(#""body":["Expected an object."]"#))
+            }
+        }
+    }
+
+    @Test func a401NamesTheSchemeThatWouldWork() async throws {
+        try await TestApp().test { client in
+            for headers: HTTPFields in [[:], [.init("X-API-Key")!: "wl_comm_wrong"], [.authorization: "Bearer wl_comm_wrong"]] {
+                try await client.execute(uri: "\(base)/sms-credits/balance", method: .get, headers: headers) { response in
+                    #expect(response.status == .unauthorized)
+                    #expect(response.errorCode == "unauthenticated")
+                    #expect(response.headers[.wwwAuthenticate] == #"Bearer realm="World Ledgers""#)
+                }
+            }
+        }
+    }
+
     @Test func healthAndReadinessAnswer() async throws {
         try await TestApp().test { client in
             try await client.execute(uri: "/healthz", method: .get) { #expect($0.status == .ok) }

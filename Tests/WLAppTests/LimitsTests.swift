@@ -101,6 +101,7 @@ import WLStore
             let refused = try await client.api(.get, "/sms-credits/balance", key: "wl_comm_guess6")
             #expect(refused.status == .tooManyRequests)
             #expect(refused.json["code"] as? String == "rate_limited")
+            #expect((refused.json["message"] as? String)?.hasPrefix("Too many failed authentications from this address (5 per 60 s)") == true)
             #expect(try await client.api(.get, "/sms-credits/balance").status == .tooManyRequests)
             app.time.set(app.time.now.addingTimeInterval(13))
             #expect(try await client.api(.get, "/sms-credits/balance").status == .ok)
