@@ -64,11 +64,17 @@ public struct RetryPolicy: Sendable, Hashable {
         return baseDelay(afterAttempt: attempt) * (1 - jitter + 2 * jitter * spread)
     }
 
+    /// The longest `Retry-After` honoured: one hour. A longer one (or an absurd one: `1e300`, infinity) is read as
+    /// an hour, so no answer from the other side can park an item for ever or overflow a timestamp.
+    public static let longestRetryAfter: TimeInterval = 3_600
+
     /// After failed attempt number `attempt` (1-based): give up when it was the last allowed, otherwise retry after
-    /// the jittered delay, or after `retryAfter` seconds when that is longer.
+    /// the jittered delay, or after `retryAfter` seconds (at most ``longestRetryAfter``; a negative or NaN one is
+    /// ignored) when that is longer.
     public func decide(afterAttempt attempt: Int, retryAfter: TimeInterval? = nil, random: Double) -> Decision {
         guard attempt < maxAttempts else { return .giveUp }
-        return .retry(after: max(delay(afterAttempt: attempt, random: random), retryAfter ?? 0))
+        let asked = retryAfter.map { $0.isNaN ? 0 : min(max($0, 0), Self.longestRetryAfter) } ?? 0
+        return .retry(after: max(delay(afterAttempt: attempt, random: random), asked))
     }
 }
 

@@ -71,7 +71,7 @@ public struct AfricasTalkingProvider: SMSProvider {
         do {
             let answer = try await client.executeCollecting(request, timeout: .milliseconds(Int64(settings.timeout * 1000)), limit: 4 << 20)
             status = Int(answer.response.status.code)
-            retryAfter = answer.response.headers.first(name: "Retry-After").flatMap(Double.init)
+            retryAfter = answer.response.headers.first(name: "Retry-After").flatMap(Double.init).flatMap { $0.isFinite && $0 >= 0 ? $0 : nil }
             body = answer.body
         } catch {
             logger.warning("Africa's Talking call failed", metadata: ["error": "\(error)"])

@@ -77,6 +77,17 @@ final class ScriptedProvider: SMSProvider {
         }
     }
 
+    @Test func anAbsurdRetryAfterWaitsAnHourInsteadOfOverflowingTheDueTime() async throws {
+        try await withDispatcher(provider: ScriptedProvider { _, _ in .transient(reason: "slow down", retryAfter: 1e17) }) {
+            store, firm, sms, dispatcher, time in
+            let id = try await sms.send(SMSRequest(message: "Hi", recipients: ["0712345678"]), firm: firm).messages[0].id
+            #expect(try await dispatcher.runOnce() == 1)
+            let message = try #require(try await store.message(firmID: firm.id, id: id))
+            #expect(message.status == .processing && message.response == "slow down")
+            #expect(message.dueAt.timeIntervalSince(time.now) >= 3_599 && message.dueAt.timeIntervalSince(time.now) <= 3_601)
+        }
+    }
+
     @Test func givingUpAfterTheLastAttemptRefunds() async throws {
         var settings = DispatcherSettings()
         settings.maxAttempts = 3

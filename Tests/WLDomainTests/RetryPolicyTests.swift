@@ -23,6 +23,16 @@ import WLDomain
         #expect(sms.decide(afterAttempt: 1, retryAfter: nil, random: 0.5) == .retry(after: 5))
     }
 
+    @Test(arguments: [1e17, Double.infinity, 7_200])
+    func aRetryAfterBeyondAnHourIsReadAsAnHour(asked: Double) {
+        #expect(sms.decide(afterAttempt: 1, retryAfter: asked, random: 0.5) == .retry(after: 3_600))
+    }
+
+    @Test(arguments: [-5, Double.nan, -Double.infinity])
+    func aNegativeOrNaNRetryAfterIsIgnored(asked: Double) {
+        #expect(sms.decide(afterAttempt: 1, retryAfter: asked, random: 0.5) == .retry(after: 5))
+    }
+
     @Test func itGivesUpExactlyAtTheLastAttempt() {
         #expect(sms.decide(afterAttempt: 5, random: 0.5) != .giveUp)
         #expect(sms.decide(afterAttempt: 6, random: 0.5) == .giveUp)
@@ -41,7 +51,7 @@ import WLDomain
     }
 
     /// Any exponential policy: the waits never shrink (for one random draw), every wait stays within the cap and its jitter,
-    /// a Retry-After is always waited out, and the policy gives up at exactly `maxAttempts`.
+    /// a Retry-After is always waited out (up to the hour it is capped at), and the policy gives up at exactly `maxAttempts`.
     @Test func anyExponentialPolicyGrowsStaysCappedAndGivesUpOnTime() async {
         await propertyCheck(
             input: Gen.int(in: 1...60), Gen.int(in: 1...3_600), Gen.int(in: 1...12), Gen.double(in: 0...1), Gen.int(in: 0...7_200)
@@ -59,7 +69,7 @@ import WLDomain
                 if attempt >= policy.maxAttempts {
                     #expect(decision == .giveUp)
                 } else {
-                    #expect(decision == .retry(after: max(delay, Double(retryAfter))))
+                    #expect(decision == .retry(after: max(delay, min(Double(retryAfter), RetryPolicy.longestRetryAfter))))
                 }
             }
         }

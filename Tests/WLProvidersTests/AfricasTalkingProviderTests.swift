@@ -73,6 +73,16 @@ import WLServices
         }
     }
 
+    @Test(arguments: ["inf", "nan", "-3", "soon"])
+    func aRetryAfterThatIsNotASaneNumberIsIgnored(header: String) async throws {
+        let fake = FakeAfricasTalking()
+        fake.override.withLock { $0 = (429, "Too Many Requests", ["Retry-After": header]) }
+        try await fake.run { base in
+            let outcomes = await provider(base).send("Hi", from: nil, to: Array(recipients.prefix(1)))
+            #expect(outcomes[1] == .transient(reason: "Provider rate limit (HTTP 429)", retryAfter: nil))
+        }
+    }
+
     @Test func anInvalidSenderIdRefusesEveryone() async throws {
         let fake = FakeAfricasTalking()
         fake.override.withLock { $0 = (201, #"{"SMSMessageData":{"Message":"InvalidSenderId","Recipients":[]}}"#, [:]) }
