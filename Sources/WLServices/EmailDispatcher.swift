@@ -33,6 +33,8 @@ public final class EmailDispatcher: Service {
     /// Emails handed to the transport at once.
     let concurrency: Int
     let owner = "email-" + UUID().uuidString.prefix(8).lowercased()
+    /// What this dispatcher's overlapping batches are sending.
+    let working = WorkingSet()
     let logger: Logger
     let metrics: any WorkMetrics
 
@@ -126,7 +128,7 @@ public final class EmailDispatcher: Service {
     private func sendAll(
         _ messages: [Message], claimedAt: Date, senders: [Int64: Sender], bodies: [Int64: PreparedBody]
     ) async -> [(Message, EmailSendOutcome)] {
-        let heartbeat = LeaseHeartbeat(store: store, owner: owner, lease: settings.lease, time: time, logger: logger)
+        let heartbeat = LeaseHeartbeat(store: store, owner: owner, working: working, lease: settings.lease, time: time, logger: logger)
         return await heartbeat.run(messages.map { ([$0.id], $0) }, claimedAt: claimedAt, concurrency: concurrency) { message, _ in
             (message, await self.send(message, senders[message.firmID], bodies[message.id]))
         }

@@ -13,7 +13,8 @@ import WLPorts
 /// Results recorded after a lease was lost are dropped by the store (its writes are conditional on the owner).
 ///
 /// The same heartbeat serves every leased queue (messages, webhook deliveries, payments): `renew` is the queue's
-/// renewal.
+/// renewal. The worker's ``WorkingSet`` keeps an item with one batch at a time: a batch leaves alone anything a sibling
+/// batch of the same worker (the same owner) is still working on.
 struct LeaseHeartbeat: Sendable {
     /// Renews `owner`'s leases on these items until `now + lease` and returns the ids still held.
     typealias Renew = @Sendable (_ ids: [Int64], _ owner: String, _ lease: TimeInterval, _ now: Date) async throws -> Set<Int64>
@@ -25,10 +26,16 @@ struct LeaseHeartbeat: Sendable {
     let logger: Logger
     /// What the items are, for the log.
     let items: String
+    /// What the worker's other batches are working on.
+    let working: WorkingSet
 
-    init(owner: String, lease: TimeInterval, time: any TimeSource, logger: Logger, items: String, renew: @escaping Renew) {
+    init(
+        owner: String, working: WorkingSet, lease: TimeInterval, time: any TimeSource, logger: Logger, items: String,
+        renew: @escaping Renew
+    ) {
         self.renew = renew
         self.owner = owner
+        self.working = working
         self.lease = lease
         self.time = time
         self.logger = logger
@@ -36,8 +43,8 @@ struct LeaseHeartbeat: Sendable {
     }
 
     /// The heartbeat of messages (``MessageStore/renewLeases(messageIDs:owner:lease:now:)``).
-    init(store: any MessageStore, owner: String, lease: TimeInterval, time: any TimeSource, logger: Logger) {
-        self.init(owner: owner, lease: lease, time: time, logger: logger, items: "messages") { ids, owner, lease, now in
+    init(store: any MessageStore, owner: String, working: WorkingSet, lease: TimeInterval, time: any TimeSource, logger: Logger) {
+        self.init(owner: owner, working: working, lease: lease, time: time, logger: logger, items: "messages") { ids, owner, lease, now in
             try await store.renewLeases(messageIDs: ids, owner: owner, lease: lease, now: now)
         }
     }
@@ -50,20 +57,31 @@ struct LeaseHeartbeat: Sendable {
     ///   - work: Sends those of a job's messages whose lease is held (never none) and says what happened.
     /// - Returns: What the jobs that ran returned, in the order they finished; a job none of whose messages is still
     ///   held does not run (they are counted in a log line and left to whoever holds them now), nor does any job
-    ///   once the task is cancelled (left to their lease: the jobs running then finish or fail on their own).
+    ///   once the task is cancelled (left to their lease: the jobs running then finish or fail on their own), nor
+    ///   the part of a job that another batch of this worker is still working on.
     func run<Job: Sendable, Outcome: Sendable>(
         _ jobs: [(messageIDs: [Int64], job: Job)], claimedAt: Date, concurrency: Int,
         work: @escaping @Sendable (Job, _ held: Set<Int64>) async -> Outcome
     ) async -> [Outcome] {
-        var held = Set(jobs.flatMap(\.messageIDs))
+        let all = jobs.flatMap(\.messageIDs)
+        let taken = working.take(all)
+        // Given back job by job as each finishes (a webhook retried 5 s later must not wait for its whole batch), the
+        // rest when the batch ends.
+        var inHand = taken
+        if taken.count < all.count {
+            logger.info(
+                "\(items) already in hand in another batch of this worker, left to it",
+                metadata: ["owner": "\(owner)", "count": "\(all.count - taken.count)"])
+        }
+        var held = taken
         var heldUntil = claimedAt.addingTimeInterval(lease)
         var renewedAt = claimedAt
         // Every message of the batch until it is given up: the email dispatcher records only at the end.
-        var renewing = held
+        var renewing = taken
         var notStarted = 0
         var abandoned = 0
         let interval = lease / 3
-        return await withTaskGroup(of: HeartbeatStep<Outcome>.self) { group in
+        let outcomes = await withTaskGroup(of: HeartbeatStep<Outcome>.self) { group in
             var outcomes: [Outcome] = []
             var queue = jobs[...]
             var running = 0
@@ -79,19 +97,20 @@ struct LeaseHeartbeat: Sendable {
                     }
                 }
                 while running < max(1, concurrency), !Task.isCancelled, let (ids, job) = queue.popFirst() {
-                    let fenced = time.now < heldUntil.addingTimeInterval(-interval) ? Set(ids).intersection(held) : []
-                    if fenced.count < ids.count {
-                        notStarted += ids.count - fenced.count
-                        renewing.subtract(Set(ids).subtracting(fenced))
+                    let mine = Set(ids).intersection(taken)
+                    let fenced = time.now < heldUntil.addingTimeInterval(-interval) ? mine.intersection(held) : []
+                    if fenced.count < mine.count {
+                        notStarted += mine.count - fenced.count
+                        renewing.subtract(mine.subtracting(fenced))
                     }
                     guard !fenced.isEmpty else { continue }
                     running += 1
-                    group.addTask { .done(await work(job, fenced)) }
+                    group.addTask { .done(await work(job, fenced), fenced) }
                 }
                 if Task.isCancelled, !queue.isEmpty {
                     // Cancelled (the shutdown's grace is over): a job started now would fail at once and be recorded
                     // as a failed attempt without having been tried. What has not started is left to its lease.
-                    let left = queue.flatMap(\.messageIDs)
+                    let left = queue.flatMap(\.messageIDs).filter(taken.contains)
                     abandoned += left.count
                     renewing.subtract(left)
                     queue.removeAll()
@@ -106,8 +125,10 @@ struct LeaseHeartbeat: Sendable {
                     }
                 }
                 switch await group.next() {
-                case .done(let outcome):
+                case .done(let outcome, let ids):
                     outcomes.append(outcome)
+                    working.release(ids)
+                    inHand.subtract(ids)
                     running -= 1
                 case .tick:
                     ticking = false
@@ -127,11 +148,14 @@ struct LeaseHeartbeat: Sendable {
             }
             return outcomes
         }
+        working.release(inHand)
+        return outcomes
     }
 }
 
 /// One step of a heartbeat's batch: a job finished, or a tick of the lease clock.
 private enum HeartbeatStep<Outcome: Sendable>: Sendable {
-    case done(Outcome)
+    /// A job finished, with the items it worked on.
+    case done(Outcome, Set<Int64>)
     case tick
 }

@@ -24,6 +24,8 @@ public final class PaymentReconciler: Service {
     let lease: TimeInterval
     let concurrency: Int
     let owner: String
+    /// What this reconciler's rounds are asking M-Pesa about.
+    let working = WorkingSet()
     let logger: Logger
 
     public init(
@@ -61,7 +63,8 @@ public final class PaymentReconciler: Service {
             guard !claimed.isEmpty else { continue }
             claimedCount += claimed.count
             let store = store
-            let heartbeat = LeaseHeartbeat(owner: owner, lease: lease, time: time, logger: logger, items: "payments") { ids, owner, lease, now in
+            let heartbeat = LeaseHeartbeat(owner: owner, working: working, lease: lease, time: time, logger: logger, items: "payments") {
+                ids, owner, lease, now in
                 try await store.renewPaymentLeases(paymentIDs: ids, owner: owner, lease: lease, now: now)
             }
             _ = await heartbeat.run(claimed.map { (messageIDs: [$0.id], job: $0) }, claimedAt: claimedAt, concurrency: concurrency) {

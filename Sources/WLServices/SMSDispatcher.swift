@@ -66,6 +66,8 @@ public final class SMSDispatcher: Service {
     /// The sending window of promotional SMS.
     let policy: PromotionalPolicy
     let owner: String
+    /// What this dispatcher's overlapping batches are sending.
+    let working = WorkingSet()
     let logger: Logger
     let metrics: any WorkMetrics
     /// The live provider's name in metrics.
@@ -151,7 +153,7 @@ public final class SMSDispatcher: Service {
             if groups[key] == nil { order.append(key) }
             groups[key, default: []].append(ready)
         }
-        let heartbeat = LeaseHeartbeat(store: store, owner: owner, lease: settings.lease, time: time, logger: logger)
+        let heartbeat = LeaseHeartbeat(store: store, owner: owner, working: working, lease: settings.lease, time: time, logger: logger)
         let jobs = order.map { key in
             (
                 messageIDs: (groups[key] ?? []).map(\.id),

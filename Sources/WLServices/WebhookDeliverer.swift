@@ -23,6 +23,8 @@ public final class WebhookDeliverer: Service {
     let logger: Logger
     let metrics: any WorkMetrics
     let owner: String
+    /// What this deliverer's lanes are delivering.
+    let working = WorkingSet()
     /// Deliveries claimed per round.
     let batchSize: Int
     /// Deliveries in flight at once for one firm, across its lanes, at first.
@@ -144,7 +146,7 @@ public final class WebhookDeliverer: Service {
     /// the lease check may wait for a slot, at most about one POST (the other lane's, under its timeout), which is
     /// far less than the third of the lease the check leaves.
     private func lane(_ deliveries: [WebhookDelivery], claimedAt: Date) async {
-        let heartbeat = LeaseHeartbeat(owner: owner, lease: lease, time: time, logger: logger, items: "webhook deliveries") {
+        let heartbeat = LeaseHeartbeat(owner: owner, working: working, lease: lease, time: time, logger: logger, items: "webhook deliveries") {
             [store] ids, owner, lease, now in
             try await store.renewWebhookLeases(deliveryIDs: ids, owner: owner, lease: lease, now: now)
         }
