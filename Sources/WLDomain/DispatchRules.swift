@@ -135,7 +135,9 @@ public enum DispatchRules {
                 listIfBlocked(state.message, response: response, effects: &effects)
             }
         case .retry(let at, let response):
-            guard !state.message.status.isFinal else { return false }
+            // Only a charged message is tried and can be retried: a late retry for one already submitted (or not
+            // yet charged) changes nothing.
+            guard state.message.stage == .charged, !state.message.status.isFinal else { return false }
             state.message.attempts += 1
             state.message.dueAt = at
             state.message.response = response

@@ -139,6 +139,19 @@ import WLDomain
         #expect(!DispatchRules.apply(.retry(at: later, response: "Timeout"), to: &state, effects: &effects, now: Self.now))
     }
 
+    @Test func aLateRetryOfASubmittedOrUnchargedMessageChangesNothing() {
+        var queued = Self.state()
+        var effects = DispatchEffects(balances: [7: Credits(whole: 5)])
+        let later = Self.now.addingTimeInterval(30)
+        #expect(!DispatchRules.apply(.retry(at: later, response: "Timeout"), to: &queued, effects: &effects, now: Self.now))
+        var submitted = Self.state()
+        DispatchRules.apply(.charge, to: &submitted, effects: &effects, now: Self.now)
+        DispatchRules.apply(.submitted(providerMessageID: "AT-1", report: nil), to: &submitted, effects: &effects, now: Self.now)
+        let before = submitted
+        #expect(!DispatchRules.apply(.retry(at: later, response: "Timeout"), to: &submitted, effects: &effects, now: Self.now))
+        #expect(submitted == before && submitted.message.stage == .submitted && submitted.message.attempts == 1)
+    }
+
     @Test func aRefundedFailureReturnsWhatWasChargedOnce() {
         var state = Self.state()
         var effects = DispatchEffects(balances: [7: Credits(whole: 5)])
