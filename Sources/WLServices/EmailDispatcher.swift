@@ -32,7 +32,9 @@ public final class EmailDispatcher: Service {
     let settings: DispatcherSettings
     /// Emails handed to the transport at once.
     let concurrency: Int
-    let owner = "email-" + UUID().uuidString.prefix(8).lowercased()
+    let owner: String
+    /// Records the relay's answers as they come, in transactions shared by the sends that answer together.
+    let recorder: GroupCommit<[(messageID: Int64, outcome: DispatchOutcome)], [Message]>
     /// What this dispatcher's overlapping batches are sending.
     let working = WorkingSet()
     let logger: Logger
@@ -55,6 +57,13 @@ public final class EmailDispatcher: Service {
         self.settings = settings
         self.concurrency = max(1, concurrency)
         self.logger = logger
+        let owner = "email-" + UUID().uuidString.prefix(8).lowercased()
+        self.owner = owner
+        self.recorder = GroupCommit { batches in
+            let recorded = try await store.recordOutcomes(batches.flatMap { $0 }, leaseOwner: owner, now: time.now, patience: settings.lease)
+            let byID = Dictionary(recorded.map { ($0.id, $0) }, uniquingKeysWith: { $1 })
+            return batches.map { batch in batch.compactMap { byID[$0.messageID] } }
+        }
     }
 
     public func run() async throws {
@@ -66,7 +75,12 @@ public final class EmailDispatcher: Service {
         }
     }
 
-    /// One round: claim, mark processing (one transaction), send `concurrency` at a time, record (one transaction).
+    /// One round: claim, mark processing (one transaction), send `concurrency` at a time, and record each answer as it
+    /// comes (in transactions shared by the answers that come together).
+    ///
+    /// Recorded one by one, not once at the end: a batch's last write failing (the database away past the lease, a
+    /// shutdown's grace running out) must not leave every email of it, already sent, to be sent again when its lease
+    /// runs out; at most those answered at that moment are.
     /// - Returns: How many emails were claimed.
     @discardableResult
     public func runOnce() async throws -> Int {
@@ -78,60 +92,69 @@ public final class EmailDispatcher: Service {
         for firmID in Set(ready.map(\.firmID)) { found[firmID] = try await sender(firmID: firmID) }
         let bodies = try await prepareBodies(ready, senders: found)
         let results = await sendAll(ready, claimedAt: claimedAt, senders: found, bodies: bodies)
-        let now = time.now
-        var records: [(messageID: Int64, outcome: DispatchOutcome)] = []
-        var suppressed: [(message: Message, reason: String)] = []
-        for (message, outcome) in results {
-            switch outcome {
-            case .delivered(let response):
-                records.append(
-                    (
-                        message.id,
-                        .submitted(
-                            providerMessageID: "email-\(message.id)", report: DeliveryReport(status: .delivered, response: response, network: nil))
-                    ))
-            case .rejected(let response, let suppress):
-                if suppress { suppressed.append((message, response)) }
-                records.append((message.id, .fail(response: response, refund: false)))
-            case .transient(let response):
-                records.append((message.id, settings.retryOrGiveUp(attempts: message.attempts, reason: response, retryAfter: nil, now: now)))
-            }
-        }
-        let recorded = try await store.recordOutcomes(records, leaseOwner: owner, now: now, patience: settings.lease)
-        // After the outcomes: a suppression that cannot be written must not stop them being recorded (the batch,
-        // sent, would stay leased and be sent again once the lease ran out).
-        for (message, reason) in suppressed {
-            do {
-                try await store.suppress(firmID: message.firmID, address: message.recipient, reason: reason, now: now)
-            } catch {
-                logger.warning("could not suppress a refused address", metadata: ["message_id": "\(message.id)", "error": "\(error)"])
-            }
-        }
         var counts: [String: (status: MessageStatus, provider: String, count: Int)] = [:]
-        for message in recorded where message.status.isFinal {
+        for message in results.compactMap(\.self) where message.status.isFinal {
             let provider = found[message.firmID]?.sandbox == true ? "sandbox" : "smtp"
             counts["\(message.status.rawValue)/\(provider)", default: (message.status, provider, 0)].count += 1
         }
         for entry in counts.values {
             metrics.messages(channel: .email, status: entry.status, category: nil, provider: entry.provider, count: entry.count)
         }
-        let dropped = records.count - recorded.count
+        let dropped = results.count(where: { $0 == nil })
         if dropped > 0 {
-            logger.debug("email outcomes dropped: the lease had passed to another worker", metadata: ["owner": "\(owner)", "count": "\(dropped)"])
+            logger.debug(
+                "email outcomes dropped: the lease had passed to another worker or the write failed",
+                metadata: ["owner": "\(owner)", "count": "\(dropped)"])
         }
         return claimed.count
     }
 
-    /// Sends `concurrency` at a time under the batch's lease, renewed every third of it while a slow relay works
-    /// (the sent ones are recorded only at the end, so the whole batch stays leased): no other instance takes them
-    /// over and sends them again, and no email is started once its lease is lost (see ``LeaseHeartbeat``).
+    /// Sends `concurrency` at a time under the batch's lease, renewed every third of it while a slow relay works, and
+    /// records each answer: no other instance takes them over and sends them again, and no email is started once its
+    /// lease is lost (see ``LeaseHeartbeat``).
+    /// - Returns: Each sent email as recorded, `nil` for one whose answer was not (its lease had passed, or the write
+    ///   failed).
     private func sendAll(
         _ messages: [Message], claimedAt: Date, senders: [Int64: Sender], bodies: [Int64: PreparedBody]
-    ) async -> [(Message, EmailSendOutcome)] {
+    ) async -> [Message?] {
         let heartbeat = LeaseHeartbeat(store: store, owner: owner, working: working, lease: settings.lease, time: time, logger: logger)
         return await heartbeat.run(messages.map { ([$0.id], $0) }, claimedAt: claimedAt, concurrency: concurrency) { message, _ in
-            (message, await self.send(message, senders[message.firmID], bodies[message.id]))
+            await self.record(message, await self.send(message, senders[message.firmID], bodies[message.id]))
         }
+    }
+
+    /// Records what the relay answered for `message` (and suppresses an address a 5xx refused, after the answer: a
+    /// suppression that cannot be written must not stop the answer from being recorded).
+    /// - Returns: The message as recorded, `nil` when it was not.
+    private func record(_ message: Message, _ sent: EmailSendOutcome) async -> Message? {
+        let now = time.now
+        let outcome: DispatchOutcome
+        var suppression: String?
+        switch sent {
+        case .delivered(let response):
+            outcome = .submitted(
+                providerMessageID: "email-\(message.id)", report: DeliveryReport(status: .delivered, response: response, network: nil))
+        case .rejected(let response, let suppress):
+            if suppress { suppression = response }
+            outcome = .fail(response: response, refund: false)
+        case .transient(let response):
+            outcome = settings.retryOrGiveUp(attempts: message.attempts, reason: response, retryAfter: nil, now: now)
+        }
+        let recorded: Message?
+        do {
+            recorded = try await recorder.submit([(message.id, outcome)]).first
+        } catch {
+            logger.warning("could not record an email's outcome", metadata: ["message_id": "\(message.id)", "error": "\(error)"])
+            recorded = nil
+        }
+        if let suppression {
+            do {
+                try await store.suppress(firmID: message.firmID, address: message.recipient, reason: suppression, now: now)
+            } catch {
+                logger.warning("could not suppress a refused address", metadata: ["message_id": "\(message.id)", "error": "\(error)"])
+            }
+        }
+        return recorded
     }
 
     /// A firm's sender identity, transport and tracking switch for this round.

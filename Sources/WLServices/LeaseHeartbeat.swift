@@ -76,7 +76,8 @@ struct LeaseHeartbeat: Sendable {
         var held = taken
         var heldUntil = claimedAt.addingTimeInterval(lease)
         var renewedAt = claimedAt
-        // Every message of the batch until it is given up: the email dispatcher records only at the end.
+        // Every item of the batch until it is given up: a job's answer may still be on its way to the store after the
+        // job ended (the webhook lanes record behind their POSTs).
         var renewing = taken
         var notStarted = 0
         var abandoned = 0

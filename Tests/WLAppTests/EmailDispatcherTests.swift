@@ -145,6 +145,33 @@ final class SlowRelay: EmailTransport {
         }
     }
 
+    @Test func anAnswerThatCannotBeRecordedCostsOnlyItsOwnEmailASecondSendNotTheWholeBatch() async throws {
+        let transport = CapturingEmailTransport()
+        try await withLiveFirm(transport, defaultFrom: "noreply@wl.example", concurrency: 1) { email, dispatcher, firm, store, time in
+            let recipients = ["a@example.com", "b@example.com", "c@example.com"]
+            let sent = try await email.send(EmailRequest(subject: "S", message: "Hi", recipients: recipients), firm: firm)
+            let ids = sent.messages.map(\.id)
+            // The write that records b's answer fails (not an outage: nothing retries it).
+            _ = try await store.database.transaction { connection in
+                try await connection.query(
+                    """
+                    CREATE TRIGGER refuse_one BEFORE UPDATE ON messages
+                    WHEN NEW.id = \(ids[1]) AND OLD.stage = 'charged' AND NEW.stage <> 'charged'
+                    BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END
+                    """, [])
+            }
+            #expect(try await dispatcher.runOnce() == 3)
+            let statuses = try await ids.asyncMap { try await store.message(firmID: firm.id, id: $0)?.status }
+            #expect(statuses == [.delivered, .processing, .delivered])
+            _ = try await store.database.transaction { try await $0.query("DROP TRIGGER refuse_one", []) }
+            // Once b's lease has run out it is claimed and sent again: it alone.
+            time.set(time.now.addingTimeInterval(3_600))
+            #expect(try await dispatcher.runOnce() == 1)
+            #expect(transport.sent.withLock { $0.map(\.to.value) } == recipients + ["b@example.com"])
+            #expect(try await store.message(firmID: firm.id, id: ids[1])?.status == .delivered)
+        }
+    }
+
     @Test func aSuppressionThatCannotBeWrittenDoesNotStopTheOutcomesBeingRecorded() async throws {
         let transport = CapturingEmailTransport { email, _ in
             email.to.value == "nobody@example.com"
