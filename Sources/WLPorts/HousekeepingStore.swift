@@ -31,7 +31,11 @@ public protocol HousekeepingStore: Sendable {
     /// has its whole quota back, exactly as if it had never been seen.
     func deleteIdleRateLimits(now: Int64, limit: Int) async throws -> Int
     /// Deletes final (delivered or failed) messages created before `cutoff`, with their events, webhook deliveries
-    /// and attempts, and then their blasts once no message of theirs is left. Ledger rows keep the message's id.
+    /// and attempts, and then their blasts once no message of theirs is left. Ledger rows keep the message's id. A
+    /// message with a delivery pending and due at or after `cutoff` (a redelivery asked for lately, a retry under way,
+    /// a status change not yet POSTed) stays until that delivery is done; one whose pending delivery was due before
+    /// `cutoff` (its endpoint disabled since) goes with it, so a disabled endpoint holds a message at most one
+    /// retention period past its delivery's due time.
     /// - Returns: How many messages it deleted.
     func deleteMessages(createdBefore cutoff: Date, limit: Int) async throws -> Int
     /// Deletes webhook deliveries (message and payment ones) created before `cutoff` that are no longer pending, with

@@ -59,6 +59,8 @@ extension SQLStore: HousekeepingStore {
             let found = try await connection.query(
                 """
                 SELECT id, blast_id FROM messages WHERE created_at < $1 AND status IN ('delivered', 'failed')
+                AND NOT EXISTS (
+                    SELECT 1 FROM webhook_deliveries d WHERE d.message_id = messages.id AND d.status = 'pending' AND d.next_attempt_at >= $1)
                 LIMIT $2\(skipLocked)
                 """, [.time(cutoff), .int(Int64(limit))])
             guard !found.isEmpty else { return 0 }

@@ -63,7 +63,11 @@ import WLStore
                 firmID: firm.id, filter: WebhookDeliveryFilter(messageID: id), limit: 10, startingAfter: nil)
             #expect(deliveries.map(\.event).contains("communication.sms.failed"))
 
+            // Its failed event's delivery was never made (no deliverer runs here): the message stays until that
+            // delivery has been due for a whole retention period.
             app.time.set(Self.start.addingTimeInterval(366 * 86_400))
+            #expect(try await housekeeper.runOnce()?.messages == 0)
+            app.time.set(Self.start.addingTimeInterval(72 * 3_600 + 366 * 86_400))
             #expect(try await housekeeper.runOnce()?.messages == 1)
             #expect(try await store.message(firmID: firm.id, id: id) == nil)
             #expect(try await store.ledgerSum(firmID: firm.id) == Credits(whole: 4))

@@ -133,8 +133,38 @@ extension ConformanceCheck {
             #expect(try await rows(store, "payment_events") > 0)
 
             _ = try await store.cancelMessage(firmID: firm.id, id: old[2].id, now: hours(1))
+            // Its failed event is still to be delivered: the message stays until it has been.
+            #expect(try await store.deleteMessages(createdBefore: hours(1), limit: 10) == 0)
+            for delivery in try await store.claimWebhookDeliveries(limit: 10, owner: "d", lease: 60, now: hours(1)) {
+                try await store.recordWebhookAttempt(
+                    deliveryID: delivery.id, leaseOwner: "d", statusCode: 200, error: nil, latencyMilliseconds: 5, outcome: .succeeded, now: hours(1))
+            }
             #expect(try await store.deleteMessages(createdBefore: hours(1), limit: 10) == 1)
             #expect(try await rows(store, "blasts") == 1)
+        },
+        ConformanceCheck("a final message past retention with a delivery due after the cutoff (a redelivery) stays until it is delivered") { store in
+            let firm = try await firmWithWebhook(store)
+            let messages = try await smsBlast(store, firm: firm, count: 2)
+            for message in messages { _ = try await store.cancelMessage(firmID: firm.id, id: message.id, now: checkTime) }
+            let claimed = try await store.claimWebhookDeliveries(limit: 10, owner: "d", lease: 60, now: checkTime)
+            #expect(claimed.count == 2)
+            // One delivered; the other waits for its next attempt.
+            try await store.recordWebhookAttempt(
+                deliveryID: claimed[0].id, leaseOwner: "d", statusCode: 200, error: nil, latencyMilliseconds: 5, outcome: .succeeded, now: checkTime)
+            try await store.recordWebhookAttempt(
+                deliveryID: claimed[1].id, leaseOwner: "d", statusCode: 500, error: "HTTP 500", latencyMilliseconds: 5,
+                outcome: .retry(at: hours(2)), now: checkTime)
+            guard case .message(_, let waiting) = claimed[1].subject else { throw StoreError.corrupt("a message delivery was expected") }
+
+            #expect(try await store.deleteMessages(createdBefore: hours(1), limit: 10) == 1)
+            #expect(try await store.message(firmID: firm.id, id: waiting.id)?.status == .failed)
+            #expect(try await rows(store, "webhook_deliveries", where: "message_id", waiting.id) == 1)
+            let again = try #require(try await store.claimWebhookDeliveries(limit: 10, owner: "d", lease: 60, now: hours(2)).first)
+            #expect(again.id == claimed[1].id)
+            try await store.recordWebhookAttempt(
+                deliveryID: again.id, leaseOwner: "d", statusCode: 200, error: nil, latencyMilliseconds: 5, outcome: .succeeded, now: hours(2))
+            #expect(try await store.deleteMessages(createdBefore: hours(1), limit: 10) == 1)
+            #expect(try await store.message(firmID: firm.id, id: waiting.id) == nil)
         },
         ConformanceCheck("finished webhook deliveries past retention go with their attempts; pending and younger ones stay") { store in
             let firm = try await firmWithWebhook(store)
