@@ -48,9 +48,12 @@ public enum WLCommApp {
             PrometheusMetrics.observe(availability, in: metrics)
         }
         let outboxWritten = WorkSignal()
+        let signal = WorkSignal()
+        let paymentSignal = WorkSignal()
+        let emailSignal = WorkSignal()
+        let draining = Draining(waking: [signal, outboxWritten, paymentSignal, emailSignal])
         let store = SQLStore(database: database, secrets: secrets, outboxWritten: outboxWritten)
         let accounts = AccountService(store: store, time: time, cacheLifetime: settings.authenticationCacheLifetime)
-        let signal = WorkSignal()
         let ready = ReadinessGate()
         let work: any WorkMetrics = metrics.map { PrometheusWorkMetrics(registry: $0) } ?? NoWorkMetrics()
         let optOutCache = OptOutCache(lifetime: settings.optOutCacheLifetime)
@@ -68,8 +71,8 @@ public enum WLCommApp {
         let dispatcher = SMSDispatcher(
             store: store, time: time, live: live, sandbox: MeteredSMSProvider(SandboxSMSProvider(), name: "sandbox", metrics: work), signal: signal,
             ready: ready, settings: settings.dispatcher, policy: promotional, logger: logger, metrics: work,
-            liveName: settings.africasTalking == nil ? "unconfigured" : "africastalking", optOutCache: optOutCache, backlog: backlog)
-        let paymentSignal = WorkSignal()
+            liveName: settings.africasTalking == nil ? "unconfigured" : "africastalking", optOutCache: optOutCache, backlog: backlog,
+            draining: draining)
         let payments = PaymentService(
             store: store, time: time,
             live: MeteredPaymentGateway(
@@ -77,8 +80,7 @@ public enum WLCommApp {
                 name: settings.daraja == nil ? "unconfigured" : "daraja", metrics: work),
             reconcileAfter: settings.reconcileAfter, limits: settings.purchaseLimits, signal: paymentSignal, logger: logger, metrics: work)
         let reconciler = PaymentReconciler(
-            payments: payments, signal: paymentSignal, ready: ready, lease: settings.dispatcher.lease, logger: logger)
-        let emailSignal = WorkSignal()
+            payments: payments, signal: paymentSignal, ready: ready, lease: settings.dispatcher.lease, logger: logger, draining: draining)
         let email = EmailService(store: store, time: time, signal: emailSignal)
         let keyring = TrackingKeyring(secret: settings.trackingSecret)
         let smtp = try settings.smtp.map { try SMTPTransport(settings: $0, logger: logger) }
@@ -88,13 +90,13 @@ public enum WLCommApp {
             sandbox: MeteredEmailTransport(SandboxEmailTransport(), name: "sandbox", metrics: work),
             tracking: TrackingSettings(baseURL: settings.trackingBaseURL, keyring: keyring), defaultFrom: settings.smtpDefaultFrom,
             signal: emailSignal, ready: ready, settings: settings.dispatcher, concurrency: settings.smtp?.poolSize ?? 4, logger: logger,
-            metrics: work)
+            metrics: work, draining: draining)
         let webhookTransport = HTTPWebhookTransport(
             allowPrivate: settings.webhooksAllowPrivate, connectionsPerHost: settings.webhookMaxConcurrency)
         let deliverer = WebhookDeliverer(
             store: store, time: time, transport: webhookTransport, ready: ready, perEndpoint: settings.webhookConcurrency,
             maxPerEndpoint: settings.webhookMaxConcurrency, lease: settings.webhookLease, signal: outboxWritten, backlog: backlog, logger: logger,
-            metrics: work)
+            metrics: work, draining: draining)
         let housekeeper = Housekeeper(store: store, time: time, ready: ready, settings: settings.housekeeping, logger: logger)
         var exposition: (@Sendable () async -> String)? = nil
         if let metrics {
@@ -115,7 +117,9 @@ public enum WLCommApp {
                 metricsToken: settings.metricsToken, healthOnly: !settings.role.servesAPI)
         dependencies.trustedProxies = trustedProxies
         dependencies.httpMetrics = metrics.map { PrometheusHTTPMetrics(registry: $0) }
-        let consoleAccounts = ConsoleAccounts(store: store, time: time, settings: settings.console, logger: logger)
+        // A line of its own: several servers in one process (the tests) must not refuse each other's sign-ins.
+        let consoleAccounts = ConsoleAccounts(
+            store: store, time: time, settings: settings.console, passwords: PasswordLine(limit: PasswordLine.defaultLimit), logger: logger)
         let firmAdmin = FirmAdmin(store: store, time: time, allowPrivateWebhooks: settings.webhooksAllowPrivate)
         dependencies.console = ConsoleDependencies(
             accounts: consoleAccounts,
@@ -127,8 +131,11 @@ public enum WLCommApp {
         // finished; Hummingbird appends the HTTP server, so it stops first. Hence every service comes after all it
         // uses: the database first (it stops last), then the clients the API and the workers call (webhook HTTP
         // client, SMTP pool), then the workers, which finish their round in flight while all of those still work.
+        // Last, the one that tells every worker at once to stop claiming: each would otherwise hear of the shutdown
+        // only when its turn came, claiming new batches while the ones before it drained.
         let transports: [any Service] = [webhookTransport] + (settings.role.runsWorkers ? smtp.map { [$0] } ?? [] : [])
-        let workers: [any Service] = settings.role.runsWorkers ? [dispatcher, emailDispatcher, deliverer, reconciler, housekeeper] : []
+        let workers: [any Service] =
+            settings.role.runsWorkers ? [dispatcher, emailDispatcher, deliverer, reconciler, housekeeper, DrainingService(draining)] : []
         let connections = ConnectionLimiter(total: settings.maxConnections, perAddress: settings.maxConnectionsPerAddress)
         var app = Application(
             router: router,

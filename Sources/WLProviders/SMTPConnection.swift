@@ -206,13 +206,14 @@ final class SMTPConnection: Sendable {
     var isActive: Bool { channel.isActive }
 
     /// Writes `commands` (each followed by CRLF unless `raw`) in one flush and waits for `replies` replies (one per
-    /// command by default), failing with a timeout after the settings' limit.
+    /// command by default), failing with a timeout after the settings' limit, or at once when the task is cancelled
+    /// (the connection is closed then: a reply may be on its way, so the session cannot be trusted again).
     private func exchange(_ commands: [String], replies: Int? = nil, step: String, raw: Bool = false) async throws -> [SMTPReply] {
         let channel = self.channel
         let handler = self.handler
         let count = replies ?? commands.count
         let loop = channel.eventLoop
-        let result = try await loop.flatSubmit { () -> EventLoopFuture<[SMTPReply]> in
+        let exchanged = loop.flatSubmit { () -> EventLoopFuture<[SMTPReply]> in
             let futures = (0..<count).map { _ in
                 let promise = loop.makePromise(of: SMTPReply.self)
                 handler.value.expect(promise)
@@ -230,7 +231,14 @@ final class SMTPConnection: Sendable {
             }
             all.whenComplete { _ in timer.cancel() }
             return all
-        }.get()
-        return result
+        }
+        return try await withTaskCancellationHandler {
+            try await exchanged.get()
+        } onCancel: {
+            loop.execute {
+                handler.value.fail(CancellationError())
+                channel.close(promise: nil)
+            }
+        }
     }
 }

@@ -67,7 +67,8 @@ actor SMTPPool {
     let limit: Int
     private var idle: [SMTPConnection] = []
     private var open = 0
-    private var waiters: [CheckedContinuation<Void, Never>] = []
+    private var waiters: [(id: Int, continuation: CheckedContinuation<Void, Never>)] = []
+    private var nextWaiter = 0
 
     init(limit: Int) {
         self.limit = limit
@@ -89,8 +90,27 @@ actor SMTPPool {
                     throw error
                 }
             }
-            await withCheckedContinuation { waiters.append($0) }
+            // A caller cancelled while it waits (the shutdown's grace is over) leaves the line at once.
+            let id = nextWaiter
+            nextWaiter += 1
+            await withTaskCancellationHandler {
+                await withCheckedContinuation { continuation in
+                    if Task.isCancelled { continuation.resume() } else { waiters.append((id, continuation)) }
+                }
+            } onCancel: {
+                Task { await self.leaveLine(id) }
+            }
+            if Task.isCancelled {
+                // It may have been woken for a free session too: pass that on.
+                wakeOne()
+                throw CancellationError()
+            }
         }
+    }
+
+    private func leaveLine(_ id: Int) {
+        guard let index = waiters.firstIndex(where: { $0.id == id }) else { return }
+        waiters.remove(at: index).continuation.resume()
     }
 
     func release(_ connection: SMTPConnection, reusable: Bool) async {
@@ -111,6 +131,6 @@ actor SMTPPool {
     }
 
     private func wakeOne() {
-        if !waiters.isEmpty { waiters.removeFirst().resume() }
+        if !waiters.isEmpty { waiters.removeFirst().continuation.resume() }
     }
 }

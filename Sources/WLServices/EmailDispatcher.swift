@@ -39,12 +39,15 @@ public final class EmailDispatcher: Service {
     let working = WorkingSet()
     let logger: Logger
     let metrics: any WorkMetrics
+    /// Set once the process begins to stop: no round starts after it.
+    let draining: Draining?
 
     public init(
         store: any Store, time: any TimeSource, live: any EmailTransport, sandbox: any EmailTransport, tracking: TrackingSettings,
         defaultFrom: EmailAddress?, signal: WorkSignal, ready: ReadinessGate? = nil, settings: DispatcherSettings = DispatcherSettings(),
-        concurrency: Int = 4, logger: Logger, metrics: any WorkMetrics = NoWorkMetrics()
+        concurrency: Int = 4, logger: Logger, metrics: any WorkMetrics = NoWorkMetrics(), draining: Draining? = nil
     ) {
+        self.draining = draining
         self.metrics = metrics
         self.store = store
         self.time = time
@@ -68,8 +71,8 @@ public final class EmailDispatcher: Service {
 
     public func run() async throws {
         await runRounds(
-            ready: ready, signal: signal, pollInterval: settings.pollInterval, parallel: settings.parallelBatches, logger: logger,
-            failure: "email dispatch round failed"
+            ready: ready, signal: signal, pollInterval: settings.pollInterval, parallel: settings.parallelBatches, draining: draining,
+            logger: logger, failure: "email dispatch round failed"
         ) {
             try await self.runOnce()
         }

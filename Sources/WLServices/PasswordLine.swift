@@ -5,8 +5,10 @@ import WLDomain
 /// ``limit`` hashes may wait, so a burst of sign-ins cannot queue minutes of hashing that every other sign-in would
 /// wait behind.
 public final class PasswordLine: Sendable {
-    /// The process's line.
-    public static let shared = PasswordLine(limit: 32)
+    /// How many hashes may run or wait at once in a server's line.
+    public static let defaultLimit = 32
+    /// The line of code that runs outside a server (the command line).
+    public static let shared = PasswordLine(limit: defaultLimit)
 
     /// Hashes that may be running or waiting at once.
     public let limit: Int

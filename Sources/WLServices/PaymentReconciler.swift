@@ -24,14 +24,17 @@ public final class PaymentReconciler: Service {
     let lease: TimeInterval
     let concurrency: Int
     let owner: String
+    /// Set once the process begins to stop: no round starts after it.
+    let draining: Draining?
     /// What this reconciler's rounds are asking M-Pesa about.
     let working = WorkingSet()
     let logger: Logger
 
     public init(
         payments: PaymentService, signal: WorkSignal, ready: ReadinessGate? = nil, pollInterval: Duration = .milliseconds(250),
-        batchSize: Int = 50, lease: TimeInterval = 60, concurrency: Int = 4, logger: Logger
+        batchSize: Int = 50, lease: TimeInterval = 60, concurrency: Int = 4, logger: Logger, draining: Draining? = nil
     ) {
+        self.draining = draining
         self.payments = payments
         self.store = payments.store
         self.time = payments.time
@@ -47,7 +50,9 @@ public final class PaymentReconciler: Service {
 
     /// Runs rounds until graceful shutdown (see ``runRounds``), woken early by new purchases.
     public func run() async throws {
-        await runRounds(ready: ready, signal: signal, pollInterval: pollInterval, logger: logger, failure: "payment reconciliation failed") {
+        await runRounds(
+            ready: ready, signal: signal, pollInterval: pollInterval, draining: draining, logger: logger, failure: "payment reconciliation failed"
+        ) {
             try await self.runOnce()
         }
     }

@@ -8,15 +8,16 @@ import WLPorts
 /// followed at once by the next; an idle or failed one waits for `signal` or `pollInterval`, whichever comes first.
 /// While the database is unavailable rounds back off to once a second and log nothing (the database logs the
 /// outage once, and its end).
-/// The round in flight always finishes, so shutdown leaves nothing half-done.
+/// The round in flight always finishes, so shutdown leaves nothing half-done. Once `draining` has begun (the process
+/// is stopping) no round starts, and the loop waits for its own graceful shutdown.
 ///
 /// With `parallel` above 1, more loops of rounds run beside the first (up to `parallel` in all) whenever there may
 /// be a backlog (at start, after a signal, after a round that found work), so the next claim overlaps the sending of
 /// this one. Those extra loops end at their first round that finds nothing; only the first loop waits for the signal.
 /// - Parameter round: One round; returns how many items it handled.
 func runRounds(
-    ready: ReadinessGate?, signal: WorkSignal, pollInterval: Duration, parallel: Int = 1, logger: Logger, failure: Logger.Message,
-    round: @escaping @Sendable () async throws -> Int
+    ready: ReadinessGate?, signal: WorkSignal, pollInterval: Duration, parallel: Int = 1, draining: Draining? = nil, logger: Logger,
+    failure: Logger.Message, round: @escaping @Sendable () async throws -> Int
 ) async {
     await ready?.wait()
     // One round: how many items it handled (0 after a failure), and how long to wait when that is none.
@@ -31,13 +32,14 @@ func runRounds(
         }
     }
     let extraLoops = LoopCount()
+    let going: @Sendable () -> Bool = { !Task.isShuttingDownGracefully && !Task.isCancelled && draining?.hasBegun != true }
     await withDiscardingTaskGroup { group in
         var backlog = true
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+        while going() {
             while backlog, extraLoops.start(below: parallel - 1) {
                 group.addTask {
                     defer { extraLoops.end() }
-                    while !Task.isShuttingDownGracefully && !Task.isCancelled, await attempt().handled > 0 {}
+                    while going(), await attempt().handled > 0 {}
                 }
             }
             let (handled, wait) = await attempt()
@@ -45,6 +47,7 @@ func runRounds(
             if !backlog { backlog = await signal.wait(upTo: wait) }
         }
     }
+    await draining?.waitForOwnShutdown()
 }
 
 /// How many extra loops of rounds run beside the first.

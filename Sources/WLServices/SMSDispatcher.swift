@@ -80,13 +80,16 @@ public final class SMSDispatcher: Service {
     let optOutCache: OptOutCache?
     /// Told after each claim whether it found a backlog, for the webhook deliverer (see ``DispatchBacklog``).
     let backlog: DispatchBacklog?
+    /// Set once the process begins to stop: no round starts after it.
+    let draining: Draining?
 
     public init(
         store: any Store, time: any TimeSource, live: any SMSProvider, sandbox: any SMSProvider, signal: WorkSignal,
         ready: ReadinessGate? = nil, settings: DispatcherSettings = DispatcherSettings(), policy: PromotionalPolicy = PromotionalPolicy(),
         logger: Logger, metrics: any WorkMetrics = NoWorkMetrics(), liveName: String = "africastalking", optOutCache: OptOutCache? = nil,
-        backlog: DispatchBacklog? = nil
+        backlog: DispatchBacklog? = nil, draining: Draining? = nil
     ) {
+        self.draining = draining
         self.backlog = backlog
         self.optOutCache = optOutCache
         self.metrics = metrics
@@ -112,8 +115,8 @@ public final class SMSDispatcher: Service {
     /// (and anything a crash leaves is taken back when its lease expires).
     public func run() async throws {
         await runRounds(
-            ready: ready, signal: signal, pollInterval: settings.pollInterval, parallel: settings.parallelBatches, logger: logger,
-            failure: "dispatch round failed"
+            ready: ready, signal: signal, pollInterval: settings.pollInterval, parallel: settings.parallelBatches, draining: draining,
+            logger: logger, failure: "dispatch round failed"
         ) {
             try await self.runOnce()
         }

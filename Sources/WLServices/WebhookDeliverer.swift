@@ -42,6 +42,8 @@ public final class WebhookDeliverer: Service {
     let slots: EndpointSlots
     /// Wakes the claiming loop when a lane ends or new outbox rows are committed.
     let wake: WorkSignal
+    /// Set once the process begins to stop: nothing is claimed after it.
+    let draining: Draining?
     /// Records the attempts of concurrent deliveries in shared transactions; says for each whether it was recorded.
     let recorder: GroupCommit<WebhookAttemptReport, Bool>
     /// The SMS dispatcher's backlog: each claim waits while it lasts, up to its patience (see ``DispatchBacklog``).
@@ -57,8 +59,10 @@ public final class WebhookDeliverer: Service {
     public init(
         store: any Store, time: any TimeSource, transport: any WebhookTransport, ready: ReadinessGate? = nil, batchSize: Int = 200,
         perEndpoint: Int = 8, maxPerEndpoint: Int? = nil, pollInterval: Duration = .milliseconds(500), lease: TimeInterval = 60,
-        signal: WorkSignal = WorkSignal(), backlog: DispatchBacklog? = nil, logger: Logger, metrics: any WorkMetrics = NoWorkMetrics()
+        signal: WorkSignal = WorkSignal(), backlog: DispatchBacklog? = nil, logger: Logger, metrics: any WorkMetrics = NoWorkMetrics(),
+        draining: Draining? = nil
     ) {
+        self.draining = draining
         self.backlog = backlog
         self.metrics = metrics
         self.store = store
@@ -83,12 +87,12 @@ public final class WebhookDeliverer: Service {
     /// Delivers continuously until graceful shutdown: each firm gets up to ``lanesPerFirm`` lanes of its own (at most
     /// its window's deliveries in flight across them), and a new claim never waits for a busy lane, so a slow or dead
     /// endpoint delays only its own firm. Events of one message or payment still arrive in order: a claim never takes
-    /// an event while an earlier one of the same subject is pending, and a leased one is pending. On shutdown nothing
-    /// new is claimed and the lanes finish what they hold.
+    /// an event while an earlier one of the same subject is pending, and a leased one is pending. On shutdown (or
+    /// once `draining` has begun) nothing new is claimed and the lanes finish what they hold.
     public func run() async throws {
         await ready?.wait()
         await withDiscardingTaskGroup { group in
-            while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            while !Task.isShuttingDownGracefully && !Task.isCancelled && draining?.hasBegun != true {
                 // Before the claim's clock is read: the wait can last up to the backlog's patience.
                 await backlog?.yield()
                 let claimed: [WebhookDelivery]
@@ -119,6 +123,7 @@ public final class WebhookDeliverer: Service {
                 if claimed.isEmpty { await wake.wait(upTo: wait) }
             }
         }
+        await draining?.waitForOwnShutdown()
     }
 
     /// Firms that have all the lanes they may have.

@@ -1,0 +1,36 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import Testing
+import WLDomain
+import WLProviders
+import WLServices
+
+/// A relay that accepts connections and never says a word: a send to it waits for the greeting until the 30 s
+/// timeout, unless its task is cancelled (the shutdown's grace is over), which must end it at once.
+@Suite struct SMTPCancellationTests {
+    @Test func aCancelledSendStopsWaitingForASilentRelayAtOnceAndSoDoesOneWaitingForTheSession() async throws {
+        let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .childChannelInitializer { $0.eventLoop.makeSucceededVoidFuture() }
+            .bind(host: "127.0.0.1", port: 0).get()
+        let port = try #require(server.localAddress?.port)
+        let transport = try SMTPTransport(
+            settings: SMTPSettings(host: "127.0.0.1", port: port, tls: .none, poolSize: 1, timeout: 30), logger: Logger(label: "test"))
+        let email = OutgoingEmail(
+            messageID: 1, from: Mailbox(address: EmailAddress("bills@firm.example")!), replyTo: nil, to: EmailAddress("jane@example.net")!,
+            subject: "Invoice", text: "Hello", html: "<p>Hello</p>", date: Date(timeIntervalSince1970: 1_796_376_600), random: 7)
+        // The first send holds the pool's only session, waiting for the greeting; the second waits for that session.
+        let first = Task { await transport.send(email) }
+        try await Task.sleep(for: .milliseconds(200))
+        let second = Task { await transport.send(email) }
+        try await Task.sleep(for: .milliseconds(100))
+        let cancelled = ContinuousClock.now
+        second.cancel()
+        #expect(await second.value == .transient(response: "CancellationError()"))
+        first.cancel()
+        #expect(await first.value == .transient(response: "CancellationError()"))
+        #expect(ContinuousClock.now - cancelled < .seconds(5))
+        try await server.close()
+    }
+}
