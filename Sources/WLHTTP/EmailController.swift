@@ -19,7 +19,8 @@ public struct EmailController: Sendable {
 
     @Sendable func send(_ request: Request, context: AppRequestContext) async throws -> Response {
         let body = try await request.decodeJSON(as: EmailRequest.self, context: context)
-        let result = try await email.send(body, firm: try context.firm())
-        return ScheduledView(result, channel: .email).accepted(message: "Emails scheduled successfully.")
+        let firm = try context.firm()
+        let result = try await email.send(body, firm: firm)
+        return ScheduledView(result, channel: .email, timezone: firm.timezone).accepted(message: "Emails scheduled successfully.")
     }
 }

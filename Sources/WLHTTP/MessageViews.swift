@@ -36,6 +36,8 @@ struct MessageView: Encodable, Sendable {
             try container.encode(
                 message.status == .pending ? FirmTime.format(message.dueAt, timezone: timezone) : nil, forKey: .scheduledFor)
         case .email:
+            try container.encode(
+                message.status == .pending ? FirmTime.format(message.dueAt, timezone: timezone) : nil, forKey: .scheduledFor)
             let engagement = message.engagement
             try container.encode(message.subject, forKey: .subject)
             try container.encode(engagement.opens, forKey: .opens)
@@ -87,10 +89,8 @@ struct ScheduledView: Encodable, Sendable {
         skipped = result.skipped.map(SkippedView.init)
         reference = result.reference
         messages = result.messages.map { Item(messageID: $0.id, recipient: $0.recipient) }
-        if channel == .sms {
-            category = result.category
-            scheduledFor = result.scheduledFor.map { FirmTime.format($0, timezone: timezone) }
-        }
+        if channel == .sms { category = result.category }
+        scheduledFor = result.scheduledFor.map { FirmTime.format($0, timezone: timezone) }
     }
 
     enum CodingKeys: String, CodingKey {
@@ -106,10 +106,8 @@ struct ScheduledView: Encodable, Sendable {
         try container.encode(skipped, forKey: .skipped)
         try container.encode(reference, forKey: .reference)
         try container.encode(messages, forKey: .messages)
-        if let category {
-            try container.encode(category, forKey: .category)
-            try container.encode(scheduledFor, forKey: .scheduledFor)
-        }
+        try container.encodeIfPresent(category, forKey: .category)
+        try container.encodeIfPresent(scheduledFor, forKey: .scheduledFor)
     }
 }
 

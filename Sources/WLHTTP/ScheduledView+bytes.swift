@@ -29,9 +29,9 @@ extension ScheduledView {
         Self.append(optional: reference, to: &out)
         out.append(contentsOf: #","scheduled":"#.utf8)
         out.append(contentsOf: String(scheduled).utf8)
-        if category != nil {
+        if let scheduledFor {
             out.append(contentsOf: #","scheduled_for":"#.utf8)
-            Self.append(optional: scheduledFor, to: &out)
+            FlatJSON.appendString(scheduledFor, to: &out)
         }
         out.append(contentsOf: #","skipped":["#.utf8)
         for (index, entry) in skipped.enumerated() {

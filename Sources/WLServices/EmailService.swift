@@ -45,7 +45,8 @@ public struct EmailService: Sendable {
         let created = try await blasts.submit(BlastWrite(blast: blast, messages: messages, now: now))
         signal?.signal()
         return BlastScheduled(
-            blastID: blast.id, scheduled: created.count, skipped: valid.recipients.skipped, reference: valid.reference, messages: created)
+            blastID: blast.id, scheduled: created.count, skipped: valid.recipients.skipped, reference: valid.reference, messages: created,
+            scheduledFor: sendAt)
     }
 
     /// Each recipient's message with its placeholders filled, within the size limits of ``EmailRequest``.

@@ -9,8 +9,9 @@ public struct BlastScheduled: Sendable {
     public var skipped: [SkippedRecipient]
     public var reference: String?
     public var messages: [Message]
-    /// SMS: the category, and when the messages go out (later than asked for a promotional blast in quiet hours).
+    /// SMS: the category.
     public var category: SMSCategory = .transactional
+    /// When the messages go out (for SMS later than asked for a promotional blast in quiet hours).
     public var scheduledFor: Date?
 }
 

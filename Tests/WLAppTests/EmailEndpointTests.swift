@@ -45,6 +45,26 @@ import WLStore
         }
     }
 
+    @Test func anEmailAnswersAndShowsWhenItGoesOutAsAnSMSDoes() async throws {
+        let app = TestApp()
+        try await app.test { client in
+            let (status, json) = try await client.api(
+                .post, "/email", json: ["subject": "S", "message": "Hi", "recipients": ["jane@example.com"], "send_at": "2099-01-10 09:00:00"])
+            #expect(status == .unprocessableContent)  // more than 90 days ahead
+            #expect(json.errors["send_at"] != nil)
+            let later = app.time.now.addingTimeInterval(3 * 86_400)
+            let local = FirmTime.format(later, timezone: "Africa/Nairobi")
+            let (accepted, sent) = try await client.api(
+                .post, "/email", json: ["subject": "S", "message": "Hi", "recipients": ["jane@example.com"], "send_at": local])
+            #expect(accepted == .accepted)
+            #expect(sent.data["scheduled_for"] as? String == local)
+            let id = try #require((sent.data["messages"] as? [[String: Any]])?.first?["message_id"] as? Int)
+            let pending = try await client.api(.get, "/email/\(id)").json.data
+            #expect(pending["status"] as? String == "pending")
+            #expect(pending["scheduled_for"] as? String == local)
+        }
+    }
+
     @Test func badEmailsAreRefusedFieldByField() async throws {
         try await TestApp().test { client in
             let cases: [([String: Any], String)] = [
