@@ -68,7 +68,7 @@ public struct CreditsController: Sendable {
 
     @Sendable func transactions(_ request: Request, context: AppRequestContext) async throws -> SuccessEnvelope<PageView<TransactionView>> {
         let firm = try context.firm()
-        let page = try PageQuery(request.queryDictionary)
+        let page = try PageQuery(request.queryDictionary(allowing: PageQuery.names))
         let entries = try await payments.transactions(firmID: firm.id, limit: page.limit + 1, startingAfter: page.startingAfter)
         return SuccessEnvelope(
             data: PageView(

@@ -8,6 +8,12 @@ struct MessageQuery {
     var limit: Int
     var startingAfter: Int64?
 
+    /// The query parameters it reads.
+    static func names(_ channel: Channel) -> Set<String> {
+        PageQuery.names.union(["blast_id", "reference", "status", "recipient", "created_from", "created_to"])
+            .union(channel == .sms ? ["category"] : [])
+    }
+
     /// - Throws: `.validation` naming each bad parameter.
     init(_ query: [String: String], channel: Channel) throws {
         var errors: [String: [String]] = [:]

@@ -25,7 +25,7 @@ struct MessageRoutes<Service: MessagingService>: Sendable {
 
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> SuccessEnvelope<PageView<MessageView>> {
         let firm = try context.firm()
-        let query = try MessageQuery(request.queryDictionary, channel: service.channel)
+        let query = try MessageQuery(request.queryDictionary(allowing: MessageQuery.names(service.channel)), channel: service.channel)
         let page = try await service.list(firmID: firm.id, filter: query.filter, limit: query.limit + 1, startingAfter: query.startingAfter)
         return SuccessEnvelope(
             data: PageView(

@@ -30,7 +30,7 @@ struct OptOutRoutes: Sendable {
 
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> SuccessEnvelope<PageView<OptOutView>> {
         let firm = try context.firm()
-        let page = try PageQuery(request.queryDictionary)
+        let page = try PageQuery(request.queryDictionary(allowing: PageQuery.names))
         let fetched = try await optOuts.list(firmID: firm.id, limit: page.limit + 1, startingAfter: page.startingAfter.map { String($0) })
         return SuccessEnvelope(
             data: PageView(

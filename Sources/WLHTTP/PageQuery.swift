@@ -7,6 +7,8 @@ struct PageQuery {
     static let maximumLimit = 100
     /// The page size when `limit` is not given.
     static let defaultLimit = 20
+    /// The query parameters it reads.
+    static let names: Set<String> = ["limit", "starting_after"]
 
     var limit = Self.defaultLimit
     var startingAfter: Int64?

@@ -27,7 +27,7 @@ public struct PrivacyController: Sendable {
 
     @Sendable func export(_ request: Request, context: AppRequestContext) async throws -> SuccessEnvelope<PersonalDataView> {
         let firm = try context.firm()
-        let query = request.queryDictionary
+        let query = try request.queryDictionary(allowing: ["phone", "email"])
         return SuccessEnvelope(data: try await privacy.export(PrivacyService.subject(phone: query["phone"], email: query["email"]), firm: firm))
     }
 }

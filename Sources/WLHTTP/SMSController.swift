@@ -44,6 +44,20 @@ extension Request {
         for (name, value) in uri.queryParameters where result[String(name)] == nil { result[String(name)] = String(value) }
         return result
     }
+
+    /// The query string's parameters, refusing any not in `known`: a misspelt filter (`?limt=1`, `?stauts=failed`)
+    /// must not silently answer the whole list, as an unknown body field is refused too.
+    /// - Throws: `.validation` naming each unknown parameter.
+    func queryDictionary(allowing known: Set<String>) throws -> [String: String] {
+        let query = queryDictionary
+        let unknown = query.keys.filter { !known.contains($0) }.sorted()
+        guard unknown.isEmpty else {
+            let expected = "Unknown query parameter; this endpoint takes \(known.sorted().joined(separator: ", "))."
+            throw DomainError(
+                .validation, "The query is not valid.", fields: Dictionary(uniqueKeysWithValues: unknown.prefix(20).map { ($0, [expected]) }))
+        }
+        return query
+    }
 }
 
 extension AppRequestContext {

@@ -23,7 +23,7 @@ public struct WebhooksController: Sendable {
 
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> SuccessEnvelope<PageView<DeliveryView>> {
         let firm = try context.firm()
-        let query = request.queryDictionary
+        let query = try request.queryDictionary(allowing: PageQuery.names.union(["event_id", "message_id", "payment_id", "status"]))
         var errors: [String: [String]] = [:]
         func id(_ name: String) -> Int64? {
             guard let raw = query[name] else { return nil }

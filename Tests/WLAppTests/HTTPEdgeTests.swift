@@ -100,6 +100,35 @@ import Testing
         }
     }
 
+    @Test(arguments: [
+        "/sms?limt=1", "/email?stauts=failed", "/sms/opt-outs?page=2", "/sms-credits/transactions?offset=20", "/webhooks/deliveries?state=failed",
+        "/privacy/export?msisdn=0712345678",
+    ])
+    func aMisspeltQueryParameterIsRefusedNotIgnored(target: String) async throws {
+        try await TestApp().test { client in
+            let (status, json) = try await client.api(.get, target)
+            #expect(status == .unprocessableContent)
+            #expect(json["code"] as? String == "validation_failed")
+            let name = String(target.split(separator: "?")[1].split(separator: "=")[0])
+            #expect(json.errors[name]?.first?.hasPrefix("Unknown query parameter; this endpoint takes ") == true)
+        }
+    }
+
+    @Test func everyDocumentedListFilterIsStillTaken() async throws {
+        try await TestApp().test { client in
+            for target in [
+                "/sms?limit=5&starting_after=9&status=delivered&category=promotional&reference=r&blast_id=SMS-1&recipient=0712345678"
+                    + "&created_from=2026-01-01T00:00:00Z&created_to=2026-12-31T00:00:00Z",
+                "/email?limit=5&status=failed&recipient=a@example.com", "/sms/opt-outs?limit=5&starting_after=254712345678",
+                "/sms-credits/transactions?limit=5", "/webhooks/deliveries?status=failed&message_id=1&event_id=2&payment_id=3&limit=5",
+                "/privacy/export?phone=0712345678",
+            ] {
+                let status = try await client.api(.get, target).status
+                #expect(status == .ok, "\(target)")
+            }
+        }
+    }
+
     @Test func a401NamesTheSchemeThatWouldWork() async throws {
         try await TestApp().test { client in
             for headers: HTTPFields in [[:], [.init("X-API-Key")!: "wl_comm_wrong"], [.authorization: "Bearer wl_comm_wrong"]] {
