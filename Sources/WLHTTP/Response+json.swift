@@ -45,7 +45,12 @@ extension Request {
         }
         if let flat { return flat }
         if let known { try JSONDecoder().decode(KnownFields.self, from: data).refuse(except: known) }
-        return try JSONDecoder().decode(T.self, from: data)
+        let value = try JSONDecoder().decode(T.self, from: data)
+        // Only here: the flat reader takes no body with a key given twice.
+        if let key = data.withUnsafeBytes({ JSONDuplicateKeys.first(in: $0) }) {
+            throw DomainError(.validation, "The field \(key) is given more than once.", fields: [key: ["Given more than once."]])
+        }
+        return value
     }
 
     private static let nulEscape = Array(#"\u0000"#.utf8)

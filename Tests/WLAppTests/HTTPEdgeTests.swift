@@ -129,6 +129,19 @@ import Testing
         }
     }
 
+    @Test(arguments: [
+        #"{"message":"hi","message":"yo","recipients":["254712345678"]}"#,
+        #"{"message":"hi","recipients":[{"to":"254712345678","variables":{"a":"1","a":"2"}}]}"#,
+    ])
+    func aBodyWithAKeyGivenTwiceIsRefusedNotReadOneWayOrTheOther(body: String) async throws {
+        try await TestApp().test { client in
+            let (status, json) = try await client.api(.post, "/sms", raw: body)
+            #expect(status == .unprocessableContent)
+            #expect(json["code"] as? String == "validation_failed")
+            #expect(json.errors.values.contains(["Given more than once."]))
+        }
+    }
+
     @Test func a401NamesTheSchemeThatWouldWork() async throws {
         try await TestApp().test { client in
             for headers: HTTPFields in [[:], [.init("X-API-Key")!: "wl_comm_wrong"], [.authorization: "Bearer wl_comm_wrong"]] {
