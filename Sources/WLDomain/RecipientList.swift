@@ -55,7 +55,8 @@ public struct SMSRecipients: Sendable {
     /// - Throws: `.validation` for an empty list or more than ``maximum`` entries.
     static func checkCount(_ raw: [String]) throws {
         guard !raw.isEmpty else {
-            throw DomainError(.validation, "Give at least one recipient.", fields: ["recipients": ["This field is required."]])
+            throw DomainError(
+                .validation, "Give at least one recipient.", fields: ["recipients": ["This field is required: give at least one recipient."]])
         }
         guard raw.count <= maximum else {
             throw DomainError(

@@ -64,7 +64,7 @@ public struct EmailRequest: Decodable, Sendable {
         var errors: [String: [String]] = [:]
         let subject = subject ?? ""
         if subject.trimmingCharacters(in: .whitespaces).isEmpty {
-            errors["subject"] = ["This field is required."]
+            errors["subject"] = [self.subject == nil ? "This field is required." : "May not be empty or only spaces."]
         } else if subject.count > Self.maximumSubjectLength {
             errors["subject"] = ["At most \(Self.maximumSubjectLength) characters; this one has \(subject.count)."]
         } else if subject.contains(where: { $0 == "\r" || $0 == "\n" || $0 == "\r\n" }) {
@@ -72,7 +72,7 @@ public struct EmailRequest: Decodable, Sendable {
         }
         let template = message ?? ""
         if template.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
-            errors["message"] = ["This field is required."]
+            errors["message"] = [message == nil ? "This field is required." : "May not be empty or only spaces."]
         } else if template.count > Self.maximumLength {
             errors["message"] = ["At most \(Self.maximumLength) characters; this one has \(template.count)."]
         }

@@ -97,7 +97,7 @@ public struct SMSRequest: FlatJSONDecodable, Sendable {
         var errors: [String: [String]] = [:]
         let template = message ?? ""
         if Self.isBlank(template) {
-            errors["message"] = ["This field is required."]
+            errors["message"] = [message == nil ? "This field is required." : "May not be empty or only spaces."]
         } else if template.count > Self.maximumLength {
             errors["message"] = ["At most \(Self.maximumLength) characters; this one has \(template.count)."]
         }

@@ -142,6 +142,20 @@ import Testing
         }
     }
 
+    @Test func anEmptyFieldIsToldApartFromAMissingOne() async throws {
+        try await TestApp().test { client in
+            let empty = try await client.api(.post, "/sms", json: ["message": " ", "recipients": [String]()])
+            #expect(empty.status == .unprocessableContent)
+            #expect(empty.json.errors["message"] == ["May not be empty or only spaces."])
+            let missing = try await client.api(.post, "/sms", json: ["recipients": ["254712345678"]])
+            #expect(missing.json.errors["message"] == ["This field is required."])
+            let noRecipient = try await client.api(.post, "/sms", json: ["message": "Hi", "recipients": [String]()])
+            #expect(noRecipient.json.errors["recipients"] == ["This field is required: give at least one recipient."])
+            let email = try await client.api(.post, "/email", json: ["subject": "", "message": "Hi", "recipients": ["a@example.com"]])
+            #expect(email.json.errors["subject"] == ["May not be empty or only spaces."])
+        }
+    }
+
     @Test func a401NamesTheSchemeThatWouldWork() async throws {
         try await TestApp().test { client in
             for headers: HTTPFields in [[:], [.init("X-API-Key")!: "wl_comm_wrong"], [.authorization: "Bearer wl_comm_wrong"]] {

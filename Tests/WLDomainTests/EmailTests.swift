@@ -33,7 +33,7 @@ import WLDomain
         #expect(recipients.skipped.last == SkippedRecipient(recipient: "otieno@example.com", reason: .suppressed))
         let none = #expect(throws: DomainError.self) { try EmailRecipients([]) }
         #expect(none?.code == .validation)
-        #expect(none?.fields["recipients"] == ["This field is required."])
+        #expect(none?.fields["recipients"] == ["This field is required: give at least one recipient."])
         let tooMany = #expect(throws: DomainError.self) { try EmailRecipients(Array(repeating: "a@b.co", count: 10_001)) }
         #expect(tooMany?.code == .validation)
         #expect(tooMany?.fields["recipients"] != nil)

@@ -35,7 +35,7 @@ import WLDomain
     @Test func tooManyOrNoRecipientsAreRefused() {
         let none = #expect(throws: DomainError.self) { try SMSRecipients([]) }
         #expect(none?.code == .validation)
-        #expect(none?.fields["recipients"] == ["This field is required."])
+        #expect(none?.fields["recipients"] == ["This field is required: give at least one recipient."])
         let tooMany = #expect(throws: DomainError.self) { try SMSRecipients(Array(repeating: "0712345678", count: 10_001)) }
         #expect(tooMany?.code == .validation)
         #expect(tooMany?.fields["recipients"] != nil)
