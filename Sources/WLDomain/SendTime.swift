@@ -1,6 +1,7 @@
 public import Foundation
 
-/// Parses `send_at`: `YYYY-MM-DD HH:MM:SS` in the firm's timezone, or ISO 8601 with an offset or `Z`.
+/// Parses `send_at`: `YYYY-MM-DD HH:MM:SS` (or with `T` for the space) in the firm's timezone, or ISO 8601 with an
+/// offset or `Z`.
 ///
 /// A time in the past means now. The furthest allowed is ``maximumAhead`` (90 days) from now.
 public enum SendTime {
@@ -17,7 +18,7 @@ public enum SendTime {
         guard let date = local(text, timezone: timezone) ?? iso8601(text) else {
             throw DomainError(
                 .validation, "send_at is not a time we can read.",
-                fields: ["send_at": ["Use YYYY-MM-DD HH:MM:SS (your firm's timezone) or ISO 8601 with an offset."]])
+                fields: ["send_at": ["Use YYYY-MM-DD HH:MM:SS (your firm's timezone; a T for the space works too) or ISO 8601 with an offset."]])
         }
         if date.timeIntervalSince(now) > maximumAhead {
             throw DomainError(.validation, "send_at is too far ahead.", fields: ["send_at": ["Schedule at most 90 days ahead."]])
@@ -25,9 +26,12 @@ public enum SendTime {
         return max(date, now)
     }
 
+    /// `YYYY-MM-DD HH:MM:SS`, or the same with `T` between date and time (ISO 8601 without an offset), in `timezone`.
     private static func local(_ text: String, timezone: String) -> Date? {
-        let parts = text.split(whereSeparator: { $0 == " " || $0 == "-" || $0 == ":" }).map { Int($0) }
-        guard text.count == 19, parts.count == 6, parts.allSatisfy({ $0 != nil }), let zone = TimeZone(identifier: timezone) else {
+        let bytes = Array(text.utf8)
+        guard bytes.count == 19, bytes[10] == UInt8(ascii: " ") || bytes[10] == UInt8(ascii: "T") else { return nil }
+        let parts = text.split(whereSeparator: { $0 == " " || $0 == "T" || $0 == "-" || $0 == ":" }).map { Int($0) }
+        guard parts.count == 6, parts.allSatisfy({ $0 != nil }), let zone = TimeZone(identifier: timezone) else {
             return nil
         }
         var calendar = Calendar(identifier: .gregorian)

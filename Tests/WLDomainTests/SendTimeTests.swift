@@ -10,6 +10,11 @@ import WLDomain
         #expect(date == ISO8601DateFormatter().date(from: "2026-06-10T11:00:00Z"))
     }
 
+    @Test func isoLocalTimeWithoutAnOffsetIsTheFirmsTimezoneToo() throws {
+        let date = try SendTime.parse("2026-06-10T14:00:00", timezone: "Africa/Nairobi", now: now)
+        #expect(date == ISO8601DateFormatter().date(from: "2026-06-10T11:00:00Z"))
+    }
+
     @Test func iso8601WithAnOffsetIsAccepted() throws {
         let date = try SendTime.parse("2026-06-10T14:00:00+03:00", timezone: "UTC", now: now)
         #expect(date == ISO8601DateFormatter().date(from: "2026-06-10T11:00:00Z"))
@@ -20,7 +25,9 @@ import WLDomain
         #expect(try SendTime.parse(text, timezone: "Africa/Nairobi", now: now) == now)
     }
 
-    @Test(arguments: ["tomorrow", "2026-02-30 10:00:00", "2026-06-10 25:00:00", "2026-06-10", "2026-12-31 00:00:00"])
+    @Test(arguments: [
+        "tomorrow", "2026-02-30 10:00:00", "2026-06-10 25:00:00", "2026-06-10", "2026-12-31 00:00:00", "2026-06-10X14:00:00", "2026-06-10T14:00",
+    ])
     func unreadableOrTooDistantTimesAreRefused(text: String) {
         let error = #expect(throws: DomainError.self) { try SendTime.parse(text, timezone: "Africa/Nairobi", now: now) }
         #expect(error?.code == .validation)
