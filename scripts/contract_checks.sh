@@ -176,7 +176,7 @@ if [ -f "$shared_fakes/africastalking_fake.py" ]; then
   echo "-- Kenyan SMS rules: sender IDs per firm and category, opt-outs (406 UserInBlacklist, the opt-out callback), quiet hours"
   python3 scripts/kenya_check.py "$wlcomm" "$(fresh_database kenya)" "$shared_fakes/africastalking_fake.py" "$psql" || failures=$((failures + 1))
   if [ -n "$cluster_url" ]; then
-    echo "-- three servers on one PostgreSQL database, the fake at 120 ms per call, lease 5 s: no SMS sent twice, then one SIGKILLed"
+    echo "-- three servers on one PostgreSQL database, the fake at 120 ms per call, lease 5 s: no SMS sent twice, then one SIGKILLed, then one SIGTERMed"
     python3 scripts/multi_instance_check.py "$wlcomm" "$(fresh_database multi)" "$shared_fakes/africastalking_fake.py" "$psql" || failures=$((failures + 1))
   fi
 else

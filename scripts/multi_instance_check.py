@@ -13,6 +13,8 @@ SMS to the fake. A live firm gets credits and a key through the `wlcomm` CLI.
    ends final and is charged once; the texts the fake received twice are printed. Only calls in flight at the kill can
    be sent twice (their outcome was never recorded), so there may be at most `dispatch.providerConcurrency` ×
    `dispatch.parallelBatches` of them (8 × 4 here).
+3. The same again, the instance stopped with SIGTERM instead: it stops claiming, finishes and records the calls it
+   has in flight, and exits 0 within its grace period; so exactly 400 send calls, none twice.
 
 SQLite has one writer and no shared server, so there is nothing to check: the script says SKIP and passes.
 
@@ -101,11 +103,14 @@ def post_all(ports, key, texts, numbers, send_at=None):
         return list(pool.map(post, range(len(texts))))
 
 
-def run_phase(checks, name, wlcomm, url, psql, fake_url, dlr_port, env, kill):
-    """One phase on fresh servers and a fresh firm; stops its servers at the end."""
+def run_phase(checks, name, wlcomm, url, psql, fake_url, dlr_port, env, stop=None):
+    """One phase on fresh servers and a fresh firm; stops its servers at the end. `stop`: None, or the signal
+    (SIGKILL, SIGTERM) one server gets mid-run."""
     slug = f"multi-{name}"
+    kill = stop is not None
+    label = "SIGKILLed" if stop == signal.SIGKILL else "SIGTERMed"
     print(f"-- {name}: {INSTANCES} servers, {COUNT} SMS, lease 5 s, provider {LATENCY_MS} ms per call"
-          + (", one server SIGKILLed mid-run" if kill else ""))
+          + (f", one server {label} mid-run" if kill else ""))
     urllib.request.urlopen(urllib.request.Request(fake_url + "/__fake/reset", method="POST"), timeout=30).close()
     # Delivery reports go to the first server, which is never the one killed.
     ports = [dlr_port] + [free_port() for _ in range(INSTANCES - 1)]
@@ -117,7 +122,7 @@ def run_phase(checks, name, wlcomm, url, psql, fake_url, dlr_port, env, kill):
         cli(wlcomm, url, "firm", "adjust-credits", "--firm", slug, "--credits", str(CREDITS), "--reason", "test")
         key = cli(wlcomm, url, "key", "create", "--firm", slug)["api_key"]
         texts = [f"{name} check, message {index:03d}" for index in range(COUNT)]
-        numbers = [f"07{11 + (name == 'kill')}{index:06d}" for index in range(COUNT)]
+        numbers = [f"07{11 + ['steady', 'kill', 'term'].index(name)}{index:06d}" for index in range(COUNT)]
         send_at = None
         due = time.time()
         if kill:
@@ -141,17 +146,27 @@ def run_phase(checks, name, wlcomm, url, psql, fake_url, dlr_port, env, kill):
                     break
                 time.sleep(0.02)
             victim = servers[-1]
-            victim.send_signal(signal.SIGKILL)
-            victim.wait()
+            signalled = time.time()
+            victim.send_signal(stop)
+            try:
+                code = victim.wait(timeout=40)
+            except subprocess.TimeoutExpired:
+                victim.kill()
+                code = victim.wait()
             killed_at = time.time()
-            print(f"SIGKILLed server {INSTANCES} (port {ports[-1]}) after {in_hand} sends at the fake, "
-                  f"{killed_at - due:.2f} s after the messages fell due")
+            print(f"{label} server {INSTANCES} (port {ports[-1]}) after {in_hand} sends at the fake, "
+                  f"{signalled - due:.2f} s after the messages fell due"
+                  + (f"; it exited {code} after {killed_at - signalled:.2f} s" if stop == signal.SIGTERM else ""))
+            if stop == signal.SIGTERM:
+                checks.check(f"{name}: the stopped server exits 0 within its 25 s grace", code == 0 and killed_at - signalled < 25,
+                             f"exit {code} after {killed_at - signalled:.2f} s")
             # The dead server's leases are the ones no longer renewed (live ones are, every third of the lease).
             before = leases(url, psql)
             time.sleep(2.5)
             after = leases(url, psql)
             dead = sum(count for owner, (count, until) in after.items() if before.get(owner, (0, None))[1] == until)
-            print(f"the killed server held {dead} unsent message(s), taken back once its lease runs out")
+            print(f"the {'killed' if stop == signal.SIGKILL else 'stopped'} server held {dead} unsent message(s), "
+                  "taken back once its lease runs out")
         counts = wait_final(url, psql, slug, time.time() + 120)
         final_after = time.time() - (due if kill else started)
         time.sleep(0.5)  # a late duplicate send would show up at the fake by now
@@ -167,14 +182,14 @@ def run_phase(checks, name, wlcomm, url, psql, fake_url, dlr_port, env, kill):
         for text, count in sorted(duplicates.items())[:40]:
             at = calls.get(text, [])
             relative = ", ".join(f"{t - killed_at:+.2f} s" if killed_at else f"{t - started:.2f} s" for t in at)
-            print(f"   sent {count}×: {text!r}, calls at {relative}" + (" (relative to the kill)" if killed_at else ""))
+            print(f"   sent {count}×: {text!r}, calls at {relative}" + (" (relative to the stop)" if killed_at else ""))
         if len(duplicates) > 40:
             print(f"   … and {len(duplicates) - 40} more texts sent more than once")
         checks.check(f"{name}: every message final", sum(int(counts.get(s, 0)) for s in ("delivered", "failed")) == COUNT,
                      str(counts))
         checks.check(f"{name}: every message delivered", int(counts.get("delivered", 0)) == COUNT, str(counts))
         checks.check(f"{name}: every text reached the provider", len(sends) == COUNT and set(sends) == set(texts), f"{len(sends)} texts")
-        if kill:
+        if stop == signal.SIGKILL:
             checks.check(f"{name}: duplicates only for calls in flight at the kill (at most {IN_FLIGHT})",
                          extra <= IN_FLIGHT, f"{extra} duplicate send(s)")
         else:
@@ -212,8 +227,9 @@ def main():
         "WLCOMM_DISPATCH_PARALLEL_BATCHES": str(PARALLEL_BATCHES), "WLCOMM_LIMITS_ENABLED": "false",
     }
     try:
-        run_phase(checks, "steady", wlcomm, url, psql, fake_url, dlr_port, env, kill=False)
-        run_phase(checks, "kill", wlcomm, url, psql, fake_url, dlr_port, dict(env, WLCOMM_DISPATCH_BATCH_SIZE="50"), kill=True)
+        run_phase(checks, "steady", wlcomm, url, psql, fake_url, dlr_port, env)
+        run_phase(checks, "kill", wlcomm, url, psql, fake_url, dlr_port, dict(env, WLCOMM_DISPATCH_BATCH_SIZE="50"), stop=signal.SIGKILL)
+        run_phase(checks, "term", wlcomm, url, psql, fake_url, dlr_port, dict(env, WLCOMM_DISPATCH_BATCH_SIZE="50"), stop=signal.SIGTERM)
     finally:
         fake_process.terminate()
         fake_process.wait()
