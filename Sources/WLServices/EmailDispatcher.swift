@@ -112,52 +112,91 @@ public final class EmailDispatcher: Service {
         return claimed.count
     }
 
+    /// Answers recorded together: a batch's answers are written in chunks of this many (or of what came within a
+    /// second), not one by one (a transaction per email cost a third of the throughput to a fast relay) and not once at
+    /// the end (where one failed write sent the whole batch again).
+    static let recordChunk = 50
+
     /// Sends `concurrency` at a time under the batch's lease, renewed every third of it while a slow relay works, and
-    /// records each answer: no other instance takes them over and sends them again, and no email is started once its
-    /// lease is lost (see ``LeaseHeartbeat``).
+    /// records the answers as they come, in chunks (``recordChunk``): no other instance takes them over and sends
+    /// them again, and no email is started once its lease is lost (see ``LeaseHeartbeat``).
     /// - Returns: Each sent email as recorded, `nil` for one whose answer was not (its lease had passed, or the write
     ///   failed).
     private func sendAll(
         _ messages: [Message], claimedAt: Date, senders: [Int64: Sender], bodies: [Int64: PreparedBody]
     ) async -> [Message?] {
         let heartbeat = LeaseHeartbeat(store: store, owner: owner, working: working, lease: settings.lease, time: time, logger: logger)
-        return await heartbeat.run(messages.map { ([$0.id], $0) }, claimedAt: claimedAt, concurrency: concurrency) { message, _ in
-            await self.record(message, await self.send(message, senders[message.firmID], bodies[message.id]))
+        let (answers, sink) = AsyncStream.makeStream(of: (Message, EmailSendOutcome).self)
+        async let recorded = recordInChunks(answers)
+        _ = await heartbeat.run(messages.map { ([$0.id], $0) }, claimedAt: claimedAt, concurrency: concurrency) { message, _ in
+            sink.yield((message, await self.send(message, senders[message.firmID], bodies[message.id])))
         }
+        sink.finish()
+        return await recorded
     }
 
-    /// Records what the relay answered for `message` (and suppresses an address a 5xx refused, after the answer: a
-    /// suppression that cannot be written must not stop the answer from being recorded).
-    /// - Returns: The message as recorded, `nil` when it was not.
-    private func record(_ message: Message, _ sent: EmailSendOutcome) async -> Message? {
+    /// Records what `answers` yields, a chunk at a time: once ``recordChunk`` are waiting, once the oldest waiting
+    /// one is a second old (checked as each answer comes), and what is left when the batch ends.
+    private func recordInChunks(_ answers: AsyncStream<(Message, EmailSendOutcome)>) async -> [Message?] {
+        var waiting: [(Message, EmailSendOutcome)] = []
+        var oldest = ContinuousClock.now
+        var recorded: [Message?] = []
+        for await answer in answers {
+            if waiting.isEmpty { oldest = .now }
+            waiting.append(answer)
+            if waiting.count >= Self.recordChunk || ContinuousClock.now - oldest >= .seconds(1) {
+                recorded += await record(waiting)
+                waiting = []
+            }
+        }
+        if !waiting.isEmpty { recorded += await record(waiting) }
+        return recorded
+    }
+
+    /// Records what the relay answered for these emails (and suppresses the addresses a 5xx refused, after the
+    /// answers: a suppression that cannot be written must not stop them being recorded). When the shared write fails,
+    /// each answer is tried alone, so only an answer at fault stays unrecorded.
+    /// - Returns: Each message as recorded, `nil` for one that was not.
+    private func record(_ answers: [(Message, EmailSendOutcome)]) async -> [Message?] {
         let now = time.now
-        let outcome: DispatchOutcome
-        var suppression: String?
-        switch sent {
-        case .delivered(let response):
-            outcome = .submitted(
-                providerMessageID: "email-\(message.id)", report: DeliveryReport(status: .delivered, response: response, network: nil))
-        case .rejected(let response, let suppress):
-            if suppress { suppression = response }
-            outcome = .fail(response: response, refund: false)
-        case .transient(let response):
-            outcome = settings.retryOrGiveUp(attempts: message.attempts, reason: response, retryAfter: nil, now: now)
+        var records: [(messageID: Int64, outcome: DispatchOutcome)] = []
+        var suppressions: [(message: Message, reason: String)] = []
+        for (message, sent) in answers {
+            switch sent {
+            case .delivered(let response):
+                records.append(
+                    (
+                        message.id,
+                        .submitted(
+                            providerMessageID: "email-\(message.id)", report: DeliveryReport(status: .delivered, response: response, network: nil))
+                    ))
+            case .rejected(let response, let suppress):
+                if suppress { suppressions.append((message, response)) }
+                records.append((message.id, .fail(response: response, refund: false)))
+            case .transient(let response):
+                records.append((message.id, settings.retryOrGiveUp(attempts: message.attempts, reason: response, retryAfter: nil, now: now)))
+            }
         }
-        let recorded: Message?
+        var byID: [Int64: Message] = [:]
         do {
-            recorded = try await recorder.submit([(message.id, outcome)]).first
+            for message in try await recorder.submit(records) { byID[message.id] = message }
         } catch {
-            logger.warning("could not record an email's outcome", metadata: ["message_id": "\(message.id)", "error": "\(error)"])
-            recorded = nil
+            for record in records {
+                do {
+                    for message in try await recorder.submit([record]) { byID[message.id] = message }
+                } catch {
+                    logger.warning("could not record an email's outcome", metadata: ["message_id": "\(record.messageID)", "error": "\(error)"])
+                }
+            }
         }
-        if let suppression {
+        for (message, reason) in suppressions {
             do {
-                try await store.suppress(firmID: message.firmID, address: message.recipient, reason: suppression, now: now)
+                try await store.suppress(firmID: message.firmID, address: message.recipient, reason: reason, now: now)
             } catch {
                 logger.warning("could not suppress a refused address", metadata: ["message_id": "\(message.id)", "error": "\(error)"])
             }
         }
-        return recorded
+        return answers.map { byID[$0.0.id] }
     }
 
     /// A firm's sender identity, transport and tracking switch for this round.
