@@ -30,6 +30,18 @@ private func claimAndCharge(_ store: SQLStore, _ messages: [Message]) async thro
 }
 
 /// A firm whose webhook works, with `credits` credits.
+/// Records a 200 for the delivery leased to "d".
+private func delivered(_ store: SQLStore, _ deliveryID: Int64, at now: Date) async throws {
+    try await store.recordWebhookAttempt(
+        deliveryID: deliveryID, leaseOwner: "d", statusCode: 200, error: nil, latencyMilliseconds: 5, outcome: .succeeded, now: now)
+}
+
+/// Records a 500 for the delivery leased to "d", to be tried again at `retryAt`.
+private func refused(_ store: SQLStore, _ deliveryID: Int64, retryAt: Date, at now: Date) async throws {
+    try await store.recordWebhookAttempt(
+        deliveryID: deliveryID, leaseOwner: "d", statusCode: 500, error: "HTTP 500", latencyMilliseconds: 5, outcome: .retry(at: retryAt), now: now)
+}
+
 private func firmWithWebhook(_ store: SQLStore, credits: Int64 = 10) async throws -> Firm {
     let firm = try await firmWithCredits(store, credits: credits)
     try await store.setWebhook(firmID: firm.id, WebhookSettings(url: "https://a.example/hook", secret: nil), now: checkTime)
@@ -94,11 +106,7 @@ extension ConformanceCheck {
                 .submitted(providerMessageID: "P1", report: DeliveryReport(status: .delivered, response: "Success", network: nil)),
                 messageID: old[0].id, leaseOwner: "w", now: checkTime)
             let claimed = try await store.claimWebhookDeliveries(limit: 10, owner: "d", lease: 60, now: checkTime)
-            for delivery in claimed {
-                try await store.recordWebhookAttempt(
-                    deliveryID: delivery.id, leaseOwner: "d", statusCode: 200, error: nil, latencyMilliseconds: 5, outcome: .succeeded, now: checkTime
-                )
-            }
+            for delivery in claimed { try await delivered(store, delivery.id, at: checkTime) }
             #expect(try await rows(store, "webhook_attempts") == 2)
             let payment = try await newPayment(store, firm: firm)
             _ = try await store.settlePayment(
@@ -136,8 +144,7 @@ extension ConformanceCheck {
             // Its failed event is still to be delivered: the message stays until it has been.
             #expect(try await store.deleteMessages(createdBefore: hours(1), limit: 10) == 0)
             for delivery in try await store.claimWebhookDeliveries(limit: 10, owner: "d", lease: 60, now: hours(1)) {
-                try await store.recordWebhookAttempt(
-                    deliveryID: delivery.id, leaseOwner: "d", statusCode: 200, error: nil, latencyMilliseconds: 5, outcome: .succeeded, now: hours(1))
+                try await delivered(store, delivery.id, at: hours(1))
             }
             #expect(try await store.deleteMessages(createdBefore: hours(1), limit: 10) == 1)
             #expect(try await rows(store, "blasts") == 1)
@@ -149,11 +156,8 @@ extension ConformanceCheck {
             let claimed = try await store.claimWebhookDeliveries(limit: 10, owner: "d", lease: 60, now: checkTime)
             #expect(claimed.count == 2)
             // One delivered; the other waits for its next attempt.
-            try await store.recordWebhookAttempt(
-                deliveryID: claimed[0].id, leaseOwner: "d", statusCode: 200, error: nil, latencyMilliseconds: 5, outcome: .succeeded, now: checkTime)
-            try await store.recordWebhookAttempt(
-                deliveryID: claimed[1].id, leaseOwner: "d", statusCode: 500, error: "HTTP 500", latencyMilliseconds: 5,
-                outcome: .retry(at: hours(2)), now: checkTime)
+            try await delivered(store, claimed[0].id, at: checkTime)
+            try await refused(store, claimed[1].id, retryAt: hours(2), at: checkTime)
             guard case .message(_, let waiting) = claimed[1].subject else { throw StoreError.corrupt("a message delivery was expected") }
 
             #expect(try await store.deleteMessages(createdBefore: hours(1), limit: 10) == 1)
@@ -161,8 +165,7 @@ extension ConformanceCheck {
             #expect(try await rows(store, "webhook_deliveries", where: "message_id", waiting.id) == 1)
             let again = try #require(try await store.claimWebhookDeliveries(limit: 10, owner: "d", lease: 60, now: hours(2)).first)
             #expect(again.id == claimed[1].id)
-            try await store.recordWebhookAttempt(
-                deliveryID: again.id, leaseOwner: "d", statusCode: 200, error: nil, latencyMilliseconds: 5, outcome: .succeeded, now: hours(2))
+            try await delivered(store, again.id, at: hours(2))
             #expect(try await store.deleteMessages(createdBefore: hours(1), limit: 10) == 1)
             #expect(try await store.message(firmID: firm.id, id: waiting.id) == nil)
         },
@@ -172,15 +175,11 @@ extension ConformanceCheck {
             for message in messages.prefix(2) { _ = try await store.cancelMessage(firmID: firm.id, id: message.id, now: checkTime) }
             let claimed = try await store.claimWebhookDeliveries(limit: 10, owner: "d", lease: 60, now: checkTime)
             #expect(claimed.count == 2)
-            try await store.recordWebhookAttempt(
-                deliveryID: claimed[0].id, leaseOwner: "d", statusCode: 200, error: nil, latencyMilliseconds: 5, outcome: .succeeded, now: checkTime)
-            try await store.recordWebhookAttempt(
-                deliveryID: claimed[1].id, leaseOwner: "d", statusCode: 500, error: "HTTP 500", latencyMilliseconds: 5,
-                outcome: .retry(at: hours(1_000)), now: checkTime)
+            try await delivered(store, claimed[0].id, at: checkTime)
+            try await refused(store, claimed[1].id, retryAt: hours(1_000), at: checkTime)
             _ = try await store.cancelMessage(firmID: firm.id, id: messages[2].id, now: hours(24 * 40))
             let recent = try #require(try await store.claimWebhookDeliveries(limit: 10, owner: "d", lease: 60, now: hours(24 * 40)).first)
-            try await store.recordWebhookAttempt(
-                deliveryID: recent.id, leaseOwner: "d", statusCode: 200, error: nil, latencyMilliseconds: 5, outcome: .succeeded, now: hours(24 * 40))
+            try await delivered(store, recent.id, at: hours(24 * 40))
 
             #expect(try await store.deleteWebhookDeliveries(createdBefore: hours(24 * 30), limit: 10) == 1)
             #expect(try await store.deleteWebhookDeliveries(createdBefore: hours(24 * 30), limit: 10) == 0)
@@ -198,8 +197,7 @@ extension ConformanceCheck {
             let claimed = try await store.claimWebhookDeliveries(limit: 10, owner: "d", lease: 60, now: checkTime)
             #expect(claimed.count == 3)
             let first = claimed[0]
-            try await store.recordWebhookAttempt(
-                deliveryID: first.id, leaseOwner: "d", statusCode: 200, error: nil, latencyMilliseconds: 5, outcome: .succeeded, now: checkTime)
+            try await delivered(store, first.id, at: checkTime)
             guard case .message(_, let done) = first.subject else { throw StoreError.corrupt("a message delivery was expected") }
 
             #expect(try await store.deleteMessageEvents(occurredBefore: hours(1), limit: 10) == 1)
