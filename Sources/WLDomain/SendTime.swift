@@ -29,7 +29,10 @@ public enum SendTime {
     /// `YYYY-MM-DD HH:MM:SS`, or the same with `T` between date and time (ISO 8601 without an offset), in `timezone`.
     private static func local(_ text: String, timezone: String) -> Date? {
         let bytes = Array(text.utf8)
-        guard bytes.count == 19, bytes[10] == UInt8(ascii: " ") || bytes[10] == UInt8(ascii: "T") else { return nil }
+        guard bytes.count == 19, bytes[10] == UInt8(ascii: " ") || bytes[10] == UInt8(ascii: "T"),
+            [4, 7].allSatisfy({ bytes[$0] == UInt8(ascii: "-") }), [13, 16].allSatisfy({ bytes[$0] == UInt8(ascii: ":") }),
+            bytes.indices.allSatisfy({ [4, 7, 10, 13, 16].contains($0) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[$0]) })
+        else { return nil }
         let parts = text.split(whereSeparator: { $0 == " " || $0 == "T" || $0 == "-" || $0 == ":" }).map { Int($0) }
         guard parts.count == 6, parts.allSatisfy({ $0 != nil }), let zone = TimeZone(identifier: timezone) else {
             return nil

@@ -67,7 +67,9 @@ actor SMTPPool {
     let limit: Int
     private var idle: [SMTPConnection] = []
     private var open = 0
-    private var waiters: [(id: Int, continuation: CheckedContinuation<Void, Never>)] = []
+    /// Callers waiting for a session; each is resumed with whether a session was handed to it (false: it left the
+    /// line, cancelled).
+    private var waiters: [(id: Int, continuation: CheckedContinuation<Bool, Never>)] = []
     private var nextWaiter = 0
 
     init(limit: Int) {
@@ -93,16 +95,16 @@ actor SMTPPool {
             // A caller cancelled while it waits (the shutdown's grace is over) leaves the line at once.
             let id = nextWaiter
             nextWaiter += 1
-            await withTaskCancellationHandler {
+            let handed = await withTaskCancellationHandler {
                 await withCheckedContinuation { continuation in
-                    if Task.isCancelled { continuation.resume() } else { waiters.append((id, continuation)) }
+                    if Task.isCancelled { continuation.resume(returning: false) } else { waiters.append((id, continuation)) }
                 }
             } onCancel: {
                 Task { await self.leaveLine(id) }
             }
             if Task.isCancelled {
-                // It may have been woken for a free session too: pass that on.
-                wakeOne()
+                // Woken for a free session just as it was cancelled: pass the session on.
+                if handed { wakeOne() }
                 throw CancellationError()
             }
         }
@@ -110,7 +112,7 @@ actor SMTPPool {
 
     private func leaveLine(_ id: Int) {
         guard let index = waiters.firstIndex(where: { $0.id == id }) else { return }
-        waiters.remove(at: index).continuation.resume()
+        waiters.remove(at: index).continuation.resume(returning: false)
     }
 
     func release(_ connection: SMTPConnection, reusable: Bool) async {
@@ -131,6 +133,6 @@ actor SMTPPool {
     }
 
     private func wakeOne() {
-        if !waiters.isEmpty { waiters.removeFirst().continuation.resume() }
+        if !waiters.isEmpty { waiters.removeFirst().continuation.resume(returning: true) }
     }
 }

@@ -117,39 +117,59 @@ public final class EmailDispatcher: Service {
     /// the end (where one failed write sent the whole batch again).
     static let recordChunk = 50
 
+    /// What the chunk writer hears: an answer, or a second passing.
+    private enum ChunkEvent: Sendable {
+        case answer(Message, EmailSendOutcome)
+        case tick
+    }
+
     /// Sends `concurrency` at a time under the batch's lease, renewed every third of it while a slow relay works, and
     /// records the answers as they come, in chunks (``recordChunk``): no other instance takes them over and sends
-    /// them again, and no email is started once its lease is lost (see ``LeaseHeartbeat``).
+    /// them again, and no email is started once its lease is lost (see ``LeaseHeartbeat``). Each email stays in the
+    /// worker's ``WorkingSet`` until its answer is written.
     /// - Returns: Each sent email as recorded, `nil` for one whose answer was not (its lease had passed, or the write
     ///   failed).
     private func sendAll(
         _ messages: [Message], claimedAt: Date, senders: [Int64: Sender], bodies: [Int64: PreparedBody]
     ) async -> [Message?] {
         let heartbeat = LeaseHeartbeat(store: store, owner: owner, working: working, lease: settings.lease, time: time, logger: logger)
-        let (answers, sink) = AsyncStream.makeStream(of: (Message, EmailSendOutcome).self)
-        async let recorded = recordInChunks(answers)
-        _ = await heartbeat.run(messages.map { ([$0.id], $0) }, claimedAt: claimedAt, concurrency: concurrency) { message, _ in
-            sink.yield((message, await self.send(message, senders[message.firmID], bodies[message.id])))
+        let (events, sink) = AsyncStream.makeStream(of: ChunkEvent.self)
+        let ticker = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(1))
+                sink.yield(.tick)
+            }
+        }
+        defer { ticker.cancel() }
+        async let recorded = recordInChunks(events)
+        _ = await heartbeat.run(
+            messages.map { ([$0.id], $0) }, claimedAt: claimedAt, concurrency: concurrency, handback: .afterItsAnswerIsWritten
+        ) { message, _ in
+            sink.yield(.answer(message, await self.send(message, senders[message.firmID], bodies[message.id])))
         }
         sink.finish()
         return await recorded
     }
 
-    /// Records what `answers` yields, a chunk at a time: once ``recordChunk`` are waiting, once the oldest waiting
-    /// one is a second old (checked as each answer comes), and what is left when the batch ends.
-    private func recordInChunks(_ answers: AsyncStream<(Message, EmailSendOutcome)>) async -> [Message?] {
+    /// Records the answers `events` brings, a chunk at a time: once ``recordChunk`` are waiting, once the oldest
+    /// waiting one is a second old, and what is left when the batch ends; then gives them back to the ``WorkingSet``.
+    private func recordInChunks(_ events: AsyncStream<ChunkEvent>) async -> [Message?] {
         var waiting: [(Message, EmailSendOutcome)] = []
         var oldest = ContinuousClock.now
         var recorded: [Message?] = []
-        for await answer in answers {
-            if waiting.isEmpty { oldest = .now }
-            waiting.append(answer)
-            if waiting.count >= Self.recordChunk || ContinuousClock.now - oldest >= .seconds(1) {
-                recorded += await record(waiting)
-                waiting = []
-            }
+        func write() async {
+            recorded += await record(waiting)
+            working.release(Set(waiting.map(\.0.id)))
+            waiting = []
         }
-        if !waiting.isEmpty { recorded += await record(waiting) }
+        for await event in events {
+            if case .answer(let message, let outcome) = event {
+                if waiting.isEmpty { oldest = .now }
+                waiting.append((message, outcome))
+            }
+            if waiting.count >= Self.recordChunk || (!waiting.isEmpty && ContinuousClock.now - oldest >= .seconds(1)) { await write() }
+        }
+        if !waiting.isEmpty { await write() }
         return recorded
     }
 
@@ -178,13 +198,22 @@ public final class EmailDispatcher: Service {
             }
         }
         var byID: [Int64: Message] = [:]
-        do {
-            for message in try await recorder.submit(records) { byID[message.id] = message }
-        } catch {
+        // Not cancelled with the round (the end of a shutdown's grace): these emails are sent, and an answer dropped
+        // here would send them again once their lease ran out.
+        let recorder = recorder
+        let write = { (records: [(messageID: Int64, outcome: DispatchOutcome)]) in await Task { try await recorder.submit(records) }.result }
+        switch await write(records) {
+        case .success(let messages):
+            for message in messages { byID[message.id] = message }
+        case .failure(let error) where error.isDatabaseUnavailable || records.count == 1:
+            // An outage was already waited out for a lease: one by one would wait that long again for each.
+            logger.warning("could not record email outcomes", metadata: ["count": "\(records.count)", "error": "\(error)"])
+        case .failure:
             for record in records {
-                do {
-                    for message in try await recorder.submit([record]) { byID[message.id] = message }
-                } catch {
+                switch await write([record]) {
+                case .success(let messages):
+                    for message in messages { byID[message.id] = message }
+                case .failure(let error):
                     logger.warning("could not record an email's outcome", metadata: ["message_id": "\(record.messageID)", "error": "\(error)"])
                 }
             }

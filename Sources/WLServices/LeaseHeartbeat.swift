@@ -42,6 +42,15 @@ struct LeaseHeartbeat: Sendable {
         self.items = items
     }
 
+    /// Who gives a started item back to the worker's ``WorkingSet``.
+    enum Handback {
+        /// The heartbeat, as soon as the job that had it ends: the job recorded its answer.
+        case whenJobEnds
+        /// The caller, once the job's answer is written (the email dispatcher's chunks, the webhook lanes' records):
+        /// given back before, a sibling batch could claim and send it again while its answer waits to be written.
+        case afterItsAnswerIsWritten
+    }
+
     /// The heartbeat of messages (``MessageStore/renewLeases(messageIDs:owner:lease:now:)``).
     init(store: any MessageStore, owner: String, working: WorkingSet, lease: TimeInterval, time: any TimeSource, logger: Logger) {
         self.init(owner: owner, working: working, lease: lease, time: time, logger: logger, items: "messages") { ids, owner, lease, now in
@@ -54,19 +63,21 @@ struct LeaseHeartbeat: Sendable {
     /// - Parameters:
     ///   - jobs: Each job with the messages it sends.
     ///   - claimedAt: When the batch was claimed: its lease runs from then.
+    ///   - handback: Who gives the items of a job that ran back to the ``WorkingSet`` (those that never ran, the
+    ///     heartbeat gives back when the batch ends).
     ///   - work: Sends those of a job's messages whose lease is held (never none) and says what happened.
     /// - Returns: What the jobs that ran returned, in the order they finished; a job none of whose messages is still
     ///   held does not run (they are counted in a log line and left to whoever holds them now), nor does any job
     ///   once the task is cancelled (left to their lease: the jobs running then finish or fail on their own), nor
     ///   the part of a job that another batch of this worker is still working on.
     func run<Job: Sendable, Outcome: Sendable>(
-        _ jobs: [(messageIDs: [Int64], job: Job)], claimedAt: Date, concurrency: Int,
+        _ jobs: [(messageIDs: [Int64], job: Job)], claimedAt: Date, concurrency: Int, handback: Handback = .whenJobEnds,
         work: @escaping @Sendable (Job, _ held: Set<Int64>) async -> Outcome
     ) async -> [Outcome] {
         let all = jobs.flatMap(\.messageIDs)
         let taken = working.take(all)
-        // Given back job by job as each finishes (a webhook retried 5 s later must not wait for its whole batch), the
-        // rest when the batch ends.
+        // Given back job by job, each as soon as it is done with (a webhook retried 5 s later must not wait for its
+        // whole batch); those that never ran when the batch ends.
         var inHand = taken
         if taken.count < all.count {
             logger.info(
@@ -128,7 +139,7 @@ struct LeaseHeartbeat: Sendable {
                 switch await group.next() {
                 case .done(let outcome, let ids):
                     outcomes.append(outcome)
-                    working.release(ids)
+                    if handback == .whenJobEnds { working.release(ids) }
                     inHand.subtract(ids)
                     running -= 1
                 case .tick:

@@ -95,6 +95,8 @@ public final class WebhookDeliverer: Service {
             while !Task.isShuttingDownGracefully && !Task.isCancelled && draining?.hasBegun != true {
                 // Before the claim's clock is read: the wait can last up to the backlog's patience.
                 await backlog?.yield()
+                // The process may have begun to stop while it waited.
+                if draining?.hasBegun == true { break }
                 let claimed: [WebhookDelivery]
                 let claimedAt = time.now
                 var wait = pollInterval
@@ -163,8 +165,13 @@ public final class WebhookDeliverer: Service {
         // After a 410 the endpoint is disabled: the lane's other deliveries are not POSTed to it, and their leases
         // lapse (a disabled endpoint is not claimed for; re-enabled, they are delivered once the lease has passed).
         let gone = GoneMark()
-        _ = await heartbeat.run(deliveries.map { ([$0.id], $0) }, claimedAt: claimedAt, concurrency: concurrency) { delivery, _ in
-            guard !gone.isSet else { return }
+        _ = await heartbeat.run(
+            deliveries.map { ([$0.id], $0) }, claimedAt: claimedAt, concurrency: concurrency, handback: .afterItsAnswerIsWritten
+        ) { delivery, _ in
+            guard !gone.isSet else {
+                self.working.release([delivery.id])
+                return
+            }
             let report = await self.slots.withSlot(delivery.firmID) {
                 await self.attempt(delivery)
             } succeeded: { report in
@@ -186,6 +193,8 @@ public final class WebhookDeliverer: Service {
         await withTaskGroup(of: Bool.self) { group in
             for await report in reports {
                 group.addTask {
+                    // Back to the worker's set once written (or given up on), not before: see LeaseHeartbeat.Handback.
+                    defer { self.working.release([report.deliveryID]) }
                     do {
                         return try await self.recorder.submit(report)
                     } catch {

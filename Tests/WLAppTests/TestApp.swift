@@ -90,9 +90,11 @@ struct TestApp {
         }
     }
 
-    /// Builds the app (seeding the sandbox firm) and runs `test` with a router-level client.
+    /// Builds the app (seeding the sandbox firm) and runs `test` with a router-level client (or, `.live`, a real
+    /// server on a loopback port).
     func test(
-        metrics: PrometheusCollectorRegistry? = nil, logger: Logger? = nil, _ test: @Sendable (any TestClientProtocol) async throws -> Void
+        _ testing: TestingSetup = .router, metrics: PrometheusCollectorRegistry? = nil, logger: Logger? = nil,
+        _ test: @Sendable (any TestClientProtocol) async throws -> Void
     ) async throws {
         var values: [AbsoluteConfigKey: ConfigValue] = [
             "database.url": .init(.string(databaseURL), isSecret: true), "seed.sandbox": true, "log.level": "warning",
@@ -102,7 +104,7 @@ struct TestApp {
         values.merge(settings) { $1 }
         let reader = ConfigReader(provider: InMemoryProvider(values: values))
         let app = try await WLCommApp.buildApplication(reader: reader, time: time, logger: logger, metrics: metrics)
-        try await app.test(.router, test)
+        try await app.test(testing, test)
         try? FileManager.default.removeItem(at: folder)
     }
 }

@@ -27,6 +27,7 @@ import WLDomain
 
     @Test(arguments: [
         "tomorrow", "2026-02-30 10:00:00", "2026-06-10 25:00:00", "2026-06-10", "2026-12-31 00:00:00", "2026-06-10X14:00:00", "2026-06-10T14:00",
+        "2026-06-10T14:00:-5", "2026-06T10 14:00:00",
     ])
     func unreadableOrTooDistantTimesAreRefused(text: String) {
         let error = #expect(throws: DomainError.self) { try SendTime.parse(text, timezone: "Africa/Nairobi", now: now) }
