@@ -239,21 +239,26 @@ public struct ConsoleAccounts: Sendable {
         return ended
     }
 
-    /// Ends every session of the user with this email, from the command line.
-    /// - Throws: `.notFound`.
-    public func signOutEverywhere(email: String) async throws -> (user: ConsoleUser, ended: Int) {
+    /// The user with this email, for the command line.
+    /// - Throws: `.validation` for a malformed email; `.notFound`.
+    private func user(named email: String) async throws -> ConsoleUser {
         guard let user = try await store.user(email: try ConsoleCredentials.email(email)) else {
             throw DomainError(.notFound, "No user \(email).")
         }
+        return user
+    }
+
+    /// Ends every session of the user with this email, from the command line.
+    /// - Throws: `.notFound`.
+    public func signOutEverywhere(email: String) async throws -> (user: ConsoleUser, ended: Int) {
+        let user = try await user(named: email)
         return (user, try await signOutEverywhere(user, origin: .commandLine))
     }
 
     /// Clears a user's failed sign-ins and lock.
     /// - Throws: `.notFound`.
     public func unlock(email: String) async throws {
-        guard let user = try await store.user(email: try ConsoleCredentials.email(email)) else {
-            throw DomainError(.notFound, "No user \(email).")
-        }
+        let user = try await user(named: email)
         try await store.unlock(userID: user.id)
         try await audit(.commandLine, firmID: user.firmID, action: "user.unlock", detail: user.email)
     }
@@ -276,9 +281,7 @@ public struct ConsoleAccounts: Sendable {
     /// Removes a user of any firm, or an admin, from the command line; their sessions end at once.
     /// - Throws: `.notFound`.
     public func removeUser(email: String) async throws -> ConsoleUser {
-        guard let user = try await store.user(email: try ConsoleCredentials.email(email)) else {
-            throw DomainError(.notFound, "No user \(email).")
-        }
+        let user = try await user(named: email)
         return try await store.removeUser(
             id: user.id, actorID: nil,
             decide: { _, target in
@@ -306,9 +309,7 @@ public struct ConsoleAccounts: Sendable {
     /// Gives a firm's user role `role` from the command line.
     /// - Throws: `.notFound`; `.validation` for an admin or the admin role.
     public func changeRole(email: String, to role: ConsoleRole) async throws -> ConsoleUser {
-        guard let user = try await store.user(email: try ConsoleCredentials.email(email)) else {
-            throw DomainError(.notFound, "No user \(email).")
-        }
+        let user = try await user(named: email)
         return try await store.changeRole(
             id: user.id, actorID: nil,
             decide: { _, target in
