@@ -137,13 +137,19 @@ extension HTTPClient {
     /// Executes `request` and collects its body (at most `limit` bytes), the whole call within `timeout`.
     ///
     /// - Returns: The response (its status and headers; its body stream already read) and the body.
-    /// - Throws: ``HTTPCallTimedOut`` when the body is still incomplete at the deadline; until the head arrives,
-    ///   AsyncHTTPClient's own errors (a connect failure, `deadlineExceeded`); ``HTTPBodyTooLong`` for a longer body.
+    /// - Throws: ``HTTPCallTimedOut`` when the answer, head or body, is still incomplete at the deadline;
+    ///   AsyncHTTPClient's own errors otherwise (a connect failure); ``HTTPBodyTooLong`` for a longer body.
     func executeCollecting(
         _ request: HTTPClientRequest, timeout: TimeAmount, limit: Int
     ) async throws -> (response: HTTPClientResponse, body: ByteBuffer) {
         let deadline = NIODeadline.now() + timeout
-        let response = try await execute(request, deadline: deadline)
+        let response: HTTPClientResponse
+        do {
+            response = try await execute(request, deadline: deadline)
+        } catch let error as HTTPClientError where error == .deadlineExceeded {
+            // One text for a late head and a late body, as the provider's answer a message keeps.
+            throw HTTPCallTimedOut(timeout: timeout)
+        }
         do {
             let body = try await collectBody(response.body, upTo: limit, remaining: deadline - .now(), timeout: timeout)
             return (response, body)

@@ -76,6 +76,9 @@ actor SMTPPool {
         self.limit = limit
     }
 
+    /// How many callers wait for a session.
+    var waiting: Int { waiters.count }
+
     func acquire(_ make: @Sendable () async throws -> SMTPConnection) async throws -> SMTPConnection {
         while true {
             while let connection = idle.popLast() {

@@ -104,7 +104,10 @@ import WLPorts
                 services: [IdleWorker(draining: draining, signal: signal), DrainingService(draining)], logger: Logger(label: "test")))
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
-            try await Task.sleep(for: .milliseconds(50))
+            // Asked only once the worker sleeps on its signal: a worker that has not got there yet would stop at its
+            // next check of the flag without being woken, and the test would not show the waking.
+            for _ in 0..<1_000 where !signal.isWaiting { try await Task.sleep(for: .milliseconds(5)) }
+            try #require(signal.isWaiting)
             let asked = ContinuousClock.now
             await group.triggerGracefulShutdown()
             try await tasks.waitForAll()

@@ -45,6 +45,8 @@ import WLStore
     /// Every configuration key named in a literal of Sources/WLApp and Sources/WLProviders.
     static func keysReadBySources() throws -> Set<String> {
         let pattern = try NSRegularExpression(pattern: #"(?:forKey: |ConfigKey\(|period\()"([A-Za-z.]+)""#)
+        // The rate limits are read as limits.<name>Quota and limits.<name>WindowSeconds, each name through policy("<name>", …).
+        let policy = try NSRegularExpression(pattern: #"\bpolicy\("([A-Za-z]+)""#)
         var keys: Set<String> = []
         for folder in ["Sources/WLApp", "Sources/WLProviders"] {
             let url = root.appendingPathComponent(folder)
@@ -53,11 +55,12 @@ import WLStore
                 for match in pattern.matches(in: text, range: NSRange(text.startIndex..., in: text)) {
                     if let range = Range(match.range(at: 1), in: text) { keys.insert(String(text[range])) }
                 }
+                for match in policy.matches(in: text, range: NSRange(text.startIndex..., in: text)) {
+                    if let range = Range(match.range(at: 1), in: text) {
+                        keys.formUnion(["limits.\(text[range])Quota", "limits.\(text[range])WindowSeconds"])
+                    }
+                }
             }
-        }
-        // The rate limits are read as limits.<name>Quota and limits.<name>WindowSeconds.
-        for name in ["send", "read", "auth", "tracking", "console", "webhookTest"] {
-            keys.formUnion(["limits.\(name)Quota", "limits.\(name)WindowSeconds"])
         }
         return keys
     }

@@ -284,6 +284,14 @@ import Testing
         try await TestApp().test(metrics: PrometheusCollectorRegistry()) { client in
             try await client.execute(uri: "/metrics", method: .get) { response in
                 #expect(response.status == .unauthorized)
+                #expect(response.errorCode == "unauthenticated")
+            }
+        }
+        // Over a real connection from 127.0.0.1 no token is needed.
+        try await TestApp().test(.live, metrics: PrometheusCollectorRegistry()) { client in
+            try await client.execute(uri: "/metrics", method: .get) { response in
+                #expect(response.status == .ok)
+                #expect(String(buffer: response.body).contains(#"wlcomm_queue_depth{queue="sms",status="pending"} 0"#))
             }
         }
     }

@@ -313,22 +313,33 @@ import WLStore
             #expect(Set(bodies).count == 1)
             #expect(try await client.api(.get, "/sms-credits/purchase/2").status == .notFound)
             let bad: HTTPFields = [.init("X-API-Key")!: sandboxKey, .contentType: "application/json", .init("Idempotency-Key")!: "bad-1"]
+            var refusals: [(HTTPResponse.Status, String, String?)] = []
             for _ in 0..<2 {
                 try await client.execute(
                     uri: base + "/sms-credits/purchase", method: .post, headers: bad,
                     body: ByteBuffer(string: #"{"phone": "0712345678", "amount": 0}"#)
                 ) { response in
-                    #expect(response.status == .unprocessableContent)
                     #expect(response.errorCode == "validation_failed")
+                    refusals.append((response.status, String(buffer: response.body), response.headers[.init("Idempotent-Replayed")!]))
                 }
             }
-            let long: HTTPFields = [
-                .init("X-API-Key")!: sandboxKey, .contentType: "application/json", .init("Idempotency-Key")!: String(repeating: "k", count: 256),
-            ]
-            try await client.execute(uri: base + "/sms-credits/purchase", method: .post, headers: long, body: ByteBuffer(string: "{}")) { response in
-                #expect(response.status == .unprocessableContent)
-                #expect(response.errorCode == "validation_failed")
+            #expect(refusals.map(\.0) == [.unprocessableContent, .unprocessableContent])
+            #expect(refusals[0].2 == nil)
+            #expect(refusals[1].1 == refusals[0].1 && refusals[1].2 == "true")
+            // A valid purchase under a key the middleware refuses: the key is what is wrong, and no push starts.
+            for key in [String(repeating: "k", count: 256), "two words", "caf\u{E9}"] {
+                let headers: HTTPFields = [.init("X-API-Key")!: sandboxKey, .contentType: "application/json", .init("Idempotency-Key")!: key]
+                try await client.execute(
+                    uri: base + "/sms-credits/purchase", method: .post, headers: headers,
+                    body: ByteBuffer(string: #"{"phone": "0712345678", "amount": 500}"#)
+                ) { response in
+                    #expect(response.status == .unprocessableContent)
+                    #expect(response.errorCode == "validation_failed")
+                    let errors = try response.json()["errors"] as? [String: [String]]
+                    #expect(errors?["Idempotency-Key"] != nil, "\(key)")
+                }
             }
+            #expect(try await client.api(.get, "/sms-credits/purchase/2").status == .notFound)
         }
     }
 }

@@ -231,12 +231,12 @@ final class RecordingTransport: WebhookTransport {
             let deliverer = WebhookDeliverer(
                 store: store, time: app.time, transport: transport, pollInterval: .milliseconds(5), logger: Logger(label: "test"))
             let running = Task { try await deliverer.run() }
-            // The quick firm gets all four of its events (two per message, in order) while the stuck one hangs.
-            for _ in 0..<1_000 where transport.delivered(to: "quick.example.com") < 4 {
+            // The quick firm gets all four of its events (two per message, in order) while a POST to the stuck one hangs.
+            for _ in 0..<1_000 where transport.delivered(to: "quick.example.com") < 4 || transport.arrived(at: "stuck.example.com") < 1 {
                 try await Task.sleep(for: .milliseconds(5))
             }
             #expect(transport.delivered(to: "quick.example.com") == 4)
-            #expect(transport.delivered(to: "stuck.example.com") == 0)
+            #expect(transport.arrived(at: "stuck.example.com") >= 1)
             gate.open()
             running.cancel()
             _ = try? await running.value
@@ -274,6 +274,7 @@ final class GatedTransport: WebhookTransport {
     let blockedHost: String
     let gate: ReadinessGate
     private let counts = Mutex<[String: Int]>([:])
+    private let arrivals = Mutex<[String: Int]>([:])
 
     init(blockedHost: String, gate: ReadinessGate) {
         self.blockedHost = blockedHost
@@ -282,10 +283,14 @@ final class GatedTransport: WebhookTransport {
 
     func post(url: String, headers: [(String, String)], body: [UInt8]) async throws -> Int {
         let host = URL(string: url)?.host ?? ""
+        arrivals.withLock { $0[host, default: 0] += 1 }
         if host == blockedHost { await gate.wait() }
         counts.withLock { $0[host, default: 0] += 1 }
         return 200
     }
 
+    /// POSTs answered to `host`.
     func delivered(to host: String) -> Int { counts.withLock { $0[host] ?? 0 } }
+    /// POSTs started to `host`, answered or not.
+    func arrived(at host: String) -> Int { arrivals.withLock { $0[host] ?? 0 } }
 }

@@ -76,6 +76,7 @@ import WLDomain
                 #expect(result.json.data["succeeded"] as? Bool == false)
                 #expect(result.json.data["status_code"] as? Int == 302)
                 #expect(receiver.received.withLock { $0.count } == 1)
+                #expect(receiver.followed.withLock { $0 } == 0)
             }
         }
     }

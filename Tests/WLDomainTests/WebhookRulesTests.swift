@@ -138,14 +138,14 @@ import WLDomain
         #expect(WebhookRules.settle(.retry(at: week), endpoint: &endpoint, now: week) == .retry(at: week))
         #expect(endpoint == WebhookEndpointHealth(failingSince: week, lastFailureAt: week))
         // Within the hour the last failure is not moved on, so the endpoint's row is not written again.
-        let soon = week.addingTimeInterval(WebhookRules.lastFailureStep - 1)
+        let soon = week.addingTimeInterval(3_599)
         _ = WebhookRules.settle(.retry(at: soon), endpoint: &endpoint, now: soon)
         #expect(endpoint == WebhookEndpointHealth(failingSince: week, lastFailureAt: week))
         // A day and a second without a failure is a gap; a day is not.
-        let dayLater = week.addingTimeInterval(WebhookRules.failingGap)
+        let dayLater = week.addingTimeInterval(Self.day)
         _ = WebhookRules.settle(.retry(at: dayLater), endpoint: &endpoint, now: dayLater)
         #expect(endpoint.failingSince == week)
-        let gap = dayLater.addingTimeInterval(WebhookRules.failingGap + 1)
+        let gap = dayLater.addingTimeInterval(Self.day + 1)
         _ = WebhookRules.settle(.retry(at: gap), endpoint: &endpoint, now: gap)
         #expect(endpoint.failingSince == gap)
     }
@@ -172,7 +172,7 @@ import WLDomain
                 if outcome == .succeeded {
                     runStart = nil
                 } else {
-                    if let last = lastFailure, now.timeIntervalSince(last) > WebhookRules.failingGap { runStart = nil }
+                    if let last = lastFailure, now.timeIntervalSince(last) > Self.day { runStart = nil }
                     runStart = runStart ?? now
                     lastFailure = now
                     if outcome != .failed || now.timeIntervalSince(runStart ?? now) >= 5 * Self.day { shouldDisable = true }

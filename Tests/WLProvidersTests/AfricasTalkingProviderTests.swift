@@ -96,11 +96,11 @@ import WLServices
         let fake = FakeAfricasTalking()
         fake.delay.withLock { $0 = 2 }
         try await fake.run { base in
+            let start = ContinuousClock.now
             let outcomes = await provider(base, timeout: 0.3).send("Hi", from: nil, to: Array(recipients.prefix(1)))
-            guard case .transient = outcomes[1] else {
-                Issue.record("expected a transient failure, got \(String(describing: outcomes[1]))")
-                return
-            }
+            let elapsed = ContinuousClock.now - start
+            #expect(elapsed < .milliseconds(1_900), "took \(elapsed): it waited for the answer")
+            #expect(outcomes[1] == .transient(reason: "Provider unreachable: no complete answer within 300 ms", retryAfter: nil))
         }
     }
 
@@ -117,11 +117,15 @@ import WLServices
     }
 
     @Test func nobodyIsUnreachableForLong() async throws {
+        let start = ContinuousClock.now
         let outcomes = await provider("http://127.0.0.1:1").send("Hi", from: nil, to: Array(recipients.prefix(1)))
-        guard case .transient = outcomes[1] else {
+        let elapsed = ContinuousClock.now - start
+        #expect(elapsed < .seconds(10), "took \(elapsed)")
+        guard case .transient(let reason, let retryAfter) = outcomes[1] else {
             Issue.record("expected a transient failure, got \(String(describing: outcomes[1]))")
             return
         }
+        #expect(reason.hasPrefix("Provider unreachable: ") && retryAfter == nil, "\(reason)")
     }
 }
 

@@ -32,16 +32,23 @@ extension ConformanceCheck {
         ConformanceCheck("concurrent debits never take a balance below zero") { store in
             let firm = try await store.createFirm(try newFirm("acme"), now: checkTime)
             _ = try await store.applyCredits(firmID: firm.id, amount: Credits(whole: 20), kind: .adjustment, reference: "seed", now: checkTime)
-            let succeeded = await withTaskGroup(of: Bool.self) { group in
+            let outcomes = await withTaskGroup(of: String?.self) { group in
                 for index in 0..<50 {
                     group.addTask {
-                        (try? await store.applyCredits(
-                            firmID: firm.id, amount: Credits(whole: -1), kind: .debit, reference: "m\(index)", now: checkTime)) != nil
+                        do {
+                            _ = try await store.applyCredits(
+                                firmID: firm.id, amount: Credits(whole: -1), kind: .debit, reference: "m\(index)", now: checkTime)
+                            return nil
+                        } catch {
+                            // Anything but a refusal for want of credits (a deadlock, a busy database) shows here.
+                            return (error as? DomainError).map { "\($0.code)" } ?? "\(error)"
+                        }
                     }
                 }
-                return await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+                return await group.reduce(into: [String?]()) { $0.append($1) }
             }
-            #expect(succeeded == 20)
+            #expect(outcomes.filter { $0 == nil }.count == 20)
+            #expect(outcomes.compactMap { $0 } == Array(repeating: "insufficientCredits", count: 30))
             #expect(try await store.firm(id: firm.id)?.smsCredits == .zero)
             #expect(try await store.ledgerSum(firmID: firm.id) == .zero)
         },

@@ -135,7 +135,10 @@ extension ConformanceCheck {
             _ = try await store.claimDue(channel: .sms, limit: 10, owner: "w", lease: 30, now: checkTime)
             _ = try await store.record([(messages[0].id, .charge)], leaseOwner: "w", now: checkTime)
             // Being sent: the lease is live.
-            await #expect(throws: DomainError.self) { _ = try await store.erase(firmID: firm.id, subject: .phone(phone), now: checkTime) }
+            let busy = await #expect(throws: DomainError.self) {
+                _ = try await store.erase(firmID: firm.id, subject: .phone(phone), now: checkTime)
+            }
+            #expect(busy?.code == .conflict)
             _ = try await store.record(
                 [(messages[0].id, .retry(at: checkTime.addingTimeInterval(600), response: "busy"))], leaseOwner: "w", now: checkTime)
             let summary = try await store.erase(firmID: firm.id, subject: .phone(phone), now: checkTime.addingTimeInterval(1))

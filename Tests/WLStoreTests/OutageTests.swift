@@ -22,7 +22,9 @@ import WLPorts
                 #expect(error?.code == .serviceUnavailable)
                 #expect(error?.retryAfter == 2)
                 let elapsed = ContinuousClock.now - start
-                #expect(elapsed < .seconds(2), "attempt \(attempt) took \(elapsed)")
+                // Far from the 30 s a driver waits, with room for a loaded machine; the later attempts answer from
+                // the outage state (checked below) without trying to connect.
+                #expect(elapsed < .seconds(10), "attempt \(attempt) took \(elapsed)")
                 if attempt > 0 { #expect(!database.availability.isUp) }
             }
             #expect(database.availability.outages == 1)

@@ -38,9 +38,10 @@ import WLPorts
             try await SQLStore(database: database).migrate()
             _ = try await SQLiteBackup.backUp(databasePath: databasePath, to: backup, logger: TestDatabases.logger)
             #expect(try PrivateFile.mode(of: backup) & 0o777 == 0o600)
-            await #expect(throws: SQLiteBackupError.self) {
+            let refused = await #expect(throws: SQLiteBackupError.self) {
                 _ = try await SQLiteBackup.restore(backupPath: backup, to: databasePath, replace: true, logger: TestDatabases.logger)
             }
+            #expect(refused?.description.contains("is open in a running server or command; stop it first") == true)
             try await database.close()
         } catch {
             try? await database.close()
@@ -53,9 +54,10 @@ import WLPorts
         // A file planted at the backup's path first is never written to.
         let planted = folder.appendingPathComponent("planted.sqlite").path
         #expect(FileManager.default.createFile(atPath: planted, contents: Data()))
-        await #expect(throws: (any Error).self) {
+        let exists = await #expect(throws: SQLiteBackupError.self) {
             _ = try await SQLiteBackup.backUp(databasePath: databasePath, to: planted, logger: TestDatabases.logger)
         }
+        #expect(exists?.description == "\(planted) already exists; choose a new file.")
         #expect(try FileManager.default.attributesOfItem(atPath: planted)[.size] as? Int == 0)
     }
 
