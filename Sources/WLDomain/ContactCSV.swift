@@ -80,7 +80,7 @@ public enum ContactCSV {
             }
         }
         for column in columns {
-            if let value = row[column], let limit = maximumLengths[column], value.count > limit {
+            if let value = row[column], let limit = maximumLengths[column], value.unicodeScalars.count > limit {
                 return fail("\(column) is longer than \(limit) characters")
             }
         }

@@ -55,8 +55,9 @@ public struct RecipientEntry: Hashable, Sendable, Decodable, ExpressibleByString
                 throw Self.invalid(
                     "Variable names are 1 to \(Self.maximumNameLength) letters, digits or underscores; \"\(name.prefix(60))\" of \(to) is not.")
             }
-            guard value.count <= Self.maximumValueLength else {
-                throw Self.invalid("Variable values are at most \(Self.maximumValueLength) characters; {\(name)} of \(to) has \(value.count).")
+            guard value.unicodeScalars.count <= Self.maximumValueLength else {
+                throw Self.invalid(
+                    "Variable values are at most \(Self.maximumValueLength) characters; {\(name)} of \(to) has \(value.unicodeScalars.count).")
             }
         }
         self.init(to: to, variables: variables)

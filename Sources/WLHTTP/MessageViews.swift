@@ -139,12 +139,21 @@ struct QuoteView: Encodable, Sendable {
     /// The most characters a line lists as the reason for UCS-2 (the first ones found): with 10,000 recipients and a
     /// text of many different ones, repeating them all on every line made answers of tens of megabytes.
     static let nonGSMListed = 20
+    /// The most code points of one listed character: one character can carry any number of combining marks.
+    static let listedCodePoints = 8
+
+    /// `character` with at most ``listedCodePoints`` of its code points.
+    static func listed(_ character: Character) -> String {
+        var text = ""
+        text.unicodeScalars.append(contentsOf: character.unicodeScalars.prefix(listedCodePoints))
+        return text
+    }
 
     init(_ quote: SMSQuote, timezone: String) {
         recipients = quote.lines.map {
             Line(
                 recipient: $0.recipient, segments: $0.text.segments, encoding: $0.text.encoding.rawValue, credits: $0.text.credits,
-                nonGSMCharacters: $0.text.nonGSMCharacters.prefix(Self.nonGSMListed).map(String.init))
+                nonGSMCharacters: $0.text.nonGSMCharacters.prefix(Self.nonGSMListed).map(Self.listed))
         }
         skipped = quote.skipped.map(SkippedView.init)
         totalSegments = quote.totalSegments

@@ -82,7 +82,7 @@ public struct ContactsRequest: Decodable, Sendable {
                 errors["\(at).phone"] = [entry.phone == nil ? "This field is required." : "Not a Kenyan mobile number."]
             }
             for (field, value) in [("first_name", entry.firstName), ("last_name", entry.lastName)] {
-                if let limit = ContactCSV.maximumLengths[field], let value, value.count > limit {
+                if let limit = ContactCSV.maximumLengths[field], let value, value.unicodeScalars.count > limit {
                     errors["\(at).\(field)"] = ["At most \(limit) characters."]
                 }
             }
@@ -92,13 +92,13 @@ public struct ContactsRequest: Decodable, Sendable {
             }
             var balance: KES?
             if let raw = entry.accountBalance {
-                if raw.count <= 24, let value = KES(raw) {
+                if raw.unicodeScalars.count <= 24, let value = KES(raw) {
                     balance = value
                 } else {
                     errors["\(at).account_balance"] = ["An amount in KES with at most 2 decimals."]
                 }
             }
-            if let source = entry.consentSource, source.count > Self.maximumConsentSourceLength {
+            if let source = entry.consentSource, source.unicodeScalars.count > Self.maximumConsentSourceLength {
                 errors["\(at).consent_source"] = ["At most \(Self.maximumConsentSourceLength) characters."]
             }
             result.append(

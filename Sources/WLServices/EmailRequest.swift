@@ -65,18 +65,18 @@ public struct EmailRequest: Decodable, Sendable {
         let subject = subject ?? ""
         if subject.trimmingCharacters(in: .whitespaces).isEmpty {
             errors["subject"] = [self.subject == nil ? "This field is required." : "May not be empty or only spaces."]
-        } else if subject.count > Self.maximumSubjectLength {
-            errors["subject"] = ["At most \(Self.maximumSubjectLength) characters; this one has \(subject.count)."]
+        } else if subject.unicodeScalars.count > Self.maximumSubjectLength {
+            errors["subject"] = ["At most \(Self.maximumSubjectLength) characters; this one has \(subject.unicodeScalars.count)."]
         } else if subject.contains(where: { $0 == "\r" || $0 == "\n" || $0 == "\r\n" }) {
             errors["subject"] = ["Line breaks are not allowed in a subject."]
         }
         let template = message ?? ""
         if template.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
             errors["message"] = [message == nil ? "This field is required." : "May not be empty or only spaces."]
-        } else if template.count > Self.maximumLength {
-            errors["message"] = ["At most \(Self.maximumLength) characters; this one has \(template.count)."]
+        } else if template.unicodeScalars.count > Self.maximumLength {
+            errors["message"] = ["At most \(Self.maximumLength) characters; this one has \(template.unicodeScalars.count)."]
         }
-        if let reference, reference.count > SMSRequest.maximumReferenceLength {
+        if let reference, reference.unicodeScalars.count > SMSRequest.maximumReferenceLength {
             errors["reference"] = ["At most \(SMSRequest.maximumReferenceLength) characters."]
         }
         let entries = recipients ?? []

@@ -69,6 +69,15 @@ public struct EmailService: Sendable {
             let variables = valid.variables[address.comparisonKey] ?? [:]
             let body = Placeholders.render(valid.template, with: values, variables: variables, escape: escape)
             let subject = Placeholders.render(valid.subject, with: values, variables: variables)
+            if subject.unicodeScalars.count > EmailRequest.maximumSubjectLength
+                || subject.contains(where: { $0 == "\r" || $0 == "\n" || $0 == "\r\n" })
+            {
+                throw DomainError(
+                    .validation,
+                    "With its placeholders filled, the subject for \(address.value) has a line break or is over "
+                        + "\(EmailRequest.maximumSubjectLength) characters.",
+                    fields: ["subject": ["At most \(EmailRequest.maximumSubjectLength) characters and no line break once placeholders are filled."]])
+            }
             let bytes = body.utf8.count
             guard bytes <= EmailRequest.maximumRenderedBytes else {
                 throw tooLarge(

@@ -98,10 +98,10 @@ public struct SMSRequest: FlatJSONDecodable, Sendable {
         let template = message ?? ""
         if Self.isBlank(template) {
             errors["message"] = [message == nil ? "This field is required." : "May not be empty or only spaces."]
-        } else if template.count > Self.maximumLength {
-            errors["message"] = ["At most \(Self.maximumLength) characters; this one has \(template.count)."]
+        } else if template.unicodeScalars.count > Self.maximumLength {
+            errors["message"] = ["At most \(Self.maximumLength) characters; this one has \(template.unicodeScalars.count)."]
         }
-        if let reference, reference.count > Self.maximumReferenceLength {
+        if let reference, reference.unicodeScalars.count > Self.maximumReferenceLength {
             errors["reference"] = ["At most \(Self.maximumReferenceLength) characters."]
         }
         let parsedCategory = category.map { SMSCategory(rawValue: $0) } ?? .transactional

@@ -128,11 +128,11 @@ public struct SMSService: Sendable {
         return try numbers.map { number in
             let rendered = Placeholders.render(
                 valid.template, with: contacts[number].map(PlaceholderValues.init), variables: valid.variables[number] ?? [:])
-            // A character is at least one byte: a text no longer than the limit in bytes is within it.
-            if rendered.utf8.count > SMSRequest.maximumFilledLength, rendered.count > SMSRequest.maximumFilledLength {
+            // A code point is at least one byte: a text no longer than the limit in bytes is within it.
+            if rendered.utf8.count > SMSRequest.maximumFilledLength, rendered.unicodeScalars.count > SMSRequest.maximumFilledLength {
                 throw DomainError(
                     .validation,
-                    "With its placeholders filled, the message to \(number) has \(rendered.count) characters; at most \(SMSRequest.maximumFilledLength).",
+                    "With its placeholders filled, the message to \(number) has \(rendered.unicodeScalars.count) characters; at most \(SMSRequest.maximumFilledLength).",
                     fields: ["message": ["At most \(SMSRequest.maximumFilledLength) characters once placeholders are filled."]])
             }
             let body = policy.text(rendered, category: valid.category)

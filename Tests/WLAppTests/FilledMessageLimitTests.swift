@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
+import Synchronization
 import Testing
 import WLDomain
 import WLServices
@@ -38,6 +39,45 @@ import WLServices
         }
     }
 
+    /// One letter and 2,000 combining accents is one character to Swift but 4 KB of UTF-8: limits count code points,
+    /// so a field cannot carry an unbounded number of bytes as one "character" (stored once per recipient).
+    @Test func lengthLimitsCountCodePointsSoOneCharacterCannotCarryUnboundedBytes() async throws {
+        let heavy = "e" + String(repeating: "\u{301}", count: 2_000)
+        #expect(heavy.count == 1)
+        try await TestApp().test { client in
+            let sms = try await client.api(.post, "/sms", json: ["message": heavy, "recipients": ["254712345678"]])
+            #expect(sms.status == .unprocessableContent && sms.json.errors["message"] == ["At most 1000 characters; this one has 2001."])
+            let reference = try await client.api(.post, "/sms", json: ["message": "Hi", "recipients": ["254712345678"], "reference": heavy])
+            #expect(reference.status == .unprocessableContent && reference.json.errors["reference"] != nil)
+            let subject = try await client.api(.post, "/email", json: ["subject": heavy, "message": "Hi", "recipients": ["a@example.com"]])
+            #expect(subject.status == .unprocessableContent && subject.json.errors["subject"] != nil)
+            let variable = try await client.api(
+                .post, "/sms", json: ["message": "{v}", "recipients": [["to": "254712345678", "variables": ["v": heavy]]]])
+            #expect(variable.status == .unprocessableContent && variable.json["code"] as? String == "validation_failed")
+            // A quote lists a character's first 8 code points only.
+            let quote = try await client.api(
+                .post, "/sms/quote", json: ["message": "Hi \u{0416}" + String(repeating: "\u{301}", count: 900), "recipients": ["254712345678"]])
+            let line = try #require((quote.json.data["recipients"] as? [[String: Any]])?.first)
+            #expect((line["non_gsm_characters"] as? [String])?.map(\.unicodeScalars.count) == [8])
+        }
+    }
+
+    @Test func anEmailSubjectFilledWithALineBreakOrTooLongIsRefused() async throws {
+        try await TestApp().test { client in
+            // A variable's value is at most 500 characters: two of them fill 999.
+            for (v, w) in [("two\nlines", "x"), (String(repeating: "a", count: 500), String(repeating: "b", count: 499))] {
+                let (status, json) = try await client.api(
+                    .post, "/email",
+                    json: ["subject": "{v}{w}", "message": "Hi", "recipients": [["to": "a@example.com", "variables": ["v": v, "w": w]]]])
+                #expect(status == .unprocessableContent && json["code"] as? String == "validation_failed")
+                #expect(json.errors["subject"] == ["At most 998 characters and no line break once placeholders are filled."])
+            }
+            let fine = try await client.api(
+                .post, "/email", json: ["subject": "{v}", "message": "Hi", "recipients": [["to": "a@example.com", "variables": ["v": "Invoice 7"]]]])
+            #expect(fine.status == .accepted)
+        }
+    }
+
     @Test func aWebhookURLIsAtMost2048Bytes() async throws {
         let app = TestApp()
         try await app.admin { admin, store in
@@ -63,11 +103,20 @@ import WLServices
     }
 
     @Test func aHostsCheckedAddressesAreKeptAndARefusedHostIsNot() async throws {
-        let cache = CheckedAddressCache()
-        #expect(try await cache.addresses(of: "93.184.215.14") == ["93.184.215.14"])
-        for _ in 0..<2 {
-            let refused = await #expect(throws: WebhookAddressError.self) { try await cache.addresses(of: "127.0.0.1") }
-            #expect(refused?.reason == "127.0.0.1 is a loopback address (127.0.0.1); webhooks go to public addresses only")
+        let lookups = Mutex<[String]>([])
+        let cache = CheckedAddressCache { host in
+            lookups.withLock { $0.append(host) }
+            guard host == "hooks.example.com" else { throw WebhookAddressError(reason: "\(host) is refused") }
+            return ["93.184.215.14"]
         }
+        for _ in 0..<2 {
+            #expect(try await cache.addresses(of: "hooks.example.com") == ["93.184.215.14"])
+            let refused = await #expect(throws: WebhookAddressError.self) { try await cache.addresses(of: "internal.example") }
+            #expect(refused?.reason == "internal.example is refused")
+        }
+        #expect(lookups.withLock { $0 } == ["hooks.example.com", "internal.example", "internal.example"])
+        // The real check behind the default lookup.
+        let refused = await #expect(throws: WebhookAddressError.self) { try await CheckedAddressCache().addresses(of: "127.0.0.1") }
+        #expect(refused?.reason == "127.0.0.1 is a loopback address (127.0.0.1); webhooks go to public addresses only")
     }
 }

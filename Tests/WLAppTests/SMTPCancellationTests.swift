@@ -5,8 +5,9 @@ import NIOPosix
 import Synchronization
 import Testing
 import WLDomain
-@testable import WLProviders
 import WLServices
+
+@testable import WLProviders
 
 /// A relay that accepts connections and never says a word: a send to it waits for the greeting until the 30 s
 /// timeout, unless its task is cancelled (the shutdown's grace is over), which must end it at once.
