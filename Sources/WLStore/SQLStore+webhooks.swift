@@ -93,6 +93,16 @@ extension SQLStore {
     /// message or payment. On PostgreSQL "pending" is part of the key each wait test looks up, so only the indexes
     /// of migration 18 can serve those tests (see ``Migration/waitingDeliveries``).
     static func dueDeliveries(_ dialect: SQLDialect) -> String {
+        """
+        SELECT d.id FROM webhook_deliveries d
+        WHERE d.firm_id = $5 AND d.status = 'pending' AND d.next_attempt_at <= $1 AND (d.lease_until IS NULL OR d.lease_until <= $1)
+        AND \(notWaiting(dialect))
+        ORDER BY d.next_attempt_at, d.id LIMIT $4
+        """
+    }
+
+    /// Delivery `d` waits for no earlier event of its message or payment that is still pending.
+    private static func notWaiting(_ dialect: SQLDialect) -> String {
         let waiting = { (column: String) in
             switch dialect {
             case .postgres: "(CASE WHEN e.status = 'pending' THEN e.\(column) END) = d.\(column)"
@@ -100,19 +110,18 @@ extension SQLStore {
             }
         }
         return """
-            SELECT d.id FROM webhook_deliveries d
-            WHERE d.firm_id = $5 AND d.status = 'pending' AND d.next_attempt_at <= $1 AND (d.lease_until IS NULL OR d.lease_until <= $1)
-            AND NOT EXISTS (SELECT 1 FROM webhook_deliveries e WHERE \(waiting("message_id")) AND e.sequence < d.sequence)
+            NOT EXISTS (SELECT 1 FROM webhook_deliveries e WHERE \(waiting("message_id")) AND e.sequence < d.sequence)
             AND NOT EXISTS (SELECT 1 FROM webhook_deliveries e WHERE \(waiting("payment_id")) AND e.sequence < d.sequence)
-            ORDER BY d.next_attempt_at, d.id LIMIT $4
             """
     }
 
-    /// The firms with a working webhook and a delivery due at `$1`, in id order, leaving out the firms in `$2` (those
-    /// whose lanes are all busy): the pending index is walked one firm at a time (a loose index scan), so the cost
-    /// grows with the number of firms, not with their backlogs. A busy firm is left out before its due test, which
+    /// The firms with a working webhook and a delivery the claim would take at `$1` (due, not leased, not waiting for
+    /// an earlier event), in id order, leaving out the firms in `$2` (those whose lanes are all busy): the pending
+    /// index is walked one firm at a time (a loose index scan). A busy firm is left out before its due test, which
     /// would otherwise step over every delivery its lanes hold (each woken claim during a blast made that walk for
-    /// nothing).
+    /// nothing). A firm whose due deliveries all wait for an earlier event (its endpoint failing, the first event
+    /// waiting to retry) is not listed: only the first ``firmsPerClaim`` listed firms are claimed from, and 32 such
+    /// firms would otherwise hold every firm after them back.
     private static func firmsWithDueDeliveries(_ dialect: SQLDialect) -> String {
         """
         WITH RECURSIVE pending (firm_id) AS (
@@ -125,7 +134,7 @@ extension SQLStore {
         WHERE NOT (\(idRows.matches("f.id", dialect, parameter: 2))) AND f.webhook_url IS NOT NULL AND f.webhook_disabled_at IS NULL
         AND EXISTS (
             SELECT 1 FROM webhook_deliveries d WHERE d.firm_id = f.id AND d.status = 'pending' AND d.next_attempt_at <= $1
-            AND (d.lease_until IS NULL OR d.lease_until <= $1))
+            AND (d.lease_until IS NULL OR d.lease_until <= $1) AND \(notWaiting(dialect)))
         ORDER BY f.id
         """
     }

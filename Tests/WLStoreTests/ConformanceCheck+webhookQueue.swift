@@ -146,5 +146,29 @@ extension ConformanceCheck {
             let second = try await store.claimWebhookDeliveries(limit: 1_000, owner: "a", lease: 60, now: checkTime, excludingFirms: busy)
             #expect(second.map(\.firmID) == Array(firms.sorted().dropFirst(32)))
         },
+        ConformanceCheck("firms whose due deliveries all wait for an earlier event do not hold back the firms after them") { store in
+            // 32 firms whose endpoints fail: each message's first event waits an hour to retry, its second is due but
+            // must not go first. A 33rd firm has a delivery ready.
+            var blocked: [Int64] = []
+            for index in 0..<33 {
+                let firm = try await firmWithCredits(store, "firm\(index)", credits: 5)
+                try await store.setWebhook(firmID: firm.id, WebhookSettings(url: "https://f\(index).example/hook", secret: nil), now: checkTime)
+                let message = try #require(try await smsBlast(store, firm: firm, count: 1).first)
+                _ = try await store.claimDue(channel: .sms, limit: 10, owner: "w", lease: 30, now: checkTime)
+                _ = try await store.record(.charge, messageID: message.id, leaseOwner: "w", now: checkTime)
+                guard index < 32 else { break }
+                _ = try await store.record(
+                    .submitted(providerMessageID: "P\(message.id)", report: DeliveryReport(status: .delivered, response: "Success", network: nil)),
+                    messageID: message.id, leaseOwner: "w", now: checkTime)
+                let first = try await store.claimWebhookDeliveries(limit: 10, owner: "d", lease: 60, now: checkTime)
+                #expect(first.map(\.subject.sequence) == [1])
+                _ = try await store.recordWebhookAttempts(
+                    first.map { attempt($0.id, .retry(at: checkTime.addingTimeInterval(3_600))) }, leaseOwner: "d")
+                blocked.append(firm.id)
+            }
+            let claimed = try await store.claimWebhookDeliveries(limit: 100, owner: "e", lease: 60, now: checkTime.addingTimeInterval(1))
+            #expect(claimed.count == 1 && !blocked.contains(claimed[0].firmID))
+            #expect(claimed.first?.subject.eventName == "communication.sms.processing")
+        },
     ]
 }
