@@ -96,6 +96,9 @@ public struct WebhookAttemptReport: Sendable, Hashable {
 /// - An attempt is recorded only by the worker that holds the delivery's lease (fencing); recording ends the lease.
 /// - An attempt on a URL that is no longer the endpoint's (changed while the POST was in flight) leaves the endpoint
 ///   alone; unless it succeeded, its delivery is due again at once, on the new URL, even if its attempts are used.
+/// - An attempt that did not succeed on an endpoint already disabled (by another attempt while this one was in
+///   flight) leaves the endpoint alone and holds its delivery: pending, due at once, so it is sent when the endpoint
+///   is set again (a disabled endpoint's deliveries are not claimed). Only the attempt that disables fails its own.
 public enum WebhookRules {
     /// How long an endpoint may keep failing before it is disabled: 5 days.
     public static let failingLimit: TimeInterval = 5 * 86_400
@@ -164,6 +167,10 @@ public enum WebhookRules {
         let outcome: WebhookAttemptOutcome
         if let url = report.url, url != endpoint.url {
             outcome = report.outcome == .succeeded ? .succeeded : .retry(at: now)
+        } else if endpoint.disabledAt != nil, report.outcome != .succeeded {
+            // Disabled while this POST was on its way (another lane's 410, the 5-day rule): held, not failed, and sent
+            // once the endpoint is set again. The endpoint is left as it is.
+            outcome = .retry(at: now)
         } else {
             outcome = settle(report.outcome, endpoint: &endpoint, now: now)
         }

@@ -75,6 +75,30 @@ import WLDomain
         #expect(endpoint.disabledAt == Self.now && endpoint.disabledReason == WebhookRules.goneReason)
     }
 
+    @Test func anAttemptThatFailsOnAnEndpointAlreadyDisabledIsHeldNotFailed() {
+        let disabled = WebhookEndpointHealth(
+            url: "https://a.example/hook", failingSince: Self.now.addingTimeInterval(-600), lastFailureAt: Self.now.addingTimeInterval(-60),
+            disabledAt: Self.now.addingTimeInterval(-1), disabledReason: WebhookRules.goneReason)
+        let gone = WebhookAttemptOutcome.disableEndpoint(reason: WebhookRules.goneReason)
+        // Another lane's 410 came first; this POST, on its way then, gets a 410, a 500 or its last failure.
+        for outcome in [gone, .retry(at: Self.now.addingTimeInterval(300)), .failed] {
+            var delivery = Self.leased(attempts: 7)
+            var endpoint = disabled
+            var report = Self.report(outcome, status: 410)
+            report.url = "https://a.example/hook"
+            #expect(WebhookRules.apply(report, leaseOwner: "w", to: &delivery, endpoint: &endpoint) == .retry(at: Self.now))
+            #expect(endpoint == disabled)
+            #expect(delivery.status == .pending && delivery.nextAttemptAt == Self.now && delivery.attempts == 8 && delivery.completedAt == nil)
+        }
+        // Two answers recorded together: the first 410 disables and fails its delivery, the second is held.
+        var endpoint = WebhookEndpointHealth(url: "https://a.example/hook")
+        var first = Self.leased()
+        var second = Self.leased()
+        #expect(WebhookRules.apply(Self.report(gone, status: 410), leaseOwner: "w", to: &first, endpoint: &endpoint) == gone)
+        #expect(WebhookRules.apply(Self.report(gone, status: 410), leaseOwner: "w", to: &second, endpoint: &endpoint) == .retry(at: Self.now))
+        #expect(first.status == .failed && second.status == .pending)
+    }
+
     @Test func anAttemptOnAReplacedURLLeavesTheEndpointAloneAndIsDueAgainAtOnce() {
         let current = WebhookEndpointHealth(url: "https://new.example/hook")
         let gone = WebhookAttemptOutcome.disableEndpoint(reason: WebhookRules.goneReason)

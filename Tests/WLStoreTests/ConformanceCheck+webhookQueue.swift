@@ -115,6 +115,23 @@ extension ConformanceCheck {
             #expect(none.isEmpty)
             #expect(idle == 1)
         },
+        ConformanceCheck("a 410 fails its own delivery and disables the endpoint; one on its way then is held and sent once the URL is set again") {
+            store in
+            let firm = try await firmWithDeliveries(store, count: 2)
+            let claimed = try await store.claimWebhookDeliveries(limit: 10, owner: "a", lease: 60, now: checkTime)
+            #expect(claimed.count == 2)
+            let gone = WebhookAttemptOutcome.disableEndpoint(reason: WebhookRules.goneReason)
+            let answeredAt = checkTime.addingTimeInterval(2)
+            let recorded = try await store.recordWebhookAttempts(
+                claimed.map { attempt($0.id, gone, status: 410, at: answeredAt) }, leaseOwner: "a")
+            #expect(recorded == Set(claimed.map(\.id)))
+            #expect(try await store.webhook(firmID: firm.id)?.disabledAt == answeredAt)
+            #expect(try await store.claimWebhookDeliveries(limit: 10, owner: "b", lease: 60, now: answeredAt).isEmpty)
+            let setAgain = answeredAt.addingTimeInterval(60)
+            try await store.setWebhook(firmID: firm.id, WebhookSettings(url: "https://acme.example/hook", secret: nil), now: setAgain)
+            let again = try await store.claimWebhookDeliveries(limit: 10, owner: "b", lease: 60, now: setAgain)
+            #expect(again.map(\.id) == [claimed[1].id] && again.first?.attempts == 1)
+        },
         ConformanceCheck("a 410 from a URL the firm has since replaced disables nothing, and its delivery goes to the new URL at once") { store in
             let firm = try await firmWithDeliveries(store, count: 2)
             let claimed = try await store.claimWebhookDeliveries(limit: 10, owner: "a", lease: 60, now: checkTime)
