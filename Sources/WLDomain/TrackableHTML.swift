@@ -11,6 +11,13 @@ public struct TrackableHTML: Sendable {
 
     let pieces: [Piece]
 
+    /// The most links of one body that are tracked; those after them are sent as they are. Each tracked link is
+    /// signed for every recipient and its token carries the URL, so without a bound a body of thousands of links made
+    /// a blast cost millions of signatures and grow every email several-fold.
+    public static let maximumTrackedLinks = 200
+    /// A link whose URL is longer than this, in bytes, is sent as it is, not tracked.
+    public static let maximumTrackedURLBytes = 2_048
+
     /// Parses `html` in one pass (linear in its length).
     public init(_ html: String) {
         var scanner = HTMLScanner(html)
@@ -23,7 +30,11 @@ public struct TrackableHTML: Sendable {
             } else if let href = scanner.attribute("href", of: tag) {
                 let url = HTMLText.decodeEntities(href.value.trimmingWhitespace())
                 let scheme = url.prefix(8).lowercased()
-                if scheme.hasPrefix("http://") || scheme.hasPrefix("https://") { cuts.append((href.range, .link(url))) }
+                if scheme.hasPrefix("http://") || scheme.hasPrefix("https://"), cuts.count < Self.maximumTrackedLinks,
+                    url.utf8.count <= Self.maximumTrackedURLBytes
+                {
+                    cuts.append((href.range, .link(url)))
+                }
             }
         }
         let pixelAt = bodyEnd ?? scanner.bytes.count

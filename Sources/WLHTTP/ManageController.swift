@@ -258,7 +258,7 @@ struct ManageController: Sendable {
     }
 
     static func importCSV(_ csv: String, firm: Firm, admin: FirmAdmin) async throws -> ImportView {
-        let (summary, errors) = try await admin.importContacts(firm: String(firm.id), csv: csv)
+        let (summary, errors) = try await admin.importContacts(firm: String(firm.id), csv: csv, maximumContacts: ContactsRequest.maximum)
         return ImportView(
             inserted: summary.inserted, updated: summary.updated,
             errors: errors.map { ImportView.LineError(line: $0.line, message: $0.message) })

@@ -18,14 +18,21 @@ public struct ConsoleActions: Sendable {
         self.authentications = authentications
     }
 
+    /// The most active keys a firm may have: rate limits count per key, so keys without a bound would multiply them.
+    public static let maximumActiveKeys = 20
+
     /// A new key for the firm; its secret is returned once and never stored.
     /// - Throws: `.validation` for a label that is empty or over 64 characters (Unicode code points, as JSON Schema
-    ///   counts them).
+    ///   counts them); `.conflict` when the firm has ``maximumActiveKeys`` active keys.
     public func createKey(firm: Firm, label: String, origin: AuditOrigin) async throws -> (key: APIKey, record: APIKeyRecord) {
         let label = label.trimmingCharacters(in: .whitespaces)
         guard (1...64).contains(label.unicodeScalars.count), !NewFirm.hasControlCharacters(label) else {
             throw DomainError(
                 .validation, "The label must be 1 to 64 characters, no control characters.", fields: ["label": ["1 to 64 characters"]])
+        }
+        let active = try await store.apiKeys(firmID: firm.id).count { $0.revokedAt == nil }
+        guard active < Self.maximumActiveKeys else {
+            throw DomainError(.conflict, "A firm may have at most \(Self.maximumActiveKeys) active API keys; revoke one it no longer uses first.")
         }
         let created = try await admin.createKey(firm: String(firm.id), label: label)
         try await accounts.audit(origin, firmID: firm.id, action: "api_key.create", detail: "\(created.record.displayPrefix) \(label)")
@@ -44,8 +51,16 @@ public struct ConsoleActions: Sendable {
     public func setWebhookURL(firm: Firm, url: String, origin: AuditOrigin) async throws -> WebhookSettings {
         let current = try await store.webhook(firmID: firm.id)
         try await admin.setWebhook(firm: String(firm.id), url: url, secret: current?.secret)
-        try await accounts.audit(origin, firmID: firm.id, action: "webhook.set", detail: url)
+        try await accounts.audit(origin, firmID: firm.id, action: "webhook.set", detail: Self.audited(url))
         return try await store.webhook(firmID: firm.id) ?? WebhookSettings(url: url, secret: current?.secret)
+    }
+
+    /// A webhook URL as the audit log keeps it: scheme, host and port only. Receivers often carry a token in the path
+    /// or query, and the audit log is read by every platform admin.
+    static func audited(_ url: String) -> String {
+        guard let parts = URLComponents(string: url), let scheme = parts.scheme, let host = parts.host else { return "(a URL)" }
+        let rest = parts.percentEncodedPath.count > 1 || parts.percentEncodedQuery != nil ? "/…" : ""
+        return "\(scheme)://\(host)\(parts.port.map { ":\($0)" } ?? "")\(rest)"
     }
 
     /// Removes the webhook; no more deliveries are attempted.
@@ -62,7 +77,7 @@ public struct ConsoleActions: Sendable {
         }
         let secret = "wlsec_" + String(APIKey.generate(mode: .live).secret.dropFirst(APIKey.livePrefix.count))
         try await store.setWebhook(firmID: firm.id, WebhookSettings(url: current.url, secret: secret), now: accounts.time.now)
-        try await accounts.audit(origin, firmID: firm.id, action: "webhook.secret_rotate", detail: current.url)
+        try await accounts.audit(origin, firmID: firm.id, action: "webhook.secret_rotate", detail: Self.audited(current.url))
         return secret
     }
 

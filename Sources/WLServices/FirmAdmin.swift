@@ -101,12 +101,22 @@ public struct FirmAdmin: Sendable {
     }
 
     /// Imports contacts from CSV text in batches of `batchSize` rows, one transaction each, reporting progress.
+    /// - Parameter maximumContacts: The most contacts one file may hold (the HTTP routes' bound; none for the
+    ///   command line, whose operator may import any file).
     /// - Returns: What was written and the rows refused, by line number.
+    /// - Throws: `.validation` for a file over `maximumContacts`, before anything is written.
     public func importContacts(
-        firm idOrSlug: String, csv: String, batchSize: Int = 500, progress: @Sendable (Int, Int) -> Void = { _, _ in }
+        firm idOrSlug: String, csv: String, batchSize: Int = 500, maximumContacts: Int? = nil,
+        progress: @Sendable (Int, Int) -> Void = { _, _ in }
     ) async throws -> (summary: ContactImportSummary, errors: [ContactCSV.RowError]) {
         let firm = try await firm(idOrSlug)
         let parsed = try ContactCSV.parse(csv)
+        if let maximumContacts, parsed.contacts.count > maximumContacts {
+            throw DomainError(
+                .validation,
+                "At most \(maximumContacts) contacts per import; this file has \(parsed.contacts.count). Split it, or import it with "
+                    + "`wlcomm contacts import` on the server.", fields: ["body": ["At most \(maximumContacts) contacts."]])
+        }
         var summary = ContactImportSummary(inserted: 0, updated: 0)
         var done = 0
         let contacts = parsed.contacts.map(\.contact)

@@ -53,6 +53,24 @@ import WLServices
         }
     }
 
+    @Test func aFirmHasAtMost20ActiveKeysAndRevokingOneMakesRoom() async throws {
+        try await Self.app().test { client in
+            let owner = try await client.signIn(ConsoleAccounts.sandboxEmail, ConsoleAccounts.sandboxPassword)
+            // The sandbox key is the first of the 20.
+            var ids: [Int] = []
+            for index in 1..<20 {
+                let created = try await client.manage(.post, "/firm/api-keys", token: owner, json: ["label": "k\(index)"])
+                #expect(created.status == .created)
+                ids.append(created.json.data["id"] as? Int ?? 0)
+            }
+            let refused = try await client.manage(.post, "/firm/api-keys", token: owner, json: ["label": "one too many"])
+            #expect(refused.status == .conflict && refused.json["code"] as? String == "conflict")
+            #expect(refused.json["message"] as? String == "A firm may have at most 20 active API keys; revoke one it no longer uses first.")
+            #expect(try await client.manage(.delete, "/firm/api-keys/\(ids[0])", token: owner).status == .ok)
+            #expect(try await client.manage(.post, "/firm/api-keys", token: owner, json: ["label": "again"]).status == .created)
+        }
+    }
+
     @Test func aKeyRevokedOrAFirmSuspendedHereIsRefusedAtOnceThoughAuthenticationsAreKeptAMinute() async throws {
         try await Self.app().with(["auth.cacheMilliseconds": 60_000]).test { client in
             let owner = try await client.signIn(ConsoleAccounts.sandboxEmail, ConsoleAccounts.sandboxPassword)
@@ -162,6 +180,23 @@ import WLServices
             #expect(audit.contains { $0["action"] as? String == "session.sign_in" && $0["actor"] as? String == ConsoleAccounts.sandboxEmail })
             let ownerAudit = try await client.manage(.get, "/admin/audit", token: owner)
             #expect(ownerAudit.status == .forbidden && ownerAudit.json["code"] as? String == "forbidden")
+        }
+    }
+
+    @Test func theAuditLogKeepsAWebhookURLsHostNotItsPathOrQuery() async throws {
+        var app = try await Self.app()
+        app.webhooksAllowPrivate = true
+        try await app.test { client in
+            let owner = try await client.signIn(ConsoleAccounts.sandboxEmail, ConsoleAccounts.sandboxPassword)
+            let url = "http://127.0.0.1:9/hooks/tok-123?key=s3cret"
+            #expect(try await client.manage(.put, "/firm/webhook", token: owner, json: ["url": url]).status == .ok)
+            #expect(try await client.manage(.post, "/firm/webhook/secret", token: owner).status == .created)
+            let admin = try await client.signIn(Self.adminEmail, Self.adminPassword)
+            let audit = try await client.manage(.get, "/admin/audit?limit=100", token: admin).json.data["entries"] as? [[String: Any]] ?? []
+            let details = audit.filter { ($0["action"] as? String)?.hasPrefix("webhook.") == true }.map {
+                "\($0["action"] ?? "") \($0["detail"] ?? "")"
+            }
+            #expect(details.sorted() == ["webhook.secret_rotate http://127.0.0.1:9/…", "webhook.set http://127.0.0.1:9/…"])
         }
     }
 

@@ -29,6 +29,22 @@ import WLServices
         }
     }
 
+    @Test func aCSVImportOverTheAPIsContactLimitIsRefusedWhole() async throws {
+        try await TestApp().with(["console.bcryptCost": 4]).test { client in
+            let token = try await client.signIn(ConsoleAccounts.sandboxEmail, ConsoleAccounts.sandboxPassword)
+            let rows = (0...ContactsRequest.maximum).map { "C\($0),07\(String(format: "%08d", $0))" }
+            try await client.execute(
+                uri: ConsoleAPITests.manage + "/firm/contacts/import", method: .post,
+                headers: [.authorization: "Bearer \(token)", .contentType: "text/csv"],
+                body: ByteBuffer(string: "first_name,phone\n" + rows.joined(separator: "\n"))
+            ) { response in
+                #expect(response.status == .unprocessableContent && response.errorCode == "validation_failed")
+                let message = try response.json()["message"] as? String
+                #expect(message?.hasPrefix("At most 10000 contacts per import; this file has 10001. Split it") == true)
+            }
+        }
+    }
+
     @Test(arguments: TestEngine.available)
     func aFormFieldWithPercent00Is422NotAnEngineError(engine: TestEngine) async throws {
         try await TestApp(engine: engine).with(["console.bcryptCost": 4]).test { client in

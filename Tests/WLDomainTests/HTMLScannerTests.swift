@@ -23,12 +23,14 @@ import Testing
         #expect(HTMLText.text(fromHTML: body.html) == body.text)
     }
 
-    @Test func degenerateLinksAreAllTrackedOnce() {
-        let html = String(repeating: #"<a href="https://x.example/p">"#, count: 6_000)
+    @Test func theFirst200LinksAreTrackedAndTheRestSentAsTheyAre() {
+        let long = "https://l.example/" + String(repeating: "p", count: 2_100)
+        let html = #"<a href="\#(long)">"# + String(repeating: #"<a href="https://x.example/p">"#, count: 6_000)
         let signer = TrackingSigner(secret: "s")
         let tracked = TrackableHTML(html).render(messageID: 9, signer: signer, baseURL: "https://wl.example")
-        #expect(tracked.components(separatedBy: "https://wl.example/t/c/").count - 1 == 6_000)
-        #expect(!tracked.contains("x.example"))
+        #expect(tracked.components(separatedBy: "https://wl.example/t/c/").count - 1 == 200)
+        #expect(tracked.components(separatedBy: "https://x.example/p").count - 1 == 5_800)
+        #expect(tracked.hasPrefix(#"<a href="\#(long)">"#))
         #expect(tracked.hasSuffix(#"style="display:none">"#))
     }
 
