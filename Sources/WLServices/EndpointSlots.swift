@@ -24,8 +24,9 @@ final class EndpointSlots: Sendable {
         self.ceiling = max(self.start, ceiling)
     }
 
-    /// Runs `body` holding one of `firm`'s slots; `succeeded` says whether its result was a success for the window.
-    func withSlot<T: Sendable>(_ firm: Int64, _ body: () async -> T, succeeded: (T) -> Bool) async -> T {
+    /// Runs `body` holding one of `firm`'s slots; `succeeded` says whether its result was a success for the window, or
+    /// `nil` when nothing was sent (the window is left as it is).
+    func withSlot<T: Sendable>(_ firm: Int64, _ body: () async -> T, succeeded: (T) -> Bool?) async -> T {
         await acquire(firm)
         let result = await body()
         release(firm, succeeded: succeeded(result))
@@ -70,10 +71,10 @@ final class EndpointSlots: Sendable {
     }
 
     /// Frees `firm`'s slot, tells its window how the POST went, and lets in as many waiters as the window now allows.
-    private func release(_ firm: Int64, succeeded: Bool) {
+    private func release(_ firm: Int64, succeeded: Bool?) {
         let next = firms.withLock { firms -> [CheckedContinuation<Void, Never>] in
             guard var entry = firms[firm] else { return [] }
-            entry.window.answered(succeeded: succeeded)
+            if let succeeded { entry.window.answered(succeeded: succeeded) }
             entry.inFlight -= 1
             var next: [CheckedContinuation<Void, Never>] = []
             while entry.inFlight < entry.window.limit, !entry.waiting.isEmpty {

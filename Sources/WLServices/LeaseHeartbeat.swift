@@ -59,6 +59,15 @@ struct LeaseHeartbeat: Sendable {
     }
 
     /// Runs `work` on each job, at most `concurrency` at once, in order, while the batch's leases are renewed.
+    func run<Job: Sendable, Outcome: Sendable>(
+        _ jobs: [(messageIDs: [Int64], job: Job)], claimedAt: Date, concurrency: Int, handback: Handback = .whenJobEnds,
+        work: @escaping @Sendable (Job, _ held: Set<Int64>) async -> Outcome
+    ) async -> [Outcome] {
+        await run(jobs, claimedAt: claimedAt, concurrency: concurrency, handback: handback) { job, held, _ in await work(job, held) }
+    }
+
+    /// Runs `work` on each job, at most `concurrency` at once, in order, while the batch's leases are renewed; `work`
+    /// also gets the batch's ``LeaseCheck``, to check the lease again before a send that had to wait.
     ///
     /// - Parameters:
     ///   - jobs: Each job with the messages it sends.
@@ -72,7 +81,7 @@ struct LeaseHeartbeat: Sendable {
     ///   the part of a job that another batch of this worker is still working on.
     func run<Job: Sendable, Outcome: Sendable>(
         _ jobs: [(messageIDs: [Int64], job: Job)], claimedAt: Date, concurrency: Int, handback: Handback = .whenJobEnds,
-        work: @escaping @Sendable (Job, _ held: Set<Int64>) async -> Outcome
+        work: @escaping @Sendable (Job, _ held: Set<Int64>, _ lease: LeaseCheck) async -> Outcome
     ) async -> [Outcome] {
         let all = jobs.flatMap(\.messageIDs)
         let taken = working.take(all)
@@ -86,6 +95,7 @@ struct LeaseHeartbeat: Sendable {
         }
         var held = taken
         var heldUntil = claimedAt.addingTimeInterval(lease)
+        let check = LeaseCheck(time: time, margin: lease / 3, held: held, until: heldUntil)
         var renewedAt = claimedAt
         // Every item of the batch until it is given up: a job's answer may still be on its way to the store after the
         // job ended (the webhook lanes record behind their POSTs).
@@ -104,6 +114,7 @@ struct LeaseHeartbeat: Sendable {
                     do {
                         held = try await renew(Array(renewing), owner, lease, renewedAt)
                         heldUntil = renewedAt.addingTimeInterval(lease)
+                        check.update(held: held, until: heldUntil)
                     } catch {
                         logger.warning("lease renewal failed", metadata: ["owner": "\(owner)", "error": "\(error)"])
                     }
@@ -117,7 +128,7 @@ struct LeaseHeartbeat: Sendable {
                     }
                     guard !fenced.isEmpty else { continue }
                     running += 1
-                    group.addTask { .done(await work(job, fenced), fenced) }
+                    group.addTask { .done(await work(job, fenced, check), fenced) }
                 }
                 if Task.isCancelled, !queue.isEmpty {
                     // Cancelled (the shutdown's grace is over): a job started now would fail at once and be recorded

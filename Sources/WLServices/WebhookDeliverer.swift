@@ -150,8 +150,9 @@ public final class WebhookDeliverer: Service {
     /// One firm's deliveries under a renewed lease, each POST in one of the firm's slots (shared with its other
     /// lane). A slot is free as soon as its POST is answered: the attempt is recorded beside the next POSTs (in
     /// transactions shared with other lanes), and the lane ends once every attempt is recorded. A delivery that passed
-    /// the lease check may wait for a slot, at most about one POST (the other lane's, under its timeout), which is
-    /// far less than the third of the lease the check leaves.
+    /// the lease check may wait for a slot behind the firm's other POSTs (minutes, when its window has shrunk to one
+    /// slow POST at a time), so its lease is checked again once it has the slot, and it is not POSTed unless a third
+    /// of the lease is still left.
     private func lane(_ deliveries: [WebhookDelivery], claimedAt: Date) async {
         let heartbeat = LeaseHeartbeat(owner: owner, working: working, lease: lease, time: time, logger: logger, items: "webhook deliveries") {
             [store] ids, owner, lease, now in
@@ -167,15 +168,22 @@ public final class WebhookDeliverer: Service {
         let gone = GoneMark()
         _ = await heartbeat.run(
             deliveries.map { ([$0.id], $0) }, claimedAt: claimedAt, concurrency: concurrency, handback: .afterItsAnswerIsWritten
-        ) { delivery, _ in
+        ) { delivery, _, lease in
             guard !gone.isSet else {
                 self.working.release([delivery.id])
                 return
             }
-            let report = await self.slots.withSlot(delivery.firmID) {
-                await self.attempt(delivery)
+            let answered = await self.slots.withSlot(delivery.firmID) { () async -> WebhookAttemptReport? in
+                // The slot may have come after minutes behind slow POSTs: checked again, as when the job started.
+                guard lease.holds([delivery.id]) else { return nil }
+                return await self.attempt(delivery)
             } succeeded: { report in
-                report.statusCode.map { (200..<300).contains($0) } ?? false
+                report.map { $0.statusCode.map { (200..<300).contains($0) } ?? false }
+            }
+            guard let report = answered else {
+                // Left to its lease, like a job the heartbeat did not start.
+                self.working.release([delivery.id])
+                return
             }
             if case .disableEndpoint = report.outcome { gone.set() }
             sink.yield(report)
