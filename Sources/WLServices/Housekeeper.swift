@@ -102,6 +102,7 @@ public final class Housekeeper: Service {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             var wait = settings.interval
             do {
+                try await checkClock()
                 try await runOnce()
             } catch  where error.isDatabaseUnavailable {
                 wait = min(wait, .seconds(1))
@@ -112,6 +113,29 @@ public final class Housekeeper: Service {
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: pause) }
         }
         try? await store.releaseLease(Self.leaseName, owner: owner)
+    }
+
+    /// The most this process's clock may differ from the database's before an error is logged each pass. Leases are
+    /// compared on each instance's own clock: a skew eats into the third of a lease that is kept free for a send
+    /// under way, and one as long as a provider's timeout lets two instances send the same message.
+    public static let maximumClockSkew: TimeInterval = 2
+
+    /// Compares this process's clock with the database's (PostgreSQL) and logs an error when they differ by more
+    /// than ``maximumClockSkew``.
+    /// - Returns: The skew (the database's clock minus this process's), or `nil` when the database has no clock of
+    ///   its own.
+    @discardableResult
+    public func checkClock() async throws -> TimeInterval? {
+        let before = time.now
+        guard let database = try await store.databaseClock() else { return nil }
+        let after = time.now
+        let skew = database.timeIntervalSince(before.addingTimeInterval(after.timeIntervalSince(before) / 2))
+        if abs(skew) > Self.maximumClockSkew {
+            logger.error(
+                "this machine's clock differs from the database's; keep every instance's clock synchronised (NTP): leases are compared on each instance's own clock, and a skew of seconds can send a message twice",
+                metadata: ["skew_seconds": "\((skew * 1000).rounded() / 1000)"])
+        }
+        return skew
     }
 
     /// One pass, if this instance holds (or can take) the lease.

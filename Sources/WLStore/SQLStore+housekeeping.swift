@@ -21,6 +21,15 @@ extension SQLStore: HousekeepingStore {
         }
     }
 
+    public func databaseClock() async throws -> Date? {
+        guard database.dialect == .postgres else { return nil }
+        return try await database.read { connection in
+            try await connection.query("SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint AS now_ms", []).first.map {
+                Date(timeIntervalSince1970: Double(try $0.int("now_ms")) / 1000)
+            }
+        }
+    }
+
     public func releaseLease(_ name: String, owner: String) async throws {
         try await write { connection in
             try await connection.query("DELETE FROM leader_leases WHERE name = $1 AND owner = $2", [.text(name), .text(owner)])

@@ -29,6 +29,9 @@ final class SlowStepsStore: HousekeepingStore {
         holds.add(1, ordering: .relaxed).newValue == 1
     }
     func releaseLease(_ name: String, owner: String) async throws {}
+    /// The database's clock this far ahead of the test's, or none.
+    let clockAhead = Mutex<TimeInterval?>(nil)
+    func databaseClock() async throws -> Date? { clockAhead.withLock { $0 }.map { time.now.addingTimeInterval($0) } }
     func deleteIdempotencyKeys(createdBefore cutoff: Date, limit: Int) async throws -> Int { step() }
     func deleteEndedSessions(now: Date, idleCutoff: Date, limit: Int) async throws -> Int { step() }
     func deleteExpiredInvitations(now: Date, limit: Int) async throws -> Int { step() }
@@ -57,5 +60,20 @@ final class SlowStepsStore: HousekeepingStore {
         #expect(try await housekeeper.runOnce() != nil)
         #expect(store.holds.load(ordering: .relaxed) == 2)
         #expect(store.batches.load(ordering: .relaxed) == 3)
+    }
+
+    @Test func aClockThatDiffersFromTheDatabasesBySecondsIsLoggedAsAnError() async throws {
+        let time = ManualTime(Date(timeIntervalSince1970: 1_800_000_000))
+        let store = SlowStepsStore(time: time, stepSeconds: 0)
+        let capture = LogCapture()
+        let housekeeper = Housekeeper(store: store, time: time, logger: capture.logger())
+        #expect(try await housekeeper.checkClock() == nil)
+        for ahead in [1.5, -1.5, 2.5, -30] {
+            store.clockAhead.withLock { $0 = ahead }
+            #expect(try await housekeeper.checkClock() == ahead)
+        }
+        let errors = capture.all.filter { $0.hasPrefix("error this machine's clock differs from the database's") }
+        #expect(errors.count == 2)
+        #expect(errors.last?.contains("skew_seconds=-30.0") == true)
     }
 }

@@ -67,6 +67,13 @@ extension ConformanceCheck {
             try await store.releaseLease("housekeeping", owner: "b")
             #expect(try await hold("a", at: 123))
         },
+        ConformanceCheck("PostgreSQL tells its own clock, for the instances' skew check; SQLite, opened in the process, has none") { store in
+            let clock = try await store.databaseClock()
+            switch store.database.dialect {
+            case .postgres: #expect(clock.map { abs($0.timeIntervalSinceNow) < 5 } == true)
+            case .sqlite: #expect(clock == nil)
+            }
+        },
         ConformanceCheck("idempotency keys older than 24 hours are deleted in batches; younger ones still replay") { store in
             let firm = try await firmWithCredits(store, credits: 0)
             for (key, at) in [("old-1", 0.0), ("old-2", 1), ("old-3", 2), ("young", 30)] {
