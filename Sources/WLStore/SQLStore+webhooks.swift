@@ -12,14 +12,14 @@ extension SQLStore {
         // A plain read first (an idle deliverer polls without taking SQLite's single writer): the firms that have a
         // due delivery, found by walking the pending index one firm at a time.
         let dialect = database.dialect
-        let firmIDs = try await database.read { connection in
-            let parameters: [SQLValue] = [.time(now), Self.idRows.parameter(excludingFirms.sorted().map { [.int($0)] })]
-            let due = try await connection.query(Self.firmsWithDueDeliveries(dialect, ready: false), parameters).map { try $0.int("id") }
-            guard due.count > Self.firmsPerClaim else { return due }
-            // More firms than one claim takes from: only those with a delivery it can take, or firms whose due
-            // deliveries all wait behind an earlier event could fill every place, claim after claim.
-            return try await connection.query(Self.firmsWithDueDeliveries(dialect, ready: true), parameters).map { try $0.int("id") }
+        let due = try await database.read { connection in
+            try await connection.query(
+                Self.firmsWithDueDeliveries(dialect), [.time(now), Self.idRows.parameter(excludingFirms.sorted().map { [.int($0)] })]
+            ).map { try $0.int("id") }
         }
+        // More firms due than one claim takes from: a random choice of them, in id order, so that firms whose due
+        // deliveries all wait behind an earlier event (endpoints failing) cannot take every place claim after claim.
+        let firmIDs = due.count > Self.firmsPerClaim ? due.shuffled().prefix(Self.firmsPerClaim).sorted() : due
         guard !firmIDs.isEmpty else { return [] }
         return try await write { connection in
             var claimed: [SQLRow] = []
@@ -88,8 +88,9 @@ extension SQLStore {
         }
     }
 
-    /// The most firms one claim takes deliveries from (one statement each): the firms it takes become busy and are
-    /// skipped by the next claim, so those beyond are reached in the following rounds.
+    /// The most firms one claim takes deliveries from (one statement each), chosen at random when more are due: the
+    /// firms it takes become busy and are skipped by the next claim, and those it could take nothing from are as
+    /// likely as any other to be left out of the next, so every firm is reached within a few rounds.
     static let firmsPerClaim = 32
 
     /// The first `$4` deliveries of firm `$5` due at `$1`, not leased, and not waiting for an earlier event of their
@@ -119,14 +120,13 @@ extension SQLStore {
     }
 
     /// The firms with a working webhook and a delivery due at `$1` and not leased, in id order, leaving out the firms
-    /// in `$2` (those whose lanes are all busy): the pending index is walked one firm at a time (a loose index scan).
-    /// A busy firm is left out before its due test, which would otherwise step over every delivery its lanes hold
-    /// (each woken claim during a blast made that walk for nothing). With `ready`, only firms with such a delivery
-    /// that waits for no earlier event: read when more firms are due than a claim takes from, since 32 firms whose
-    /// endpoints fail (each message's first event waiting hours to retry, the later ones due behind it) would
-    /// otherwise take every place. Not always: the wait tests step over a firm's blocked deliveries, which cost
-    /// PostgreSQL's webhook throughput a tenth when read at every claim.
-    private static func firmsWithDueDeliveries(_ dialect: SQLDialect, ready: Bool) -> String {
+    /// in `$2` (those whose lanes are all busy): the pending index is walked one firm at a time (a loose index scan),
+    /// so the cost grows with the number of firms, not with their backlogs. A busy firm is left out before its due
+    /// test, which would otherwise step over every delivery its lanes hold (each woken claim during a blast made that
+    /// walk for nothing). The wait tests are left to the claim: here they would step over every blocked delivery of
+    /// every firm (a failing endpoint's later events are due behind its first), and cost PostgreSQL's webhook phase
+    /// a tenth even with none blocked.
+    private static func firmsWithDueDeliveries(_ dialect: SQLDialect) -> String {
         """
         WITH RECURSIVE pending (firm_id) AS (
             SELECT min(firm_id) FROM webhook_deliveries WHERE status = 'pending'
@@ -138,7 +138,7 @@ extension SQLStore {
         WHERE NOT (\(idRows.matches("f.id", dialect, parameter: 2))) AND f.webhook_url IS NOT NULL AND f.webhook_disabled_at IS NULL
         AND EXISTS (
             SELECT 1 FROM webhook_deliveries d WHERE d.firm_id = f.id AND d.status = 'pending' AND d.next_attempt_at <= $1
-            AND (d.lease_until IS NULL OR d.lease_until <= $1)\(ready ? " AND " + notWaiting(dialect) : ""))
+            AND (d.lease_until IS NULL OR d.lease_until <= $1))
         ORDER BY f.id
         """
     }

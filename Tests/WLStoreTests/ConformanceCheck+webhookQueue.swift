@@ -154,14 +154,14 @@ extension ConformanceCheck {
             let disabled = try #require(try await store.webhook(firmID: firm.id))
             #expect(disabled.disabledAt == answeredAt && disabled.disabledReason == WebhookRules.goneReason)
         },
-        ConformanceCheck("one webhook claim takes from at most 32 firms; the next, skipping them as busy, reaches the rest") { store in
+        ConformanceCheck("one webhook claim takes from at most 32 firms, chosen at random; the next, skipping them as busy, reaches the rest") { store in
             var firms: [Int64] = []
             for index in 0..<40 { firms.append(try await firmWithDeliveries(store, "firm\(index)", count: 1).id) }
             let first = try await store.claimWebhookDeliveries(limit: 1_000, owner: "a", lease: 60, now: checkTime)
-            #expect(first.map(\.firmID) == Array(firms.sorted().prefix(32)))
             let busy = Set(first.map(\.firmID))
+            #expect(first.count == 32 && busy.count == 32 && busy.isSubset(of: firms))
             let second = try await store.claimWebhookDeliveries(limit: 1_000, owner: "a", lease: 60, now: checkTime, excludingFirms: busy)
-            #expect(second.map(\.firmID) == Array(firms.sorted().dropFirst(32)))
+            #expect(Set(second.map(\.firmID)) == Set(firms).subtracting(busy) && second.count == 8)
         },
         ConformanceCheck("firms whose due deliveries all wait for an earlier event do not hold back the firms after them") { store in
             // 32 firms whose endpoints fail: each message's first event waits an hour to retry, its second is due but
@@ -183,7 +183,12 @@ extension ConformanceCheck {
                     first.map { attempt($0.id, .retry(at: checkTime.addingTimeInterval(3_600))) }, leaseOwner: "d")
                 blocked.append(firm.id)
             }
-            let claimed = try await store.claimWebhookDeliveries(limit: 100, owner: "e", lease: 60, now: checkTime.addingTimeInterval(1))
+            // A claim takes from 32 of the 33 due firms, chosen at random: the ready firm is reached within a few claims
+            // (missed by 60 in a row with a chance of one in 10^91), where taking the first 32 by id never reached it.
+            var claimed: [WebhookDelivery] = []
+            for _ in 0..<60 where claimed.isEmpty {
+                claimed = try await store.claimWebhookDeliveries(limit: 100, owner: "e", lease: 60, now: checkTime.addingTimeInterval(1))
+            }
             #expect(claimed.count == 1 && !blocked.contains(claimed[0].firmID))
             #expect(claimed.first?.subject.eventName == "communication.sms.processing")
         },
