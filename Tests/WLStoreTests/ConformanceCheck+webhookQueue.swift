@@ -154,7 +154,8 @@ extension ConformanceCheck {
             let disabled = try #require(try await store.webhook(firmID: firm.id))
             #expect(disabled.disabledAt == answeredAt && disabled.disabledReason == WebhookRules.goneReason)
         },
-        ConformanceCheck("one webhook claim takes from at most 32 firms, chosen at random; the next, skipping them as busy, reaches the rest") { store in
+        ConformanceCheck("one webhook claim takes from at most 32 firms, chosen at random; the next, skipping them as busy, reaches the rest") {
+            store in
             var firms: [Int64] = []
             for index in 0..<40 { firms.append(try await firmWithDeliveries(store, "firm\(index)", count: 1).id) }
             let first = try await store.claimWebhookDeliveries(limit: 1_000, owner: "a", lease: 60, now: checkTime)
