@@ -18,8 +18,9 @@ public protocol HousekeepingStore: Sendable {
     /// Gives the lease up, if `owner` holds it, so another instance can take it at once.
     func releaseLease(_ name: String, owner: String) async throws
     /// The database server's clock, when it keeps one apart from this process (PostgreSQL, possibly on another
-    /// machine); `nil` when the database is a file this process opens (SQLite: the same clock).
-    func databaseClock() async throws -> Date?
+    /// machine), and `local`'s time halfway through the query that read it (not counting a wait for a connection);
+    /// `nil` when the database is a file this process opens (SQLite: the same clock).
+    func databaseClock(local: @escaping @Sendable () -> Date) async throws -> (database: Date, local: Date)?
 
     /// Deletes stored `Idempotency-Key` responses created before `cutoff`.
     func deleteIdempotencyKeys(createdBefore cutoff: Date, limit: Int) async throws -> Int

@@ -101,8 +101,9 @@ public final class Housekeeper: Service {
         await cancelWhenGracefulShutdown { await ready?.wait() }
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             var wait = settings.interval
+            // A diagnostic: its failure must not cost the pass.
+            _ = try? await checkClock()
             do {
-                try await checkClock()
                 try await runOnce()
             } catch  where error.isDatabaseUnavailable {
                 wait = min(wait, .seconds(1))
@@ -126,10 +127,9 @@ public final class Housekeeper: Service {
     ///   its own.
     @discardableResult
     public func checkClock() async throws -> TimeInterval? {
-        let before = time.now
-        guard let database = try await store.databaseClock() else { return nil }
-        let after = time.now
-        let skew = database.timeIntervalSince(before.addingTimeInterval(after.timeIntervalSince(before) / 2))
+        let time = self.time
+        guard let clocks = try await store.databaseClock(local: { time.now }) else { return nil }
+        let skew = clocks.database.timeIntervalSince(clocks.local)
         if abs(skew) > Self.maximumClockSkew {
             logger.error(
                 "this machine's clock differs from the database's; keep every instance's clock synchronised (NTP): leases are compared on each instance's own clock, and a skew of seconds can send a message twice",

@@ -21,11 +21,14 @@ extension SQLStore: HousekeepingStore {
         }
     }
 
-    public func databaseClock() async throws -> Date? {
+    public func databaseClock(local: @escaping @Sendable () -> Date) async throws -> (database: Date, local: Date)? {
         guard database.dialect == .postgres else { return nil }
         return try await database.read { connection in
-            try await connection.query("SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint AS now_ms", []).first.map {
-                Date(timeIntervalSince1970: Double(try $0.int("now_ms")) / 1000)
+            let before = local()
+            let row = try await connection.query("SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint AS now_ms", []).first
+            let after = local()
+            return try row.map {
+                (Date(timeIntervalSince1970: Double(try $0.int("now_ms")) / 1000), before.addingTimeInterval(after.timeIntervalSince(before) / 2))
             }
         }
     }

@@ -31,7 +31,9 @@ final class SlowStepsStore: HousekeepingStore {
     func releaseLease(_ name: String, owner: String) async throws {}
     /// The database's clock this far ahead of the test's, or none.
     let clockAhead = Mutex<TimeInterval?>(nil)
-    func databaseClock() async throws -> Date? { clockAhead.withLock { $0 }.map { time.now.addingTimeInterval($0) } }
+    func databaseClock(local: @escaping @Sendable () -> Date) async throws -> (database: Date, local: Date)? {
+        clockAhead.withLock { $0 }.map { (local().addingTimeInterval($0), local()) }
+    }
     func deleteIdempotencyKeys(createdBefore cutoff: Date, limit: Int) async throws -> Int { step() }
     func deleteEndedSessions(now: Date, idleCutoff: Date, limit: Int) async throws -> Int { step() }
     func deleteExpiredInvitations(now: Date, limit: Int) async throws -> Int { step() }
