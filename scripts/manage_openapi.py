@@ -159,7 +159,8 @@ P['/me'] = {'get': op('Who is signed in', 'Sessions', ok('200', 'UserEnvelope'))
 P['/invitations/accept'] = {'post': op('Choose a password from an invitation', 'Sessions', ok('200', 'UserEnvelope'), body('AcceptRequest'), security=False)}
 P['/firm'] = {'get': op('The signed-in user\'s firm', 'Firm', ok('200', 'FirmEnvelope'))}
 P['/firm/api-keys'] = {'get': op('The firm\'s API keys (never their secrets)', 'Firm', ok('200', 'KeyListEnvelope')),
-    'post': op('Make an API key (the secret is in this answer only)', 'Firm', ok('201', 'KeyEnvelope', 'The key, with `key`'), body('KeyRequest'))}
+    'post': op('Make an API key (the secret is in this answer only)', 'Firm', ok('201', 'KeyEnvelope', 'The key, with `key`'), body('KeyRequest'),
+        description='A firm may have at most 20 active keys: 409 `conflict` beyond, until one is revoked.')}
 P['/firm/api-keys/{key_id}'] = {'delete': op('Revoke a key', 'Firm', ok('200', 'KeyEnvelope'), params=[idparam('key_id')])}
 P['/firm/webhook'] = {'get': op('The webhook settings, or null', 'Firm', ok('200', 'WebhookEnvelope')),
     'put': op('Set the webhook URL (keeps the secret)', 'Firm', ok('200', 'WebhookEnvelope'), body('WebhookRequest')),
@@ -250,7 +251,7 @@ responses = {
   'ServiceUnavailable': error_response('`service_unavailable`: the database cannot be reached (or written) right now; nothing was '
       'done.', 'service_unavailable', 'The database is unavailable right now; nothing was done. Retry shortly.', retry_after=True),
 }
-CONFLICTS = {('/firm/webhook/secret', 'post'), ('/firm/webhook/test', 'post'), ('/firm/webhook/deliveries/{delivery_id}/redeliver', 'post'),
+CONFLICTS = {('/firm/api-keys', 'post'), ('/firm/webhook/secret', 'post'), ('/firm/webhook/test', 'post'), ('/firm/webhook/deliveries/{delivery_id}/redeliver', 'post'),
              ('/firm/users', 'post'), ('/firm/users/{user_id}', 'delete'), ('/firm/users/{user_id}', 'patch'),
              ('/admin/firms/{firm_id}/users/{user_id}', 'patch'), ('/admin/firms', 'post'), ('/admin/firms/{firm_id}/users', 'post')}
 for path, item in P.items():

@@ -111,10 +111,11 @@ public protocol Store: MessageStore, WebhookStore, WebhookLogStore, PaymentStore
     /// The firm's webhook, if one is set.
     func webhook(firmID: Int64) async throws -> WebhookSettings?
 
-    /// Records a new key by its hash.
-    /// - Throws: `.duplicate` when the hash is already known.
+    /// Records a new key by its hash, unless the firm already has `activeAtMost` keys not revoked (counted in the
+    /// same transaction, so requests at once cannot pass the bound together).
+    /// - Throws: `.duplicate` when the hash is already known; `.conflict` at the bound.
     func createAPIKey(
-        firmID: Int64, hash: String, displayPrefix: String, label: String, now: Date
+        firmID: Int64, hash: String, displayPrefix: String, label: String, activeAtMost: Int?, now: Date
     ) async throws
         -> APIKeyRecord
     /// The firm's keys, newest first.
@@ -152,4 +153,12 @@ public protocol Store: MessageStore, WebhookStore, WebhookLogStore, PaymentStore
     /// The contact for each address (lower-cased) that has one, matched ignoring case: a client before an
     /// address-book entry.
     func contactsByEmail(firmID: Int64, addresses: [String]) async throws -> [String: Contact]
+}
+
+extension Store {
+    /// Records a new key by its hash, with no bound on the firm's keys (the command line, the sandbox seed).
+    /// - Throws: `.duplicate` when the hash is already known.
+    public func createAPIKey(firmID: Int64, hash: String, displayPrefix: String, label: String, now: Date) async throws -> APIKeyRecord {
+        try await createAPIKey(firmID: firmID, hash: hash, displayPrefix: displayPrefix, label: label, activeAtMost: nil, now: now)
+    }
 }

@@ -30,11 +30,7 @@ public struct ConsoleActions: Sendable {
             throw DomainError(
                 .validation, "The label must be 1 to 64 characters, no control characters.", fields: ["label": ["1 to 64 characters"]])
         }
-        let active = try await store.apiKeys(firmID: firm.id).count { $0.revokedAt == nil }
-        guard active < Self.maximumActiveKeys else {
-            throw DomainError(.conflict, "A firm may have at most \(Self.maximumActiveKeys) active API keys; revoke one it no longer uses first.")
-        }
-        let created = try await admin.createKey(firm: String(firm.id), label: label)
+        let created = try await admin.createKey(firm: String(firm.id), label: label, activeAtMost: Self.maximumActiveKeys)
         try await accounts.audit(origin, firmID: firm.id, action: "api_key.create", detail: "\(created.record.displayPrefix) \(label)")
         return created
     }

@@ -54,11 +54,11 @@ public struct FirmAdmin: Sendable {
     }
 
     /// A new key and its record; the key's secret is shown to the caller once and never stored.
-    public func createKey(firm idOrSlug: String, label: String) async throws -> (key: APIKey, record: APIKeyRecord) {
+    public func createKey(firm idOrSlug: String, label: String, activeAtMost: Int? = nil) async throws -> (key: APIKey, record: APIKeyRecord) {
         let firm = try await firm(idOrSlug)
         let key = APIKey.generate(mode: firm.mode)
         let record = try await store.createAPIKey(
-            firmID: firm.id, hash: key.hash, displayPrefix: key.displayPrefix, label: label, now: time.now)
+            firmID: firm.id, hash: key.hash, displayPrefix: key.displayPrefix, label: label, activeAtMost: activeAtMost, now: time.now)
         return (key, record)
     }
 

@@ -8,11 +8,24 @@ extension SQLStore {
     static let lastUsedResolution: TimeInterval = 60
 
     public func createAPIKey(
-        firmID: Int64, hash: String, displayPrefix: String, label: String, now: Date
+        firmID: Int64, hash: String, displayPrefix: String, label: String, activeAtMost: Int?, now: Date
     ) async throws
         -> APIKeyRecord
     {
-        try await write(duplicate: "That API key already exists.") { connection in
+        let lock = database.dialect == .postgres ? " FOR NO KEY UPDATE" : ""
+        return try await write(duplicate: "That API key already exists.") { connection in
+            if let activeAtMost {
+                // The firm's row is locked first (SQLite's one writer does the same), so two requests at once count
+                // one after the other.
+                _ = try await connection.query("SELECT id FROM firms WHERE id = $1\(lock)", [.int(firmID)])
+                let active =
+                    try await connection.query(
+                        "SELECT count(*) AS n FROM api_keys WHERE firm_id = $1 AND revoked_at IS NULL", [.int(firmID)]
+                    ).first?.int("n") ?? 0
+                guard active < activeAtMost else {
+                    throw DomainError(.conflict, "A firm may have at most \(activeAtMost) active API keys; revoke one it no longer uses first.")
+                }
+            }
             let rows = try await connection.query(
                 """
                 INSERT INTO api_keys (firm_id, key_hash, display_prefix, label, created_at)

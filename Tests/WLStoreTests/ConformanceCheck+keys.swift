@@ -16,6 +16,36 @@ extension ConformanceCheck {
             #expect(found.key.id == record.id)
             #expect(try await store.apiKeys(firmID: firm.id).first?.lastUsedAt == checkTime.addingTimeInterval(5))
         },
+        ConformanceCheck("a bound on active keys holds for requests at once, and a revoked key makes room") { store in
+            let firm = try await store.createFirm(try newFirm("acme"), now: checkTime)
+            let made = await withTaskGroup(of: Bool.self) { group in
+                for index in 0..<6 {
+                    group.addTask {
+                        let key = APIKey.generate(mode: .live)
+                        do {
+                            _ = try await store.createAPIKey(
+                                firmID: firm.id, hash: key.hash, displayPrefix: key.displayPrefix, label: "k\(index)", activeAtMost: 3, now: checkTime
+                            )
+                            return true
+                        } catch let error as DomainError where error.code == .conflict {
+                            return false
+                        } catch {
+                            Issue.record("unexpected \(error)")
+                            return false
+                        }
+                    }
+                }
+                return await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+            }
+            #expect(made == 3)
+            let keys = try await store.apiKeys(firmID: firm.id)
+            #expect(keys.count == 3)
+            _ = try await store.revokeAPIKey(firmID: firm.id, keyID: keys[0].id, now: checkTime)
+            let key = APIKey.generate(mode: .live)
+            _ = try await store.createAPIKey(
+                firmID: firm.id, hash: key.hash, displayPrefix: key.displayPrefix, label: "again", activeAtMost: 3, now: checkTime)
+            #expect(try await store.apiKeys(firmID: firm.id).count { $0.revokedAt == nil } == 3)
+        },
         ConformanceCheck("last use is written at most once a minute") { store in
             let firm = try await store.createFirm(try newFirm("acme"), now: checkTime)
             let key = APIKey.generate(mode: .live)
