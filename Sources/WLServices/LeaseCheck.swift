@@ -11,6 +11,8 @@ final class LeaseCheck: Sendable {
     /// How much of the lease must be left for a send to start: a third, as the heartbeat's own check.
     private let margin: TimeInterval
     private let state: Mutex<(held: Set<Int64>, until: Date)>
+    /// Items a job gave up without sending, not to be renewed any more.
+    private let givenUp = Mutex<Set<Int64>>([])
 
     init(time: any TimeSource, margin: TimeInterval, held: Set<Int64>, until: Date) {
         self.time = time
@@ -21,6 +23,20 @@ final class LeaseCheck: Sendable {
     /// After a renewal: the items still held, and until when.
     func update(held: Set<Int64>, until: Date) {
         state.withLock { $0 = (held, until) }
+    }
+
+    /// A job will not send these after all (its lease ran short, its endpoint went away): they are left to their lease,
+    /// which the heartbeat stops renewing, so another claim can take them once it runs out.
+    func giveUp(_ ids: Set<Int64>) {
+        givenUp.withLock { $0.formUnion(ids) }
+    }
+
+    /// What jobs gave up since the last call.
+    func takeGivenUp() -> Set<Int64> {
+        givenUp.withLock { taken in
+            defer { taken = [] }
+            return taken
+        }
     }
 
     /// Whether every one of `ids` is held with at least the margin left.

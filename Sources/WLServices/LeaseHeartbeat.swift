@@ -109,6 +109,7 @@ struct LeaseHeartbeat: Sendable {
             var running = 0
             var ticking = false
             while true {
+                renewing.subtract(check.takeGivenUp())
                 if !queue.isEmpty || running > 0, time.now.timeIntervalSince(renewedAt) >= interval {
                     renewedAt = time.now
                     do {

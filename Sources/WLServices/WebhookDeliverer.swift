@@ -170,18 +170,21 @@ public final class WebhookDeliverer: Service {
             deliveries.map { ([$0.id], $0) }, claimedAt: claimedAt, concurrency: concurrency, handback: .afterItsAnswerIsWritten
         ) { delivery, _, lease in
             guard !gone.isSet else {
+                lease.giveUp([delivery.id])
                 self.working.release([delivery.id])
                 return
             }
             let answered = await self.slots.withSlot(delivery.firmID) { () async -> WebhookAttemptReport? in
-                // The slot may have come after minutes behind slow POSTs: checked again, as when the job started.
-                guard lease.holds([delivery.id]) else { return nil }
+                // The slot may have come after minutes behind slow POSTs: checked again, as when the job started, and
+                // the endpoint may have answered 410 meanwhile.
+                guard lease.holds([delivery.id]), !gone.isSet else { return nil }
                 return await self.attempt(delivery)
             } succeeded: { report in
                 report.map { $0.statusCode.map { (200..<300).contains($0) } ?? false }
             }
             guard let report = answered else {
                 // Left to its lease, like a job the heartbeat did not start.
+                lease.giveUp([delivery.id])
                 self.working.release([delivery.id])
                 return
             }

@@ -54,12 +54,23 @@ import WLServices
             let variable = try await client.api(
                 .post, "/sms", json: ["message": "{v}", "recipients": [["to": "254712345678", "variables": ["v": heavy]]]])
             #expect(variable.status == .unprocessableContent && variable.json["code"] as? String == "validation_failed")
+            let contact = try await client.api(
+                .put, "/contacts", json: ["contacts": [["phone": "254712345678", "first_name": heavy, "consent_source": heavy]]])
+            #expect(contact.status == .unprocessableContent)
+            #expect(contact.json.errors["contacts[0].first_name"] != nil && contact.json.errors["contacts[0].consent_source"] != nil)
             // A quote lists a character's first 8 code points only.
             let quote = try await client.api(
                 .post, "/sms/quote", json: ["message": "Hi \u{0416}" + String(repeating: "\u{301}", count: 900), "recipients": ["254712345678"]])
             let line = try #require((quote.json.data["recipients"] as? [[String: Any]])?.first)
             #expect((line["non_gsm_characters"] as? [String])?.map(\.unicodeScalars.count) == [8])
         }
+    }
+
+    @Test func aCSVCellIsCountedInCodePointsToo() throws {
+        let heavy = "e" + String(repeating: "\u{301}", count: 200)
+        let parsed = try ContactCSV.parse("first_name,phone\n\(heavy),0712345678\nAmina,0712345679\n")
+        #expect(parsed.contacts.count == 1)
+        #expect(parsed.errors.map(\.message) == ["first_name is longer than 100 characters"])
     }
 
     @Test func anEmailSubjectFilledWithALineBreakOrTooLongIsRefused() async throws {

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Synchronization
 import Testing
 import WLPorts
 
@@ -23,6 +24,48 @@ import WLPorts
             return [atStart, before, lease.holds(held)]
         }
         #expect(checks == [[true, true, false]])
+    }
+
+    @Test func aJobSeesWhatTheHeartbeatLastRenewedAndWhatAJobGaveUpIsRenewedNoMore() async throws {
+        let time = ManualTime(Date(timeIntervalSince1970: 1_800_000_000))
+        let renewals = Mutex<[[Int64]]>([])
+        let heartbeat = LeaseHeartbeat(
+            owner: "w", working: WorkingSet(), lease: 60, time: time, logger: Logger(label: "test"), items: "webhook deliveries"
+        ) { ids, _, _, _ in
+            // The first renewal holds everything asked about; the database is away after it.
+            let count = renewals.withLock {
+                $0.append(ids.sorted())
+                return $0.count
+            }
+            guard count == 1 else { throw DatabaseAway() }
+            return Set(ids)
+        }
+        let checks = await heartbeat.run(
+            [(messageIDs: [1], job: 1), (messageIDs: [2], job: 2), (messageIDs: [3], job: 3)], claimedAt: time.now, concurrency: 1
+        ) { job, held, lease -> [Bool] in
+            switch job {
+            case 1:
+                // Given up, and 25 s gone: the heartbeat renews before the next job, without it.
+                lease.giveUp(held)
+                time.set(time.now.addingTimeInterval(25))
+                return []
+            case 2:
+                // Renewed at 25 s until 85 s: held at 50 s (the claim's own lease would have left too little), not
+                // past 65 s.
+                var seen = [lease.holds(held)]
+                time.set(time.now.addingTimeInterval(25))
+                seen.append(lease.holds(held))
+                time.set(time.now.addingTimeInterval(16))
+                seen.append(lease.holds(held))
+                return seen
+            default:
+                Issue.record("job 3 starts with too little of its lease left")
+                return []
+            }
+        }
+        // Job 3 is not started: the heartbeat's own check at 66 s, the renewal at 66 s having failed.
+        #expect(checks == [[], [true, true, false]])
+        #expect(renewals.withLock { $0.first } == [2, 3])
     }
 
     @Test func aRenewalMovesTheLeaseOnAndDropsWhatItNoLongerHolds() {
