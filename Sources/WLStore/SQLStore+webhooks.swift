@@ -90,7 +90,9 @@ extension SQLStore {
 
     /// The most firms one claim takes deliveries from (one statement each), chosen at random when more are due: the
     /// firms it takes become busy and are skipped by the next claim, and those it could take nothing from are as
-    /// likely as any other to be left out of the next, so every firm is reached within a few rounds.
+    /// likely as any other to be left out of the next. A firm is in a claim's choice with a chance of 32 in the number
+    /// due, so with D firms due it waits D/32 claims on average (500 failing firms and one healthy: about 16 claims,
+    /// 8 s at the idle poll).
     static let firmsPerClaim = 32
 
     /// The first `$4` deliveries of firm `$5` due at `$1`, not leased, and not waiting for an earlier event of their
