@@ -75,21 +75,29 @@ import WLDomain
         #expect(endpoint.disabledAt == Self.now && endpoint.disabledReason == WebhookRules.goneReason)
     }
 
+    /// A 410, a retry or a last failure answered by `url` leaves `endpoint` as it is, and its delivery pending, due
+    /// again at once, the attempt counted and the lease ended.
+    static func expectEveryFailureDueAgainAtOnce(on url: String, leaving endpoint: WebhookEndpointHealth) {
+        let gone = WebhookAttemptOutcome.disableEndpoint(reason: WebhookRules.goneReason)
+        for outcome in [gone, .failed, .retry(at: now.addingTimeInterval(300))] {
+            var delivery = leased(attempts: 7)
+            var after = endpoint
+            var answer = report(outcome, status: 410)
+            answer.url = url
+            #expect(WebhookRules.apply(answer, leaseOwner: "w", to: &delivery, endpoint: &after) == .retry(at: now))
+            #expect(after == endpoint)
+            #expect(delivery.status == .pending && delivery.nextAttemptAt == now && delivery.attempts == 8 && delivery.leaseOwner == nil)
+            #expect(delivery.completedAt == nil)
+        }
+    }
+
     @Test func anAttemptThatFailsOnAnEndpointAlreadyDisabledIsHeldNotFailed() {
         let disabled = WebhookEndpointHealth(
             url: "https://a.example/hook", failingSince: Self.now.addingTimeInterval(-600), lastFailureAt: Self.now.addingTimeInterval(-60),
             disabledAt: Self.now.addingTimeInterval(-1), disabledReason: WebhookRules.goneReason)
         let gone = WebhookAttemptOutcome.disableEndpoint(reason: WebhookRules.goneReason)
         // Another lane's 410 came first; this POST, on its way then, gets a 410, a 500 or its last failure.
-        for outcome in [gone, .retry(at: Self.now.addingTimeInterval(300)), .failed] {
-            var delivery = Self.leased(attempts: 7)
-            var endpoint = disabled
-            var report = Self.report(outcome, status: 410)
-            report.url = "https://a.example/hook"
-            #expect(WebhookRules.apply(report, leaseOwner: "w", to: &delivery, endpoint: &endpoint) == .retry(at: Self.now))
-            #expect(endpoint == disabled)
-            #expect(delivery.status == .pending && delivery.nextAttemptAt == Self.now && delivery.attempts == 8 && delivery.completedAt == nil)
-        }
+        Self.expectEveryFailureDueAgainAtOnce(on: "https://a.example/hook", leaving: disabled)
         // Two answers recorded together: the first 410 disables and fails its delivery, the second is held.
         var endpoint = WebhookEndpointHealth(url: "https://a.example/hook")
         var first = Self.leased()
@@ -102,15 +110,7 @@ import WLDomain
     @Test func anAttemptOnAReplacedURLLeavesTheEndpointAloneAndIsDueAgainAtOnce() {
         let current = WebhookEndpointHealth(url: "https://new.example/hook")
         let gone = WebhookAttemptOutcome.disableEndpoint(reason: WebhookRules.goneReason)
-        for outcome in [gone, .failed, .retry(at: Self.now.addingTimeInterval(300))] {
-            var delivery = Self.leased(attempts: 7)
-            var endpoint = current
-            var report = Self.report(outcome, status: 410)
-            report.url = "https://old.example/hook"
-            #expect(WebhookRules.apply(report, leaseOwner: "w", to: &delivery, endpoint: &endpoint) == .retry(at: Self.now))
-            #expect(endpoint == current)
-            #expect(delivery.status == .pending && delivery.nextAttemptAt == Self.now && delivery.attempts == 8 && delivery.leaseOwner == nil)
-        }
+        Self.expectEveryFailureDueAgainAtOnce(on: "https://old.example/hook", leaving: current)
         var delivery = Self.leased()
         var endpoint = WebhookEndpointHealth(url: "https://new.example/hook", failingSince: Self.now)
         var success = Self.report(.succeeded, status: 200)
