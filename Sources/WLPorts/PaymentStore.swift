@@ -15,10 +15,12 @@ public protocol PaymentStore: Sendable {
     func payment(firmID: Int64, id: Int64) async throws -> Payment?
     /// Any firm's payment with its callback-token hash, for the callback endpoint.
     func paymentForCallback(id: Int64) async throws -> (payment: Payment, callbackTokenHash: String)?
-    /// Applies `outcome` once, as ``PaymentRules/settle(_:outcome:receiptTaken:now:)`` decides, and returns the
-    /// payment after it; a repeated or late outcome changes nothing.
+    /// Applies `outcome` once, as ``PaymentRules/settle(_:outcome:receiptTaken:now:)`` decides; a repeated or late
+    /// outcome changes nothing.
+    /// - Returns: The payment as this settlement found it (read under its lock, so two settlements at once see each
+    ///   other) and as it left it: what changed is what this call did.
     /// - Throws: `.notFound` for an unknown payment.
-    func settlePayment(id: Int64, outcome: PaymentOutcome, now: Date) async throws -> Payment
+    func settlePaymentChange(id: Int64, outcome: PaymentOutcome, now: Date) async throws -> (before: Payment, after: Payment)
     /// Claims up to `limit` payments due for `work` whose lease is free (never leased, or run out), for `owner`
     /// until `now + lease`. On PostgreSQL concurrent reconcilers take different payments (`SKIP LOCKED`).
     func claimPayments(_ work: PaymentWork, limit: Int, owner: String, lease: TimeInterval, now: Date) async throws -> [Payment]
@@ -39,4 +41,12 @@ public enum PaymentWork: String, Sendable, CaseIterable {
     case sandboxCallback
     /// A pending payment is due for an STK status query (`reconcile_at`).
     case statusQuery
+}
+
+extension PaymentStore {
+    /// Applies `outcome` once (``settlePaymentChange(id:outcome:now:)``) and returns the payment after it.
+    /// - Throws: `.notFound` for an unknown payment.
+    public func settlePayment(id: Int64, outcome: PaymentOutcome, now: Date) async throws -> Payment {
+        try await settlePaymentChange(id: id, outcome: outcome, now: now).after
+    }
 }

@@ -143,13 +143,14 @@ public struct PaymentService: Sendable {
         try await settle(found.payment, callback.outcome)
     }
 
-    /// Applies an outcome once; logs what it did.
+    /// Applies an outcome once; logs what it did, and counts it only when this call changed the payment (a callback
+    /// and a status query at once, or the sandbox's repeated callback, settle it once between them).
     func settle(_ payment: Payment, _ outcome: PaymentOutcome) async throws {
-        let after = try await store.settlePayment(id: payment.id, outcome: outcome, now: time.now)
-        if after.status != payment.status {
+        let (before, after) = try await store.settlePaymentChange(id: payment.id, outcome: outcome, now: time.now)
+        if after.status != before.status {
             metrics.payment(status: after.status.rawValue)
-            if after.creditsApplied > payment.creditsApplied {
-                metrics.credits(kind: "purchased", amount: after.creditsApplied - payment.creditsApplied)
+            if after.creditsApplied > before.creditsApplied {
+                metrics.credits(kind: "purchased", amount: after.creditsApplied - before.creditsApplied)
             }
             logger.info(
                 "payment settled",

@@ -73,18 +73,21 @@ extension SQLStore {
         }
     }
 
-    public func settlePayment(id: Int64, outcome: PaymentOutcome, now: Date) async throws -> Payment {
+    public func settlePaymentChange(id: Int64, outcome: PaymentOutcome, now: Date) async throws -> (before: Payment, after: Payment) {
         try await write(outbox: true) { connection in
             guard let row = try await connection.query("SELECT \(Self.paymentColumns) FROM payments WHERE id = $1\(lockClause)", [.int(id)]).first
             else { throw DomainError(.notFound, "No payment \(id).") }
-            var state = PaymentState(payment: try Self.payment(from: row), eventSequence: Int(try row.int("event_sequence")))
+            let before = try Self.payment(from: row)
+            var state = PaymentState(payment: before, eventSequence: Int(try row.int("event_sequence")))
             var receiptTaken = false
             if case .paid(let receipt?, _, _) = outcome {
                 receiptTaken = try await !connection.query(
                     "SELECT id FROM payments WHERE receipt = $1 AND id <> $2", [.text(receipt), .int(id)]
                 ).isEmpty
             }
-            guard let effects = PaymentRules.settle(&state, outcome: outcome, receiptTaken: receiptTaken, now: now) else { return state.payment }
+            guard let effects = PaymentRules.settle(&state, outcome: outcome, receiptTaken: receiptTaken, now: now) else {
+                return (before, state.payment)
+            }
             let payment = state.payment
             if let credit = effects.credit {
                 _ = try await Self.applyCredits(
@@ -97,7 +100,7 @@ extension SQLStore {
             }
             try await Self.save(state, on: connection)
             if let event = effects.event { try await Self.recordEvent(event, of: payment, on: connection, now: now) }
-            return payment
+            return (before, payment)
         }
     }
 

@@ -4,8 +4,9 @@ import Synchronization
 import Testing
 import WLDomain
 import WLPorts
-import WLServices
 import WLStore
+
+@testable import WLServices
 
 /// A payment gateway in memory: records pushes (with their callback paths, which carry the token) and answers pushes
 /// and queries from scripts.
@@ -61,6 +62,33 @@ func stkCallback(checkout: String, code: Int = 0, amount: String = "500.00", rec
             let transport = RecordingTransport()
             let deliverer = WebhookDeliverer(store: store, time: app.time, transport: transport, logger: Logger(label: "test"))
             try await body(payments, reconciler, deliverer, transport, firm, store, app.time)
+        }
+    }
+
+    /// Counts payments and purchased credits.
+    final class CountingMetrics: WorkMetrics {
+        let counted = Mutex<[String]>([])
+        func providerCall(provider: String, outcome: String, seconds: Double) {}
+        func messages(channel: Channel, status: MessageStatus, category: SMSCategory?, provider: String, count: Int) {}
+        func webhookAttempt(outcome: String, lagSeconds: Double) {}
+        func payment(status: String) { counted.withLock { $0.append("payment \(status)") } }
+        func smtpReply(class: String) {}
+        func credits(kind: String, amount: Credits) { counted.withLock { $0.append("credits \(kind) \(amount)") } }
+    }
+
+    @Test func twoSettlementsFromOneStaleSnapshotAreCountedOnce() async throws {
+        let gateway = ScriptedGateway()
+        try await withLiveFirm(gateway) { _, _, _, _, firm, store, time in
+            let metrics = CountingMetrics()
+            let payments = PaymentService(store: store, time: time, live: gateway, logger: Logger(label: "test"), metrics: metrics)
+            let view = try await payments.purchase(PurchaseRequest(phone: "0708374149", amount: 500), firm: firm)
+            metrics.counted.withLock { $0 = [] }
+            // A callback and a status query that both read the payment pending, settling one after the other.
+            let stale = view.payment
+            for _ in 0..<2 { try await payments.settle(stale, .paid(receipt: "TKU4X7Q2LM", amount: KES(shillings: 500), paidAt: nil)) }
+            #expect(metrics.counted.withLock { $0 }.count == 2)
+            #expect(metrics.counted.withLock { $0.first } == "payment Received")
+            #expect(try await store.payment(firmID: firm.id, id: stale.id)?.status == .received)
         }
     }
 
