@@ -58,6 +58,11 @@ public struct EmailRequest: Decodable, Sendable {
         var variables: [String: [String: String]] = [:]
     }
 
+    /// Whether `subject` has a CR or LF, which a header line may not.
+    static func hasLineBreak(_ subject: String) -> Bool {
+        subject.contains { $0 == "\r" || $0 == "\n" || $0 == "\r\n" }
+    }
+
     /// Checks every field at once.
     /// - Throws: `.validation` naming each bad field.
     func validated() throws -> Valid {
@@ -67,7 +72,7 @@ public struct EmailRequest: Decodable, Sendable {
             errors["subject"] = [self.subject == nil ? "This field is required." : "May not be empty or only spaces."]
         } else if subject.unicodeScalars.count > Self.maximumSubjectLength {
             errors["subject"] = ["At most \(Self.maximumSubjectLength) characters; this one has \(subject.unicodeScalars.count)."]
-        } else if subject.contains(where: { $0 == "\r" || $0 == "\n" || $0 == "\r\n" }) {
+        } else if Self.hasLineBreak(subject) {
             errors["subject"] = ["Line breaks are not allowed in a subject."]
         }
         let template = message ?? ""

@@ -70,7 +70,7 @@ public struct EmailService: Sendable {
             let body = Placeholders.render(valid.template, with: values, variables: variables, escape: escape)
             let subject = Placeholders.render(valid.subject, with: values, variables: variables)
             if subject.unicodeScalars.count > EmailRequest.maximumSubjectLength
-                || subject.contains(where: { $0 == "\r" || $0 == "\n" || $0 == "\r\n" })
+                || EmailRequest.hasLineBreak(subject)
             {
                 throw DomainError(
                     .validation,

@@ -169,14 +169,10 @@ public final class WebhookDeliverer: Service {
         _ = await heartbeat.run(
             deliveries.map { ([$0.id], $0) }, claimedAt: claimedAt, concurrency: concurrency, handback: .afterItsAnswerIsWritten
         ) { delivery, _, lease in
-            guard !gone.isSet else {
-                lease.giveUp([delivery.id])
-                self.working.release([delivery.id])
-                return
-            }
             let answered = await self.slots.withSlot(delivery.firmID) { () async -> WebhookAttemptReport? in
-                // The slot may have come after minutes behind slow POSTs: checked again, as when the job started, and
-                // the endpoint may have answered 410 meanwhile.
+                // The slot may have come after minutes behind slow POSTs: the lease is checked again, as when the job
+                // started, and the endpoint may have answered 410 meanwhile (once it has, the lane's later jobs take
+                // a slot only to give it back at once).
                 guard lease.holds([delivery.id]), !gone.isSet else { return nil }
                 return await self.attempt(delivery)
             } succeeded: { report in
