@@ -120,27 +120,40 @@ extension SQLStore {
     }
 
     public func messages(firmID: Int64, filter: MessageFilter, limit: Int, startingAfter: Int64?) async throws -> [Message] {
-        try await database.read { connection in
-            var conditions = ["firm_id = $1", "channel = $2"]
-            var binds: [SQLValue] = [.int(firmID), .text(filter.channel.rawValue)]
-            func add(_ condition: String, _ value: SQLValue) {
-                binds.append(value)
-                conditions.append(condition.replacingOccurrences(of: "?", with: "$\(binds.count)"))
-            }
-            if let value = filter.blastID { add("blast_id = ?", .text(value)) }
-            if let value = filter.status { add("status = ?", .text(value.rawValue)) }
-            if let value = filter.reference { add("reference = ?", .text(value)) }
-            if let value = filter.category { add("category = ?", .text(value.rawValue)) }
-            if let value = filter.recipient { add("LOWER(recipient) = ?", .text(value.lowercased())) }
-            if let value = filter.createdFrom { add("created_at >= ?", .time(value)) }
-            if let value = filter.createdTo { add("created_at < ?", .time(value)) }
-            if let value = startingAfter { add("id < ?", .int(value)) }
-            binds.append(.int(Int64(limit)))
-            return try await connection.query(
-                "SELECT \(MessageRow.columns) FROM messages WHERE \(conditions.joined(separator: " AND ")) ORDER BY id DESC LIMIT $\(binds.count)",
-                binds
-            ).map { try MessageRow(row: $0).message }
+        let (sql, binds) = Self.messageListing(firmID: firmID, filter: filter, limit: limit, startingAfter: startingAfter, database.dialect)
+        return try await database.read { connection in
+            try await connection.query(sql, binds).map { try MessageRow(row: $0).message }
         }
+    }
+
+    /// The statement and binds of a page of a firm's messages, newest first. A recipient is found through
+    /// `messages_recipient` (``Migration/lookupIndexes``), so the expression here must stay `LOWER(recipient)`; a
+    /// reference through `blasts_reference` (a message carries its blast's reference, set once when it is written).
+    static func messageListing(
+        firmID: Int64, filter: MessageFilter, limit: Int, startingAfter: Int64?, _ dialect: SQLDialect
+    ) -> (String, [SQLValue]) {
+        // With a reference (and no recipient), `+ 0` keeps SQLite's planner, which has no statistics, off
+        // `messages_firm`: it walked every message of the firm in id order rather than the reference's blasts.
+        // PostgreSQL's statistics choose for themselves.
+        let steered = dialect == .sqlite && filter.reference != nil && filter.recipient == nil
+        let firm = steered ? "firm_id + 0 = $1" : "firm_id = $1"
+        var conditions = [firm, "channel = $2"]
+        var binds: [SQLValue] = [.int(firmID), .text(filter.channel.rawValue)]
+        func add(_ condition: String, _ value: SQLValue) {
+            binds.append(value)
+            conditions.append(condition.replacingOccurrences(of: "?", with: "$\(binds.count)"))
+        }
+        if let value = filter.blastID { add("blast_id = ?", .text(value)) }
+        if let value = filter.status { add("status = ?", .text(value.rawValue)) }
+        if let value = filter.reference { add("blast_id IN (SELECT id FROM blasts WHERE firm_id = $1 AND reference = ?)", .text(value)) }
+        if let value = filter.category { add("category = ?", .text(value.rawValue)) }
+        if let value = filter.recipient { add("LOWER(recipient) = ?", .text(value.lowercased())) }
+        if let value = filter.createdFrom { add("created_at >= ?", .time(value)) }
+        if let value = filter.createdTo { add("created_at < ?", .time(value)) }
+        if let value = startingAfter { add("id < ?", .int(value)) }
+        binds.append(.int(Int64(limit)))
+        let sql = "SELECT \(MessageRow.columns) FROM messages WHERE \(conditions.joined(separator: " AND ")) ORDER BY id DESC LIMIT $\(binds.count)"
+        return (sql, binds)
     }
 
     public func events(firmID: Int64, messageID: Int64) async throws -> [MessageEvent] {

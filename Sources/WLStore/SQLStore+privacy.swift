@@ -6,11 +6,11 @@ extension SQLStore: PrivacyStore {
     public func erase(firmID: Int64, subject: DataSubject, now: Date) async throws -> ErasureSummary {
         let dialect = database.dialect
         let lock = lockClause
-        let (recipient, value) = Self.recipientMatch(subject)
+        let value = Self.recipientKey(subject)
         return try await write(outbox: true) { connection in
             var summary = ErasureSummary()
             let rows = try await connection.query(
-                "SELECT \(MessageRow.columns) FROM messages WHERE firm_id = $1 AND \(recipient) = $2 AND stage <> 'done' ORDER BY id\(lock)",
+                "SELECT \(MessageRow.columns) FROM messages WHERE firm_id = $1 AND LOWER(recipient) = $2 AND stage <> 'done' ORDER BY id\(lock)",
                 [.int(firmID), .text(value)])
             let open = try rows.map { try MessageRow(row: $0).state }
             let waiting = open.filter { DispatchRules.isCancellable($0, now: now) }
@@ -32,19 +32,20 @@ extension SQLStore: PrivacyStore {
             // A relay's refusal may quote the address ("550 5.1.1 <jane@example.com>: Recipient address rejected"), in
             // the message's response and its events': the recipient, as written, is taken out of both.
             let written = try await connection.query(
-                "SELECT DISTINCT recipient FROM messages WHERE firm_id = $1 AND \(recipient) = $2", [.int(firmID), .text(value)]
+                "SELECT DISTINCT recipient FROM messages WHERE firm_id = $1 AND LOWER(recipient) = $2", [.int(firmID), .text(value)]
             ).map { try $0.text("recipient") }
             for address in written {
                 try await connection.query(
                     #"""
                     UPDATE message_events SET response = REPLACE(response, $2, $3)
-                    WHERE firm_id = $1 AND response LIKE $4 ESCAPE '\' AND message_id IN (SELECT id FROM messages WHERE firm_id = $1 AND recipient = $2)
-                    """#, [.int(firmID), .text(address), .text(erasedRecipient), .text("%" + Self.likeEscaped(address) + "%")])
+                    WHERE firm_id = $1 AND response LIKE $4 ESCAPE '\'
+                        AND message_id IN (SELECT id FROM messages WHERE firm_id = $1 AND LOWER(recipient) = $5)
+                    """#, [.int(firmID), .text(address), .text(erasedRecipient), .text("%" + Self.likeEscaped(address) + "%"), .text(value)])
             }
             summary.messages = try await connection.query(
                 """
                 UPDATE messages SET recipient = $3, body = '', subject = NULL, response = REPLACE(response, recipient, $3), updated_at = $4
-                WHERE firm_id = $1 AND \(recipient) = $2 RETURNING id
+                WHERE firm_id = $1 AND LOWER(recipient) = $2 RETURNING id
                 """, [.int(firmID), .text(value), .text(erasedRecipient), .time(now)]
             ).count
             // A blast whose every message went to erased people (a single send, typically) keeps their text as its
@@ -53,7 +54,7 @@ extension SQLStore: PrivacyStore {
                 """
                 UPDATE blasts SET template = '', subject = NULL
                 WHERE firm_id = $1 AND (template <> '' OR subject IS NOT NULL)
-                    AND id IN (SELECT blast_id FROM messages WHERE firm_id = $1 AND recipient = $2)
+                    AND id IN (SELECT blast_id FROM messages WHERE firm_id = $1 AND LOWER(recipient) = $2)
                     AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.blast_id = blasts.id AND m.recipient <> $2)
                 """, [.int(firmID), .text(erasedRecipient)])
             let contactColumn = subject.isPhone ? "phone" : "LOWER(email)"
@@ -90,7 +91,7 @@ extension SQLStore: PrivacyStore {
     static let exportedMessageLimit = 10_000
 
     public func personalData(firmID: Int64, subject: DataSubject) async throws -> PersonalDataExport {
-        let (recipient, value) = Self.recipientMatch(subject)
+        let value = Self.recipientKey(subject)
         return try await database.read { connection in
             var export = PersonalDataExport()
             let contactColumn = subject.isPhone ? "phone" : "LOWER(email)"
@@ -99,7 +100,7 @@ extension SQLStore: PrivacyStore {
             ).map(Self.contact)
             // Newest first to pick them, then back in the order they were sent.
             export.messages = try await connection.query(
-                "SELECT \(MessageRow.columns) FROM messages WHERE firm_id = $1 AND \(recipient) = $2 ORDER BY id DESC LIMIT $3",
+                "SELECT \(MessageRow.columns) FROM messages WHERE firm_id = $1 AND LOWER(recipient) = $2 ORDER BY id DESC LIMIT $3",
                 [.int(firmID), .text(value), .int(Int64(Self.exportedMessageLimit))]
             ).map { try MessageRow(row: $0).message }.reversed()
             switch subject {
@@ -163,11 +164,12 @@ extension SQLStore: PrivacyStore {
         return escaped
     }
 
-    /// The messages column and value that pick `subject`'s messages.
-    private static func recipientMatch(_ subject: DataSubject) -> (column: String, value: String) {
+    /// What `LOWER(recipient)` equals for `subject`'s messages, looked up through `messages_recipient`
+    /// (``Migration/lookupIndexes``): a number's digits (their own lower case), or the lower-case address.
+    private static func recipientKey(_ subject: DataSubject) -> String {
         switch subject {
-        case .phone(let digits): ("recipient", digits)
-        case .email(let address): ("LOWER(recipient)", address.lowercased())
+        case .phone(let digits): digits
+        case .email(let address): address.lowercased()
         }
     }
 }

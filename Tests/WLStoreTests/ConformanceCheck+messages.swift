@@ -85,6 +85,19 @@ extension ConformanceCheck {
             #expect(try await store.messages(firmID: firm.id, filter: MessageFilter(channel: .email), limit: 10, startingAfter: nil).isEmpty)
             let other = try await firmWithCredits(store, "other", credits: 0)
             #expect(try await store.messages(firmID: other.id, filter: MessageFilter(channel: .sms), limit: 10, startingAfter: nil).isEmpty)
+            // The other firm's blast with the same reference and recipients stays its own.
+            let others = try await smsBlast(store, firm: other, count: 3, reference: "a")
+            let byReference = try await store.messages(
+                firmID: firm.id, filter: MessageFilter(channel: .sms, reference: "a"), limit: 2, startingAfter: nil)
+            #expect(byReference.map(\.id) == [first[2].id, first[1].id])
+            #expect(
+                try await store.messages(
+                    firmID: firm.id, filter: MessageFilter(channel: .sms, reference: "a"), limit: 10, startingAfter: byReference.last?.id
+                ).map(\.id) == [first[0].id])
+            #expect(
+                try await store.messages(
+                    firmID: other.id, filter: MessageFilter(channel: .sms, recipient: first[1].recipient), limit: 10, startingAfter: nil
+                ).map(\.id) == [others[1].id])
         },
         ConformanceCheck("charge, submit and a delivery report move a message forward with one event each") { store in
             let firm = try await firmWithCredits(store, credits: 5)

@@ -76,4 +76,43 @@ struct QueryPlanTests {
             }
         }
     }
+
+    @Test func aPersonsMessagesAndAReferencesAreReadThroughTheirIndexesFromAFirmOfThousands() async throws {
+        try await TestDatabases.withStore(.postgres) { store in
+            let firm = try await firmWithCredits(store, "acme", credits: 5)
+            _ = try await smsBlast(store, firm: firm, count: 3_000)
+            _ = try await store.database.transaction { try await $0.query("ANALYZE messages") }
+            let filter = MessageFilter(channel: .sms, recipient: "254700101234")
+            let (sql, binds) = SQLStore.messageListing(firmID: firm.id, filter: filter, limit: 50, startingAfter: nil, .postgres)
+            for found in try await plans(store, sql, binds) {
+                #expect(found.contains("using messages_recipient on messages"), "\(found)")
+                #expect(!found.contains("Seq Scan on messages"), "\(found)")
+            }
+            // 3,000 more sends, each its own blast under its own reference (an order number, say).
+            _ = try await store.database.transaction { connection in
+                try await connection.query(
+                    """
+                    INSERT INTO blasts (id, firm_id, channel, reference, template, send_at, created_at)
+                    SELECT 'order-blast-' || g, $1, 'sms', 'order-' || g, 'Hi', 0, 0 FROM generate_series(1, 3000) g
+                    """, [.int(firm.id)])
+                try await connection.query(
+                    """
+                    INSERT INTO messages (firm_id, blast_id, channel, reference, recipient, body, segments, encoding, credits, status,
+                        response, stage, due_at, created_at, updated_at)
+                    SELECT $1, 'order-blast-' || g, 'sms', 'order-' || g, '2547002' || LPAD(g::text, 5, '0'), 'Hi', 1, 'GSM-7', 100,
+                        'delivered', 'Success', 'done', 0, 0, 0
+                    FROM generate_series(1, 3000) g
+                    """, [.int(firm.id)])
+                try await connection.query("ANALYZE blasts")
+                try await connection.query("ANALYZE messages")
+            }
+            let byReference = SQLStore.messageListing(
+                firmID: firm.id, filter: MessageFilter(channel: .sms, reference: "order-1234"), limit: 50, startingAfter: nil, .postgres)
+            for found in try await plans(store, byReference.0, byReference.1) {
+                #expect(found.contains("using blasts_reference on blasts"), "\(found)")
+                #expect(found.contains("using messages_blast on messages"), "\(found)")
+                #expect(!found.contains("Seq Scan on messages"), "\(found)")
+            }
+        }
+    }
 }
