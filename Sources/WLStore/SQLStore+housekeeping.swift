@@ -83,6 +83,13 @@ extension SQLStore: HousekeepingStore {
                 "DELETE FROM webhook_attempts WHERE delivery_id IN (SELECT id FROM webhook_deliveries WHERE \(listed("message_id")))", [ids])
             try await connection.query("DELETE FROM webhook_deliveries WHERE \(listed("message_id"))", [ids])
             try await connection.query("DELETE FROM message_events WHERE \(listed("message_id"))", [ids])
+            if dialect == .postgres {
+                try await connection.query(
+                    """
+                    DELETE FROM message_recipients r USING messages m
+                    WHERE \(listed("m.id")) AND r.firm_id = m.firm_id AND r.recipient = LOWER(m.recipient) AND r.message_id = m.id
+                    """, [ids])
+            }
             try await connection.query("DELETE FROM messages WHERE \(listed("id"))", [ids])
             let blasts = Set(try found.map { try $0.text("blast_id") }).sorted().map { [SQLValue.text($0)] }
             try await connection.query(

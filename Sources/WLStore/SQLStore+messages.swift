@@ -30,16 +30,29 @@ extension SQLStore {
         SELECT b.firm_id, b.id, b.channel, b.reference, v.recipient, v.body, v.segments, v.encoding, v.credits, v.subject,
             'pending', 'Queued', 'queued', b.send_at, b.created_at, b.created_at, b.category
         FROM \(newMessageRows.source(dialect, parameter: parameter)) JOIN \(blastRows) ON b.id = v.blast_id ORDER BY v.ord
-        RETURNING id, blast_id, recipient
+        RETURNING id, blast_id, recipient, firm_id
         """
+    }
+
+    /// The condition, on `messages`, that picks firm `$firm`'s messages to the person whose `LOWER(recipient)` is
+    /// `$key`, through `messages_recipient` on SQLite and `message_recipients` on PostgreSQL
+    /// (``Migration/lookupIndexes``).
+    static func recipientMatch(_ dialect: SQLDialect, firm: Int, key: Int) -> String {
+        switch dialect {
+        case .sqlite: "LOWER(recipient) = $\(key)"
+        case .postgres: dialect.idIn("SELECT message_id FROM message_recipients WHERE firm_id = $\(firm) AND recipient = $\(key)")
+        }
     }
 
     /// PostgreSQL writes blasts (`$1`) and their messages (`$2`) in one statement: the messages join the blast rows it
     /// has just inserted, never the blasts table, which a generic plan made while the table was small read from start
     /// to end on every flush (``QueryPlanTests``).
+    /// Each message's recipient goes into `message_recipients` in the same statement.
     static let blastsAndMessages = """
-        WITH b AS (\(blastInsert(.postgres)) RETURNING id, firm_id, channel, reference, send_at, created_at, category)
-        \(messageInsert(.postgres, blastRows: "b", parameter: 2))
+        WITH b AS (\(blastInsert(.postgres)) RETURNING id, firm_id, channel, reference, send_at, created_at, category),
+        m AS (\(messageInsert(.postgres, blastRows: "b", parameter: 2))),
+        r AS (INSERT INTO message_recipients (firm_id, recipient, message_id) SELECT firm_id, LOWER(recipient), id FROM m)
+        SELECT id, blast_id, recipient FROM m
         """
 
     public func createBlasts(_ writes: [BlastWrite]) async throws -> [[Message]] {
@@ -127,8 +140,8 @@ extension SQLStore {
     }
 
     /// The statement and binds of a page of a firm's messages, newest first. A recipient is found through
-    /// `messages_recipient` (``Migration/lookupIndexes``), so the expression here must stay `LOWER(recipient)`; a
-    /// reference through `blasts_reference` (a message carries its blast's reference, set once when it is written).
+    /// ``recipientMatch(_:firm:key:)``, a reference through `blasts_reference` (a message carries its blast's
+    /// reference, set once when it is written).
     static func messageListing(
         firmID: Int64, filter: MessageFilter, limit: Int, startingAfter: Int64?, _ dialect: SQLDialect
     ) -> (String, [SQLValue]) {
@@ -145,9 +158,11 @@ extension SQLStore {
         }
         if let value = filter.blastID { add("blast_id = ?", .text(value)) }
         if let value = filter.status { add("status = ?", .text(value.rawValue)) }
-        if let value = filter.reference { add("blast_id IN (SELECT id FROM blasts WHERE firm_id = $1 AND reference = ?)", .text(value)) }
+        if let value = filter.reference {
+            add(dialect.idIn("SELECT id FROM blasts WHERE firm_id = $1 AND reference = ?", column: "blast_id"), .text(value))
+        }
         if let value = filter.category { add("category = ?", .text(value.rawValue)) }
-        if let value = filter.recipient { add("LOWER(recipient) = ?", .text(value.lowercased())) }
+        if let value = filter.recipient { add(recipientMatch(dialect, firm: 1, key: binds.count + 1), .text(value.lowercased())) }
         if let value = filter.createdFrom { add("created_at >= ?", .time(value)) }
         if let value = filter.createdTo { add("created_at < ?", .time(value)) }
         if let value = startingAfter { add("id < ?", .int(value)) }

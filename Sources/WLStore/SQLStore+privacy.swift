@@ -7,10 +7,11 @@ extension SQLStore: PrivacyStore {
         let dialect = database.dialect
         let lock = lockClause
         let value = Self.recipientKey(subject)
+        let toSubject = Self.recipientMatch(dialect, firm: 1, key: 2)
         return try await write(outbox: true) { connection in
             var summary = ErasureSummary()
             let rows = try await connection.query(
-                "SELECT \(MessageRow.columns) FROM messages WHERE firm_id = $1 AND LOWER(recipient) = $2 AND stage <> 'done' ORDER BY id\(lock)",
+                "SELECT \(MessageRow.columns) FROM messages WHERE firm_id = $1 AND \(toSubject) AND stage <> 'done' ORDER BY id\(lock)",
                 [.int(firmID), .text(value)])
             let open = try rows.map { try MessageRow(row: $0).state }
             let waiting = open.filter { DispatchRules.isCancellable($0, now: now) }
@@ -32,31 +33,35 @@ extension SQLStore: PrivacyStore {
             // A relay's refusal may quote the address ("550 5.1.1 <jane@example.com>: Recipient address rejected"), in
             // the message's response and its events': the recipient, as written, is taken out of both.
             let written = try await connection.query(
-                "SELECT DISTINCT recipient FROM messages WHERE firm_id = $1 AND LOWER(recipient) = $2", [.int(firmID), .text(value)]
+                "SELECT DISTINCT recipient FROM messages WHERE firm_id = $1 AND \(toSubject)", [.int(firmID), .text(value)]
             ).map { try $0.text("recipient") }
             for address in written {
                 try await connection.query(
                     #"""
                     UPDATE message_events SET response = REPLACE(response, $2, $3)
                     WHERE firm_id = $1 AND response LIKE $4 ESCAPE '\'
-                        AND message_id IN (SELECT id FROM messages WHERE firm_id = $1 AND LOWER(recipient) = $5)
+                        AND message_id IN (SELECT id FROM messages WHERE firm_id = $1 AND \#(Self.recipientMatch(dialect, firm: 1, key: 5)))
                     """#, [.int(firmID), .text(address), .text(erasedRecipient), .text("%" + Self.likeEscaped(address) + "%"), .text(value)])
             }
-            summary.messages = try await connection.query(
+            let erased = try await connection.query(
                 """
                 UPDATE messages SET recipient = $3, body = '', subject = NULL, response = REPLACE(response, recipient, $3), updated_at = $4
-                WHERE firm_id = $1 AND LOWER(recipient) = $2 RETURNING id
+                WHERE firm_id = $1 AND \(toSubject) RETURNING id
                 """, [.int(firmID), .text(value), .text(erasedRecipient), .time(now)]
-            ).count
+            ).map { [SQLValue.int(try $0.int("id"))] }
+            summary.messages = erased.count
+            if dialect == .postgres {
+                try await connection.query("DELETE FROM message_recipients WHERE firm_id = $1 AND recipient = $2", [.int(firmID), .text(value)])
+            }
             // A blast whose every message went to erased people (a single send, typically) keeps their text as its
             // template and subject: emptied too. A blast with anyone else among its recipients keeps its own.
             try await connection.query(
                 """
                 UPDATE blasts SET template = '', subject = NULL
                 WHERE firm_id = $1 AND (template <> '' OR subject IS NOT NULL)
-                    AND id IN (SELECT blast_id FROM messages WHERE firm_id = $1 AND LOWER(recipient) = $2)
+                    AND id IN (SELECT blast_id FROM messages WHERE \(Self.idRows.matches("id", dialect, parameter: 3)))
                     AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.blast_id = blasts.id AND m.recipient <> $2)
-                """, [.int(firmID), .text(erasedRecipient)])
+                """, [.int(firmID), .text(erasedRecipient), Self.idRows.parameter(erased)])
             let contactColumn = subject.isPhone ? "phone" : "LOWER(email)"
             summary.contacts = try await connection.query(
                 "DELETE FROM contacts WHERE firm_id = $1 AND \(contactColumn) = $2 RETURNING id", [.int(firmID), .text(value)]
@@ -92,6 +97,7 @@ extension SQLStore: PrivacyStore {
 
     public func personalData(firmID: Int64, subject: DataSubject) async throws -> PersonalDataExport {
         let value = Self.recipientKey(subject)
+        let toSubject = Self.recipientMatch(database.dialect, firm: 1, key: 2)
         return try await database.read { connection in
             var export = PersonalDataExport()
             let contactColumn = subject.isPhone ? "phone" : "LOWER(email)"
@@ -100,7 +106,7 @@ extension SQLStore: PrivacyStore {
             ).map(Self.contact)
             // Newest first to pick them, then back in the order they were sent.
             export.messages = try await connection.query(
-                "SELECT \(MessageRow.columns) FROM messages WHERE firm_id = $1 AND LOWER(recipient) = $2 ORDER BY id DESC LIMIT $3",
+                "SELECT \(MessageRow.columns) FROM messages WHERE firm_id = $1 AND \(toSubject) ORDER BY id DESC LIMIT $3",
                 [.int(firmID), .text(value), .int(Int64(Self.exportedMessageLimit))]
             ).map { try MessageRow(row: $0).message }.reversed()
             switch subject {
@@ -164,8 +170,8 @@ extension SQLStore: PrivacyStore {
         return escaped
     }
 
-    /// What `LOWER(recipient)` equals for `subject`'s messages, looked up through `messages_recipient`
-    /// (``Migration/lookupIndexes``): a number's digits (their own lower case), or the lower-case address.
+    /// What `LOWER(recipient)` equals for `subject`'s messages (``recipientMatch(_:firm:key:)``): a number's digits
+    /// (their own lower case), or the lower-case address.
     private static func recipientKey(_ subject: DataSubject) -> String {
         switch subject {
         case .phone(let digits): digits

@@ -137,6 +137,15 @@ extension ConformanceCheck {
             #expect(try await store.message(firmID: firm.id, id: old[2].id)?.status == .pending)
             #expect(try await store.message(firmID: firm.id, id: young[0].id)?.status == .failed)
             #expect(try await store.events(firmID: firm.id, messageID: old[0].id).isEmpty)
+            // A deleted message is no longer found by its recipient, nor kept in PostgreSQL's table of recipients.
+            for (message, kept) in [(old[0], false), (old[2], true)] {
+                let to = MessageFilter(channel: .sms, recipient: message.recipient)
+                #expect(try await store.messages(firmID: firm.id, filter: to, limit: 10, startingAfter: nil).map(\.id) == (kept ? [message.id] : []))
+            }
+            if store.database.dialect == .postgres {
+                #expect(try await rows(store, "message_recipients", where: "message_id", old[0].id) == 0)
+                #expect(try await rows(store, "message_recipients", where: "message_id", old[2].id) == 1)
+            }
             #expect(try await rows(store, "webhook_deliveries", where: "message_id", old[0].id) == 0)
             #expect(try await rows(store, "webhook_attempts") == 0)
             #expect(try await store.events(firmID: firm.id, messageID: young[0].id).count == 1)

@@ -75,5 +75,8 @@ import WLPorts
         #expect(all.first?.paymentID == payment.id)
         #expect((all.first?.id ?? 0) > (log.map(\.id).max() ?? .max))
         #expect(try await store.message(firmID: firm.id, id: messageIDs[0])?.status == .failed)
+        // Messages written before migration 26 are found by recipient (PostgreSQL copies them into its table of recipients).
+        let toSecond = MessageFilter(channel: .sms, recipient: "254700100001")
+        #expect(try await store.messages(firmID: firm.id, filter: toSecond, limit: 10, startingAfter: nil).map(\.id) == [messageIDs[1]])
     }
 }
