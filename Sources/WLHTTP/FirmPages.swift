@@ -117,7 +117,7 @@ struct FirmPages: Sendable {
         page["deliveries"] = try await api.webhooks.deliveries(firmID: firm.id, filter: WebhookDeliveryFilter(), limit: 20, startingAfter: nil)
             .map { delivery -> [String: Any] in
                 [
-                    "id": delivery.id, "event": delivery.event, "status": delivery.status.rawValue, "attempts": delivery.attempts.count,
+                    "id": delivery.id, "event": delivery.event, "status": delivery.status.rawValue, "attempts": delivery.attemptCount,
                     "lastStatusCode": delivery.attempts.last?.statusCode.map(String.init) ?? "",
                     "createdAt": PageChrome.time(delivery.createdAt, timezone: firm.timezone),
                 ]

@@ -106,6 +106,7 @@ struct DeliveryView: Encodable, Sendable {
         case createdAt = "created_at"
         case completedAt = "completed_at"
         case paymentID = "payment_id"
+        case attemptCount = "attempt_count"
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -126,6 +127,7 @@ struct DeliveryView: Encodable, Sendable {
                     attempt: $0.attempt, at: FirmTime.format($0.startedAt, timezone: timezone), statusCode: $0.statusCode,
                     latencyMS: $0.latencyMilliseconds, error: $0.error)
             }, forKey: .attempts)
+        try container.encode(record.attemptCount, forKey: .attemptCount)
     }
 }
 

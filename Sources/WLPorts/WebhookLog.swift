@@ -34,11 +34,18 @@ public struct WebhookDeliveryRecord: Hashable, Sendable {
     public var nextAttemptAt: Date?
     public var createdAt: Date
     public var completedAt: Date?
+    /// The newest ``WebhookDeliveryRecord/shownAttempts`` attempts, oldest first: redelivery adds one each time, so a
+    /// delivery's log has no end of its own.
     public var attempts: [WebhookAttempt]
+    /// Every attempt made, shown or not.
+    public var attemptCount: Int
+
+    /// How many of a delivery's attempts a record carries, the newest.
+    public static let shownAttempts = 20
 
     public init(
         id: Int64, eventID: Int64, messageID: Int64?, paymentID: Int64?, event: String, sequence: Int, status: WebhookDeliveryStatus,
-        nextAttemptAt: Date?, createdAt: Date, completedAt: Date?, attempts: [WebhookAttempt]
+        nextAttemptAt: Date?, createdAt: Date, completedAt: Date?, attempts: [WebhookAttempt], attemptCount: Int? = nil
     ) {
         self.id = id
         self.eventID = eventID
@@ -51,6 +58,7 @@ public struct WebhookDeliveryRecord: Hashable, Sendable {
         self.createdAt = createdAt
         self.completedAt = completedAt
         self.attempts = attempts
+        self.attemptCount = attemptCount ?? attempts.count
     }
 }
 

@@ -69,14 +69,16 @@ extension SQLStore {
     /// A delivery with its event's id and name, whichever kind of event it carries.
     static let deliveryColumns = """
         d.id, COALESCE(d.event_id, d.payment_event_id, d.credit_event_id) AS event_id, d.message_id, d.payment_id, d.sequence, d.status, d.next_attempt_at, \
-        d.created_at, d.completed_at, COALESCE(e.event, p.event, c.event) AS event
+        d.created_at, d.completed_at, d.attempts, COALESCE(e.event, p.event, c.event) AS event
         """
     static let deliveryJoin = """
         webhook_deliveries d LEFT JOIN message_events e ON e.id = d.event_id LEFT JOIN payment_events p ON p.id = d.payment_event_id \
         LEFT JOIN credit_events c ON c.id = d.credit_event_id
         """
 
-    /// Delivery records with their attempts, in the order of `rows`.
+    /// Delivery records with their newest attempts, in the order of `rows`. A delivery's attempts are numbered 1, 2, …
+    /// as they are recorded (`webhook_deliveries.attempts` is the last number), so the newest are those past
+    /// `attempts - shownAttempts`, read from `webhook_attempts_delivery` whatever the delivery's history.
     static func deliveryRecords(_ rows: [SQLRow], on connection: any SQLConnection) async throws -> [WebhookDeliveryRecord] {
         guard !rows.isEmpty else { return [] }
         let ids = try rows.map { try $0.int("id") }
@@ -84,9 +86,10 @@ extension SQLStore {
         var attempts: [Int64: [WebhookAttempt]] = [:]
         for row in try await connection.query(
             """
-            SELECT delivery_id, attempt, started_at, status_code, latency_ms, error FROM webhook_attempts
-            WHERE delivery_id IN (\(placeholders)) ORDER BY delivery_id, attempt
-            """, ids.map(SQLValue.int))
+            SELECT a.delivery_id, a.attempt, a.started_at, a.status_code, a.latency_ms, a.error
+            FROM webhook_deliveries d JOIN webhook_attempts a ON a.delivery_id = d.id AND a.attempt > d.attempts - $\(ids.count + 1)
+            WHERE d.id IN (\(placeholders)) ORDER BY a.delivery_id, a.attempt
+            """, ids.map(SQLValue.int) + [.int(Int64(WebhookDeliveryRecord.shownAttempts))])
         {
             attempts[try row.int("delivery_id"), default: []].append(
                 WebhookAttempt(
@@ -101,7 +104,8 @@ extension SQLStore {
                 paymentID: try row.optionalInt("payment_id"), event: try row.text("event"),
                 sequence: Int(try row.int("sequence")), status: status,
                 nextAttemptAt: status == .pending ? try row.time("next_attempt_at") : nil, createdAt: try row.time("created_at"),
-                completedAt: try row.optionalTime("completed_at"), attempts: attempts[try row.int("id")] ?? [])
+                completedAt: try row.optionalTime("completed_at"), attempts: attempts[try row.int("id")] ?? [],
+                attemptCount: Int(try row.int("attempts")))
         }
     }
 }

@@ -26,6 +26,7 @@ import WLDomain
                 #expect(log.map { $0["event"] as? String } == ["communication.sms.delivered", "communication.sms.processing"])
                 let attempts = try #require(log.first?["attempts"] as? [[String: Any]])
                 #expect(attempts.count == 1)
+                #expect(log.first?["attempt_count"] as? Int == 1)
                 #expect(attempts.first?["status_code"] as? Int == 200)
                 #expect(attempts.first?["latency_ms"] is Int)
                 let deliveryID = try #require(log.first?["id"] as? Int)

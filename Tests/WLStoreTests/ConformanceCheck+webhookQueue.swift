@@ -23,6 +23,20 @@ func attempt(_ id: Int64, _ outcome: WebhookAttemptOutcome, status: Int? = 500, 
 extension ConformanceCheck {
     /// The webhook outbox as a leased queue: claim, renew, fenced record, set-based.
     static let webhookQueue: [ConformanceCheck] = [
+        ConformanceCheck("the delivery log carries a delivery's newest 20 attempts and counts them all") { store in
+            let firm = try await firmWithDeliveries(store, count: 1)
+            for second in 0..<25 {
+                let now = checkTime.addingTimeInterval(Double(second))
+                let claimed = try await store.claimWebhookDeliveries(limit: 10, owner: "w", lease: 60, now: now)
+                #expect(claimed.count == 1)
+                _ = try await store.recordWebhookAttempts(claimed.map { attempt($0.id, .succeeded, status: 200, at: now) }, leaseOwner: "w")
+                _ = try await store.redeliverWebhook(firmID: firm.id, deliveryID: try #require(claimed.first).id, now: now)
+            }
+            let log = try await store.webhookDeliveries(firmID: firm.id, filter: WebhookDeliveryFilter(), limit: 10, startingAfter: nil)
+            #expect(log.count == 1)
+            #expect(log.first?.attempts.map(\.attempt) == Array(6...25))
+            #expect(log.first?.attemptCount == 25)
+        },
         ConformanceCheck("a webhook lease is held until it ends, renewed only by its owner, then taken over") { store in
             let firm = try await firmWithDeliveries(store, count: 2)
             let claimed = try await store.claimWebhookDeliveries(limit: 10, owner: "a", lease: 60, now: checkTime)
