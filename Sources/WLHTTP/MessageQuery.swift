@@ -46,8 +46,10 @@ struct MessageQuery {
                 } else {
                     errors["recipient"] = ["Not a Kenyan mobile number."]
                 }
-            } else {
+            } else if raw.contains("@") {
                 filter.recipient = raw.lowercased()
+            } else {
+                errors["recipient"] = ["Not an email address."]
             }
         }
         for (name, keyPath) in [("created_from", \MessageFilter.createdFrom), ("created_to", \MessageFilter.createdTo)] {

@@ -36,11 +36,23 @@ extension SQLStore {
 
     /// The condition, on `messages`, that picks firm `$firm`'s messages to the person whose `LOWER(recipient)` is
     /// `$key`, through `messages_recipient` on SQLite and `message_recipients` on PostgreSQL
-    /// (``Migration/lookupIndexes``).
+    /// (``Migration/lookupIndexes``). On PostgreSQL a semi-join, not `= ANY(ARRAY(…))`: with the table's statistics
+    /// the planner may walk the firm's newest messages for a recipient on nearly every blast (a firm's own test
+    /// number), where an array would fetch every message to the person before the page's few.
     static func recipientMatch(_ dialect: SQLDialect, firm: Int, key: Int) -> String {
         switch dialect {
         case .sqlite: "LOWER(recipient) = $\(key)"
-        case .postgres: dialect.idIn("SELECT message_id FROM message_recipients WHERE firm_id = $\(firm) AND recipient = $\(key)")
+        case .postgres: "id IN (SELECT message_id FROM message_recipients WHERE firm_id = $\(firm) AND recipient = $\(key))"
+        }
+    }
+
+    /// The condition, on `messages`, that picks firm `$firm`'s messages under reference `$key`: through
+    /// `messages_reference` on SQLite, through `blasts_reference` on PostgreSQL (``Migration/lookupIndexes``), as a
+    /// semi-join for the same reason as ``recipientMatch(_:firm:key:)``.
+    static func referenceMatch(_ dialect: SQLDialect, firm: Int, key: Int) -> String {
+        switch dialect {
+        case .sqlite: "reference = $\(key)"
+        case .postgres: "blast_id IN (SELECT id FROM blasts WHERE firm_id = $\(firm) AND reference = $\(key))"
         }
     }
 
@@ -140,17 +152,11 @@ extension SQLStore {
     }
 
     /// The statement and binds of a page of a firm's messages, newest first. A recipient is found through
-    /// ``recipientMatch(_:firm:key:)``, a reference through `blasts_reference` (a message carries its blast's
-    /// reference, set once when it is written).
+    /// ``recipientMatch(_:firm:key:)``, a reference through ``referenceMatch(_:firm:key:)``.
     static func messageListing(
         firmID: Int64, filter: MessageFilter, limit: Int, startingAfter: Int64?, _ dialect: SQLDialect
     ) -> (String, [SQLValue]) {
-        // With a reference (and no recipient), `+ 0` keeps SQLite's planner, which has no statistics, off
-        // `messages_firm`: it walked every message of the firm in id order rather than the reference's blasts.
-        // PostgreSQL's statistics choose for themselves.
-        let steered = dialect == .sqlite && filter.reference != nil && filter.recipient == nil
-        let firm = steered ? "firm_id + 0 = $1" : "firm_id = $1"
-        var conditions = [firm, "channel = $2"]
+        var conditions = ["firm_id = $1", "channel = $2"]
         var binds: [SQLValue] = [.int(firmID), .text(filter.channel.rawValue)]
         func add(_ condition: String, _ value: SQLValue) {
             binds.append(value)
@@ -158,9 +164,7 @@ extension SQLStore {
         }
         if let value = filter.blastID { add("blast_id = ?", .text(value)) }
         if let value = filter.status { add("status = ?", .text(value.rawValue)) }
-        if let value = filter.reference {
-            add(dialect.idIn("SELECT id FROM blasts WHERE firm_id = $1 AND reference = ?", column: "blast_id"), .text(value))
-        }
+        if let value = filter.reference { add(referenceMatch(dialect, firm: 1, key: binds.count + 1), .text(value)) }
         if let value = filter.category { add("category = ?", .text(value.rawValue)) }
         if let value = filter.recipient { add(recipientMatch(dialect, firm: 1, key: binds.count + 1), .text(value.lowercased())) }
         if let value = filter.createdFrom { add("created_at >= ?", .time(value)) }

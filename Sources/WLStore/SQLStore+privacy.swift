@@ -51,7 +51,11 @@ extension SQLStore: PrivacyStore {
             ).map { [SQLValue.int(try $0.int("id"))] }
             summary.messages = erased.count
             if dialect == .postgres {
-                try await connection.query("DELETE FROM message_recipients WHERE firm_id = $1 AND recipient = $2", [.int(firmID), .text(value)])
+                // The messages just erased, not every row under the key: a send to the person committed since the
+                // update keeps its recipient, so it keeps its row.
+                try await connection.query(
+                    "DELETE FROM message_recipients WHERE firm_id = $1 AND recipient = $2 AND \(Self.idRows.matches("message_id", dialect, parameter: 3))",
+                    [.int(firmID), .text(value), Self.idRows.parameter(erased)])
             }
             // A blast whose every message went to erased people (a single send, typically) keeps their text as its
             // template and subject: emptied too. A blast with anyone else among its recipients keeps its own.

@@ -107,11 +107,32 @@ enum TestDatabases {
         ),
     ]
 
-    /// The relations of ``unchecked`` that have rows without their parent, each with how many.
+    /// PostgreSQL's `message_recipients` against `messages`, both ways: a row for each message not erased, and no
+    /// other (``Migration/lookupIndexes``).
+    static let uncheckedOnPostgres = [
+        (
+            "message_recipients.message_id",
+            """
+            SELECT COUNT(*) AS n FROM message_recipients c
+            WHERE NOT EXISTS (SELECT 1 FROM messages p WHERE p.id = c.message_id AND p.firm_id = c.firm_id AND LOWER(p.recipient) = c.recipient)
+            """
+        ),
+        (
+            "messages without message_recipients",
+            """
+            SELECT COUNT(*) AS n FROM messages p WHERE p.recipient <> '[erased]'
+            AND NOT EXISTS (SELECT 1 FROM message_recipients c WHERE c.message_id = p.id AND c.firm_id = p.firm_id AND c.recipient = LOWER(p.recipient))
+            """
+        ),
+    ]
+
+    /// The relations of ``unchecked`` (and on PostgreSQL ``uncheckedOnPostgres``) that have rows without their
+    /// parent, each with how many.
     static func orphans(_ store: SQLStore) async throws -> [String] {
-        try await store.database.read { connection in
+        let relations = unchecked + (store.database.dialect == .postgres ? uncheckedOnPostgres : [])
+        return try await store.database.read { connection in
             var found: [String] = []
-            for (relation, sql) in unchecked {
+            for (relation, sql) in relations {
                 let count = try await connection.query(sql, []).first?.int("n") ?? 0
                 if count > 0 { found.append("\(relation): \(count)") }
             }
