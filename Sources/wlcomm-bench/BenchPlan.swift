@@ -34,15 +34,21 @@ struct BenchPlan: Sendable {
         return role.flatMap(ServerRole.init(rawValue:))?.runsWorkers ?? true
     }
 
-    /// Why this plan cannot run, or nil: with the workers off or without a webhook endpoint only `singles` can run
-    /// (every other phase waits for dispatch or webhooks).
+    /// Why this plan cannot run, or nil: with the workers off only `singles` can run (every other phase waits for
+    /// dispatch), and without a webhook endpoint only `singles` and `blasts` (the others wait for webhooks).
     var problem: String? {
-        let waiting = BenchPhase.allCases.filter { $0 != .singles && runs($0) }.map(\.rawValue).joined(separator: ", ")
-        guard !waiting.isEmpty else { return nil }
-        if !serverDispatches { return "the server runs no workers, so only --only singles can run (not \(waiting))" }
-        if !webhookEndpoint { return "without a webhook endpoint only --only singles can run (not \(waiting))" }
+        let waitingForDispatch = BenchPhase.allCases.filter { $0 != .singles && runs($0) }
+        if !serverDispatches, !waitingForDispatch.isEmpty {
+            return "the server runs no workers, so only --only singles can run (not \(Self.names(waitingForDispatch)))"
+        }
+        let waitingForWebhooks = waitingForDispatch.filter { $0 != .blasts }
+        if !webhookEndpoint, !waitingForWebhooks.isEmpty {
+            return "without a webhook endpoint only --only singles,blasts can run (not \(Self.names(waitingForWebhooks)))"
+        }
         return nil
     }
+
+    private static func names(_ phases: [BenchPhase]) -> String { phases.map(\.rawValue).joined(separator: ", ") }
 
     /// The short plan for CI: every phase small enough that both engines together take under three minutes, even
     /// from a debug build.
