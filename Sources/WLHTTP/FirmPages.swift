@@ -266,8 +266,8 @@ struct FirmPages: Sendable {
         query["done"] = nil
         let filter = try MessageQuery(query, channel: channel)
         let service: any MessagingService = channel == .sms ? api.sms : api.email
-        let fetched = try await service.list(firmID: firm.id, filter: filter.filter, limit: filter.limit + 1, startingAfter: filter.startingAfter)
-        let shown = fetched.prefix(filter.limit)
+        let listed = try await service.list(firmID: firm.id, filter: filter.filter, limit: filter.limit, startingAfter: filter.startingAfter)
+        let shown = listed.messages
         page["channel"] = channel.rawValue
         page["channels"] = Channel.allCases.map { ["value": $0.rawValue, "selected": $0 == channel] }
         page["statusFilter"] = query["status"] ?? ""
@@ -280,10 +280,10 @@ struct FirmPages: Sendable {
                 "href": "/console/messages/\(channel.rawValue)/\(message.id)",
             ]
         }
-        if fetched.count > filter.limit, let last = shown.last {
+        if let nextStartingAfter = listed.nextStartingAfter {
             var next = query
             next["channel"] = channel.rawValue
-            next["starting_after"] = String(last.id)
+            next["starting_after"] = String(nextStartingAfter)
             page["nextHref"] = "/console/messages?" + FormEncoding.encode(next.sorted { $0.key < $1.key })
         }
         if channel == .sms {

@@ -26,11 +26,11 @@ struct MessageRoutes<Service: MessagingService>: Sendable {
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> SuccessEnvelope<PageView<MessageView>> {
         let firm = try context.firm()
         let query = try MessageQuery(request.queryDictionary(allowing: MessageQuery.names(service.channel)), channel: service.channel)
-        let page = try await service.list(firmID: firm.id, filter: query.filter, limit: query.limit + 1, startingAfter: query.startingAfter)
+        let page = try await service.list(firmID: firm.id, filter: query.filter, limit: query.limit, startingAfter: query.startingAfter)
         return SuccessEnvelope(
             data: PageView(
-                key: "messages", fetched: page.map { MessageView(message: $0, timezone: firm.timezone) }, limit: query.limit,
-                cursor: \.message.id))
+                key: "messages", items: page.messages.map { MessageView(message: $0, timezone: firm.timezone) },
+                nextStartingAfter: page.nextStartingAfter))
     }
 
     @Sendable func cancel(_ request: Request, context: AppRequestContext) async throws -> SuccessEnvelope<MessageView> {

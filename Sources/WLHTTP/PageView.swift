@@ -14,6 +14,14 @@ struct PageView<Item: Encodable & Sendable>: Encodable, Sendable {
         self.nextStartingAfter = hasMore ? items.last.map(cursor) : nil
     }
 
+    /// A page whose store said where the next one starts (`nil`: this is the last).
+    init(key: String, items: [Item], nextStartingAfter: Int64?) {
+        self.key = key
+        self.items = items
+        self.hasMore = nextStartingAfter != nil
+        self.nextStartingAfter = nextStartingAfter
+    }
+
     private struct Key: CodingKey {
         var stringValue: String
         var intValue: Int? { nil }

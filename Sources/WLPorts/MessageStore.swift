@@ -29,6 +29,32 @@ public struct MessageFilter: Sendable, Hashable {
     }
 }
 
+/// A page of a firm's messages, newest first, and where the next one starts.
+///
+/// The store reads at most a fixed number of the firm's messages for one page (after those a `blast_id`,
+/// `recipient` or `reference` filter finds through an index), newest first, and filters them by the rest (channel,
+/// status, category, dates). When that many were read before the page was full, the page ends there and
+/// ``nextStartingAfter`` is the last one read: a filter that matches rarely costs each request the same bounded
+/// work, never a walk through every message of a busy firm.
+public struct MessagePage: Sendable, Hashable {
+    /// The page's messages, newest first.
+    public var messages: [Message]
+    /// Where the next page starts (its `startingAfter`), or `nil` when no older message can match.
+    public var nextStartingAfter: Int64?
+
+    public init(messages: [Message], nextStartingAfter: Int64?) {
+        self.messages = messages
+        self.nextStartingAfter = nextStartingAfter
+    }
+}
+
+extension MessageStore {
+    /// The messages of ``messagePage(firmID:filter:limit:startingAfter:)``.
+    public func messages(firmID: Int64, filter: MessageFilter, limit: Int, startingAfter: Int64?) async throws -> [Message] {
+        try await messagePage(firmID: firmID, filter: filter, limit: limit, startingAfter: startingAfter).messages
+    }
+}
+
 /// What cancelling a blast did.
 public struct BlastCancellation: Hashable, Sendable, Codable {
     /// Messages cancelled now.
@@ -81,8 +107,10 @@ public protocol MessageStore: Sendable {
     func queueLevels(now: Date) async throws -> [QueueLevel]
     /// One of the firm's messages, or `nil` (also for another firm's id).
     func message(firmID: Int64, id: Int64) async throws -> Message?
-    /// The firm's messages matching `filter`, newest first, `limit` after the id `startingAfter`.
-    func messages(firmID: Int64, filter: MessageFilter, limit: Int, startingAfter: Int64?) async throws -> [Message]
+    /// A page of the firm's messages matching `filter`, newest first: up to `limit` below the id `startingAfter`. A
+    /// page reads a bounded number of the firm's messages (see ``MessagePage``), so it may hold fewer than `limit`
+    /// while more may match further on.
+    func messagePage(firmID: Int64, filter: MessageFilter, limit: Int, startingAfter: Int64?) async throws -> MessagePage
     /// The message's events, in sequence order.
     func events(firmID: Int64, messageID: Int64) async throws -> [MessageEvent]
 

@@ -20,9 +20,9 @@ extension MessagingService {
         return message
     }
 
-    /// The firm's messages matching `filter`, newest first.
-    public func list(firmID: Int64, filter: MessageFilter, limit: Int, startingAfter: Int64?) async throws -> [Message] {
-        try await store.messages(firmID: firmID, filter: filter, limit: limit, startingAfter: startingAfter)
+    /// A page of the firm's messages matching `filter`, newest first (see ``MessagePage``).
+    public func list(firmID: Int64, filter: MessageFilter, limit: Int, startingAfter: Int64?) async throws -> MessagePage {
+        try await store.messagePage(firmID: firmID, filter: filter, limit: limit, startingAfter: startingAfter)
     }
 
     /// Cancels one pending message (again: no change). `.conflict` once sending has begun.

@@ -144,34 +144,72 @@ extension SQLStore {
         }
     }
 
-    public func messages(firmID: Int64, filter: MessageFilter, limit: Int, startingAfter: Int64?) async throws -> [Message] {
-        let (sql, binds) = Self.messageListing(firmID: firmID, filter: filter, limit: limit, startingAfter: startingAfter, database.dialect)
-        return try await database.read { connection in
-            try await connection.query(sql, binds).map { try MessageRow(row: $0).message }
-        }
+    public func messagePage(firmID: Int64, filter: MessageFilter, limit: Int, startingAfter: Int64?) async throws -> MessagePage {
+        let (sql, binds) = Self.messageListing(
+            firmID: firmID, filter: filter, limit: limit, startingAfter: startingAfter, window: listingWindow, database.dialect)
+        let rows = try await database.read { connection in try await connection.query(sql, binds) }
+        // One row at least: the window's floor, with a message or (none matched) NULLs.
+        guard let first = rows.first else { throw StoreError.corrupt("a message listing returned no row") }
+        let matched = try rows.filter { try $0.optionalInt("id") != nil }.map { try MessageRow(row: $0).message }
+        let page = Array(matched.prefix(limit))
+        if matched.count > limit { return MessagePage(messages: page, nextStartingAfter: page.last?.id) }
+        return MessagePage(messages: page, nextStartingAfter: try first.optionalInt("window_floor"))
     }
 
-    /// The statement and binds of a page of a firm's messages, newest first. A recipient is found through
-    /// ``recipientMatch(_:firm:key:)``, a reference through ``referenceMatch(_:firm:key:)``.
+    /// The statement and binds of a page of a firm's messages, newest first (``MessagePage``).
+    ///
+    /// The window `w` is the newest `window` messages of the firm below `startingAfter` that the indexed filters find:
+    /// `blast_id`, a recipient (``recipientMatch(_:firm:key:)``), a reference (``referenceMatch(_:firm:key:)``).
+    /// The page `p` is the newest `limit + 1` of those that the other filters keep, the extra one saying there is
+    /// more; the window is read newest first only until the page is full. When the page is not full, each row also
+    /// carries `window_floor`: the window's last message when the window was full (NULL when it was not, so no older
+    /// message can match). When nothing matched, one row of it alone comes back, its message columns NULL. One
+    /// statement, so the page and the floor come from one snapshot.
     static func messageListing(
-        firmID: Int64, filter: MessageFilter, limit: Int, startingAfter: Int64?, _ dialect: SQLDialect
+        firmID: Int64, filter: MessageFilter, limit: Int, startingAfter: Int64?, window: Int, _ dialect: SQLDialect
     ) -> (String, [SQLValue]) {
-        var conditions = ["firm_id = $1", "channel = $2"]
-        var binds: [SQLValue] = [.int(firmID), .text(filter.channel.rawValue)]
-        func add(_ condition: String, _ value: SQLValue) {
+        var binds: [SQLValue] = [.int(firmID)]
+        func bind(_ value: SQLValue) -> String {
             binds.append(value)
-            conditions.append(condition.replacingOccurrences(of: "?", with: "$\(binds.count)"))
+            return "$\(binds.count)"
         }
-        if let value = filter.blastID { add("blast_id = ?", .text(value)) }
-        if let value = filter.status { add("status = ?", .text(value.rawValue)) }
-        if let value = filter.reference { add(referenceMatch(dialect, firm: 1, key: binds.count + 1), .text(value)) }
-        if let value = filter.category { add("category = ?", .text(value.rawValue)) }
-        if let value = filter.recipient { add(recipientMatch(dialect, firm: 1, key: binds.count + 1), .text(value.lowercased())) }
-        if let value = filter.createdFrom { add("created_at >= ?", .time(value)) }
-        if let value = filter.createdTo { add("created_at < ?", .time(value)) }
-        if let value = startingAfter { add("id < ?", .int(value)) }
-        binds.append(.int(Int64(limit)))
-        let sql = "SELECT \(MessageRow.columns) FROM messages WHERE \(conditions.joined(separator: " AND ")) ORDER BY id DESC LIMIT $\(binds.count)"
+        var found = ["firm_id = $1"]
+        if let value = filter.blastID { found.append("blast_id = \(bind(.text(value)))") }
+        if let value = filter.reference {
+            found.append(referenceMatch(dialect, firm: 1, key: binds.count + 1))
+            _ = bind(.text(value))
+        }
+        if let value = filter.recipient {
+            found.append(recipientMatch(dialect, firm: 1, key: binds.count + 1))
+            _ = bind(.text(value.lowercased()))
+        }
+        if let value = startingAfter { found.append("id < \(bind(.int(value)))") }
+        var kept = ["channel = \(bind(.text(filter.channel.rawValue)))"]
+        if let value = filter.status { kept.append("status = \(bind(.text(value.rawValue)))") }
+        if let value = filter.category { kept.append("category = \(bind(.text(value.rawValue)))") }
+        if let value = filter.createdFrom { kept.append("created_at >= \(bind(.time(value)))") }
+        if let value = filter.createdTo { kept.append("created_at < \(bind(.time(value)))") }
+        let window = max(window, 1)
+        let windowSize = bind(.int(Int64(window)))
+        let beforeFloor = bind(.int(Int64(window - 1)))
+        let pageSize = bind(.int(Int64(limit + 1)))
+        let columns = MessageRow.names.map { "m.\($0) AS \($0)" }.joined(separator: ", ")
+        let windowed = found.joined(separator: " AND ")
+        let sql = """
+            WITH p AS (
+                SELECT id FROM (
+                    SELECT id, channel, status, category, created_at FROM messages WHERE \(windowed) ORDER BY id DESC LIMIT \(windowSize)
+                ) AS w
+                WHERE \(kept.joined(separator: " AND ")) ORDER BY id DESC LIMIT \(pageSize)
+            )
+            SELECT s.window_floor, \(columns)
+            FROM (
+                SELECT CASE WHEN (SELECT COUNT(*) FROM p) < \(pageSize)
+                    THEN (SELECT id FROM messages WHERE \(windowed) ORDER BY id DESC LIMIT 1 OFFSET \(beforeFloor)) END AS window_floor
+            ) AS s
+            LEFT JOIN (p JOIN messages m ON m.id = p.id) ON true
+            ORDER BY m.id DESC
+            """
         return (sql, binds)
     }
 

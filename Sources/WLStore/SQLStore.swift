@@ -17,6 +17,9 @@ public struct SQLStore: Store, RateLimitStore {
     /// deliverer starts at once instead of at its next poll.
     public let outboxWritten: WorkSignal?
 
+    /// The most messages one page of a message listing reads (``MessagePage``): 10,000, a few milliseconds of work.
+    public var listingWindow = 10_000
+
     /// Wraps `database`; call ``migrate()`` before use, then ``resealSecrets(_:)`` with `.plaintext`.
     public init(database: any SQLDatabase, secrets: SecretBox? = nil, outboxWritten: WorkSignal? = nil) {
         self.database = database

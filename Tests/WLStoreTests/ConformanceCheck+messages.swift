@@ -99,6 +99,45 @@ extension ConformanceCheck {
                     firmID: other.id, filter: MessageFilter(channel: .sms, recipient: first[1].recipient), limit: 10, startingAfter: nil
                 ).map(\.id) == [others[1].id])
         },
+        ConformanceCheck("a listing page reads a bounded window: a rare match is reached page by page, each message once") { store in
+            var windowed = store
+            windowed.listingWindow = 5
+            let firm = try await firmWithCredits(store, credits: 0)
+            let other = try await firmWithCredits(store, "other", credits: 0)
+            let created = try await smsBlast(store, firm: firm, count: 25)
+            _ = try await smsBlast(store, firm: other, count: 3)
+            for index in [17, 2] { _ = try await store.cancelMessage(firmID: firm.id, id: created[index].id, now: checkTime) }
+            let failed = MessageFilter(channel: .sms, status: .failed)
+            // The newest five hold no failure: the page is empty and says where the next window starts.
+            let first = try await windowed.messagePage(firmID: firm.id, filter: failed, limit: 10, startingAfter: nil)
+            #expect(first.messages.isEmpty)
+            #expect(first.nextStartingAfter == created[20].id)
+            var found: [Int64] = []
+            var pages = 0
+            var next: Int64? = nil
+            repeat {
+                let page = try await windowed.messagePage(firmID: firm.id, filter: failed, limit: 10, startingAfter: next)
+                found += page.messages.map(\.id)
+                next = page.nextStartingAfter
+                pages += 1
+            } while next != nil && pages < 20
+            #expect(found == [created[17].id, created[2].id])
+            // Five windows of five, then one that finds the firm's messages at an end (the other firm's never count).
+            #expect(pages == 6)
+            // A page that fills before its window ends continues after its last message.
+            let full = try await windowed.messagePage(firmID: firm.id, filter: MessageFilter(channel: .sms), limit: 3, startingAfter: nil)
+            #expect(full.messages.map(\.id) == [created[24].id, created[23].id, created[22].id])
+            #expect(full.nextStartingAfter == created[22].id)
+            // An unbounded window finds both at once and knows nothing older can match.
+            let whole = try await store.messagePage(firmID: firm.id, filter: failed, limit: 10, startingAfter: nil)
+            #expect(whole.messages.map(\.id) == [created[17].id, created[2].id])
+            #expect(whole.nextStartingAfter == nil)
+            // No email at all: each window of SMS ends the page empty, and the last says so.
+            let email = try await windowed.messagePage(
+                firmID: firm.id, filter: MessageFilter(channel: .email), limit: 10, startingAfter: created[3].id)
+            #expect(email.messages.isEmpty)
+            #expect(email.nextStartingAfter == nil)
+        },
         ConformanceCheck("charge, submit and a delivery report move a message forward with one event each") { store in
             let firm = try await firmWithCredits(store, credits: 5)
             let message = try #require(try await smsBlast(store, firm: firm, count: 1).first)

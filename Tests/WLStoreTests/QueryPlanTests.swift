@@ -86,7 +86,7 @@ struct QueryPlanTests {
                 try await connection.query("ANALYZE message_recipients")
             }
             let filter = MessageFilter(channel: .sms, recipient: "254700101234")
-            let (sql, binds) = SQLStore.messageListing(firmID: firm.id, filter: filter, limit: 50, startingAfter: nil, .postgres)
+            let (sql, binds) = SQLStore.messageListing(firmID: firm.id, filter: filter, limit: 50, startingAfter: nil, window: 10_000, .postgres)
             for found in try await plans(store, sql, binds) {
                 #expect(found.contains("using message_recipients_pkey on message_recipients"), "\(found)")
                 #expect(!found.contains("Seq Scan on messages"), "\(found)")
@@ -116,11 +116,21 @@ struct QueryPlanTests {
                 try await connection.query("ANALYZE messages")
             }
             let byReference = SQLStore.messageListing(
-                firmID: firm.id, filter: MessageFilter(channel: .sms, reference: "order-1234"), limit: 50, startingAfter: nil, .postgres)
+                firmID: firm.id, filter: MessageFilter(channel: .sms, reference: "order-1234"), limit: 50, startingAfter: nil, window: 10_000,
+                .postgres)
             for found in try await plans(store, byReference.0, byReference.1) {
                 #expect(found.contains("using blasts_reference on blasts"), "\(found)")
                 #expect(found.contains("using messages_blast on messages"), "\(found)")
                 #expect(!found.contains("Seq Scan on messages"), "\(found)")
+            }
+            // A filter without an index of its own reads the firm's newest messages through an index, newest first,
+            // only as far as the page needs (no sort of the window), and where the window ends from an index too.
+            let byStatus = SQLStore.messageListing(
+                firmID: firm.id, filter: MessageFilter(channel: .sms, status: .failed), limit: 50, startingAfter: 4_000, window: 10_000,
+                .postgres)
+            for found in try await plans(store, byStatus.0, byStatus.1) {
+                #expect(!found.contains("Seq Scan on messages"), "\(found)")
+                #expect(found.components(separatedBy: "Sort Key").count == 2, "one sort, the page's: \(found)")
             }
         }
     }
