@@ -169,19 +169,23 @@ P['/firm/webhook/secret'] = {'post': op('A new signing secret (shown once; the o
 P['/firm/webhook/test'] = {'post': op('Send a signed test event now', 'Firm', ok('200', 'WebhookTestEnvelope'),
     description='At most 10 a minute per firm (`limits.webhookTestQuota`), counted with the public API\'s `POST /webhooks/test` and the '
     'console\'s: 429 `rate_limited` with `Retry-After` beyond.')}
+def window_note(items):
+    return (f'Each page reads at most 10,000 of the firm\'s {items}, newest first, and keeps those the filters match: a page that has read '
+            'that many before it is full ends there, possibly empty, with `has_more` true and `next_starting_after` the last one it read.')
 P['/firm/webhook/deliveries'] = {'get': op('Webhook deliveries, newest first', 'Firm', ok('200', 'DeliveryListEnvelope'), params=page_params + [
     {'name': 'status', 'in': 'query', 'schema': {'type': 'string', 'enum': ['pending', 'succeeded', 'failed']}},
     {'name': 'message_id', 'in': 'query', 'schema': {'type': 'integer'}}, {'name': 'payment_id', 'in': 'query', 'schema': {'type': 'integer'}},
-    {'name': 'event_id', 'in': 'query', 'schema': {'type': 'integer'}}])}
+    {'name': 'event_id', 'in': 'query', 'schema': {'type': 'integer'}}], description=window_note('deliveries'))}
 P['/firm/webhook/deliveries/{delivery_id}/redeliver'] = {'post': op('Deliver again', 'Firm', ok('200', 'DeliveryEnvelope'), params=[idparam('delivery_id')])}
 P['/firm/ledger'] = {'get': op('The credit ledger, newest first', 'Firm', ok('200', 'TransactionListEnvelope'), params=page_params)}
 P['/firm/purchases'] = {'post': op('Buy credits with M-Pesa (owners only)', 'Firm', ok('202', 'PaymentEnvelope', 'The STK push was sent'), body('PurchaseRequest'))}
 P['/firm/purchases/{payment_id}'] = {'get': op('A purchase', 'Firm', ok('200', 'PaymentEnvelope'), params=[idparam('payment_id')])}
 msg_params = page_params + [{'name': n, 'in': 'query', 'schema': {'type': 'string'}} for n in ['status', 'phone', 'reference', 'blast_id', 'from', 'to']]
 P['/firm/sms'] = {'get': op('SMS, newest first (the public filters)', 'Firm', ok('200', 'SmsMessageListEnvelope'), params=msg_params + [
-    {'name': 'category', 'in': 'query', 'schema': {'type': 'string', 'enum': ['transactional', 'promotional']}}])}
+    {'name': 'category', 'in': 'query', 'schema': {'type': 'string', 'enum': ['transactional', 'promotional']}}], description=window_note('messages'))}
 P['/firm/sms/{message_id}'] = {'get': op('One SMS with its timeline', 'Firm', ok('200', 'SmsTimelineEnvelope'), params=[idparam('message_id')])}
-P['/firm/email'] = {'get': op('Email, newest first (the public filters)', 'Firm', ok('200', 'EmailMessageListEnvelope'), params=msg_params)}
+P['/firm/email'] = {'get': op('Email, newest first (the public filters)', 'Firm', ok('200', 'EmailMessageListEnvelope'), params=msg_params,
+    description=window_note('messages'))}
 P['/firm/email/{message_id}'] = {'get': op('One email with its timeline', 'Firm', ok('200', 'EmailTimelineEnvelope'), params=[idparam('message_id')])}
 P['/firm/blasts/{blast_id}'] = {'get': op('A blast: its messages counted by status, and its credits', 'Firm', ok('200', 'BlastEnvelope'),
     params=[{'name': 'blast_id', 'in': 'path', 'required': True, 'schema': {'type': 'string', 'maxLength': 64}}])}

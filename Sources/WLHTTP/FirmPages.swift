@@ -115,6 +115,7 @@ struct FirmPages: Sendable {
             page["webhook"] = settings
         }
         page["deliveries"] = try await api.webhooks.deliveries(firmID: firm.id, filter: WebhookDeliveryFilter(), limit: 20, startingAfter: nil)
+            .deliveries
             .map { delivery -> [String: Any] in
                 [
                     "id": delivery.id, "event": delivery.event, "status": delivery.status.rawValue, "attempts": delivery.attemptCount,

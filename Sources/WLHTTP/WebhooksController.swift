@@ -43,11 +43,11 @@ public struct WebhooksController: Sendable {
         }
         let page = PageQuery(query, errors: &errors)
         if !errors.isEmpty { throw DomainError(.validation, "The query is not valid.", fields: errors) }
-        let deliveries = try await webhooks.deliveries(firmID: firm.id, filter: filter, limit: page.limit + 1, startingAfter: page.startingAfter)
+        let listed = try await webhooks.deliveries(firmID: firm.id, filter: filter, limit: page.limit, startingAfter: page.startingAfter)
         return SuccessEnvelope(
             data: PageView(
-                key: "deliveries", fetched: deliveries.map { DeliveryView(record: $0, timezone: firm.timezone) }, limit: page.limit,
-                cursor: \.record.id))
+                key: "deliveries", items: listed.deliveries.map { DeliveryView(record: $0, timezone: firm.timezone) },
+                nextStartingAfter: listed.nextStartingAfter))
     }
 
     @Sendable func redeliver(_ request: Request, context: AppRequestContext) async throws -> SuccessEnvelope<DeliveryView> {

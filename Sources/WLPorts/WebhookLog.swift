@@ -78,14 +78,40 @@ public struct WebhookDeliveryFilter: Hashable, Sendable {
     }
 }
 
+/// A page of a firm's webhook deliveries, newest first, and where the next one starts.
+///
+/// Like ``MessagePage``: the store reads at most a fixed number of the firm's deliveries for one page (those of the
+/// message, payment or event asked for, when given) and filters them by status; a page that read that many before it
+/// was full ends there, with ``nextStartingAfter`` the last one read.
+public struct WebhookDeliveryPage: Sendable {
+    /// The page's deliveries, newest first, each with its newest attempts.
+    public var deliveries: [WebhookDeliveryRecord]
+    /// Where the next page starts (its `startingAfter`), or `nil` when no older delivery can match.
+    public var nextStartingAfter: Int64?
+
+    public init(deliveries: [WebhookDeliveryRecord], nextStartingAfter: Int64?) {
+        self.deliveries = deliveries
+        self.nextStartingAfter = nextStartingAfter
+    }
+}
+
 /// The delivery log.
 public protocol WebhookLogStore: Sendable {
-    /// The firm's deliveries matching `filter`, newest first, with every attempt.
-    func webhookDeliveries(
+    /// A page of the firm's deliveries matching `filter`, newest first, each with its newest attempts: up to `limit`
+    /// below the id `startingAfter` (see ``WebhookDeliveryPage``).
+    func webhookDeliveryPage(
         firmID: Int64, filter: WebhookDeliveryFilter, limit: Int, startingAfter: Int64?
-    ) async throws
-        -> [WebhookDeliveryRecord]
+    ) async throws -> WebhookDeliveryPage
     /// Puts one of the firm's deliveries back in the queue, due now (one more attempt after its earlier ones).
     /// - Throws: `.notFound`; `.conflict` while it is pending or when the firm's endpoint is disabled or unset.
     func redeliverWebhook(firmID: Int64, deliveryID: Int64, now: Date) async throws -> WebhookDeliveryRecord
+}
+
+extension WebhookLogStore {
+    /// The deliveries of ``webhookDeliveryPage(firmID:filter:limit:startingAfter:)``.
+    public func webhookDeliveries(
+        firmID: Int64, filter: WebhookDeliveryFilter, limit: Int, startingAfter: Int64?
+    ) async throws -> [WebhookDeliveryRecord] {
+        try await webhookDeliveryPage(firmID: firmID, filter: filter, limit: limit, startingAfter: startingAfter).deliveries
+    }
 }

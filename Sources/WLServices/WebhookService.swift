@@ -26,9 +26,9 @@ public struct WebhookService: Sendable {
         self.transport = transport
     }
 
-    /// The firm's deliveries, newest first, with their attempts.
-    public func deliveries(firmID: Int64, filter: WebhookDeliveryFilter, limit: Int, startingAfter: Int64?) async throws -> [WebhookDeliveryRecord] {
-        try await store.webhookDeliveries(firmID: firmID, filter: filter, limit: limit, startingAfter: startingAfter)
+    /// A page of the firm's deliveries, newest first, with their newest attempts (see ``WebhookDeliveryPage``).
+    public func deliveries(firmID: Int64, filter: WebhookDeliveryFilter, limit: Int, startingAfter: Int64?) async throws -> WebhookDeliveryPage {
+        try await store.webhookDeliveryPage(firmID: firmID, filter: filter, limit: limit, startingAfter: startingAfter)
     }
 
     /// Queues one of the firm's finished deliveries again, due now.

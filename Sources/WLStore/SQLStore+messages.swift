@@ -148,23 +148,16 @@ extension SQLStore {
         let (sql, binds) = Self.messageListing(
             firmID: firmID, filter: filter, limit: limit, startingAfter: startingAfter, window: listingWindow, database.dialect)
         let rows = try await database.read { connection in try await connection.query(sql, binds) }
-        // One row at least: the window's floor, with a message or (none matched) NULLs.
-        guard let first = rows.first else { throw StoreError.corrupt("a message listing returned no row") }
         let matched = try rows.filter { try $0.optionalInt("id") != nil }.map { try MessageRow(row: $0).message }
-        let page = Array(matched.prefix(limit))
-        if matched.count > limit { return MessagePage(messages: page, nextStartingAfter: page.last?.id) }
-        return MessagePage(messages: page, nextStartingAfter: try first.optionalInt("window_floor"))
+        return MessagePage(
+            messages: Array(matched.prefix(limit)), nextStartingAfter: try Self.nextStartingAfter(rows, matched: matched.map(\.id), limit: limit))
     }
 
-    /// The statement and binds of a page of a firm's messages, newest first (``MessagePage``).
-    ///
-    /// The window `w` is the newest `window` messages of the firm below `startingAfter` that the indexed filters find:
-    /// `blast_id`, a recipient (``recipientMatch(_:firm:key:)``), a reference (``referenceMatch(_:firm:key:)``).
-    /// The page `p` is the newest `limit + 1` of those that the other filters keep, the extra one saying there is
-    /// more; the window is read newest first only until the page is full. When the page is not full, each row also
-    /// carries `window_floor`: the window's last message when the window was full (NULL when it was not, so no older
-    /// message can match). When nothing matched, one row of it alone comes back, its message columns NULL. One
-    /// statement, so the page and the floor come from one snapshot.
+    /// The statement and binds of a page of a firm's messages, newest first (``MessagePage``), through
+    /// ``windowedPage(table:windowColumns:found:kept:window:limit:binds:columns:rows:order:)``: the window is the
+    /// firm's messages that the indexed filters find (`blast_id`, a recipient through ``recipientMatch(_:firm:key:)``,
+    /// a reference through ``referenceMatch(_:firm:key:)``), and the page keeps those of the channel, status, category
+    /// and dates asked for.
     static func messageListing(
         firmID: Int64, filter: MessageFilter, limit: Int, startingAfter: Int64?, window: Int, _ dialect: SQLDialect
     ) -> (String, [SQLValue]) {
@@ -189,27 +182,10 @@ extension SQLStore {
         if let value = filter.category { kept.append("category = \(bind(.text(value.rawValue)))") }
         if let value = filter.createdFrom { kept.append("created_at >= \(bind(.time(value)))") }
         if let value = filter.createdTo { kept.append("created_at < \(bind(.time(value)))") }
-        let window = max(window, 1)
-        let windowSize = bind(.int(Int64(window)))
-        let beforeFloor = bind(.int(Int64(window - 1)))
-        let pageSize = bind(.int(Int64(limit + 1)))
-        let columns = MessageRow.names.map { "m.\($0) AS \($0)" }.joined(separator: ", ")
-        let windowed = found.joined(separator: " AND ")
-        let sql = """
-            WITH p AS (
-                SELECT id FROM (
-                    SELECT id, channel, status, category, created_at FROM messages WHERE \(windowed) ORDER BY id DESC LIMIT \(windowSize)
-                ) AS w
-                WHERE \(kept.joined(separator: " AND ")) ORDER BY id DESC LIMIT \(pageSize)
-            )
-            SELECT s.window_floor, \(columns)
-            FROM (
-                SELECT CASE WHEN (SELECT COUNT(*) FROM p) < \(pageSize)
-                    THEN (SELECT id FROM messages WHERE \(windowed) ORDER BY id DESC LIMIT 1 OFFSET \(beforeFloor)) END AS window_floor
-            ) AS s
-            LEFT JOIN (p JOIN messages m ON m.id = p.id) ON true
-            ORDER BY m.id DESC
-            """
+        let sql = windowedPage(
+            table: "messages", windowColumns: "channel, status, category, created_at", found: found, kept: kept, window: window, limit: limit,
+            binds: &binds, columns: MessageRow.names.map { "m.\($0) AS \($0)" }.joined(separator: ", "),
+            rows: "page JOIN messages m ON m.id = page.id", order: "m.id DESC")
         return (sql, binds)
     }
 

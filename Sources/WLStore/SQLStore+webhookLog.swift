@@ -3,31 +3,42 @@ import WLDomain
 public import WLPorts
 
 extension SQLStore {
-    public func webhookDeliveries(
+    public func webhookDeliveryPage(
         firmID: Int64, filter: WebhookDeliveryFilter, limit: Int, startingAfter: Int64?
-    ) async throws
-        -> [WebhookDeliveryRecord]
-    {
-        try await database.read { connection in
-            var conditions = ["d.firm_id = $1"]
-            var binds: [SQLValue] = [.int(firmID)]
-            func add(_ condition: String, _ value: SQLValue) {
-                binds.append(value)
-                conditions.append(condition.replacingOccurrences(of: "?", with: "$\(binds.count)"))
-            }
-            if let value = filter.eventID { add("d.event_id = ?", .int(value)) }
-            if let value = filter.messageID { add("d.message_id = ?", .int(value)) }
-            if let value = filter.paymentID { add("d.payment_id = ?", .int(value)) }
-            if let value = filter.status { add("d.status = ?", .text(value.rawValue)) }
-            if let value = startingAfter { add("d.id < ?", .int(value)) }
-            binds.append(.int(Int64(limit)))
-            let rows = try await connection.query(
-                """
-                SELECT \(Self.deliveryColumns) FROM \(Self.deliveryJoin)
-                WHERE \(conditions.joined(separator: " AND ")) ORDER BY d.id DESC LIMIT $\(binds.count)
-                """, binds)
-            return try await Self.deliveryRecords(rows, on: connection)
+    ) async throws -> WebhookDeliveryPage {
+        let (sql, binds) = Self.deliveryListing(firmID: firmID, filter: filter, limit: limit, startingAfter: startingAfter, window: listingWindow)
+        return try await database.read { connection in
+            let rows = try await connection.query(sql, binds)
+            let matched = try await Self.deliveryRecords(try rows.filter { try $0.optionalInt("id") != nil }, on: connection)
+            return WebhookDeliveryPage(
+                deliveries: Array(matched.prefix(limit)),
+                nextStartingAfter: try Self.nextStartingAfter(rows, matched: matched.map(\.id), limit: limit))
         }
+    }
+
+    /// The statement and binds of a page of a firm's delivery log, newest first (``WebhookDeliveryPage``), through
+    /// ``windowedPage(table:windowColumns:found:kept:window:limit:binds:columns:rows:order:)``: the window is the
+    /// firm's deliveries (through `webhook_deliveries_firm`, or a message's, a payment's or an event's through their
+    /// own indexes), and the page keeps those of the status asked for.
+    static func deliveryListing(
+        firmID: Int64, filter: WebhookDeliveryFilter, limit: Int, startingAfter: Int64?, window: Int
+    ) -> (String, [SQLValue]) {
+        var binds: [SQLValue] = [.int(firmID)]
+        func bind(_ value: SQLValue) -> String {
+            binds.append(value)
+            return "$\(binds.count)"
+        }
+        var found = ["firm_id = $1"]
+        if let value = filter.messageID { found.append("message_id = \(bind(.int(value)))") }
+        if let value = filter.paymentID { found.append("payment_id = \(bind(.int(value)))") }
+        if let value = filter.eventID { found.append("event_id = \(bind(.int(value)))") }
+        if let value = startingAfter { found.append("id < \(bind(.int(value)))") }
+        var kept: [String] = []
+        if let value = filter.status { kept.append("status = \(bind(.text(value.rawValue)))") }
+        let sql = windowedPage(
+            table: "webhook_deliveries", windowColumns: "status", found: found, kept: kept, window: window, limit: limit,
+            binds: &binds, columns: deliveryColumns, rows: "page JOIN (\(deliveryJoin)) ON d.id = page.id", order: "d.id DESC")
+        return (sql, binds)
     }
 
     public func redeliverWebhook(firmID: Int64, deliveryID: Int64, now: Date) async throws -> WebhookDeliveryRecord {
@@ -68,8 +79,9 @@ extension SQLStore {
 
     /// A delivery with its event's id and name, whichever kind of event it carries.
     static let deliveryColumns = """
-        d.id, COALESCE(d.event_id, d.payment_event_id, d.credit_event_id) AS event_id, d.message_id, d.payment_id, d.sequence, d.status, d.next_attempt_at, \
-        d.created_at, d.completed_at, d.attempts, COALESCE(e.event, p.event, c.event) AS event
+        d.id AS id, COALESCE(d.event_id, d.payment_event_id, d.credit_event_id) AS event_id, d.message_id AS message_id, \
+        d.payment_id AS payment_id, d.sequence AS sequence, d.status AS status, d.next_attempt_at AS next_attempt_at, \
+        d.created_at AS created_at, d.completed_at AS completed_at, d.attempts AS attempts, COALESCE(e.event, p.event, c.event) AS event
         """
     static let deliveryJoin = """
         webhook_deliveries d LEFT JOIN message_events e ON e.id = d.event_id LEFT JOIN payment_events p ON p.id = d.payment_event_id \

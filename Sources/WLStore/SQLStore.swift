@@ -17,7 +17,8 @@ public struct SQLStore: Store, RateLimitStore {
     /// deliverer starts at once instead of at its next poll.
     public let outboxWritten: WorkSignal?
 
-    /// The most messages one page of a message listing reads (``MessagePage``): 10,000, a few milliseconds of work.
+    /// The most rows one page of a message listing or of the webhook delivery log reads (``MessagePage``,
+    /// ``WebhookDeliveryPage``): 10,000, a few milliseconds of work.
     public var listingWindow = 10_000
 
     /// Wraps `database`; call ``migrate()`` before use, then ``resealSecrets(_:)`` with `.plaintext`.

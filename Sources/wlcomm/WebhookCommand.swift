@@ -114,14 +114,25 @@ struct WebhookCommand: AsyncParsableCommand {
                     }
                     filter.status = parsed
                 }
-                let chosen = filter
+                guard limit > 0 else { throw ValidationError("--limit is at least 1") }
+                let (chosen, wanted) = (filter, limit)
                 let records = try await options.withAdmin { admin, store in
-                    try await store.webhookDeliveries(firmID: admin.firm(firm).id, filter: chosen, limit: limit, startingAfter: nil)
+                    // A page reads a bounded window of the log, so a rare status may take several to find `limit`.
+                    let firmID = try await admin.firm(firm).id
+                    var records: [WebhookDeliveryRecord] = []
+                    var next: Int64?
+                    repeat {
+                        let page = try await store.webhookDeliveryPage(
+                            firmID: firmID, filter: chosen, limit: wanted - records.count, startingAfter: next)
+                        records += page.deliveries
+                        next = page.nextStartingAfter
+                    } while records.count < wanted && next != nil
+                    return records
                 }
                 let rows = records.map {
                     Delivery(
                         id: $0.id, eventId: $0.eventID, messageId: $0.messageID, paymentId: $0.paymentID, event: $0.event, status: $0.status.rawValue,
-                        attempts: $0.attempts.count, lastStatusCode: $0.attempts.last?.statusCode, lastError: $0.attempts.last?.error)
+                        attempts: $0.attemptCount, lastStatusCode: $0.attempts.last?.statusCode, lastError: $0.attempts.last?.error)
                 }
                 try options.output(rows) { rows in
                     rows.map {

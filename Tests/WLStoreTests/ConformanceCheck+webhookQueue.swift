@@ -37,6 +37,48 @@ extension ConformanceCheck {
             #expect(log.first?.attempts.map(\.attempt) == Array(6...25))
             #expect(log.first?.attemptCount == 25)
         },
+        ConformanceCheck("a delivery log page reads a bounded window of the firm's deliveries: a rare status is reached page by page") { store in
+            var windowed = store
+            windowed.listingWindow = 4
+            let firm = try await firmWithDeliveries(store, count: 12)
+            _ = try await firmWithDeliveries(store, "other", count: 5)
+            let mine = try await store.webhookDeliveries(firmID: firm.id, filter: WebhookDeliveryFilter(), limit: 100, startingAfter: nil)
+            #expect(mine.count == 12)
+            let failing = [mine[5].id, mine[10].id]
+            let claimed = try await store.claimWebhookDeliveries(limit: 100, owner: "w", lease: 60, now: checkTime)
+            #expect(claimed.count == 17)
+            _ = try await store.recordWebhookAttempts(
+                claimed.map { attempt($0.id, failing.contains($0.id) ? .failed : .succeeded, status: failing.contains($0.id) ? 500 : 200) },
+                leaseOwner: "w")
+            let failed = WebhookDeliveryFilter(status: .failed)
+            // The newest four hold no failure: the page is empty and says where the next window starts.
+            let first = try await windowed.webhookDeliveryPage(firmID: firm.id, filter: failed, limit: 10, startingAfter: nil)
+            #expect(first.deliveries.isEmpty)
+            #expect(first.nextStartingAfter == mine[3].id)
+            var found: [Int64] = []
+            var pages = 0
+            var next: Int64? = nil
+            repeat {
+                let page = try await windowed.webhookDeliveryPage(firmID: firm.id, filter: failed, limit: 10, startingAfter: next)
+                found += page.deliveries.map(\.id)
+                next = page.nextStartingAfter
+                pages += 1
+            } while next != nil && pages < 20
+            #expect(found == failing)
+            // Three windows of four, then one that finds the firm's deliveries at an end (the other firm's never count).
+            #expect(pages == 4)
+            let whole = try await store.webhookDeliveryPage(firmID: firm.id, filter: failed, limit: 1, startingAfter: nil)
+            #expect(whole.deliveries.map(\.id) == [failing[0]])
+            #expect(whole.nextStartingAfter == failing[0])
+            let byMessage = try await windowed.webhookDeliveryPage(
+                firmID: firm.id, filter: WebhookDeliveryFilter(messageID: mine[10].messageID), limit: 10, startingAfter: nil)
+            #expect(byMessage.deliveries.map(\.id) == [mine[10].id])
+            #expect(byMessage.nextStartingAfter == nil)
+            let byEvent = try await windowed.webhookDeliveryPage(
+                firmID: firm.id, filter: WebhookDeliveryFilter(eventID: mine[10].eventID), limit: 10, startingAfter: nil)
+            #expect(byEvent.deliveries.map(\.id) == [mine[10].id])
+            #expect(byEvent.nextStartingAfter == nil)
+        },
         ConformanceCheck("a webhook lease is held until it ends, renewed only by its owner, then taken over") { store in
             let firm = try await firmWithDeliveries(store, count: 2)
             let claimed = try await store.claimWebhookDeliveries(limit: 10, owner: "a", lease: 60, now: checkTime)

@@ -38,6 +38,21 @@ import WLPorts
         }
     }
 
+    @Test func sqliteReadsAFirmsDeliveryLogThroughItsIndexNewestFirst() async throws {
+        try await TestDatabases.withStore(.sqlite) { store in
+            let firm = try await firmWithDeliveries(store, count: 3)
+            let (sql, binds) = SQLStore.deliveryListing(
+                firmID: firm.id, filter: WebhookDeliveryFilter(status: .failed), limit: 20, startingAfter: 9_000, window: 10_000)
+            let plan = try await store.database.read { connection in
+                try await connection.query("EXPLAIN QUERY PLAN \(sql)", binds).map { try $0.text("detail") }.joined(separator: "\n")
+            }
+            #expect(plan.contains("USING INDEX webhook_deliveries_firm (firm_id=? AND id<?)"), "\(plan)")
+            #expect(plan.contains("CO-ROUTINE w") && !plan.contains("MATERIALIZE w"), "\(plan)")
+            #expect(plan.contains("USING COVERING INDEX webhook_deliveries_firm (firm_id=? AND id<?)"), "\(plan)")
+            #expect(Self.onlyThePageIsSorted(plan), "\(plan)")
+        }
+    }
+
     /// Whether the one sort of the plan is the last step: the page's rows (at most `limit + 1`) put in order, not the
     /// window's.
     static func onlyThePageIsSorted(_ plan: String) -> Bool {

@@ -77,6 +77,21 @@ struct QueryPlanTests {
         }
     }
 
+    @Test func aFirmsDeliveryLogIsReadThroughItsIndexAmongAnotherFirmsThousands() async throws {
+        try await TestDatabases.withStore(.postgres) { store in
+            _ = try await firmWithDeliveries(store, "busy", count: 3_000)
+            let quiet = try await firmWithDeliveries(store, "quiet", count: 3)
+            _ = try await store.database.transaction { try await $0.query("ANALYZE webhook_deliveries") }
+            let (sql, binds) = SQLStore.deliveryListing(
+                firmID: quiet.id, filter: WebhookDeliveryFilter(status: .failed), limit: 20, startingAfter: nil, window: 10_000)
+            for found in try await plans(store, sql, binds) {
+                #expect(found.contains("using webhook_deliveries_firm on webhook_deliveries"), "\(found)")
+                #expect(!found.contains("Seq Scan on webhook_deliveries"), "\(found)")
+                #expect(found.components(separatedBy: "Sort Key").count == 2, "one sort, the page's: \(found)")
+            }
+        }
+    }
+
     @Test func aPersonsMessagesAndAReferencesAreReadThroughTheirIndexesFromAFirmOfThousands() async throws {
         try await TestDatabases.withStore(.postgres) { store in
             let firm = try await firmWithCredits(store, "acme", credits: 5)
