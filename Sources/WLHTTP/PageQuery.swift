@@ -1,7 +1,7 @@
 import WLDomain
 
-/// The cursor parameters every list takes: `limit` (1–100, default 20) and `starting_after` (the last id of the
-/// previous page).
+/// The cursor parameters every list takes: `limit` (1–100, default 20) and `starting_after` (the previous page's
+/// `next_starting_after`: its last item, or for a page that ended at its window, the last row it read).
 struct PageQuery {
     /// The largest page.
     static let maximumLimit = 100

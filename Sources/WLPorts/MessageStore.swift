@@ -49,8 +49,9 @@ public struct MessagePage: Sendable, Hashable {
 }
 
 extension MessageStore {
-    /// The messages of ``messagePage(firmID:filter:limit:startingAfter:)``.
-    public func messages(firmID: Int64, filter: MessageFilter, limit: Int, startingAfter: Int64?) async throws -> [Message] {
+    /// The messages of the first ``messagePage(firmID:filter:limit:startingAfter:)`` alone, without where the next
+    /// starts: only for a firm whose messages fit one window (tests, small tools).
+    public func firstPageMessages(firmID: Int64, filter: MessageFilter, limit: Int, startingAfter: Int64?) async throws -> [Message] {
         try await messagePage(firmID: firmID, filter: filter, limit: limit, startingAfter: startingAfter).messages
     }
 }

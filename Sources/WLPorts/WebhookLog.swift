@@ -108,8 +108,9 @@ public protocol WebhookLogStore: Sendable {
 }
 
 extension WebhookLogStore {
-    /// The deliveries of ``webhookDeliveryPage(firmID:filter:limit:startingAfter:)``.
-    public func webhookDeliveries(
+    /// The deliveries of the first ``webhookDeliveryPage(firmID:filter:limit:startingAfter:)`` alone, without where the
+    /// next starts: only for a firm whose log fits one window (tests, small tools).
+    public func firstPageDeliveries(
         firmID: Int64, filter: WebhookDeliveryFilter, limit: Int, startingAfter: Int64?
     ) async throws -> [WebhookDeliveryRecord] {
         try await webhookDeliveryPage(firmID: firmID, filter: filter, limit: limit, startingAfter: startingAfter).deliveries

@@ -166,7 +166,9 @@ extension SQLStore {
             binds.append(value)
             return "$\(binds.count)"
         }
-        var found = ["firm_id = $1"]
+        // `+firm_id` for a blast: SQLite, which keeps no statistics, would otherwise walk the firm's messages newest
+        // first through `messages_firm` (for its order) and test each for the blast, instead of reading the blast's.
+        var found = [filter.blastID == nil ? "firm_id = $1" : "+firm_id = $1"]
         if let value = filter.blastID { found.append("blast_id = \(bind(.text(value)))") }
         if let value = filter.reference {
             found.append(referenceMatch(dialect, firm: 1, key: binds.count + 1))

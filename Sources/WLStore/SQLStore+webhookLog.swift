@@ -28,7 +28,10 @@ extension SQLStore {
             binds.append(value)
             return "$\(binds.count)"
         }
-        var found = ["firm_id = $1"]
+        // `+firm_id` when a message, payment or event is named: SQLite would otherwise walk the firm's whole log
+        // through `webhook_deliveries_firm` (for its order) and test each delivery, instead of reading the few of it.
+        let named = filter.messageID != nil || filter.paymentID != nil || filter.eventID != nil
+        var found = [named ? "+firm_id = $1" : "firm_id = $1"]
         if let value = filter.messageID { found.append("message_id = \(bind(.int(value)))") }
         if let value = filter.paymentID { found.append("payment_id = \(bind(.int(value)))") }
         if let value = filter.eventID { found.append("event_id = \(bind(.int(value)))") }

@@ -14,6 +14,7 @@ extension SQLStore {
         table: String, windowColumns: String, found: [String], kept: [String], window: Int, limit: Int, binds: inout [SQLValue],
         columns: String, rows: String, order: String
     ) -> String {
+        precondition(limit > 0, "a page of no rows")
         let window = max(window, 1)
         binds += [.int(Int64(window)), .int(Int64(window - 1)), .int(Int64(limit + 1))]
         let (windowSize, beforeFloor, pageSize) = ("$\(binds.count - 2)", "$\(binds.count - 1)", "$\(binds.count)")
@@ -25,7 +26,7 @@ extension SQLStore {
                 ) AS w
                 WHERE \(kept.isEmpty ? "true" : kept.joined(separator: " AND ")) ORDER BY id DESC LIMIT \(pageSize)
             )
-            SELECT s.window_floor, \(columns)
+            SELECT s.window_floor AS window_floor, \(columns)
             FROM (
                 SELECT CASE WHEN (SELECT COUNT(*) FROM page) < \(pageSize)
                     THEN (SELECT id FROM \(table) WHERE \(windowed) ORDER BY id DESC LIMIT 1 OFFSET \(beforeFloor)) END AS window_floor

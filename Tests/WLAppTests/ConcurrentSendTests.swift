@@ -32,16 +32,16 @@ import WLStore
             #expect(statuses.allSatisfy { $0 == 202 })
             let (delivered, failed) = try await app.admin { _, store in
                 for _ in 0..<3_000 {
-                    let pending = try await store.messages(
+                    let pending = try await store.firstPageMessages(
                         firmID: 1, filter: MessageFilter(channel: .sms, status: .pending), limit: 1, startingAfter: nil)
-                    let processing = try await store.messages(
+                    let processing = try await store.firstPageMessages(
                         firmID: 1, filter: MessageFilter(channel: .sms, status: .processing), limit: 1, startingAfter: nil)
                     if pending.isEmpty && processing.isEmpty { break }
                     try await Task.sleep(for: .milliseconds(10))
                 }
-                let delivered = try await store.messages(
+                let delivered = try await store.firstPageMessages(
                     firmID: 1, filter: MessageFilter(channel: .sms, status: .delivered), limit: 2_000, startingAfter: nil)
-                let failed = try await store.messages(
+                let failed = try await store.firstPageMessages(
                     firmID: 1, filter: MessageFilter(channel: .sms, status: .failed), limit: 2_000, startingAfter: nil)
                 return (delivered.count, failed)
             }

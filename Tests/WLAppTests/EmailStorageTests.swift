@@ -43,7 +43,7 @@ import WLStore
             }
             #expect(error?.code == .validation)
             #expect(error?.fields["message"]?.first?.contains("16777216 bytes") == true)
-            let stored = try await store.messages(firmID: firm.id, filter: MessageFilter(channel: .email), limit: 10, startingAfter: nil)
+            let stored = try await store.firstPageMessages(firmID: firm.id, filter: MessageFilter(channel: .email), limit: 10, startingAfter: nil)
             #expect(stored.isEmpty)
         }
     }

@@ -59,7 +59,7 @@ import WLStore
             #expect(expired.status == .failed)
             #expect(expired.response == "Expired")
             #expect(try await store.firm(id: firm.id)?.smsCredits == Credits(whole: 4))
-            let deliveries = try await store.webhookDeliveries(
+            let deliveries = try await store.firstPageDeliveries(
                 firmID: firm.id, filter: WebhookDeliveryFilter(messageID: id), limit: 10, startingAfter: nil)
             #expect(deliveries.map(\.event).contains("communication.sms.failed"))
 

@@ -87,7 +87,7 @@ final class RecordingProvider: SMSProvider {
                     .init(sender: "ACME", text: "Karibu", recipients: ["254712345678", "254722000111"]),
                     .init(sender: "ACMEInfo", text: "Karibu STOP *456*9*5#", recipients: ["254712345678", "254722000111"]),
                 ])
-            let promotional = try await store.messages(
+            let promotional = try await store.firstPageMessages(
                 firmID: firms[0].id, filter: MessageFilter(channel: .sms, category: .promotional), limit: 10, startingAfter: nil)
             #expect(promotional.count == 2 && promotional.allSatisfy { $0.category == .promotional && $0.segments == 1 })
         }

@@ -79,7 +79,7 @@ final class SlowReceiver: WebhookTransport {
             #expect(try await deliverer.runOnce() == 4)
             #expect(secondClaimed.withLock { $0 } == 0)
             #expect(receiver.received.withLock { $0 }.map(Int64.init) == ids)
-            let log = try await store.webhookDeliveries(firmID: firm.id, filter: WebhookDeliveryFilter(), limit: 10, startingAfter: nil)
+            let log = try await store.firstPageDeliveries(firmID: firm.id, filter: WebhookDeliveryFilter(), limit: 10, startingAfter: nil)
             #expect(log.count == 4 && log.allSatisfy { $0.status == .succeeded && $0.attempts.count == 1 })
         }
     }
@@ -103,7 +103,7 @@ final class SlowReceiver: WebhookTransport {
             #expect(try await deliverer.runOnce() == 3)
             #expect(thief.withLock { $0 } == 3)
             #expect(receiver.received.withLock { $0 }.count == 1)
-            let log = try await store.webhookDeliveries(firmID: firm.id, filter: WebhookDeliveryFilter(), limit: 10, startingAfter: nil)
+            let log = try await store.firstPageDeliveries(firmID: firm.id, filter: WebhookDeliveryFilter(), limit: 10, startingAfter: nil)
             #expect(log.count == ids.count && log.allSatisfy { $0.status == .pending && $0.attempts.isEmpty })
             let lines = capture.all
             #expect(lines.contains { $0.hasPrefix("debug webhook attempts dropped") && $0.contains("count=1") })

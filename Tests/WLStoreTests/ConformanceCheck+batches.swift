@@ -31,7 +31,7 @@ extension ConformanceCheck {
                             ids.map { ($0, DispatchOutcome.submitted(providerMessageID: "P-\($0)", report: report)) }, leaseOwner: owner,
                             now: checkTime)
                     })
-                let delivered = try await store.messages(
+                let delivered = try await store.firstPageMessages(
                     firmID: firm.id, filter: MessageFilter(channel: .sms, status: .delivered), limit: 1_000, startingAfter: nil)
                 #expect(Set(ids).isSubset(of: Set(delivered.map(\.id))))
                 let events = try await store.events(firmID: firm.id, messageID: ids[ids.count - 1])

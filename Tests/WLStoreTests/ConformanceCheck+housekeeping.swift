@@ -140,7 +140,9 @@ extension ConformanceCheck {
             // A deleted message is no longer found by its recipient, nor kept in PostgreSQL's table of recipients.
             for (message, kept) in [(old[0], false), (old[2], true)] {
                 let to = MessageFilter(channel: .sms, recipient: message.recipient)
-                #expect(try await store.messages(firmID: firm.id, filter: to, limit: 10, startingAfter: nil).map(\.id) == (kept ? [message.id] : []))
+                #expect(
+                    try await store.firstPageMessages(firmID: firm.id, filter: to, limit: 10, startingAfter: nil).map(\.id)
+                        == (kept ? [message.id] : []))
             }
             if store.database.dialect == .postgres {
                 #expect(try await rows(store, "message_recipients", where: "message_id", old[0].id) == 0)
@@ -199,7 +201,7 @@ extension ConformanceCheck {
 
             #expect(try await store.deleteWebhookDeliveries(createdBefore: hours(24 * 30), limit: 10) == 1)
             #expect(try await store.deleteWebhookDeliveries(createdBefore: hours(24 * 30), limit: 10) == 0)
-            let left = try await store.webhookDeliveries(firmID: firm.id, filter: WebhookDeliveryFilter(), limit: 10, startingAfter: nil)
+            let left = try await store.firstPageDeliveries(firmID: firm.id, filter: WebhookDeliveryFilter(), limit: 10, startingAfter: nil)
             #expect(Set(left.map(\.id)) == [claimed[1].id, recent.id])
             #expect(try await rows(store, "webhook_attempts", where: "delivery_id", claimed[0].id) == 0)
             #expect(try await rows(store, "webhook_attempts", where: "delivery_id", claimed[1].id) == 1)
@@ -250,7 +252,7 @@ extension ConformanceCheck {
             #expect(events.map(\.status) == [.processing, .failed])
             #expect(events.last?.response == "Expired")
             #expect(events.last?.occurredAt == now)
-            let deliveries = try await store.webhookDeliveries(
+            let deliveries = try await store.firstPageDeliveries(
                 firmID: firm.id, filter: WebhookDeliveryFilter(messageID: messages[0].id), limit: 10, startingAfter: nil)
             #expect(deliveries.map(\.event).sorted() == ["communication.sms.failed", "communication.sms.processing"])
             #expect(try await store.firm(id: firm.id)?.smsCredits == Credits(whole: 6))

@@ -57,45 +57,51 @@ extension ConformanceCheck {
             } catch let error as DomainError {
                 #expect(error.code == .duplicate)
             }
-            let kept = try await store.messages(firmID: firm.id, filter: MessageFilter(channel: .sms, blastID: ids[2]), limit: 10, startingAfter: nil)
+            let kept = try await store.firstPageMessages(
+                firmID: firm.id, filter: MessageFilter(channel: .sms, blastID: ids[2]), limit: 10, startingAfter: nil)
             #expect(kept.isEmpty)
         },
         ConformanceCheck("lists filter, page newest first, and keep firms apart") { store in
             let firm = try await firmWithCredits(store, credits: 0)
             let first = try await smsBlast(store, firm: firm, count: 3, reference: "a")
             let second = try await smsBlast(store, firm: firm, count: 2, reference: "b")
-            let page = try await store.messages(firmID: firm.id, filter: MessageFilter(channel: .sms), limit: 3, startingAfter: nil)
+            let page = try await store.firstPageMessages(firmID: firm.id, filter: MessageFilter(channel: .sms), limit: 3, startingAfter: nil)
             #expect(page.map(\.id) == [second[1].id, second[0].id, first[2].id])
-            let rest = try await store.messages(firmID: firm.id, filter: MessageFilter(channel: .sms), limit: 10, startingAfter: page.last?.id)
+            let rest = try await store.firstPageMessages(
+                firmID: firm.id, filter: MessageFilter(channel: .sms), limit: 10, startingAfter: page.last?.id)
             #expect(rest.map(\.id) == [first[1].id, first[0].id])
             #expect(
-                try await store.messages(firmID: firm.id, filter: MessageFilter(channel: .sms, reference: "a"), limit: 10, startingAfter: nil).count
+                try await store.firstPageMessages(
+                    firmID: firm.id, filter: MessageFilter(channel: .sms, reference: "a"), limit: 10, startingAfter: nil
+                ).count
                     == 3)
             #expect(
-                try await store.messages(
+                try await store.firstPageMessages(
                     firmID: firm.id, filter: MessageFilter(channel: .sms, blastID: second[0].blastID), limit: 10, startingAfter: nil
                 ).count == 2)
             #expect(
-                try await store.messages(
+                try await store.firstPageMessages(
                     firmID: firm.id, filter: MessageFilter(channel: .sms, recipient: first[1].recipient), limit: 10, startingAfter: nil
                 ).map(\.id) == [second[1].id, first[1].id])
             #expect(
-                try await store.messages(firmID: firm.id, filter: MessageFilter(channel: .sms, status: .delivered), limit: 10, startingAfter: nil)
-                    .isEmpty)
-            #expect(try await store.messages(firmID: firm.id, filter: MessageFilter(channel: .email), limit: 10, startingAfter: nil).isEmpty)
+                try await store.firstPageMessages(
+                    firmID: firm.id, filter: MessageFilter(channel: .sms, status: .delivered), limit: 10, startingAfter: nil
+                )
+                .isEmpty)
+            #expect(try await store.firstPageMessages(firmID: firm.id, filter: MessageFilter(channel: .email), limit: 10, startingAfter: nil).isEmpty)
             let other = try await firmWithCredits(store, "other", credits: 0)
-            #expect(try await store.messages(firmID: other.id, filter: MessageFilter(channel: .sms), limit: 10, startingAfter: nil).isEmpty)
+            #expect(try await store.firstPageMessages(firmID: other.id, filter: MessageFilter(channel: .sms), limit: 10, startingAfter: nil).isEmpty)
             // The other firm's blast with the same reference and recipients stays its own.
             let others = try await smsBlast(store, firm: other, count: 3, reference: "a")
-            let byReference = try await store.messages(
+            let byReference = try await store.firstPageMessages(
                 firmID: firm.id, filter: MessageFilter(channel: .sms, reference: "a"), limit: 2, startingAfter: nil)
             #expect(byReference.map(\.id) == [first[2].id, first[1].id])
             #expect(
-                try await store.messages(
+                try await store.firstPageMessages(
                     firmID: firm.id, filter: MessageFilter(channel: .sms, reference: "a"), limit: 10, startingAfter: byReference.last?.id
                 ).map(\.id) == [first[0].id])
             #expect(
-                try await store.messages(
+                try await store.firstPageMessages(
                     firmID: other.id, filter: MessageFilter(channel: .sms, recipient: first[1].recipient), limit: 10, startingAfter: nil
                 ).map(\.id) == [others[1].id])
         },
@@ -128,6 +134,17 @@ extension ConformanceCheck {
             let full = try await windowed.messagePage(firmID: firm.id, filter: MessageFilter(channel: .sms), limit: 3, startingAfter: nil)
             #expect(full.messages.map(\.id) == [created[24].id, created[23].id, created[22].id])
             #expect(full.nextStartingAfter == created[22].id)
+            // At the window's edge: the page fills with the window's last message (the extra one lies beyond it, so
+            // the page is full only when limit + 1 fit), or takes the whole window and goes on below it.
+            let edgeFull = try await windowed.messagePage(firmID: firm.id, filter: MessageFilter(channel: .sms), limit: 4, startingAfter: nil)
+            #expect(edgeFull.messages.map(\.id) == (21...24).reversed().map { created[$0].id })
+            #expect(edgeFull.nextStartingAfter == created[21].id)
+            let edgeWhole = try await windowed.messagePage(firmID: firm.id, filter: MessageFilter(channel: .sms), limit: 5, startingAfter: nil)
+            #expect(edgeWhole.messages.map(\.id) == (20...24).reversed().map { created[$0].id })
+            #expect(edgeWhole.nextStartingAfter == created[20].id)
+            let after = try await windowed.messagePage(
+                firmID: firm.id, filter: MessageFilter(channel: .sms), limit: 5, startingAfter: edgeWhole.nextStartingAfter)
+            #expect(after.messages.map(\.id) == (15...19).reversed().map { created[$0].id })
             // An unbounded window finds both at once and knows nothing older can match.
             let whole = try await store.messagePage(firmID: firm.id, filter: failed, limit: 10, startingAfter: nil)
             #expect(whole.messages.map(\.id) == [created[17].id, created[2].id])

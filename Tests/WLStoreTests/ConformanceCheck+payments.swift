@@ -188,7 +188,7 @@ extension ConformanceCheck {
             #expect(event.event == "communication.payment.failed")
             #expect(claimedPayment.failure == .insufficientMpesaBalance)
             #expect(claimed.first?.subject.eventKey == "evt_pay_\(event.id)")
-            let log = try await store.webhookDeliveries(
+            let log = try await store.firstPageDeliveries(
                 firmID: firm.id, filter: WebhookDeliveryFilter(paymentID: payment.id), limit: 10, startingAfter: nil)
             #expect(log.map(\.event) == ["communication.payment.failed"])
             #expect(log.first?.messageID == nil)

@@ -32,7 +32,7 @@ extension ConformanceCheck {
                 _ = try await store.recordWebhookAttempts(claimed.map { attempt($0.id, .succeeded, status: 200, at: now) }, leaseOwner: "w")
                 _ = try await store.redeliverWebhook(firmID: firm.id, deliveryID: try #require(claimed.first).id, now: now)
             }
-            let log = try await store.webhookDeliveries(firmID: firm.id, filter: WebhookDeliveryFilter(), limit: 10, startingAfter: nil)
+            let log = try await store.firstPageDeliveries(firmID: firm.id, filter: WebhookDeliveryFilter(), limit: 10, startingAfter: nil)
             #expect(log.count == 1)
             #expect(log.first?.attempts.map(\.attempt) == Array(6...25))
             #expect(log.first?.attemptCount == 25)
@@ -42,7 +42,7 @@ extension ConformanceCheck {
             windowed.listingWindow = 4
             let firm = try await firmWithDeliveries(store, count: 12)
             _ = try await firmWithDeliveries(store, "other", count: 5)
-            let mine = try await store.webhookDeliveries(firmID: firm.id, filter: WebhookDeliveryFilter(), limit: 100, startingAfter: nil)
+            let mine = try await store.firstPageDeliveries(firmID: firm.id, filter: WebhookDeliveryFilter(), limit: 100, startingAfter: nil)
             #expect(mine.count == 12)
             let failing = [mine[5].id, mine[10].id]
             let claimed = try await store.claimWebhookDeliveries(limit: 100, owner: "w", lease: 60, now: checkTime)
@@ -107,7 +107,7 @@ extension ConformanceCheck {
                 ],
                 leaseOwner: "a")
             #expect(recorded == [ids[1], ids[2]])
-            let log = try await store.webhookDeliveries(firmID: firm.id, filter: WebhookDeliveryFilter(), limit: 10, startingAfter: nil)
+            let log = try await store.firstPageDeliveries(firmID: firm.id, filter: WebhookDeliveryFilter(), limit: 10, startingAfter: nil)
             let byID = Dictionary(uniqueKeysWithValues: log.map { ($0.id, $0) })
             #expect(byID[ids[0]]?.status == .pending && byID[ids[0]]?.attempts.isEmpty == true)
             #expect(byID[ids[1]]?.status == .failed && byID[ids[1]]?.attempts.map(\.statusCode) == [500])

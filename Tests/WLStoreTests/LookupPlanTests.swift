@@ -31,6 +31,9 @@ import WLPorts
             let status = try await plan(store, firmID: firm.id, MessageFilter(channel: .sms, status: .failed))
             #expect(status.contains("USING INDEX messages_firm (firm_id=? AND id<?)"), "\(status)")
             #expect(Self.onlyThePageIsSorted(status), "the index gives the window newest first: \(status)")
+            // A blast's messages are read through its index, not found among the firm's by walking them all.
+            let blast = try await plan(store, firmID: firm.id, MessageFilter(channel: .sms, blastID: "SMS-X"))
+            #expect(blast.contains("USING INDEX messages_blast (blast_id=?") && !blast.contains("messages_firm"), "\(blast)")
             // The window is read as the page asks for rows (a co-routine), not gathered whole first; where it ends is
             // read from the index alone.
             #expect(status.contains("CO-ROUTINE w") && !status.contains("MATERIALIZE w"), "\(status)")
@@ -50,6 +53,20 @@ import WLPorts
             #expect(plan.contains("CO-ROUTINE w") && !plan.contains("MATERIALIZE w"), "\(plan)")
             #expect(plan.contains("USING COVERING INDEX webhook_deliveries_firm (firm_id=? AND id<?)"), "\(plan)")
             #expect(Self.onlyThePageIsSorted(plan), "\(plan)")
+            // A message's, a payment's or an event's deliveries are read through their own index, not found among the
+            // firm's by walking its whole log.
+            let named: [(WebhookDeliveryFilter, String)] = [
+                (WebhookDeliveryFilter(messageID: 7), "webhook_deliveries_message (message_id=?)"),
+                (WebhookDeliveryFilter(paymentID: 7), "webhook_deliveries_payment (payment_id=?)"),
+                (WebhookDeliveryFilter(eventID: 7), "(event_id=?)"),
+            ]
+            for (filter, index) in named {
+                let (sql, binds) = SQLStore.deliveryListing(firmID: firm.id, filter: filter, limit: 20, startingAfter: nil, window: 10_000)
+                let plan = try await store.database.read { connection in
+                    try await connection.query("EXPLAIN QUERY PLAN \(sql)", binds).map { try $0.text("detail") }.joined(separator: "\n")
+                }
+                #expect(plan.contains(index) && !plan.contains("webhook_deliveries_firm"), "\(plan)")
+            }
         }
     }
 

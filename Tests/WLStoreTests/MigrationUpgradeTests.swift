@@ -63,20 +63,20 @@ import WLPorts
         }
         #expect(try await Migrator.migrate(store.database) == Migration.all.map(\.version).filter { $0 >= 5 })
         let firm = try #require(try await store.firm(slug: "acme"))
-        let log = try await store.webhookDeliveries(firmID: firm.id, filter: WebhookDeliveryFilter(), limit: 10, startingAfter: nil)
+        let log = try await store.firstPageDeliveries(firmID: firm.id, filter: WebhookDeliveryFilter(), limit: 10, startingAfter: nil)
         #expect(Set(log.compactMap(\.messageID)) == Set(messageIDs))
         #expect(log.flatMap(\.attempts).map(\.statusCode) == [500])
         let claimed = try await store.claimWebhookDeliveries(limit: 10, owner: "d", lease: 60, now: checkTime)
         #expect(claimed.count == 2)
         let payment = try await newPayment(store, firm: firm)
         _ = try await store.settlePayment(id: payment.id, outcome: .declined(resultCode: 1032, description: "cancelled"), now: checkTime)
-        let all = try await store.webhookDeliveries(firmID: firm.id, filter: WebhookDeliveryFilter(), limit: 10, startingAfter: nil)
+        let all = try await store.firstPageDeliveries(firmID: firm.id, filter: WebhookDeliveryFilter(), limit: 10, startingAfter: nil)
         #expect(all.count == 3)
         #expect(all.first?.paymentID == payment.id)
         #expect((all.first?.id ?? 0) > (log.map(\.id).max() ?? .max))
         #expect(try await store.message(firmID: firm.id, id: messageIDs[0])?.status == .failed)
         // Messages written before migration 26 are found by recipient (PostgreSQL copies them into its table of recipients).
         let toSecond = MessageFilter(channel: .sms, recipient: "254700100001")
-        #expect(try await store.messages(firmID: firm.id, filter: toSecond, limit: 10, startingAfter: nil).map(\.id) == [messageIDs[1]])
+        #expect(try await store.firstPageMessages(firmID: firm.id, filter: toSecond, limit: 10, startingAfter: nil).map(\.id) == [messageIDs[1]])
     }
 }

@@ -57,7 +57,7 @@ import WLPorts
             #expect(error?.retryAfter == 5)
             #expect(try await store.firm(id: firm.id)?.slug == "acme")
             #expect(try await store.ledgerSum(firmID: firm.id) == Credits(whole: 10))
-            let written = try await store.messages(firmID: firm.id, filter: MessageFilter(channel: .sms), limit: 10, startingAfter: nil)
+            let written = try await store.firstPageMessages(firmID: firm.id, filter: MessageFilter(channel: .sms), limit: 10, startingAfter: nil)
             #expect(written.isEmpty)
             _ = try await database.transaction { try await $0.query("PRAGMA max_page_count = 1073741823") }
             #expect(try await smsBlast(store, firm: firm, count: 2_000).count == 2_000)
