@@ -150,6 +150,8 @@ public enum WLCommApp {
             let applied = try await waitForDatabase(upTo: settings.databaseStartupWait, logger: logger) { try await store.migrate() }
             if !applied.isEmpty { logger.info("database migrated", metadata: ["versions": "\(applied)"]) }
             try await store.resealSecrets(.plaintext)
+            let reduced = try await store.rewriteAuditDetails(actions: ConsoleActions.webhookAuditActions, ConsoleActions.reaudited)
+            if reduced > 0 { logger.info("audit lines reduced to their webhook URL's origin", metadata: ["count": "\(reduced)"]) }
             if seed {
                 let firm = try await SandboxSeeder(store: store, time: time).seed()
                 try await consoleAccounts.seedSandboxUser(firm: firm)

@@ -192,6 +192,10 @@ public protocol ConsoleStore: Sendable {
     ) async throws -> ConsoleUser
     /// Appends a line to the audit log.
     func appendAudit(_ entry: AuditEntry) async throws
+    /// Sets the `detail` of every audit line whose action is one of `actions` to what `rewrite` makes of it, where that
+    /// differs: for lines written before a rule about what the log may keep changed.
+    /// - Returns: How many lines changed.
+    func rewriteAuditDetails(actions: [String], _ rewrite: @escaping @Sendable (String) -> String) async throws -> Int
     /// The audit log, newest first, optionally one firm's, `limit` lines after the id `startingAfter`.
     func auditLog(firmID: Int64?, limit: Int, startingAfter: Int64?) async throws -> [AuditEntry]
     /// The firm's blast with this id, its messages counted by status; `nil` for an unknown or another firm's blast.

@@ -51,6 +51,15 @@ public struct ConsoleActions: Sendable {
         return try await store.webhook(firmID: firm.id) ?? WebhookSettings(url: url, secret: current?.secret)
     }
 
+    /// The audit actions whose detail is a webhook URL as ``audited(_:)`` keeps it.
+    public static let webhookAuditActions = ["webhook.set", "webhook.secret_rotate"]
+
+    /// A webhook audit line's detail as ``audited(_:)`` keeps it: lines written before the log kept only a URL's
+    /// origin hold the whole URL, with any token in its path or query. One already reduced is kept as it is.
+    public static func reaudited(_ detail: String) -> String {
+        detail == "(a URL)" || detail.hasSuffix("/…") ? detail : audited(detail)
+    }
+
     /// A webhook URL as the audit log keeps it: scheme, host and port only. Receivers often carry a token in the path
     /// or query, and the audit log is read by every platform admin.
     static func audited(_ url: String) -> String {

@@ -208,6 +208,28 @@ extension SQLStore: ConsoleStore {
             ])
     }
 
+    public func rewriteAuditDetails(actions: [String], _ rewrite: @escaping @Sendable (String) -> String) async throws -> Int {
+        guard !actions.isEmpty else { return 0 }
+        let dialect = database.dialect
+        return try await write { connection in
+            let named = Self.auditActions.matches("action", key: "action", dialect, parameter: 1)
+            let rows = try await connection.query(
+                "SELECT id, detail FROM audit_log WHERE \(named)", [Self.auditActions.parameter(actions.map { [.text($0)] })])
+            let changed = try rows.compactMap { row -> [SQLValue]? in
+                let (detail, rewritten) = (try row.text("detail"), rewrite(try row.text("detail")))
+                return detail == rewritten ? nil : [.int(try row.int("id")), .text(rewritten)]
+            }
+            guard !changed.isEmpty else { return 0 }
+            try await connection.query(
+                "UPDATE audit_log SET detail = v.detail FROM \(Self.auditDetails.source(dialect, parameter: 1)) WHERE audit_log.id = v.id",
+                [Self.auditDetails.parameter(changed)])
+            return changed.count
+        }
+    }
+
+    private static let auditActions = SQLSet([("action", .text)])
+    private static let auditDetails = SQLSet([("id", .int), ("detail", .text)])
+
     public func auditLog(firmID: Int64?, limit: Int, startingAfter: Int64?) async throws -> [AuditEntry] {
         try await database.read { connection in
             try await connection.query(

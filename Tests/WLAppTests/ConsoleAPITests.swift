@@ -200,6 +200,16 @@ import WLServices
         }
     }
 
+    /// Lines written before the audit log kept only a webhook URL's origin are reduced to it; reduced ones stay.
+    @Test func anOldAuditLinesWebhookURLIsReducedToItsOriginOnce() {
+        #expect(ConsoleActions.reaudited("https://user:pass@hooks.example:8443/t/secret?k=1") == "https://hooks.example:8443/…")
+        #expect(ConsoleActions.reaudited("https://hooks.example") == "https://hooks.example")
+        for reduced in ["https://hooks.example:8443/…", "https://hooks.example", "(a URL)"] {
+            #expect(ConsoleActions.reaudited(reduced) == reduced)
+        }
+        #expect(ConsoleActions.reaudited("not a url") == "(a URL)")
+    }
+
     @Test func aDeveloperMayNotBuyCredits() async throws {
         let app = try await Self.app()
         try await app.test { client in

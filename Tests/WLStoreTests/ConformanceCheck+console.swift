@@ -268,6 +268,28 @@ extension ConformanceCheck {
             #expect(try await store.deleteAuditEntries(before: later, limit: 10) == 1)
             #expect(try await store.auditLog(firmID: nil, limit: 10, startingAfter: nil).map(\.at) == [checkTime.addingTimeInterval(2_000)])
         },
+        ConformanceCheck("audit details of the named actions are rewritten where the rule changes them, once, and no others") { store in
+            let lines = [
+                ("webhook.set", "https://hooks.example/t/secret-token?k=1"), ("webhook.secret_rotate", "https://hooks.example/t/secret-token"),
+                ("webhook.set", "https://hooks.example/…"), ("api_key.revoke", "https://hooks.example/t/secret-token"),
+            ]
+            for (action, detail) in lines {
+                try await store.appendAudit(
+                    AuditEntry(
+                        id: 0, at: checkTime, actor: "a", actorRole: "owner", firmID: nil, action: action, detail: detail, clientAddress: "",
+                        requestID: ""))
+            }
+            let origin: @Sendable (String) -> String = { $0.hasSuffix("/…") ? $0 : "https://hooks.example/…" }
+            let actions = ["webhook.set", "webhook.secret_rotate"]
+            #expect(try await store.rewriteAuditDetails(actions: actions, origin) == 2)
+            let kept = try await store.auditLog(firmID: nil, limit: 10, startingAfter: nil).reversed().map { "\($0.action) \($0.detail)" }
+            #expect(
+                kept == [
+                    "webhook.set https://hooks.example/…", "webhook.secret_rotate https://hooks.example/…", "webhook.set https://hooks.example/…",
+                    "api_key.revoke https://hooks.example/t/secret-token",
+                ])
+            #expect(try await store.rewriteAuditDetails(actions: actions, origin) == 0)
+        },
         ConformanceCheck("delivery counts group the firm's SMS by day, outcome and network") { store in
             let firm = try await firmWithCredits(store, credits: 0)
             let other = try await firmWithCredits(store, "other", credits: 0)
