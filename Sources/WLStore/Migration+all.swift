@@ -3,7 +3,7 @@ extension Migration {
     public static let all: [Migration] = [
         foundation, messaging, webhooks, webhookRotation, payments, email, limits, abuse, housekeeping, earlyReports, kenya, creditAlerts, console,
         paymentLeases, webhookClaims, appendOnlyKeys, outboxIndexes, waitingDeliveries, claimableMessages, redundantOutboxIndex, sqliteOutboxKeys,
-        blockRangeRetention, unredactedIndexes, webhookLastFailure, sessionUsers, lookupIndexes, deliveryLogIndex,
+        blockRangeRetention, unredactedIndexes, webhookLastFailure, sessionUsers, lookupIndexes, deliveryLogIndex, auditActionIndex,
     ]
 
     /// Firms, API keys, the credit ledger and contacts.

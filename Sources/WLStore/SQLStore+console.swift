@@ -212,9 +212,7 @@ extension SQLStore: ConsoleStore {
         guard !actions.isEmpty else { return 0 }
         let dialect = database.dialect
         return try await write { connection in
-            let named = Self.auditActions.matches("action", key: "action", dialect, parameter: 1)
-            let rows = try await connection.query(
-                "SELECT id, detail FROM audit_log WHERE \(named)", [Self.auditActions.parameter(actions.map { [.text($0)] })])
+            let rows = try await connection.query(Self.auditLines(actions: actions.count), actions.map(SQLValue.text))
             let changed = try rows.compactMap { row -> [SQLValue]? in
                 let (detail, rewritten) = (try row.text("detail"), rewrite(try row.text("detail")))
                 return detail == rewritten ? nil : [.int(try row.int("id")), .text(rewritten)]
@@ -227,8 +225,12 @@ extension SQLStore: ConsoleStore {
         }
     }
 
-    private static let auditActions = SQLSet([("action", .text)])
     private static let auditDetails = SQLSet([("id", .int), ("detail", .text)])
+
+    /// The audit lines of `actions` actions (`$1`…), read through `audit_log_action`, not the whole log.
+    static func auditLines(actions: Int) -> String {
+        "SELECT id, detail FROM audit_log WHERE action IN (\((1...actions).map { "$\($0)" }.joined(separator: ", ")))"
+    }
 
     public func auditLog(firmID: Int64?, limit: Int, startingAfter: Int64?) async throws -> [AuditEntry] {
         try await database.read { connection in

@@ -70,6 +70,18 @@ import WLPorts
         }
     }
 
+    @Test func sqliteReadsTheAuditLinesOfSomeActionsThroughTheirIndex() async throws {
+        try await TestDatabases.withStore(.sqlite) { store in
+            let plan = try await store.database.read { connection in
+                try await connection.query(
+                    "EXPLAIN QUERY PLAN \(SQLStore.auditLines(actions: 2))", [.text("webhook.set"), .text("webhook.secret_rotate")]
+                )
+                .map { try $0.text("detail") }.joined(separator: "\n")
+            }
+            #expect(plan.contains("USING INDEX audit_log_action (action=?)"), "\(plan)")
+        }
+    }
+
     /// Whether the one sort of the plan is the last step: the page's rows (at most `limit + 1`) put in order, not the
     /// window's.
     static func onlyThePageIsSorted(_ plan: String) -> Bool {
