@@ -25,6 +25,19 @@ func smsBlast(_ store: SQLStore, firm: Firm, count: Int, reference: String? = "r
     return try await store.createBlast(blast, messages: messages, now: checkTime)
 }
 
+/// Follows a listing's `next_starting_after` from the first page until none is given (at most 20 pages): the ids of
+/// every page in order, and how many pages it took.
+func followPages(_ page: (_ startingAfter: Int64?) async throws -> (ids: [Int64], next: Int64?)) async throws -> (ids: [Int64], pages: Int) {
+    var (found, pages, next): ([Int64], Int, Int64?) = ([], 0, nil)
+    repeat {
+        let (ids, following) = try await page(next)
+        found += ids
+        next = following
+        pages += 1
+    } while next != nil && pages < 20
+    return (found, pages)
+}
+
 extension ConformanceCheck {
     static let messages: [ConformanceCheck] = [
         ConformanceCheck("a blast writes every message pending, in order, visible only to its firm") { store in
@@ -118,15 +131,10 @@ extension ConformanceCheck {
             let first = try await windowed.messagePage(firmID: firm.id, filter: failed, limit: 10, startingAfter: nil)
             #expect(first.messages.isEmpty)
             #expect(first.nextStartingAfter == created[20].id)
-            var found: [Int64] = []
-            var pages = 0
-            var next: Int64? = nil
-            repeat {
+            let (found, pages) = try await followPages { next in
                 let page = try await windowed.messagePage(firmID: firm.id, filter: failed, limit: 10, startingAfter: next)
-                found += page.messages.map(\.id)
-                next = page.nextStartingAfter
-                pages += 1
-            } while next != nil && pages < 20
+                return (page.messages.map(\.id), page.nextStartingAfter)
+            }
             #expect(found == [created[17].id, created[2].id])
             // Five windows of five, then one that finds the firm's messages at an end (the other firm's never count).
             #expect(pages == 6)

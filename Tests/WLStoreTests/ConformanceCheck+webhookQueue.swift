@@ -55,15 +55,10 @@ extension ConformanceCheck {
             let first = try await windowed.webhookDeliveryPage(firmID: firm.id, filter: failed, limit: 10, startingAfter: nil)
             #expect(first.deliveries.isEmpty)
             #expect(first.nextStartingAfter == mine[3].id)
-            var found: [Int64] = []
-            var pages = 0
-            var next: Int64? = nil
-            repeat {
+            let (found, pages) = try await followPages { next in
                 let page = try await windowed.webhookDeliveryPage(firmID: firm.id, filter: failed, limit: 10, startingAfter: next)
-                found += page.deliveries.map(\.id)
-                next = page.nextStartingAfter
-                pages += 1
-            } while next != nil && pages < 20
+                return (page.deliveries.map(\.id), page.nextStartingAfter)
+            }
             #expect(found == failing)
             // Three windows of four, then one that finds the firm's deliveries at an end (the other firm's never count).
             #expect(pages == 4)
