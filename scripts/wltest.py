@@ -16,12 +16,20 @@ SANDBOX_KEY = "wl_test_communication_sms_sandbox"
 LOG_LEVEL = re.compile(r"\b(warning|error|critical)\b", re.IGNORECASE)
 
 
+_given_ports = set()
+
+
 def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+    """A port free now and never given before by this process: the kernel may hand a just-closed port out again. Two
+    sample receivers once got the same one, and one logged nothing while the other logged every event twice."""
+    while True:
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+        s.close()
+        if port not in _given_ports:
+            _given_ports.add(port)
+            return port
 
 
 def wait_for(predicate, seconds, every=0.2):
