@@ -86,13 +86,10 @@ import WLStore
 
     @Test func aDatabaseURLOfAnotherSchemeIsRefusedNotTakenForAFile() async throws {
         let location = StoreLocation(databaseURL: "mysql://root@db/wl")
-        #expect(
-            throws: StoreError.invalidURL(
-                "unsupported database URL scheme \"mysql\": use postgres://user:password@host:port/database or a SQLite file path")
-        ) {
-            try location.check()
-        }
-        await #expect(throws: StoreError.self) { _ = try await location.open(logger: Logger(label: "test")) }
+        let refusal = StoreError.invalidURL(
+            "unsupported database URL scheme \"mysql\": use postgres://user:password@host:port/database or a SQLite file path")
+        #expect(throws: refusal) { try location.check() }
+        await #expect(throws: refusal) { _ = try await location.open(logger: Logger(label: "test")) }
     }
 }
 

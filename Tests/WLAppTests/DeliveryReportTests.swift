@@ -78,9 +78,15 @@ import WLStore
             try await client.execute(uri: "/callbacks/africastalking/dlr/s3cret-token", method: .post, headers: form, body: body) { response in
                 #expect(response.status == .ok)
             }
-            try await client.execute(uri: "/callbacks/africastalking/dlr/wrong", method: .post, headers: form, body: body) { response in
+            let other = ByteBuffer(string: "id=ATXid_2&status=Success&phoneNumber=%2B254711000002&networkCode=63902")
+            try await client.execute(uri: "/callbacks/africastalking/dlr/wrong", method: .post, headers: form, body: other) { response in
                 #expect(response.status == .notFound)
             }
+            // The id is no message's yet, so the report taken is parked: one row, from the right token only.
+            let parked = try await app.admin { _, store in
+                try await store.deleteEarlyReports(receivedBefore: app.time.now.addingTimeInterval(3_600), limit: 10)
+            }
+            #expect(parked == 1)
         }
         try? FileManager.default.removeItem(at: app.folder)
     }

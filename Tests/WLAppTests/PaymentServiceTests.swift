@@ -86,9 +86,9 @@ func stkCallback(checkout: String, code: Int = 0, amount: String = "500.00", rec
             // A callback and a status query that both read the payment pending, settling one after the other.
             let stale = view.payment
             for _ in 0..<2 { try await payments.settle(stale, .paid(receipt: "TKU4X7Q2LM", amount: KES(shillings: 500), paidAt: nil)) }
-            #expect(metrics.counted.withLock { $0 }.count == 2)
-            #expect(metrics.counted.withLock { $0.first } == "payment Received")
-            #expect(try await store.payment(firmID: firm.id, id: stale.id)?.status == .received)
+            let settled = try #require(try await store.payment(firmID: firm.id, id: stale.id))
+            #expect(settled.status == .received && settled.creditsApplied > .zero)
+            #expect(metrics.counted.withLock { $0 } == ["payment Received", "credits purchased \(settled.creditsApplied)"])
         }
     }
 

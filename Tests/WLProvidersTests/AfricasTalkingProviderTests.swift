@@ -88,7 +88,7 @@ import WLServices
         fake.override.withLock { $0 = (201, #"{"SMSMessageData":{"Message":"InvalidSenderId","Recipients":[]}}"#, [:]) }
         try await fake.run { base in
             let outcomes = await provider(base).send("Hi", from: nil, to: Array(recipients.prefix(2)))
-            #expect(outcomes.values.allSatisfy { $0 == .rejected(reason: "InvalidSenderId") })
+            #expect(outcomes == [1: .rejected(reason: "InvalidSenderId"), 2: .rejected(reason: "InvalidSenderId")])
         }
     }
 

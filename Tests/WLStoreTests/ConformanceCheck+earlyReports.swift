@@ -44,7 +44,7 @@ extension ConformanceCheck {
             #expect(events.map(\.status) == [.processing, .delivered])
             #expect(try await store.firm(id: firm.id)?.smsCredits == Credits(whole: 8))  // charged once each, no refund
         },
-        ConformanceCheck("a UserInBlackList failure lists the number whether its report comes early or late, in one transaction") { store in
+        ConformanceCheck("a UserInBlackList failure lists the number whether its report comes early or late") { store in
             let firm = try await firmWithCredits(store, credits: 10)
             let messages = try await smsBlast(store, firm: firm, count: 2)
             try await charged(store, messages)

@@ -114,5 +114,23 @@ extension ConformanceCheck {
             #expect(first == "one")
             #expect(second == "one")
         },
+        ConformanceCheck("blast templates are read by id, in several statements when the ids are many") { store in
+            let firm = try await firmWithCredits(store, credits: 0)
+            var templates: [String: String] = [:]
+            for index in 0..<3 {
+                let blast = NewBlast(
+                    id: NewBlast.makeID(for: .email, at: Date()), firmID: firm.id, channel: .email, reference: nil,
+                    template: "<p>Template \(index)</p>", subject: "Hello", sendAt: checkTime)
+                _ = try await store.createBlast(
+                    blast, messages: [NewMessage(recipient: "u\(index)@example.com", body: "", segments: 0, encoding: "html", credits: .zero)],
+                    now: checkTime)
+                templates[blast.id] = blast.template
+            }
+            // 1,203 ids: more than two statements' worth, the known ones wherever the set puts them.
+            let unknown = (0..<1_200).map { "MAIL-UNKNOWN\($0)" }
+            #expect(try await store.blastTemplates(ids: Set(templates.keys).union(unknown)) == templates)
+            #expect(try await store.blastTemplates(ids: Set(unknown)).isEmpty)
+            #expect(try await store.blastTemplates(ids: []).isEmpty)
+        },
     ]
 }

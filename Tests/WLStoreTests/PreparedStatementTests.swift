@@ -2,6 +2,8 @@ import Foundation
 import Testing
 import WLPorts
 
+import struct PostgresNIO.PSQLError
+
 @testable import WLStore
 
 /// PostgreSQL runs a statement prepared once it has succeeded, within a bounded number of texts, and falls back to
@@ -34,7 +36,8 @@ struct PreparedStatementTests {
             }
             // A statement that fails is never named.
             for _ in 0..<2 {
-                await #expect(throws: (any Error).self) { try await database.read { try await $0.query("SELECT 1 FROM no_such_table") } }
+                let error = await #expect(throws: PSQLError.self) { try await database.read { try await $0.query("SELECT 1 FROM no_such_table") } }
+                #expect(error?.serverInfo?[.sqlState] == "42P01", "undefined table")
             }
             #expect(names.count == 2)
             // One that runs once is not either.
@@ -66,12 +69,13 @@ struct PreparedStatementTests {
             #expect(names.count == 1)
             // Named but not yet prepared on the connection: its first preparation meets an aborted transaction, and
             // PostgresNIO keeps that failure for the name on this connection.
-            await #expect(throws: (any Error).self) {
+            let error = await #expect(throws: PSQLError.self) {
                 try await database.transaction { connection in
                     _ = try? await connection.query("SELECT 1 / 0 AS n")
                     try await connection.query(sql, [.int(2)])
                 }
             }
+            #expect(error?.serverInfo?[.sqlState] == "25P02", "current transaction is aborted")
             for value in Int64(3)...5 {
                 let rows = try await database.read { try await $0.query(sql, [.int(value)]) }
                 #expect(try rows.map { try $0.int("n") } == [value * 2])

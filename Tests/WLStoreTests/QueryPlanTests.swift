@@ -149,4 +149,52 @@ struct QueryPlanTests {
             }
         }
     }
+
+    @Test func theStartUpAuditRewriteReadsOnlyTheWebhookLinesThroughTheActionIndex() async throws {
+        try await TestDatabases.withStore(.postgres) { store in
+            _ = try await store.database.transaction { connection in
+                try await connection.query(
+                    """
+                    INSERT INTO audit_log (at, actor, actor_role, firm_id, action, detail, client_address, request_id)
+                    SELECT 0, 'owner@acme.co.ke', 'owner', NULL, CASE WHEN g <= 2 THEN 'webhook.set' ELSE 'user.sign_in' END, '', '', ''
+                    FROM generate_series(1, 3000) g
+                    """)
+                try await connection.query("ANALYZE audit_log")
+            }
+            let binds: [SQLValue] = [.text("webhook.set"), .text("webhook.secret_rotate")]
+            for found in try await plans(store, SQLStore.auditLines(actions: binds.count), binds) {
+                #expect(found.contains("audit_log_action"), "\(found)")
+                #expect(!found.contains("Seq Scan on audit_log"), "\(found)")
+            }
+        }
+    }
+
+    @Test func redactionReadsOnlyTheRowsThatStillHoldTextAmongThousandsDone() async throws {
+        try await TestDatabases.withStore(.postgres) { store in
+            let firm = try await firmWithCredits(store, "acme", credits: 5)
+            _ = try await smsBlast(store, firm: firm, count: 3_000)
+            _ = try await store.database.transaction { connection in
+                // All final, all but three already emptied: what a long-running instance's tables look like.
+                try await connection.query(
+                    "UPDATE messages SET stage = 'done', status = 'delivered', body = CASE WHEN id % 1000 = 0 THEN body ELSE '' END")
+                try await connection.query("UPDATE blasts SET template = ''")
+                try await connection.query(
+                    """
+                    INSERT INTO blasts (id, firm_id, channel, reference, template, send_at, created_at)
+                    SELECT 'old-blast-' || g, $1, 'sms', NULL, CASE WHEN g % 1000 = 0 THEN 'Hi' ELSE '' END, 0, 0 FROM generate_series(1, 3000) g
+                    """, [.int(firm.id)])
+                try await connection.query("ANALYZE messages")
+                try await connection.query("ANALYZE blasts")
+            }
+            let binds: [SQLValue] = [.time(checkTime.addingTimeInterval(86_400)), .int(10)]
+            for found in try await plans(store, SQLStore.redactMessages, binds) {
+                #expect(found.contains("messages_unredacted"), "\(found)")
+                #expect(!found.contains("Seq Scan on messages"), "\(found)")
+            }
+            for found in try await plans(store, SQLStore.redactBlasts, binds) {
+                #expect(found.contains("blasts_unredacted"), "\(found)")
+                #expect(!found.contains("Seq Scan on blasts"), "\(found)")
+            }
+        }
+    }
 }
