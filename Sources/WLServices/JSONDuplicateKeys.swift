@@ -6,14 +6,13 @@ import Foundation
 /// value, another the last. A body that a proxy or a client library read one way and the server another is refused
 /// instead. It scans a text already known to be valid JSON; time in proportion to its length.
 public enum JSONDuplicateKeys {
-    private enum Frame {
-        case object(Set<String>)
-        case array
-    }
-
     /// The first key found twice in one object, or nil.
     public static func first(in bytes: UnsafeRawBufferPointer) -> String? {
-        var frames: [Frame] = []
+        // Whether each open container is an object, and each open object's keys: kept apart so that a key is
+        // inserted in place (a set copied out of an enum and written back copies all its keys for each new one,
+        // quadratic in the keys of one object).
+        var isObject: [Bool] = []
+        var keySets: [Set<String>] = []
         var expectingKey = false
         var index = 0
         while index < bytes.count {
@@ -29,25 +28,25 @@ public enum JSONDuplicateKeys {
                     }
                     end += 1
                 }
-                if expectingKey, case .object(var keys) = frames.last {
+                if expectingKey, isObject.last == true {
                     let key = Self.key(UnsafeRawBufferPointer(rebasing: bytes[start..<min(end, bytes.count)]), escaped: escaped)
-                    guard keys.insert(key).inserted else { return key }
-                    frames[frames.count - 1] = .object(keys)
+                    guard keySets[keySets.count - 1].insert(key).inserted else { return key }
                     expectingKey = false
                 }
                 index = end + 1
                 continue
             case UInt8(ascii: "{"):
-                frames.append(.object([]))
+                isObject.append(true)
+                keySets.append([])
                 expectingKey = true
             case UInt8(ascii: "["):
-                frames.append(.array)
+                isObject.append(false)
                 expectingKey = false
             case UInt8(ascii: "}"), UInt8(ascii: "]"):
-                _ = frames.popLast()
+                if isObject.popLast() == true { _ = keySets.popLast() }
                 expectingKey = false
             case UInt8(ascii: ","):
-                if case .object = frames.last { expectingKey = true }
+                if isObject.last == true { expectingKey = true }
             default:
                 break
             }
