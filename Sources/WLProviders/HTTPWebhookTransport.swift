@@ -74,21 +74,34 @@ public final class HTTPWebhookTransport: WebhookTransport, Service {
 }
 
 /// One HTTP client per (host, pinned address): a client's `dnsOverride` sends the host's connections to the checked
-/// address. A host whose address changes gets a new client; the old one is closed.
+/// address. A host whose address changes gets a new client; the old one is closed. At most `maximumHosts` clients are
+/// kept: a new host beyond them closes the one used least recently (endpoints that move from host to host, a test
+/// webhook to each, would otherwise each leave a client behind for good).
 actor PinnedClients {
+    /// The most clients kept by default: far more hosts than the deliverer's lanes POST to at once.
+    static let defaultMaximumHosts = 256
+
     private let timeoutSeconds: Int64
     private let connectionsPerHost: Int
-    private var clients: [String: (address: String?, client: HTTPClient)] = [:]
+    private let maximumHosts: Int
+    private var clients: [String: (address: String?, client: HTTPClient, used: UInt64)] = [:]
+    private var uses: UInt64 = 0
 
-    init(timeoutSeconds: Int64, connectionsPerHost: Int) {
+    init(timeoutSeconds: Int64, connectionsPerHost: Int, maximumHosts: Int = PinnedClients.defaultMaximumHosts) {
         self.timeoutSeconds = timeoutSeconds
         self.connectionsPerHost = connectionsPerHost
+        self.maximumHosts = max(1, maximumHosts)
     }
+
+    /// The hosts that have a client now.
+    var hosts: Set<String> { Set(clients.keys) }
 
     /// The client for `host`, pinned to one of `addresses` (`nil`: not pinned). The current client is kept while its
     /// address is still among them: a host whose DNS rotates its answers (a load balancer, a CDN) keeps its connections.
     func client(host: String, addresses: [String]?) -> HTTPClient {
+        uses += 1
         if let existing = clients[host], existing.address.map({ addresses?.contains($0) == true }) ?? (addresses == nil) {
+            clients[host]?.used = uses
             return existing.client
         }
         let address = addresses?.first
@@ -100,15 +113,23 @@ actor PinnedClients {
         if let address { configuration.dnsOverride = [host: address] }
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         if let old = clients[host]?.client {
-            // Shutting a client down cancels its requests in flight: let them finish first (each has the timeout).
-            let grace = timeoutSeconds
-            Task {
-                try? await Task.sleep(for: .seconds(grace))
-                try? await old.shutdown()
-            }
+            retire(old)
+        } else if clients.count >= maximumHosts, let least = clients.min(by: { $0.value.used < $1.value.used }) {
+            clients[least.key] = nil
+            retire(least.value.client)
         }
-        clients[host] = (address, client)
+        clients[host] = (address, client, uses)
         return client
+    }
+
+    /// Closes `client` once the POSTs it may have in flight have had their timeout: shutting a client down cancels
+    /// its requests.
+    private func retire(_ client: HTTPClient) {
+        let grace = timeoutSeconds
+        Task {
+            try? await Task.sleep(for: .seconds(grace))
+            try? await client.shutdown()
+        }
     }
 
     func shutdown() async {

@@ -55,6 +55,7 @@ final class TricklingReceiver: Sendable {
             let transport = HTTPWebhookTransport(allowPrivate: true, timeoutSeconds: 30)
             let post = Task { try await transport.post(url: url, headers: [], body: []) }
             try await receiver.waitForStart()
+            try #require(receiver.started.withLock { $0 } == 1, "the POST reached the receiver before it was cancelled")
             let start = ContinuousClock.now
             post.cancel()
             await #expect(throws: CancellationError.self) { try await post.value }
@@ -94,6 +95,19 @@ final class TricklingReceiver: Sendable {
         #expect(first === rotated)
         let moved = await clients.client(host: "hooks.example.com", addresses: ["93.184.215.16"])
         #expect(first !== moved)
+        await clients.shutdown()
+    }
+
+    @Test func beyondItsLimitTheClientUsedLeastRecentlyIsClosed() async throws {
+        let clients = PinnedClients(timeoutSeconds: 1, connectionsPerHost: 1, maximumHosts: 2)
+        let first = await clients.client(host: "a.example.com", addresses: ["93.184.215.14"])
+        _ = await clients.client(host: "b.example.com", addresses: ["93.184.215.15"])
+        #expect(await clients.client(host: "a.example.com", addresses: ["93.184.215.14"]) === first)
+        _ = await clients.client(host: "c.example.com", addresses: ["93.184.215.16"])
+        #expect(await clients.hosts == ["a.example.com", "c.example.com"])
+        #expect(await clients.client(host: "a.example.com", addresses: ["93.184.215.14"]) === first, "the one used lately is kept")
+        _ = await clients.client(host: "d.example.com", addresses: ["93.184.215.17"])
+        #expect(await clients.hosts == ["a.example.com", "d.example.com"])
         await clients.shutdown()
     }
 }
