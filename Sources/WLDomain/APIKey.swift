@@ -71,10 +71,11 @@ public struct APIKey: Hashable, Sendable {
         SHA256.hash(data: Data(text.utf8)).hex
     }
 
-    /// Extracts a key from request headers: `X-API-Key` first, else `Authorization: Bearer …`.
+    /// Extracts a key from request headers: `X-API-Key` first, else `Authorization: Bearer …`. An `X-API-Key` that
+    /// is empty (some HTTP clients send every header of a template, filled or not) counts as absent.
     /// - Returns: `nil` when neither header carries a well-formed key.
     public static func fromHeaders(apiKey: String?, authorization: String?) -> APIKey? {
-        if let apiKey {
+        if let apiKey, !trimmed(apiKey).isEmpty {
             return APIKey(trimmed(apiKey))
         }
         guard let authorization else { return nil }

@@ -39,6 +39,13 @@ import WLDomain
     @Test func xAPIKeyWinsOverBearer() {
         let key = APIKey.fromHeaders(apiKey: "wl_comm_first", authorization: "Bearer wl_comm_second")
         #expect(key?.secret == "wl_comm_first")
+        #expect(APIKey.fromHeaders(apiKey: "not-a-key", authorization: "Bearer wl_comm_second") == nil, "a malformed X-API-Key is not passed over")
+    }
+
+    @Test(arguments: ["", "  ", "\t"])
+    func anEmptyXAPIKeyCountsAsAbsent(header: String) {
+        #expect(APIKey.fromHeaders(apiKey: header, authorization: "Bearer wl_comm_second")?.secret == "wl_comm_second")
+        #expect(APIKey.fromHeaders(apiKey: header, authorization: nil) == nil)
     }
 
     @Test(
