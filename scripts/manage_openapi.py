@@ -158,7 +158,8 @@ P['/sessions/current'] = {'delete': op('Sign out (ends this session)', 'Sessions
 P['/me'] = {'get': op('Who is signed in', 'Sessions', ok('200', 'UserEnvelope'))}
 P['/invitations/accept'] = {'post': op('Choose a password from an invitation', 'Sessions', ok('200', 'UserEnvelope'), body('AcceptRequest'), security=False)}
 P['/firm'] = {'get': op('The signed-in user\'s firm', 'Firm', ok('200', 'FirmEnvelope'))}
-P['/firm/api-keys'] = {'get': op('The firm\'s API keys (never their secrets)', 'Firm', ok('200', 'KeyListEnvelope')),
+P['/firm/api-keys'] = {'get': op('The firm\'s API keys (never their secrets)', 'Firm', ok('200', 'KeyListEnvelope'),
+        description='Every active key and the 50 revoked most recently, newest first.'),
     'post': op('Make an API key (the secret is in this answer only)', 'Firm', ok('201', 'KeyEnvelope', 'The key, with `key`'), body('KeyRequest'),
         description='A firm may have at most 20 active keys: 409 `conflict` beyond, until one is revoked.')}
 P['/firm/api-keys/{key_id}'] = {'delete': op('Revoke a key', 'Firm', ok('200', 'KeyEnvelope'), params=[idparam('key_id')])}
@@ -196,7 +197,8 @@ P['/firm/contacts/import'] = {'post': op('Import contacts from CSV (≤ 1 MiB); 
 P['/firm/delivery-stats'] = {'get': op('Delivered, failed and pending SMS per day and network', 'Firm', ok('200', 'StatsEnvelope'), params=[
     {'name': 'days', 'in': 'query', 'schema': {'type': 'integer', 'minimum': 1, 'maximum': 90, 'default': 14}}])}
 P['/firm/users'] = {'get': op('The firm\'s users', 'Firm', ok('200', 'UserListEnvelope')),
-    'post': op('Invite a user (owners only); the link is in this answer only', 'Firm', ok('201', 'InvitedUserEnvelope'), body('InviteRequest'))}
+    'post': op('Invite a user (owners only); the link is in this answer only', 'Firm', ok('201', 'InvitedUserEnvelope'), body('InviteRequest'),
+        description='A firm may have at most 50 users, invitations not yet accepted included: 409 `conflict` beyond, until one is removed.')}
 P['/firm/users/{user_id}'] = {'delete': op('Remove a user of the firm (owners only; not yourself); their sessions end at once', 'Firm',
     ok('200', 'InvitedUserEnvelope'), params=[idparam('user_id')]),
     'patch': op('Change a user\'s role (owners only; not your own); it applies from their next request', 'Firm',

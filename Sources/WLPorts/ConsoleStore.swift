@@ -10,13 +10,19 @@ public struct NewConsoleUser: Sendable {
     public var passwordHash: String
     /// The SHA-256 of an invitation's token, and when it ends; `nil` for a user made with a password.
     public var invitation: (tokenHash: String, expiresAt: Date)?
+    /// When set, the user is made only if the firm has fewer users than this (counted in the same transaction).
+    public var firmUsersAtMost: Int?
 
-    public init(email: String, role: ConsoleRole, firmID: Int64?, passwordHash: String, invitation: (tokenHash: String, expiresAt: Date)? = nil) {
+    public init(
+        email: String, role: ConsoleRole, firmID: Int64?, passwordHash: String, invitation: (tokenHash: String, expiresAt: Date)? = nil,
+        firmUsersAtMost: Int? = nil
+    ) {
         self.email = email
         self.role = role
         self.firmID = firmID
         self.passwordHash = passwordHash
         self.invitation = invitation
+        self.firmUsersAtMost = firmUsersAtMost
     }
 }
 
@@ -192,6 +198,12 @@ public protocol ConsoleStore: Sendable {
     ) async throws -> ConsoleUser
     /// Appends a line to the audit log.
     func appendAudit(_ entry: AuditEntry) async throws
+    /// Moves credits as an admin adjustment (ledger kind `adjustment`, `reason` as its reference) and writes the
+    /// audit line `audit` makes of its ledger row, in one transaction; the balance never goes below zero.
+    /// - Throws: `.insufficientCredits` when a removal would take the balance below zero; `.notFound` for an unknown firm.
+    func adjustCredits(
+        firmID: Int64, amount: Credits, reason: String, now: Date, audit: @escaping @Sendable (LedgerEntry) -> AuditEntry
+    ) async throws -> LedgerEntry
     /// Sets the `detail` of every audit line whose action is one of `actions` to what `rewrite` makes of it, where that
     /// differs: for lines written before a rule about what the log may keep changed.
     /// - Returns: How many lines changed.

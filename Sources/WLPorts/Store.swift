@@ -118,7 +118,7 @@ public protocol Store: MessageStore, WebhookStore, WebhookLogStore, PaymentStore
         firmID: Int64, hash: String, displayPrefix: String, label: String, activeAtMost: Int?, now: Date
     ) async throws
         -> APIKeyRecord
-    /// The firm's keys, newest first.
+    /// The firm's active keys and the ones it revoked most recently (a bounded number), newest first.
     func apiKeys(firmID: Int64) async throws -> [APIKeyRecord]
     /// Revokes one of the firm's keys (again is a no-op).
     /// - Throws: `.notFound` when the firm has no such key.

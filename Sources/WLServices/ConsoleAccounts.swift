@@ -104,16 +104,20 @@ public struct ConsoleAccounts: Sendable {
         }
         let hash = try await hash(password, origin: origin)
         let user = try await store.createUser(NewConsoleUser(email: email, role: role, firmID: firmID, passwordHash: hash), now: time.now)
-        try await audit(origin, firmID: firmID, action: "user.create", detail: "\(email) as \(role.rawValue)")
+        await audit(origin, firmID: firmID, action: "user.create", detail: "\(email) as \(role.rawValue)")
         return user
     }
+
+    /// The most console users an owner may invite a firm up to (its pages and the management API list them all).
+    public static let maximumUsersPerFirm = 50
 
     /// How long an invitation link works.
     public static let invitationLifetime: TimeInterval = 72 * 3_600
 
     /// Invites a firm user: the user exists at once without a password, and the returned token (for the link
     /// `/console/invite/{token}`, shown once) lets them choose one within 72 hours.
-    /// - Throws: `.validation` for a bad email or an admin role; `.duplicate` for a taken email.
+    /// - Throws: `.validation` for a bad email or an admin role; `.duplicate` for a taken email; `.conflict` when the
+    ///   firm has ``maximumUsersPerFirm`` users.
     public func invite(email: String, role: ConsoleRole, firmID: Int64, origin: AuditOrigin) async throws -> (user: ConsoleUser, token: SessionToken)
     {
         let email = try ConsoleCredentials.email(email)
@@ -124,9 +128,9 @@ public struct ConsoleAccounts: Sendable {
         let user = try await store.createUser(
             NewConsoleUser(
                 email: email, role: role, firmID: firmID, passwordHash: "",
-                invitation: (token.hash, time.now.addingTimeInterval(Self.invitationLifetime))),
+                invitation: (token.hash, time.now.addingTimeInterval(Self.invitationLifetime)), firmUsersAtMost: Self.maximumUsersPerFirm),
             now: time.now)
-        try await audit(origin, firmID: firmID, action: "user.invite", detail: "\(email) as \(role.rawValue)")
+        await audit(origin, firmID: firmID, action: "user.invite", detail: "\(email) as \(role.rawValue)")
         return (user, token)
     }
 
@@ -143,7 +147,7 @@ public struct ConsoleAccounts: Sendable {
         guard let user = try await store.acceptInvitation(tokenHash: token.hash, passwordHash: hash, now: time.now) else {
             throw DomainError(.notFound, "This invitation link is not valid, has been used, or has expired. Ask for a new one.")
         }
-        try await audit(origin.as(user), firmID: user.firmID, action: "user.accept_invitation", detail: user.email)
+        await audit(origin.as(user), firmID: user.firmID, action: "user.accept_invitation", detail: user.email)
         return user
     }
 
@@ -189,7 +193,7 @@ public struct ConsoleAccounts: Sendable {
             } catch let error as DomainError where error.code == .notFound {
                 throw refusal
             }
-            try await audit(
+            await audit(
                 origin.as(user), firmID: user.firmID, action: "session.sign_in_failed",
                 detail: after.lockedUntil == nil ? "failure \(after.failedSignIns)" : "failure \(after.failedSignIns); locked")
             throw refusal
@@ -213,7 +217,7 @@ public struct ConsoleAccounts: Sendable {
         } catch let error as DomainError where error.code == .notFound {
             throw refusal
         }
-        try await audit(origin.as(user), firmID: user.firmID, action: "session.sign_in", detail: kind.rawValue)
+        await audit(origin.as(user), firmID: user.firmID, action: "session.sign_in", detail: kind.rawValue)
         return (token, ConsoleIdentity(session: session, user: user, firm: try await firm(of: user)))
     }
 
@@ -235,7 +239,7 @@ public struct ConsoleAccounts: Sendable {
     /// - Returns: How many sessions ended.
     public func signOutEverywhere(_ user: ConsoleUser, origin: AuditOrigin) async throws -> Int {
         let ended = try await store.closeSessions(userID: user.id)
-        try await audit(origin, firmID: user.firmID, action: "user.sign_out_everywhere", detail: "\(user.email): \(ended) session(s)")
+        await audit(origin, firmID: user.firmID, action: "user.sign_out_everywhere", detail: "\(user.email): \(ended) session(s)")
         return ended
     }
 
@@ -260,7 +264,7 @@ public struct ConsoleAccounts: Sendable {
     public func unlock(email: String) async throws {
         let user = try await user(named: email)
         try await store.unlock(userID: user.id)
-        try await audit(.commandLine, firmID: user.firmID, action: "user.unlock", detail: user.email)
+        await audit(.commandLine, firmID: user.firmID, action: "user.unlock", detail: user.email)
     }
 
     /// Removes user `id` of firm `firmID` on behalf of `actor` (see ``ConsoleUserRemoval``, checked against both
@@ -347,12 +351,29 @@ public struct ConsoleAccounts: Sendable {
         try await store.users(firmID: firmID)
     }
 
-    /// Writes a line to the audit log.
-    public func audit(_ origin: AuditOrigin, firmID: Int64?, action: String, detail: String) async throws {
-        try await store.appendAudit(
-            AuditEntry(
-                id: 0, at: time.now, actor: origin.actor, actorRole: origin.role, firmID: firmID, action: action, detail: detail,
-                clientAddress: origin.clientAddress, requestID: origin.requestID))
+    /// Writes a line to the audit log for a change already committed. Should the line fail to be written, the change
+    /// still stands and its caller is answered as such: the line goes to the error log instead. An error answer would
+    /// hide a change that happened (a key made but never shown, a secret rotated but unknown), and a retry would make
+    /// it twice.
+    public func audit(_ origin: AuditOrigin, firmID: Int64?, action: String, detail: String) async {
+        let entry = auditEntry(origin, firmID: firmID, action: action, detail: detail)
+        do {
+            try await store.appendAudit(entry)
+        } catch {
+            logger.error(
+                "An audit line was not written; the change it records was made",
+                metadata: [
+                    "action": "\(action)", "firm_id": "\(firmID.map(String.init) ?? "-")", "actor": "\(origin.actor)",
+                    "detail": "\(detail)", "request_id": "\(origin.requestID)", "error": "\(error)",
+                ])
+        }
+    }
+
+    /// The audit line for `action` by `origin`, now.
+    public func auditEntry(_ origin: AuditOrigin, firmID: Int64?, action: String, detail: String) -> AuditEntry {
+        AuditEntry(
+            id: 0, at: time.now, actor: origin.actor, actorRole: origin.role, firmID: firmID, action: action, detail: detail,
+            clientAddress: origin.clientAddress, requestID: origin.requestID)
     }
 
     private func firm(of user: ConsoleUser) async throws -> Firm? {

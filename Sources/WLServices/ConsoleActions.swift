@@ -2,8 +2,9 @@ import Foundation
 public import WLDomain
 public import WLPorts
 
-/// The changes the console and the management API make, each written to the audit log after it succeeds: a firm's
-/// keys and webhook, and the platform admin's firms and credit adjustments.
+/// The changes the console and the management API make, each written to the audit log after it succeeds (a credit
+/// adjustment with it, in its transaction): a firm's keys and webhook, and the platform admin's firms and credit
+/// adjustments.
 public struct ConsoleActions: Sendable {
     let store: any Store
     let admin: FirmAdmin
@@ -31,7 +32,7 @@ public struct ConsoleActions: Sendable {
                 .validation, "The label must be 1 to 64 characters, no control characters.", fields: ["label": ["1 to 64 characters"]])
         }
         let created = try await admin.createKey(firm: String(firm.id), label: label, activeAtMost: Self.maximumActiveKeys)
-        try await accounts.audit(origin, firmID: firm.id, action: "api_key.create", detail: "\(created.record.displayPrefix) \(label)")
+        await accounts.audit(origin, firmID: firm.id, action: "api_key.create", detail: "\(created.record.displayPrefix) \(label)")
         return created
     }
 
@@ -39,7 +40,7 @@ public struct ConsoleActions: Sendable {
     public func revokeKey(firm: Firm, keyID: Int64, origin: AuditOrigin) async throws -> APIKeyRecord {
         let record = try await admin.revokeKey(firm: String(firm.id), keyID: keyID)
         authentications.forget(firmID: firm.id)
-        try await accounts.audit(origin, firmID: firm.id, action: "api_key.revoke", detail: record.displayPrefix)
+        await accounts.audit(origin, firmID: firm.id, action: "api_key.revoke", detail: record.displayPrefix)
         return record
     }
 
@@ -47,7 +48,7 @@ public struct ConsoleActions: Sendable {
     public func setWebhookURL(firm: Firm, url: String, origin: AuditOrigin) async throws -> WebhookSettings {
         let current = try await store.webhook(firmID: firm.id)
         try await admin.setWebhook(firm: String(firm.id), url: url, secret: current?.secret)
-        try await accounts.audit(origin, firmID: firm.id, action: "webhook.set", detail: Self.audited(url))
+        await accounts.audit(origin, firmID: firm.id, action: "webhook.set", detail: Self.audited(url))
         return try await store.webhook(firmID: firm.id) ?? WebhookSettings(url: url, secret: current?.secret)
     }
 
@@ -71,7 +72,7 @@ public struct ConsoleActions: Sendable {
     /// Removes the webhook; no more deliveries are attempted.
     public func deleteWebhook(firm: Firm, origin: AuditOrigin) async throws {
         try await store.setWebhook(firmID: firm.id, nil, now: accounts.time.now)
-        try await accounts.audit(origin, firmID: firm.id, action: "webhook.delete", detail: "")
+        await accounts.audit(origin, firmID: firm.id, action: "webhook.delete", detail: "")
     }
 
     /// A new random signing secret for the webhook, returned once; the old one keeps signing for 24 hours.
@@ -82,14 +83,14 @@ public struct ConsoleActions: Sendable {
         }
         let secret = "wlsec_" + String(APIKey.generate(mode: .live).secret.dropFirst(APIKey.livePrefix.count))
         try await store.setWebhook(firmID: firm.id, WebhookSettings(url: current.url, secret: secret), now: accounts.time.now)
-        try await accounts.audit(origin, firmID: firm.id, action: "webhook.secret_rotate", detail: Self.audited(current.url))
+        await accounts.audit(origin, firmID: firm.id, action: "webhook.secret_rotate", detail: Self.audited(current.url))
         return secret
     }
 
     /// Creates a firm (admin).
     public func createFirm(_ firm: NewFirm, origin: AuditOrigin) async throws -> Firm {
         let created = try await admin.createFirm(firm)
-        try await accounts.audit(
+        await accounts.audit(
             origin, firmID: created.id, action: "firm.create", detail: "\(created.slug) rate \(created.smsRate) \(created.mode.rawValue)")
         return created
     }
@@ -99,15 +100,17 @@ public struct ConsoleActions: Sendable {
     public func updateFirm(id: Int64, _ update: FirmUpdate, detail: String, origin: AuditOrigin) async throws -> Firm {
         let firm = try await admin.update(String(id), update)
         authentications.forget(firmID: id)
-        try await accounts.audit(origin, firmID: id, action: "firm.update", detail: detail)
+        await accounts.audit(origin, firmID: id, action: "firm.update", detail: detail)
         return firm
     }
 
-    /// Adds or removes credits with a reason (admin).
-    /// - Throws: `.validation` as ``FirmAdmin/adjustCredits(firm:amount:reason:)`` does.
+    /// Adds or removes credits with a reason (admin), the ledger row and its audit line in one transaction: an
+    /// adjustment is never made without its line, so an error answer means nothing was added and a retry is safe.
+    /// - Throws: `.validation` as ``FirmAdmin/adjustCredits(firm:amount:reason:audit:)`` does.
     public func adjustCredits(firmID: Int64, amount: Credits, reason: String, origin: AuditOrigin) async throws -> LedgerEntry {
-        let entry = try await admin.adjustCredits(firm: String(firmID), amount: amount, reason: reason)
-        try await accounts.audit(origin, firmID: firmID, action: "credits.adjust", detail: "\(amount) \(entry.reference)")
-        return entry
+        let accounts = accounts
+        return try await admin.adjustCredits(firm: String(firmID), amount: amount, reason: reason) { entry in
+            accounts.auditEntry(origin, firmID: firmID, action: "credits.adjust", detail: "\(amount) \(entry.reference)")
+        }
     }
 }

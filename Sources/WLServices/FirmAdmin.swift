@@ -135,9 +135,12 @@ public struct FirmAdmin: Sendable {
     public static let maximumAdjustment = Credits(whole: 1_000_000_000)
 
     /// Adds (or with a negative amount, removes) credits as an admin adjustment, the same from the CLI and the console.
+    /// - Parameter audit: The audit line of the adjustment, written in its transaction (`nil`: none).
     /// - Throws: `.validation` for a zero amount, one beyond a billion credits either way, or a reason (trimmed) that
     ///   is empty, over 200 characters or holds a control character.
-    public func adjustCredits(firm idOrSlug: String, amount: Credits, reason: String) async throws -> LedgerEntry {
+    public func adjustCredits(
+        firm idOrSlug: String, amount: Credits, reason: String, audit: (@Sendable (LedgerEntry) -> AuditEntry)? = nil
+    ) async throws -> LedgerEntry {
         let reason = reason.trimmingCharacters(in: .whitespaces)
         guard (1...200).contains(reason.unicodeScalars.count), !NewFirm.hasControlCharacters(reason) else {
             throw DomainError(.validation, "Give a reason of 1 to 200 characters.", fields: ["reason": ["1 to 200 characters"]])
@@ -147,6 +150,10 @@ public struct FirmAdmin: Sendable {
             throw DomainError(
                 .validation, "An adjustment is at most \(Self.maximumAdjustment) credits either way.", fields: ["amount": ["at most 1000000000"]])
         }
-        return try await store.applyCredits(firmID: firm(idOrSlug).id, amount: amount, kind: .adjustment, reference: reason, now: time.now)
+        let firmID = try await firm(idOrSlug).id
+        guard let audit else {
+            return try await store.applyCredits(firmID: firmID, amount: amount, kind: .adjustment, reference: reason, now: time.now)
+        }
+        return try await store.adjustCredits(firmID: firmID, amount: amount, reason: reason, now: time.now, audit: audit)
     }
 }

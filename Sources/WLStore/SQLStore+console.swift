@@ -8,7 +8,18 @@ extension SQLStore: ConsoleStore {
 
     public func createUser(_ user: NewConsoleUser, now: Date) async throws -> ConsoleUser {
         if let firmID = user.firmID, try await firm(id: firmID) == nil { throw DomainError(.notFound, "No firm \(firmID).") }
+        let lock = database.dialect == .postgres ? " FOR NO KEY UPDATE" : ""
         return try await write(duplicate: "A user with the email \(user.email) already exists.") { connection in
+            if let firmID = user.firmID, let most = user.firmUsersAtMost {
+                // The firm's row is locked first (SQLite's one writer does the same), so two invitations at once count
+                // one after the other.
+                _ = try await connection.query("SELECT id FROM firms WHERE id = $1\(lock)", [.int(firmID)])
+                let users =
+                    try await connection.query("SELECT count(*) AS n FROM console_users WHERE firm_id = $1", [.int(firmID)]).first?.int("n") ?? 0
+                guard users < most else {
+                    throw DomainError(.conflict, "A firm may have at most \(most) console users; remove one it no longer needs first.")
+                }
+            }
             let rows = try await connection.query(
                 """
                 INSERT INTO console_users (email, role, firm_id, password_hash, created_at, invite_token_hash, invite_expires_at)
@@ -194,6 +205,16 @@ extension SQLStore: ConsoleStore {
 
     public func appendAudit(_ entry: AuditEntry) async throws {
         try await write { connection in try await Self.insertAudit(entry, on: connection) }
+    }
+
+    public func adjustCredits(
+        firmID: Int64, amount: Credits, reason: String, now: Date, audit: @escaping @Sendable (LedgerEntry) -> AuditEntry
+    ) async throws -> LedgerEntry {
+        try await write { connection in
+            let entry = try await Self.applyCredits(on: connection, firmID: firmID, amount: amount, kind: .adjustment, reference: reason, now: now)
+            try await Self.insertAudit(audit(entry), on: connection)
+            return entry
+        }
     }
 
     private static func insertAudit(_ entry: AuditEntry, on connection: any SQLConnection) async throws {

@@ -36,10 +36,21 @@ extension SQLStore {
         }
     }
 
+    /// The most revoked keys ``apiKeys(firmID:)`` lists, newest first: a firm that makes and revokes keys in a loop
+    /// would otherwise make its list grow without end.
+    public static let revokedKeysListed = 50
+
     public func apiKeys(firmID: Int64) async throws -> [APIKeyRecord] {
         try await database.read { connection in
             try await connection.query(
-                "SELECT \(Self.keyColumns) FROM api_keys WHERE firm_id = $1 ORDER BY id DESC", [.int(firmID)]
+                """
+                SELECT \(Self.keyColumns) FROM api_keys WHERE firm_id = $1 AND revoked_at IS NULL
+                UNION ALL
+                SELECT * FROM (
+                    SELECT \(Self.keyColumns) FROM api_keys WHERE firm_id = $1 AND revoked_at IS NOT NULL ORDER BY id DESC LIMIT $2
+                ) AS revoked
+                ORDER BY id DESC
+                """, [.int(firmID), .int(Int64(Self.revokedKeysListed))]
             ).map { try Self.key(from: $0) }
         }
     }

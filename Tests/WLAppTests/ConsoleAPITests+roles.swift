@@ -8,6 +8,27 @@ import WLDomain
 import WLServices
 
 extension ConsoleAPITests {
+    @Test func aFirmHasAtMostFiftyUsersInvitationsIncludedAndRemovingOneMakesRoom() async throws {
+        try await Self.app().test { client in
+            let owner = try await client.signIn(ConsoleAccounts.sandboxEmail, ConsoleAccounts.sandboxPassword)
+            let before = try #require(try await client.manage(.get, "/firm/users", token: owner).json.data["users"] as? [[String: Any]]).count
+            var last = 0
+            for index in before..<ConsoleAccounts.maximumUsersPerFirm {
+                let invited = try await client.manage(
+                    .post, "/firm/users", token: owner, json: ["email": "u\(index)@sandbox.test", "role": "developer"])
+                #expect(invited.status == .created)
+                last = try #require(invited.json.data["id"] as? Int)
+            }
+            let users = try #require(try await client.manage(.get, "/firm/users", token: owner).json.data["users"] as? [[String: Any]])
+            #expect(users.count == ConsoleAccounts.maximumUsersPerFirm)
+            let refused = try await client.manage(.post, "/firm/users", token: owner, json: ["email": "one-more@sandbox.test", "role": "developer"])
+            #expect(refused.status == .conflict && refused.json["code"] as? String == "conflict")
+            #expect(try await client.manage(.delete, "/firm/users/\(last)", token: owner).status == .ok)
+            let room = try await client.manage(.post, "/firm/users", token: owner, json: ["email": "one-more@sandbox.test", "role": "developer"])
+            #expect(room.status == .created)
+        }
+    }
+
     @Test func anOwnerChangesAnotherUsersRoleWhichAppliesAtTheirNextRequestButNotTheirOwn() async throws {
         let app = try await Self.app()
         try await app.test { client in

@@ -31,6 +31,25 @@ extension ConformanceCheck {
             #expect(try await store.users(firmID: firm.id).map(\.id) == [owner.id])
             #expect(try await store.users(firmID: nil).map(\.id) == [owner.id, admin.id])
         },
+        ConformanceCheck("a firm's users are bounded when the creation says so, counted per firm") { store in
+            let firm = try await firmWithCredits(store, credits: 0)
+            let other = try await firmWithCredits(store, "other", credits: 0)
+            for index in 0..<2 {
+                _ = try await store.createUser(
+                    NewConsoleUser(email: "u\(index)@acme.co.ke", role: .developer, firmID: firm.id, passwordHash: "", firmUsersAtMost: 2),
+                    now: checkTime)
+            }
+            let error = await #expect(throws: DomainError.self) {
+                try await store.createUser(
+                    NewConsoleUser(email: "u2@acme.co.ke", role: .developer, firmID: firm.id, passwordHash: "", firmUsersAtMost: 2), now: checkTime)
+            }
+            #expect(error?.code == .conflict)
+            #expect(try await store.users(firmID: firm.id).count == 2)
+            _ = try await store.createUser(
+                NewConsoleUser(email: "u0@other.co.ke", role: .owner, firmID: other.id, passwordHash: "", firmUsersAtMost: 2), now: checkTime)
+            _ = try await store.createUser(NewConsoleUser(email: "u3@acme.co.ke", role: .owner, firmID: firm.id, passwordHash: "h"), now: checkTime)
+            #expect(try await store.users(firmID: firm.id).count == 3, "a creation that names no bound is not held to one")
+        },
         ConformanceCheck("failed sign-ins count up with the lock the rule gives, and a session clears them") { store in
             let firm = try await firmWithCredits(store, credits: 0)
             let user = try await store.createUser(
@@ -41,6 +60,11 @@ extension ConformanceCheck {
             }
             #expect(after.failedSignIns == 6)
             #expect(after.lockedUntil == checkTime.addingTimeInterval(30))
+            try await store.unlock(userID: user.id)
+            let unlocked = try #require(try await store.user(email: "owner@acme.co.ke"))
+            #expect(unlocked.failedSignIns == 0 && unlocked.lockedUntil == nil && unlocked.lastSignInAt == nil)
+            after = try await store.recordFailedSignIn(userID: user.id) { SignInLockout.lockedUntil(afterFailures: $0, now: checkTime) }
+            #expect(after.failedSignIns == 1, "an unlocked user's failures count from zero again")
             let session = try await store.openSession(
                 userID: user.id,
                 NewConsoleSession(
@@ -75,10 +99,14 @@ extension ConformanceCheck {
                     invitation: ("invite-hash", checkTime.addingTimeInterval(3_600))),
                 now: checkTime)
             #expect(invited.isInvitationPending)
+            #expect(try await store.invitationIsOpen(tokenHash: "invite-hash", now: checkTime))
+            #expect(try await !store.invitationIsOpen(tokenHash: "invite-hash", now: checkTime.addingTimeInterval(3_600)))
+            #expect(try await !store.invitationIsOpen(tokenHash: "other-hash", now: checkTime))
             #expect(try await store.acceptInvitation(tokenHash: "invite-hash", passwordHash: "h", now: checkTime.addingTimeInterval(3_600)) == nil)
             let accepted = try #require(try await store.acceptInvitation(tokenHash: "invite-hash", passwordHash: "h", now: checkTime))
             #expect(accepted.id == invited.id && accepted.passwordHash == "h" && !accepted.isInvitationPending)
             #expect(try await store.acceptInvitation(tokenHash: "invite-hash", passwordHash: "other", now: checkTime) == nil)
+            #expect(try await !store.invitationIsOpen(tokenHash: "invite-hash", now: checkTime), "an accepted invitation is closed")
         },
         ConformanceCheck("removing a user deletes the user and every session of theirs, and only theirs") { store in
             let firm = try await firmWithCredits(store, credits: 0)
@@ -191,6 +219,7 @@ extension ConformanceCheck {
                 #expect(error.code == .conflict)
             }
             #expect(try await store.user(email: "dev@acme.co.ke")?.role == .owner)
+            #expect(try await store.auditLog(firmID: firm.id, limit: 10, startingAfter: nil).count == 1, "a refused change writes no audit line")
         },
         ConformanceCheck("signing out everywhere ends every session of the user and only theirs") { store in
             let firm = try await firmWithCredits(store, credits: 0)
@@ -267,6 +296,24 @@ extension ConformanceCheck {
             }
             #expect(try await store.deleteAuditEntries(before: later, limit: 10) == 1)
             #expect(try await store.auditLog(firmID: nil, limit: 10, startingAfter: nil).map(\.at) == [checkTime.addingTimeInterval(2_000)])
+        },
+        ConformanceCheck("a credit adjustment and its audit line are written together, or neither is") { store in
+            let firm = try await firmWithCredits(store, credits: 5)
+            let audit: @Sendable (LedgerEntry) -> AuditEntry = { entry in
+                AuditEntry(
+                    id: 0, at: checkTime, actor: "admin@wl.test", actorRole: "admin", firmID: firm.id, action: "credits.adjust",
+                    detail: "\(entry.amount) \(entry.reference)", clientAddress: "10.0.0.9", requestID: "r-1")
+            }
+            let entry = try await store.adjustCredits(firmID: firm.id, amount: Credits(whole: 3), reason: "goodwill", now: checkTime, audit: audit)
+            #expect(entry.kind == .adjustment && entry.amount == Credits(whole: 3) && entry.balanceAfter == Credits(whole: 8))
+            #expect(try await store.ledger(firmID: firm.id, limit: 10, startingAfter: nil).first?.id == entry.id)
+            #expect(try await store.auditLog(firmID: firm.id, limit: 10, startingAfter: nil).map(\.detail) == ["\(Credits(whole: 3)) goodwill"])
+            let error = await #expect(throws: DomainError.self) {
+                try await store.adjustCredits(firmID: firm.id, amount: Credits(whole: -9), reason: "too much", now: checkTime, audit: audit)
+            }
+            #expect(error?.code == .insufficientCredits)
+            #expect(try await store.firm(id: firm.id)?.smsCredits == Credits(whole: 8))
+            #expect(try await store.auditLog(firmID: firm.id, limit: 10, startingAfter: nil).count == 1, "a refused adjustment writes no line")
         },
         ConformanceCheck("audit details of the named actions are rewritten where the rule changes them, once, and no others") { store in
             let lines = [

@@ -56,6 +56,22 @@ extension ConformanceCheck {
             _ = try await store.authenticate(keyHash: key.hash, now: checkTime.addingTimeInterval(61))
             #expect(try await store.apiKeys(firmID: firm.id).first?.lastUsedAt == checkTime.addingTimeInterval(61))
         },
+        ConformanceCheck("the key list holds every active key and only the newest revoked ones") { store in
+            let firm = try await store.createFirm(try newFirm("acme"), now: checkTime)
+            var made: [Int64] = []
+            for index in 0..<(SQLStore.revokedKeysListed + 5) {
+                let key = APIKey.generate(mode: .live)
+                let record = try await store.createAPIKey(
+                    firmID: firm.id, hash: key.hash, displayPrefix: key.displayPrefix, label: "k\(index)", now: checkTime)
+                made.append(record.id)
+                // Every key but the first and the sixth is revoked: the two active ones are the oldest.
+                if index != 0 && index != 5 { _ = try await store.revokeAPIKey(firmID: firm.id, keyID: record.id, now: checkTime) }
+            }
+            let listed = try await store.apiKeys(firmID: firm.id)
+            let revoked = made.filter { $0 != made[0] && $0 != made[5] }
+            #expect(listed.map(\.id) == (Array(revoked.suffix(SQLStore.revokedKeysListed)) + [made[0], made[5]]).sorted(by: >))
+            #expect(listed.filter { $0.revokedAt == nil }.map(\.id) == [made[5], made[0]])
+        },
         ConformanceCheck("an unknown hash finds nothing") { store in
             let found = try await store.authenticate(keyHash: APIKey.generate(mode: .live).hash, now: checkTime)
             #expect(found == nil)
