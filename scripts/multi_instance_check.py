@@ -169,7 +169,12 @@ def run_phase(checks, name, wlcomm, url, psql, fake_url, dlr_port, env, stop=Non
                   "taken back once its lease runs out")
         counts = wait_final(url, psql, slug, time.time() + 120)
         final_after = time.time() - (due if kill else started)
-        time.sleep(0.5)  # a late duplicate send would show up at the fake by now
+        status, balance = call(ports[0], "GET", "/sms-credits/balance", key=key)
+        credits = balance.get("data", {}).get("sms_credits") if status == 200 else balance
+        # Every server has exited before the fake's sends are counted, so a late duplicate has had its chance to arrive.
+        for server in servers:
+            if server.poll() is None:
+                stop_server(server)
         sends = fake_sends(fake_url)
         total = sum(sends.values())
         duplicates = {text: count for text, count in sends.items() if count > 1}
@@ -194,8 +199,6 @@ def run_phase(checks, name, wlcomm, url, psql, fake_url, dlr_port, env, stop=Non
                          extra <= IN_FLIGHT, f"{extra} duplicate send(s)")
         else:
             checks.check(f"{name}: exactly {COUNT} provider sends", total == COUNT, f"{total} sends, {extra} duplicate(s)")
-        status, balance = call(ports[0], "GET", "/sms-credits/balance", key=key)
-        credits = balance.get("data", {}).get("sms_credits") if status == 200 else balance
         checks.check(f"{name}: the balance is down by exactly {COUNT}", credits == CREDITS - COUNT, f"{credits} left of {CREDITS}")
     finally:
         for server in servers:
