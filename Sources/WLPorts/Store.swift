@@ -108,6 +108,10 @@ public protocol Store: MessageStore, WebhookStore, WebhookLogStore, PaymentStore
     /// Sets (or with `nil`, clears) the firm's webhook; setting it re-enables an endpoint that was disabled. A new
     /// secret replacing another keeps the old one valid for ``webhookSecretGrace`` (signatures carry both).
     func setWebhook(firmID: Int64, _ settings: WebhookSettings?, now: Date) async throws
+    /// Sets the firm's webhook URL and re-enables an endpoint that was disabled, leaving its secrets as they are in
+    /// the same statement (a secret rotated at that moment is kept, not written back over).
+    /// - Throws: `.notFound` for an unknown firm.
+    func setWebhookURL(firmID: Int64, url: String, now: Date) async throws
     /// The firm's webhook, if one is set.
     func webhook(firmID: Int64) async throws -> WebhookSettings?
 

@@ -46,10 +46,9 @@ public struct ConsoleActions: Sendable {
 
     /// Sets the webhook URL, keeping the current secret.
     public func setWebhookURL(firm: Firm, url: String, origin: AuditOrigin) async throws -> WebhookSettings {
-        let current = try await store.webhook(firmID: firm.id)
-        try await admin.setWebhook(firm: String(firm.id), url: url, secret: current?.secret)
+        try await admin.setWebhookURL(firm: String(firm.id), url: url)
         await accounts.audit(origin, firmID: firm.id, action: "webhook.set", detail: Self.audited(url))
-        return try await store.webhook(firmID: firm.id) ?? WebhookSettings(url: url, secret: current?.secret)
+        return try await store.webhook(firmID: firm.id) ?? WebhookSettings(url: url, secret: nil)
     }
 
     /// The audit actions whose detail is a webhook URL as ``audited(_:)`` keeps it.

@@ -78,6 +78,20 @@ public struct FirmAdmin: Sendable {
     /// Sets the firm's webhook URL (http or https) and optional secret.
     /// - Throws: `.validation` for a URL that is not absolute http(s), or longer than ``maximumWebhookURLLength``.
     public func setWebhook(firm idOrSlug: String, url: String, secret: String?) async throws {
+        try await checkWebhookURL(url)
+        try await store.setWebhook(firmID: firm(idOrSlug).id, WebhookSettings(url: url, secret: secret), now: time.now)
+    }
+
+    /// Sets the firm's webhook URL, keeping its secret (and a previous one's grace) as they are.
+    /// - Throws: `.validation` as ``setWebhook(firm:url:secret:)`` does.
+    public func setWebhookURL(firm idOrSlug: String, url: String) async throws {
+        try await checkWebhookURL(url)
+        try await store.setWebhookURL(firmID: firm(idOrSlug).id, url: url, now: time.now)
+    }
+
+    /// - Throws: `.validation` for a URL that is not absolute http(s), longer than ``maximumWebhookURLLength``,
+    ///   carrying a user or password, or (with the guard on) naming a host that is not public.
+    private func checkWebhookURL(_ url: String) async throws {
         guard url.utf8.count <= Self.maximumWebhookURLLength else {
             throw DomainError(
                 .validation, "The webhook URL must be at most \(Self.maximumWebhookURLLength) bytes.",
@@ -97,7 +111,6 @@ public struct FirmAdmin: Sendable {
         } catch let error as WebhookAddressError {
             throw DomainError(.validation, "The webhook URL is refused: \(error.reason).", fields: ["url": [error.reason]])
         }
-        try await store.setWebhook(firmID: firm(idOrSlug).id, WebhookSettings(url: url, secret: secret), now: time.now)
     }
 
     /// Imports contacts from CSV text in batches of `batchSize` rows, one transaction each, reporting progress.

@@ -107,6 +107,18 @@ extension SQLStore {
         }
     }
 
+    public func setWebhookURL(firmID: Int64, url: String, now: Date) async throws {
+        try await write { connection in
+            let updated = try await connection.query(
+                """
+                UPDATE firms SET webhook_url = $2, webhook_disabled_at = NULL, webhook_disabled_reason = NULL, webhook_failing_since = NULL,
+                    webhook_last_failure_at = NULL
+                WHERE id = $1 RETURNING id
+                """, [.int(firmID), .text(url)])
+            if updated.isEmpty { throw DomainError(.notFound, "No firm with id \(firmID).") }
+        }
+    }
+
     public func webhook(firmID: Int64) async throws -> WebhookSettings? {
         try await database.read { connection in
             guard

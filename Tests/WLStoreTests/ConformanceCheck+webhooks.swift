@@ -59,6 +59,21 @@ extension ConformanceCheck {
             try await store.setWebhook(firmID: firm.id, WebhookSettings(url: "https://b.example/hook", secret: nil), now: checkTime)
             #expect(try await store.webhook(firmID: firm.id)?.disabledAt == nil)
         },
+        ConformanceCheck("setting only the URL keeps the secret and the previous one's grace, and re-enables the endpoint") { store in
+            let firm = try await firmWithCredits(store, credits: 5)
+            try await store.setWebhook(firmID: firm.id, WebhookSettings(url: "https://a.example/hook", secret: "old"), now: checkTime)
+            try await store.setWebhook(firmID: firm.id, WebhookSettings(url: "https://a.example/hook", secret: "new"), now: checkTime)
+            try await store.setWebhookURL(firmID: firm.id, url: "https://b.example/hook", now: checkTime.addingTimeInterval(60))
+            let settings = try #require(try await store.webhook(firmID: firm.id))
+            #expect(settings.url == "https://b.example/hook" && settings.secret == "new" && settings.disabledAt == nil)
+            _ = try await store.cancelMessage(firmID: firm.id, id: try await smsBlast(store, firm: firm, count: 1)[0].id, now: checkTime)
+            let claimed = try #require(try await store.claimWebhookDeliveries(limit: 10, owner: "d", lease: 60, now: checkTime).first)
+            #expect(claimed.url == "https://b.example/hook" && claimed.secret == "new" && claimed.previousSecret == "old")
+            let error = await #expect(throws: DomainError.self) {
+                try await store.setWebhookURL(firmID: 9_999, url: "https://c.example/hook", now: checkTime)
+            }
+            #expect(error?.code == .notFound)
+        },
         ConformanceCheck("a new secret keeps the old one valid for 24 hours") { store in
             let firm = try await firmWithCredits(store, credits: 5)
             try await store.setWebhook(firmID: firm.id, WebhookSettings(url: "https://a.example/hook", secret: "old"), now: checkTime)
