@@ -43,11 +43,12 @@ public struct PersonalDataExport: Sendable {
 /// The Data Protection Act duties that reach into storage: erasure and access (old message bodies are redacted by
 /// ``HousekeepingStore/redactMessageBodies(createdBefore:limit:)``).
 public protocol PrivacyStore: Sendable {
-    /// Removes `subject` from the firm's records in one transaction: contacts, opt-out and suppression entries and
-    /// stored idempotent responses that mention it are deleted; messages to it keep their status, cost and times but
-    /// lose recipient, body and subject; payments from the number lose it. Ledger rows and amounts are untouched.
-    /// Messages to it still waiting are cancelled first.
-    /// - Throws: `.conflict` while a message to it is being handed to the provider (try again shortly).
+    /// Removes `subject` from the firm's records: contacts, opt-out and suppression entries and stored idempotent
+    /// responses that mention it are deleted; messages to it keep their status, cost and times but lose recipient,
+    /// body and subject; payments from the number lose it. Ledger rows and amounts are untouched. Messages to it still
+    /// waiting are cancelled first. The messages go in transactions of a bounded number each, the rest in one more.
+    /// - Throws: `.conflict` while a message to it is being handed to the provider (try again shortly: the steps
+    ///   already committed stay done, and the retry finishes the rest).
     func erase(firmID: Int64, subject: DataSubject, now: Date) async throws -> ErasureSummary
     /// What the firm holds about `subject`.
     func personalData(firmID: Int64, subject: DataSubject) async throws -> PersonalDataExport

@@ -3,16 +3,51 @@ import WLDomain
 public import WLPorts
 
 extension SQLStore: PrivacyStore {
+    /// The most messages to the person one erasure transaction takes: a person sent to a million times is erased in
+    /// bounded steps, each releasing the database (SQLite's one writer) to everyone else between them.
+    public static let erasureBatch = 1_000
+
     public func erase(firmID: Int64, subject: DataSubject, now: Date) async throws -> ErasureSummary {
+        try await erase(firmID: firmID, subject: subject, now: now, batch: Self.erasureBatch)
+    }
+
+    /// ``erase(firmID:subject:now:)`` in transactions of at most `batch` of the person's messages each, then one for
+    /// the rest of the person's records. A conflict (a message being sent) ends it with the steps before committed; a
+    /// retry finishes the work, as the messages already erased no longer match.
+    public func erase(firmID: Int64, subject: DataSubject, now: Date, batch: Int) async throws -> ErasureSummary {
+        let value = Self.recipientKey(subject)
+        var summary = ErasureSummary()
+        while true {
+            let step = try await eraseMessages(firmID: firmID, value: value, now: now, batch: max(1, batch))
+            summary.cancelled += step.cancelled
+            summary.messages += step.messages
+            if step.found < max(1, batch) { break }
+        }
+        let rest = try await eraseRecords(firmID: firmID, subject: subject, value: value, now: now)
+        summary.contacts = rest.contacts
+        summary.payments = rest.payments
+        summary.optOuts = rest.optOuts
+        summary.suppressions = rest.suppressions
+        summary.idempotencyRecords = rest.idempotencyRecords
+        return summary
+    }
+
+    /// Erases up to `batch` of the firm's messages to `value` (the oldest not yet erased) in one transaction, calling
+    /// off those still waiting first. `found`: how many it took.
+    private func eraseMessages(
+        firmID: Int64, value: String, now: Date, batch: Int
+    ) async throws -> (found: Int, cancelled: Int, messages: Int) {
         let dialect = database.dialect
         let lock = lockClause
-        let value = Self.recipientKey(subject)
         let toSubject = Self.recipientMatch(dialect, firm: 1, key: 2)
         return try await write(outbox: true) { connection in
-            var summary = ErasureSummary()
+            let ids = try await connection.query(
+                "SELECT id FROM messages WHERE firm_id = $1 AND \(toSubject) ORDER BY id LIMIT $3", [.int(firmID), .text(value), .int(Int64(batch))]
+            ).map { [SQLValue.int(try $0.int("id"))] }
+            guard !ids.isEmpty else { return (0, 0, 0) }
+            let inBatch = Self.idRows.matches("id", dialect, parameter: 1)
             let rows = try await connection.query(
-                "SELECT \(MessageRow.columns) FROM messages WHERE firm_id = $1 AND \(toSubject) AND stage <> 'done' ORDER BY id\(lock)",
-                [.int(firmID), .text(value)])
+                "SELECT \(MessageRow.columns) FROM messages WHERE \(inBatch) AND stage <> 'done' ORDER BY id\(lock)", [Self.idRows.parameter(ids)])
             let open = try rows.map { try MessageRow(row: $0).state }
             let waiting = open.filter { DispatchRules.isCancellable($0, now: now) }
             // Charged but idle (waiting to retry, or held for quiet hours): called off and refunded, rather than
@@ -24,8 +59,8 @@ extension SQLStore: PrivacyStore {
             }) {
                 throw DomainError(.conflict, "A message to this person is being sent right now; try the erasure again in a minute.")
             }
-            summary.cancelled = try await Self.cancel(waiting, dialect: dialect, on: connection, now: now).count
-            summary.cancelled += try await Self.applyOutcomes(
+            var cancelled = try await Self.cancel(waiting, dialect: dialect, on: connection, now: now).count
+            cancelled += try await Self.applyOutcomes(
                 charged.map { ($0.message.id, .fail(response: cancelledResponse, refund: true)) },
                 to: Dictionary(uniqueKeysWithValues: charged.map { ($0.message.id, $0) }), leaseOwner: nil, dialect: dialect, on: connection,
                 now: now
@@ -33,26 +68,24 @@ extension SQLStore: PrivacyStore {
             // A relay's refusal may quote the address ("550 5.1.1 <jane@example.com>: Recipient address rejected"), in
             // the message's response and its events': the recipient, as written, is taken out of both.
             let written = try await connection.query(
-                "SELECT DISTINCT recipient FROM messages WHERE firm_id = $1 AND \(toSubject)", [.int(firmID), .text(value)]
+                "SELECT DISTINCT recipient FROM messages WHERE \(inBatch)", [Self.idRows.parameter(ids)]
             ).map { try $0.text("recipient") }
             for address in written {
                 try await connection.query(
                     #"""
                     UPDATE message_events SET response = REPLACE(response, $2, $3)
                     WHERE firm_id = $1 AND response LIKE $4 ESCAPE '\'
-                        AND message_id IN (SELECT id FROM messages WHERE firm_id = $1 AND \#(Self.recipientMatch(dialect, firm: 1, key: 5)))
-                    """#, [.int(firmID), .text(address), .text(erasedRecipient), .text("%" + Self.likeEscaped(address) + "%"), .text(value)])
+                        AND \#(Self.idRows.matches("message_id", dialect, parameter: 5))
+                    """#,
+                    [.int(firmID), .text(address), .text(erasedRecipient), .text("%" + Self.likeEscaped(address) + "%"), Self.idRows.parameter(ids)])
             }
             let erased = try await connection.query(
                 """
-                UPDATE messages SET recipient = $3, body = '', subject = NULL, response = REPLACE(response, recipient, $3), updated_at = $4
-                WHERE firm_id = $1 AND \(toSubject) RETURNING id
-                """, [.int(firmID), .text(value), .text(erasedRecipient), .time(now)]
+                UPDATE messages SET recipient = $2, body = '', subject = NULL, response = REPLACE(response, recipient, $2), updated_at = $3
+                WHERE \(inBatch) RETURNING id
+                """, [Self.idRows.parameter(ids), .text(erasedRecipient), .time(now)]
             ).map { [SQLValue.int(try $0.int("id"))] }
-            summary.messages = erased.count
             if dialect == .postgres {
-                // The messages just erased, not every row under the key: a send to the person committed since the
-                // update keeps its recipient, so it keeps its row.
                 try await connection.query(
                     "DELETE FROM message_recipients WHERE firm_id = $1 AND recipient = $2 AND \(Self.idRows.matches("message_id", dialect, parameter: 3))",
                     [.int(firmID), .text(value), Self.idRows.parameter(erased)])
@@ -66,6 +99,14 @@ extension SQLStore: PrivacyStore {
                     AND id IN (SELECT blast_id FROM messages WHERE \(Self.idRows.matches("id", dialect, parameter: 3)))
                     AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.blast_id = blasts.id AND m.recipient <> $2)
                 """, [.int(firmID), .text(erasedRecipient), Self.idRows.parameter(erased)])
+            return (ids.count, cancelled, erased.count)
+        }
+    }
+
+    /// Deletes or empties the person's records other than messages, in one transaction.
+    private func eraseRecords(firmID: Int64, subject: DataSubject, value: String, now: Date) async throws -> ErasureSummary {
+        try await write { connection in
+            var summary = ErasureSummary()
             let contactColumn = subject.isPhone ? "phone" : "LOWER(email)"
             summary.contacts = try await connection.query(
                 "DELETE FROM contacts WHERE firm_id = $1 AND \(contactColumn) = $2 RETURNING id", [.int(firmID), .text(value)]

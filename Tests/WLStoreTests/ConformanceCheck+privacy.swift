@@ -148,6 +148,38 @@ extension ConformanceCheck {
             #expect(try await store.firm(id: firm.id)?.smsCredits == Credits(whole: 10))
             #expect(try await store.ledgerSum(firmID: firm.id) == Credits(whole: 10))
         },
+        ConformanceCheck("erasure goes through the person's messages in bounded steps; a conflict keeps the steps done, a retry ends it") { store in
+            let firm = try await firmWithCredits(store, credits: 10)
+            let phone = "254712345678"
+            var sent: [Message] = []
+            for index in 0..<5 {
+                let blast = NewBlast(
+                    id: NewBlast.makeID(for: .sms, at: Date()), firmID: firm.id, channel: .sms, reference: nil, template: "Hi \(index)",
+                    subject: nil, sendAt: checkTime.addingTimeInterval(index == 4 ? 0 : 3_600))
+                sent += try await store.createBlast(
+                    blast, messages: [NewMessage(recipient: phone, body: "Hi \(index)", segments: 1, encoding: "GSM-7", credits: Credits(whole: 1))],
+                    now: checkTime)
+            }
+            // The newest is being sent: the steps before it (two messages each) are done, then the erasure stops.
+            _ = try await store.claimDue(channel: .sms, limit: 10, owner: "w", lease: 30, now: checkTime)
+            _ = try await store.record([(sent[4].id, .charge)], leaseOwner: "w", now: checkTime)
+            let busy = await #expect(throws: DomainError.self) {
+                _ = try await store.erase(firmID: firm.id, subject: .phone(phone), now: checkTime, batch: 2)
+            }
+            #expect(busy?.code == .conflict)
+            var midway: [String?] = []
+            for message in sent { midway.append(try await store.message(firmID: firm.id, id: message.id)?.recipient) }
+            #expect(midway == [erasedRecipient, erasedRecipient, erasedRecipient, erasedRecipient, phone])
+            _ = try await store.record([(sent[4].id, .submitted(providerMessageID: "P-1", report: nil))], leaseOwner: "w", now: checkTime)
+            let summary = try await store.erase(firmID: firm.id, subject: .phone(phone), now: checkTime, batch: 2)
+            #expect(summary.messages == 1 && summary.cancelled == 0)
+            var after: [Message?] = []
+            for message in sent { after.append(try await store.message(firmID: firm.id, id: message.id)) }
+            #expect(after.map { $0?.recipient } == Array(repeating: erasedRecipient, count: 5))
+            #expect(after.prefix(4).allSatisfy { $0?.status == .failed && $0?.response == "Cancelled" })
+            #expect(try await store.firm(id: firm.id)?.smsCredits == Credits(whole: 9), "only the message sent is charged")
+            #expect(try await columnsContaining("712345678", store).isEmpty)
+        },
         ConformanceCheck("erasing an address takes it out of a relay's refusal quoted in the response and the events") { store in
             let firm = try await firmWithCredits(store, credits: 0)
             let messages = try await emailBlast(store, firm: firm, count: 2)
