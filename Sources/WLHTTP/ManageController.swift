@@ -257,8 +257,11 @@ struct ManageController: Sendable {
         return SuccessEnvelope(data: try await Self.importCSV(csv, firm: firm, admin: console.admin))
     }
 
+    /// Imports a file of at most ``ContactsRequest/maximum`` contacts in one transaction: all of it or, should the
+    /// database fail midway, none.
     static func importCSV(_ csv: String, firm: Firm, admin: FirmAdmin) async throws -> ImportView {
-        let (summary, errors) = try await admin.importContacts(firm: String(firm.id), csv: csv, maximumContacts: ContactsRequest.maximum)
+        let (summary, errors) = try await admin.importContacts(
+            firm: String(firm.id), csv: csv, batchSize: ContactsRequest.maximum, maximumContacts: ContactsRequest.maximum)
         return ImportView(
             inserted: summary.inserted, updated: summary.updated,
             errors: errors.map { ImportView.LineError(line: $0.line, message: $0.message) })

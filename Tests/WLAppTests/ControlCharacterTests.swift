@@ -45,6 +45,32 @@ import WLServices
         }
     }
 
+    @Test func aCSVImportOverHTTPIsOneTransaction() async throws {
+        let app = TestApp().with(["console.bcryptCost": 4])
+        try await app.test { client in
+            let token = try await client.signIn(ConsoleAccounts.sandboxEmail, ConsoleAccounts.sandboxPassword)
+            let before = try await app.admin { admin, store in
+                // The database fails on the 701st row, past the 500 that were once a transaction of their own.
+                _ = try await store.database.transaction { connection in
+                    try await connection.query(
+                        "CREATE TRIGGER refuse_late BEFORE INSERT ON contacts WHEN NEW.first_name = 'C700' BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END",
+                        [])
+                }
+                return try await store.contacts(firmID: admin.firm("sandbox").id).count
+            }
+            let rows = (0..<1_000).map { "C\($0),07\(String(format: "%08d", $0))" }
+            try await client.execute(
+                uri: ConsoleAPITests.manage + "/firm/contacts/import", method: .post,
+                headers: [.authorization: "Bearer \(token)", .contentType: "text/csv"],
+                body: ByteBuffer(string: "first_name,phone\n" + rows.joined(separator: "\n"))
+            ) { response in
+                #expect(response.status == .internalServerError && response.errorCode == "internal_error")
+            }
+            let after = try await app.admin { admin, store in try await store.contacts(firmID: admin.firm("sandbox").id).count }
+            #expect(after == before, "nothing of the failed file was kept")
+        }
+    }
+
     @Test(arguments: TestEngine.available)
     func aFormFieldWithPercent00Is422NotAnEngineError(engine: TestEngine) async throws {
         try await TestApp(engine: engine).with(["console.bcryptCost": 4]).test { client in
