@@ -111,7 +111,12 @@ public protocol Store: MessageStore, WebhookStore, WebhookLogStore, PaymentStore
     /// Sets the firm's webhook URL and re-enables an endpoint that was disabled, leaving its secrets as they are in
     /// the same statement (a secret rotated at that moment is kept, not written back over).
     /// - Throws: `.notFound` for an unknown firm.
-    func setWebhookURL(firmID: Int64, url: String, now: Date) async throws
+    func setWebhookURL(firmID: Int64, url: String) async throws
+    /// Replaces the webhook's secret (the old one stays valid for ``webhookSecretGrace``) and re-enables an endpoint
+    /// that was disabled, leaving its URL as it is in the same transaction (a URL set at that moment is kept).
+    /// - Returns: The webhook's URL, or `nil` (nothing changed) when the firm has none.
+    /// - Throws: `.notFound` for an unknown firm.
+    func rotateWebhookSecret(firmID: Int64, to secret: String, now: Date) async throws -> String?
     /// The firm's webhook, if one is set.
     func webhook(firmID: Int64) async throws -> WebhookSettings?
 

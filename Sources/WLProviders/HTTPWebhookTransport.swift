@@ -125,7 +125,8 @@ actor PinnedClients {
     /// Closes `client` once the POSTs it may have in flight have had their timeout: shutting a client down cancels
     /// its requests.
     private func retire(_ client: HTTPClient) {
-        let grace = timeoutSeconds
+        // A second past the timeout: a POST that took this client just before it was retired still has all of it.
+        let grace = timeoutSeconds + 1
         Task {
             try? await Task.sleep(for: .seconds(grace))
             try? await client.shutdown()

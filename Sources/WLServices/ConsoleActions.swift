@@ -77,12 +77,11 @@ public struct ConsoleActions: Sendable {
     /// A new random signing secret for the webhook, returned once; the old one keeps signing for 24 hours.
     /// - Throws: `.conflict` when the firm has no webhook URL yet.
     public func rotateWebhookSecret(firm: Firm, origin: AuditOrigin) async throws -> String {
-        guard let current = try await store.webhook(firmID: firm.id) else {
+        let secret = "wlsec_" + String(APIKey.generate(mode: .live).secret.dropFirst(APIKey.livePrefix.count))
+        guard let url = try await store.rotateWebhookSecret(firmID: firm.id, to: secret, now: accounts.time.now) else {
             throw DomainError(.conflict, "Set a webhook URL before its secret.")
         }
-        let secret = "wlsec_" + String(APIKey.generate(mode: .live).secret.dropFirst(APIKey.livePrefix.count))
-        try await store.setWebhook(firmID: firm.id, WebhookSettings(url: current.url, secret: secret), now: accounts.time.now)
-        await accounts.audit(origin, firmID: firm.id, action: "webhook.secret_rotate", detail: Self.audited(current.url))
+        await accounts.audit(origin, firmID: firm.id, action: "webhook.secret_rotate", detail: Self.audited(url))
         return secret
     }
 

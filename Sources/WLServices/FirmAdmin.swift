@@ -86,7 +86,7 @@ public struct FirmAdmin: Sendable {
     /// - Throws: `.validation` as ``setWebhook(firm:url:secret:)`` does.
     public func setWebhookURL(firm idOrSlug: String, url: String) async throws {
         try await checkWebhookURL(url)
-        try await store.setWebhookURL(firmID: firm(idOrSlug).id, url: url, now: time.now)
+        try await store.setWebhookURL(firmID: firm(idOrSlug).id, url: url)
     }
 
     /// - Throws: `.validation` for a URL that is not absolute http(s), longer than ``maximumWebhookURLLength``,

@@ -107,7 +107,7 @@ extension SQLStore {
         }
     }
 
-    public func setWebhookURL(firmID: Int64, url: String, now: Date) async throws {
+    public func setWebhookURL(firmID: Int64, url: String) async throws {
         try await write { connection in
             let updated = try await connection.query(
                 """
@@ -116,6 +116,28 @@ extension SQLStore {
                 WHERE id = $1 RETURNING id
                 """, [.int(firmID), .text(url)])
             if updated.isEmpty { throw DomainError(.notFound, "No firm with id \(firmID).") }
+        }
+    }
+
+    public func rotateWebhookSecret(firmID: Int64, to secret: String, now: Date) async throws -> String? {
+        try await write { connection in
+            guard
+                let current = try await connection.query(
+                    "SELECT webhook_url, webhook_secret FROM firms WHERE id = $1\(self.lockClause)", [.int(firmID)]
+                ).first
+            else { throw DomainError(.notFound, "No firm with id \(firmID).") }
+            guard let url = try current.optionalText("webhook_url") else { return nil }
+            // The old secret signs beside the new one for the grace period; with none before, the grace of an
+            // earlier rotation runs on.
+            let old = try openSecret(current.optionalText("webhook_secret"), at: "firms.webhook_secret of firm \(firmID)")
+            try await connection.query(
+                """
+                UPDATE firms SET webhook_secret = $2, webhook_previous_secret = COALESCE($3, webhook_previous_secret),
+                    webhook_previous_secret_until = CASE WHEN $3 IS NULL THEN webhook_previous_secret_until ELSE $4 END,
+                    webhook_disabled_at = NULL, webhook_disabled_reason = NULL, webhook_failing_since = NULL, webhook_last_failure_at = NULL
+                WHERE id = $1
+                """, [.int(firmID), .text(sealSecret(secret)), .text(sealSecret(old)), .time(now.addingTimeInterval(webhookSecretGrace))])
+            return url
         }
     }
 

@@ -32,6 +32,12 @@ extension SQLStore: PrivacyStore {
         return summary
     }
 
+    /// The ids of one erasure step: firm `$1`'s oldest `$3` messages to `$2` not erased yet (an erased one no longer
+    /// matches: its recipient is `[erased]`, and on PostgreSQL its `message_recipients` row is gone).
+    static func erasureStep(_ dialect: SQLDialect) -> String {
+        "SELECT id FROM messages WHERE firm_id = $1 AND \(recipientMatch(dialect, firm: 1, key: 2)) ORDER BY id LIMIT $3"
+    }
+
     /// Erases up to `batch` of the firm's messages to `value` (the oldest not yet erased) in one transaction, calling
     /// off those still waiting first. `found`: how many it took.
     private func eraseMessages(
@@ -39,11 +45,9 @@ extension SQLStore: PrivacyStore {
     ) async throws -> (found: Int, cancelled: Int, messages: Int) {
         let dialect = database.dialect
         let lock = lockClause
-        let toSubject = Self.recipientMatch(dialect, firm: 1, key: 2)
         return try await write(outbox: true) { connection in
-            let ids = try await connection.query(
-                "SELECT id FROM messages WHERE firm_id = $1 AND \(toSubject) ORDER BY id LIMIT $3", [.int(firmID), .text(value), .int(Int64(batch))]
-            ).map { [SQLValue.int(try $0.int("id"))] }
+            let ids = try await connection.query(Self.erasureStep(dialect), [.int(firmID), .text(value), .int(Int64(batch))])
+                .map { [SQLValue.int(try $0.int("id"))] }
             guard !ids.isEmpty else { return (0, 0, 0) }
             let inBatch = Self.idRows.matches("id", dialect, parameter: 1)
             let rows = try await connection.query(
@@ -86,6 +90,8 @@ extension SQLStore: PrivacyStore {
                 """, [Self.idRows.parameter(ids), .text(erasedRecipient), .time(now)]
             ).map { [SQLValue.int(try $0.int("id"))] }
             if dialect == .postgres {
+                // The messages just erased, not every row under the key: a send to the person committed since the
+                // update keeps its recipient, so it keeps its row.
                 try await connection.query(
                     "DELETE FROM message_recipients WHERE firm_id = $1 AND recipient = $2 AND \(Self.idRows.matches("message_id", dialect, parameter: 3))",
                     [.int(firmID), .text(value), Self.idRows.parameter(erased)])

@@ -47,10 +47,23 @@ extension ConformanceCheck {
             #expect(try await store.users(firmID: firm.id).count == 2)
             _ = try await store.createUser(
                 NewConsoleUser(email: "u0@other.co.ke", role: .owner, firmID: other.id, passwordHash: "", firmUsersAtMost: 2), now: checkTime)
+            // Two at once for the last place: the firm's row is taken first, so they count one after the other.
+            let made = await withTaskGroup(of: Bool.self) { group in
+                for index in 1...2 {
+                    group.addTask {
+                        (try? await store.createUser(
+                            NewConsoleUser(email: "u\(index)@other.co.ke", role: .developer, firmID: other.id, passwordHash: "", firmUsersAtMost: 2),
+                            now: checkTime)) != nil
+                    }
+                }
+                return await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+            }
+            #expect(made == 1)
+            #expect(try await store.users(firmID: other.id).count == 2)
             _ = try await store.createUser(NewConsoleUser(email: "u3@acme.co.ke", role: .owner, firmID: firm.id, passwordHash: "h"), now: checkTime)
             #expect(try await store.users(firmID: firm.id).count == 3, "a creation that names no bound is not held to one")
         },
-        ConformanceCheck("failed sign-ins count up with the lock the rule gives, and a session clears them") { store in
+        ConformanceCheck("failed sign-ins count up with the lock the rule gives; unlocking or a session clears them") { store in
             let firm = try await firmWithCredits(store, credits: 0)
             let user = try await store.createUser(
                 NewConsoleUser(email: "owner@acme.co.ke", role: .owner, firmID: firm.id, passwordHash: "h"), now: checkTime)

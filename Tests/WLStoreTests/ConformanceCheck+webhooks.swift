@@ -63,15 +63,39 @@ extension ConformanceCheck {
             let firm = try await firmWithCredits(store, credits: 5)
             try await store.setWebhook(firmID: firm.id, WebhookSettings(url: "https://a.example/hook", secret: "old"), now: checkTime)
             try await store.setWebhook(firmID: firm.id, WebhookSettings(url: "https://a.example/hook", secret: "new"), now: checkTime)
-            try await store.setWebhookURL(firmID: firm.id, url: "https://b.example/hook", now: checkTime.addingTimeInterval(60))
+            let messages = try await smsBlast(store, firm: firm, count: 2)
+            _ = try await store.cancelMessage(firmID: firm.id, id: messages[0].id, now: checkTime)
+            let gone = try #require(try await store.claimWebhookDeliveries(limit: 10, owner: "d", lease: 60, now: checkTime).first)
+            try await store.recordWebhookAttempt(
+                deliveryID: gone.id, leaseOwner: "d", statusCode: 410, error: "HTTP 410", latencyMilliseconds: 3,
+                outcome: .disableEndpoint(reason: "Gone"), now: checkTime)
+            #expect(try await store.webhook(firmID: firm.id)?.disabledAt != nil)
+            try await store.setWebhookURL(firmID: firm.id, url: "https://b.example/hook")
             let settings = try #require(try await store.webhook(firmID: firm.id))
             #expect(settings.url == "https://b.example/hook" && settings.secret == "new" && settings.disabledAt == nil)
-            _ = try await store.cancelMessage(firmID: firm.id, id: try await smsBlast(store, firm: firm, count: 1)[0].id, now: checkTime)
+            _ = try await store.cancelMessage(firmID: firm.id, id: messages[1].id, now: checkTime)
             let claimed = try #require(try await store.claimWebhookDeliveries(limit: 10, owner: "d", lease: 60, now: checkTime).first)
             #expect(claimed.url == "https://b.example/hook" && claimed.secret == "new" && claimed.previousSecret == "old")
-            let error = await #expect(throws: DomainError.self) {
-                try await store.setWebhookURL(firmID: 9_999, url: "https://c.example/hook", now: checkTime)
-            }
+            let error = await #expect(throws: DomainError.self) { try await store.setWebhookURL(firmID: 9_999, url: "https://c.example/hook") }
+            #expect(error?.code == .notFound)
+        },
+        ConformanceCheck("rotating the secret keeps the URL and the old secret for 24 hours, and needs a URL") { store in
+            let firm = try await firmWithCredits(store, credits: 5)
+            #expect(try await store.rotateWebhookSecret(firmID: firm.id, to: "first", now: checkTime) == nil)
+            #expect(try await store.webhook(firmID: firm.id) == nil, "no URL: nothing changed")
+            try await store.setWebhook(firmID: firm.id, WebhookSettings(url: "https://a.example/hook", secret: nil), now: checkTime)
+            #expect(try await store.rotateWebhookSecret(firmID: firm.id, to: "first", now: checkTime) == "https://a.example/hook")
+            #expect(try await store.rotateWebhookSecret(firmID: firm.id, to: "second", now: checkTime) == "https://a.example/hook")
+            let settings = try #require(try await store.webhook(firmID: firm.id))
+            #expect(settings.url == "https://a.example/hook" && settings.secret == "second")
+            let messages = try await smsBlast(store, firm: firm, count: 2)
+            _ = try await store.cancelMessage(firmID: firm.id, id: messages[0].id, now: checkTime)
+            let soon = try #require(try await store.claimWebhookDeliveries(limit: 10, owner: "d", lease: 60, now: checkTime).first)
+            #expect(soon.secret == "second" && soon.previousSecret == "first")
+            _ = try await store.cancelMessage(firmID: firm.id, id: messages[1].id, now: checkTime)
+            let later = try await store.claimWebhookDeliveries(limit: 10, owner: "d", lease: 60, now: checkTime.addingTimeInterval(86_401))
+            #expect(!later.isEmpty && later.allSatisfy { $0.secret == "second" && $0.previousSecret == nil })
+            let error = await #expect(throws: DomainError.self) { try await store.rotateWebhookSecret(firmID: 9_999, to: "x", now: checkTime) }
             #expect(error?.code == .notFound)
         },
         ConformanceCheck("a new secret keeps the old one valid for 24 hours") { store in

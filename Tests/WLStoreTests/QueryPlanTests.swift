@@ -197,4 +197,20 @@ struct QueryPlanTests {
             }
         }
     }
+
+    @Test func anErasureStepReadsThePersonsMessagesThroughTheRecipientIndex() async throws {
+        try await TestDatabases.withStore(.postgres) { store in
+            let firm = try await firmWithCredits(store, "acme", credits: 5)
+            _ = try await smsBlast(store, firm: firm, count: 3_000)
+            _ = try await store.database.transaction { connection in
+                try await connection.query("ANALYZE messages")
+                try await connection.query("ANALYZE message_recipients")
+            }
+            let binds: [SQLValue] = [.int(firm.id), .text("254700101234"), .int(Int64(SQLStore.erasureBatch))]
+            for found in try await plans(store, SQLStore.erasureStep(.postgres), binds) {
+                #expect(found.contains("message_recipients_pkey"), "\(found)")
+                #expect(!found.contains("Seq Scan on messages"), "\(found)")
+            }
+        }
+    }
 }
