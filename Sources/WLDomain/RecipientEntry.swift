@@ -24,11 +24,17 @@ public struct RecipientEntry: Hashable, Sendable, Decodable, ExpressibleByString
         case to, variables
     }
 
-    /// A string, or an object with `to` and optional `variables` (string values; names of letters, digits and
-    /// underscores). Anything else is refused with `.validation` on `recipients`.
+    /// A string, a whole number (`254712345678`, `712345678`: what a client that keeps numbers in an integer column
+    /// sends; JSON has no leading zero, so `07…` can only come as a string), or an object with `to` and optional
+    /// `variables` (string values; names of letters, digits and underscores). Anything else is refused with
+    /// `.validation` on `recipients`.
     public init(from decoder: any Decoder) throws {
         if let plain = try? decoder.singleValueContainer().decode(String.self) {
             self.init(to: plain)
+            return
+        }
+        if let number = try? decoder.singleValueContainer().decode(UInt64.self) {
+            self.init(to: String(number))
             return
         }
         guard let object = try? decoder.container(keyedBy: AnyKey.self) else {

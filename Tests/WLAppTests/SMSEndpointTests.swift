@@ -85,6 +85,24 @@ import WLStore
         }
     }
 
+    @Test func recipientsGivenAsWholeJSONNumbersAreNumbersToo() async throws {
+        try await TestApp().test { client in
+            let (status, json) = try await client.api(
+                .post, "/sms", raw: #"{"message": "Hi", "recipients": [254712345678, 700000099, "0712345678"]}"#)
+            #expect(status == .accepted)
+            let messages = try #require(json.data["messages"] as? [[String: Any]])
+            #expect(messages.map { $0["recipient"] as? String } == ["254712345678", "254700000099"])
+            let skipped = try #require(json.data["skipped"] as? [[String: Any]])
+            #expect(skipped.map { $0["reason"] as? String } == ["duplicate"])
+            // A number that is not a whole one is no phone number in any form.
+            for entry in ["12.5", "-712345678", "true"] {
+                let (status, json) = try await client.api(.post, "/sms", raw: #"{"message": "Hi", "recipients": [\#(entry)]}"#)
+                #expect(
+                    status == .unprocessableContent && json["code"] as? String == "validation_failed" && json.errors["recipients"] != nil, "\(entry)")
+            }
+        }
+    }
+
     @Test func aQuotePricesEachRecipientAndSendsNothing() async throws {
         try await TestApp().test { client in
             let (status, json) = try await client.api(
