@@ -24,6 +24,17 @@ struct QueryPlanTests {
         }
     }
 
+    /// Expects both of PostgreSQL's plans for `sql` to go through `index` and neither to read `table` whole.
+    func expectPlans(
+        _ store: SQLStore, _ sql: String, _ binds: [SQLValue], use index: String, notScanning table: String,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws {
+        for found in try await plans(store, sql, binds) {
+            #expect(found.contains(index), "\(found)", sourceLocation: sourceLocation)
+            #expect(!found.contains("Seq Scan on \(table)"), "\(found)", sourceLocation: sourceLocation)
+        }
+    }
+
     @Test func aBatchOfMessagesIsReadThroughThePrimaryKeyFromATableOfThousands() async throws {
         try await TestDatabases.withStore(.postgres) { store in
             let firm = try await firmWithCredits(store, "acme", credits: 5)
@@ -162,10 +173,7 @@ struct QueryPlanTests {
                 try await connection.query("ANALYZE audit_log")
             }
             let binds: [SQLValue] = [.text("webhook.set"), .text("webhook.secret_rotate")]
-            for found in try await plans(store, SQLStore.auditLines(actions: binds.count), binds) {
-                #expect(found.contains("audit_log_action"), "\(found)")
-                #expect(!found.contains("Seq Scan on audit_log"), "\(found)")
-            }
+            try await expectPlans(store, SQLStore.auditLines(actions: binds.count), binds, use: "audit_log_action", notScanning: "audit_log")
         }
     }
 
@@ -187,14 +195,8 @@ struct QueryPlanTests {
                 try await connection.query("ANALYZE blasts")
             }
             let binds: [SQLValue] = [.time(checkTime.addingTimeInterval(86_400)), .int(10)]
-            for found in try await plans(store, SQLStore.redactMessages, binds) {
-                #expect(found.contains("messages_unredacted"), "\(found)")
-                #expect(!found.contains("Seq Scan on messages"), "\(found)")
-            }
-            for found in try await plans(store, SQLStore.redactBlasts, binds) {
-                #expect(found.contains("blasts_unredacted"), "\(found)")
-                #expect(!found.contains("Seq Scan on blasts"), "\(found)")
-            }
+            try await expectPlans(store, SQLStore.redactMessages, binds, use: "messages_unredacted", notScanning: "messages")
+            try await expectPlans(store, SQLStore.redactBlasts, binds, use: "blasts_unredacted", notScanning: "blasts")
         }
     }
 
@@ -207,10 +209,7 @@ struct QueryPlanTests {
                 try await connection.query("ANALYZE message_recipients")
             }
             let binds: [SQLValue] = [.int(firm.id), .text("254700101234"), .int(Int64(SQLStore.erasureBatch))]
-            for found in try await plans(store, SQLStore.erasureStep(.postgres), binds) {
-                #expect(found.contains("message_recipients_pkey"), "\(found)")
-                #expect(!found.contains("Seq Scan on messages"), "\(found)")
-            }
+            try await expectPlans(store, SQLStore.erasureStep(.postgres), binds, use: "message_recipients_pkey", notScanning: "messages")
         }
     }
 }
