@@ -32,6 +32,7 @@ import shutil
 import socket
 import sqlite3
 import string
+import subprocess
 import sys
 import tempfile
 import threading
@@ -392,6 +393,19 @@ def check_metrics_token(checks, wlcomm, url):
         stop_server(server)
 
 
+def check_seed_sandbox_command(checks, wlcomm, url):
+    print("-- 6. `wlcomm seed-sandbox` refuses beside a live provider, as `serve --seed-sandbox` does")
+    env = dict(os.environ, WLCOMM_DATABASE_URL=url, WLCOMM_AFRICASTALKING_USERNAME="acme", WLCOMM_AFRICASTALKING_API_KEY="at-key")
+    refused = subprocess.run([wlcomm, "seed-sandbox"], env=env, capture_output=True, text=True, timeout=60)
+    checks.check("with Africa's Talking configured it exits non-zero, naming the provider and the way to allow it",
+                 refused.returncode != 0 and "live providers are configured (Africa's Talking)" in refused.stderr
+                 and "--allow-sandbox-in-production" in refused.stderr, f"exit {refused.returncode}: {refused.stderr[-300:]!r}")
+    allowed = subprocess.run([wlcomm, "seed-sandbox", "--allow-sandbox-in-production"], env=env, capture_output=True, text=True,
+                             timeout=60)
+    checks.check("with --allow-sandbox-in-production it seeds", allowed.returncode == 0 and "sandbox firm" in allowed.stdout,
+                 f"exit {allowed.returncode}: {(allowed.stdout + allowed.stderr)[-300:]!r}")
+
+
 def main():
     wlcomm, url = sys.argv[1:3]
     psql = sys.argv[3] if len(sys.argv) > 3 else "psql"
@@ -412,6 +426,7 @@ def main():
         url_limits = databases.fresh("limits")
         check_connection_caps(checks, wlcomm, url_limits)
         check_metrics_token(checks, wlcomm, url_limits)
+        check_seed_sandbox_command(checks, wlcomm, databases.fresh("seed"))
     finally:
         databases.remove()
     checks.close()

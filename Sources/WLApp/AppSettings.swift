@@ -60,7 +60,7 @@ public import WLStore
 /// | `payments.maxPerPhonePerHour` | `WLCOMM_PAYMENTS_MAX_PER_PHONE_PER_HOUR` | int (at least 1) | `5` |
 /// | `smtp.*` | `WLCOMM_SMTP_*` | see ``SMTPSettings``; `smtp.defaultFrom` an address | off |
 /// | `auth.cacheMilliseconds` | `WLCOMM_AUTH_CACHE_MILLISECONDS` | int, 0 = read the key on every request | `1000`: an API key that authenticated is trusted this long without a store read, so a key revoked or a firm suspended elsewhere is refused within it |
-/// | `optOuts.cacheMilliseconds` | `WLCOMM_OPTOUTS_CACHE_MILLISECONDS` | int, 0 = read the list on every request | `1000`: a firm's opt-out list (up to 256 numbers) is used this long without a store read, so a number listed elsewhere is skipped at accept within it (and fails "Opted out", free, if sent to meanwhile) |
+/// | `optOuts.cacheMilliseconds` | `WLCOMM_OPT_OUTS_CACHE_MILLISECONDS` | int, 0 = read the list on every request | `1000`: a firm's opt-out list (up to 256 numbers) is used this long without a store read, so a number listed elsewhere is skipped at accept within it (and fails "Opted out", free, if sent to meanwhile) |
 /// | `limits.enabled` | `WLCOMM_LIMITS_ENABLED` | bool | `true` |
 /// | `limits.sendQuota`, `limits.sendWindowSeconds` | `WLCOMM_LIMITS_SEND_QUOTA`, `…_SEND_WINDOW_SECONDS` | int | 100 per 5 s |
 /// | `limits.readQuota`, `limits.readWindowSeconds` | `WLCOMM_LIMITS_READ_QUOTA`, `…_READ_WINDOW_SECONDS` | int | 600 per 10 s |

@@ -32,12 +32,14 @@ public struct AfricasTalkingSettings: Sendable {
 
     /// The settings, or `nil` when no username and API key are configured.
     public init?(reader: ConfigReader) {
-        guard let username = reader.string(forKey: "africastalking.username"), !username.isEmpty,
-            let apiKey = reader.string(forKey: "africastalking.apiKey", isSecret: true), !apiKey.isEmpty
+        // An empty value is an unset one, as for the other providers: the example configuration lists every key
+        // with "" (an empty base URL made every send fail, an empty sender id sent `from=`).
+        guard let username = reader.nonEmptyString(forKey: "africastalking.username"),
+            let apiKey = reader.nonEmptyString(forKey: "africastalking.apiKey", isSecret: true)
         else { return nil }
         self.init(
-            username: username, apiKey: apiKey, senderID: reader.string(forKey: "africastalking.senderId"),
-            baseURL: reader.string(forKey: "africastalking.baseURL", default: "https://api.africastalking.com"),
+            username: username, apiKey: apiKey, senderID: reader.nonEmptyString(forKey: "africastalking.senderId"),
+            baseURL: reader.nonEmptyString(forKey: "africastalking.baseURL") ?? "https://api.africastalking.com",
             timeout: Double(reader.int(forKey: "africastalking.timeoutSeconds", default: 15)))
     }
 }

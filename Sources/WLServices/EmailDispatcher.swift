@@ -105,7 +105,7 @@ public final class EmailDispatcher: Service {
         }
         let dropped = results.count(where: { $0 == nil })
         if dropped > 0 {
-            logger.debug(
+            logger.warning(
                 "email outcomes dropped: the lease had passed to another worker or the write failed",
                 metadata: ["owner": "\(owner)", "count": "\(dropped)"])
         }

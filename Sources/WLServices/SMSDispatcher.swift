@@ -176,7 +176,7 @@ public final class SMSDispatcher: Service {
         }.reduce(0, +)
         claimSize.observe(count: batch.messages.count, elapsed: ContinuousClock.now - started)
         if dropped > 0 {
-            logger.debug("send outcomes dropped: the lease had passed to another worker", metadata: ["owner": "\(owner)", "count": "\(dropped)"])
+            logger.warning("send outcomes dropped: the lease had passed to another worker", metadata: ["owner": "\(owner)", "count": "\(dropped)"])
         }
         return batch.messages.count
     }

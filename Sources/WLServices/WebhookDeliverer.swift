@@ -190,7 +190,7 @@ public final class WebhookDeliverer: Service {
         sink.finish()
         let count = await dropped
         if count > 0 {
-            logger.debug("webhook attempts dropped: the lease had passed to another worker", metadata: ["owner": "\(owner)", "count": "\(count)"])
+            logger.warning("webhook attempts dropped: the lease had passed to another worker", metadata: ["owner": "\(owner)", "count": "\(count)"])
         }
     }
 

@@ -89,7 +89,15 @@ struct SeedSandbox: AsyncParsableCommand {
 
     @OptionGroup var options: GlobalOptions
 
+    @Flag(help: "Seed even with live providers configured: the sandbox key is public.")
+    var allowSandboxInProduction = false
+
     func run() async throws {
+        // The same guard as `serve --seed-sandbox`: the published key must not become a tenant beside live providers.
+        var settings = AppSettings(reader: try await options.reader())
+        settings.seedSandbox = true
+        settings.allowSandboxInProduction = settings.allowSandboxInProduction || allowSandboxInProduction
+        try settings.checkSandboxSeeding()
         let firm = try await options.withAdmin { _, store in
             try await SandboxSeeder(store: store, time: SystemTimeSource()).seed()
         }

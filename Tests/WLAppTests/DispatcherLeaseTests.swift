@@ -164,7 +164,7 @@ final class CallGate: Sendable {
                 #expect(message.providerMessageID == nil)
             }
             let lines = capture.all
-            #expect(lines.contains { $0.hasPrefix("debug send outcomes dropped") && $0.contains("count=1") })
+            #expect(lines.contains { $0.hasPrefix("warning send outcomes dropped") && $0.contains("count=1") })
             #expect(lines.contains { $0.hasPrefix("info lease lost") && $0.contains("count=2") })
         }
     }

@@ -26,6 +26,14 @@ import WLStore
         #expect(settings.webhookYield == .seconds(1))
     }
 
+    @Test func theExamplesEmptyProviderValuesAreUnsetOnesOnceCredentialsComeFromTheEnvironment() async throws {
+        let environment = ["WLCOMM_AFRICASTALKING_USERNAME": "acme", "WLCOMM_AFRICASTALKING_API_KEY": "at-key"]
+        let settings = AppSettings(reader: try await ConfigReader.wlcomm(flags: [:], environment: environment, configFile: Self.example))
+        let africasTalking = try #require(settings.africasTalking)
+        #expect(africasTalking.baseURL == "https://api.africastalking.com")
+        #expect(africasTalking.senderID == nil)
+    }
+
     @Test func theExampleNamesEveryKeyTheServiceReads() throws {
         let object = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: Self.example))) as? [String: Any])
         let inExample = Set(Self.flattened(object))

@@ -106,7 +106,7 @@ final class SlowReceiver: WebhookTransport {
             let log = try await store.firstPageDeliveries(firmID: firm.id, filter: WebhookDeliveryFilter(), limit: 10, startingAfter: nil)
             #expect(log.count == ids.count && log.allSatisfy { $0.status == .pending && $0.attempts.isEmpty })
             let lines = capture.all
-            #expect(lines.contains { $0.hasPrefix("debug webhook attempts dropped") && $0.contains("count=1") })
+            #expect(lines.contains { $0.hasPrefix("warning webhook attempts dropped") && $0.contains("count=1") })
             #expect(lines.contains { $0.hasPrefix("info lease lost: webhook deliveries not sent") && $0.contains("count=2") })
         }
     }
