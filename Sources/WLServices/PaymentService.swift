@@ -77,10 +77,9 @@ public struct PaymentService: Sendable {
             paymentID: payment.id, phone: payment.phone, amount: payment.amount, callbackPath: "/callbacks/mpesa/stk/\(payment.id)/\(token.value)")
         do {
             let accepted = try await gateway(for: firm.mode).requestPush(push)
-            try await store.recordCheckout(
-                paymentID: payment.id, checkoutRequestID: accepted.checkoutRequestID, merchantRequestID: accepted.merchantRequestID, now: time.now)
             payment.checkoutRequestID = accepted.checkoutRequestID
             payment.merchantRequestID = accepted.merchantRequestID
+            await record(accepted, paymentID: payment.id)
         } catch PushError.refused(let reason) {
             logger.warning("STK push refused", metadata: ["payment_id": "\(payment.id)", "reason": "\(reason)"])
             _ = try await store.settlePayment(id: payment.id, outcome: .pushFailed(reason: reason), now: time.now)
@@ -92,7 +91,37 @@ public struct PaymentService: Sendable {
             logger.warning("STK push unconfirmed", metadata: ["payment_id": "\(payment.id)", "reason": "\(reason)"])
         }
         signal?.signal()
-        return PaymentView(payment: payment, firmCredits: try await balance(firmID: firm.id), timezone: firm.timezone)
+        // The prompt may be on the phone by now: no error may reach the caller from here on, as its retry would
+        // prompt again. The balance read before the push stands in should this read fail.
+        let credits = (try? await balance(firmID: firm.id)) ?? firm.smsCredits
+        return PaymentView(payment: payment, firmCredits: credits, timezone: firm.timezone)
+    }
+
+    /// How often the checkout ids of an accepted push are tried to be stored, a short pause growing between tries.
+    static let checkoutRecordAttempts = 3
+
+    /// Stores the checkout ids of a push M-Pesa accepted. The prompt is on the payer's phone, so a failure must not
+    /// answer the request with an error (a retry would prompt again): a few tries, then an error line with the ids.
+    /// Without them reconciliation cannot ask about the payment; its callback still settles it.
+    private func record(_ accepted: PushAccepted, paymentID: Int64) async {
+        for attempt in 1...Self.checkoutRecordAttempts {
+            do {
+                try await store.recordCheckout(
+                    paymentID: paymentID, checkoutRequestID: accepted.checkoutRequestID, merchantRequestID: accepted.merchantRequestID,
+                    now: time.now)
+                return
+            } catch {
+                guard attempt < Self.checkoutRecordAttempts, !Task.isCancelled else {
+                    logger.error(
+                        "an accepted STK push's checkout ids could not be stored; its callback still settles it, reconciliation cannot",
+                        metadata: [
+                            "payment_id": "\(paymentID)", "checkout_request_id": "\(accepted.checkoutRequestID)", "error": "\(error)",
+                        ])
+                    return
+                }
+                try? await Task.sleep(for: .milliseconds(200 * attempt))
+            }
+        }
     }
 
     /// The 429 for a purchase over the limits. For the hourly limit, `Retry-After` is when a slot frees; for pending

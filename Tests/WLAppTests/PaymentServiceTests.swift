@@ -138,6 +138,31 @@ func stkCallback(checkout: String, code: Int = 0, amount: String = "500.00", rec
         }
     }
 
+    @Test func aPushAcceptedWhoseCheckoutCannotBeStoredIsStillAnsweredPendingAndItsCallbackSettlesIt() async throws {
+        let gateway = ScriptedGateway()
+        try await withLiveFirm(gateway) { _, _, _, _, firm, store, time in
+            _ = try await store.database.transaction { connection in
+                try await connection.query(
+                    """
+                    CREATE TRIGGER refuse_checkout BEFORE UPDATE ON payments
+                    WHEN OLD.checkout_request_id IS NULL AND NEW.checkout_request_id IS NOT NULL
+                    BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END
+                    """, [])
+            }
+            let log = LogCapture()
+            let payments = PaymentService(store: store, time: time, live: gateway, logger: log.logger())
+            // The prompt is out: an error now would make the client retry and prompt the payer again.
+            let view = try await payments.purchase(PurchaseRequest(phone: "0708374149", amount: 500), firm: firm)
+            #expect(view.payment.status == .pending && view.payment.checkoutRequestID == "ws_CO_\(view.payment.id)")
+            #expect(gateway.pushes.withLock { $0.count } == 1)
+            #expect(try await store.payment(firmID: firm.id, id: view.payment.id)?.checkoutRequestID == nil)
+            let errors = log.all.filter { $0.hasPrefix("error") }
+            #expect(errors.count == 1 && errors.first?.contains("checkout_request_id=ws_CO_\(view.payment.id)") == true)
+            try await payments.callback(paymentID: view.payment.id, token: gateway.lastToken, body: stkCallback(checkout: "ws_CO_\(view.payment.id)"))
+            #expect(try await store.payment(firmID: firm.id, id: view.payment.id)?.status == .received)
+        }
+    }
+
     @Test func aWrongAmountIsHeldAndAWrongTokenOrCheckoutChangesNothing() async throws {
         let gateway = ScriptedGateway()
         try await withLiveFirm(gateway) { payments, _, _, _, firm, _, _ in
