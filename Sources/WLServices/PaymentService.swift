@@ -190,6 +190,19 @@ public struct PaymentService: Sendable {
             logger.warning(
                 "M-Pesa reported a failure for a payment already received; its credits stand",
                 metadata: ["payment_id": "\(after.id)", "result_code": "\(code)", "result_desc": "\(description)"])
+        } else if after.status == .received, case .paid(let receipt, let amount, _) = outcome {
+            // A status query says only that it was paid, so a payment it settled was credited in full before the callback
+            // could say how much, or with which receipt. The credits stand; an operator should compare the statement.
+            if let amount, amount != after.amount {
+                logger.warning(
+                    "M-Pesa's callback reports another amount for a payment already received; its credits stand",
+                    metadata: ["payment_id": "\(after.id)", "requested": "\(after.amount)", "paid": "\(amount)"])
+            }
+            if let receipt, after.receipt != receipt {
+                logger.warning(
+                    "M-Pesa's callback brings a receipt this payment cannot take (another payment has it, or it has another)",
+                    metadata: ["payment_id": "\(after.id)", "receipt": "\(receipt)", "kept": "\(after.receipt ?? "-")"])
+            }
         }
     }
 

@@ -163,6 +163,26 @@ func stkCallback(checkout: String, code: Int = 0, amount: String = "500.00", rec
         }
     }
 
+    @Test func aCallbackThatDisagreesWithAPaymentAQueryAlreadyReceivedIsLogged() async throws {
+        let gateway = ScriptedGateway()
+        try await withLiveFirm(gateway) { _, _, _, _, firm, store, time in
+            let log = LogCapture()
+            let payments = PaymentService(store: store, time: time, live: gateway, logger: log.logger())
+            let view = try await payments.purchase(PurchaseRequest(phone: "0708374149", amount: 500), firm: firm)
+            // The callback was late: a status query, which says only "paid", settled it in full.
+            try await payments.settle(view.payment, .paid(receipt: nil, amount: nil, paidAt: nil))
+            #expect(log.all.filter { $0.hasPrefix("warning") }.isEmpty)
+            try await payments.callback(
+                paymentID: view.payment.id, token: gateway.lastToken, body: stkCallback(checkout: "ws_CO_\(view.payment.id)", amount: "250.00"))
+            let settled = try #require(try await store.payment(firmID: firm.id, id: view.payment.id))
+            #expect(settled.status == .received && settled.receipt == "TKU4X7Q2LM" && settled.creditsApplied == Credits("277.7778"))
+            let warnings = log.all.filter { $0.hasPrefix("warning") }
+            #expect(warnings.count == 1)
+            #expect(warnings.first?.contains("another amount for a payment already received") == true)
+            #expect(warnings.first?.contains("paid=250") == true && warnings.first?.contains("requested=500") == true)
+        }
+    }
+
     @Test func aWrongAmountIsHeldAndAWrongTokenOrCheckoutChangesNothing() async throws {
         let gateway = ScriptedGateway()
         try await withLiveFirm(gateway) { payments, _, _, _, firm, _, _ in
