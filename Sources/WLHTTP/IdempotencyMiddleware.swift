@@ -16,7 +16,8 @@ public struct IdempotencyMiddleware: RouterMiddleware {
     /// How long a response is kept.
     public static let expiry: TimeInterval = 86_400
     /// A claim this old that never completed belonged to a request that died; a retry of the same request takes it
-    /// over. Far longer than any request may run (a purchase that waits out Daraja takes about two minutes).
+    /// over. Far longer than any request may run (a purchase that waits out every Daraja timeout takes about six
+    /// minutes, docs/payments.md).
     public static let staleAfter: TimeInterval = 600
     /// The longest key accepted.
     public static let maximumKeyLength = 255
