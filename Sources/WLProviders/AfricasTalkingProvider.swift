@@ -23,6 +23,9 @@ public struct AfricasTalkingProvider: SMSProvider {
         self.logger = logger
     }
 
+    /// `africastalking.batchSize`.
+    public var recipientsPerCall: Int { settings.batchSize }
+
     public func send(_ text: String, from sender: String?, to recipients: [OutgoingSMS]) async -> [Int64: SendOutcome] {
         var outcomes: [Int64: SendOutcome] = [:]
         for call in Self.calls(recipients, size: settings.batchSize) {

@@ -10,7 +10,8 @@ import WLPorts
 /// are committed.
 ///
 /// When a shared flush fails, its items are flushed again one by one, so each caller gets its own answer (a
-/// duplicate blast id fails that request only). A caller cancelled while its item waits for a flush gets
+/// duplicate blast id fails that request only); when it fails because the database is unavailable (503), every
+/// caller of the batch gets that error at once. A caller cancelled while its item waits for a flush gets
 /// `CancellationError` at once and its item is never written; once a flush has taken the item, the caller waits for
 /// that flush (its rows may be committed).
 public actor GroupCommit<Item: Sendable, Output: Sendable> {
@@ -88,7 +89,12 @@ public actor GroupCommit<Item: Sendable, Output: Sendable> {
             guard outputs.count == batch.count else { throw GroupCommitError.outputCount(expected: batch.count, got: outputs.count) }
             for (entry, output) in zip(batch, outputs) { entry.continuation.resume(returning: output) }
         } catch {
-            guard batch.count > 1 else { return batch[0].continuation.resume(throwing: error) }
+            // An outage fails every item alike: one by one, each would wait out the same outage again (a store's
+            // patience) while the callers behind them wait too.
+            guard batch.count > 1, !error.isDatabaseUnavailable else {
+                for entry in batch { entry.continuation.resume(throwing: error) }
+                return
+            }
             for entry in batch {
                 do {
                     let outputs = try await flush([entry.item])

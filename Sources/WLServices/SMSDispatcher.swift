@@ -157,11 +157,14 @@ public final class SMSDispatcher: Service {
             groups[key, default: []].append(ready)
         }
         let heartbeat = LeaseHeartbeat(store: store, owner: owner, working: working, lease: settings.lease, time: time, logger: logger)
-        let jobs = order.map { key in
-            (
-                messageIDs: (groups[key] ?? []).map(\.id),
-                job: Group(key: key, messages: groups[key] ?? [], window: batch.firms[key.firmID]?.promotionalWindow)
-            )
+        // One job per provider call: each checks the lease as it starts.
+        let jobs = order.flatMap { key in
+            let messages = groups[key] ?? []
+            let size = max(1, (key.sandbox ? sandbox : live).recipientsPerCall)
+            return stride(from: 0, to: messages.count, by: size).map { start in
+                let call = Array(messages[start..<min(start + size, messages.count)])
+                return (messageIDs: call.map(\.id), job: Group(key: key, messages: call, window: batch.firms[key.firmID]?.promotionalWindow))
+            }
         }
         let dropped = await heartbeat.run(jobs, claimedAt: claimedAt, concurrency: settings.providerConcurrency) { group, held in
             let messages = group.messages.filter { held.contains($0.id) }
@@ -214,8 +217,11 @@ public final class SMSDispatcher: Service {
         let blocked = messages.filter { if case .blacklisted = outcomes[$0.id] { true } else { false } }
         do {
             // A refusal for a blocked sender lists the number in the transaction that records it (DispatchRules); this
-            // server's cached lists of those firms are dropped so that the next request sees it.
-            let dropped = try await recorder.submit(records)
+            // server's cached lists of those firms are dropped so that the next request sees it. Not cancelled with
+            // the round (the end of a shutdown's grace): the provider has these texts, and an answer withdrawn here
+            // would send them again once their lease ran out.
+            let recorder = recorder
+            let dropped = try await Task { try await recorder.submit(records) }.value
             if !blocked.isEmpty { optOutCache?.forget(firmIDs: Set(blocked.map(\.firmID))) }
             return dropped
         } catch {

@@ -31,4 +31,13 @@ public protocol SMSProvider: Sendable {
     /// message id. A message missing from the answer is treated as a transient failure.
     /// - Parameter sender: The alphanumeric sender ID; `nil`: the provider account's default.
     func send(_ text: String, from sender: String?, to recipients: [OutgoingSMS]) async -> [Int64: SendOutcome]
+
+    /// The most recipients one of its calls takes: the dispatcher hands it no more at a time, so that each call starts
+    /// only while the lease on its messages is held (a long list sent in one go as several calls could outlast it).
+    var recipientsPerCall: Int { get }
+}
+
+extension SMSProvider {
+    /// Any number: the provider sends one text to every recipient in one call.
+    public var recipientsPerCall: Int { Int.max }
 }

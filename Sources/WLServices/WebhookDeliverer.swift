@@ -12,7 +12,7 @@ public import WLPorts
 /// The queue works like the SMS one: the lease (`webhooks.leaseSeconds`) is renewed every third of it while a lane's
 /// deliveries are in flight, no POST starts for a delivery whose lease is not held (see ``LeaseHeartbeat``), and the
 /// store records an attempt only for the worker that holds its lease (a stale worker's result is dropped and counted
-/// in a debug log). Attempts that finish at the same time are recorded in shared transactions (``GroupCommit``).
+/// in a warning). Attempts that finish at the same time are recorded in shared transactions (``GroupCommit``).
 /// Given the SMS dispatcher's ``DispatchBacklog``, each new claim first waits while that backlog lasts, up to its
 /// patience.
 public final class WebhookDeliverer: Service {
@@ -190,12 +190,14 @@ public final class WebhookDeliverer: Service {
         sink.finish()
         let count = await dropped
         if count > 0 {
-            logger.warning("webhook attempts dropped: the lease had passed to another worker", metadata: ["owner": "\(owner)", "count": "\(count)"])
+            logger.warning(
+                "webhook attempts dropped: the lease had passed to another worker or the database was away; each is POSTed again",
+                metadata: ["owner": "\(owner)", "count": "\(count)"])
         }
     }
 
     /// Records every attempt `reports` yields, all submitted at once so they share transactions.
-    /// - Returns: How many the store dropped because the lease had passed to another worker.
+    /// - Returns: How many were not recorded because the lease had passed to another worker or the database was away.
     private func record(_ reports: AsyncStream<WebhookAttemptReport>) async -> Int {
         await withTaskGroup(of: Bool.self) { group in
             for await report in reports {
@@ -205,10 +207,11 @@ public final class WebhookDeliverer: Service {
                     do {
                         return try await self.recorder.submit(report)
                     } catch {
-                        if !error.isDatabaseUnavailable {
-                            self.logger.warning(
-                                "could not record a webhook attempt", metadata: ["delivery_id": "\(report.deliveryID)", "error": "\(error)"])
-                        }
+                        // Unrecorded, the delivery is POSTed again once its lease runs out (receivers handle each
+                        // webhook-id once): an outage's are counted with the dropped ones, other errors logged.
+                        if error.isDatabaseUnavailable { return false }
+                        self.logger.warning(
+                            "could not record a webhook attempt", metadata: ["delivery_id": "\(report.deliveryID)", "error": "\(error)"])
                         return true
                     }
                 }
@@ -231,7 +234,7 @@ public final class WebhookDeliverer: Service {
                 eventID: delivery.subject.eventKey, event: delivery.subject.eventName, body: body, secret: delivery.secret,
                 previousSecret: delivery.previousSecret, attempt: attempt,
                 timestamp: Int64(time.now.timeIntervalSince1970))
-            statusCode = try await transport.post(url: delivery.url, headers: headers, body: body)
+            statusCode = try await transport.post(url: delivery.url, headers: headers, body: body, firmID: delivery.firmID)
         } catch {
             failure = "\(error)"
         }

@@ -50,6 +50,8 @@ public struct MeteredSMSProvider: SMSProvider {
         self.metrics = metrics
     }
 
+    public var recipientsPerCall: Int { base.recipientsPerCall }
+
     public func send(_ text: String, from sender: String?, to recipients: [OutgoingSMS]) async -> [Int64: SendOutcome] {
         let started = ContinuousClock.now
         let outcomes = await base.send(text, from: sender, to: recipients)

@@ -207,20 +207,22 @@ public final class PostgresDatabase: SQLDatabase, Service {
 
     /// Lends a connection from the pool for `body`, and answers 503 instead of hanging: when the connection fails, and
     /// when the database is found down while the request waits for a connection (it is then given up and will not
-    /// run) or while `body` runs on a connection that went down with it (its transaction cannot commit). A request
-    /// still waiting after `unavailableAfter` wakes the prober, so an outage is known within a probe's time.
+    /// run) or while `body` runs on one. A running `body` is not answered while it may still commit: its connection
+    /// is closed first, so PostgreSQL rolls back what it has not committed, and the work ends with the closed
+    /// connection's error (503). Only a driver call that ignores even that is given up, `unavailableAfter` later.
+    /// A request still waiting after `unavailableAfter` wakes the prober, so an outage is known within a probe's time.
     /// The work runs in a task of its own, so that a request never waits on a driver call that does not end.
     private func withConnection<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         guard availability.isUp else { throw DatabaseAvailability.unavailable() }
         let client = current.withLock { $0 }
-        let attempt = Attempt<T>()
+        let attempt = PostgresAttempt<T>()
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 guard attempt.begin(continuation) else { return }
                 let work = Task {
                     do {
                         let value = try await client.withConnection { connection in
-                            guard attempt.start() else { throw CancellationError() }
+                            guard attempt.start(on: connection) else { throw CancellationError() }
                             return try await body(connection)
                         }
                         attempt.finish(.success(value))
@@ -233,8 +235,16 @@ public final class PostgresDatabase: SQLDatabase, Service {
                     // Still waiting: the pool is busy, or PostgreSQL is away. The prober tells which; a busy pool
                     // on a live database keeps the request waiting, as a queue should.
                     if !attempt.isAnswered && !attempt.isRunning { self.probeWanted.signal() }
+                    var closedAt: ContinuousClock.Instant?
                     while !attempt.isAnswered {
-                        if !self.availability.isUp, attempt.giveUp() { return }
+                        if !self.availability.isUp {
+                            if attempt.giveUpWaiting() { return }
+                            // Running: answering now could tell the client nothing was done while its transaction
+                            // goes on to commit on a connection that still works (the prober can mark the database
+                            // down on a slow probe), and a retry would do it twice.
+                            if closedAt == nil, attempt.closeConnection() { closedAt = .now }
+                        }
+                        if let closedAt, ContinuousClock.now - closedAt > self.unavailableAfter, attempt.giveUp() { return }
                         try? await Task.sleep(for: .milliseconds(50))
                     }
                 }
@@ -281,88 +291,6 @@ public final class PostgresDatabase: SQLDatabase, Service {
 
 /// A probe that did not connect and answer `SELECT 1` in time.
 struct ProbeTimedOut: Error {}
-
-/// One request's way through ``PostgresDatabase``: waiting for a connection, running on one, then answered once —
-/// by its work, or by its watchdog giving it up (503).
-private final class Attempt<T: Sendable>: Sendable {
-    private struct State {
-        var continuation: CheckedContinuation<T, any Error>?
-        var started = false
-        var answered = false
-        var cancelled = false
-        var work: Task<Void, Never>?
-        var watchdog: Task<Void, Never>?
-    }
-
-    private let state = Mutex(State())
-
-    /// Takes the request's continuation: `false`, and the request answered `CancellationError`, when it was cancelled
-    /// before (its cancellation handler then found nothing to answer).
-    func begin(_ continuation: CheckedContinuation<T, any Error>) -> Bool {
-        let cancelled = state.withLock { state in
-            if state.cancelled {
-                state.answered = true
-                return true
-            }
-            state.continuation = continuation
-            return false
-        }
-        if cancelled { continuation.resume(throwing: CancellationError()) }
-        return !cancelled
-    }
-
-    /// Starts the watchdog; both tasks are cancelled once the request is answered.
-    func watch(work: Task<Void, Never>, _ watchdog: @escaping @Sendable () async -> Void) {
-        let task = Task { await watchdog() }
-        let answered = state.withLock { state in
-            state.work = work
-            state.watchdog = task
-            return state.answered
-        }
-        if answered { task.cancel() }
-    }
-
-    /// The connection came: whether the work may run (not if the request was given up meanwhile).
-    func start() -> Bool {
-        state.withLock { state in
-            guard !state.answered else { return false }
-            state.started = true
-            return true
-        }
-    }
-
-    /// Whether the work is running on a connection and unanswered.
-    var isRunning: Bool { state.withLock { $0.started && !$0.answered } }
-    var isAnswered: Bool { state.withLock { $0.answered } }
-
-    func finish(_ result: Result<T, any Error>) {
-        answer(result)
-    }
-
-    /// Answers 503 unless already answered.
-    func giveUp() -> Bool {
-        answer(.failure(DatabaseAvailability.unavailable()))
-    }
-
-    func cancel() {
-        state.withLock { $0.cancelled = true }
-        answer(.failure(CancellationError()))
-    }
-
-    @discardableResult
-    private func answer(_ result: Result<T, any Error>) -> Bool {
-        let taken = state.withLock { state -> (CheckedContinuation<T, any Error>, [Task<Void, Never>])? in
-            guard !state.answered, let continuation = state.continuation else { return nil }
-            state.answered = true
-            state.continuation = nil
-            return (continuation, [state.work, state.watchdog].compactMap { $0 })
-        }
-        guard let (continuation, tasks) = taken else { return false }
-        for task in tasks { task.cancel() }
-        continuation.resume(with: result)
-        return true
-    }
-}
 
 /// The parts of a `postgres://` URL, for the pool and for single probe connections.
 struct ConnectionParts {

@@ -97,13 +97,24 @@ public final class SQLiteDatabase: SQLDatabase {
             try await connection.query("BEGIN IMMEDIATE")
             do {
                 let result = try await body(connection)
-                try await connection.query("COMMIT")
+                try await Self.end("COMMIT", on: connection)
                 availability.markUp()
                 return result
             } catch {
-                _ = try? await connection.query("ROLLBACK")
+                try? await Self.end("ROLLBACK", on: connection)
                 throw error
             }
+        }
+    }
+
+    /// Runs `COMMIT` or `ROLLBACK`, from a fresh task when the caller's is cancelled: sqlite-nio skips every call of a
+    /// cancelled task, and a transaction left open would go back to the pool with the writer connection, failing the
+    /// next writer's `BEGIN`.
+    private static func end(_ statement: String, on connection: SQLiteSQLConnection) async throws {
+        if Task.isCancelled {
+            try await Task { _ = try await connection.query(statement) }.value
+        } else {
+            try await connection.query(statement)
         }
     }
 

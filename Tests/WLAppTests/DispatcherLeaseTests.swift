@@ -16,10 +16,12 @@ final class SlowSMSProvider: SMSProvider {
     let sent = Mutex<[Int64]>([])
     let calls = Mutex(0)
     let duringCall = Mutex<(at: Int, action: @Sendable () async -> Void)?>(nil)
+    let recipientsPerCall: Int
 
-    init(time: ManualTime, step: TimeInterval) {
+    init(time: ManualTime, step: TimeInterval, recipientsPerCall: Int = .max) {
         self.time = time
         self.step = step
+        self.recipientsPerCall = recipientsPerCall
     }
 
     func send(_ text: String, from sender: String?, to recipients: [OutgoingSMS]) async -> [Int64: SendOutcome] {
@@ -166,6 +168,24 @@ final class CallGate: Sendable {
             let lines = capture.all
             #expect(lines.contains { $0.hasPrefix("warning send outcomes dropped") && $0.contains("count=1") })
             #expect(lines.contains { $0.hasPrefix("info lease lost") && $0.contains("count=2") })
+        }
+    }
+
+    @Test func aTextToMoreRecipientsThanOneProviderCallTakesStartsNoCallOnceTheLeaseIsLost() async throws {
+        let time = ManualTime(Self.start)
+        let provider = SlowSMSProvider(time: time, step: 200, recipientsPerCall: 1)
+        try await withBatch(texts: 0, time: time, provider: provider) { store, firm, _, dispatcher throws in
+            let ids = try await SMSService(store: store, time: time).send(
+                SMSRequest(message: "One text", recipients: ["0712345670", "0712345671", "0712345672"]), firm: firm
+            ).messages.map(\.id)
+            // The first call outlasts the lease (200 s > 60 s) and another worker takes the batch over meanwhile.
+            provider.duringCall.withLock {
+                $0 = (1, { _ = try? await store.claimDue(channel: .sms, limit: 10, owner: "other", lease: 600, now: time.now) })
+            }
+            #expect(try await dispatcher.runOnce() == 3)
+            // One call per recipient, and none after the first: the two others were never handed to the provider.
+            #expect(provider.sent.withLock { $0 } == [ids[0]])
+            #expect(provider.calls.withLock { $0 } == 1)
         }
     }
 

@@ -1,5 +1,6 @@
 import Synchronization
 import Testing
+import WLDomain
 import WLPorts
 import WLServices
 
@@ -13,8 +14,13 @@ import WLServices
         let gateOpened = Mutex(false)
         /// An item whose flush fails (alone or with others).
         let bad: Int?
+        /// Every flush after the first fails as a database outage does (503).
+        let outage: Bool
 
-        init(bad: Int? = nil) { self.bad = bad }
+        init(bad: Int? = nil, outage: Bool = false) {
+            self.bad = bad
+            self.outage = outage
+        }
 
         func flush(_ items: [Int]) async throws -> [String] {
             let first = flushes.withLock { flushes in
@@ -28,6 +34,7 @@ import WLServices
                 }
             }
             if let bad, items.contains(bad) { throw Unlucky() }
+            if outage && !first { throw DomainError(.serviceUnavailable, "The database is unavailable right now.") }
             return items.map { "#\($0)" }
         }
 
@@ -127,6 +134,24 @@ import WLServices
         let flushes = recorder.flushes.withLock { $0 }
         #expect(flushes.dropFirst().first?.sorted() == [12, 13, 14])
         #expect(flushes.dropFirst(2).sorted { $0[0] < $1[0] } == [[12], [13], [14]])
+    }
+
+    @Test func aSharedFlushFailedByAnOutageAnswersEveryItemOnceAndIsNotRetriedItemByItem() async throws {
+        let recorder = Recorder(outage: true)
+        let commit = GroupCommit<Int, String>(maxBatch: 100) { try await recorder.flush($0) }
+        async let first = commit.submit(0)
+        while recorder.flushCount == 0 { await Task.yield() }
+        let waiting = (1...3).map { item in Task { try await commit.submit(item) } }
+        while await commit.queued < 3 { await Task.yield() }
+        recorder.release()
+        _ = try await first
+        for task in waiting {
+            let error = await #expect(throws: DomainError.self) { try await task.value }
+            #expect(error?.code == .serviceUnavailable)
+        }
+        let flushes = recorder.flushes.withLock { $0 }
+        #expect(flushes.count == 2)
+        #expect(flushes.last?.sorted() == [1, 2, 3])
     }
 
     @Test func aFlushTakesItemsUpToTheWeightLimitButAlwaysOne() async throws {

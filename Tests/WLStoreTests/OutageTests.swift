@@ -44,6 +44,62 @@ import WLPorts
         }
     }
 
+    @Test(.enabled(if: TestDatabases.postgresURL != nil), .timeLimit(.minutes(1)))
+    func aTransactionRunningWhenTheDatabaseIsFoundDownIsRolledBackBeforeItIsAnswered() async throws {
+        let url = try #require(TestDatabases.postgresURL)
+        let table = "public.outage_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+        // A second session, on one connection, holds the lock the transaction below waits for.
+        let holder = try PostgresDatabase(url: url, maximumConnections: 1, logger: TestDatabases.logger)
+        // No periodic probe: the database stays marked down until a request's failure asks for one.
+        let database = try PostgresDatabase(
+            url: url, maximumConnections: 2, unavailableAfter: .milliseconds(300), probeInterval: .seconds(60), logger: TestDatabases.logger)
+        try await TestDatabases.running(holder) { holder in
+            try await TestDatabases.running(database) { database in
+                _ = try await holder.transaction { try await $0.query("CREATE TABLE \(table) (n INT)") }
+                _ = try await holder.read { try await $0.query("SELECT pg_advisory_lock(4242)") }
+                let request = Task {
+                    try await database.transaction { connection in
+                        try await connection.query("SELECT pg_advisory_xact_lock(4242)")
+                        try await connection.query("INSERT INTO \(table) VALUES (1)")
+                    }
+                }
+                while try await holder.read({
+                    try await $0.query("SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
+                }).first?.int("n") != 1 {
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+                database.availability.markDown("test")
+                // Answered while the lock is still held: its connection was closed, not left to commit later.
+                let error = await #expect(throws: DomainError.self) { try await request.value }
+                #expect(error?.code == .serviceUnavailable)
+                // The lock comes back once the closed session's transaction has ended, and it wrote nothing.
+                _ = try await holder.read { try await $0.query("SELECT pg_advisory_unlock(4242)") }
+                _ = try await holder.read { try await $0.query("SELECT pg_advisory_lock(4242), pg_advisory_unlock(4242)") }
+                let rows = try await holder.read { try await $0.query("SELECT count(*) AS n FROM \(table)") }
+                #expect(try rows.first?.int("n") == 0)
+                _ = try await holder.transaction { try await $0.query("DROP TABLE \(table)") }
+            }
+        }
+    }
+
+    @Test func aSQLiteWriteWhoseCallerIsCancelledMidwayIsRolledBackAndLeavesTheWriterFree() async throws {
+        try await TestDatabases.withSQLite { database in
+            _ = try await database.transaction { try await $0.query("CREATE TABLE t (n INTEGER)") }
+            let cancelled = Task {
+                try await database.transaction { connection in
+                    try await connection.query("INSERT INTO t VALUES (1)")
+                    withUnsafeCurrentTask { $0?.cancel() }
+                    try await connection.query("INSERT INTO t VALUES (2)")
+                }
+            }
+            await #expect(throws: (any Error).self) { try await cancelled.value }
+            // The next writer's BEGIN used to meet the cancelled one's transaction, still open on the connection.
+            _ = try await database.transaction { try await $0.query("INSERT INTO t VALUES (3)") }
+            let rows = try await database.read { try await $0.query("SELECT n FROM t ORDER BY n") }
+            #expect(try rows.map { try $0.int("n") } == [3])
+        }
+    }
+
     @Test func aFullSQLiteDiskRefusesWritesWith503KeepsReadsAndWritesNothingHalfway() async throws {
         try await TestDatabases.withSQLite { database in
             let store = SQLStore(database: database)
