@@ -317,7 +317,7 @@ EXAMPLES = {
   ('/firm/webhook', 'put'): ({'url': 'https://example.com/hooks/wl'}, ok_data(HOOK, 'Webhook saved.')),
   ('/firm/webhook', 'delete'): (None, ok_data(None, 'Webhook removed.')),
   ('/firm/webhook/secret', 'post'): (None, ok_data({'secret': 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'},
-      'New secret. Copy it now: it is not shown again. The old one keeps signing for 24 hours.')),
+      'New secret. Copy it now: it is not shown again. X-WL-Signature uses it at once; for 24 hours webhook-signature also carries a signature with the old one.')),
   ('/firm/purchases', 'post'): ({'phone': '254712345678', 'amount': 100}, None),
   ('/firm/contacts/import', 'post'): ('phone,first_name\n0712345678,Ann\nbad,Bob\n',
       ok_data({'inserted': 1, 'updated': 0, 'errors': [{'line': 3, 'message': 'phone bad is not a Kenyan mobile number'}]})),

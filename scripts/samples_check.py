@@ -340,6 +340,7 @@ def main():
             ("a timestamp 6 minutes old, correctly signed", body,
              dict(headers, **{"webhook-timestamp": stale, "webhook-signature": standard_signature(SECRET, event_id, stale, body)})),
             ("no X-WL-Signature", body, {k: v for k, v in headers.items() if k != "x-wl-signature"}),
+            ("a non-ASCII X-WL-Signature", body, dict(headers, **{"x-wl-signature": "sha256=\u00e9"})),
         ]
         for receiver in receivers:
             before = len(receiver.logged())

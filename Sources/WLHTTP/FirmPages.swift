@@ -162,7 +162,10 @@ struct FirmPages: Sendable {
             return try await integration(
                 request, context,
                 extra: [
-                    "newSecret": secret, "notice": "New signing secret. Copy it now: it is not shown again. The old one keeps signing for 24 hours.",
+                    "newSecret": secret,
+                    "notice":
+                        "New signing secret. Copy it now: it is not shown again. X-WL-Signature uses it at once: switch your receiver now "
+                        + "(for 24 hours webhook-signature also carries a signature with the old one).",
                 ])
         } catch let error as DomainError where error.code == .conflict {
             return try await integration(request, context, extra: ["error": error.message])

@@ -228,7 +228,9 @@ struct ManageController: Sendable {
         return EditedResponse(
             status: .created,
             response: SuccessEnvelope(
-                message: "New secret. Copy it now: it is not shown again. The old one keeps signing for 24 hours.", data: SecretView(secret: secret)))
+                message: "New secret. Copy it now: it is not shown again. X-WL-Signature uses it at once; "
+                    + "for 24 hours webhook-signature also carries a signature with the old one.",
+                data: SecretView(secret: secret)))
     }
 
     @Sendable func purchase(_ request: Request, context: AppRequestContext) async throws -> EditedResponse<SuccessEnvelope<PaymentResponse>> {

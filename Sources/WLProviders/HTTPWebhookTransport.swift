@@ -25,7 +25,7 @@ public final class HTTPWebhookTransport: WebhookTransport, Service {
 
     /// - Parameters:
     ///   - allowPrivate: Turns the SSRF guard off (development and tests only).
-    ///   - connectionsPerHost: Connections kept open to one host: the deliverer's POSTs in flight to one endpoint
+    ///   - connectionsPerHost: Connections kept open to one host for one firm: the deliverer's POSTs in flight to one endpoint
     ///     (`webhooks.concurrency`), so none waits for a connection.
     public init(allowPrivate: Bool = false, timeoutSeconds: Int64 = 15, connectionsPerHost: Int = 8) {
         self.allowPrivate = allowPrivate
@@ -34,9 +34,21 @@ public final class HTTPWebhookTransport: WebhookTransport, Service {
     }
 
     public func post(url: String, headers: [(String, String)], body: [UInt8]) async throws -> Int {
+        try await post(url: url, headers: headers, body: body, pool: nil)
+    }
+
+    /// POSTs through firm `firmID`'s own client for the host: a firm whose endpoint is slow fills its own
+    /// connections, never those of another firm on the same host.
+    public func post(url: String, headers: [(String, String)], body: [UInt8], firmID: Int64) async throws -> Int {
+        try await post(url: url, headers: headers, body: body, pool: firmID)
+    }
+
+    private func post(url: String, headers: [(String, String)], body: [UInt8], pool: Int64?) async throws -> Int {
         let host = try host(of: url)
         let checked = allowPrivate ? nil : try await addresses.addresses(of: host)
-        let client = await clients.client(host: host, addresses: checked)
+        // The guard never hands back an empty list (no address is a refusal); an empty one here must not unpin.
+        if let checked, checked.isEmpty { throw WebhookAddressError(reason: "\(host) does not resolve") }
+        let client = await clients.client(host: host, addresses: checked, pool: pool)
         var request = HTTPClientRequest(url: url)
         request.method = .POST
         for (name, value) in headers { request.headers.add(name: name, value: value) }
@@ -44,8 +56,9 @@ public final class HTTPWebhookTransport: WebhookTransport, Service {
         do {
             let (response, _) = try await client.executeCollecting(request, timeout: .seconds(timeoutSeconds), limit: 64 * 1024)
             return Int(response.status.code)
-        } catch let tooLong as HTTPBodyTooLong where (200..<300).contains(tooLong.status) {
-            // A 2xx is a delivery whatever page comes with it; only the rest of the page is not read.
+        } catch let tooLong as HTTPBodyTooLong {
+            // The status says what happened whatever page comes with it (a 2xx delivers, a 410 disables); only the
+            // rest of the page is not read.
             return tooLong.status
         }
     }
@@ -73,13 +86,14 @@ public final class HTTPWebhookTransport: WebhookTransport, Service {
     }
 }
 
-/// One HTTP client per (host, pinned address): a client's `dnsOverride` sends the host's connections to the checked
-/// address. A host whose address changes gets a new client; the old one is closed. At most `maximumHosts` clients are
-/// kept: a new host beyond them closes the one used least recently (endpoints that move from host to host, a test
-/// webhook to each, would otherwise each leave a client behind for good).
+/// One HTTP client per (firm, host, pinned address): a client's `dnsOverride` sends the host's connections to the
+/// checked address, and each firm's connections are its own. A host whose address changes gets a new client; the old
+/// one is closed. At most `maximumHosts` clients are kept: a new one beyond them closes the one used least recently
+/// (endpoints that move from host to host, a test webhook to each, would otherwise each leave a client behind for
+/// good). An idle client holds no connection for long (they close after 60 s idle).
 actor PinnedClients {
-    /// The most clients kept by default: far more hosts than the deliverer's lanes POST to at once.
-    static let defaultMaximumHosts = 256
+    /// The most clients kept by default: far more firm endpoints than the deliverer's lanes POST to at once.
+    static let defaultMaximumHosts = 1_024
 
     private let timeoutSeconds: Int64
     private let connectionsPerHost: Int
@@ -93,15 +107,17 @@ actor PinnedClients {
         self.maximumHosts = max(1, maximumHosts)
     }
 
-    /// The hosts that have a client now.
+    /// The clients kept now: each one's host, after its firm's id and a space when it has one.
     var hosts: Set<String> { Set(clients.keys) }
 
-    /// The client for `host`, pinned to one of `addresses` (`nil`: not pinned). The current client is kept while its
-    /// address is still among them: a host whose DNS rotates its answers (a load balancer, a CDN) keeps its connections.
-    func client(host: String, addresses: [String]?) -> HTTPClient {
+    /// The client for `host` in `pool` (a firm's id; `nil`: the shared one), pinned to one of `addresses` (`nil`:
+    /// not pinned). The current client is kept while its address is still among them: a host whose DNS rotates its
+    /// answers (a load balancer, a CDN) keeps its connections.
+    func client(host: String, addresses: [String]?, pool: Int64? = nil) -> HTTPClient {
         uses += 1
-        if let existing = clients[host], existing.address.map({ addresses?.contains($0) == true }) ?? (addresses == nil) {
-            clients[host]?.used = uses
+        let key = pool.map { "\($0) \(host)" } ?? host
+        if let existing = clients[key], existing.address.map({ addresses?.contains($0) == true }) ?? (addresses == nil) {
+            clients[key]?.used = uses
             return existing.client
         }
         let address = addresses?.first
@@ -112,13 +128,13 @@ actor PinnedClients {
         configuration.tracing.tracer = nil
         if let address { configuration.dnsOverride = [host: address] }
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
-        if let old = clients[host]?.client {
+        if let old = clients[key]?.client {
             retire(old)
         } else if clients.count >= maximumHosts, let least = clients.min(by: { $0.value.used < $1.value.used }) {
             clients[least.key] = nil
             retire(least.value.client)
         }
-        clients[host] = (address, client, uses)
+        clients[key] = (address, client, uses)
         return client
     }
 

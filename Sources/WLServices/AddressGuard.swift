@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -130,12 +131,26 @@ public enum AddressGuard {
     /// threads when lookups block, while the cooperative pool has one a core.
     private static let lookups = DispatchQueue(label: "wlcomm.address-guard", attributes: .concurrent)
 
+    /// How long a caller waits for a host's lookup: the resolver's own timeouts and retries can take far longer.
+    public static let lookupSeconds: Double = 5
+
     /// ``checkedAddresses(of:)`` on a thread of its own, so that a host whose DNS answers slowly holds up no request
-    /// but its own.
+    /// but its own, and that for at most ``lookupSeconds``.
     /// - Throws: ``WebhookAddressError`` naming the reason.
     public static func checkedAddressesOffThread(of host: String) async throws -> [String] {
-        try await withCheckedThrowingContinuation { continuation in
-            lookups.async { continuation.resume(with: Result { try checkedAddresses(of: host) }) }
+        try await offThread(seconds: lookupSeconds, or: WebhookAddressError(reason: "\(host) did not resolve in time")) {
+            try checkedAddresses(of: host)
+        }
+    }
+
+    /// `work` on the lookups' queue, or `timeout` thrown once `seconds` have passed without its answer (the work
+    /// itself runs on: a blocked resolver call cannot be stopped).
+    package static func offThread<T: Sendable>(seconds: Double, or timeout: any Error, _ work: @escaping @Sendable () throws -> T) async throws -> T {
+        let answer = OneAnswer<T>()
+        return try await withCheckedThrowingContinuation { continuation in
+            answer.wait(continuation)
+            lookups.async { answer.give(Result { try work() }) }
+            lookups.asyncAfter(deadline: .now() + seconds) { answer.give(.failure(timeout)) }
         }
     }
 
@@ -146,7 +161,10 @@ public enum AddressGuard {
         guard !addresses.isEmpty else { throw WebhookAddressError(reason: "\(host) does not resolve") }
         for address in addresses {
             if let reason = refusal(forAddress: address) {
-                throw WebhookAddressError(reason: "\(host) is \(reason) (\(address)); webhooks go to public addresses only")
+                // The address itself is not told: a tenant could map our internal names with it.
+                let literal = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
+                let what = literal == address ? "\(host) is \(reason)" : "\(host) resolves to \(reason)"
+                throw WebhookAddressError(reason: "\(what); webhooks go to public addresses only")
             }
         }
         return addresses
@@ -180,4 +198,17 @@ private struct AddressBlock: Sendable {
     var length: Int { block.length }
 
     func contains(_ address: [UInt8]) -> Bool { block.contains(address) }
+}
+
+/// A continuation resumed by whichever answer comes first.
+private final class OneAnswer<T: Sendable>: Sendable {
+    private let continuation = Mutex<CheckedContinuation<T, any Error>?>(nil)
+
+    func wait(_ waiting: CheckedContinuation<T, any Error>) {
+        continuation.withLock { $0 = waiting }
+    }
+
+    func give(_ result: Result<T, any Error>) {
+        continuation.withLock { $0.take() }?.resume(with: result)
+    }
 }

@@ -62,7 +62,7 @@ public struct WebhookService: Sendable {
         let started = ContinuousClock.now
         var result = WebhookTestResult(url: webhook.url, eventID: eventID, statusCode: nil, latencyMilliseconds: 0, error: nil)
         do {
-            result.statusCode = try await transport.post(url: webhook.url, headers: headers, body: body)
+            result.statusCode = try await transport.post(url: webhook.url, headers: headers, body: body, firmID: firm.id)
         } catch {
             result.error = "\(error)"
         }

@@ -22,8 +22,15 @@ extension SQLStore {
         let firmIDs = due.count > Self.firmsPerClaim ? due.shuffled().prefix(Self.firmsPerClaim).sorted() : due
         guard !firmIDs.isEmpty else { return [] }
         return try await write { connection in
+            // Read again in the claim's transaction: an endpoint disabled since the list was read (a 410 answered to
+            // another lane) gets no more deliveries leased.
+            let working = Set(
+                try await connection.query(
+                    "SELECT id FROM firms WHERE \(Self.idRows.matches("id", dialect, parameter: 1)) AND webhook_url IS NOT NULL AND webhook_disabled_at IS NULL",
+                    [Self.idRows.parameter(firmIDs.map { [.int($0)] })]
+                ).map { try $0.int("id") })
             var claimed: [SQLRow] = []
-            for firmID in firmIDs.prefix(Self.firmsPerClaim) where claimed.count < limit {
+            for firmID in firmIDs.prefix(Self.firmsPerClaim) where claimed.count < limit && working.contains(firmID) {
                 claimed += try await connection.query(
                     """
                     UPDATE webhook_deliveries SET lease_owner = $2, lease_until = $3

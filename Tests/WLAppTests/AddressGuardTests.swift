@@ -45,11 +45,17 @@ import WLStore
         let loopback = await #expect(throws: WebhookAddressError.self) {
             try await transport.post(url: "http://127.0.0.1:9/hook", headers: [], body: [])
         }
-        #expect(loopback?.reason == "127.0.0.1 is a loopback address (127.0.0.1); webhooks go to public addresses only")
+        #expect(loopback?.reason == "127.0.0.1 is a loopback address; webhooks go to public addresses only")
         let mapped = await #expect(throws: WebhookAddressError.self) {
             try await transport.post(url: "http://[::ffff:192.168.0.1]:9/hook", headers: [], body: [])
         }
         #expect(mapped?.reason.hasSuffix("webhooks go to public addresses only") == true)
+        // A name says what it resolves to, never the address: a tenant could map our internal names with it.
+        let named = await #expect(throws: WebhookAddressError.self) {
+            try await transport.post(url: "http://localhost:9/hook", headers: [], body: [])
+        }
+        #expect(named?.reason.hasPrefix("localhost resolves to a loopback address") == true)
+        #expect(named?.reason.contains("127.0.0.1") == false && named?.reason.contains("::1") == false)
     }
 
     @Test(arguments: ianaIPv4Registry + ianaIPv6Registry + otherRefusedBlocks)
@@ -82,9 +88,25 @@ import WLStore
         #expect(AddressGuard.refusal(forAddress: address) == reason)
     }
 
+    @Test func aLookupThatDoesNotAnswerIsGivenUpAfterItsTimeAndAQuickOneAnswers() async throws {
+        let release = DispatchSemaphore(value: 0)
+        let start = ContinuousClock.now
+        let error = await #expect(throws: WebhookAddressError.self) {
+            try await AddressGuard.offThread(seconds: 0.2, or: WebhookAddressError(reason: "slow.example did not resolve in time")) {
+                release.wait()
+                return [String]()
+            }
+        }
+        #expect(error?.reason == "slow.example did not resolve in time")
+        #expect(ContinuousClock.now - start < .seconds(10))
+        release.signal()
+        let quick = try await AddressGuard.offThread(seconds: 5, or: WebhookAddressError(reason: "late")) { ["93.184.215.14"] }
+        #expect(quick == ["93.184.215.14"])
+    }
+
     @Test func aHostInADocumentationBlockIsRefusedWithItsReason() {
         let error = #expect(throws: WebhookAddressError.self) { try AddressGuard.checkedAddresses(of: "[2001:db8::7]") }
-        #expect(error?.reason == "[2001:db8::7] is a documentation address (2001:db8::7); webhooks go to public addresses only")
+        #expect(error?.reason == "[2001:db8::7] is a documentation address; webhooks go to public addresses only")
     }
 }
 

@@ -128,6 +128,6 @@ import WLServices
         #expect(lookups.withLock { $0 } == ["hooks.example.com", "internal.example", "internal.example"])
         // The real check behind the default lookup.
         let refused = await #expect(throws: WebhookAddressError.self) { try await CheckedAddressCache().addresses(of: "127.0.0.1") }
-        #expect(refused?.reason == "127.0.0.1 is a loopback address (127.0.0.1); webhooks go to public addresses only")
+        #expect(refused?.reason == "127.0.0.1 is a loopback address; webhooks go to public addresses only")
     }
 }

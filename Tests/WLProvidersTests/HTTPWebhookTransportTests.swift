@@ -68,22 +68,22 @@ final class TricklingReceiver: Sendable {
 
 /// Receivers that answer in full, for what the transport makes of their answers.
 @Suite struct WebhookAnswerTests {
-    @Test func a2xxWithAPageLongerThanIsReadIsStillADeliveryAndA500IsNot() async throws {
+    @Test func anAnswerWithAPageLongerThanIsReadCountsAsTheStatusItCarries() async throws {
         let router = Router()
         let page = String(repeating: "<p>thanks</p>", count: 10_000)
         router.post("ok") { _, _ -> Response in Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: page))) }
         router.post("broken") { _, _ -> Response in
             Response(status: .internalServerError, body: .init(byteBuffer: ByteBuffer(string: page)))
         }
+        router.post("gone") { _, _ -> Response in Response(status: .gone, body: .init(byteBuffer: ByteBuffer(string: page))) }
         let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
         try await app.test(.live) { client async throws in
             let transport = HTTPWebhookTransport(allowPrivate: true, timeoutSeconds: 5)
             let base = "http://127.0.0.1:\(client.port ?? 0)"
             #expect(try await transport.post(url: base + "/ok", headers: [], body: []) == 200)
-            let error = await #expect(throws: HTTPBodyTooLong.self) {
-                try await transport.post(url: base + "/broken", headers: [], body: [])
-            }
-            #expect(error?.status == 500)
+            // A 410 with a long page still disables the endpoint, and a 500 is a failure with its status logged.
+            #expect(try await transport.post(url: base + "/gone", headers: [], body: []) == 410)
+            #expect(try await transport.post(url: base + "/broken", headers: [], body: []) == 500)
             await transport.shutdown()
         }
     }
@@ -95,6 +95,16 @@ final class TricklingReceiver: Sendable {
         #expect(first === rotated)
         let moved = await clients.client(host: "hooks.example.com", addresses: ["93.184.215.16"])
         #expect(first !== moved)
+        await clients.shutdown()
+    }
+
+    @Test func eachFirmHasItsOwnClientForAHostItSharesWithOthers() async throws {
+        let clients = PinnedClients(timeoutSeconds: 1, connectionsPerHost: 1)
+        let first = await clients.client(host: "hooks.example.com", addresses: ["93.184.215.14"], pool: 1)
+        let other = await clients.client(host: "hooks.example.com", addresses: ["93.184.215.14"], pool: 2)
+        #expect(first !== other)
+        #expect(await clients.client(host: "hooks.example.com", addresses: ["93.184.215.14"], pool: 1) === first)
+        #expect(await clients.hosts == ["1 hooks.example.com", "2 hooks.example.com"])
         await clients.shutdown()
     }
 

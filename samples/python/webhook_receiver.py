@@ -35,7 +35,8 @@ def verify(body, headers, secret, now=None):
     key = secret.encode()
     # 1. The contract's signature, over the raw body exactly as it arrived (never re-encoded JSON).
     expected = "sha256=" + hmac.new(key, body, hashlib.sha256).hexdigest()
-    if not hmac.compare_digest(expected, headers.get("x-wl-signature", "")):
+    # Compared as bytes: compare_digest refuses a str with non-ASCII characters (a forged header) with TypeError.
+    if not hmac.compare_digest(expected.encode(), headers.get("x-wl-signature", "").encode()):
         return "X-WL-Signature does not match"
     # 2. Standard Webhooks: id.timestamp.body, a fresh timestamp, any one of the space-separated v1 signatures
     #    (while a secret is being rotated there is one per valid secret).
@@ -47,7 +48,7 @@ def verify(body, headers, secret, now=None):
     signed = f"{event_id}.{timestamp}.".encode() + body
     expected = base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
     candidates = [s.split(",", 1)[1] for s in headers.get("webhook-signature", "").split() if s.startswith("v1,")]
-    if not any(hmac.compare_digest(expected, candidate) for candidate in candidates):
+    if not any(hmac.compare_digest(expected.encode(), candidate.encode()) for candidate in candidates):
         return "webhook-signature does not match"
     return None
 
