@@ -8,11 +8,13 @@ public enum SMSEncoding: String, Codable, Sendable {
 
 /// The encoding, length and segment count of one SMS text. One credit is charged per segment.
 public struct SMSText: Hashable, Sendable {
-    /// GSM-7 basic character set.
-    static let gsmBasic: Set<Character> = Set(
-        "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà")
+    /// GSM-7 basic character set, as code points: a `Character` would also match another spelling Unicode holds
+    /// equivalent (`e` and a combining accent for `é`, U+037E for `;`), which is not GSM on the wire.
+    static let gsmBasic: Set<Unicode.Scalar> = Set(
+        "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+            .unicodeScalars)
     /// GSM-7 extension table: each costs two septets (escape + character).
-    static let gsmExtension: Set<Character> = Set("^{}\\[~]|€\u{0C}")
+    static let gsmExtension: Set<Unicode.Scalar> = Set("^{}\\[~]|€\u{0C}".unicodeScalars)
 
     public let encoding: SMSEncoding
     /// Septets (GSM-7) or UTF-16 code units (UCS-2).
@@ -24,19 +26,27 @@ public struct SMSText: Hashable, Sendable {
     /// The characters that forced UCS-2, in order of first appearance (empty for GSM-7).
     public let nonGSMCharacters: [Character]
 
-    /// Measures `text`. An empty text is one (empty) segment.
+    /// Measures `text` code point by code point, as it goes on the wire (``PromotionalPolicy/text(_:category:)``
+    /// composes it first, so an accent typed apart still counts as its GSM letter). An empty text is one (empty)
+    /// segment.
     public init(_ text: String) {
         var septets = 0
         var offending: [Character] = []
         var seen: Set<Character> = []
         for character in text {
-            if Self.gsmBasic.contains(character) {
-                septets += 1
-            } else if character == "\r\n" {
-                // One Character to Swift, two septets on the air (a Windows line break).
-                septets += 2
-            } else if Self.gsmExtension.contains(character) {
-                septets += 2
+            var cost = 0
+            for scalar in character.unicodeScalars {
+                if Self.gsmBasic.contains(scalar) {
+                    cost += 1
+                } else if Self.gsmExtension.contains(scalar) {
+                    cost += 2
+                } else {
+                    cost = -1
+                    break
+                }
+            }
+            if cost >= 0 {
+                septets += cost
             } else if seen.insert(character).inserted {
                 offending.append(character)
             }
@@ -44,9 +54,7 @@ public struct SMSText: Hashable, Sendable {
         if offending.isEmpty {
             encoding = .gsm7
             units = septets
-            segments =
-                septets <= 160
-                ? 1 : Self.parts(text.lazy.flatMap { Self.gsmExtension.contains($0) ? [2] : $0 == "\r\n" ? [1, 1] : [1] }, of: 153)
+            segments = septets <= 160 ? 1 : Self.parts(text.unicodeScalars.lazy.map { Self.gsmExtension.contains($0) ? 2 : 1 }, of: 153)
         } else {
             encoding = .ucs2
             units = text.utf16.count

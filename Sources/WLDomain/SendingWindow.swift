@@ -119,8 +119,10 @@ public struct PromotionalPolicy: Hashable, Sendable {
         }
     }
 
-    /// The text sent for a rendered `body` of `category`: promotional ones carry the footer.
+    /// The text sent for a rendered `body` of `category`: promotional ones carry the footer. It is composed (NFC), so
+    /// a letter and its accent typed as two code points go as the one GSM-7 letter they make, and the text measured,
+    /// charged and sent is the same.
     public func text(_ body: String, category: SMSCategory) -> String {
-        category == .promotional ? body + footer : body
+        (category == .promotional ? body + footer : body).precomposedStringWithCanonicalMapping
     }
 }

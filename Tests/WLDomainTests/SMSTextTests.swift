@@ -88,4 +88,24 @@ import WLDomain
             #expect(text.segments == Self.packed(pieces, single: 70, capacity: 67))
         }
     }
+
+    @Test(arguments: ["\u{037E}", "\u{212A}", "\u{2126}", "e\u{301}"])
+    func aCodePointThatOnlyLooksGSMMakesTheTextUCS2(odd: String) {
+        // U+037E is `;`, U+212A `K`, U+2126 `Ω` and e + U+0301 `é` to Swift's `==`, but none is GSM on the wire: 160
+        // UTF-16 units are three UCS-2 parts, not one GSM-7 part.
+        let text = SMSText(String(repeating: "a", count: 160 - odd.utf16.count) + odd)
+        #expect(text.encoding == .ucs2)
+        #expect(text.segments == 3)
+        #expect(text.credits == Credits(whole: 3))
+    }
+
+    @Test func theSentTextIsComposedSoASeparateAccentCountsAsItsGSMLetter() {
+        let policy = PromotionalPolicy()
+        let sent = policy.text("Caf" + "e\u{301}" + String(repeating: "a", count: 156), category: .transactional)
+        #expect(Array(sent.unicodeScalars.prefix(4)) == Array("Café".unicodeScalars))
+        #expect(SMSText(sent).encoding == .gsm7 && SMSText(sent).segments == 1)
+        // The lookalikes with a GSM letter of their own compose to it; a promotion's footer is composed with its body.
+        #expect(policy.text("\u{212A}\u{2126}\u{037E}", category: .transactional).unicodeScalars.map(\.value) == [0x4B, 0x3A9, 0x3B])
+        #expect(SMSText(policy.text("n\u{303}", category: .promotional)).encoding == .gsm7)
+    }
 }
