@@ -37,5 +37,7 @@ public let optedOutResponse = "Opted out"
 /// The response of a promotional message whose contact withdrew (or never gave) consent before it was sent, at a firm
 /// that requires it.
 public let noConsentResponse = "No promotional consent"
+/// The response of a queued email whose address its firm suppressed before it was sent.
+public let suppressedResponse = "Suppressed"
 /// The response of a promotional message waiting for the sending window.
 public let quietHoursResponse = "Held for quiet hours"

@@ -37,9 +37,10 @@ public enum HTMLText {
         return out
     }
 
-    /// Plain text as HTML: escaped, lines joined with `<br>`.
+    /// Plain text as HTML: escaped, lines joined with `<br>`. A Windows line break (CR LF, one `Character`) is one
+    /// break, not two.
     public static func html(fromText text: String) -> String {
-        text.components(separatedBy: .newlines).map(escape).joined(separator: "<br>\r\n")
+        text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).map { escape(String($0)) }.joined(separator: "<br>\r\n")
     }
 
     /// HTML as readable text: scripts, styles and the head dropped, links as `text (url)`, block ends and `<br>` as

@@ -147,6 +147,9 @@ public struct OutgoingEmail: Sendable, Hashable {
     /// The whole message, headers and body.
     public var data: String
 
+    /// What an address may keep unescaped in the `List-Unsubscribe` mailto URI (RFC 3986's unreserved and `@`).
+    static let mailtoAddress = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~@")
+
     /// Builds the message: the headers the issue lists and a `multipart/alternative` body of a text and an HTML part,
     /// both UTF-8 quoted-printable.
     public init(
@@ -158,7 +161,8 @@ public struct OutgoingEmail: Sendable, Hashable {
         self.to = to
         headerMessageID = "<wl.\(messageID).\(String(random, radix: 36))@\(from.address.domain)>"
         let boundary = "=_wl_\(messageID)_\(String(random, radix: 36))"
-        let unsubscribe = (replyTo ?? from.address).value
+        // RFC 6068: `?`, `%`, `#` and the like, valid in an address, would break the mailto URI unless escaped.
+        let unsubscribe = (replyTo ?? from.address).value.addingPercentEncoding(withAllowedCharacters: Self.mailtoAddress) ?? ""
         var headers = [
             "Date: \(Self.rfc5322Date(date))",
             "Message-ID: \(headerMessageID)",

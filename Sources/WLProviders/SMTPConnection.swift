@@ -145,6 +145,11 @@ final class SMTPConnection: Sendable {
             replies = collected
         }
         if replies.contains(where: { $0.code == 421 }) { spoiled.withLockedValue { $0 = true } }
+        // A server that asks for the content after refusing the envelope waits for it: the next email's commands
+        // would be read as this one's text.
+        if replies.count > 2, replies[2].code == 354, !replies[0].isPositive || !replies[1].isPositive {
+            spoiled.withLockedValue { $0 = true }
+        }
         if let mail = replies.first, !mail.isPositive { return Self.outcome(of: mail, atRecipient: false) }
         if replies.count > 1, !replies[1].isPositive { return Self.outcome(of: replies[1], atRecipient: true) }
         guard replies.count > 2, replies[2].code == 354 else {

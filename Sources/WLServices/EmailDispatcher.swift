@@ -94,7 +94,8 @@ public final class EmailDispatcher: Service {
         var found: [Int64: Sender] = [:]
         for firmID in Set(ready.map(\.firmID)) { found[firmID] = try await sender(firmID: firmID) }
         let bodies = try await prepareBodies(ready, senders: found)
-        let results = await sendAll(ready, claimedAt: claimedAt, senders: found, bodies: bodies)
+        let suppressed = try await suppressedSinceAccepted(ready)
+        let results = await sendAll(ready, claimedAt: claimedAt, senders: found, bodies: bodies, suppressed: suppressed)
         var counts: [String: (status: MessageStatus, provider: String, count: Int)] = [:]
         for message in results.compactMap(\.self) where message.status.isFinal {
             let provider = found[message.firmID]?.sandbox == true ? "sandbox" : "smtp"
@@ -110,6 +111,17 @@ public final class EmailDispatcher: Service {
                 metadata: ["owner": "\(owner)", "count": "\(dropped)"])
         }
         return claimed.count
+    }
+
+    /// The messages whose address their firm suppressed after they were accepted (a later hard bounce, `wlcomm
+    /// suppression add`): they fail "Suppressed" without being sent, as the request would have skipped them.
+    private func suppressedSinceAccepted(_ messages: [Message]) async throws -> Set<Int64> {
+        var ids: Set<Int64> = []
+        for (firmID, group) in Dictionary(grouping: messages, by: \.firmID) {
+            let listed = try await store.suppressed(firmID: firmID, among: Array(Set(group.map { $0.recipient.lowercased() })))
+            for message in group where listed.contains(message.recipient.lowercased()) { ids.insert(message.id) }
+        }
+        return ids
     }
 
     /// Answers recorded together: a batch's answers are written in chunks of this many (or of what came within a
@@ -130,7 +142,7 @@ public final class EmailDispatcher: Service {
     /// - Returns: Each sent email as recorded, `nil` for one whose answer was not (its lease had passed, or the write
     ///   failed).
     private func sendAll(
-        _ messages: [Message], claimedAt: Date, senders: [Int64: Sender], bodies: [Int64: PreparedBody]
+        _ messages: [Message], claimedAt: Date, senders: [Int64: Sender], bodies: [Int64: PreparedBody], suppressed: Set<Int64>
     ) async -> [Message?] {
         let heartbeat = LeaseHeartbeat(store: store, owner: owner, working: working, lease: settings.lease, time: time, logger: logger)
         let (events, sink) = AsyncStream.makeStream(of: ChunkEvent.self)
@@ -145,7 +157,10 @@ public final class EmailDispatcher: Service {
         _ = await heartbeat.run(
             messages.map { ([$0.id], $0) }, claimedAt: claimedAt, concurrency: concurrency, handback: .afterItsAnswerIsWritten
         ) { message, _ in
-            sink.yield(.answer(message, await self.send(message, senders[message.firmID], bodies[message.id])))
+            let outcome =
+                suppressed.contains(message.id)
+                ? .rejected(response: suppressedResponse, suppress: false) : await self.send(message, senders[message.firmID], bodies[message.id])
+            sink.yield(.answer(message, outcome))
         }
         sink.finish()
         return await recorded

@@ -6,9 +6,9 @@ public import WLPorts
 public struct LimitSettings: Sendable {
     /// Off: nothing is limited (tests and benchmarks that mean to go fast).
     public var enabled = true
-    /// POST requests per API key: 100 per 5 s, so bursts of 100 and then 20 a second.
+    /// Writes (POST, PUT, PATCH, DELETE) per API key: 100 per 5 s, so bursts of 100 and then 20 a second.
     public var sends = RateLimitPolicy(name: "sends", quota: 100, window: 5)
-    /// GET requests per API key: 600 per 10 s (bursts of 600, then 60 a second).
+    /// GET and HEAD requests per API key: 600 per 10 s (bursts of 600, then 60 a second).
     public var reads = RateLimitPolicy(name: "reads", quota: 600, window: 10)
     /// Failed authentications per client address: 20 per minute.
     public var failedAuthentication = RateLimitPolicy(name: "auth", quota: 20, window: 60)

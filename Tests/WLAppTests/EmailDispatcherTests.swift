@@ -84,6 +84,22 @@ final class SlowRelay: EmailTransport {
         }
     }
 
+    @Test func anAddressSuppressedAfterItsEmailWasAcceptedIsNotSentTo() async throws {
+        let transport = CapturingEmailTransport()
+        try await withLiveFirm(transport, defaultFrom: "noreply@wl.example") { email, dispatcher, firm, store, time in
+            let later = "2026-06-12T09:00:00+03:00"
+            let sent = try await email.send(
+                EmailRequest(subject: "S", message: "Hi", recipients: ["Jane@Example.com", "joe@example.com"], sendAt: later), firm: firm)
+            // A hard bounce from another blast suppresses Jane meanwhile.
+            try await store.suppress(firmID: firm.id, address: "jane@example.com", reason: "550 5.1.1 No such user", now: time.now)
+            time.set(Date(timeIntervalSince1970: 1_781_244_000))
+            #expect(try await dispatcher.runOnce() == 2)
+            #expect(transport.sent.withLock { $0.map(\.to.value) } == ["joe@example.com"])
+            let jane = try #require(try await store.message(firmID: firm.id, id: sent.messages[0].id))
+            #expect(jane.status == .failed && jane.response == "Suppressed")
+        }
+    }
+
     @Test func aRelaySlowerThanTheLeaseKeepsItsEmailsFromOtherInstances() async throws {
         let relay = SlowRelay()
         try await withLiveFirm(relay, defaultFrom: "noreply@wl.example", concurrency: 1) { email, dispatcher, firm, store, time in

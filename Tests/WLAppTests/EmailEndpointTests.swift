@@ -107,6 +107,12 @@ import WLStore
                 #expect(response.headers[.contentType] == "image/gif")
                 #expect(response.body.readableBytes == 43)
             }
+            // A link of a message no longer kept (retention, erasure) still takes the reader where it said.
+            let gone = signer.token(for: .click(messageID: 999_999, url: "https://pay.example/gone"))
+            try await client.execute(uri: "/t/c/\(gone)", method: .get) { response in
+                #expect(response.status == .found)
+                #expect(response.headers[.location] == "https://pay.example/gone")
+            }
             let forged = TrackingSigner(secret: "guess").token(for: .click(messageID: Int64(id), url: "https://evil.example"))
             for uri in ["/t/c/\(forged)", "/t/c/\(click)x", "/t/o/\(click).gif", "/t/c/\(signer.token(for: .open(messageID: Int64(id))))"] {
                 try await client.execute(uri: uri, method: .get) { response in #expect(response.status == .notFound, "\(uri)") }

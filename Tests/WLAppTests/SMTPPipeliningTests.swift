@@ -39,6 +39,15 @@ import WLServices
         #expect(server.bodies.withLock { $0.count } == 2)
     }
 
+    @Test func aSessionWhoseServerAsksForContentAfterRefusingTheEnvelopeIsNotUsedAgain() async throws {
+        let server = HoldingSMTPServer()
+        let outcomes = try await send(to: ["loose@example.net", "jane@example.net"], through: server)
+        #expect(outcomes[0] == .rejected(response: "550 5.1.1 No such user", suppress: true))
+        // The first session waits for content: the next email's commands would have been read as its text.
+        #expect(outcomes[1] == .delivered(response: "250 2.0.0 Ok: queued"))
+        #expect(server.sessions.load(ordering: .relaxed) == 2)
+    }
+
     /// Sends one email to each recipient in turn through a one-session pool on `server`, and closes the server.
     private func send(to recipients: [String], through server: HoldingSMTPServer) async throws -> [EmailSendOutcome] {
         let channel = try await server.start()
@@ -63,7 +72,8 @@ import WLServices
 
 /// The server of ``SMTPPipeliningTests``: it answers EHLO at once, keeps the replies to RSET, MAIL and RCPT until
 /// DATA arrives, refuses RCPT to `nobody@` (550) and DATA without an accepted recipient (554), answers RCPT to `busy@`
-/// with 421 (and keeps the session open), answers DATA after RCPT to `odd@` with 250 instead of 354, and records every
+/// with 421 (and keeps the session open), answers DATA after RCPT to `odd@` with 250 instead of 354 and after the refused
+/// RCPT to `loose@` with 354, and records every
 /// command and every message body.
 final class HoldingSMTPServer: Sendable {
     let commands = Mutex<[String]>([])
@@ -89,6 +99,7 @@ final class HoldingSMTPServer: Sendable {
         private var recipients = 0
         private var body: String?
         private var oddData = false
+        private var looseData = false
 
         init(server: HoldingSMTPServer) {
             self.server = server
@@ -128,6 +139,10 @@ final class HoldingSMTPServer: Sendable {
             case "RCPT":
                 if line.contains("nobody@") {
                     held.append("550 5.1.1 No such user")
+                } else if line.contains("loose@") {
+                    // Refused, yet (wrongly) the DATA after it is answered 354.
+                    looseData = true
+                    held.append("550 5.1.1 No such user")
                 } else if line.contains("busy@") {
                     // Says it is closing the session, and (wrongly) keeps it open.
                     held.append("421 4.3.2 Service shutting down")
@@ -139,7 +154,11 @@ final class HoldingSMTPServer: Sendable {
                     held.append("250 2.1.5 Ok")
                 }
             case "DATA":
-                if oddData {
+                if looseData {
+                    looseData = false
+                    body = ""
+                    held.append("354 End data with <CR><LF>.<CR><LF>")
+                } else if oddData {
                     oddData = false
                     held.append("250 2.0.0 Ok")
                 } else if recipients > 0 {

@@ -138,6 +138,14 @@ func decodeQuotedPrintable(_ text: String) -> String {
         #expect(body.components(separatedBy: "Content-Type: text/html; charset=utf-8").count == 2)
         #expect(email.data.components(separatedBy: "\r\n").allSatisfy { $0.utf8.count <= 998 })
     }
+
+    @Test func theUnsubscribeAddressIsEscapedInItsMailtoURI() throws {
+        let reply = try #require(EmailAddress("a?b#c%d@acme.example"))
+        let email = OutgoingEmail(
+            messageID: 7, from: Mailbox(address: try #require(EmailAddress("billing@acme.example"))), replyTo: reply,
+            to: try #require(EmailAddress("jane@example.com")), subject: "Hi", text: "Hello", html: "<p>Hello</p>", date: Date(), random: 1)
+        #expect(email.data.contains("List-Unsubscribe: <mailto:a%3Fb%23c%25d@acme.example?subject=unsubscribe>"))
+    }
 }
 
 extension Array where Element == String {
@@ -160,6 +168,8 @@ extension Array where Element == String {
             #"<html><head><style>p{}</style></head><body><p>Hello&nbsp;Jane,</p><p>Pay <a href="https://pay.example/x?a=1&amp;b=2">here</a>.</p><ul><li>One</li><li>Two &amp; three</li></ul></body></html>"#
         #expect(HTMLText.text(fromHTML: html) == "Hello Jane,\nPay here (https://pay.example/x?a=1&b=2).\n- One\n- Two & three")
         #expect(HTMLText.html(fromText: "a < b\nsecond") == "a &lt; b<br>\r\nsecond")
+        // A web form's CR LF is one line break, not a blank line; a lone CR and an empty line still count.
+        #expect(HTMLText.html(fromText: "a\r\nb\rc\n\nd") == "a<br>\r\nb<br>\r\nc<br>\r\n<br>\r\nd")
     }
 }
 
