@@ -423,6 +423,12 @@ def main():
         run_cli(wlcomm, url, "firm", "create", "--slug", "mail", "--name", "Mail Ltd", "--rate", "1", "--mode", "live")
         run_cli(wlcomm, url, "firm", "set-sender", "--firm", "mail", "--from", "billing@mail.example", "--name", "Mail Ltd ✓",
                 "--reply-to", "accounts@mail.example")
+        try:
+            cli(wlcomm, url, "firm", "set-sender", "--firm", "mail", "--from", "billing@mail.example", "--name", "M" * 201)
+            check("a From name of 201 characters is refused", False, "the command succeeded")
+        except subprocess.CalledProcessError as error:
+            check("a From name of 201 characters is refused", "--name is 1 to 200 characters" in (error.stderr or ""),
+                  (error.stderr or "")[:300])
         key = run_cli(wlcomm, url, "key", "create", "--firm", "mail")["api_key"]
         run_cli(wlcomm, url, "webhook", "set", "--firm", "mail", "--url", f"http://127.0.0.1:{receiver.server_address[1]}/hooks")
         contacts = os.path.join(folder, "contacts.csv")
