@@ -133,6 +133,10 @@ public enum AddressGuard {
 
     /// How long a caller waits for a host's lookup: the resolver's own timeouts and retries can take far longer.
     public static let lookupSeconds: Double = 5
+    /// Lookups running at once at most: a lookup the resolver never answers keeps its thread, and tenants choose the
+    /// names, so beyond this a new one is refused at once instead of taking another thread.
+    public static let lookupsAtOnce = 32
+    private static let running = Mutex(0)
 
     /// ``checkedAddresses(of:)`` on a thread of its own, so that a host whose DNS answers slowly holds up no request
     /// but its own, and that for at most ``lookupSeconds``.
@@ -143,14 +147,31 @@ public enum AddressGuard {
         }
     }
 
-    /// `work` on the lookups' queue, or `timeout` thrown once `seconds` have passed without its answer (the work
-    /// itself runs on: a blocked resolver call cannot be stopped).
-    package static func offThread<T: Sendable>(seconds: Double, or timeout: any Error, _ work: @escaping @Sendable () throws -> T) async throws -> T {
+    /// `work` on the lookups' queue, or `timeout` thrown once `seconds` have passed without its answer (the work itself
+    /// runs on: a blocked resolver call cannot be stopped). The timer is a task, not the queue, whose threads the
+    /// blocked work may all hold.
+    package static func offThread<T: Sendable>(
+        seconds: Double, or timeout: any Error, _ work: @escaping @Sendable () throws -> T
+    ) async throws -> T {
+        let admitted = running.withLock { count in
+            guard count < lookupsAtOnce else { return false }
+            count += 1
+            return true
+        }
+        guard admitted else { throw WebhookAddressError(reason: "too many address lookups under way; try again shortly") }
         let answer = OneAnswer<T>()
+        let timer = Task {
+            try? await Task.sleep(for: .seconds(seconds))
+            answer.give(.failure(timeout))
+        }
+        defer { timer.cancel() }
         return try await withCheckedThrowingContinuation { continuation in
             answer.wait(continuation)
-            lookups.async { answer.give(Result { try work() }) }
-            lookups.asyncAfter(deadline: .now() + seconds) { answer.give(.failure(timeout)) }
+            lookups.async {
+                let result = Result { try work() }
+                running.withLock { $0 -= 1 }
+                answer.give(result)
+            }
         }
     }
 
@@ -198,17 +219,4 @@ private struct AddressBlock: Sendable {
     var length: Int { block.length }
 
     func contains(_ address: [UInt8]) -> Bool { block.contains(address) }
-}
-
-/// A continuation resumed by whichever answer comes first.
-private final class OneAnswer<T: Sendable>: Sendable {
-    private let continuation = Mutex<CheckedContinuation<T, any Error>?>(nil)
-
-    func wait(_ waiting: CheckedContinuation<T, any Error>) {
-        continuation.withLock { $0 = waiting }
-    }
-
-    func give(_ result: Result<T, any Error>) {
-        continuation.withLock { $0.take() }?.resume(with: result)
-    }
 }

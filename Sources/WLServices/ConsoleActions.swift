@@ -74,7 +74,8 @@ public struct ConsoleActions: Sendable {
         await accounts.audit(origin, firmID: firm.id, action: "webhook.delete", detail: "")
     }
 
-    /// A new random signing secret for the webhook, returned once; `X-WL-Signature` uses it at once, and for 24 hours `webhook-signature` also carries the old one's signature.
+    /// A new random signing secret for the webhook, returned once; `X-WL-Signature` uses it at once, and for 24 hours
+    /// `webhook-signature` also carries the old one's signature.
     /// - Throws: `.conflict` when the firm has no webhook URL yet.
     public func rotateWebhookSecret(firm: Firm, origin: AuditOrigin) async throws -> String {
         let secret = "wlsec_" + String(APIKey.generate(mode: .live).secret.dropFirst(APIKey.livePrefix.count))

@@ -157,9 +157,12 @@ public final class EmailDispatcher: Service {
         _ = await heartbeat.run(
             messages.map { ([$0.id], $0) }, claimedAt: claimedAt, concurrency: concurrency, handback: .afterItsAnswerIsWritten
         ) { message, _ in
-            let outcome =
-                suppressed.contains(message.id)
-                ? .rejected(response: suppressedResponse, suppress: false) : await self.send(message, senders[message.firmID], bodies[message.id])
+            let outcome: EmailSendOutcome
+            if suppressed.contains(message.id) {
+                outcome = .rejected(response: suppressedResponse, suppress: false)
+            } else {
+                outcome = await self.send(message, senders[message.firmID], bodies[message.id])
+            }
             sink.yield(.answer(message, outcome))
         }
         sink.finish()
@@ -216,7 +219,13 @@ public final class EmailDispatcher: Service {
         // Not cancelled with the round (the end of a shutdown's grace): these emails are sent, and an answer dropped
         // here would send them again once their lease ran out.
         let recorder = recorder
-        let write = { (records: [(messageID: Int64, outcome: DispatchOutcome)]) in await Task { try await recorder.submit(records) }.result }
+        let write = { (records: [(messageID: Int64, outcome: DispatchOutcome)]) -> Result<[Message], any Error> in
+            do {
+                return .success(try await shielded(patience: SMSDispatcher.answerPatience) { try await recorder.submit(records) })
+            } catch {
+                return .failure(error)
+            }
+        }
         switch await write(records) {
         case .success(let messages):
             for message in messages { byID[message.id] = message }

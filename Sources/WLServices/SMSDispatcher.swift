@@ -123,8 +123,8 @@ public final class SMSDispatcher: Service {
     }
 
     /// One round: claim and charge (``claimSize`` messages, one transaction that writes each row once), send (one call
-    /// per identical text, `providerConcurrency` calls at once, under a renewed lease), record (transactions shared by
-    /// the calls that answer together).
+    /// per identical text and ``SMSProvider/recipientsPerCall``, `providerConcurrency` calls at once, under a renewed
+    /// lease), record (transactions shared by the calls that answer together).
     /// - Returns: How many messages were claimed.
     @discardableResult
     public func runOnce() async throws -> Int {
@@ -163,7 +163,8 @@ public final class SMSDispatcher: Service {
             let size = max(1, (key.sandbox ? sandbox : live).recipientsPerCall)
             return stride(from: 0, to: messages.count, by: size).map { start in
                 let call = Array(messages[start..<min(start + size, messages.count)])
-                return (messageIDs: call.map(\.id), job: Group(key: key, messages: call, window: batch.firms[key.firmID]?.promotionalWindow))
+                let window = batch.firms[key.firmID]?.promotionalWindow
+                return (messageIDs: call.map(\.id), job: Group(key: key, messages: call, window: window))
             }
         }
         let dropped = await heartbeat.run(jobs, claimedAt: claimedAt, concurrency: settings.providerConcurrency) { group, held in
@@ -202,6 +203,9 @@ public final class SMSDispatcher: Service {
         }
     }
 
+    /// How long a round cancelled at the end of a shutdown's grace still waits for its answers to be written.
+    static let answerPatience: Duration = .seconds(2)
+
     /// Sends one text to its messages and records the answers (in a transaction shared with the calls that answered
     /// at the same time).
     /// - Returns: How many outcomes the store dropped because the lease had passed to another worker.
@@ -221,7 +225,7 @@ public final class SMSDispatcher: Service {
             // the round (the end of a shutdown's grace): the provider has these texts, and an answer withdrawn here
             // would send them again once their lease ran out.
             let recorder = recorder
-            let dropped = try await Task { try await recorder.submit(records) }.value
+            let dropped = try await shielded(patience: Self.answerPatience) { try await recorder.submit(records) }
             if !blocked.isEmpty { optOutCache?.forget(firmIDs: Set(blocked.map(\.firmID))) }
             return dropped
         } catch {

@@ -53,12 +53,17 @@ final class PostgresAttempt<T: Sendable>: Sendable {
         }
     }
 
+    /// The work is done with its connection, which goes back to the pool: it is never closed from here after that.
+    func release() {
+        state.withLock { $0.connection = nil }
+    }
+
     /// Closes the connection the work runs on: PostgreSQL then rolls back its open transaction, and the work's
-    /// pending call fails. `false` when it has no connection.
-    func closeConnection() -> Bool {
-        guard let connection = state.withLock({ $0.connection }) else { return false }
-        let _: EventLoopFuture<Void> = connection.close()
-        return true
+    /// pending call fails. `nil` when it has none (not yet, or given back); else succeeds once the channel is closed.
+    func closeConnection() -> EventLoopFuture<Void>? {
+        // Under the lock, so that the connection cannot be given back to the pool (and lent to another request)
+        // between reading it and closing it.
+        state.withLock { state in state.connection.map { $0.close() } }
     }
 
     /// Whether the work is running on a connection and unanswered.

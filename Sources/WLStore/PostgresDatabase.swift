@@ -209,7 +209,7 @@ public final class PostgresDatabase: SQLDatabase, Service {
     /// when the database is found down while the request waits for a connection (it is then given up and will not
     /// run) or while `body` runs on one. A running `body` is not answered while it may still commit: its connection
     /// is closed first, so PostgreSQL rolls back what it has not committed, and the work ends with the closed
-    /// connection's error (503). Only a driver call that ignores even that is given up, `unavailableAfter` later.
+    /// connection's error (503), or, should the driver's call not end, with 503 once the connection is closed.
     /// A request still waiting after `unavailableAfter` wakes the prober, so an outage is known within a probe's time.
     /// The work runs in a task of its own, so that a request never waits on a driver call that does not end.
     private func withConnection<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
@@ -223,6 +223,7 @@ public final class PostgresDatabase: SQLDatabase, Service {
                     do {
                         let value = try await client.withConnection { connection in
                             guard attempt.start(on: connection) else { throw CancellationError() }
+                            defer { attempt.release() }
                             return try await body(connection)
                         }
                         attempt.finish(.success(value))
@@ -235,16 +236,22 @@ public final class PostgresDatabase: SQLDatabase, Service {
                     // Still waiting: the pool is busy, or PostgreSQL is away. The prober tells which; a busy pool
                     // on a live database keeps the request waiting, as a queue should.
                     if !attempt.isAnswered && !attempt.isRunning { self.probeWanted.signal() }
-                    var closedAt: ContinuousClock.Instant?
                     while !attempt.isAnswered {
                         if !self.availability.isUp {
                             if attempt.giveUpWaiting() { return }
                             // Running: answering now could tell the client nothing was done while its transaction
                             // goes on to commit on a connection that still works (the prober can mark the database
-                            // down on a slow probe), and a retry would do it twice.
-                            if closedAt == nil, attempt.closeConnection() { closedAt = .now }
+                            // down on a slow probe), and a retry would do it twice. Once the connection is closed it
+                            // sends nothing more, so nothing the work had not yet sent can commit; only a COMMIT
+                            // already on its way may land, as on any connection that drops at that moment.
+                            if let closing = attempt.closeConnection() {
+                                try? await closing.get()
+                                // The work's own answer (the closed connection's 503) comes first if it can.
+                                try? await Task.sleep(for: .milliseconds(50))
+                                _ = attempt.giveUp()
+                                return
+                            }
                         }
-                        if let closedAt, ContinuousClock.now - closedAt > self.unavailableAfter, attempt.giveUp() { return }
                         try? await Task.sleep(for: .milliseconds(50))
                     }
                 }

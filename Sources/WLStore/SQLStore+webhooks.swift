@@ -26,7 +26,10 @@ extension SQLStore {
             // another lane) gets no more deliveries leased.
             let working = Set(
                 try await connection.query(
-                    "SELECT id FROM firms WHERE \(Self.idRows.matches("id", dialect, parameter: 1)) AND webhook_url IS NOT NULL AND webhook_disabled_at IS NULL",
+                    """
+                    SELECT id FROM firms
+                    WHERE \(Self.idRows.matches("id", dialect, parameter: 1)) AND webhook_url IS NOT NULL AND webhook_disabled_at IS NULL
+                    """,
                     [Self.idRows.parameter(firmIDs.map { [.int($0)] })]
                 ).map { try $0.int("id") })
             var claimed: [SQLRow] = []

@@ -40,9 +40,10 @@ extension FirmCommand {
             try await reportingErrors {
                 guard let address = EmailAddress(from) else { throw ValidationError("--from is not an email address") }
                 // As a firm's name: a longer one would make a From line that strict relays refuse.
-                if let name,
-                    name.trimmingCharacters(in: .whitespaces).isEmpty || name.unicodeScalars.count > 200 || NewFirm.hasControlCharacters(name)
-                {
+                if let name, name.trimmingCharacters(in: .whitespaces).isEmpty || name.unicodeScalars.count > 200 {
+                    throw ValidationError("--name is 1 to 200 characters, no control characters")
+                }
+                if let name, NewFirm.hasControlCharacters(name) {
                     throw ValidationError("--name is 1 to 200 characters, no control characters")
                 }
                 let reply = try replyTo.map { text in

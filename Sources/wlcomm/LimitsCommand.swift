@@ -7,7 +7,8 @@ extension FirmCommand {
     struct SetLimits: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "set-limits", abstract: "Set the firm's own rate limits per API key (QUOTA/SECONDS, or default).")
-        @Option(help: "Writes (POST, PUT, PATCH, DELETE) per API key, e.g. 200/5 (40 a second, bursts of 200), or default.") var sends: String?
+        @Option(help: "Writes (POST, PUT, PATCH, DELETE) per API key, e.g. 200/5 (bursts of 200, then 40 a second), or default.")
+        var sends: String?
         @Option(help: "GET and HEAD requests per API key, e.g. 1200/10, or default.") var reads: String?
         @Option(help: "Firm id or slug.") var firm: String
         @OptionGroup var options: GlobalOptions

@@ -48,23 +48,26 @@ import WLPorts
     func aTransactionRunningWhenTheDatabaseIsFoundDownIsRolledBackBeforeItIsAnswered() async throws {
         let url = try #require(TestDatabases.postgresURL)
         let table = "public.outage_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+        // A key of its own: other tests' advisory locks (migrations) must not count as this one's waiter.
+        let key = Int64.random(in: 1_000_000...Int64(Int32.max))
         // A second session, on one connection, holds the lock the transaction below waits for.
         let holder = try PostgresDatabase(url: url, maximumConnections: 1, logger: TestDatabases.logger)
         // No periodic probe: the database stays marked down until a request's failure asks for one.
         let database = try PostgresDatabase(
-            url: url, maximumConnections: 2, unavailableAfter: .milliseconds(300), probeInterval: .seconds(60), logger: TestDatabases.logger)
+            url: url, maximumConnections: 2, unavailableAfter: .milliseconds(300), probeInterval: .seconds(60),
+            logger: TestDatabases.logger)
         try await TestDatabases.running(holder) { holder in
             try await TestDatabases.running(database) { database in
                 _ = try await holder.transaction { try await $0.query("CREATE TABLE \(table) (n INT)") }
-                _ = try await holder.read { try await $0.query("SELECT pg_advisory_lock(4242)") }
+                _ = try await holder.read { try await $0.query("SELECT pg_advisory_lock(\(key))") }
                 let request = Task {
                     try await database.transaction { connection in
-                        try await connection.query("SELECT pg_advisory_xact_lock(4242)")
+                        try await connection.query("SELECT pg_advisory_xact_lock(\(key))")
                         try await connection.query("INSERT INTO \(table) VALUES (1)")
                     }
                 }
                 while try await holder.read({
-                    try await $0.query("SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
+                    try await $0.query("SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory' AND objid = \(key) AND NOT granted")
                 }).first?.int("n") != 1 {
                     try await Task.sleep(for: .milliseconds(20))
                 }
@@ -73,8 +76,8 @@ import WLPorts
                 let error = await #expect(throws: DomainError.self) { try await request.value }
                 #expect(error?.code == .serviceUnavailable)
                 // The lock comes back once the closed session's transaction has ended, and it wrote nothing.
-                _ = try await holder.read { try await $0.query("SELECT pg_advisory_unlock(4242)") }
-                _ = try await holder.read { try await $0.query("SELECT pg_advisory_lock(4242), pg_advisory_unlock(4242)") }
+                _ = try await holder.read { try await $0.query("SELECT pg_advisory_unlock(\(key))") }
+                _ = try await holder.read { try await $0.query("SELECT pg_advisory_lock(\(key)), pg_advisory_unlock(\(key))") }
                 let rows = try await holder.read { try await $0.query("SELECT count(*) AS n FROM \(table)") }
                 #expect(try rows.first?.int("n") == 0)
                 _ = try await holder.transaction { try await $0.query("DROP TABLE \(table)") }
