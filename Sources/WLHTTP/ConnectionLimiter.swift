@@ -1,5 +1,6 @@
 public import NIOCore
 import Synchronization
+import WLServices
 
 /// Caps open HTTP connections: at most `total` at once, and at most `perAddress` from one client IP address. A
 /// connection over either cap is closed as soon as it is accepted, before any byte is read, so idle sockets cannot
@@ -59,7 +60,8 @@ public final class ConnectionLimitHandler: ChannelInboundHandler, RemovableChann
     }
 
     public func handlerAdded(context: ChannelHandlerContext) {
-        let address = context.channel.remoteAddress?.ipAddress ?? "unknown"
+        // An IPv6 client counts by its /64: one subscriber's block, whose addresses it may use one per connection.
+        let address = IPBlock.limitKey(of: context.channel.remoteAddress?.ipAddress ?? "unknown")
         if limiter.admit(address) {
             admitted = address
         } else {

@@ -77,7 +77,9 @@ public struct IdempotencyMiddleware: RouterMiddleware {
         return try await finish(response, firmID: firmID, key: key, claimedAt: claimedAt, context: context)
     }
 
-    /// Keeps a response below 500 other than 429 for replay (releases the key otherwise) and returns it with its body
+    /// Keeps a response below 500 other than 409 and 429 for replay (releases the key otherwise: each says nothing
+    /// was done and a retry with the same key may succeed, which a stored copy would refuse for 24 h) and returns it
+    /// with its body
     /// in one buffer. The response is returned even when keeping it fails: what the request did is done (a blast
     /// accepted and charged), and an error would tell the client to send it again; the key stays claimed until
     /// ``staleAfter`` and a retry meanwhile gets 409.
@@ -90,7 +92,7 @@ public struct IdempotencyMiddleware: RouterMiddleware {
         let buffer = collector.buffer
         response.body = .init(byteBuffer: buffer)
         do {
-            if response.status.code >= 500 || response.status == .tooManyRequests {
+            if response.status.code >= 500 || response.status == .tooManyRequests || response.status == .conflict {
                 try await store.releaseIdempotencyKey(firmID: firmID, key: key, claimedAt: claimedAt)
             } else {
                 try await store.completeIdempotencyKey(

@@ -23,7 +23,7 @@ struct PageQuery {
             }
         }
         if let raw = query["starting_after"] {
-            if let value = Int64(raw) { startingAfter = value } else { errors["starting_after"] = ["An id from the previous page."] }
+            if let value = Int64(raw), value > 0 { startingAfter = value } else { errors["starting_after"] = ["An id from the previous page."] }
         }
     }
 

@@ -51,10 +51,14 @@ extension Request {
     func queryDictionary(allowing known: Set<String>) throws -> [String: String] {
         let query = queryDictionary
         let unknown = query.keys.filter { !known.contains($0) }.sorted()
-        guard unknown.isEmpty else {
+        var seen: Set<String> = []
+        // A filter given twice (`?status=failed&status=delivered`) would silently use one of them.
+        let repeated = Set(uri.queryParameters.map { String($0.0) }.filter { !seen.insert($0).inserted && known.contains($0) })
+        guard unknown.isEmpty, repeated.isEmpty else {
             let expected = "Unknown query parameter; this endpoint takes \(known.sorted().joined(separator: ", "))."
-            throw DomainError(
-                .validation, "The query is not valid.", fields: Dictionary(uniqueKeysWithValues: unknown.prefix(20).map { ($0, [expected]) }))
+            var fields = Dictionary(uniqueKeysWithValues: unknown.prefix(20).map { ($0, [expected]) })
+            for name in repeated { fields[name] = ["Given more than once; give it once."] }
+            throw DomainError(.validation, "The query is not valid.", fields: fields)
         }
         return query
     }

@@ -62,7 +62,9 @@ public struct DarajaGateway: PaymentGateway {
                 guard answer.status >= 500, answer.text("errorCode") != "500.001.1001" else { throw PushError.refused(reason) }
                 retry = reason
             } catch DarajaCallError.notConnected(let reason) {
-                retry = "Daraja unreachable: \(reason)"
+                // The detail (addresses, the network library's words) is for the operator; the firm sees the reason.
+                logger.warning("Daraja could not be reached", metadata: ["error": "\(reason)"])
+                retry = Self.unreachable
             } catch DarajaCallError.noAnswer(let reason) {
                 throw PushError.unconfirmed(reason)
             }
@@ -93,14 +95,28 @@ public struct DarajaGateway: PaymentGateway {
         throw PushError.refused(answer.describe())
     }
 
+    /// What a firm is told when M-Pesa could not be asked at all (no token, no connection): the detail, which may
+    /// name our credentials' problem or addresses, goes to the log.
+    public static let unreachable = "M-Pesa could not be reached"
+
+    /// A token for the next call; a failure is logged with its detail and told as ``unreachable``.
+    private func bearerToken() async throws -> String {
+        do {
+            return try await tokens.token()
+        } catch PushError.refused(let detail) {
+            logger.error("Daraja gave no token: check daraja.consumerKey and consumerSecret", metadata: ["detail": "\(detail)"])
+            throw PushError.refused(Self.unreachable)
+        }
+    }
+
     /// POSTs `body` as JSON with a bearer token; a rejected token is replaced and the call made once more.
     private func post(_ path: String, _ body: [String: String]) async throws -> DarajaAnswer {
-        let token = try await tokens.token()
+        let token = try await bearerToken()
         var answer = try await DarajaAnswer.fetch(client: client, url: settings.baseURL + path, body: body, token: token, timeout: settings.timeout)
         if answer.isTokenRejected {
             await tokens.invalidate(rejected: token)
             answer = try await DarajaAnswer.fetch(
-                client: client, url: settings.baseURL + path, body: body, token: try await tokens.token(), timeout: settings.timeout)
+                client: client, url: settings.baseURL + path, body: body, token: try await bearerToken(), timeout: settings.timeout)
         }
         return answer
     }

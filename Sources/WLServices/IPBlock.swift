@@ -32,6 +32,18 @@ public struct IPBlock: Sendable, Hashable {
         return nil
     }
 
+    /// The key a per-address limit counts `address` under: an IPv4 address as it is (an IPv4-mapped IPv6 one as its
+    /// IPv4 address), an IPv6 address by its /64, the block one subscriber or host is given, so that a client cannot
+    /// step past a limit by taking a new address of its own block for each request. Anything else as it is.
+    public static func limitKey(of address: String) -> String {
+        guard let bytes = bytes(of: address), bytes.count == 16 else { return address }
+        if bytes[0..<10].allSatisfy({ $0 == 0 }) && bytes[10] == 0xFF && bytes[11] == 0xFF {
+            return bytes[12...].map { String($0) }.joined(separator: ".")
+        }
+        let groups = stride(from: 0, to: 8, by: 2).map { String(UInt16(bytes[$0]) << 8 | UInt16(bytes[$0 + 1]), radix: 16) }
+        return groups.joined(separator: ":") + "::/64"
+    }
+
     /// Whether the address with these bytes is in the block (an IPv4 address is never in an IPv6 block).
     public func contains(_ address: [UInt8]) -> Bool {
         guard address.count == network.count else { return false }

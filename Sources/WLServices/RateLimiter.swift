@@ -50,20 +50,20 @@ public struct RateLimiter: Sendable {
     /// Whether `address` may still try to authenticate (counts nothing); `nil` when limits are off.
     public func authenticationAllowed(from address: String) async throws -> RateLimitDecision? {
         guard settings.enabled else { return nil }
-        return try await store.peek(key: "auth:\(address)", policy: settings.failedAuthentication, now: now)
+        return try await store.peek(key: "auth:\(IPBlock.limitKey(of: address))", policy: settings.failedAuthentication, now: now)
     }
 
     /// Counts one tracking hit (an open pixel or a click) from `address`; `nil` when limits are off.
     public func trackingHit(from address: String) async throws -> RateLimitDecision? {
         guard settings.enabled else { return nil }
-        return try await store.consume(key: "tracking:\(address)", policy: settings.tracking, now: now)
+        return try await store.consume(key: "tracking:\(IPBlock.limitKey(of: address))", policy: settings.tracking, now: now)
     }
 
     /// Counts one management API or console page request of the signed-in user `userID`, or of `address` when no
     /// one is signed in; `nil` when limits are off.
     public func consoleRequest(userID: Int64?, address: String) async throws -> RateLimitDecision? {
         guard settings.enabled else { return nil }
-        let key = userID.map { "console:user:\($0)" } ?? "console:address:\(address)"
+        let key = userID.map { "console:user:\($0)" } ?? "console:address:\(IPBlock.limitKey(of: address))"
         return try await store.consume(key: key, policy: settings.console, now: now)
     }
 
@@ -76,6 +76,6 @@ public struct RateLimiter: Sendable {
     /// Counts a failed authentication from `address`.
     public func authenticationFailed(from address: String) async throws -> RateLimitDecision? {
         guard settings.enabled else { return nil }
-        return try await store.consume(key: "auth:\(address)", policy: settings.failedAuthentication, now: now)
+        return try await store.consume(key: "auth:\(IPBlock.limitKey(of: address))", policy: settings.failedAuthentication, now: now)
     }
 }

@@ -134,14 +134,30 @@ extension SQLStore: PrivacyStore {
             // A stored answer may name the person in any form the client sent (`+254 712-345…`): match the part every
             // form shares, spaces and dashes left out of a number (not of an address, where a dash is part of it).
             // `%` and `_` are legal in an address: escaped, so `%@example.com` cannot match everyone's answers.
+            // The answer is blanked, not deleted: the key still answers a retry (with its status and this body), so a
+            // retry after an erasure never does the request again (a second blast to everyone else on it).
             let body = subject.isPhone ? "REPLACE(REPLACE(LOWER(response_body), ' ', ''), '-', '')" : "LOWER(response_body)"
             summary.idempotencyRecords = try await connection.query(
-                #"DELETE FROM idempotency_keys WHERE firm_id = $1 AND \#(body) LIKE $2 ESCAPE '\' RETURNING key"#,
-                [.int(firmID), .text("%" + Self.likeEscaped(subject.searchFragment) + "%")]
+                #"""
+                UPDATE idempotency_keys SET response_body = CASE WHEN response_status < 400 THEN $3 ELSE $4 END
+                WHERE firm_id = $1 AND \#(body) LIKE $2 ESCAPE '\' RETURNING key
+                """#,
+                [
+                    .int(firmID), .text("%" + Self.likeEscaped(subject.searchFragment) + "%"), .text(Self.erasedAnswer),
+                    .text(Self.erasedErrorAnswer),
+                ]
             ).count
             return summary
         }
     }
+
+    /// What a stored answer that named an erased person says from then on (its status is kept): a retry with its
+    /// `Idempotency-Key` gets this, and the request is not done again.
+    public static let erasedAnswer =
+        #"{"data":null,"message":"This answer named a person whose data was erased on request. The request was done; it is not done again.","status":"success"}"#
+    /// The same for a stored error answer (4xx).
+    public static let erasedErrorAnswer =
+        #"{"code":"erased","message":"This answer named a person whose data was erased on request. The request is not done again.","status":"error"}"#
 
     /// The most messages one export holds: the person's newest, so one request cannot read without bound.
     static let exportedMessageLimit = 10_000

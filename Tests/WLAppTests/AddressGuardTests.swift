@@ -88,6 +88,24 @@ import WLStore
         #expect(AddressGuard.refusal(forAddress: address) == reason)
     }
 
+    @Test(arguments: [
+        ("203.0.113.7", "203.0.113.7"), ("2001:db8:1:2::7", "2001:db8:1:2::/64"), ("2001:db8:1:2:aaaa:bbbb:cccc:dddd", "2001:db8:1:2::/64"),
+        ("::ffff:198.51.100.9", "198.51.100.9"), ("unknown", "unknown"),
+    ])
+    func aPerAddressLimitCountsAnIPv6ClientByItsSlash64(address: String, key: String) {
+        #expect(IPBlock.limitKey(of: address) == key)
+    }
+
+    @Test func failedAuthenticationsFromOneSlash64ShareTheirLimit() async throws {
+        var settings = LimitSettings()
+        settings.failedAuthentication = RateLimitPolicy(name: "auth", quota: 2, window: 60)
+        let limiter = RateLimiter(store: InProcessRateLimits(), time: ManualTime(), settings: settings)
+        for host in 1...2 { _ = try await limiter.authenticationFailed(from: "2001:db8:1:2::\(host)") }
+        // A third address of the same block is already over the limit; another block is not.
+        #expect(try await limiter.authenticationAllowed(from: "2001:db8:1:2::3")?.allowed == false)
+        #expect(try await limiter.authenticationAllowed(from: "2001:db8:1:3::1")?.allowed == true)
+    }
+
     @Test func aLookupThatDoesNotAnswerIsGivenUpAfterItsTimeAndAQuickOneAnswers() async throws {
         let release = DispatchSemaphore(value: 0)
         let start = ContinuousClock.now

@@ -293,6 +293,11 @@ import WLStore
             #expect(cancel.0 == .ok)
             #expect((again.0, again.1, again.2) == (cancel.0, cancel.1, "true"))
             #expect(try await post("/email/\(id)/cancel", key: "cancel-1", body: #"{"x": 1}"#).0 == .unprocessableContent)
+            // A 409 says nothing was done: it is not kept, so its retry runs again (here, no webhook is set yet).
+            let conflict = try await post("/webhooks/test", key: "test-1", body: "")
+            let retried = try await post("/webhooks/test", key: "test-1", body: "")
+            #expect(conflict.0 == .conflict && retried.0 == .conflict)
+            #expect(retried.2 == nil)
         }
     }
 

@@ -186,7 +186,10 @@ import WLStore
             #expect((byReference.json.data["messages"] as? [Any])?.count == 2)
             let byBlast = try await client.api(.get, "/sms?blast_id=\(try #require(first.data["blast_id"] as? String))&recipient=0722000111")
             #expect((byBlast.json.data["messages"] as? [[String: Any]])?.map { $0["recipient"] as? String } == ["254722000111"])
-            for bad in ["limit=0", "limit=101", "status=lost", "recipient=123", "created_from=yesterday", "starting_after=x"] {
+            for bad in [
+                "limit=0", "limit=101", "status=lost", "recipient=123", "created_from=yesterday", "starting_after=x",
+                "starting_after=0", "starting_after=-5", "status=failed&status=delivered",
+            ] {
                 let refused = try await client.api(.get, "/sms?\(bad)")
                 #expect(refused.status == .unprocessableContent && refused.json["code"] as? String == "validation_failed", "\(bad)")
             }

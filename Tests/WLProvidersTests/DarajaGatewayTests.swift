@@ -159,6 +159,13 @@ final class SettableTime: TimeSource {
         }
     }
 
+    @Test func aDarajaThatCannotBeReachedIsToldWithoutTheNetworksDetail() async throws {
+        // Nothing listens on port 1: the token request cannot connect. The firm's answer names no address or library.
+        await #expect(throws: PushError.refused("M-Pesa could not be reached")) {
+            try await gateway("http://127.0.0.1:1", timeout: 1.5).requestPush(push)
+        }
+    }
+
     @Test func aPushWhoseAnswerNeverComesIsUnconfirmedAndNeverSentAgain() async throws {
         let fake = FakeDaraja()
         try await fake.run { base in

@@ -93,6 +93,10 @@ extension ConformanceCheck {
             let summary = try await store.erase(firmID: firm.id, subject: .phone(phone), now: checkTime)
             #expect(summary.contacts == 1 && summary.messages == 2 && summary.cancelled == 1 && summary.payments == 1)
             #expect(summary.optOuts == 1 && summary.idempotencyRecords == 1)
+            // The answer is blanked, not forgotten: a retry with its key is answered, never done again.
+            #expect(
+                try await store.claimIdempotencyKey(firmID: firm.id, key: "k1", requestHash: "h", now: checkTime, staleAfter: 60, expiry: 86_400)
+                    == .replay(status: 202, body: SQLStore.erasedAnswer))
             // Only the other firm's contact still holds the number: erasure is per firm.
             #expect(try await columnsContaining("712345678", store) == ["contacts.phone"])
             #expect(try await store.contacts(firmID: other.id).count == 1)
