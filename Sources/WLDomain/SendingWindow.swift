@@ -123,6 +123,8 @@ public struct PromotionalPolicy: Hashable, Sendable {
     /// a letter and its accent typed as two code points go as the one GSM-7 letter they make, and the text measured,
     /// charged and sent is the same.
     public func text(_ body: String, category: SMSCategory) -> String {
-        (category == .promotional ? body + footer : body).precomposedStringWithCanonicalMapping
+        let text = category == .promotional ? body + footer : body
+        // ASCII is composed already: most texts skip Foundation's normalisation (a bridge and a copy).
+        return text.utf8.allSatisfy { $0 < 0x80 } ? text : text.precomposedStringWithCanonicalMapping
     }
 }
