@@ -1,4 +1,4 @@
-import Prometheus
+package import Prometheus
 import Synchronization
 import WLHTTP
 import WLPorts
@@ -29,19 +29,37 @@ enum PrometheusMetrics {
 }
 
 /// `wlcomm_http_requests_total{route,method,status}` and `wlcomm_http_request_duration_seconds{route,method}`.
-struct PrometheusHTTPMetrics: HTTPMetricsRecorder {
+package struct PrometheusHTTPMetrics: HTTPMetricsRecorder {
     let registry: PrometheusCollectorRegistry
+    /// Each route, method and status's counter and histogram, made once: the registry builds their names and labels
+    /// and takes its one lock at every make. Route patterns, methods and statuses are few, so this stays small.
+    private let series = Series()
 
-    func record(route: String, method: String, status: Int, seconds: Double) {
-        registry.makeCounter(
+    final class Series: Sendable {
+        let made = Mutex<[String: (requests: Counter, duration: DurationHistogram)]>([:])
+    }
+
+    package init(registry: PrometheusCollectorRegistry) {
+        self.registry = registry
+    }
+
+    package func record(route: String, method: String, status: Int, seconds: Double) {
+        let key = "\(route) \(method) \(status)"
+        let made = series.made.withLock { $0[key] } ?? make(route: route, method: method, status: status, key: key)
+        made.requests.increment()
+        made.duration.recordNanoseconds(Int64(seconds * 1_000_000_000))
+    }
+
+    private func make(route: String, method: String, status: Int, key: String) -> (requests: Counter, duration: DurationHistogram) {
+        let requests = registry.makeCounter(
             descriptor: PrometheusMetrics.descriptor("http_requests", unit: "total", "HTTP requests answered, by route pattern, method and status."),
-            labels: [("route", route), ("method", method), ("status", String(status))]
-        ).increment()
-        registry.makeDurationHistogram(
+            labels: [("route", route), ("method", method), ("status", String(status))])
+        let duration = registry.makeDurationHistogram(
             descriptor: PrometheusMetrics.descriptor(
                 "http_request_duration", unit: "seconds", "Time to answer HTTP requests, by route pattern and method."),
-            labels: [("route", route), ("method", method)], buckets: Self.buckets
-        ).recordNanoseconds(Int64(seconds * 1_000_000_000))
+            labels: [("route", route), ("method", method)], buckets: Self.buckets)
+        series.made.withLock { $0[key] = (requests, duration) }
+        return (requests, duration)
     }
 
     static let buckets: [Duration] = [
