@@ -159,18 +159,18 @@ public enum AddressGuard {
             return true
         }
         guard admitted else { throw WebhookAddressError(reason: "too many address lookups under way; try again shortly") }
-        let answer = OneAnswer<T>()
+        let answer = OnceContinuation<T>()
         let timer = Task {
             try? await Task.sleep(for: .seconds(seconds))
-            answer.give(.failure(timeout))
+            answer.resume(with: .failure(timeout))
         }
         defer { timer.cancel() }
         return try await withCheckedThrowingContinuation { continuation in
-            answer.wait(continuation)
+            answer.set(continuation)
             lookups.async {
                 let result = Result { try work() }
                 running.withLock { $0 -= 1 }
-                answer.give(result)
+                answer.resume(with: result)
             }
         }
     }

@@ -4,50 +4,60 @@ import Synchronization
 /// send (a provider's answers at the end of a shutdown's grace) gets the chance to finish. A cancelled caller waits
 /// for it `patience` more at most, then gets `CancellationError` (the operation runs on), so that a stuck write cannot
 /// hold the shutdown past its bound.
-func shielded<T: Sendable>(patience: Duration, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
-    let answer = OneAnswer<T>()
+package func shielded<T: Sendable>(patience: Duration, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
+    let answer = OnceContinuation<T>()
     Task {
         do {
-            answer.give(.success(try await operation()))
+            answer.resume(with: .success(try await operation()))
         } catch {
-            answer.give(.failure(error))
+            answer.resume(with: .failure(error))
         }
     }
     return try await withTaskCancellationHandler {
-        try await withCheckedThrowingContinuation { answer.wait($0) }
+        try await withCheckedThrowingContinuation { answer.set($0) }
     } onCancel: {
         Task {
             try? await Task.sleep(for: patience)
-            answer.give(.failure(CancellationError()))
+            answer.resume(with: .failure(CancellationError()))
         }
     }
 }
 
-/// A continuation resumed by whichever answer comes first, even one given before the continuation is waiting.
-final class OneAnswer<T: Sendable>: Sendable {
+/// A continuation resumed once: by whichever comes first of the result and the cancellation, even a cancellation that
+/// comes before the continuation is set.
+package final class OnceContinuation<Value: Sendable>: Sendable {
     private struct State {
-        var continuation: CheckedContinuation<T, any Error>?
-        var early: Result<T, any Error>?
-        var given = false
+        var continuation: CheckedContinuation<Value, any Error>?
+        var early: Result<Value, any Error>?
+        var done = false
     }
 
     private let state = Mutex(State())
 
-    func wait(_ waiting: CheckedContinuation<T, any Error>) {
-        let early = state.withLock { state in
-            if state.early == nil { state.continuation = waiting }
-            return state.early
+    package init() {}
+
+    package func set(_ continuation: CheckedContinuation<Value, any Error>) {
+        let early = state.withLock { state -> Result<Value, any Error>? in
+            guard let early = state.early else {
+                state.continuation = continuation
+                return nil
+            }
+            return early
         }
-        if let early { waiting.resume(with: early) }
+        if let early { continuation.resume(with: early) }
     }
 
-    func give(_ result: Result<T, any Error>) {
-        let waiting = state.withLock { state -> CheckedContinuation<T, any Error>? in
-            guard !state.given else { return nil }
-            state.given = true
-            if state.continuation == nil { state.early = result }
-            return state.continuation.take()
+    package func resume(with result: Result<Value, any Error>) {
+        let continuation = state.withLock { state -> CheckedContinuation<Value, any Error>? in
+            guard !state.done else { return nil }
+            state.done = true
+            guard let continuation = state.continuation else {
+                state.early = result
+                return nil
+            }
+            state.continuation = nil
+            return continuation
         }
-        waiting?.resume(with: result)
+        continuation?.resume(with: result)
     }
 }
