@@ -104,7 +104,8 @@ public struct DarajaGateway: PaymentGateway {
         do {
             return try await tokens.token()
         } catch PushError.refused(let detail) {
-            logger.error("Daraja gave no token: check daraja.consumerKey and consumerSecret", metadata: ["detail": "\(detail)"])
+            // The detail says which: no answer (the network, Daraja down) or a refusal (daraja.consumerKey, consumerSecret).
+            logger.error("Daraja gave no token", metadata: ["detail": "\(detail)"])
             throw PushError.refused(Self.unreachable)
         }
     }

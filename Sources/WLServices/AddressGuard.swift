@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import WLDomain
 
 #if canImport(Glibc)
 import Glibc
@@ -134,8 +135,9 @@ public enum AddressGuard {
     /// How long a caller waits for a host's lookup: the resolver's own timeouts and retries can take far longer.
     public static let lookupSeconds: Double = 5
     /// Lookups running at once at most: a lookup the resolver never answers keeps its thread, and tenants choose the
-    /// names, so beyond this a new one is refused at once instead of taking another thread.
-    public static let lookupsAtOnce = 32
+    /// names, so beyond this a new one is refused at once (503: the service is busy, not the URL wrong) instead of
+    /// taking another thread.
+    public static let lookupsAtOnce = 64
     private static let running = Mutex(0)
 
     /// ``checkedAddresses(of:)`` on a thread of its own, so that a host whose DNS answers slowly holds up no request
@@ -158,7 +160,9 @@ public enum AddressGuard {
             count += 1
             return true
         }
-        guard admitted else { throw WebhookAddressError(reason: "too many address lookups under way; try again shortly") }
+        guard admitted else {
+            throw DomainError(.serviceUnavailable, "Too many webhook host lookups are under way; try again shortly.", retryAfter: 1)
+        }
         let answer = OnceContinuation<T>()
         let timer = Task {
             try? await Task.sleep(for: .seconds(seconds))

@@ -229,8 +229,9 @@ public final class EmailDispatcher: Service {
         switch await write(records) {
         case .success(let messages):
             for message in messages { byID[message.id] = message }
-        case .failure(let error) where error.isDatabaseUnavailable || records.count == 1:
-            // An outage was already waited out for a lease: one by one would wait that long again for each.
+        case .failure(let error) where error.isDatabaseUnavailable || error is CancellationError || records.count == 1:
+            // An outage was already waited out for a lease: one by one would wait that long again for each; and a
+            // round cancelled past its patience must not start a write per answer, each waiting the patience again.
             logger.warning("could not record email outcomes", metadata: ["count": "\(records.count)", "error": "\(error)"])
         case .failure:
             for record in records {

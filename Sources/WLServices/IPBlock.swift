@@ -36,12 +36,24 @@ public struct IPBlock: Sendable, Hashable {
     /// IPv4 address), an IPv6 address by its /64, the block one subscriber or host is given, so that a client cannot
     /// step past a limit by taking a new address of its own block for each request. Anything else as it is.
     public static func limitKey(of address: String) -> String {
-        guard let bytes = bytes(of: address), bytes.count == 16 else { return address }
-        if bytes[0..<10].allSatisfy({ $0 == 0 }) && bytes[10] == 0xFF && bytes[11] == 0xFF {
-            return bytes[12...].map { String($0) }.joined(separator: ".")
-        }
+        blockKey(of: address) ?? exactKey(of: address)
+    }
+
+    /// An address as one key: an IPv4-mapped IPv6 address as its IPv4 address, any other as it is.
+    public static func exactKey(of address: String) -> String {
+        guard let bytes = bytes(of: address), bytes.count == 16, isIPv4Mapped(bytes) else { return address }
+        return bytes[12...].map { String($0) }.joined(separator: ".")
+    }
+
+    /// An IPv6 address's /64 as a key (`2001:db8:1:2::/64`); `nil` for IPv4, IPv4-mapped and anything else.
+    public static func blockKey(of address: String) -> String? {
+        guard let bytes = bytes(of: address), bytes.count == 16, !isIPv4Mapped(bytes) else { return nil }
         let groups = stride(from: 0, to: 8, by: 2).map { String(UInt16(bytes[$0]) << 8 | UInt16(bytes[$0 + 1]), radix: 16) }
         return groups.joined(separator: ":") + "::/64"
+    }
+
+    private static func isIPv4Mapped(_ bytes: [UInt8]) -> Bool {
+        bytes[0..<10].allSatisfy { $0 == 0 } && bytes[10] == 0xFF && bytes[11] == 0xFF
     }
 
     /// Whether the address with these bytes is in the block (an IPv4 address is never in an IPv6 block).

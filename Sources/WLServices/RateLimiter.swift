@@ -47,10 +47,20 @@ public struct RateLimiter: Sendable {
         return try await store.consume(key: "key:\(authentication.key.id):\(policy.name)", policy: policy, now: now)
     }
 
-    /// Whether `address` may still try to authenticate (counts nothing); `nil` when limits are off.
+    /// Whether `address` may still try to authenticate (counts nothing); `nil` when limits are off. An IPv6 address
+    /// is also held to its /64's count, ten times the quota: one client cannot step past the limit with a new address
+    /// per guess, nor can one neighbour's failures in a shared /64 (an office, a hosting provider) lock the others out.
     public func authenticationAllowed(from address: String) async throws -> RateLimitDecision? {
         guard settings.enabled else { return nil }
-        return try await store.peek(key: "auth:\(IPBlock.limitKey(of: address))", policy: settings.failedAuthentication, now: now)
+        let own = try await store.peek(key: "auth:\(IPBlock.exactKey(of: address))", policy: settings.failedAuthentication, now: now)
+        guard own.allowed, let block = IPBlock.blockKey(of: address) else { return own }
+        return try await store.peek(key: "auth:\(block)", policy: blockPolicy, now: now)
+    }
+
+    /// The failed-authentication policy of a whole IPv6 /64.
+    private var blockPolicy: RateLimitPolicy {
+        let policy = settings.failedAuthentication
+        return RateLimitPolicy(name: policy.name, quota: policy.quota * 10, window: policy.window)
     }
 
     /// Counts one tracking hit (an open pixel or a click) from `address`; `nil` when limits are off.
@@ -76,6 +86,9 @@ public struct RateLimiter: Sendable {
     /// Counts a failed authentication from `address`.
     public func authenticationFailed(from address: String) async throws -> RateLimitDecision? {
         guard settings.enabled else { return nil }
-        return try await store.consume(key: "auth:\(IPBlock.limitKey(of: address))", policy: settings.failedAuthentication, now: now)
+        let own = try await store.consume(key: "auth:\(IPBlock.exactKey(of: address))", policy: settings.failedAuthentication, now: now)
+        guard let block = IPBlock.blockKey(of: address) else { return own }
+        let shared = try await store.consume(key: "auth:\(block)", policy: blockPolicy, now: now)
+        return own.allowed ? shared : own
     }
 }

@@ -96,14 +96,22 @@ import WLStore
         #expect(IPBlock.limitKey(of: address) == key)
     }
 
-    @Test func failedAuthenticationsFromOneSlash64ShareTheirLimit() async throws {
+    @Test func failedAuthenticationsCountPerAddressAndTenTimesThatPerSlash64() async throws {
         var settings = LimitSettings()
         settings.failedAuthentication = RateLimitPolicy(name: "auth", quota: 2, window: 60)
         let limiter = RateLimiter(store: InProcessRateLimits(), time: ManualTime(), settings: settings)
-        for host in 1...2 { _ = try await limiter.authenticationFailed(from: "2001:db8:1:2::\(host)") }
-        // A third address of the same block is already over the limit; another block is not.
-        #expect(try await limiter.authenticationAllowed(from: "2001:db8:1:2::3")?.allowed == false)
+        for _ in 1...2 { _ = try await limiter.authenticationFailed(from: "2001:db8:1:2::1") }
+        // One address over its own quota does not lock its neighbours in the /64 out.
+        #expect(try await limiter.authenticationAllowed(from: "2001:db8:1:2::1")?.allowed == false)
+        #expect(try await limiter.authenticationAllowed(from: "2001:db8:1:2::2")?.allowed == true)
+        // A new address per guess reaches the block's quota (20) and stops there; another block is not touched.
+        for host in 3...20 { _ = try await limiter.authenticationFailed(from: "2001:db8:1:2::\(host)") }
+        #expect(try await limiter.authenticationAllowed(from: "2001:db8:1:2::99")?.allowed == false)
         #expect(try await limiter.authenticationAllowed(from: "2001:db8:1:3::1")?.allowed == true)
+        // IPv4 counts by address alone.
+        for _ in 1...2 { _ = try await limiter.authenticationFailed(from: "203.0.113.7") }
+        #expect(try await limiter.authenticationAllowed(from: "203.0.113.7")?.allowed == false)
+        #expect(try await limiter.authenticationAllowed(from: "203.0.113.8")?.allowed == true)
     }
 
     @Test func aLookupThatDoesNotAnswerIsGivenUpAfterItsTimeAndAQuickOneAnswers() async throws {
