@@ -29,6 +29,13 @@ from decimal import Decimal
 from wltest import Checks, call, cli, free_port, query, start_server, stop_server
 
 
+def wait_until(condition, seconds):
+    """Polls `condition` every 50 ms until it holds or `seconds` pass (the check after it says which)."""
+    deadline = time.time() + seconds
+    while time.time() < deadline and not condition():
+        time.sleep(0.05)
+
+
 def load(port, stop, accepted, worker):
     """Posts one-recipient SMS until `stop` is set, noting (time of the 202, message id)."""
     n = 0
@@ -65,7 +72,7 @@ def main():
         workers = [threading.Thread(target=load, args=(port, stop, accepted, w)) for w in (1, 2)]
         for worker in workers:
             worker.start()
-        time.sleep(1.5)
+        wait_until(lambda: len(accepted) > 50, 30)
         started = time.time()
         if postgres:
             backup = os.path.join(work, "wlcomm.dump")
@@ -77,7 +84,7 @@ def main():
                          written["database"] == backup and written.get("key_file") == backup + ".key"
                          and all(os.stat(p).st_mode & 0o777 == 0o600 for p in (backup, backup + ".key")), str(written))
         finished = time.time()
-        time.sleep(1.0)
+        wait_until(lambda: any(at >= finished for at, _ in list(accepted)), 30)
         stop.set()
         for worker in workers:
             worker.join()

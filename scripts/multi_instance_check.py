@@ -23,6 +23,7 @@ Prints PASS/FAIL lines and "N passed, M failed"; exits 1 on any failure. Only 12
 """
 import base64
 import json
+import math
 import os
 import signal
 import subprocess
@@ -126,7 +127,8 @@ def run_phase(checks, name, wlcomm, url, psql, fake_url, dlr_port, env, stop=Non
         send_at = None
         due = time.time()
         if kill:
-            due = int(time.time()) + 6
+            # Whole seconds (send_at has no fraction), with room to post 400 SMS on a slow machine.
+            due = math.ceil(time.time()) + 10
             send_at = datetime.fromtimestamp(due, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
         started = time.time()
         answers = post_all(ports, key, texts, numbers, send_at)

@@ -37,6 +37,8 @@ import WLStore
             #expect(error?.fields["url"]?.first?.hasSuffix("webhooks go to public addresses only") == true)
             let open = FirmAdmin(store: store, time: SystemTimeSource(), allowPrivateWebhooks: true)
             try await open.setWebhook(firm: "sandbox", url: url, secret: nil)
+            let sandbox = try #require(try await store.firm(slug: "sandbox"))
+            #expect(try await store.webhook(firmID: sandbox.id)?.url == url)
         }
     }
 

@@ -178,11 +178,19 @@ final class CallGate: Sendable {
             let ids = try await SMSService(store: store, time: time).send(
                 SMSRequest(message: "One text", recipients: ["0712345670", "0712345671", "0712345672"]), firm: firm
             ).messages.map(\.id)
+            let thief = Mutex<[Int64]>([])
             // The first call outlasts the lease (200 s > 60 s) and another worker takes the batch over meanwhile.
             provider.duringCall.withLock {
-                $0 = (1, { _ = try? await store.claimDue(channel: .sms, limit: 10, owner: "other", lease: 600, now: time.now) })
+                $0 = (
+                    1,
+                    {
+                        let claimed = (try? await store.claimDue(channel: .sms, limit: 10, owner: "other", lease: 600, now: time.now)) ?? []
+                        thief.withLock { $0 = claimed.map(\.id) }
+                    }
+                )
             }
             #expect(try await dispatcher.runOnce() == 3)
+            #expect(thief.withLock { $0 } == ids)
             // One call per recipient, and none after the first: the two others were never handed to the provider.
             #expect(provider.sent.withLock { $0 } == [ids[0]])
             #expect(provider.calls.withLock { $0 } == 1)

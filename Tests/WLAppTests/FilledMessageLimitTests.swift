@@ -24,7 +24,8 @@ import WLServices
                 #expect(over.status == .unprocessableContent && over.json["code"] as? String == "validation_failed")
                 #expect(over.json.errors["message"] == ["At most 1600 characters once placeholders are filled."])
                 // Characters, not bytes: 400 four-byte characters are within it.
-                #expect(try await filled(path, String(repeating: "😀", count: 400), client).status != .unprocessableContent)
+                let emoji = try await filled(path, String(repeating: "😀", count: 400), client)
+                #expect(emoji.status == (path == "/sms" ? .accepted : .ok))
             }
         }
     }
@@ -43,7 +44,6 @@ import WLServices
     /// so a field cannot carry an unbounded number of bytes as one "character" (stored once per recipient).
     @Test func lengthLimitsCountCodePointsSoOneCharacterCannotCarryUnboundedBytes() async throws {
         let heavy = "e" + String(repeating: "\u{301}", count: 2_000)
-        #expect(heavy.count == 1)
         try await TestApp().test { client in
             let sms = try await client.api(.post, "/sms", json: ["message": heavy, "recipients": ["254712345678"]])
             #expect(sms.status == .unprocessableContent && sms.json.errors["message"] == ["At most 1000 characters; this one has 2001."])

@@ -242,7 +242,10 @@ final class RecordingProvider: SMSProvider {
             #expect(try await dispatcher.runOnce() == 2)
             #expect(provider.texts.withLock { $0 } == ["Receipt"])
             let held = try #require(try await store.message(firmID: firm.id, id: promo.messages[0].id))
-            #expect(held.status != .failed && held.response == "Held for quiet hours" && held.attempts == 0)
+            // Charged when it was claimed, so it stays processing (statuses never go back) and is not charged again.
+            #expect(held.status == .processing && held.stage == .charged)
+            #expect(held.response == "Held for quiet hours" && held.attempts == 0)
+            #expect(try await store.firm(id: firm.id)?.smsCredits == Credits(whole: 98))
             #expect(held.dueAt == Self.morning.addingTimeInterval(20 * 3_600))  // 07:00 the next day
         }
     }

@@ -48,16 +48,17 @@ import WLStore
 
     @Test func errorAnswersCarryTheRateLimitFieldsToo() async throws {
         try await TestApp().with(limited).test { client in
-            for (method, uri, body, status) in [
-                (HTTPRequest.Method.get, base + "/sms/999999", nil, HTTPResponse.Status.notFound),
-                (.post, base + "/sms/quote", #"{"message": ""}"#, .unprocessableContent), (.get, base + "/sms?limit=0", nil, .unprocessableContent),
+            for (method, uri, body, status, code) in [
+                (HTTPRequest.Method.get, base + "/sms/999999", nil, HTTPResponse.Status.notFound, "not_found"),
+                (.post, base + "/sms/quote", #"{"message": ""}"#, .unprocessableContent, "validation_failed"),
+                (.get, base + "/sms?limit=0", nil, .unprocessableContent, "validation_failed"),
             ] {
                 try await client.execute(
                     uri: uri, method: method, headers: [.init("X-API-Key")!: sandboxKey, .contentType: "application/json"],
                     body: body.map { ByteBuffer(string: $0) }
                 ) { response in
                     #expect(response.status == status, "\(uri)")
-                    #expect(response.errorCode != nil)
+                    #expect(response.errorCode == code, "\(uri)")
                     #expect(response.headers[.init("RateLimit-Policy")!]?.isEmpty == false, "\(uri)")
                     #expect(response.headers[.init("RateLimit")!]?.isEmpty == false, "\(uri)")
                 }
@@ -80,6 +81,7 @@ import WLStore
                 body: ByteBuffer(string: #"{"message": "Hi", "recipients": ["254712345678"]}"#)
             ) { response in
                 #expect(response.status == .tooManyRequests)
+                #expect(response.errorCode == "rate_limited")
                 #expect(response.headers[.init("RateLimit-Policy")!] == #""sends";q=2;w=60"#)
                 #expect(response.headers[.retryAfter] == "30")
             }

@@ -110,8 +110,10 @@ func decimal(_ value: Any?) -> Decimal? { (value as? NSNumber).map { Decimal(str
                 #expect(json.errors[field] != nil, "\(body)")
             }
             #expect(try await client.api(.post, "/sms-credits/purchase", json: ["phone": "254112345678", "amount": 250_000]).status == .accepted)
-            #expect(try await client.api(.get, "/sms-credits/purchase/2").status == .notFound)
-            #expect(try await client.api(.get, "/sms-credits/purchase/abc").status == .notFound)
+            for path in ["/sms-credits/purchase/2", "/sms-credits/purchase/abc"] {
+                let missing = try await client.api(.get, path)
+                #expect(missing.status == .notFound && missing.json["code"] as? String == "not_found", "\(path)")
+            }
             let badPage = try await client.api(.get, "/sms-credits/transactions?limit=0")
             #expect(badPage.status == .unprocessableContent && badPage.json["code"] as? String == "validation_failed")
             let callback = try await client.execute(uri: "/callbacks/mpesa/stk/1/not-the-token", method: .post, body: ByteBuffer(string: "{}"))

@@ -130,8 +130,10 @@ import WLStore
             }
             let (_, json) = try await client.api(.post, "/sms", json: ["message": "Hi", "recipients": ["254712345678"]])
             let id = try #require((json.data["messages"] as? [[String: Any]])?.first?["message_id"] as? Int)
-            #expect(try await client.api(.get, "/sms/\(id)", key: key).status == .notFound)
-            #expect(try await client.api(.post, "/sms/\(id)/cancel", key: key).status == .notFound)
+            for (method, path) in [(HTTPRequest.Method.get, "/sms/\(id)"), (.post, "/sms/\(id)/cancel")] {
+                let other = try await client.api(method, path, key: key)
+                #expect(other.status == .notFound && other.json["code"] as? String == "not_found", "\(path)")
+            }
             #expect(try await client.api(.get, "/sms/\(id)").status == .ok)
             #expect(try await client.api(.get, "/sms/not-a-number").status == .notFound)
             let list = try await client.api(.get, "/sms", key: key)
@@ -142,8 +144,9 @@ import WLStore
     @Test func scheduledMessagesCanBeCancelledOnceSendingHasNotBegun() async throws {
         try await TestApp().test { client in
             let later = "2099-01-01 10:00:00"
-            let (status, _) = try await client.api(.post, "/sms", json: ["message": "Hi", "recipients": ["254712345678"], "send_at": later])
-            #expect(status == .unprocessableContent)  // beyond 90 days
+            let tooLate = try await client.api(.post, "/sms", json: ["message": "Hi", "recipients": ["254712345678"], "send_at": later])
+            #expect(tooLate.status == .unprocessableContent && tooLate.json["code"] as? String == "validation_failed")
+            #expect(tooLate.json.errors["send_at"]?.isEmpty == false)  // beyond 90 days
             let soon = ISO8601DateFormatter().string(from: Date().addingTimeInterval(3_600))
             let (_, json) = try await client.api(
                 .post, "/sms", json: ["message": "Hi", "recipients": ["254712345678", "254722000111"], "send_at": soon])
@@ -158,7 +161,8 @@ import WLStore
             #expect(blast.status == .ok)
             #expect(blast.json.data["cancelled"] as? Int == 1)
             #expect(blast.json.data["already_cancelled"] as? Int == 1)
-            #expect(try await client.api(.post, "/sms/blasts/SMS-NOPE/cancel").status == .notFound)
+            let noBlast = try await client.api(.post, "/sms/blasts/SMS-NOPE/cancel")
+            #expect(noBlast.status == .notFound && noBlast.json["code"] as? String == "not_found")
             let (_, now) = try await client.api(.post, "/sms", json: ["message": "Hi", "recipients": ["254712345678"]])
             let sentID = try #require((now.data["messages"] as? [[String: Any]])?.first?["message_id"] as? Int)
             _ = try await client.finalSMS(Int64(sentID))

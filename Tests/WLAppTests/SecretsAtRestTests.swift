@@ -34,7 +34,7 @@ import WLServices
                 try await $0.query("UPDATE firms SET webhook_secret = 'legacy-secret' WHERE slug = 'acme'", [])
             }
         }
-        #expect(try await rawSecrets(app, firm: "acme").webhook == "legacy-secret")
+        try #require(try await rawSecrets(app, firm: "acme").webhook == "legacy-secret")
         try await app.test { _ in
             let raw = try await rawSecrets(app, firm: "acme")
             let keyID = try #require(SecretBox.keyID(ofBase64: testSecretsKey))

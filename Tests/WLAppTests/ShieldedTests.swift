@@ -7,17 +7,20 @@ import WLServices
     /// A write that waits for `open()`, then records whether it ran out of its caller's cancellation, and answers 7.
     final class GatedWrite: Sendable {
         private let gate = AsyncStream.makeStream(of: Void.self)
-        private let done = Mutex(false)
+        /// Whether the write began, and, once it ended, whether it was cancelled.
+        private let state = Mutex<(started: Bool, endedCancelled: Bool?)>((false, nil))
 
-        /// Whether the write ran to its end, not cancelled.
-        var isDone: Bool { done.withLock { $0 } }
+        var hasStarted: Bool { state.withLock { $0.started } }
+        /// Nil while the write runs; then whether it saw its task cancelled.
+        var endedCancelled: Bool? { state.withLock { $0.endedCancelled } }
 
         /// A caller, cancelled at once, that writes through `shielded(patience:)`.
         func cancelledCaller(patience: Duration) -> Task<Int, any Error> {
             let caller = Task {
                 try await shielded(patience: patience) {
+                    self.state.withLock { $0.started = true }
                     for await _ in self.gate.stream { break }
-                    self.done.withLock { $0 = !Task.isCancelled }
+                    self.state.withLock { $0.endedCancelled = Task.isCancelled }
                     return 7
                 }
             }
@@ -26,6 +29,11 @@ import WLServices
         }
 
         func open() { gate.continuation.yield() }
+
+        /// Waits, 10 s at most, until `condition` holds.
+        func waitUntil(_ condition: () -> Bool) async throws {
+            for _ in 0..<2_000 where !condition() { try await Task.sleep(for: .milliseconds(5)) }
+        }
     }
 
     @Test func aCancelledCallerStillHasTheWriteDoneWhenItEndsWithinThePatience() async throws {
@@ -33,15 +41,18 @@ import WLServices
         let caller = write.cancelledCaller(patience: .seconds(30))
         write.open()
         #expect(try await caller.value == 7)
-        #expect(write.isDone)
+        #expect(write.endedCancelled == false)
     }
 
     @Test func aCancelledCallerGivesUpOnAStuckWriteAfterThePatienceAndTheWriteRunsOn() async throws {
         let write = GatedWrite()
         let caller = write.cancelledCaller(patience: .milliseconds(50))
         await #expect(throws: CancellationError.self) { try await caller.value }
-        #expect(!write.isDone)
+        try await write.waitUntil { write.hasStarted }
+        #expect(write.hasStarted)
         write.open()
-        while !write.isDone { await Task.yield() }
+        try await write.waitUntil { write.endedCancelled != nil }
+        // It ran on after its caller gave up, and was not cancelled with it.
+        #expect(write.endedCancelled == false)
     }
 }

@@ -33,7 +33,7 @@ final class RecordingTransport: WebhookTransport {
     }
 }
 
-@Suite struct WebhookDelivererTests {
+@Suite(.timeLimit(.minutes(2))) struct WebhookDelivererTests {
     /// A sandbox firm with a signed webhook, its blast to the three sandbox numbers dispatched, and a deliverer.
     func withDispatchedBlast(
         transport: RecordingTransport, secret: String? = "whsecret",

@@ -37,8 +37,11 @@ import WLDomain
                 let again = receiver.received.withLock { $0.last }
                 #expect(again?.json["event"] as? String == "communication.sms.delivered")
                 #expect(again?.headers["x-wl-attempt"] == "2")
-                #expect(try await client.api(.post, "/webhooks/deliveries/999999/redeliver").status == .notFound)
-                #expect(try await client.api(.get, "/webhooks/deliveries?status=lost").status == .unprocessableContent)
+                let missing = try await client.api(.post, "/webhooks/deliveries/999999/redeliver")
+                #expect(missing.status == .notFound && missing.json["code"] as? String == "not_found")
+                let lost = try await client.api(.get, "/webhooks/deliveries?status=lost")
+                #expect(lost.status == .unprocessableContent && lost.json["code"] as? String == "validation_failed")
+                #expect(lost.json.errors["status"] == ["One of pending, succeeded, failed."])
             }
         }
     }

@@ -50,10 +50,14 @@ import WLDomain
     }
 
     @Test func normalisationIsIdempotent() async {
-        await propertyCheck(input: Gen.int(in: 100_000_000...799_999_999)) { subscriber in
-            if let number = PhoneNumber(String(subscriber)) {
-                #expect(PhoneNumber(number.e164Digits) == number)
-            }
+        // Every mobile subscriber number: 7xx xxx xxx, or 100–102 and 110–115 then six digits.
+        let prefixes = [100, 101, 102, 110, 111, 112, 113, 114, 115]
+        await propertyCheck(input: Gen.int(in: 0...(100_000_000 + prefixes.count * 1_000_000 - 1))) { pick in
+            let subscriber =
+                pick < 100_000_000 ? 700_000_000 + pick : prefixes[(pick - 100_000_000) / 1_000_000] * 1_000_000 + pick % 1_000_000
+            let number = PhoneNumber(String(subscriber))
+            #expect(number != nil, "\(subscriber)")
+            if let number { #expect(PhoneNumber(number.e164Digits) == number) }
         }
     }
 }

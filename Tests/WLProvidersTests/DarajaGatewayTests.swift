@@ -127,15 +127,7 @@ final class SettableTime: TimeSource {
         let fake = FakeDaraja()
         fake.script("processrequest", [(502, "<html><body>Bad Gateway</body></html>")])
         try await fake.run { base in
-            do {
-                _ = try await gateway(base).requestPush(push)
-                Issue.record("expected the push to be unconfirmed")
-            } catch let error as PushError {
-                guard case .unconfirmed = error else {
-                    Issue.record("expected unconfirmed, got \(error)")
-                    return
-                }
-            }
+            await #expect(throws: PushError.unconfirmed("Daraja answered HTTP 502")) { try await gateway(base).requestPush(push) }
             #expect(fake.pushes().count == 1)
         }
     }
@@ -174,15 +166,7 @@ final class SettableTime: TimeSource {
             _ = try await gateway.requestPush(push)
             #expect(fake.tokenRequests.withLock { $0 } == 1)
             fake.pushDelay.withLock { $0 = 4 }
-            do {
-                _ = try await gateway.requestPush(push)
-                Issue.record("expected the push to time out")
-            } catch let error as PushError {
-                guard case .unconfirmed = error else {
-                    Issue.record("expected unconfirmed, got \(error)")
-                    return
-                }
-            }
+            await #expect(throws: PushError.unconfirmed("no complete answer within 1500 ms")) { try await gateway.requestPush(push) }
             #expect(fake.tokenRequests.withLock { $0 } == 1)
             #expect(fake.pushes().count == 2)
         }

@@ -19,6 +19,8 @@ final class FakeAfricasTalking: Sendable {
     let override = Mutex<(Int, String, [String: String])?>(nil)
     /// Seconds to wait before answering.
     let delay = Mutex<Double>(0)
+    /// While true, calls wait unanswered (a test releases them once it has its outcome).
+    let held = Mutex(false)
     /// Answers 201 at once, then never completes the body (``ResponseBody/trickle``).
     let trickle = Mutex(false)
 
@@ -39,6 +41,7 @@ final class FakeAfricasTalking: Sendable {
             self.calls.withLock { $0.append(Call(headers: headers, form: form)) }
             let wait = self.delay.withLock { $0 }
             if wait > 0 { try await Task.sleep(for: .milliseconds(Int(wait * 1000))) }
+            while self.held.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(10)) }
             if self.trickle.withLock({ $0 }) { return Response(status: .created, headers: [.contentType: "application/json"], body: .trickle) }
             if let (status, text, extra) = self.override.withLock({ $0 }) {
                 var fields = HTTPFields()

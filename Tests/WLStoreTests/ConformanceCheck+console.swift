@@ -48,17 +48,24 @@ extension ConformanceCheck {
             _ = try await store.createUser(
                 NewConsoleUser(email: "u0@other.co.ke", role: .owner, firmID: other.id, passwordHash: "", firmUsersAtMost: 2), now: checkTime)
             // Two at once for the last place: the firm's row is taken first, so they count one after the other.
-            let made = await withTaskGroup(of: Bool.self) { group in
+            // Each creation's outcome: nil when made, else the refusal's code (or the error, when not a DomainError).
+            let outcomes = await withTaskGroup(of: String?.self) { group in
                 for index in 1...2 {
                     group.addTask {
-                        (try? await store.createUser(
-                            NewConsoleUser(email: "u\(index)@other.co.ke", role: .developer, firmID: other.id, passwordHash: "", firmUsersAtMost: 2),
-                            now: checkTime)) != nil
+                        do {
+                            let user = NewConsoleUser(
+                                email: "u\(index)@other.co.ke", role: .developer, firmID: other.id, passwordHash: "", firmUsersAtMost: 2)
+                            _ = try await store.createUser(user, now: checkTime)
+                            return nil
+                        } catch {
+                            return (error as? DomainError)?.code.rawValue ?? "\(error)"
+                        }
                     }
                 }
-                return await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+                return await group.reduce(into: [String?]()) { $0.append($1) }
             }
-            #expect(made == 1)
+            #expect(outcomes.filter { $0 == nil }.count == 1)
+            #expect(outcomes.contains("conflict"), "the other is refused as over the firm's user limit, not for another reason")
             #expect(try await store.users(firmID: other.id).count == 2)
             _ = try await store.createUser(NewConsoleUser(email: "u3@acme.co.ke", role: .owner, firmID: firm.id, passwordHash: "h"), now: checkTime)
             #expect(try await store.users(firmID: firm.id).count == 3, "a creation that names no bound is not held to one")

@@ -95,7 +95,7 @@ import WLPorts
                     try await connection.query("INSERT INTO t VALUES (2)")
                 }
             }
-            await #expect(throws: (any Error).self) { try await cancelled.value }
+            await #expect(throws: CancellationError.self) { try await cancelled.value }
             // The next writer's BEGIN used to meet the cancelled one's transaction, still open on the connection.
             _ = try await database.transaction { try await $0.query("INSERT INTO t VALUES (3)") }
             let rows = try await database.read { try await $0.query("SELECT n FROM t ORDER BY n") }
