@@ -179,7 +179,7 @@ def run(wlcomm, database_url):
     port = free_port()
     hooks = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Hooks)
     threading.Thread(target=hooks.serve_forever, daemon=True).start()
-    limits = {f"WLCOMM_LIMITS_{name}_QUOTA": "1000000" for name in ("SEND", "READ", "AUTH", "CONSOLE", "WEBHOOK_TEST")}
+    limits = {f"WLCOMM_LIMITS_{name}_QUOTA": "1000000" for name in ("SEND", "READ", "AUTH", "SIGN_IN", "CONSOLE", "WEBHOOK_TEST")}
     server = start_server(wlcomm, database_url, port, env={
         "WLCOMM_CONSOLE_BCRYPT_COST": "4", "WLCOMM_WEBHOOKS_ALLOW_PRIVATE": "true", **limits})
     origin = f"http://localhost:{port}"

@@ -48,7 +48,7 @@ def run(wlcomm, database_url):
                    input=ADMIN[1] + "\n", text=True, check=True, capture_output=True,
                    env=dict(os.environ, WLCOMM_DATABASE_URL=database_url))
     port = free_port()
-    limits = {f"WLCOMM_LIMITS_{name}_QUOTA": "1000000" for name in ("SEND", "READ", "AUTH", "CONSOLE", "WEBHOOK_TEST")}
+    limits = {f"WLCOMM_LIMITS_{name}_QUOTA": "1000000" for name in ("SEND", "READ", "AUTH", "SIGN_IN", "CONSOLE", "WEBHOOK_TEST")}
     server = start_server(wlcomm, database_url, port, env={"WLCOMM_CONSOLE_BCRYPT_COST": "4", **limits})
     manage = f"http://127.0.0.1:{port}/api/v1/manage"
     try:

@@ -28,7 +28,9 @@ struct ConsolePages: Sendable {
         // The error page inside the session knows who is signed in, for its header and sign-out button, and the
         // limit counts the user (a group's middleware applies to the routes added after it: not to those above).
         let signedIn = base.add(
-            middleware: ConsoleSessionMiddleware(accounts: console.accounts, limiter: api.limiter, checksCSRFHeader: false, redirectsToSignIn: true)
+            middleware: ConsoleSessionMiddleware(
+                accounts: console.accounts, limiter: api.limiter, checksCSRFHeader: false, redirectsToSignIn: true,
+                secureCookies: !console.insecureCookies)
         ).add(middleware: ConsolePageErrorMiddleware()).add(middleware: ConsoleRateLimitMiddleware(limiter: api.limiter, addsFields: false))
         let session = routes.registrar(signedIn, prefix: "/console")
         session.get("", use: home)
@@ -105,6 +107,9 @@ struct ConsolePages: Sendable {
         guard form["password"] == form["password_confirm"] else {
             return invitationResponse(token: token, error: "The two passwords differ.", status: .unprocessableContent)
         }
+        if let refused = try await tooManyPasswordChecks(context, page: { invitationResponse(token: token, error: $0, status: .tooManyRequests) }) {
+            return refused
+        }
         do {
             _ = try await console.accounts.acceptInvitation(SessionToken(token), password: form["password"] ?? "", origin: context.auditOrigin)
             return ConsoleRenderer.redirect("/console/sign-in?done=password-set")
@@ -124,6 +129,9 @@ struct ConsolePages: Sendable {
         let email = form["email"] ?? ""
         guard Self.isFresh(form, request) else {
             return signInResponse(email: email, error: "The form had expired. Please sign in again.", status: .forbidden)
+        }
+        if let refused = try await tooManyPasswordChecks(context, page: { signInResponse(email: email, error: $0, status: .tooManyRequests) }) {
+            return refused
         }
         do {
             let (token, identity) = try await console.accounts.signIn(
@@ -147,6 +155,16 @@ struct ConsolePages: Sendable {
         }
     }
 
+    /// The page `page` makes of a refusal, when this password check is one too many from the client's address (it is
+    /// counted either way); `nil` when it may run.
+    private func tooManyPasswordChecks(_ context: AppRequestContext, page: (String) -> Response) async throws -> Response? {
+        guard let decision = try await api.limiter.passwordCheck(from: context.clientAddress), !decision.allowed else { return nil }
+        let seconds = decision.retryAfter ?? 1
+        var response = page("Too many sign-ins from your address. Try again in \(seconds) s.")
+        response.headers[.retryAfter] = String(seconds)
+        return response
+    }
+
     @Sendable func signOut(_ request: Request, context: AppRequestContext) async throws -> Response {
         _ = try await ConsoleForm.checked(request, context: context)
         if let token = request.cookies[ConsoleSessionMiddleware.cookieName].flatMap({ SessionToken($0.value) }) {
@@ -164,10 +182,7 @@ struct ConsolePages: Sendable {
 
     /// To the sign-in page, with the session cookie expired.
     private var signedOutRedirect: Response {
-        let expired = Cookie(
-            name: ConsoleSessionMiddleware.cookieName, value: "", expires: Date(timeIntervalSince1970: 0), path: "/",
-            secure: !console.insecureCookies, httpOnly: true, sameSite: .strict)
-        return ConsoleRenderer.redirect("/console/sign-in", cookies: [expired])
+        ConsoleRenderer.redirect("/console/sign-in", cookies: [ConsoleSessionMiddleware.endedSessionCookie(secure: !console.insecureCookies)])
     }
 }
 

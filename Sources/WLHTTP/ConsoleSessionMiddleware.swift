@@ -7,7 +7,8 @@ import WLServices
 /// Finds the console session behind a request: `Authorization: Bearer <token>` (the management API) or the
 /// `wl_session` cookie (the pages, and the API called from them). A cookie-carried session must prove the request is
 /// its own on every unsafe method: the API checks `X-CSRF-Token` here; pages check the form's `_csrf` in
-/// ``ConsoleForm``. Addresses that fail too often are refused like failed API keys.
+/// ``ConsoleForm``. A request without a live session from an address that failed too often is refused like a failed
+/// API key; a refused bearer token counts as a failure, an ended session's cookie does not (it is cleared).
 struct ConsoleSessionMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
 
@@ -22,24 +23,28 @@ struct ConsoleSessionMiddleware: RouterMiddleware {
     let checksCSRFHeader: Bool
     /// Send an unauthenticated request to the sign-in page instead of answering 401 (the pages).
     let redirectsToSignIn: Bool
+    /// Whether cookies this sets are `Secure` (not when `console.insecureCookies` is on, for plain-HTTP development).
+    var secureCookies = true
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
         let bearer = request.headers[.authorization].flatMap(Self.bearerToken)
         let cookie = request.cookies[Self.cookieName].flatMap { SessionToken($0.value) }
-        if let decision = try await limiter?.authenticationAllowed(from: context.clientAddress), !decision.allowed {
-            throw RateLimitHeaders.refusal(decision)
-        }
         let identity: ConsoleIdentity
         do {
             identity = try await accounts.identity(bearer ?? cookie)
         } catch let error as DomainError where error.code == .unauthenticated {
-            if bearer != nil || cookie != nil, let decision = try await limiter?.authenticationFailed(from: context.clientAddress),
-                !decision.allowed
-            {
+            // Only a request without a live session meets the address's block: the users of a shared address (an
+            // office, a mobile carrier's NAT) who are signed in are not shut out by another's failures there.
+            if let decision = try await limiter?.authenticationAllowed(from: context.clientAddress), !decision.allowed {
                 throw RateLimitHeaders.refusal(decision)
             }
-            if redirectsToSignIn { return .redirect(to: "/console/sign-in", type: .normal) }
+            // A session token is 32 random bytes and cannot be guessed; an ended session's cookie is what a browser
+            // normally sends after a while, so only a refused bearer token counts as a failed authentication.
+            if bearer != nil, let decision = try await limiter?.authenticationFailed(from: context.clientAddress), !decision.allowed {
+                throw RateLimitHeaders.refusal(decision)
+            }
+            if redirectsToSignIn { return Self.toSignIn(clearingCookie: cookie != nil, secure: secureCookies) }
             throw error
         }
         if bearer == nil, checksCSRFHeader, !Self.isSafe(request.method),
@@ -54,6 +59,18 @@ struct ConsoleSessionMiddleware: RouterMiddleware {
     }
 
     static func isSafe(_ method: HTTPRequest.Method) -> Bool { method == .get || method == .head }
+
+    /// To the sign-in page; with `clearingCookie`, the ended session's cookie is expired so the browser stops sending it.
+    static func toSignIn(clearingCookie: Bool, secure: Bool) -> Response {
+        var response = Response.redirect(to: "/console/sign-in", type: .normal)
+        if clearingCookie { response.setCookie(endedSessionCookie(secure: secure)) }
+        return response
+    }
+
+    /// The session cookie, expired.
+    static func endedSessionCookie(secure: Bool) -> Cookie {
+        Cookie(name: cookieName, value: "", expires: Date(timeIntervalSince1970: 0), path: "/", secure: secure, httpOnly: true, sameSite: .strict)
+    }
 
     static func bearerToken(_ header: String) -> SessionToken? {
         let parts = header.split(separator: " ", maxSplits: 1)

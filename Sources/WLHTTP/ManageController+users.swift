@@ -92,6 +92,9 @@ extension ManageController {
 
     @Sendable func acceptInvitation(_ request: Request, context: AppRequestContext) async throws -> SuccessEnvelope<UserView> {
         let body = try await request.decodeJSON(as: AcceptRequest.self, context: context, known: ["token", "password"])
+        if let decision = try await api.limiter.passwordCheck(from: context.clientAddress), !decision.allowed {
+            throw RateLimitHeaders.refusal(decision)
+        }
         let user = try await console.accounts.acceptInvitation(SessionToken(body.token), password: body.password, origin: context.auditOrigin)
         return SuccessEnvelope(message: "Password set. Sign in with it.", data: UserView(user))
     }

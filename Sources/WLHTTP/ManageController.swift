@@ -114,6 +114,9 @@ struct ManageController: Sendable {
             throw RateLimitHeaders.refusal(decision)
         }
         let body = try await request.decodeJSON(as: SignInRequest.self, context: context, known: ["email", "password"])
+        if let decision = try await api.limiter.passwordCheck(from: context.clientAddress), !decision.allowed {
+            throw RateLimitHeaders.refusal(decision)
+        }
         do {
             let (token, identity) = try await console.accounts.signIn(
                 email: body.email, password: body.password, kind: .bearer, origin: context.auditOrigin)

@@ -12,6 +12,10 @@ public struct LimitSettings: Sendable {
     public var reads = RateLimitPolicy(name: "reads", quota: 600, window: 10)
     /// Failed authentications per client address: 20 per minute.
     public var failedAuthentication = RateLimitPolicy(name: "auth", quota: 20, window: 60)
+    /// Password checks (console and management API sign-ins, setting a password from an invitation), successful or
+    /// not, per client address: 10 per minute. Each costs the one password thread a bcrypt run, so a client signing in
+    /// correctly over and over must not fill it for everyone.
+    public var signIns = RateLimitPolicy(name: "sign-in", quota: 10, window: 60)
     /// Tracking hits (open pixel and clicks) per client address: 120 per minute; over it a hit is answered but not counted.
     public var tracking = RateLimitPolicy(name: "tracking", quota: 120, window: 60)
     /// Management API and console page requests per signed-in user (per client address before sign-in): 600 per
@@ -81,6 +85,17 @@ public struct RateLimiter: Sendable {
     public func webhookTest(firmID: Int64) async throws -> RateLimitDecision? {
         guard settings.enabled else { return nil }
         return try await store.consume(key: "webhook-test:firm:\(firmID)", policy: settings.webhookTest, now: now)
+    }
+
+    /// Counts one password check (a sign-in, or a password set from an invitation) from `address`, successful or not,
+    /// before it runs; an IPv6 address is also held to its /64's count, ten times the quota. `nil` when limits are off.
+    public func passwordCheck(from address: String) async throws -> RateLimitDecision? {
+        guard settings.enabled else { return nil }
+        let policy = settings.signIns
+        let own = try await store.consume(key: "sign-in:\(IPBlock.exactKey(of: address))", policy: policy, now: now)
+        guard own.allowed, let block = IPBlock.blockKey(of: address) else { return own }
+        let blockPolicy = RateLimitPolicy(name: policy.name, quota: policy.quota * 10, window: policy.window)
+        return try await store.consume(key: "sign-in:\(block)", policy: blockPolicy, now: now)
     }
 
     /// Counts a failed authentication from `address`.
