@@ -19,7 +19,7 @@ public import WLStore
 /// | `database.preparedStatements` | `WLCOMM_DATABASE_PREPARED_STATEMENTS` | int, 0 = none | `512`: PostgreSQL: how many statement texts run as prepared statements, each parsed once per connection |
 /// | `database.startupWaitSeconds` | `WLCOMM_DATABASE_STARTUP_WAIT_SECONDS` | int | `30`: how long start-up waits for an unreachable database before exiting non-zero |
 /// | `seed.sandbox` | `WLCOMM_SEED_SANDBOX` | bool | `false` |
-/// | `seed.allowSandboxInProduction` | `WLCOMM_SEED_ALLOW_SANDBOX_IN_PRODUCTION` | bool | `false`: no public sandbox key beside live providers |
+/// | `seed.allowSandboxInProduction` | `WLCOMM_SEED_ALLOW_SANDBOX_IN_PRODUCTION` | bool | `false`: no public sandbox key beside live providers (neither seeded now nor left from an earlier seeding, nor the sandbox console user) |
 /// | `log.level` | `WLCOMM_LOG_LEVEL` | trace…critical | `info` |
 /// | `log.format` | `WLCOMM_LOG_FORMAT` | `text` or `json` (one object per line, see ``JSONLogHandler``) | `text` |
 /// | `role` | `WLCOMM_ROLE` | `all`, `api` or `worker` (see ``ServerRole``) | `all` |

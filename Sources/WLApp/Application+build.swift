@@ -152,6 +152,9 @@ public enum WLCommApp {
             try await store.resealSecrets(.plaintext)
             let reduced = try await store.rewriteAuditDetails(actions: ConsoleActions.webhookAuditActions, ConsoleActions.reaudited)
             if reduced > 0 { logger.info("audit lines reduced to their webhook URL's origin", metadata: ["count": "\(reduced)"]) }
+            if !settings.liveProviders.isEmpty && !settings.allowSandboxInProduction {
+                try await SandboxLeftovers.refuse(store: store, liveProviders: settings.liveProviders, now: time.now)
+            }
             if seed {
                 let firm = try await SandboxSeeder(store: store, time: time).seed()
                 try await consoleAccounts.seedSandboxUser(firm: firm)

@@ -1,8 +1,10 @@
 import Configuration
 import Foundation
 import Testing
+import Logging
 import WLApp
 import WLPorts
+import WLServices
 
 /// The public sandbox key never becomes a tenant of a server with live providers by accident.
 @Suite struct SandboxGuardTests {
@@ -40,6 +42,37 @@ import WLPorts
         for values in cases {
             let settings = AppSettings(reader: ConfigReader(provider: InMemoryProvider(values: values)))
             #expect(throws: Never.self) { try settings.checkSandboxSeeding() }
+        }
+    }
+
+    /// A database seeded during development and then started beside a live provider, without seeding.
+    @Test func sandboxCredentialsLeftInTheDatabaseStopAStartBesideALiveProviderUntilTheyAreGone() async throws {
+        let app = TestApp()
+        let accounts: @Sendable (any ConsoleStore & Store) -> ConsoleAccounts = { [time = app.time] store in
+            ConsoleAccounts(store: store, time: time, settings: ConsoleSettings(bcryptCost: 4), logger: Logger(label: "test"))
+        }
+        try await app.admin { _, store in
+            try await store.migrate()
+            let firm = try await SandboxSeeder(store: store, time: app.time).seed()
+            try await accounts(store).seedSandboxUser(firm: firm)
+        }
+        let live = app.with(Self.liveProviders[1].1.merging(["seed.sandbox": false]) { $1 })
+        let error = await #expect(throws: StartupError.self) { try await live.test { _ in } }
+        let refusal = error?.description ?? ""
+        #expect(refusal.contains("live providers are configured (SMTP)"))
+        #expect(refusal.contains("the API key wl_test_communication_sms_sandbox (revoke it: wlcomm key list --firm sandbox"))
+        #expect(refusal.contains("the console user sandbox@worldledgers.test (remove it: wlcomm user remove sandbox@worldledgers.test)"))
+        #expect(refusal.contains("--allow-sandbox-in-production"))
+        // With the key revoked and the user removed, it starts.
+        try await app.admin { admin, store in
+            let firm = try await admin.firm("sandbox")
+            let key = try #require(try await store.apiKeys(firmID: firm.id).first { $0.hash == SandboxSeeder.sandboxKey.hash })
+            _ = try await admin.revokeKey(firm: "sandbox", keyID: key.id)
+            _ = try await accounts(store).removeUser(email: ConsoleAccounts.sandboxEmail)
+        }
+        try await live.test { client in
+            let status = try await client.execute(uri: "/healthz", method: .get) { $0.status }
+            #expect(status == .ok)
         }
     }
 }
