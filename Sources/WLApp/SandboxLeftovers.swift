@@ -10,7 +10,9 @@ enum SandboxLeftovers {
     static func refuse(store: any Store & ConsoleStore, liveProviders: [String], now: Date) async throws {
         var found: [String] = []
         if try await store.authenticate(keyHash: SandboxSeeder.sandboxKey.hash, now: now) != nil {
-            found.append("the API key \(SandboxSeeder.sandboxKey.secret) (revoke it: wlcomm key list --firm sandbox, then wlcomm key revoke --firm sandbox --id N)")
+            found.append(
+                "the API key \(SandboxSeeder.sandboxKey.secret) (revoke it: wlcomm key list --firm sandbox, then wlcomm key revoke --firm sandbox --id N)"
+            )
         }
         if try await store.user(email: ConsoleAccounts.sandboxEmail) != nil {
             found.append("the console user \(ConsoleAccounts.sandboxEmail) (remove it: wlcomm user remove \(ConsoleAccounts.sandboxEmail))")

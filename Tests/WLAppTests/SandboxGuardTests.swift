@@ -1,7 +1,7 @@
 import Configuration
 import Foundation
-import Testing
 import Logging
+import Testing
 import WLApp
 import WLPorts
 import WLServices
