@@ -299,6 +299,16 @@ def run(wlcomm, database_url):
         console.sign_in("developer@sandbox.test", "developer-password-1")
         console.open("/console/credits")
         checks.check("a developer sees no buy form", not driver.find_elements(By.ID, "buy"))
+        # the developer changes their own password from the header's link
+        console.click("change-password")
+        console.remember("password")
+        console.fill("current-password", "developer-password-1")
+        console.fill("new-password", "developer-password-2")
+        console.fill("new-password-confirm", "developer-password-2")
+        console.click("change-password-submit")
+        checks.check("the developer changes their password on the Password page", "Password changed" in driver.page_source)
+        status, _ = http_json(f"{manage}/sessions", "POST", {"email": "developer@sandbox.test", "password": "developer-password-1"})
+        checks.check("the old password no longer signs in", status == 401, str(status))
         console.sign_out()
 
         # the owner removes the developer on the Users page: the developer can no longer sign in
@@ -310,7 +320,7 @@ def run(wlcomm, database_url):
         checks.check("the owner removes the developer on the Users page",
                      "User removed" in driver.page_source and "developer@sandbox.test" not in console.text("users"))
         console.sign_out()
-        status, _ = http_json(f"{manage}/sessions", "POST", {"email": "developer@sandbox.test", "password": "developer-password-1"})
+        status, _ = http_json(f"{manage}/sessions", "POST", {"email": "developer@sandbox.test", "password": "developer-password-2"})
         checks.check("the removed developer cannot sign in", status == 401, str(status))
 
         # f. a firm user cannot reach the admin side, nor another firm's message; CSRF

@@ -93,6 +93,8 @@ envs = {
   'KeyListEnvelope': env({'type': 'object', 'required': ['api_keys'], 'properties': {'api_keys': {'type': 'array', 'items': ref('Key')}}}),
   'WebhookEnvelope': env({'oneOf': [ref('Webhook'), {'type': 'null'}]}),
   'SecretEnvelope': env({'type': 'object', 'required': ['secret'], 'properties': {'secret': {'type': 'string', 'description': 'Shown once.'}}}),
+  'PasswordChangedEnvelope': env({'type': 'object', 'required': ['other_sessions_ended'], 'properties': {
+      'other_sessions_ended': {'type': 'integer', 'minimum': 0}}}, msg=True),
   'SessionsEndedEnvelope': env({'type': 'object', 'required': ['sessions_ended'], 'properties': {'sessions_ended': {'type': 'integer', 'minimum': 0}}}, msg=True),
   'SignedOutEnvelope': env({'type': 'object', 'required': ['signed_out'], 'properties': {'signed_out': {'type': 'boolean', 'const': True}}}),
   'SmsTimelineEnvelope': env({'allOf': [ref('SmsMessage'), {'type': 'object', 'required': ['events'], 'properties': {
@@ -113,6 +115,8 @@ envs = {
 schemas = {**shared, **own, **envs}
 schemas['SignInRequest'] = {'type': 'object', 'required': ['email', 'password'], 'additionalProperties': False, 'properties': {
     'email': {'type': 'string', 'maxLength': 254}, 'password': {'type': 'string', 'maxLength': 72}}}
+schemas['PasswordChangeRequest'] = {'type': 'object', 'required': ['current_password', 'new_password'], 'additionalProperties': False,
+    'properties': {'current_password': {'type': 'string', 'maxLength': 72}, 'new_password': {'type': 'string', 'minLength': 12, 'maxLength': 72}}}
 schemas['AcceptRequest'] = {'type': 'object', 'required': ['token', 'password'], 'properties': {
     'token': {'type': 'string'}, 'password': {'type': 'string', 'minLength': 12, 'maxLength': 72}}}
 schemas['KeyRequest'] = {'type': 'object', 'required': ['label'], 'properties': {'label': {'type': 'string', 'minLength': 1, 'maxLength': 64}}}
@@ -156,6 +160,10 @@ P['/sessions'] = {'post': op('Sign in', 'Sessions', ok('201', 'SessionEnvelope',
         description='For a lost laptop or a leaked bearer token: every browser and token of this user must sign in again. Audited as `user.sign_out_everywhere`.')}
 P['/sessions/current'] = {'delete': op('Sign out (ends this session)', 'Sessions', ok('200', 'SignedOutEnvelope'))}
 P['/me'] = {'get': op('Who is signed in', 'Sessions', ok('200', 'UserEnvelope'))}
+P['/me/password'] = {'post': op('Change your password', 'Sessions', ok('200', 'PasswordChangedEnvelope'), body('PasswordChangeRequest'),
+    description='The current password must be given (422 naming `current_password` otherwise). Every other session of yours ends '
+    '(other browsers and bearer tokens); this one stays. Counts against the `sign-in` limit of the client address (10 password '
+    'checks a minute). Audited as `user.password_change` (or `user.password_change_failed`).')}
 P['/invitations/accept'] = {'post': op('Choose a password from an invitation', 'Sessions', ok('200', 'UserEnvelope'), body('AcceptRequest'), security=False)}
 P['/firm'] = {'get': op('The signed-in user\'s firm', 'Firm', ok('200', 'FirmEnvelope'))}
 P['/firm/api-keys'] = {'get': op('The firm\'s API keys (never their secrets)', 'Firm', ok('200', 'KeyListEnvelope'),
@@ -306,6 +314,8 @@ EXAMPLES = {
   ('/sessions/current', 'delete'): (None, ok_data({'signed_out': True}, 'Signed out.')),
   ('/sessions', 'delete'): (None, ok_data({'sessions_ended': 2}, 'Signed out everywhere: every session of yours has ended, this one too.')),
   ('/me', 'get'): (None, ok_data(USER)),
+  ('/me/password', 'post'): ({'current_password': 'correct horse battery', 'new_password': 'a longer new passphrase'},
+      ok_data({'other_sessions_ended': 1}, 'Password changed.')),
   ('/invitations/accept', 'post'): ({'token': 'WoyAumP5wH3euaf0cgqkA9apDDs0uRgp1nM45vQQhuE', 'password': 'a long new password'},
       ok_data({**USER, 'id': 3, 'email': 'dev@example.com', 'role': 'developer'}, 'Password set. Sign in with it.')),
   ('/firm', 'get'): (None, ok_data(FIRM)),

@@ -36,6 +36,8 @@ struct ConsolePages: Sendable {
         session.get("", use: home)
         session.post("sign-out", use: signOut)
         session.post("sign-out-everywhere", use: signOutEverywhere)
+        session.get("password", use: passwordPage)
+        session.post("password", use: changePassword)
 
         let firmPages = FirmPages(console: console, api: api)
         let firm = routes.registrar(signedIn.group().add(middleware: FirmUserMiddleware(time: api.time)), prefix: "/console")

@@ -15,6 +15,7 @@ enum PageChrome {
         "firm-saved": "Firm saved.",
         "firm-created": "Firm created.",
         "credits-adjusted": "Credits adjusted.",
+        "password-changed": "Password changed. Every other session of yours has ended.",
     ]
 
     static func context(_ identity: ConsoleIdentity, title: String, current: String, request: [String: String]) -> [String: Any] {

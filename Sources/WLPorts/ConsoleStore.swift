@@ -179,6 +179,11 @@ public protocol ConsoleStore: Sendable {
     /// Ends every session of the user.
     /// - Returns: How many ended.
     func closeSessions(userID: Int64) async throws -> Int
+    /// Replaces the user's password hash, clears their failed sign-ins and ends every session of theirs but
+    /// `keepingSession`, in one transaction.
+    /// - Returns: How many sessions ended.
+    /// - Throws: `.notFound` when the user has been removed.
+    func changePassword(userID: Int64, passwordHash: String, keepingSession sessionID: Int64?) async throws -> Int
     /// Deletes user `id` and every session of theirs and appends the audit line `audit` writes for it, in one
     /// transaction. `decide` gets the acting user (`actorID`; `nil` for the command line) and user `id` as they are
     /// inside that transaction, each `nil` when gone, and returns the user to delete or throws to delete nothing: two

@@ -381,12 +381,12 @@ public struct ConsoleAccounts: Sendable {
         return try await store.firm(id: firmID)
     }
 
-    private func hash(_ password: String, origin: AuditOrigin? = nil) async throws -> String {
+    func hash(_ password: String, origin: AuditOrigin? = nil) async throws -> String {
         let cost = UInt8(clamping: settings.bcryptCost)
         return try await passwords.run(queues: origin?.role == AuditOrigin.commandLine.role) { Bcrypt.hash(password, cost: cost) }
     }
 
-    private func verify(_ password: String, hash: String) async throws -> Bool {
+    func verify(_ password: String, hash: String) async throws -> Bool {
         try await passwords.run { Bcrypt.verify(password, hash: hash) }
     }
 }

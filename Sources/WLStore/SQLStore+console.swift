@@ -159,6 +159,20 @@ extension SQLStore: ConsoleStore {
         }
     }
 
+    public func changePassword(userID: Int64, passwordHash: String, keepingSession sessionID: Int64?) async throws -> Int {
+        try await write { connection in
+            guard
+                try await !connection.query(
+                    "UPDATE console_users SET password_hash = $2, failed_sign_ins = 0, locked_until = NULL WHERE id = $1 RETURNING id",
+                    [.int(userID), .text(passwordHash)]
+                ).isEmpty
+            else { throw DomainError(.notFound, "No user \(userID).") }
+            return try await connection.query(
+                "DELETE FROM console_sessions WHERE user_id = $1 AND id <> $2 RETURNING id", [.int(userID), .int(sessionID ?? 0)]
+            ).count
+        }
+    }
+
     public func removeUser(
         id: Int64, actorID: Int64?, decide: @escaping @Sendable (_ actor: ConsoleUser?, _ target: ConsoleUser?) throws -> ConsoleUser,
         audit: @escaping @Sendable (ConsoleUser) -> AuditEntry

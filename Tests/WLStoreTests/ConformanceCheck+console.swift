@@ -260,6 +260,41 @@ extension ConformanceCheck {
             #expect(try await store.session(tokenHash: "a-2", idle: 1_800, now: checkTime) == nil)
             #expect(try await store.session(tokenHash: "b-1", idle: 1_800, now: checkTime)?.1.id == users[1].id)
         },
+        ConformanceCheck("a password change replaces the hash, clears failures and ends the user's other sessions only") { store in
+            let firm = try await firmWithCredits(store, credits: 0)
+            let users = [
+                try await store.createUser(NewConsoleUser(email: "a@acme.co.ke", role: .owner, firmID: firm.id, passwordHash: "h"), now: checkTime),
+                try await store.createUser(NewConsoleUser(email: "b@acme.co.ke", role: .owner, firmID: firm.id, passwordHash: "h"), now: checkTime),
+            ]
+            var sessions: [ConsoleSession] = []
+            for (user, hash) in [(users[0], "a-1"), (users[0], "a-2"), (users[0], "a-3"), (users[1], "b-1")] {
+                sessions.append(
+                    try await store.openSession(
+                        userID: user.id,
+                        NewConsoleSession(
+                            tokenHash: hash, kind: .bearer, csrfToken: "c", expiresAt: checkTime.addingTimeInterval(3_600), clientAddress: "10.0.0.3"),
+                        now: checkTime))
+            }
+            _ = try await store.recordFailedSignIn(userID: users[0].id) { _ in checkTime.addingTimeInterval(60) }
+            #expect(try await store.changePassword(userID: users[0].id, passwordHash: "h2", keepingSession: sessions[1].id) == 2)
+            let changed = try #require(try await store.user(email: "a@acme.co.ke"))
+            #expect(changed.passwordHash == "h2" && changed.failedSignIns == 0 && changed.lockedUntil == nil)
+            #expect(try await store.session(tokenHash: "a-1", idle: 1_800, now: checkTime) == nil)
+            #expect(try await store.session(tokenHash: "a-2", idle: 1_800, now: checkTime)?.1.id == users[0].id)
+            #expect(try await store.session(tokenHash: "a-3", idle: 1_800, now: checkTime) == nil)
+            #expect(try await store.session(tokenHash: "b-1", idle: 1_800, now: checkTime)?.1.passwordHash == "h")
+            // Without a session to keep (the command line), every one ends; a removed user is not found.
+            #expect(try await store.changePassword(userID: users[0].id, passwordHash: "h3", keepingSession: nil) == 1)
+            _ = try await store.removeUser(id: users[1].id, actorID: nil, decide: { _, target in try #require(target) }) { user in
+                AuditEntry(
+                    id: 0, at: checkTime, actor: "cli", actorRole: "cli", firmID: firm.id, action: "user.remove", detail: user.email,
+                    clientAddress: "", requestID: "")
+            }
+            let gone = await #expect(throws: DomainError.self) {
+                try await store.changePassword(userID: users[1].id, passwordHash: "h4", keepingSession: nil)
+            }
+            #expect(gone?.code == .notFound)
+        },
         ConformanceCheck("the audit log lists newest first, per firm or all, with a cursor") { store in
             let firm = try await firmWithCredits(store, credits: 0)
             for (index, action) in ["firm.create", "api_key.create", "credits.adjust"].enumerated() {

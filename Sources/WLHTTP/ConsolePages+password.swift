@@ -1,0 +1,42 @@
+import HTTPTypes
+import Hummingbird
+import WLDomain
+import WLServices
+
+/// The console's Password page: the signed-in user changes their own password.
+extension ConsolePages {
+    @Sendable func passwordPage(_ request: Request, context: AppRequestContext) async throws -> Response {
+        passwordResponse(try context.requireConsole(), request: request.queryDictionary, error: nil, status: .ok)
+    }
+
+    @Sendable func changePassword(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let identity = try context.requireConsole()
+        let form = try await ConsoleForm.checked(request, context: context)
+        guard form["new_password"] == form["new_password_confirm"] else {
+            return passwordResponse(identity, error: "The two new passwords differ.", status: .unprocessableContent)
+        }
+        if let decision = try await api.limiter.passwordCheck(from: context.clientAddress), !decision.allowed {
+            let seconds = decision.retryAfter ?? 1
+            var response = passwordResponse(
+                identity, error: "Too many password checks from your address. Try again in \(seconds) s.", status: .tooManyRequests)
+            response.headers[.retryAfter] = String(seconds)
+            return response
+        }
+        do {
+            _ = try await console.accounts.changePassword(
+                identity, current: form["current_password"] ?? "", new: form["new_password"] ?? "", origin: context.auditOrigin)
+            return ConsoleRenderer.redirect("/console/password?done=password-changed")
+        } catch let error as DomainError where error.code == .validation {
+            let detail = error.fields.sorted { $0.key < $1.key }.flatMap(\.value).joined(separator: ", ")
+            return passwordResponse(identity, error: error.message + (detail.isEmpty ? "" : " (\(detail))"), status: .unprocessableContent)
+        }
+    }
+
+    private func passwordResponse(
+        _ identity: ConsoleIdentity, request: [String: String] = [:], error: String?, status: HTTPResponse.Status
+    ) -> Response {
+        var page = PageChrome.context(identity, title: "Password", current: "/console/password", request: request)
+        if let error { page["error"] = error }
+        return ConsoleRenderer.page("password", page, status: status)
+    }
+}
