@@ -161,9 +161,10 @@ P['/sessions'] = {'post': op('Sign in', 'Sessions', ok('201', 'SessionEnvelope',
 P['/sessions/current'] = {'delete': op('Sign out (ends this session)', 'Sessions', ok('200', 'SignedOutEnvelope'))}
 P['/me'] = {'get': op('Who is signed in', 'Sessions', ok('200', 'UserEnvelope'))}
 P['/me/password'] = {'post': op('Change your password', 'Sessions', ok('200', 'PasswordChangedEnvelope'), body('PasswordChangeRequest'),
-    description='The current password must be given (422 naming `current_password` otherwise). Every other session of yours ends '
-    '(other browsers and bearer tokens); this one stays. Counts against the `sign-in` limit of the client address (10 password '
-    'checks a minute). Audited as `user.password_change` (or `user.password_change_failed`).')}
+    description='The current password must be given (422 naming `current_password` otherwise); a wrong one counts as a failed '
+    'sign-in, so the account lock applies (429 `account_locked`). 409 when the password was changed meanwhile. Every other '
+    'session of yours ends (other browsers and bearer tokens); this one stays. Counts against the `sign-in` limit of the '
+    'client address (10 password checks a minute). Audited as `user.password_change` (or `user.password_change_failed`).')}
 P['/invitations/accept'] = {'post': op('Choose a password from an invitation', 'Sessions', ok('200', 'UserEnvelope'), body('AcceptRequest'), security=False)}
 P['/firm'] = {'get': op('The signed-in user\'s firm', 'Firm', ok('200', 'FirmEnvelope'))}
 P['/firm/api-keys'] = {'get': op('The firm\'s API keys (never their secrets)', 'Firm', ok('200', 'KeyListEnvelope'),
@@ -254,9 +255,9 @@ responses = {
       'with the console pages; per client address before sign-in), too many test webhooks for the firm, or too many failed '
       'sign-ins or session tokens from this address; retry after `Retry-After` seconds.', 'rate_limited',
       'Rate limit exceeded (600 requests per 60 s); retry after 1 s.', retry_after=True),
-  'SignInRefused': error_response('`account_locked`: five failed sign-ins in a row are free, each later one locks the account for '
+  'SignInRefused': error_response('`account_locked`: five failed sign-ins (or wrong current passwords) in a row are free, each later one locks the account for '
       '30 s, doubling to 15 minutes (the password is not even checked while locked); or `rate_limited`: too many failures from '
-      'this address, or over the address\'s `console` limit. Retry after `Retry-After` seconds.', 'account_locked', 'Too many failed sign-ins: try again in 30 s.',
+      'this address, more than 10 password checks a minute from it (the `sign-in` limit), or over the `console` limit. Retry after `Retry-After` seconds.', 'account_locked', 'Too many failed sign-ins: try again in 30 s.',
       retry_after=True),
   'MpesaUnavailable': error_response('`mpesa_unavailable`: M-Pesa could not start the payment; the payment is marked failed.',
       'mpesa_unavailable', 'M-Pesa could not start the payment; payment 2 is marked failed. Try again.'),
@@ -265,7 +266,7 @@ responses = {
   'ServiceUnavailable': error_response('`service_unavailable`: the database cannot be reached (or written) right now; nothing was '
       'done.', 'service_unavailable', 'The database is unavailable right now; nothing was done. Retry shortly.', retry_after=True),
 }
-CONFLICTS = {('/firm/api-keys', 'post'), ('/firm/webhook/secret', 'post'), ('/firm/webhook/test', 'post'), ('/firm/webhook/deliveries/{delivery_id}/redeliver', 'post'),
+CONFLICTS = {('/me/password', 'post'), ('/firm/api-keys', 'post'), ('/firm/webhook/secret', 'post'), ('/firm/webhook/test', 'post'), ('/firm/webhook/deliveries/{delivery_id}/redeliver', 'post'),
              ('/firm/users', 'post'), ('/firm/users/{user_id}', 'delete'), ('/firm/users/{user_id}', 'patch'),
              ('/admin/firms/{firm_id}/users/{user_id}', 'patch'), ('/admin/firms', 'post'), ('/admin/firms/{firm_id}/users', 'post')}
 for path, item in P.items():
@@ -279,6 +280,8 @@ for path, item in P.items():
             codes.update({'401': 'Unauthenticated', '403': 'Forbidden', '429': 'TooManyRequests'})
         if path == '/sessions' and method == 'post':
             codes.update({'401': 'WrongPassword', '429': 'SignInRefused'})
+        if path == '/me/password':
+            codes['429'] = 'SignInRefused'
         if '{' in path or path == '/invitations/accept':
             codes['404'] = 'NotFound'
         if path == '/invitations/accept':

@@ -65,7 +65,7 @@ public import WLStore
 /// | `limits.sendQuota`, `limits.sendWindowSeconds` | `WLCOMM_LIMITS_SEND_QUOTA`, `…_SEND_WINDOW_SECONDS` | int | 100 per 5 s |
 /// | `limits.readQuota`, `limits.readWindowSeconds` | `WLCOMM_LIMITS_READ_QUOTA`, `…_READ_WINDOW_SECONDS` | int | 600 per 10 s |
 /// | `limits.authQuota`, `limits.authWindowSeconds` | `WLCOMM_LIMITS_AUTH_QUOTA`, `…_AUTH_WINDOW_SECONDS` | int | 20 per 60 s |
-/// | `limits.signInQuota`, `limits.signInWindowSeconds` | `WLCOMM_LIMITS_SIGN_IN_QUOTA`, `…_SIGN_IN_WINDOW_SECONDS` | int | 10 per 60 s: password checks (sign-ins, successful or not, and passwords set from invitations) per client address |
+/// | `limits.signInQuota`, `limits.signInWindowSeconds` | `WLCOMM_LIMITS_SIGN_IN_QUOTA`, `…_SIGN_IN_WINDOW_SECONDS` | int | 10 per 60 s: password checks (sign-ins, successful or not, password changes, passwords set from invitations) per client address |
 /// | `limits.trackingQuota`, `limits.trackingWindowSeconds` | `WLCOMM_LIMITS_TRACKING_QUOTA`, `…_TRACKING_WINDOW_SECONDS` | int | 120 per 60 s |
 /// | `limits.consoleQuota`, `limits.consoleWindowSeconds` | `WLCOMM_LIMITS_CONSOLE_QUOTA`, `…_CONSOLE_WINDOW_SECONDS` | int | 600 per 60 s: management API and console page requests per signed-in user (per client address before sign-in) |
 /// | `limits.webhookTestQuota`, `limits.webhookTestWindowSeconds` | `WLCOMM_LIMITS_WEBHOOK_TEST_QUOTA`, `…_WEBHOOK_TEST_WINDOW_SECONDS` | int | 10 per 60 s: test webhooks per firm (public API, management API and console together) |

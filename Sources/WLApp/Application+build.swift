@@ -153,7 +153,7 @@ public enum WLCommApp {
             let reduced = try await store.rewriteAuditDetails(actions: ConsoleActions.webhookAuditActions, ConsoleActions.reaudited)
             if reduced > 0 { logger.info("audit lines reduced to their webhook URL's origin", metadata: ["count": "\(reduced)"]) }
             if !settings.liveProviders.isEmpty && !settings.allowSandboxInProduction {
-                try await SandboxLeftovers.refuse(store: store, liveProviders: settings.liveProviders, now: time.now)
+                try await SandboxLeftovers.refuse(store: store, accounts: consoleAccounts, liveProviders: settings.liveProviders)
             }
             if seed {
                 let firm = try await SandboxSeeder(store: store, time: time).seed()

@@ -15,20 +15,22 @@ extension ConsolePages {
         guard form["new_password"] == form["new_password_confirm"] else {
             return passwordResponse(identity, error: "The two new passwords differ.", status: .unprocessableContent)
         }
-        if let decision = try await api.limiter.passwordCheck(from: context.clientAddress), !decision.allowed {
-            let seconds = decision.retryAfter ?? 1
-            var response = passwordResponse(
-                identity, error: "Too many password checks from your address. Try again in \(seconds) s.", status: .tooManyRequests)
-            response.headers[.retryAfter] = String(seconds)
-            return response
+        if let refused = try await tooManyPasswordChecks(context, page: { passwordResponse(identity, error: $0, status: .tooManyRequests) }) {
+            return refused
         }
         do {
             _ = try await console.accounts.changePassword(
                 identity, current: form["current_password"] ?? "", new: form["new_password"] ?? "", origin: context.auditOrigin)
             return ConsoleRenderer.redirect("/console/password?done=password-changed")
         } catch let error as DomainError where error.code == .validation {
+            if error.fields["current_password"] != nil { _ = try await api.limiter.authenticationFailed(from: context.clientAddress) }
             let detail = error.fields.sorted { $0.key < $1.key }.flatMap(\.value).joined(separator: ", ")
             return passwordResponse(identity, error: error.message + (detail.isEmpty ? "" : " (\(detail))"), status: .unprocessableContent)
+        } catch let error as DomainError where error.code == .accountLocked || error.code == .conflict {
+            var response = passwordResponse(
+                identity, error: error.message, status: error.code == .conflict ? .conflict : .tooManyRequests)
+            if let seconds = error.retryAfter { response.headers[.retryAfter] = String(seconds) }
+            return response
         }
     }
 

@@ -159,10 +159,10 @@ struct ConsolePages: Sendable {
 
     /// The page `page` makes of a refusal, when this password check is one too many from the client's address (it is
     /// counted either way); `nil` when it may run.
-    private func tooManyPasswordChecks(_ context: AppRequestContext, page: (String) -> Response) async throws -> Response? {
+    func tooManyPasswordChecks(_ context: AppRequestContext, page: (String) -> Response) async throws -> Response? {
         guard let decision = try await api.limiter.passwordCheck(from: context.clientAddress), !decision.allowed else { return nil }
         let seconds = decision.retryAfter ?? 1
-        var response = page("Too many sign-ins from your address. Try again in \(seconds) s.")
+        var response = page("Too many password checks from your address. Try again in \(seconds) s.")
         response.headers[.retryAfter] = String(seconds)
         return response
     }

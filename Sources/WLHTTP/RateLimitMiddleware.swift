@@ -82,9 +82,9 @@ enum RateLimitHeaders {
         let retry = decision.retryAfter ?? 1
         let message =
             decision.policy.name == LimitSettings().failedAuthentication.name
-            ? "Too many failed authentications from this address (\(decision.policy.quota) per \(decision.policy.window) s); every request from it is refused until they expire; retry after \(retry) s."
+            ? "Too many failed authentications from this address (\(decision.policy.quota) per \(decision.policy.window) s); every request from it is refused until they expire (a live console session excepted); retry after \(retry) s."
             : decision.policy.name == LimitSettings().signIns.name
-                ? "Too many sign-ins from this address (\(decision.policy.quota) per \(decision.policy.window) s); retry after \(retry) s."
+                ? "Too many password checks (sign-ins, password changes) from this address (\(decision.policy.quota) per \(decision.policy.window) s); retry after \(retry) s."
                 : "Rate limit exceeded (\(decision.policy.quota) requests per \(decision.policy.window) s); retry after \(retry) s."
         return HTTPError(.tooManyRequests, headers: headers, message: message)
     }

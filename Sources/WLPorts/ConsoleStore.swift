@@ -65,13 +65,19 @@ public struct NewConsoleSession: Sendable {
     public var csrfToken: String
     public var expiresAt: Date
     public var clientAddress: String
+    /// The password hash the sign-in's password was checked against: the session opens only while it is still the
+    /// user's (a password changed meanwhile opens nothing). `nil`: no such check.
+    public var checkedPasswordHash: String?
 
-    public init(tokenHash: String, kind: SessionKind, csrfToken: String, expiresAt: Date, clientAddress: String) {
+    public init(
+        tokenHash: String, kind: SessionKind, csrfToken: String, expiresAt: Date, clientAddress: String, checkedPasswordHash: String? = nil
+    ) {
         self.tokenHash = tokenHash
         self.kind = kind
         self.csrfToken = csrfToken
         self.expiresAt = expiresAt
         self.clientAddress = clientAddress
+        self.checkedPasswordHash = checkedPasswordHash
     }
 }
 
@@ -169,7 +175,8 @@ public protocol ConsoleStore: Sendable {
     /// Clears the failure count and any lock.
     func unlock(userID: Int64) async throws
     /// Opens a session for the user, clears its failures and records the sign-in, in one transaction.
-    /// - Throws: `.notFound` when the user has been removed.
+    /// - Throws: `.notFound` when the user has been removed, or their password hash is no longer
+    ///   ``NewConsoleSession/checkedPasswordHash``.
     func openSession(userID: Int64, _ session: NewConsoleSession, now: Date) async throws -> ConsoleSession
     /// The live session with this token hash and its user: not past `expiresAt` and seen within `idle`. Records
     /// `now` as its last use at most once a minute.
@@ -179,11 +186,12 @@ public protocol ConsoleStore: Sendable {
     /// Ends every session of the user.
     /// - Returns: How many ended.
     func closeSessions(userID: Int64) async throws -> Int
-    /// Replaces the user's password hash, clears their failed sign-ins and ends every session of theirs but
-    /// `keepingSession`, in one transaction.
+    /// Replaces the user's password hash `checkedHash` (the one the current password was checked against) with
+    /// `passwordHash`, clears their failed sign-ins and ends every session of theirs but `keepingSession`, in one
+    /// transaction.
     /// - Returns: How many sessions ended.
-    /// - Throws: `.notFound` when the user has been removed.
-    func changePassword(userID: Int64, passwordHash: String, keepingSession sessionID: Int64?) async throws -> Int
+    /// - Throws: `.notFound` when the user has been removed or their hash is no longer `checkedHash` (changed meanwhile).
+    func changePassword(userID: Int64, checkedHash: String, passwordHash: String, keepingSession sessionID: Int64) async throws -> Int
     /// Deletes user `id` and every session of theirs and appends the audit line `audit` writes for it, in one
     /// transaction. `decide` gets the acting user (`actorID`; `nil` for the command line) and user `id` as they are
     /// inside that transaction, each `nil` when gone, and returns the user to delete or throws to delete nothing: two

@@ -151,6 +151,12 @@ public struct ConsoleAccounts: Sendable {
         return user
     }
 
+    /// Whether the sandbox console user exists and still signs in with its published password (one bcrypt check).
+    public func sandboxUserKeepsItsPublishedPassword() async throws -> Bool {
+        guard let user = try await store.user(email: Self.sandboxEmail), !user.isInvitationPending else { return false }
+        return try await verify(Self.sandboxPassword, hash: user.passwordHash)
+    }
+
     /// Makes sure the sandbox firm has its published console user.
     public func seedSandboxUser(firm: Firm) async throws {
         guard try await store.user(email: Self.sandboxEmail) == nil else { return }
@@ -212,7 +218,8 @@ public struct ConsoleAccounts: Sendable {
                 userID: user.id,
                 NewConsoleSession(
                     tokenHash: token.hash, kind: kind, csrfToken: SessionToken.generate().secret,
-                    expiresAt: now.addingTimeInterval(settings.lifetime), clientAddress: origin.clientAddress),
+                    expiresAt: now.addingTimeInterval(settings.lifetime), clientAddress: origin.clientAddress,
+                    checkedPasswordHash: user.passwordHash),
                 now: now)
         } catch let error as DomainError where error.code == .notFound {
             throw refusal

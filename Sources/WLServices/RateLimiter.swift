@@ -12,8 +12,8 @@ public struct LimitSettings: Sendable {
     public var reads = RateLimitPolicy(name: "reads", quota: 600, window: 10)
     /// Failed authentications per client address: 20 per minute.
     public var failedAuthentication = RateLimitPolicy(name: "auth", quota: 20, window: 60)
-    /// Password checks (console and management API sign-ins, setting a password from an invitation), successful or
-    /// not, per client address: 10 per minute. Each costs the one password thread a bcrypt run, so a client signing in
+    /// Password checks (console and management API sign-ins, password changes, setting a password from an
+    /// invitation), successful or not, per client address: 10 per minute. Each costs the one password thread a bcrypt run, so a client signing in
     /// correctly over and over must not fill it for everyone.
     public var signIns = RateLimitPolicy(name: "sign-in", quota: 10, window: 60)
     /// Tracking hits (open pixel and clicks) per client address: 120 per minute; over it a hit is answered but not counted.
@@ -87,7 +87,7 @@ public struct RateLimiter: Sendable {
         return try await store.consume(key: "webhook-test:firm:\(firmID)", policy: settings.webhookTest, now: now)
     }
 
-    /// Counts one password check (a sign-in, or a password set from an invitation) from `address`, successful or not,
+    /// Counts one password check (a sign-in, a password change, a password set from an invitation) from `address`, successful or not,
     /// before it runs; an IPv6 address is also held to its /64's count, ten times the quota. `nil` when limits are off.
     public func passwordCheck(from address: String) async throws -> RateLimitDecision? {
         guard settings.enabled else { return nil }

@@ -95,8 +95,11 @@ extension SQLStore: ConsoleStore {
             // and a user removed already opens nothing.
             guard
                 try await !connection.query(
-                    "UPDATE console_users SET failed_sign_ins = 0, locked_until = NULL, last_sign_in_at = $2 WHERE id = $1 RETURNING id",
-                    [.int(userID), .time(now)]
+                    """
+                    UPDATE console_users SET failed_sign_ins = 0, locked_until = NULL, last_sign_in_at = $2
+                    WHERE id = $1 AND ($3 = '' OR password_hash = $3) RETURNING id
+                    """,
+                    [.int(userID), .time(now), .text(session.checkedPasswordHash ?? "")]
                 ).isEmpty
             else { throw DomainError(.notFound, "No user \(userID).") }
             // Sign-in is the moment to drop this user's sessions that can no longer be used.
@@ -159,16 +162,19 @@ extension SQLStore: ConsoleStore {
         }
     }
 
-    public func changePassword(userID: Int64, passwordHash: String, keepingSession sessionID: Int64?) async throws -> Int {
+    public func changePassword(userID: Int64, checkedHash: String, passwordHash: String, keepingSession sessionID: Int64) async throws -> Int {
         try await write { connection in
             guard
                 try await !connection.query(
-                    "UPDATE console_users SET password_hash = $2, failed_sign_ins = 0, locked_until = NULL WHERE id = $1 RETURNING id",
-                    [.int(userID), .text(passwordHash)]
+                    """
+                    UPDATE console_users SET password_hash = $2, failed_sign_ins = 0, locked_until = NULL
+                    WHERE id = $1 AND password_hash = $3 RETURNING id
+                    """,
+                    [.int(userID), .text(passwordHash), .text(checkedHash)]
                 ).isEmpty
-            else { throw DomainError(.notFound, "No user \(userID).") }
+            else { throw DomainError(.notFound, "No user \(userID) with that password.") }
             return try await connection.query(
-                "DELETE FROM console_sessions WHERE user_id = $1 AND id <> $2 RETURNING id", [.int(userID), .int(sessionID ?? 0)]
+                "DELETE FROM console_sessions WHERE user_id = $1 AND id <> $2 RETURNING id", [.int(userID), .int(sessionID)]
             ).count
         }
     }

@@ -29,7 +29,8 @@ import WLServices
                 body: ByteBuffer(string: #"{"email": "\#(ConsoleAccounts.sandboxEmail)", "password": "\#(ConsoleAccounts.sandboxPassword)"}"#)
             ) { $0 }
             #expect(refused.status == .tooManyRequests && refused.errorCode == "rate_limited")
-            #expect(refused.field("message")?.hasPrefix("Too many sign-ins from this address (3 per 60 s)") == true)
+            let message = refused.field("message") ?? ""
+            #expect(message.hasPrefix("Too many password checks (sign-ins, password changes) from this address (3 per 60 s)"))
             #expect(refused.headers[.retryAfter] == "20")
             // The page says so too, and counts the same.
             let page = try await client.execute(uri: "/console/sign-in", method: .get) { $0 }
@@ -43,7 +44,7 @@ import WLServices
                 headers: [.contentType: "application/x-www-form-urlencoded", .cookie: "wl_signin=\(token)"], body: ByteBuffer(string: form)
             ) { $0 }
             #expect(refusedPage.status == .tooManyRequests && refusedPage.headers[.retryAfter] == "20")
-            #expect(String(buffer: refusedPage.body).contains("Too many sign-ins from your address. Try again in 20 s."))
+            #expect(String(buffer: refusedPage.body).contains("Too many password checks from your address. Try again in 20 s."))
             #expect(refusedPage.headers[values: .setCookie].allSatisfy { !$0.hasPrefix("wl_session=") })
             // Three a minute is one every 20 s.
             time.set(time.now.addingTimeInterval(20))

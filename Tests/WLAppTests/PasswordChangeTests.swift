@@ -77,4 +77,34 @@ import WLServices
             #expect(try await client.signInResponse(ConsoleAccounts.sandboxEmail, Self.newPassword).status == .created)
         }
     }
+
+    @Test func wrongCurrentPasswordsLockTheAccountAsFailedSignInsDo() async throws {
+        try await ConsoleAPITests.app().test { client in
+            let token = try await client.signIn(ConsoleAccounts.sandboxEmail, ConsoleAccounts.sandboxPassword)
+            for attempt in 1...6 {
+                let wrong = try await client.manage(
+                    .post, "/me/password", token: token, json: ["current_password": "guess-number-\(attempt)", "new_password": Self.newPassword])
+                #expect(wrong.status == .unprocessableContent && wrong.json.errors["current_password"] != nil, "attempt \(attempt)")
+            }
+            // Locked now: the right current password changes nothing, and sign-in is locked too.
+            let locked = try await client.manage(
+                .post, "/me/password", token: token, json: ["current_password": ConsoleAccounts.sandboxPassword, "new_password": Self.newPassword])
+            #expect(locked.status == .tooManyRequests && locked.json["code"] as? String == "account_locked")
+            let signIn = try await client.signInResponse(ConsoleAccounts.sandboxEmail, ConsoleAccounts.sandboxPassword)
+            #expect(signIn.status == .tooManyRequests && signIn.code == "account_locked" && signIn.retryAfter == "30")
+        }
+    }
+
+    @Test func aCookieSessionMustSendItsCSRFTokenToChangeThePasswordThroughTheAPI() async throws {
+        try await ConsoleAPITests.app().test { client in
+            let cookie = try await client.pageSignIn(ConsoleAccounts.sandboxEmail, ConsoleAccounts.sandboxPassword)
+            let body = #"{"current_password": "\#(ConsoleAccounts.sandboxPassword)", "new_password": "\#(Self.newPassword)"}"#
+            let refused = try await client.execute(
+                uri: ConsoleAPITests.manage + "/me/password", method: .post, headers: [.cookie: cookie, .contentType: "application/json"],
+                body: ByteBuffer(string: body)
+            ) { $0 }
+            #expect(refused.status == .forbidden && refused.errorCode == "csrf_failed")
+            #expect(try await client.signInResponse(ConsoleAccounts.sandboxEmail, ConsoleAccounts.sandboxPassword).status == .created)
+        }
+    }
 }

@@ -48,7 +48,7 @@ import WLServices
     /// A database seeded during development and then started beside a live provider, without seeding.
     @Test func sandboxCredentialsLeftInTheDatabaseStopAStartBesideALiveProviderUntilTheyAreGone() async throws {
         let app = TestApp()
-        let accounts: @Sendable (any ConsoleStore & Store) -> ConsoleAccounts = { [time = app.time] store in
+        let accounts: @Sendable (any Store) -> ConsoleAccounts = { [time = app.time] store in
             ConsoleAccounts(store: store, time: time, settings: ConsoleSettings(bcryptCost: 4), logger: Logger(label: "test"))
         }
         try await app.admin { _, store in
@@ -61,7 +61,9 @@ import WLServices
         let refusal = error?.description ?? ""
         #expect(refusal.contains("live providers are configured (SMTP)"))
         #expect(refusal.contains("the API key wl_test_communication_sms_sandbox (revoke it: wlcomm key list --firm sandbox"))
-        #expect(refusal.contains("the console user sandbox@worldledgers.test (remove it: wlcomm user remove sandbox@worldledgers.test)"))
+        #expect(
+            refusal.contains(
+                "the console user sandbox@worldledgers.test with its published password (remove it: wlcomm user remove sandbox@worldledgers.test)"))
         #expect(refusal.contains("--allow-sandbox-in-production"))
         // With the key revoked and the user removed, it starts.
         try await app.admin { admin, store in

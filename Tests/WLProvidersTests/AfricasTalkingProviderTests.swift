@@ -6,7 +6,7 @@ import WLDomain
 import WLProviders
 import WLServices
 
-@Suite struct AfricasTalkingProviderTests {
+@Suite(.timeLimit(.minutes(1))) struct AfricasTalkingProviderTests {
     func provider(_ baseURL: String, timeout: Double = 5) -> AfricasTalkingProvider {
         AfricasTalkingProvider(
             settings: AfricasTalkingSettings(username: "tester", apiKey: "test-key", senderID: "WLTEST", baseURL: baseURL, timeout: timeout),

@@ -276,22 +276,39 @@ extension ConformanceCheck {
                         now: checkTime))
             }
             _ = try await store.recordFailedSignIn(userID: users[0].id) { _ in checkTime.addingTimeInterval(60) }
-            #expect(try await store.changePassword(userID: users[0].id, passwordHash: "h2", keepingSession: sessions[1].id) == 2)
+            #expect(try await store.changePassword(userID: users[0].id, checkedHash: "h", passwordHash: "h2", keepingSession: sessions[1].id) == 2)
             let changed = try #require(try await store.user(email: "a@acme.co.ke"))
             #expect(changed.passwordHash == "h2" && changed.failedSignIns == 0 && changed.lockedUntil == nil)
             #expect(try await store.session(tokenHash: "a-1", idle: 1_800, now: checkTime) == nil)
             #expect(try await store.session(tokenHash: "a-2", idle: 1_800, now: checkTime)?.1.id == users[0].id)
             #expect(try await store.session(tokenHash: "a-3", idle: 1_800, now: checkTime) == nil)
             #expect(try await store.session(tokenHash: "b-1", idle: 1_800, now: checkTime)?.1.passwordHash == "h")
-            // Without a session to keep (the command line), every one ends; a removed user is not found.
-            #expect(try await store.changePassword(userID: users[0].id, passwordHash: "h3", keepingSession: nil) == 1)
+            // A change or a sign-in checked against the old hash, finishing after the change, does nothing.
+            let stale = await #expect(throws: DomainError.self) {
+                try await store.changePassword(userID: users[0].id, checkedHash: "h", passwordHash: "h3", keepingSession: sessions[1].id)
+            }
+            #expect(stale?.code == .notFound)
+            #expect(try await store.user(email: "a@acme.co.ke")?.passwordHash == "h2")
+            #expect(try await store.session(tokenHash: "a-2", idle: 1_800, now: checkTime) != nil)
+            func signIn(_ tokenHash: String, checked: String) async throws -> ConsoleSession {
+                try await store.openSession(
+                    userID: users[0].id,
+                    NewConsoleSession(
+                        tokenHash: tokenHash, kind: .bearer, csrfToken: "c", expiresAt: checkTime.addingTimeInterval(3_600),
+                        clientAddress: "10.0.0.3", checkedPasswordHash: checked),
+                    now: checkTime)
+            }
+            let late = await #expect(throws: DomainError.self) { try await signIn("a-4", checked: "h") }
+            #expect(late?.code == .notFound)
+            #expect(try await store.session(tokenHash: "a-4", idle: 1_800, now: checkTime) == nil)
+            #expect(try await signIn("a-5", checked: "h2").userID == users[0].id)
             _ = try await store.removeUser(id: users[1].id, actorID: nil, decide: { _, target in try #require(target) }) { user in
                 AuditEntry(
                     id: 0, at: checkTime, actor: "cli", actorRole: "cli", firmID: firm.id, action: "user.remove", detail: user.email,
                     clientAddress: "", requestID: "")
             }
             let gone = await #expect(throws: DomainError.self) {
-                try await store.changePassword(userID: users[1].id, passwordHash: "h4", keepingSession: nil)
+                try await store.changePassword(userID: users[1].id, checkedHash: "h", passwordHash: "h4", keepingSession: 0)
             }
             #expect(gone?.code == .notFound)
         },
