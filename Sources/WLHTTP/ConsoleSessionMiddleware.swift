@@ -24,7 +24,7 @@ struct ConsoleSessionMiddleware: RouterMiddleware {
     /// Send an unauthenticated request to the sign-in page instead of answering 401 (the pages).
     let redirectsToSignIn: Bool
     /// Whether cookies this sets are `Secure` (not when `console.insecureCookies` is on, for plain-HTTP development).
-    var secureCookies = true
+    let secureCookies: Bool
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context

@@ -47,7 +47,9 @@ struct ManageController: Sendable {
         open.post("invitations/accept", use: acceptInvitation)
         // A group's middleware applies to the routes added after it, so the routes above have neither of these.
         let signedIn = base.add(
-            middleware: ConsoleSessionMiddleware(accounts: console.accounts, limiter: api.limiter, checksCSRFHeader: true, redirectsToSignIn: false)
+            middleware: ConsoleSessionMiddleware(
+                accounts: console.accounts, limiter: api.limiter, checksCSRFHeader: true, redirectsToSignIn: false,
+                secureCookies: !console.insecureCookies)
         ).add(middleware: ConsoleRateLimitMiddleware(limiter: api.limiter, addsFields: true))
         let session = routes.registrar(signedIn, prefix: Self.basePath)
         session.on(.delete, "sessions/current", use: signOut)
