@@ -31,7 +31,7 @@ public import WLStore
 /// | `retention.eventsDays` | `WLCOMM_RETENTION_EVENTS_DAYS` | int, 0 = keep for good | `365` (with their messages) |
 /// | `retention.expireProcessingHours` | `WLCOMM_RETENTION_EXPIRE_PROCESSING_HOURS` | int, 0 = never | `72` |
 /// | `retention.auditDays` | `WLCOMM_RETENTION_AUDIT_DAYS` | int, 0 = keep for good | `730` |
-/// | `console.bcryptCost` | `WLCOMM_CONSOLE_BCRYPT_COST` | int, 4–16 | `12` |
+/// | `console.bcryptCost` | `WLCOMM_CONSOLE_BCRYPT_COST` | int, 4–16; at least 10 beside live providers (start-up refuses less) | `12` |
 /// | `console.idleMinutes` | `WLCOMM_CONSOLE_IDLE_MINUTES` | int | `30` |
 /// | `console.sessionHours` | `WLCOMM_CONSOLE_SESSION_HOURS` | int | `12` |
 /// | `console.insecureCookies` | `WLCOMM_CONSOLE_INSECURE_COOKIES` | bool | `false` |
@@ -184,6 +184,20 @@ public struct AppSettings: Sendable {
             "--seed-sandbox refused: live providers are configured (\(liveProviders.joined(separator: ", "))), and the sandbox key is "
                 + "published in the API documentation, so anyone could use this server. Remove --seed-sandbox, or pass "
                 + "--allow-sandbox-in-production (WLCOMM_SEED_ALLOW_SANDBOX_IN_PRODUCTION=true) if you mean it.")
+    }
+
+    /// The lowest `console.bcryptCost` accepted beside live providers; lower costs are for tests and development.
+    public static let productionBcryptCost = 10
+
+    /// Refuses a console bcrypt cost below ``productionBcryptCost`` beside live providers: a copy of the database
+    /// would make the console's passwords cheap to guess.
+    /// - Throws: ``StartupError`` naming the setting, its value and the providers.
+    public func checkBcryptCost() throws {
+        guard !liveProviders.isEmpty, console.bcryptCost < Self.productionBcryptCost else { return }
+        throw StartupError(
+            "console.bcryptCost (WLCOMM_CONSOLE_BCRYPT_COST) \(console.bcryptCost) is below \(Self.productionBcryptCost) while live providers "
+                + "are configured (\(liveProviders.joined(separator: ", "))): a copy of the database would make console passwords cheap to "
+                + "guess. Use \(Self.productionBcryptCost) or more (the default is 12).")
     }
 
     /// Refuses a `role` that is not `all`, `api` or `worker`.

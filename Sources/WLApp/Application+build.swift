@@ -36,6 +36,7 @@ public enum WLCommApp {
         try settings.checkRole()
         try settings.checkConsolePublicURL()
         try settings.checkSandboxSeeding()
+        try settings.checkBcryptCost()
         let trustedProxies = try settings.trustedProxies()
         let promotional = try settings.promotionalPolicy()
         logger.info("starting", metadata: settings.startupSummary)

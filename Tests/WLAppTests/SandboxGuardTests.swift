@@ -77,4 +77,17 @@ import WLServices
             #expect(status == .ok)
         }
     }
+
+    @Test func aCheapBcryptCostIsRefusedBesideALiveProviderAndAllowedWithout() throws {
+        let cheap: [AbsoluteConfigKey: ConfigValue] = ["console.bcryptCost": 4]
+        let live = AppSettings(reader: ConfigReader(provider: InMemoryProvider(values: cheap.merging(Self.liveProviders[1].1) { $1 })))
+        let error = #expect(throws: StartupError.self) { try live.checkBcryptCost() }
+        let refusal = error?.description ?? ""
+        #expect(refusal.hasPrefix("console.bcryptCost (WLCOMM_CONSOLE_BCRYPT_COST) 4 is below 10 while live providers are configured (SMTP)"))
+        let development = AppSettings(reader: ConfigReader(provider: InMemoryProvider(values: cheap)))
+        #expect(throws: Never.self) { try development.checkBcryptCost() }
+        let sound = AppSettings(
+            reader: ConfigReader(provider: InMemoryProvider(values: Self.liveProviders[1].1.merging(["console.bcryptCost": 10]) { $1 })))
+        #expect(throws: Never.self) { try sound.checkBcryptCost() }
+    }
 }
