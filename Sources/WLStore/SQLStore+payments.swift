@@ -30,20 +30,25 @@ extension SQLStore {
 
     /// Throws when one more payment from `firmID` to `phone` would break `limits`. The firm's row is locked first
     /// (PostgreSQL; SQLite's single writer already serialises), so concurrent purchases of one firm count in turn.
+    /// Payments whose phone was erased count against every phone of the firm: the firm itself may ask for an erasure,
+    /// and erasing the phone must not start its count again.
     private func checkPurchaseLimits(
         _ limits: PurchaseLimits, firmID: Int64, phone: String, on connection: any SQLConnection, now: Date
     ) async throws {
         try await connection.query("SELECT id FROM firms WHERE id = $1\(lockClause)", [.int(firmID)])
         let started = try await connection.query(
             """
-            SELECT created_at FROM payments WHERE firm_id = $1 AND phone = $2 AND created_at > $3
+            SELECT created_at FROM payments WHERE firm_id = $1 AND (phone = $2 OR phone = $5) AND created_at > $3
             ORDER BY created_at DESC LIMIT $4
             """,
-            [.int(firmID), .text(phone), .time(now.addingTimeInterval(-PurchaseLimits.window)), .int(Int64(limits.maxPerHour))]
+            [
+                .int(firmID), .text(phone), .time(now.addingTimeInterval(-PurchaseLimits.window)), .int(Int64(limits.maxPerHour)),
+                .text(erasedRecipient),
+            ]
         ).map { try $0.time("created_at") }
         let pending = try await connection.query(
-            "SELECT COUNT(*) AS pending FROM payments WHERE firm_id = $1 AND phone = $2 AND status = $3",
-            [.int(firmID), .text(phone), .text(PaymentStatus.pending.rawValue)])[0].int("pending")
+            "SELECT COUNT(*) AS pending FROM payments WHERE firm_id = $1 AND (phone = $2 OR phone = $4) AND status = $3",
+            [.int(firmID), .text(phone), .text(PaymentStatus.pending.rawValue), .text(erasedRecipient)])[0].int("pending")
         try limits.check(startedInWindow: started, pending: Int(pending), now: now)
     }
 

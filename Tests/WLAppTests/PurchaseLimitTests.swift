@@ -80,4 +80,17 @@ import Testing
             #expect(try await purchase(client, "0712345678", idempotencyKey: "retry-me").status == .accepted)
         }
     }
+
+    /// The firm's own API key may erase a phone; that must not start the phone's count again.
+    @Test func erasingThePhoneDoesNotResetItsPromptLimits() async throws {
+        try await TestApp().test { client in
+            #expect(try await purchase(client, "0700000005").status == .accepted)
+            #expect(try await purchase(client, "0700000005").status == .accepted)
+            #expect(try await purchase(client, "0700000005").status == .tooManyRequests)
+            let erased = try await client.api(.post, "/privacy/erasure", json: ["phone": "0700000005"])
+            #expect(erased.status == .ok)
+            let after = try await purchase(client, "0700000005")
+            #expect(after.status == .tooManyRequests && after.code == "rate_limited")
+        }
+    }
 }
