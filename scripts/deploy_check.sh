@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Checks the deployment kit in deploy/: the systemd unit with systemd-analyze (verify, and its exposure score at
-# most 2.5), the nginx example with `nginx -t` (with a throwaway certificate in place of Let's Encrypt's), the alert
+# most 2.5), the nginx example with `nginx -t` (with a throwaway certificate in place of Let's Encrypt's) and run on
+# loopback ports to see that tokens in paths are not logged, the alert
 # rules with `promtool check rules`, and the Grafana dashboard and the alert rules' expressions against the metrics
 # the service exports (scripts/dashboard_check.py). The example configuration is checked by the Swift tests
 # (ExampleConfigurationTests). Each tool that is missing is reported and skipped; .ci/run installs nginx-light and
@@ -31,6 +32,25 @@ if command -v nginx >/dev/null 2>&1; then
   printf 'pid %s/nginx.pid;\nerror_log stderr;\nevents {}\nhttp {\n  include %s/site.conf;\n}\n' "$work" "$work" > "$work/nginx.conf"
   if nginx -t -q -c "$work/nginx.conf"; then echo "PASS nginx -t accepts deploy/nginx.conf"
   else echo "FAIL nginx -t refuses deploy/nginx.conf"; failures=$((failures + 1)); fi
+  # The same site on free loopback ports, its access log in the work folder: secret tokens in paths are not logged.
+  tls_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  plain_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  sed "s#listen 443 ssl http2;#listen 127.0.0.1:$tls_port ssl http2;#; s#listen 80;#listen 127.0.0.1:$plain_port;#; s#/var/log/nginx/access.log#$work/access.log#" \
+    "$work/site.conf" > "$work/site-run.conf"
+  printf 'pid %s/run.pid;\nerror_log %s/error.log;\nevents {}\nhttp {\n  include %s/site-run.conf;\n}\n' "$work" "$work" "$work" > "$work/run.conf"
+  if nginx -c "$work/run.conf"; then
+    for path in /callbacks/mpesa/stk/12/SECRETTOKEN /callbacks/africastalking/dlr/SECRETTOKEN /console/invite/SECRETTOKEN /t/c/SECRETTOKEN; do
+      curl -sk -o /dev/null --max-time 5 "https://127.0.0.1:$tls_port$path" || true
+    done
+    nginx -c "$work/run.conf" -s quit || true
+    for _ in $(seq 1 50); do [ -f "$work/run.pid" ] || break; sleep 0.1; done
+    logged=$(grep -c '\[token\]' "$work/access.log" 2>/dev/null || true)
+    if [ "${logged:-0}" = 4 ] && ! grep -q SECRETTOKEN "$work/access.log"; then
+      echo "PASS nginx logs callback, invitation and tracking paths with their tokens replaced: $logged lines"
+    else echo "FAIL nginx's access log: $(cat "$work/access.log" 2>/dev/null | head -4)"; failures=$((failures + 1)); fi
+  else
+    echo "FAIL nginx did not start with deploy/nginx.conf on loopback ports: $(cat "$work/error.log" 2>/dev/null | tail -2)"; failures=$((failures + 1))
+  fi
 else
   echo "SKIP nginx is not installed: deploy/nginx.conf is not checked"
 fi
