@@ -74,7 +74,11 @@ import WLDomain
     @Test(arguments: [("first_name", 100), ("last_name", 100), ("email", 254)])
     func aValueOverItsColumnsLimitIsRefusedByName(column: String, limit: Int) throws {
         let long = column == "email" ? String(repeating: "a", count: limit) + "@x.example" : String(repeating: "a", count: limit + 1)
-        let fits = column == "email" ? String(repeating: "a", count: limit - 10) + "@x.example" : String(repeating: "a", count: limit)
+        // The longest address there is: a 64-character local part and a 189-character domain.
+        let longestAddress =
+            String(repeating: "a", count: 64) + "@" + String(repeating: "b", count: 62) + "." + String(repeating: "b", count: 62) + "."
+            + String(repeating: "c", count: 63)
+        let fits = column == "email" ? longestAddress : String(repeating: "a", count: limit)
         let header = "first_name,last_name,email"
         let row = { (value: String) in
             ["first_name": "Jane", "last_name": "W", "email": "jane@x.example"].merging([column: value]) { $1 }
@@ -84,5 +88,12 @@ import WLDomain
         #expect(result.errors.map(\.line) == [2])
         #expect(result.errors.first?.message == "\(column) is longer than \(limit) characters")
         #expect(result.contacts.map(\.line) == [3])
+    }
+
+    @Test(arguments: ["john..doe@example.com", "a b@example.com", "x@localhost", "jöhn@example.com", "@example.com", "jane@"])
+    func anAddressThePrivacyEndpointsWouldRefuseIsRefused(email: String) throws {
+        let result = try ContactCSV.parse("first_name,email\nJane,\(email)")
+        #expect(result.contacts.isEmpty)
+        #expect(result.errors.first?.message == "email \(email) is not an address")
     }
 }
