@@ -44,6 +44,10 @@ public protocol EmailStore: Sendable {
 
     /// Adds (or keeps) `address` on the firm's suppression list; the address is stored lower-cased.
     func suppress(firmID: Int64, address: String, reason: String, now: Date) async throws
+    /// Adds (or keeps) the recipient of email `messageID` on its firm's suppression list, read from the message as it
+    /// is now: nothing when the recipient was erased meanwhile (an erasure between the refusal and this write must not
+    /// have the address written back).
+    func suppressRecipient(ofMessage messageID: Int64, reason: String, now: Date) async throws
     /// The firm's suppressed addresses, oldest first.
     func suppressions(firmID: Int64) async throws -> [Suppression]
     /// Removes an address; returns whether it was there.

@@ -245,7 +245,7 @@ public final class EmailDispatcher: Service {
         }
         for (message, reason) in suppressions {
             do {
-                try await store.suppress(firmID: message.firmID, address: message.recipient, reason: reason, now: now)
+                try await store.suppressRecipient(ofMessage: message.id, reason: reason, now: now)
             } catch {
                 logger.warning("could not suppress a refused address", metadata: ["message_id": "\(message.id)", "error": "\(error)"])
             }

@@ -40,6 +40,25 @@ extension SQLStore {
         }
     }
 
+    public func suppressRecipient(ofMessage messageID: Int64, reason: String, now: Date) async throws {
+        let share = database.dialect == .postgres ? " FOR SHARE" : ""
+        try await write { connection in
+            // Shared-locked: an erasure updating the row waits for this write (and then deletes what it wrote), or this
+            // waits for the erasure and finds the recipient gone.
+            guard
+                let row = try await connection.query(
+                    "SELECT firm_id, recipient FROM messages WHERE id = $1 AND channel = 'email' AND recipient <> $2\(share)",
+                    [.int(messageID), .text(erasedRecipient)]
+                ).first
+            else { return }
+            try await connection.query(
+                """
+                INSERT INTO email_suppressions (firm_id, address, reason, created_at) VALUES ($1, $2, $3, $4)
+                ON CONFLICT (firm_id, address) DO NOTHING
+                """, [.int(try row.int("firm_id")), .text(try row.text("recipient").lowercased()), .text(reason), .time(now)])
+        }
+    }
+
     public func suppressions(firmID: Int64) async throws -> [Suppression] {
         try await database.read { connection in
             try await connection.query(
@@ -88,12 +107,15 @@ extension SQLStore {
                 """
                 UPDATE messages SET \(count) = \(count) + 1, \(countedAt) = $2, updated_at = $2
                 WHERE id = $1 AND channel = 'email' AND \(firstAt) IS NOT NULL AND (\(countedAt) IS NULL OR \(countedAt) <= $3)
+                    AND recipient <> $4
                 RETURNING opens, clicks, opened_at, clicked_at
-                """, [.int(messageID), .time(now), .time(now.addingTimeInterval(-Self.engagementCountInterval))])
+                """, [.int(messageID), .time(now), .time(now.addingTimeInterval(-Self.engagementCountInterval)), .text(erasedRecipient)])
             if let row = repeated.first { return try MessageRow.engagement(row) }
             guard
                 let found = try await connection.query(
-                    "SELECT \(MessageRow.columns) FROM messages WHERE id = $1 AND channel = 'email'\(lockClause)", [.int(messageID)]
+                    // An erased person's opens and clicks are not recorded: no count, no event, no webhook.
+                    "SELECT \(MessageRow.columns) FROM messages WHERE id = $1 AND channel = 'email' AND recipient <> $2\(lockClause)",
+                    [.int(messageID), .text(erasedRecipient)]
                 ).first
             else { return nil }
             var row = try MessageRow(row: found)

@@ -96,6 +96,21 @@ extension ConformanceCheck {
             #expect(events == ["communication.email.opened", "communication.email.clicked"])
             #expect(try await store.message(firmID: firm.id, id: message.id)?.engagement.opens == 2)
         },
+        ConformanceCheck("an erased recipient is neither suppressed again nor tracked: no count, no event") { store in
+            let firm = try await firmWithCredits(store, credits: 0)
+            let messages = try await emailBlast(store, firm: firm, count: 2)
+            try await store.suppressRecipient(ofMessage: messages[0].id, reason: "550 5.1.1 <user0@example.com>", now: checkTime)
+            #expect(try await store.suppressions(firmID: firm.id).map(\.address) == ["user0@example.com"])
+            _ = try await store.erase(firmID: firm.id, subject: .email("user1@example.com"), now: checkTime)
+            // A refusal recorded after the erasure writes nothing back.
+            try await store.suppressRecipient(ofMessage: messages[1].id, reason: "550 5.1.1 <user1@example.com>", now: checkTime)
+            #expect(try await store.suppressions(firmID: firm.id).map(\.address) == ["user0@example.com"])
+            let eventsBefore = try await store.events(firmID: firm.id, messageID: messages[1].id).count
+            #expect(try await store.recordEngagement(messageID: messages[1].id, kind: .open, now: checkTime) == nil)
+            #expect(try await store.recordEngagement(messageID: messages[1].id, kind: .click, now: checkTime) == nil)
+            #expect(try await store.events(firmID: firm.id, messageID: messages[1].id).count == eventsBefore)
+            #expect(try await store.recordEngagement(messageID: messages[0].id, kind: .open, now: checkTime)?.opens == 1)
+        },
         ConformanceCheck("contacts are found by email ignoring case, clients first") { store in
             let firm = try await firmWithCredits(store, credits: 0)
             _ = try await store.importContacts(
