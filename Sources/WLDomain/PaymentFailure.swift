@@ -7,8 +7,12 @@ public enum PaymentFailure: String, Codable, Sendable, CaseIterable {
     case expired
     case subscriberBusy = "subscriber_busy"
     case pushFailed = "push_failed"
-    /// Daraja refused or could not take the STK push request, or its answer never came.
+    /// Daraja refused or could not take the STK push request: nothing reached the phone.
     case stkPushFailed = "stk_push_failed"
+    /// The STK push may have reached the phone, but M-Pesa never confirmed it and nothing could be asked about it:
+    /// the payer may have paid, so a new purchase could charge them twice. A person checks (the M-Pesa statement,
+    /// account reference `WL<payment id>`); a late callback that says paid still credits it.
+    case pushUnconfirmed = "push_unconfirmed"
     /// Held: the paid amount differs from the requested one.
     case amountMismatch = "amount_mismatch"
     /// Held: the receipt number already credited another payment.
@@ -18,7 +22,7 @@ public enum PaymentFailure: String, Codable, Sendable, CaseIterable {
     /// Whether a new purchase may succeed (the payer can act on it); held and unknown ones need a person.
     public var retryable: Bool {
         switch self {
-        case .amountMismatch, .duplicateReceipt, .unknown: false
+        case .amountMismatch, .duplicateReceipt, .pushUnconfirmed, .unknown: false
         default: true
         }
     }

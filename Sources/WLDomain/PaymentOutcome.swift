@@ -6,8 +6,11 @@ public enum PaymentOutcome: Hashable, Sendable {
     case paid(receipt: String?, amount: KES?, paidAt: Date?)
     /// Not paid: M-Pesa's ResultCode (not 0) and ResultDesc.
     case declined(resultCode: Int, description: String)
-    /// The STK push could not be started (or its answer was lost, so nothing can be asked about it).
+    /// The STK push could not be started: nothing reached the phone.
     case pushFailed(reason: String)
+    /// The STK push may have reached the phone, but M-Pesa never confirmed it (its answer was lost, or its checkout
+    /// id could not be stored), so nothing can be asked about it: the payer may have paid.
+    case unconfirmed(reason: String)
 }
 
 /// What settling a payment does to it, decided without I/O.
@@ -31,12 +34,14 @@ public enum PaymentSettlement: Hashable, Sendable {
         switch (status, outcome) {
         case (.received, .paid(let receipt?, _, let paidAt)) where !hasReceipt && !receiptTaken:
             return .attachReceipt(receipt, paidAt: paidAt)
-        case (.received, _), (.held, _), (.failed, .declined), (.failed, .pushFailed):
+        case (.received, _), (.held, _), (.failed, .declined), (.failed, .pushFailed), (.failed, .unconfirmed):
             return nil
         case (.pending, .declined(let code, let description)):
             return .fail(PaymentFailure(resultCode: code, description: description), resultCode: code, description: description)
         case (.pending, .pushFailed(let reason)):
             return .fail(.stkPushFailed, resultCode: nil, description: reason)
+        case (.pending, .unconfirmed(let reason)):
+            return .fail(.pushUnconfirmed, resultCode: nil, description: reason)
         case (.pending, .paid(let receipt, let amount, let paidAt)), (.failed, .paid(let receipt, let amount, let paidAt)):
             if receiptTaken { return .hold(.duplicateReceipt, receipt: receipt, amount: amount, paidAt: paidAt) }
             if let amount, amount != requested { return .hold(.amountMismatch, receipt: receipt, amount: amount, paidAt: paidAt) }

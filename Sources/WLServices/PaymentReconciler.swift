@@ -107,7 +107,11 @@ public final class PaymentReconciler: Service {
                 // The request that pushed may still be waiting for Daraja: failing the payment now would tell the
                 // firm "failed" while the prompt reaches the phone, and a paid prompt would never be asked about.
                 guard now.timeIntervalSince(payment.createdAt) >= payments.gateway(for: payment.mode).longestPush else { return }
-                try await payments.settle(payment, .pushFailed(reason: "M-Pesa never answered the STK push request"))
+                try await payments.settle(
+                    payment,
+                    .unconfirmed(
+                        reason: "M-Pesa never confirmed the STK push, so it may have reached the phone; check the payer's M-Pesa "
+                            + "statement (account reference WL\(payment.id)) before buying again"))
                 return
             }
             if case .completed(let outcome) = try await payments.gateway(for: payment.mode).queryPush(payment) {

@@ -292,7 +292,8 @@ func stkCallback(checkout: String, code: Int = 0, amount: String = "500.00", rec
             try await reconciler.runOnce()
             let failed = try #require(try await store.payment(firmID: firm.id, id: view.payment.id))
             #expect(failed.status == .failed)
-            #expect(failed.failure == .stkPushFailed)
+            #expect(failed.failure == .pushUnconfirmed && !failed.failure!.retryable)
+            #expect(failed.resultDescription?.contains("account reference WL\(view.payment.id)") == true)
             #expect(gateway.queries.withLock { $0 } == 0)
             #expect(gateway.pushes.withLock { $0.count } == 1)
         }

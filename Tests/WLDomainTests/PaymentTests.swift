@@ -43,6 +43,9 @@ import WLDomain
             decide(.pending, .declined(resultCode: 1032, description: "Request cancelled by user"))
                 == .fail(.cancelledByUser, resultCode: 1032, description: "Request cancelled by user"))
         #expect(decide(.pending, .pushFailed(reason: "busy")) == .fail(.stkPushFailed, resultCode: nil, description: "busy"))
+        #expect(decide(.pending, .unconfirmed(reason: "lost")) == .fail(.pushUnconfirmed, resultCode: nil, description: "lost"))
+        #expect(decide(.failed, .unconfirmed(reason: "lost")) == nil)
+        #expect(!PaymentFailure.pushUnconfirmed.retryable && PaymentFailure.stkPushFailed.retryable)
     }
 
     @Test func aWrongAmountOrAUsedReceiptIsHeld() {

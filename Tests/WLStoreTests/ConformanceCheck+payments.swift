@@ -261,6 +261,9 @@ extension ConformanceCheck {
             let failed = try await store.settlePayment(id: lost.id, outcome: .pushFailed(reason: "Daraja unreachable"), now: checkTime)
             #expect(failed.status == .failed && failed.failure == .stkPushFailed && failed.resultCode == nil)
             #expect(failed.resultDescription == "Daraja unreachable")
+            let unconfirmed = try await store.settlePayment(
+                id: try await newPayment(store, firm: firm).id, outcome: .unconfirmed(reason: "answer lost"), now: checkTime)
+            #expect(unconfirmed.status == .failed && unconfirmed.failure == .pushUnconfirmed && unconfirmed.resultDescription == "answer lost")
             let wrong = try await newPayment(store, firm: firm)
             let paidAt = checkTime.addingTimeInterval(5)
             let held = try await store.settlePayment(
