@@ -12,8 +12,8 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         require(callback.resultCode == 0 && amount != nil, "paid with ResultCode \(callback.resultCode)")
     case .declined(let code, let description):
         require(code == callback.resultCode && code != 0 && description == callback.resultDescription, "declined \(code)")
-    case .pushFailed:
-        require(false, "a callback cannot say the push failed")
+    case .pushFailed, .unconfirmed:
+        require(false, "a callback cannot say the push failed or went unconfirmed")
     }
     for status in [PaymentStatus.pending, .received, .failed, .held] {
         for receiptTaken in [false, true] {
