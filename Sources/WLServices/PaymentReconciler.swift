@@ -110,8 +110,8 @@ public final class PaymentReconciler: Service {
                 try await payments.settle(
                     payment,
                     .unconfirmed(
-                        reason: "M-Pesa never confirmed the STK push, so it may have reached the phone; check the payer's M-Pesa "
-                            + "statement (account reference WL\(payment.id)) before buying again"))
+                        reason: "M-Pesa's answer to the STK push never came or could not be stored, so the prompt may have "
+                            + "reached the phone; check the payer's M-Pesa statement (account reference WL\(payment.id)) before buying again"))
                 return
             }
             if case .completed(let outcome) = try await payments.gateway(for: payment.mode).queryPush(payment) {

@@ -208,21 +208,20 @@ extension SQLStore: PrivacyStore {
         }
     }
 
-    /// Empties up to `$2` final messages created and due before `$1` that still hold text, found through
-    /// `messages_unredacted` (``Migration/unredactedIndexes``): a message scheduled far ahead keeps its text for the
-    /// period after it fell due, not after it was accepted.
+    /// Empties up to `$2` final messages created before `$1` that still hold text, found through
+    /// `messages_unredacted` (``Migration/unredactedIndexes``).
     static let redactMessages = """
         UPDATE messages SET body = '', subject = NULL WHERE id IN (
-            SELECT id FROM messages WHERE created_at < $1 AND due_at < $1 AND stage = 'done' AND (body <> '' OR subject IS NOT NULL)
+            SELECT id FROM messages WHERE created_at < $1 AND stage = 'done' AND (body <> '' OR subject IS NOT NULL)
             LIMIT $2)
         RETURNING id
         """
 
-    /// Empties up to `$2` blasts created and due (`send_at`) before `$1` that still hold text and whose messages are
-    /// all final, found through `blasts_unredacted`.
+    /// Empties up to `$2` blasts created before `$1` that still hold text and whose messages are all final, found
+    /// through `blasts_unredacted`.
     static let redactBlasts = """
         UPDATE blasts SET template = '', subject = NULL WHERE id IN (
-            SELECT b.id FROM blasts b WHERE b.created_at < $1 AND b.send_at < $1 AND (b.template <> '' OR b.subject IS NOT NULL)
+            SELECT b.id FROM blasts b WHERE b.created_at < $1 AND (b.template <> '' OR b.subject IS NOT NULL)
             AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.blast_id = b.id AND m.stage <> 'done')
             LIMIT $2)
         RETURNING id

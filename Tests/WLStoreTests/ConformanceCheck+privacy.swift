@@ -252,19 +252,6 @@ extension ConformanceCheck {
             for message in messages { bodies.append(try await store.message(firmID: firm.id, id: message.id)?.body) }
             #expect(bodies == ["", "", "Hello 2"])
         },
-        ConformanceCheck("a message scheduled far ahead keeps its text for the period after it fell due, not after it was accepted") { store in
-            let firm = try await firmWithCredits(store, credits: 10)
-            let due = checkTime.addingTimeInterval(100 * 86_400)
-            let scheduled = try await smsBlast(store, firm: firm, count: 1, sendAt: due)
-            _ = try await store.cancelMessage(firmID: firm.id, id: scheduled[0].id, now: checkTime)
-            let createdLongAgo = checkTime.addingTimeInterval(1)
-            #expect(try await store.redactMessageBodies(createdBefore: createdLongAgo, limit: 10) == 0)
-            #expect(try await store.redactBlastTexts(createdBefore: createdLongAgo, limit: 10) == 0)
-            #expect(try await store.message(firmID: firm.id, id: scheduled[0].id)?.body == "Hello 0")
-            let afterDue = due.addingTimeInterval(1)
-            #expect(try await store.redactMessageBodies(createdBefore: afterDue, limit: 10) == 1)
-            #expect(try await store.redactBlastTexts(createdBefore: afterDue, limit: 10) == 1)
-        },
         ConformanceCheck("an old blast's text is emptied once all its messages are final, in bounded batches") { store in
             let firm = try await firmWithCredits(store, credits: 10)
             let finished = try await smsBlast(store, firm: firm, count: 2)
