@@ -378,16 +378,7 @@ import WLServices
 
     @Test func aCookieSessionMustEchoItsCSRFTokenOnWrites() async throws {
         try await Self.app().test { client in
-            let page = try await client.execute(uri: "/console/sign-in", method: .get) { $0 }
-            let preCookie = try #require(page.headers[values: .setCookie].first { $0.hasPrefix("wl_signin=") })
-            let preToken = String(preCookie.dropFirst("wl_signin=".count).prefix { $0 != ";" })
-            let form = FormEncoding.encode([
-                ("email", ConsoleAccounts.sandboxEmail), ("password", ConsoleAccounts.sandboxPassword), ("_csrf", preToken),
-            ])
-            let signedIn = try await client.execute(
-                uri: "/console/sign-in", method: .post,
-                headers: [.contentType: "application/x-www-form-urlencoded", .cookie: "wl_signin=\(preToken)"], body: ByteBuffer(string: form)
-            ) { $0 }
+            let signedIn = try await client.pageSignInResponse(ConsoleAccounts.sandboxEmail, ConsoleAccounts.sandboxPassword)
             #expect(signedIn.status == .seeOther && signedIn.headers[.location] == "/console/integration")
             let sessionCookie = try #require(signedIn.headers[values: .setCookie].first { $0.hasPrefix("wl_session=") })
             #expect(sessionCookie.contains("HttpOnly") && sessionCookie.contains("SameSite=Strict") && sessionCookie.contains("Secure"))
@@ -431,17 +422,23 @@ extension TestClientProtocol {
     /// Signs in through the console's form and returns the `Cookie` header value of the session.
     /// `previous` is the session cookie the browser still sends, if any.
     func pageSignIn(_ email: String, _ password: String, previous: String? = nil) async throws -> String {
+        let signedIn = try await pageSignInResponse(email, password, previous: previous)
+        let session = try #require(signedIn.headers[values: .setCookie].first { $0.hasPrefix("wl_session=") })
+        return String(session.prefix { $0 != ";" })
+    }
+
+    /// The sign-in page's answer to its form, filled with `email` and `password` and the token of its `wl_signin`
+    /// cookie (with `previous`, the browser's earlier session cookie, sent too).
+    func pageSignInResponse(_ email: String, _ password: String, previous: String? = nil) async throws -> TestResponse {
         let page = try await execute(uri: "/console/sign-in", method: .get) { $0 }
         let pre = try #require(page.headers[values: .setCookie].first { $0.hasPrefix("wl_signin=") })
         let token = String(pre.dropFirst("wl_signin=".count).prefix { $0 != ";" })
         let form = FormEncoding.encode([("email", email), ("password", password), ("_csrf", token)])
         let cookies = ["wl_signin=\(token)"] + (previous.map { [$0] } ?? [])
-        let signedIn = try await execute(
+        return try await execute(
             uri: "/console/sign-in", method: .post,
             headers: [.contentType: "application/x-www-form-urlencoded", .cookie: cookies.joined(separator: "; ")], body: ByteBuffer(string: form)
         ) { $0 }
-        let session = try #require(signedIn.headers[values: .setCookie].first { $0.hasPrefix("wl_session=") })
-        return String(session.prefix { $0 != ";" })
     }
 
     /// The status of a console page fetched with `cookie`.

@@ -33,16 +33,7 @@ import WLServices
             #expect(message.hasPrefix("Too many password checks (sign-ins, password changes) from this address (3 per 60 s)"))
             #expect(refused.headers[.retryAfter] == "20")
             // The page says so too, and counts the same.
-            let page = try await client.execute(uri: "/console/sign-in", method: .get) { $0 }
-            let pre = try #require(page.headers[values: .setCookie].first { $0.hasPrefix("wl_signin=") })
-            let token = String(pre.dropFirst("wl_signin=".count).prefix { $0 != ";" })
-            let form = FormEncoding.encode([
-                ("email", ConsoleAccounts.sandboxEmail), ("password", ConsoleAccounts.sandboxPassword), ("_csrf", token),
-            ])
-            let refusedPage = try await client.execute(
-                uri: "/console/sign-in", method: .post,
-                headers: [.contentType: "application/x-www-form-urlencoded", .cookie: "wl_signin=\(token)"], body: ByteBuffer(string: form)
-            ) { $0 }
+            let refusedPage = try await client.pageSignInResponse(ConsoleAccounts.sandboxEmail, ConsoleAccounts.sandboxPassword)
             #expect(refusedPage.status == .tooManyRequests && refusedPage.headers[.retryAfter] == "20")
             #expect(String(buffer: refusedPage.body).contains("Too many password checks from your address. Try again in 20 s."))
             #expect(refusedPage.headers[values: .setCookie].allSatisfy { !$0.hasPrefix("wl_session=") })
